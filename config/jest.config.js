@@ -1,0 +1,28 @@
+// Three tiers, named by suffix (STYLE.md §13): *.spec.ts pure, *.int-spec.ts real Postgres/Redis,
+// *.e2e-spec.ts whole apps over HTTP with the CRM sandbox.
+const libs = '(domain|contracts|crm|persistence|config|jobs|testing)';
+const base = {
+  rootDir: require('node:path').resolve(__dirname, '..'),
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testEnvironment: 'node',
+  moduleNameMapper: {
+    [`^@corridor/${libs}$`]: '<rootDir>/libs/$1/src',
+    [`^@corridor/${libs}/(.*)$`]: '<rootDir>/libs/$1/src/$2',
+  },
+  // Type-checking is `npm run typecheck`/the build; tests only transpile, which keeps them fast.
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true, diagnostics: false }] },
+};
+const withServices = {
+  globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+  globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: base.rootDir,
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,bench}/**/*.spec.ts'] },
+    { ...base, ...withServices, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'] },
+    { ...base, ...withServices, displayName: 'e2e', testMatch: ['<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts'] },
+  ],
+};

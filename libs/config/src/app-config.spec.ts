@@ -1,0 +1,28 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('works with no variables set (local Postgres and Redis defaults)', () => {
+    const config = loadConfig({});
+    expect(config.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/corridor');
+    expect(config.PORT).toBe(3000);
+    expect(config.SECRETS_KEY).toHaveLength(44);
+  });
+
+  it('names every invalid variable', () => {
+    expect.assertions(4);
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://x', PORT: 'eighty', SEGMENTATION_TIMEZONE: 'Mars/Base' });
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const message = (e as Error).message;
+      expect(message).toContain('DATABASE_URL');
+      expect(message).toContain('PORT');
+      expect(message).toContain('SEGMENTATION_TIMEZONE');
+    }
+  });
+
+  it('requires SECRETS_KEY in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SECRETS_KEY: required/);
+    expect(loadConfig({ NODE_ENV: 'production', SECRETS_KEY: 'a'.repeat(64) }).SECRETS_KEY).toBe('a'.repeat(64));
+  });
+});

@@ -1,0 +1,106 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/**
+ * Every setting Corridor reads, validated once at boot. This is the only place that knows the
+ * environment variable names; everything else receives an AppConfig.
+ */
+export class AppConfig {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: 'development' | 'test' | 'production' = 'development';
+
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/corridor';
+
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Namespaces every Redis key (queues, rate budgets), so several deployments or test runs share one Redis. */
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'REDIS_PREFIX may hold letters, digits, _ . - (1-64)' })
+  REDIS_PREFIX = 'corridor';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /**
+   * 32 bytes, base64 or hex: encrypts CRM credentials and webhook secrets at rest (AES-256-GCM).
+   * Required in production; development and tests fall back to a fixed, publicly known key.
+   */
+  @IsOptional()
+  @Matches(/^([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/, { message: 'SECRETS_KEY must be 32 bytes as base64 (44 chars) or hex (64 chars)' })
+  SECRETS_KEY?: string;
+
+  /** IANA zone in which segmentation reads plain dates and timestamps without an offset. */
+  @IsString()
+  SEGMENTATION_TIMEZONE = 'UTC';
+
+  /** Customers per re-segmentation chunk job. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(1_000_000)
+  SEGMENTATION_CHUNK_SIZE = 50_000;
+
+  /** Jobs a worker process runs at once per queue. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WORKER_CONCURRENCY = 4;
+
+  /** Base URL where Corridor is reachable from outside (webhook URLs shown to admins; signature checks). */
+  @IsOptional()
+  @Matches(/^https?:\/\/.+/, { message: 'PUBLIC_URL must be an http(s) URL' })
+  PUBLIC_URL?: string;
+
+  get isProduction(): boolean {
+    return this.NODE_ENV === 'production';
+  }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEV_SECRETS_KEY = Buffer.alloc(32, 'corridor-development-only-key!!').toString('base64');
+
+/** Reads and validates the environment. Throws ConfigError naming every bad or missing variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new AppConfig());
+  const input: Record<string, unknown> = {};
+  for (const key of [...known, 'SECRETS_KEY', 'PUBLIC_URL']) {
+    if (env[key] !== undefined && env[key] !== '') input[key] = env[key];
+  }
+  const config = plainToInstance(AppConfig, input);
+  const errors = validateSync(config, { skipMissingProperties: false });
+  const problems = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`));
+  if (!isTimeZone(config.SEGMENTATION_TIMEZONE)) {
+    problems.push(`SEGMENTATION_TIMEZONE: ${JSON.stringify(config.SEGMENTATION_TIMEZONE)} is not an IANA time zone`);
+  }
+  if (config.isProduction && !config.SECRETS_KEY) {
+    problems.push('SECRETS_KEY: required when NODE_ENV=production (32 bytes, base64 or hex)');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  config.SECRETS_KEY ??= DEV_SECRETS_KEY;
+  return config;
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

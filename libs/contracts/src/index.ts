@@ -1,0 +1,4 @@
+export * from './queue-names';
+export * from './job-contract';
+export * from './segmentation.contract';
+export * from './persona-changes.contract';

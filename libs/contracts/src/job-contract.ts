@@ -1,0 +1,53 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { QueueName } from './queue-names';
+
+/**
+ * A job kind: its queue, its name, its payload class (validated by the worker before acting) and
+ * how its id is built. Producers and processors both go through this, so a name can never be
+ * paired with the wrong payload.
+ */
+export interface JobContract<P extends object = object> {
+  readonly queue: QueueName;
+  readonly name: string;
+  readonly payload: new () => P;
+  /**
+   * A deterministic id makes BullMQ drop a duplicate while the first is still known; it is only a
+   * first filter: the handler is idempotent in Postgres. `undefined` lets BullMQ number it.
+   */
+  jobId(payload: P): string | undefined;
+}
+
+export function defineJob<P extends object>(contract: JobContract<P>): JobContract<P> {
+  return contract;
+}
+
+export type PayloadOf<C> = C extends JobContract<infer P> ? P : never;
+
+export class InvalidJobPayloadError extends Error {
+  constructor(
+    readonly job: string,
+    readonly problems: string[],
+  ) {
+    super(`Invalid payload for job ${job}: ${problems.join('; ')}`);
+    this.name = 'InvalidJobPayloadError';
+  }
+}
+
+/** Validates job data against its contract; throws InvalidJobPayloadError (permanent: never retried). */
+export function parseJobPayload<P extends object>(contract: JobContract<P>, data: unknown): P {
+  const payload = plainToInstance(contract.payload, data ?? {});
+  const errors = validateSync(payload, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length) {
+    throw new InvalidJobPayloadError(
+      `${contract.queue}/${contract.name}`,
+      errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: 'is invalid' }).map((m) => `${e.property}: ${m}`)),
+    );
+  }
+  return payload;
+}
+
+/** BullMQ ids may not contain ':' (its key separator); keep them readable anyway. */
+export function jobIdOf(...parts: Array<string | number>): string {
+  return parts.map((p) => String(p).replace(/:/g, '_')).join('.');
+}

@@ -1,0 +1,12 @@
+/** One queue per kind of work; names are stable (they are Redis keys). */
+export const QUEUE = {
+  crmSync: 'crm-sync',
+  segmentation: 'segmentation',
+  crmWriteback: 'crm-writeback',
+  touchpointEvents: 'touchpoint-events',
+  treatmentDispatch: 'treatment-dispatch',
+} as const;
+
+export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
+
+export const ALL_QUEUES: readonly QueueName[] = Object.values(QUEUE);

@@ -1,0 +1,57 @@
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsString, IsUUID, Matches, Min } from 'class-validator';
+import { defineJob, jobIdOf } from './job-contract';
+import { QUEUE } from './queue-names';
+
+export class RunChunkPayload {
+  @IsUUID()
+  runId: string;
+
+  @IsInt()
+  @Min(0)
+  chunk: number;
+}
+
+/** Evaluate one id range of a full run or a preview; idempotent (the chunk's `done` flag commits with its writes). */
+export const RUN_CHUNK = defineJob({
+  queue: QUEUE.segmentation,
+  name: 'run-chunk',
+  payload: RunChunkPayload,
+  jobId: (p) => jobIdOf('run-chunk', p.runId, p.chunk),
+});
+
+export class RunFinalizePayload {
+  @IsUUID()
+  runId: string;
+}
+
+/** Runs once every chunk of the run is done (BullMQ flow parent): switches the live set, or totals a preview. */
+export const RUN_FINALIZE = defineJob({
+  queue: QUEUE.segmentation,
+  name: 'run-finalize',
+  payload: RunFinalizePayload,
+  jobId: (p) => jobIdOf('run-finalize', p.runId),
+});
+
+export const EVALUATION_CAUSES = ['data_change', 'new_customer'] as const;
+export type EvaluationCause = (typeof EVALUATION_CAUSES)[number];
+
+export class EvaluateCustomersPayload {
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  @Matches(/^[1-9][0-9]{0,18}$/, { each: true, message: 'customerIds must be positive integer strings' })
+  customerIds: string[];
+
+  @IsIn(EVALUATION_CAUSES)
+  cause: EvaluationCause;
+}
+
+/** Incremental re-segmentation of customers whose data changed. */
+export const EVALUATE_CUSTOMERS = defineJob({
+  queue: QUEUE.segmentation,
+  name: 'evaluate-customers',
+  payload: EvaluateCustomersPayload,
+  jobId: () => undefined,
+});
+
+export const SEGMENTATION_JOBS = [RUN_CHUNK, RUN_FINALIZE, EVALUATE_CUSTOMERS] as const;

@@ -1,0 +1,33 @@
+import { Attributes } from '../attributes/attribute';
+
+export type CrmObject = 'contact' | 'lead';
+
+/** A customer record as it arrives from a CRM or an import, before it is stored. */
+export interface IncomingCustomer {
+  externalId: string;
+  crmObject?: CrmObject;
+  attributes: Attributes;
+}
+
+export interface Customer {
+  id: string;
+  connectionId: string;
+  crmObject: CrmObject;
+  externalId: string;
+  email: string | null;
+  attributes: Attributes;
+  deleted: boolean;
+  mergedIntoId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  dataChangedAt: Date;
+}
+
+export interface UpsertOutcome {
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Customers whose attributes changed (created or updated): the ones to re-segment. */
+  changedIds: string[];
+  createdIds: string[];
+}

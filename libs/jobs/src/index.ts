@@ -1,0 +1,3 @@
+export * from './jobs.module';
+export * from './job-producer';
+export * from './redis-connection';

@@ -1,0 +1,22 @@
+import { Global, Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { AppConfig } from '@corridor/config';
+import { ALL_QUEUES } from '@corridor/contracts';
+import { JobProducer, SEGMENTATION_FLOW } from './job-producer';
+import { redisConnection } from './redis-connection';
+
+/** BullMQ on Redis for an app: every queue registered, under the configured key prefix. */
+@Global()
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({ connection: redisConnection(config.REDIS_URL), prefix: config.REDIS_PREFIX }),
+    }),
+    ...ALL_QUEUES.map((name) => BullModule.registerQueue({ name })),
+    BullModule.registerFlowProducer({ name: SEGMENTATION_FLOW }),
+  ],
+  providers: [JobProducer],
+  exports: [JobProducer, BullModule],
+})
+export class JobsModule {}

@@ -1,0 +1,30 @@
+import { ApiKeyEntity } from './entities/api-key.entity';
+import { AssignmentEntity } from './entities/assignment.entity';
+import { AttributeEntity } from './entities/attribute.entity';
+import { ConnectionEntity } from './entities/connection.entity';
+import { CustomerAliasEntity } from './entities/customer-alias.entity';
+import { CustomerEntity } from './entities/customer.entity';
+import { PersonaHistoryEntity } from './entities/persona-history.entity';
+import { PersonaSetEntity } from './entities/persona-set.entity';
+import { PersonaVersionEntity } from './entities/persona-version.entity';
+import { PersonaEntity } from './entities/persona.entity';
+import { SegmentationChunkEntity } from './entities/segmentation-chunk.entity';
+import { SegmentationRunChangeEntity } from './entities/segmentation-run-change.entity';
+import { SegmentationRunEntity } from './entities/segmentation-run.entity';
+
+/** Listed, not globbed: globs break under bundlers and hide a forgotten entity. */
+export const ENTITIES = [
+  ApiKeyEntity,
+  AttributeEntity,
+  ConnectionEntity,
+  CustomerEntity,
+  CustomerAliasEntity,
+  PersonaEntity,
+  PersonaVersionEntity,
+  PersonaSetEntity,
+  SegmentationRunEntity,
+  SegmentationChunkEntity,
+  SegmentationRunChangeEntity,
+  AssignmentEntity,
+  PersonaHistoryEntity,
+];

@@ -1,0 +1,17 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+/** A CRM id that now resolves to another customer (merged-away records). */
+@Entity('customer_aliases')
+export class CustomerAliasEntity {
+  @PrimaryColumn('uuid', { name: 'connection_id' })
+  connectionId: string;
+
+  @PrimaryColumn('text', { name: 'external_id' })
+  externalId: string;
+
+  @Column('bigint', { name: 'customer_id' })
+  customerId: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

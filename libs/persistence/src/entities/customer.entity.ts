@@ -1,0 +1,53 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+/**
+ * One row per CRM record (connection, external id). Attributes stay in one jsonb document in the
+ * loose form the CRM sent (the rule language reads them by the catalog's types), so a new CRM
+ * property needs no schema change.
+ */
+@Entity('customers')
+@Index('customers_connection_external_key', ['connectionId', 'externalId'], { unique: true })
+@Index('customers_email_idx', ['email'])
+export class CustomerEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: string;
+
+  @Column('uuid', { name: 'connection_id' })
+  connectionId: string;
+
+  /** contact | lead */
+  @Column('text', { name: 'crm_object', default: 'contact' })
+  crmObject: string;
+
+  @Column('text', { name: 'external_id' })
+  externalId: string;
+
+  /** Lower-cased, trimmed copy of attributes.email, for look-ups. */
+  @Column('text', { nullable: true })
+  email: string | null;
+
+  @Column('jsonb', { default: {} })
+  attributes: Record<string, unknown>;
+
+  /** Hash of the attributes document: a sync writes (and re-segments) only customers whose hash changed. */
+  @Column('text', { name: 'content_hash' })
+  contentHash: string;
+
+  @Column('timestamptz', { name: 'deleted_at', nullable: true })
+  deletedAt: Date | null;
+
+  /** Set when this record was merged into another; the row stays as an alias target for old ids. */
+  @Column('bigint', { name: 'merged_into_id', nullable: true })
+  mergedIntoId: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  /** When the attributes last changed (not bookkeeping): re-segmentation catches up from here. */
+  @Index('customers_data_changed_at_idx')
+  @Column('timestamptz', { name: 'data_changed_at', default: () => 'now()' })
+  dataChangedAt: Date;
+}

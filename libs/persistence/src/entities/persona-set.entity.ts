@@ -1,0 +1,42 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export interface PersonaSetMemberRecord {
+  personaId: string;
+  personaVersionId: string;
+  version: number;
+  key: string;
+  name: string;
+  priority: number | null;
+  isFallback: boolean;
+  rule: unknown;
+}
+
+/**
+ * A published, immutable snapshot of the enabled personas in priority order (fallback last).
+ * Exactly one set is live: the one every current assignment was made by.
+ */
+@Entity('persona_sets')
+@Index('persona_sets_one_live', ['status'], { unique: true, where: `status = 'live'` })
+export class PersonaSetEntity {
+  @PrimaryColumn('int')
+  version: number;
+
+  @Column('jsonb')
+  members: PersonaSetMemberRecord[];
+
+  @Column('text', { name: 'time_zone' })
+  timeZone: string;
+
+  /** publishing (re-segmentation running) | live | superseded (a newer publish replaced it before it went live) | retired */
+  @Column('text')
+  status: string;
+
+  @Column('uuid', { name: 'published_by', nullable: true })
+  publishedBy: string | null;
+
+  @CreateDateColumn({ name: 'published_at', type: 'timestamptz' })
+  publishedAt: Date;
+
+  @Column('timestamptz', { name: 'live_at', nullable: true })
+  liveAt: Date | null;
+}

@@ -1,0 +1,33 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** One slice of a run's customers by id range; `done` flips in the same transaction as its writes. */
+@Entity('segmentation_chunks')
+export class SegmentationChunkEntity {
+  @PrimaryColumn('uuid', { name: 'run_id' })
+  runId: string;
+
+  @PrimaryColumn('int')
+  chunk: number;
+
+  @Column('bigint', { name: 'from_id' })
+  fromId: string;
+
+  @Column('bigint', { name: 'to_id' })
+  toId: string;
+
+  @Column('boolean', { default: false })
+  done: boolean;
+
+  @Column('int', { default: 0 })
+  customers: number;
+
+  @Column('int', { default: 0 })
+  changed: number;
+
+  /** Preview: counts per persona key and transitions "from>to" → n. */
+  @Column('jsonb', { nullable: true })
+  counts: unknown;
+
+  @Column('timestamptz', { name: 'finished_at', nullable: true })
+  finishedAt: Date | null;
+}

@@ -1,0 +1,4 @@
+export * from './persistence.module';
+export * from './data-source-options';
+export * from './import-connection';
+export * from './repositories';

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { canonicalJson, compactAttributes, Customer, CrmObject, IncomingCustomer, UpsertOutcome } from '@corridor/domain';
+import { DataSource } from 'typeorm';
+
+interface CustomerRow {
+  id: string;
+  connection_id: string;
+  crm_object: string;
+  external_id: string;
+  email: string | null;
+  attributes: Record<string, unknown>;
+  deleted_at: Date | null;
+  merged_into_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  data_changed_at: Date;
+}
+
+const COLUMNS = `c.id, c.connection_id, c.crm_object, c.external_id, c.email, c.attributes, c.deleted_at,
+  c.merged_into_id, c.created_at, c.updated_at, c.data_changed_at`;
+
+export function contentHashOf(attributes: Record<string, unknown>): string {
+  return createHash('sha1').update(canonicalJson(attributes)).digest('base64url');
+}
+
+function normaliseEmail(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const email = value.trim().toLowerCase();
+  return email === '' ? null : email;
+}
+
+@Injectable()
+export class CustomerRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /**
+   * Inserts new customers and updates those whose attributes changed (by content hash), in one
+   * statement. Unchanged rows are not touched at all: no write, no re-segmentation. A soft-deleted
+   * customer that arrives again is restored.
+   */
+  async upsertBatch(connectionId: string, incoming: readonly IncomingCustomer[]): Promise<UpsertOutcome> {
+    if (incoming.length === 0) return { created: 0, updated: 0, unchanged: 0, changedIds: [], createdIds: [] };
+    // Last one wins within a batch: Postgres refuses to update one row twice in a statement.
+    const byExternalId = new Map<string, IncomingCustomer>();
+    for (const c of incoming) byExternalId.set(c.externalId, c);
+    const rows = [...byExternalId.values()].map((c) => {
+      const attributes = compactAttributes(c.attributes);
+      return {
+        external_id: c.externalId,
+        crm_object: c.crmObject ?? 'contact',
+        email: normaliseEmail(attributes.email),
+        attributes,
+        content_hash: contentHashOf(attributes),
+      };
+    });
+    const result: Array<{ id: string; inserted: boolean }> = await this.db.query(
+      `WITH input AS (
+         SELECT * FROM jsonb_to_recordset($2::jsonb)
+           AS x(external_id text, crm_object text, email text, attributes jsonb, content_hash text)
+       )
+       INSERT INTO customers (connection_id, crm_object, external_id, email, attributes, content_hash, data_changed_at)
+       SELECT $1, crm_object, external_id, email, attributes, content_hash, now() FROM input
+       ON CONFLICT (connection_id, external_id) DO UPDATE
+         SET crm_object = EXCLUDED.crm_object, email = EXCLUDED.email, attributes = EXCLUDED.attributes,
+             content_hash = EXCLUDED.content_hash, data_changed_at = now(), updated_at = now(), deleted_at = NULL
+         WHERE customers.merged_into_id IS NULL
+           AND (customers.content_hash <> EXCLUDED.content_hash OR customers.deleted_at IS NOT NULL)
+       RETURNING id, (xmax = 0) AS inserted`,
+      [connectionId, JSON.stringify(rows)],
+    );
+    const createdIds = result.filter((r) => r.inserted).map((r) => String(r.id));
+    return {
+      created: createdIds.length,
+      updated: result.length - createdIds.length,
+      unchanged: rows.length - result.length,
+      changedIds: result.map((r) => String(r.id)),
+      createdIds,
+    };
+  }
+
+  /** Soft-deletes by CRM id; returns the ids that were live until now. */
+  async markDeleted(connectionId: string, externalIds: readonly string[]): Promise<string[]> {
+    if (externalIds.length === 0) return [];
+    const rows: Array<{ id: string }> = await this.db.query(
+      `UPDATE customers SET deleted_at = now(), updated_at = now(), data_changed_at = now()
+        WHERE connection_id = $1 AND external_id = ANY($2::text[]) AND deleted_at IS NULL
+        RETURNING id`,
+      [connectionId, externalIds],
+    );
+    return rows.map((r) => String(r.id));
+  }
+
+  async findById(id: string): Promise<Customer | null> {
+    if (!/^[1-9][0-9]{0,18}$/.test(id)) return null;
+    const rows: CustomerRow[] = await this.db.query(`SELECT ${COLUMNS} FROM customers c WHERE c.id = $1`, [id]);
+    return rows[0] ? toCustomer(rows[0]) : null;
+  }
+
+  /** Live customers with this email (several CRMs may hold the same person). */
+  async findByEmail(email: string): Promise<Customer[]> {
+    const rows: CustomerRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM customers c WHERE c.email = $1 AND c.merged_into_id IS NULL ORDER BY c.id`,
+      [normaliseEmail(email)],
+    );
+    return rows.map(toCustomer);
+  }
+
+  /** By CRM id, following merge aliases to the surviving record; optionally within one connection. */
+  async findByExternalId(externalId: string, connectionId?: string): Promise<Customer[]> {
+    const rows: CustomerRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM customers c
+        WHERE c.id IN (
+          SELECT id FROM customers WHERE external_id = $1 AND ($2::uuid IS NULL OR connection_id = $2) AND merged_into_id IS NULL
+          UNION
+          SELECT customer_id FROM customer_aliases WHERE external_id = $1 AND ($2::uuid IS NULL OR connection_id = $2))
+        ORDER BY c.id`,
+      [externalId, connectionId ?? null],
+    );
+    return rows.map(toCustomer);
+  }
+
+  /** For evaluation: live customers by id, with their attributes. */
+  async findManyForEvaluation(ids: readonly string[]): Promise<Array<{ id: string; attributes: Record<string, unknown>; live: boolean }>> {
+    if (ids.length === 0) return [];
+    const rows: Array<{ id: string; attributes: Record<string, unknown>; live: boolean }> = await this.db.query(
+      `SELECT id::text AS id, attributes, (deleted_at IS NULL AND merged_into_id IS NULL) AS live
+         FROM customers WHERE id = ANY($1::bigint[])`,
+      [ids],
+    );
+    return rows;
+  }
+
+  async count(): Promise<number> {
+    const [{ n }] = await this.db.query(`SELECT count(*)::int AS n FROM customers WHERE deleted_at IS NULL AND merged_into_id IS NULL`);
+    return n;
+  }
+}
+
+function toCustomer(r: CustomerRow): Customer {
+  return {
+    id: String(r.id),
+    connectionId: r.connection_id,
+    crmObject: r.crm_object as CrmObject,
+    externalId: r.external_id,
+    email: r.email,
+    attributes: r.attributes,
+    deleted: r.deleted_at !== null,
+    mergedIntoId: r.merged_into_id === null ? null : String(r.merged_into_id),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    dataChangedAt: r.data_changed_at,
+  };
+}
