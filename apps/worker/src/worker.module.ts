@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@corridor/config';
 import { JobsModule } from '@corridor/jobs';
 import { PersistenceModule } from '@corridor/persistence';
+import { SegmentationWorkerModule } from './segmentation/segmentation-worker.module';
 
 /**
  * The worker process: one BullMQ processor per queue, each in its feature module below, and the
@@ -13,6 +14,7 @@ import { PersistenceModule } from '@corridor/persistence';
     PersistenceModule,
     JobsModule,
     // Feature modules (one per queue) are appended here.
+    SegmentationWorkerModule,
   ],
 })
 export class WorkerModule {}

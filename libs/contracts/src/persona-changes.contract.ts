@@ -1,4 +1,6 @@
 import { IsInt, Matches, Min } from 'class-validator';
+import { defineJob, jobIdOf } from './job-contract';
+import { QUEUE } from './queue-names';
 
 /**
  * "Persona changed" is not one job per customer (a publish can change a million): persona_history
@@ -13,3 +15,11 @@ export class PersonaChangesNotice {
   @Min(0)
   count: number;
 }
+
+/** Sent to the CRM write-back queue after persona changes are stored. */
+export const PERSONA_CHANGES = defineJob({
+  queue: QUEUE.crmWriteback,
+  name: 'persona-changes',
+  payload: PersonaChangesNotice,
+  jobId: (p) => jobIdOf('persona-changes', p.toHistoryId),
+});

@@ -11,6 +11,10 @@ import { PersonaEntity } from './entities/persona.entity';
 import { SegmentationChunkEntity } from './entities/segmentation-chunk.entity';
 import { SegmentationRunChangeEntity } from './entities/segmentation-run-change.entity';
 import { SegmentationRunEntity } from './entities/segmentation-run.entity';
+import { SyncCursorEntity } from './entities/sync-cursor.entity';
+import { SyncRunEntity } from './entities/sync-run.entity';
+import { WebhookEventEntity } from './entities/webhook-event.entity';
+import { WritebackCursorEntity } from './entities/writeback-cursor.entity';
 
 /** Listed, not globbed: globs break under bundlers and hide a forgotten entity. */
 export const ENTITIES = [
@@ -27,4 +31,8 @@ export const ENTITIES = [
   SegmentationRunChangeEntity,
   AssignmentEntity,
   PersonaHistoryEntity,
+  SyncRunEntity,
+  SyncCursorEntity,
+  WebhookEventEntity,
+  WritebackCursorEntity,
 ];

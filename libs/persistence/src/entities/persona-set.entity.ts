@@ -24,6 +24,10 @@ export class PersonaSetEntity {
   @Column('jsonb')
   members: PersonaSetMemberRecord[];
 
+  /** The catalog entries the members' rules use, frozen with the set so later catalog edits cannot change its meaning. */
+  @Column('jsonb', { default: [] })
+  catalog: Array<{ name: string; type: string; enumValues?: string[] }>;
+
   @Column('text', { name: 'time_zone' })
   timeZone: string;
 

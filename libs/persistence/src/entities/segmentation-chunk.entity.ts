@@ -28,6 +28,10 @@ export class SegmentationChunkEntity {
   @Column('jsonb', { nullable: true })
   counts: unknown;
 
+  /** host:pid of the worker process that did it (operations; tests check work was shared). */
+  @Column('text', { name: 'processed_by', nullable: true })
+  processedBy: string | null;
+
   @Column('timestamptz', { name: 'finished_at', nullable: true })
   finishedAt: Date | null;
 }

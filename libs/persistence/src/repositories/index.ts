@@ -1,6 +1,25 @@
 import { CustomerRepository } from './customer.repository';
+import { PersonaSetRepository } from './persona-set.repository';
+import { PersonaRepository } from './persona.repository';
+import { SegmentationStore } from './segmentation.store';
+import { ConnectionRepository } from './connection.repository';
+import { CrmAttributeRepository } from './crm-attribute.repository';
+import { CrmSyncStore } from './crm-sync.store';
+import { WritebackStore } from './writeback.store';
+import { SecretBox } from '../secrets/secret-box';
 
 export { CustomerRepository, contentHashOf } from './customer.repository';
+export { PersonaRepository, PersonaTransaction } from './persona.repository';
+export type { PersonaFields } from './persona.repository';
+export { PersonaSetRepository } from './persona-set.repository';
+export * from './segmentation.store';
+export * from './connection.repository';
+export * from './crm-attribute.repository';
+export * from './crm-sync.store';
+export * from './writeback.store';
+export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
-export const REPOSITORIES = [CustomerRepository];
+export const REPOSITORIES = [CustomerRepository, PersonaRepository, PersonaSetRepository, SegmentationStore,
+  // CRM sync (SecretBox rides along: ConnectionRepository seals credentials with it).
+  ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, SecretBox];

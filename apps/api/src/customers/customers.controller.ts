@@ -1,0 +1,27 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/roles.decorator';
+import { CustomersService } from './customers.service';
+
+@ApiTags('customers')
+@Controller('v1/customers')
+export class CustomersController {
+  constructor(private readonly customers: CustomersService) {}
+
+  @Get()
+  @Roles('agent', 'admin')
+  @ApiOperation({ summary: 'Find customers by email or CRM id (merged-away CRM ids resolve to the surviving customer)' })
+  @ApiQuery({ name: 'email', required: false })
+  @ApiQuery({ name: 'crmId', required: false })
+  @ApiQuery({ name: 'connectionId', required: false })
+  async find(@Query('email') email?: string, @Query('crmId') crmId?: string, @Query('connectionId') connectionId?: string) {
+    return { customers: await this.customers.find({ email, crmId, connectionId }) };
+  }
+
+  @Get(':id')
+  @Roles('agent', 'admin')
+  @ApiOperation({ summary: "A customer's attributes, persona, the explanation of why, and the persona history" })
+  view(@Param('id') id: string) {
+    return this.customers.view(id);
+  }
+}

@@ -1,0 +1,45 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { NotFoundError } from '@corridor/domain';
+import { PersonaSetRepository, SegmentationStore } from '@corridor/persistence';
+import { Roles } from '../auth/roles.decorator';
+
+@ApiTags('segmentation')
+@Controller('v1/segmentation')
+export class SegmentationController {
+  constructor(
+    private readonly store: SegmentationStore,
+    private readonly sets: PersonaSetRepository,
+  ) {}
+
+  @Get('runs')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Recent re-segmentation runs and previews with their progress' })
+  async runs(@Query('limit') limit?: string) {
+    return { runs: await this.store.listRuns(Math.min(Math.max(Number(limit) || 20, 1), 200)) };
+  }
+
+  @Get('runs/:id')
+  @Roles('admin')
+  @ApiOperation({ summary: 'One run: status, progress (done, total, percent) and, when finished, its result' })
+  async run(@Param('id') id: string) {
+    const run = await this.store.getRun(id);
+    if (!run) throw new NotFoundError('Segmentation run', id, 'RUN_NOT_FOUND');
+    return run;
+  }
+
+  @Get('sets')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Published persona sets, newest first' })
+  async list() {
+    return { sets: await this.sets.list() };
+  }
+
+  @Get('sets/:version')
+  @Roles('admin', 'agent')
+  async set(@Param('version') version: string) {
+    const set = /^[0-9]{1,9}$/.test(version) ? await this.sets.get(Number(version)) : null;
+    if (!set) throw new NotFoundError('Persona set', version, 'SET_NOT_FOUND');
+    return set;
+  }
+}

@@ -1,0 +1,115 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { compileSetSnapshot, countTransition, emptyCounts, LoadedPersonaSet, mergeCounts, movedCount, SegmentationRun } from '@corridor/domain';
+import { ChunkOutcome, CustomerForEvaluation, SegmentationStore } from '@corridor/persistence';
+import { CompiledSetCache } from './compiled-set.cache';
+import { PersonaChangeNotifier } from './persona-change.notifier';
+
+/**
+ * Full re-segmentation and previews, chunk by chunk. Chunks run on any worker process; each one
+ * streams its id range out of Postgres, evaluates the compiled set and writes the result in one
+ * transaction. The finalize step runs once every chunk is done.
+ */
+@Injectable()
+export class SegmentationRunsService {
+  private readonly logger = new Logger(SegmentationRunsService.name);
+  private readonly previewSets = new Map<string, LoadedPersonaSet>();
+
+  constructor(
+    private readonly store: SegmentationStore,
+    private readonly sets: CompiledSetCache,
+    private readonly notifier: PersonaChangeNotifier,
+  ) {}
+
+  async runChunk(runId: string, chunk: number): Promise<void> {
+    const started = Date.now();
+    const result = await this.store.runChunk(runId, chunk, async (stream, run) => {
+      const set = await this.setFor(run);
+      const assign = set.compiled.bind({ now: run.evaluatedAt.getTime(), timeZone: set.timeZone });
+      return run.kind === 'full' ? this.assignAll(stream, assign, set) : this.countAll(stream, assign, set);
+    });
+    if (result.status === 'skipped') return;
+    const run = await this.store.getRun(runId);
+    this.logger.log({
+      msg: 'segmentation chunk done',
+      runId,
+      chunk,
+      customers: result.customers,
+      ms: Date.now() - started,
+      progress: run?.progress,
+    });
+  }
+
+  private async assignAll(
+    stream: (visit: (c: CustomerForEvaluation) => void) => Promise<number>,
+    assign: (attributes: Record<string, unknown>) => number,
+    set: LoadedPersonaSet,
+  ): Promise<ChunkOutcome> {
+    const customerIds: string[] = [];
+    const personaIds: string[] = [];
+    const changes: Array<{ customerId: string; fromPersonaId: string | null; toPersonaId: string }> = [];
+    const customers = await stream((c) => {
+      const personaId = set.personaIds[assign(c.attributes)];
+      customerIds.push(c.id);
+      personaIds.push(personaId);
+      if (personaId !== c.currentPersonaId) changes.push({ customerId: c.id, fromPersonaId: c.currentPersonaId, toPersonaId: personaId });
+    });
+    return { customers, assignments: { customerIds, personaIds, changes } };
+  }
+
+  private async countAll(
+    stream: (visit: (c: CustomerForEvaluation) => void) => Promise<number>,
+    assign: (attributes: Record<string, unknown>) => number,
+    set: LoadedPersonaSet,
+  ): Promise<ChunkOutcome> {
+    const counts = emptyCounts();
+    const baselineKeys = await this.baselineKeys();
+    const customers = await stream((c) => {
+      const from = c.currentPersonaId === null ? null : (baselineKeys.get(c.currentPersonaId) ?? c.currentPersonaId);
+      countTransition(counts, from, set.personaKeys[assign(c.attributes)]);
+    });
+    return { customers, counts };
+  }
+
+  async finalize(runId: string): Promise<void> {
+    const run = await this.store.getRun(runId);
+    if (!run || run.status !== 'running') return;
+    if (run.kind === 'preview') return this.finalizePreview(run);
+    const set = await this.sets.get(run.setVersion!);
+    const assign = set.compiled.bind({ now: run.evaluatedAt.getTime(), timeZone: set.timeZone });
+    const result = await this.store.goLive(runId, (customers) =>
+      customers.map((c) => ({ customerId: c.id, personaId: set.personaIds[assign(c.attributes)] })),
+    );
+    if (!result) return;
+    this.logger.log({ msg: 'persona set live', runId, setVersion: run.setVersion, ...result });
+    if (result.lastHistoryId) await this.notifier.changed(result.lastHistoryId, result.changed);
+  }
+
+  private async finalizePreview(run: SegmentationRun): Promise<void> {
+    const { counts } = await this.store.chunkCounts(run.id);
+    const total = counts.reduce(mergeCounts, emptyCounts());
+    // Every persona appears, even with no customers, so a preview shows what would go empty.
+    const set = await this.setFor(run);
+    for (const key of set.personaKeys) total.perPersona[key] ??= 0;
+    await this.store.completePreview(run.id, { ...total, moved: movedCount(total) });
+    this.previewSets.delete(run.id);
+    this.logger.log({ msg: 'preview done', runId: run.id, total: total.total, moved: movedCount(total) });
+  }
+
+  private async setFor(run: SegmentationRun): Promise<LoadedPersonaSet> {
+    if (run.kind === 'full') return this.sets.get(run.setVersion!);
+    let set = this.previewSets.get(run.id);
+    if (!set) {
+      const draft = await this.store.runDraft(run.id);
+      if (!draft) throw new Error(`preview ${run.id} has no draft`);
+      set = compileSetSnapshot(draft.members, draft.catalog, draft.timeZone);
+      this.previewSets.set(run.id, set);
+      for (const old of [...this.previewSets.keys()].slice(0, -8)) this.previewSets.delete(old);
+    }
+    return set;
+  }
+
+  /** Persona id → key for every persona ever published (transitions are reported by key). */
+  private async baselineKeys(): Promise<Map<string, string>> {
+    return this.store.personaKeysById();
+  }
+}

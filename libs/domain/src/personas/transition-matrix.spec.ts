@@ -1,0 +1,17 @@
+import { countTransition, emptyCounts, mergeCounts, movedCount, UNASSIGNED } from './transition-matrix';
+
+describe('transition matrix', () => {
+  it('counts per persona and moves, merging chunks', () => {
+    const a = emptyCounts();
+    countTransition(a, 'vip', 'vip');
+    countTransition(a, 'vip', 'churn_risk');
+    const b = emptyCounts();
+    countTransition(b, null, 'vip');
+    countTransition(b, 'vip', 'churn_risk');
+    const all = mergeCounts(a, b);
+    expect(all.total).toBe(4);
+    expect(all.perPersona).toEqual({ vip: 2, churn_risk: 2 });
+    expect(all.transitions).toEqual({ vip: { vip: 1, churn_risk: 2 }, [UNASSIGNED]: { vip: 1 } });
+    expect(movedCount(all)).toBe(3);
+  });
+});

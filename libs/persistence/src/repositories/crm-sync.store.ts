@@ -1,0 +1,412 @@
+import { Injectable } from '@nestjs/common';
+import {
+  ChangeSet,
+  compactAttributes,
+  ConflictError,
+  CrmMerge,
+  IncomingCustomer,
+  NotFoundError,
+  PendingEvaluation,
+  percentOf,
+  SyncCounts,
+  SyncMode,
+  SyncRun,
+  SyncRunStatus,
+  SyncTrigger,
+} from '@corridor/domain';
+import { DataSource, EntityManager } from 'typeorm';
+import { contentHashOf } from './customer.repository';
+
+interface SyncRunRow {
+  id: string;
+  connection_id: string;
+  mode: string;
+  trigger: string;
+  status: string;
+  position: Record<string, unknown> | null;
+  pages: number;
+  records: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  merged: number;
+  requests: number;
+  rate_limited: number;
+  retries: number;
+  total_hint: number | null;
+  pending_evaluation: PendingEvaluation | null;
+  error: string | null;
+  started_at: Date;
+  updated_at: Date;
+  finished_at: Date | null;
+}
+
+/** Changes to apply to a connection's customers in one transaction. */
+export interface CustomerChanges {
+  customers: readonly IncomingCustomer[];
+  deletedExternalIds: readonly string[];
+  merges: readonly CrmMerge[];
+}
+
+export interface WebhookEventInput {
+  eventId: string;
+  kind: 'upsert' | 'delete' | 'merge';
+  objectIds: string[];
+  occurredAt: Date | null;
+}
+
+export interface PendingWebhookEvent extends WebhookEventInput {
+  id: string;
+}
+
+export class LeaseLostError extends Error {
+  constructor(runId: string) {
+    super(`Sync run ${runId} is now held by another worker`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+const RUN_COLUMNS = `id, connection_id, mode, trigger, status, position, pages, records, created, updated, unchanged, deleted,
+  merged, requests, rate_limited, retries, total_hint, pending_evaluation, error, started_at, updated_at, finished_at`;
+
+/**
+ * Persistence for CRM sync: runs with their checkpoints, the per-connection watermark, webhook
+ * events, and the customer changes a page brings, which commit together with the checkpoint.
+ */
+@Injectable()
+export class CrmSyncStore {
+  constructor(private readonly db: DataSource) {}
+
+  /** A new queued run, or ConflictError SYNC_ALREADY_RUNNING naming the active one. */
+  async createRun(connectionId: string, mode: SyncMode, trigger: SyncTrigger): Promise<SyncRun> {
+    const rows: SyncRunRow[] = await this.db.query(
+      `INSERT INTO sync_runs (connection_id, mode, trigger, status) VALUES ($1, $2, $3, 'queued')
+       ON CONFLICT (connection_id) WHERE status IN ('queued', 'running') DO NOTHING
+       RETURNING ${RUN_COLUMNS}`,
+      [connectionId, mode, trigger],
+    );
+    if (rows[0]) return toRun(rows[0]);
+    const active = await this.findActive(connectionId);
+    throw new ConflictError('A sync of this connection is already queued or running', [
+      { field: 'connectionId', message: `active sync run ${active?.id ?? 'unknown'}`, code: 'SYNC_ALREADY_RUNNING' },
+    ], 'SYNC_ALREADY_RUNNING');
+  }
+
+  async findActive(connectionId: string): Promise<SyncRun | null> {
+    const rows: SyncRunRow[] = await this.db.query(
+      `SELECT ${RUN_COLUMNS} FROM sync_runs WHERE connection_id = $1 AND status IN ('queued', 'running')`,
+      [connectionId],
+    );
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  /**
+   * Takes (or renews) the run's lease for `owner`. Null when another worker holds a live lease, or
+   * the run is finished. A lease left by a killed worker expires and the next claim resumes the run.
+   */
+  async claim(runId: string, owner: string, leaseMs: number): Promise<SyncRun | null> {
+    const rows: SyncRunRow[] = await this.db.query(
+      `UPDATE sync_runs SET status = 'running', lease_owner = $2, lease_until = now() + ($3 || ' milliseconds')::interval, updated_at = now()
+        WHERE id = $1 AND status IN ('queued', 'running')
+          AND (lease_owner IS NULL OR lease_owner = $2 OR lease_until < now())
+        RETURNING ${RUN_COLUMNS}`,
+      [runId, owner, String(leaseMs)],
+    );
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  async getRun(id: string): Promise<SyncRun> {
+    const rows: SyncRunRow[] = /^[0-9a-f-]{36}$/i.test(id)
+      ? await this.db.query(`SELECT ${RUN_COLUMNS} FROM sync_runs WHERE id = $1`, [id])
+      : [];
+    if (!rows[0]) throw new NotFoundError('Sync run', id, 'SYNC_RUN_NOT_FOUND');
+    return toRun(rows[0]);
+  }
+
+  async listRuns(connectionId: string, limit = 50): Promise<SyncRun[]> {
+    const rows: SyncRunRow[] = await this.db.query(
+      `SELECT ${RUN_COLUMNS} FROM sync_runs WHERE connection_id = $1 ORDER BY started_at DESC LIMIT $2`,
+      [connectionId, limit],
+    );
+    return rows.map(toRun);
+  }
+
+  async getWatermark(connectionId: string): Promise<string | null> {
+    const rows: Array<{ watermark: string }> = await this.db.query(`SELECT watermark FROM sync_cursors WHERE connection_id = $1`, [connectionId]);
+    return rows[0]?.watermark ?? null;
+  }
+
+  /**
+   * Applies pages' customer changes and moves the run's checkpoint in ONE transaction: a crash
+   * before commit re-reads the pages (nothing lost), after it resumes past them (nothing twice).
+   * Fails with LeaseLostError if another worker took the run over.
+   */
+  async commitPages(input: {
+    runId: string;
+    owner: string;
+    leaseMs: number;
+    connectionId: string;
+    changes: CustomerChanges;
+    position: Record<string, unknown> | null;
+    pages: number;
+    stats: Pick<SyncCounts, 'requests' | 'rateLimited' | 'retries'>;
+    totalHint?: number | null;
+  }): Promise<ChangeSet> {
+    return this.db.transaction(async (em) => {
+      // Lock the run row first: a worker that lost its lease stops here, before writing customers.
+      const held: Array<{ id: string }> = await em.query(
+        `SELECT id FROM sync_runs WHERE id = $1 AND lease_owner = $2 AND status = 'running' FOR UPDATE`,
+        [input.runId, input.owner],
+      );
+      if (!held[0]) throw new LeaseLostError(input.runId);
+      const change = await applyCustomerChanges(em, input.connectionId, input.changes);
+      await em.query(
+        `UPDATE sync_runs SET position = $3, pages = pages + $4, records = records + $5, created = created + $6,
+            updated = updated + $7, unchanged = unchanged + $8, deleted = deleted + $9, merged = merged + $10,
+            requests = requests + $11, rate_limited = rate_limited + $12, retries = retries + $13,
+            total_hint = COALESCE($14, total_hint), pending_evaluation = $15,
+            lease_until = now() + ($16 || ' milliseconds')::interval, updated_at = now()
+          WHERE id = $1 AND lease_owner = $2`,
+        [
+          input.runId,
+          input.owner,
+          input.position === null ? null : JSON.stringify(input.position),
+          input.pages,
+          input.changes.customers.length,
+          change.created,
+          change.updated,
+          change.unchanged,
+          change.deleted,
+          change.merged,
+          input.stats.requests,
+          input.stats.rateLimited,
+          input.stats.retries,
+          input.totalHint ?? null,
+          JSON.stringify({ newCustomer: change.newCustomerIds, dataChange: change.dataChangeIds }),
+          String(input.leaseMs),
+        ],
+      );
+      return change;
+    });
+  }
+
+  /** Marks the run's pending evaluation as handed over (after the jobs are enqueued). */
+  async clearPendingEvaluation(runId: string): Promise<void> {
+    await this.db.query(`UPDATE sync_runs SET pending_evaluation = NULL WHERE id = $1`, [runId]);
+  }
+
+  async completeRun(runId: string, owner: string, connectionId: string, watermark: string, mode: SyncMode, stats: Pick<SyncCounts, 'requests' | 'rateLimited' | 'retries'>): Promise<SyncRun> {
+    return this.db.transaction(async (em) => {
+      const rows: SyncRunRow[] = await em.query(
+        `UPDATE sync_runs SET status = 'completed', watermark = $3, finished_at = now(), updated_at = now(), lease_owner = NULL,
+            lease_until = NULL, requests = requests + $4, rate_limited = rate_limited + $5, retries = retries + $6
+          WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING ${RUN_COLUMNS}`,
+        [runId, owner, watermark, stats.requests, stats.rateLimited, stats.retries],
+      );
+      if (!rows[0]) throw new LeaseLostError(runId);
+      await em.query(
+        `INSERT INTO sync_cursors (connection_id, watermark, last_run_id, last_full_sync_at, updated_at)
+         VALUES ($1, $2, $3, CASE WHEN $4 = 'full' THEN now() END, now())
+         ON CONFLICT (connection_id) DO UPDATE SET watermark = EXCLUDED.watermark, last_run_id = EXCLUDED.last_run_id,
+           last_full_sync_at = COALESCE(EXCLUDED.last_full_sync_at, sync_cursors.last_full_sync_at), updated_at = now()`,
+        [connectionId, watermark, runId, mode],
+      );
+      return toRun(rows[0]);
+    });
+  }
+
+  /** A permanent failure: the run stops; its checkpoint stays for inspection; the next sync starts afresh from the watermark. */
+  async failRun(runId: string, error: string, stats?: Pick<SyncCounts, 'requests' | 'rateLimited' | 'retries'>): Promise<void> {
+    await this.db.query(
+      `UPDATE sync_runs SET status = 'failed', error = $2, finished_at = now(), updated_at = now(), lease_owner = NULL, lease_until = NULL,
+          requests = requests + $3, rate_limited = rate_limited + $4, retries = retries + $5
+        WHERE id = $1 AND status IN ('queued', 'running')`,
+      [runId, error.slice(0, 2000), stats?.requests ?? 0, stats?.rateLimited ?? 0, stats?.retries ?? 0],
+    );
+  }
+
+  /** Records webhook events; returns only the ones not seen before (unique connection + event id). */
+  async recordWebhookEvents(connectionId: string, events: readonly WebhookEventInput[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const rows: Array<{ id: string }> = await this.db.query(
+      `INSERT INTO webhook_events (connection_id, event_id, kind, object_ids, occurred_at)
+       SELECT $1, x.event_id, x.kind, x.object_ids, x.occurred_at
+         FROM jsonb_to_recordset($2::jsonb) AS x(event_id text, kind text, object_ids jsonb, occurred_at timestamptz)
+       ON CONFLICT (connection_id, event_id) DO NOTHING
+       RETURNING id`,
+      [
+        connectionId,
+        JSON.stringify(events.map((e) => ({ event_id: e.eventId, kind: e.kind, object_ids: e.objectIds, occurred_at: e.occurredAt?.toISOString() ?? null }))),
+      ],
+    );
+    return rows.length;
+  }
+
+  async pendingWebhookEvents(connectionId: string, limit: number): Promise<PendingWebhookEvent[]> {
+    const rows: Array<{ id: string; event_id: string; kind: string; object_ids: string[]; occurred_at: Date | null }> = await this.db.query(
+      `SELECT id, event_id, kind, object_ids, occurred_at FROM webhook_events
+        WHERE connection_id = $1 AND processed_at IS NULL ORDER BY id LIMIT $2`,
+      [connectionId, limit],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      eventId: r.event_id,
+      kind: r.kind as PendingWebhookEvent['kind'],
+      objectIds: r.object_ids,
+      occurredAt: r.occurred_at,
+    }));
+  }
+
+  /** Applies what webhook events brought and marks them processed, together. */
+  async applyWebhookChanges(connectionId: string, eventRowIds: readonly string[], changes: CustomerChanges): Promise<ChangeSet> {
+    return this.db.transaction(async (em) => {
+      const claimed: Array<{ id: string }> = await em.query(
+        `UPDATE webhook_events SET processed_at = now() WHERE id = ANY($1::bigint[]) AND processed_at IS NULL RETURNING id`,
+        [eventRowIds],
+      );
+      if (claimed.length === 0) return emptyChangeSet();
+      return applyCustomerChanges(em, connectionId, changes);
+    });
+  }
+}
+
+function emptyChangeSet(): ChangeSet {
+  return { created: 0, updated: 0, unchanged: 0, deleted: 0, merged: 0, newCustomerIds: [], dataChangeIds: [] };
+}
+
+function normaliseEmail(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const email = value.trim().toLowerCase();
+  return email === '' ? null : email;
+}
+
+/**
+ * Upserts (by content hash: unchanged rows are not touched), then merges, then deletes, inside the
+ * caller's transaction. Same semantics as CustomerRepository.upsertBatch, which cannot join one.
+ */
+export async function applyCustomerChanges(em: EntityManager, connectionId: string, changes: CustomerChanges): Promise<ChangeSet> {
+  const set = emptyChangeSet();
+  const dataChange = new Set<string>();
+  if (changes.customers.length) {
+    const byExternalId = new Map<string, IncomingCustomer>();
+    for (const c of changes.customers) byExternalId.set(c.externalId, c);
+    const rows = [...byExternalId.values()].map((c) => {
+      const attributes = compactAttributes(c.attributes);
+      return {
+        external_id: c.externalId,
+        crm_object: c.crmObject ?? 'contact',
+        email: normaliseEmail(attributes.email),
+        attributes,
+        content_hash: contentHashOf(attributes),
+      };
+    });
+    const result: Array<{ id: string; inserted: boolean }> = await em.query(
+      `WITH input AS (
+         SELECT * FROM jsonb_to_recordset($2::jsonb)
+           AS x(external_id text, crm_object text, email text, attributes jsonb, content_hash text)
+       )
+       INSERT INTO customers (connection_id, crm_object, external_id, email, attributes, content_hash, data_changed_at)
+       SELECT $1, crm_object, external_id, email, attributes, content_hash, now() FROM input
+       ON CONFLICT (connection_id, external_id) DO UPDATE
+         SET crm_object = EXCLUDED.crm_object, email = EXCLUDED.email, attributes = EXCLUDED.attributes,
+             content_hash = EXCLUDED.content_hash, data_changed_at = now(), updated_at = now(), deleted_at = NULL
+         WHERE customers.merged_into_id IS NULL
+           AND (customers.content_hash <> EXCLUDED.content_hash OR customers.deleted_at IS NOT NULL)
+       RETURNING id, (xmax = 0) AS inserted`,
+      [connectionId, JSON.stringify(rows)],
+    );
+    for (const r of result) {
+      if (r.inserted) set.newCustomerIds.push(String(r.id));
+      else dataChange.add(String(r.id));
+    }
+    set.created = set.newCustomerIds.length;
+    set.updated = result.length - set.created;
+    set.unchanged = rows.length - result.length;
+  }
+
+  if (changes.merges.length) {
+    const mergedIds = [...new Set(changes.merges.flatMap((m) => m.mergedExternalIds))];
+    const live: Array<{ external_id: string }> = await em.query(
+      `SELECT external_id FROM customers WHERE connection_id = $1 AND external_id = ANY($2::text[]) AND merged_into_id IS NULL`,
+      [connectionId, mergedIds],
+    );
+    const liveSet = new Set(live.map((r) => r.external_id));
+    for (const merge of changes.merges) {
+      const mergedExternal = merge.mergedExternalIds.filter((id) => id !== merge.survivorExternalId);
+      if (!mergedExternal.some((id) => liveSet.has(id))) continue;
+      const survivor: Array<{ id: string }> = await em.query(
+        `SELECT id FROM customers WHERE connection_id = $1 AND external_id = $2 AND merged_into_id IS NULL
+         UNION ALL SELECT customer_id FROM customer_aliases WHERE connection_id = $1 AND external_id = $2 LIMIT 1`,
+        [connectionId, merge.survivorExternalId],
+      );
+      if (!survivor[0]) continue;
+      const survivorId = String(survivor[0].id);
+      const merged: Array<{ id: string }> = await em.query(
+        `UPDATE customers SET merged_into_id = $3, updated_at = now(), data_changed_at = now()
+          WHERE connection_id = $1 AND external_id = ANY($2::text[]) AND merged_into_id IS NULL AND id <> $3
+          RETURNING id`,
+        [connectionId, mergedExternal, survivorId],
+      );
+      const ids = merged.map((r) => String(r.id));
+      if (ids.length === 0) continue;
+      // Earlier merges into a now-merged record follow it to the survivor.
+      await em.query(`UPDATE customers SET merged_into_id = $2 WHERE merged_into_id = ANY($1::bigint[])`, [ids, survivorId]);
+      await em.query(`UPDATE customer_aliases SET customer_id = $2 WHERE customer_id = ANY($1::bigint[])`, [ids, survivorId]);
+      await em.query(
+        `INSERT INTO customer_aliases (connection_id, external_id, customer_id)
+         SELECT $1, unnest($2::text[]), $3
+         ON CONFLICT (connection_id, external_id) DO UPDATE SET customer_id = EXCLUDED.customer_id`,
+        [connectionId, mergedExternal, survivorId],
+      );
+      await em.query(`UPDATE persona_history SET customer_id = $2 WHERE customer_id = ANY($1::bigint[])`, [ids, survivorId]);
+      set.merged += ids.length;
+      for (const id of ids) dataChange.add(id);
+      dataChange.add(survivorId);
+      for (const id of mergedExternal) liveSet.delete(id);
+    }
+  }
+
+  if (changes.deletedExternalIds.length) {
+    const deleted: Array<{ id: string }> = await em.query(
+      `UPDATE customers SET deleted_at = now(), updated_at = now(), data_changed_at = now()
+        WHERE connection_id = $1 AND external_id = ANY($2::text[]) AND deleted_at IS NULL AND merged_into_id IS NULL
+        RETURNING id`,
+      [connectionId, [...new Set(changes.deletedExternalIds)]],
+    );
+    set.deleted = deleted.length;
+    for (const r of deleted) dataChange.add(String(r.id));
+  }
+  const created = new Set(set.newCustomerIds);
+  set.dataChangeIds = [...dataChange].filter((id) => !created.has(id));
+  return set;
+}
+
+function toRun(r: SyncRunRow): SyncRun {
+  const status = r.status as SyncRunStatus;
+  return {
+    id: r.id,
+    connectionId: r.connection_id,
+    mode: r.mode as SyncMode,
+    trigger: r.trigger as SyncTrigger,
+    status,
+    position: r.position,
+    pages: r.pages,
+    records: r.records,
+    created: r.created,
+    updated: r.updated,
+    unchanged: r.unchanged,
+    deleted: r.deleted,
+    merged: r.merged,
+    requests: r.requests,
+    rateLimited: r.rate_limited,
+    retries: r.retries,
+    totalHint: r.total_hint,
+    percent: percentOf(r.records, r.total_hint, status),
+    pendingEvaluation: r.pending_evaluation,
+    error: r.error,
+    startedAt: r.started_at,
+    updatedAt: r.updated_at,
+    finishedAt: r.finished_at,
+  };
+}

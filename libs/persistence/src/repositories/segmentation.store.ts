@@ -1,0 +1,509 @@
+import { hostname } from 'node:os';
+import { Injectable } from '@nestjs/common';
+import {
+  ConflictError,
+  FullRunResult,
+  PersonaSetDraft,
+  PersonaSet,
+  PreviewResult,
+  progressOf,
+  SegmentCounts,
+  SegmentationRun,
+  SegmentationRunKind,
+  SegmentationRunStatus,
+} from '@corridor/domain';
+import { PoolClient } from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { DataSource, EntityManager } from 'typeorm';
+import { copyLinesInto, forEachCopyLine, unescapeCopyField } from './copy-text';
+import { toPersonaSet } from './persona-set.repository';
+
+/** Incremental evaluation holds this lock shared; a run going live holds it exclusively. */
+const SEGMENTATION_LOCK = `hashtext('corridor.segmentation')`;
+/** Serialises publishes (and the superseding they do). */
+const PUBLISH_LOCK = `hashtext('corridor.segmentation.publish')`;
+/**
+ * A customer whose data changed less than this before a run started may have been read by a chunk
+ * before its change committed; going live re-evaluates such customers too.
+ */
+const CATCH_UP_MARGIN = `interval '5 minutes'`;
+const MAX_ID = '9223372036854775807';
+
+export interface CustomerForEvaluation {
+  id: string;
+  attributes: Record<string, unknown>;
+  /** Persona in the baseline (live) set, if any. */
+  currentPersonaId: string | null;
+}
+
+export interface ChunkAssignments {
+  customerIds: string[];
+  personaIds: string[];
+  /** Customers whose persona differs from the baseline, in the same order as found. */
+  changes: Array<{ customerId: string; fromPersonaId: string | null; toPersonaId: string }>;
+}
+
+export interface ChunkOutcome {
+  customers: number;
+  assignments?: ChunkAssignments;
+  counts?: SegmentCounts;
+}
+
+export interface RunPlan {
+  run: SegmentationRun;
+  chunks: number[];
+}
+
+export type ChunkWork = (customers: (visit: (c: CustomerForEvaluation) => void) => Promise<number>, run: SegmentationRun) => Promise<ChunkOutcome>;
+
+function assertInt(n: number, what: string): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${what} must be a non-negative integer`);
+  return n;
+}
+
+function partitionOf(version: number): string {
+  return `assignments_v${assertInt(version, 'set version')}`;
+}
+
+interface RunRow {
+  id: string;
+  kind: string;
+  status: string;
+  set_version: number | null;
+  baseline_version: number | null;
+  draft: unknown;
+  evaluated_at: Date;
+  total: number;
+  chunks_total: number;
+  result: unknown;
+  error: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+  chunks_done?: number;
+  customers_done?: number;
+}
+
+/**
+ * Persona sets, runs and assignments: the bulk paths of segmentation. Writes of a run's chunk, a
+ * run going live and an incremental evaluation each happen in one transaction, so a worker killed
+ * at any point leaves either all of its work or none.
+ */
+@Injectable()
+export class SegmentationStore {
+  constructor(private readonly db: DataSource) {}
+
+  /**
+   * Freezes a new persona set and plans its full run: supersedes any set still being published
+   * (its run stops at its next chunk and never goes live), creates the set's partition, splits the
+   * live customers into id ranges.
+   */
+  async publish(draft: PersonaSetDraft, options: { timeZone: string; publishedBy: string | null; chunkSize: number; now: Date }): Promise<{ set: PersonaSet; plan: RunPlan }> {
+    return this.db.transaction(async (em) => {
+      await em.query(`SELECT pg_advisory_xact_lock(${PUBLISH_LOCK})`);
+      await em.query(`UPDATE segmentation_runs SET status = 'superseded', finished_at = now() WHERE kind = 'full' AND status = 'running'`);
+      await em.query(`UPDATE persona_sets SET status = 'superseded' WHERE status = 'publishing'`);
+      const [{ version }] = await em.query(`SELECT coalesce(max(version), 0) + 1 AS version FROM persona_sets`);
+      const [live] = await em.query(`SELECT version FROM persona_sets WHERE status = 'live'`);
+      await em.query(
+        `INSERT INTO persona_sets (version, members, catalog, time_zone, status, published_by) VALUES ($1, $2, $3, $4, 'publishing', $5)`,
+        [version, JSON.stringify(draft.members), JSON.stringify(draft.catalog), options.timeZone, options.publishedBy],
+      );
+      await em.query(`CREATE TABLE ${partitionOf(version)} PARTITION OF assignments FOR VALUES IN (${version})`);
+      const plan = await this.planRun(em, 'full', { setVersion: version, baselineVersion: live?.version ?? null, draft: null }, options);
+      const [set] = await em.query(`SELECT * FROM persona_sets WHERE version = $1`, [version]);
+      return { set: toPersonaSet(rowToSetEntity(set)), plan };
+    });
+  }
+
+  /** Plans a preview run of a draft set against today's live assignments; nothing is published. */
+  async planPreview(draft: PersonaSetDraft & { timeZone: string }, options: { chunkSize: number; now: Date }): Promise<RunPlan> {
+    return this.db.transaction(async (em) => {
+      const [live] = await em.query(`SELECT version FROM persona_sets WHERE status = 'live'`);
+      return this.planRun(em, 'preview', { setVersion: null, baselineVersion: live.version, draft }, options);
+    });
+  }
+
+  private async planRun(
+    em: EntityManager,
+    kind: SegmentationRunKind,
+    what: { setVersion: number | null; baselineVersion: number | null; draft: unknown },
+    options: { chunkSize: number; now: Date },
+  ): Promise<RunPlan> {
+    const chunkSize = assertInt(options.chunkSize, 'chunk size');
+    const bounds: Array<{ id: string }> = await em.query(
+      `SELECT id::text AS id FROM (
+         SELECT id, row_number() OVER (ORDER BY id) - 1 AS rn FROM customers WHERE deleted_at IS NULL AND merged_into_id IS NULL
+       ) t WHERE rn % $1 = 0 ORDER BY rn`,
+      [chunkSize],
+    );
+    const [{ total }] = await em.query(`SELECT count(*)::int AS total FROM customers WHERE deleted_at IS NULL AND merged_into_id IS NULL`);
+    const [{ id }] = await em.query(
+      `INSERT INTO segmentation_runs (kind, status, set_version, baseline_version, draft, evaluated_at, total, chunks_total)
+       VALUES ($1, 'running', $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [kind, what.setVersion, what.baselineVersion, what.draft === null ? null : JSON.stringify(what.draft), options.now, total, bounds.length],
+    );
+    if (bounds.length) {
+      // First range starts at 1 and the last is open-ended, so the ranges cover every id.
+      const froms = bounds.map((b, i) => (i === 0 ? '1' : b.id));
+      const tos = bounds.map((_, i) => (i + 1 < bounds.length ? (BigInt(bounds[i + 1].id) - 1n).toString() : MAX_ID));
+      await em.query(
+        `INSERT INTO segmentation_chunks (run_id, chunk, from_id, to_id)
+         SELECT $1, n - 1, f, t FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS x(f, t, n)`,
+        [id, froms, tos],
+      );
+    }
+    const run = (await this.getRun(id, em))!;
+    return { run, chunks: bounds.map((_, i) => i) };
+  }
+
+  async getRun(id: string, em: EntityManager = this.db.manager): Promise<SegmentationRun | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    const rows: RunRow[] = await em.query(
+      `SELECT r.*, coalesce(c.chunks_done, 0)::int AS chunks_done, coalesce(c.customers_done, 0)::int AS customers_done
+         FROM segmentation_runs r
+         LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE done) AS chunks_done, sum(customers) FILTER (WHERE done) AS customers_done
+                              FROM segmentation_chunks WHERE run_id = r.id) c ON true
+        WHERE r.id = $1`,
+      [id],
+    );
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  async listRuns(limit = 20): Promise<SegmentationRun[]> {
+    const rows: Array<{ id: string }> = await this.db.query(`SELECT id FROM segmentation_runs ORDER BY started_at DESC LIMIT $1`, [limit]);
+    return (await Promise.all(rows.map((r) => this.getRun(r.id)))).filter((r): r is SegmentationRun => r !== null);
+  }
+
+  /** The draft a preview run evaluates. */
+  async runDraft(id: string): Promise<(PersonaSetDraft & { timeZone: string }) | null> {
+    const [row] = await this.db.query(`SELECT draft FROM segmentation_runs WHERE id = $1`, [id]);
+    return row?.draft ?? null;
+  }
+
+  /**
+   * Runs one chunk exactly once: the chunk's customers are streamed (COPY) with their baseline
+   * persona to `work`, and its assignments, changes or counts are written (COPY) in the same
+   * transaction that marks the chunk done. A superseded run's chunks do nothing.
+   */
+  async runChunk(runId: string, chunk: number, work: ChunkWork): Promise<{ status: 'done' | 'skipped'; customers: number }> {
+    const qr = this.db.createQueryRunner();
+    const client = (await qr.connect()) as PoolClient;
+    try {
+      await client.query('BEGIN');
+      // FOR SHARE: a publish superseding this run waits for the chunk to commit, then the next chunk sees it.
+      const { rows: runs } = await client.query<RunRow>(`SELECT * FROM segmentation_runs WHERE id = $1 FOR SHARE`, [runId]);
+      const { rows: chunks } = await client.query<{ from_id: string; to_id: string; done: boolean }>(
+        `SELECT from_id::text, to_id::text, done FROM segmentation_chunks WHERE run_id = $1 AND chunk = $2 FOR UPDATE`,
+        [runId, chunk],
+      );
+      if (!runs[0] || !chunks[0] || runs[0].status !== 'running' || chunks[0].done) {
+        await client.query('ROLLBACK');
+        return { status: 'skipped', customers: 0 };
+      }
+      const run = toRun(runs[0]);
+      const { from_id, to_id } = chunks[0];
+      const baseline = run.baselineVersion;
+      const stream = (visit: (c: CustomerForEvaluation) => void) =>
+        streamCustomers(client, `c.id BETWEEN ${BigInt(from_id)} AND ${BigInt(to_id)}`, baseline, visit);
+      const outcome = await work(stream, run);
+
+      if (outcome.assignments && run.setVersion !== null) {
+        await writeAssignments(client, run.setVersion, outcome.assignments, run.evaluatedAt);
+        await writeRunChanges(client, runId, outcome.assignments.changes);
+      }
+      await client.query(
+        `UPDATE segmentation_chunks SET done = true, customers = $3, changed = $4, counts = $5, processed_by = $6, finished_at = now()
+          WHERE run_id = $1 AND chunk = $2`,
+        [
+          runId,
+          chunk,
+          outcome.customers,
+          outcome.assignments?.changes.length ?? 0,
+          outcome.counts ? JSON.stringify(outcome.counts) : null,
+          `${hostname()}:${process.pid}`,
+        ],
+      );
+      await client.query('COMMIT');
+      return { status: 'done', customers: outcome.customers };
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      await qr.release();
+    }
+  }
+
+  /** Chunk counts of a preview, for the finalize step to add up. */
+  async chunkCounts(runId: string): Promise<{ done: number; total: number; counts: SegmentCounts[] }> {
+    const rows: Array<{ done: boolean; counts: SegmentCounts | null }> = await this.db.query(
+      `SELECT done, counts FROM segmentation_chunks WHERE run_id = $1`,
+      [runId],
+    );
+    return { done: rows.filter((r) => r.done).length, total: rows.length, counts: rows.filter((r) => r.counts).map((r) => r.counts!) };
+  }
+
+  async completePreview(runId: string, result: PreviewResult): Promise<void> {
+    await this.db.query(
+      `UPDATE segmentation_runs SET status = 'completed', result = $2, finished_at = now() WHERE id = $1 AND status = 'running'`,
+      [runId, JSON.stringify(result)],
+    );
+  }
+
+  async failRun(runId: string, error: string): Promise<void> {
+    await this.db.query(`UPDATE segmentation_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'`, [
+      runId,
+      error,
+    ]);
+  }
+
+  /**
+   * Makes a full run's set live, atomically: re-evaluates customers whose data changed during the
+   * run (`reevaluate`), moves the run's changes into persona_history, and switches the live set.
+   * Incremental evaluations wait meanwhile (they hold the segmentation lock shared). Returns null
+   * when the run was superseded.
+   */
+  async goLive(
+    runId: string,
+    reevaluate: (customers: CustomerForEvaluation[]) => Array<{ customerId: string; personaId: string }>,
+  ): Promise<FullRunResult | null> {
+    const result = await this.db.transaction(async (em) => {
+      await em.query(`SELECT pg_advisory_xact_lock(${SEGMENTATION_LOCK})`);
+      const [row]: RunRow[] = await em.query(`SELECT * FROM segmentation_runs WHERE id = $1 FOR UPDATE`, [runId]);
+      if (!row || row.status !== 'running' || row.kind !== 'full' || row.set_version === null) return null;
+      const [{ pending }] = await em.query(`SELECT count(*)::int AS pending FROM segmentation_chunks WHERE run_id = $1 AND NOT done`, [runId]);
+      if (pending > 0) throw new ConflictError(`Run ${runId} still has ${pending} chunks to do`, [], 'RUN_NOT_FINISHED');
+      const version = row.set_version;
+      const [live] = await em.query(`SELECT version FROM persona_sets WHERE status = 'live'`);
+      const liveVersion: number | null = live?.version ?? null;
+
+      // Catch up: customers changed since (just before) the run started, judged against the live set as it is now.
+      const changed: Array<{ id: string; attributes: Record<string, unknown>; live: boolean; current: string | null }> = await em.query(
+        `SELECT c.id::text AS id, c.attributes, (c.deleted_at IS NULL AND c.merged_into_id IS NULL) AS live, a.persona_id AS current
+           FROM customers c LEFT JOIN assignments a ON a.set_version = $2 AND a.customer_id = c.id
+          WHERE c.data_changed_at >= $1::timestamptz - ${CATCH_UP_MARGIN}`,
+        [row.started_at, liveVersion ?? -1],
+      );
+      if (changed.length) {
+        const ids = changed.map((c) => c.id);
+        await em.query(`DELETE FROM ${partitionOf(version)} WHERE customer_id = ANY($1::bigint[])`, [ids]);
+        await em.query(`DELETE FROM segmentation_run_changes WHERE run_id = $1 AND customer_id = ANY($2::bigint[])`, [runId, ids]);
+        const liveOnes = changed.filter((c) => c.live);
+        const fresh = reevaluate(liveOnes.map((c) => ({ id: c.id, attributes: c.attributes, currentPersonaId: c.current })));
+        const current = new Map(liveOnes.map((c) => [c.id, c.current]));
+        await em.query(
+          `INSERT INTO ${partitionOf(version)} (set_version, customer_id, persona_id, evaluated_at)
+           SELECT $1, c, p, $4 FROM unnest($2::bigint[], $3::uuid[]) AS x(c, p)`,
+          [version, fresh.map((f) => f.customerId), fresh.map((f) => f.personaId), row.evaluated_at],
+        );
+        const moved = fresh.filter((f) => current.get(f.customerId) !== f.personaId);
+        await em.query(
+          `INSERT INTO segmentation_run_changes (run_id, customer_id, from_persona_id, to_persona_id)
+           SELECT $1, c, f, t FROM unnest($2::bigint[], $3::uuid[], $4::uuid[]) AS x(c, f, t)`,
+          [runId, moved.map((m) => m.customerId), moved.map((m) => current.get(m.customerId) ?? null), moved.map((m) => m.personaId)],
+        );
+      }
+
+      const history: Array<{ n: number; last: string | null }> = await em.query(
+        `WITH moved AS (
+           INSERT INTO persona_history (customer_id, from_persona_id, to_persona_id, set_version, cause, changed_at)
+           SELECT customer_id, from_persona_id, to_persona_id, $2,
+                  CASE WHEN from_persona_id IS NULL THEN 'new_customer' ELSE 'rule_change' END, now()
+             FROM segmentation_run_changes WHERE run_id = $1 ORDER BY customer_id
+           RETURNING id)
+         SELECT count(*)::int AS n, max(id)::text AS last FROM moved`,
+        [runId, version],
+      );
+      await em.query(`DELETE FROM segmentation_run_changes WHERE run_id = $1`, [runId]);
+      await em.query(`UPDATE persona_sets SET status = 'retired' WHERE status = 'live'`);
+      await em.query(`UPDATE persona_sets SET status = 'live', live_at = now() WHERE version = $1`, [version]);
+      const perPersonaRows: Array<{ key: string; n: number }> = await em.query(
+        `SELECT m->>'key' AS key, count(a.customer_id)::int AS n
+           FROM persona_sets s CROSS JOIN LATERAL jsonb_array_elements(s.members) m
+           LEFT JOIN ${partitionOf(version)} a ON a.persona_id = (m->>'personaId')::uuid
+          WHERE s.version = $1 GROUP BY m->>'key'`,
+        [version],
+      );
+      const perPersona = Object.fromEntries(perPersonaRows.map((r) => [r.key, r.n]));
+      const result: FullRunResult = {
+        customers: perPersonaRows.reduce((s, r) => s + r.n, 0),
+        changed: history[0].n,
+        perPersona,
+        lastHistoryId: history[0].last,
+      };
+      await em.query(`UPDATE segmentation_runs SET status = 'completed', result = $2, finished_at = now() WHERE id = $1`, [
+        runId,
+        JSON.stringify(result),
+      ]);
+      return result;
+    });
+    if (result) await this.dropRetiredPartitions();
+    return result;
+  }
+
+  /** Old sets' assignments go whole: a partition drop, not a million-row delete. */
+  async dropRetiredPartitions(): Promise<void> {
+    const rows: Array<{ name: string }> = await this.db.query(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+        WHERE p.relname = 'assignments'
+          AND substring(c.relname FROM '^assignments_v([0-9]+)$')::int IN (SELECT version FROM persona_sets WHERE status IN ('retired', 'superseded'))`,
+    );
+    for (const { name } of rows) {
+      if (/^assignments_v[0-9]+$/.test(name)) await this.db.query(`DROP TABLE IF EXISTS ${name}`);
+    }
+  }
+
+  /**
+   * Incremental evaluation of a few customers under the live set, in one transaction: assignments
+   * upserted (or removed for deleted customers), a history row for each customer whose persona
+   * changed. `evaluate` gets the live set's version and the customers.
+   */
+  async evaluateIncrementally(
+    customerIds: readonly string[],
+    cause: 'data_change' | 'new_customer',
+    evaluate: (setVersion: number, customers: CustomerForEvaluation[]) => Promise<string[]> | string[],
+  ): Promise<{ setVersion: number; evaluated: number; changed: number; removed: number; lastHistoryId: string | null }> {
+    return this.db.transaction(async (em) => {
+      await em.query(`SELECT pg_advisory_xact_lock_shared(${SEGMENTATION_LOCK})`);
+      const [{ version }] = await em.query(`SELECT version FROM persona_sets WHERE status = 'live'`);
+      const rows: Array<{ id: string; attributes: Record<string, unknown>; live: boolean; current: string | null }> = await em.query(
+        `SELECT c.id::text AS id, c.attributes, (c.deleted_at IS NULL AND c.merged_into_id IS NULL) AS live, a.persona_id AS current
+           FROM customers c LEFT JOIN assignments a ON a.set_version = $2 AND a.customer_id = c.id
+          WHERE c.id = ANY($1::bigint[])`,
+        [customerIds, version],
+      );
+      const gone = rows.filter((r) => !r.live && r.current !== null).map((r) => r.id);
+      if (gone.length) await em.query(`DELETE FROM assignments WHERE set_version = $1 AND customer_id = ANY($2::bigint[])`, [version, gone]);
+      const liveRows = rows.filter((r) => r.live);
+      const personaIds = await evaluate(
+        version,
+        liveRows.map((r) => ({ id: r.id, attributes: r.attributes, currentPersonaId: r.current })),
+      );
+      if (liveRows.length) {
+        await em.query(
+          `INSERT INTO assignments (set_version, customer_id, persona_id, evaluated_at)
+           SELECT $1, c, p, now() FROM unnest($2::bigint[], $3::uuid[]) AS x(c, p)
+           ON CONFLICT (set_version, customer_id) DO UPDATE SET persona_id = EXCLUDED.persona_id, evaluated_at = EXCLUDED.evaluated_at`,
+          [version, liveRows.map((r) => r.id), personaIds],
+        );
+      }
+      const moved = liveRows.map((r, i) => ({ r, to: personaIds[i] })).filter(({ r, to }) => r.current !== to);
+      let lastHistoryId: string | null = null;
+      if (moved.length) {
+        const inserted: Array<{ id: string }> = await em.query(
+          `INSERT INTO persona_history (customer_id, from_persona_id, to_persona_id, set_version, cause, changed_at)
+           SELECT c, f, t, $4, CASE WHEN f IS NULL THEN 'new_customer' ELSE $5 END, now()
+             FROM unnest($1::bigint[], $2::uuid[], $3::uuid[]) AS x(c, f, t)
+           RETURNING id::text AS id`,
+          [moved.map((m) => m.r.id), moved.map((m) => m.r.current), moved.map((m) => m.to), version, cause],
+        );
+        lastHistoryId = inserted[inserted.length - 1].id;
+      }
+      return { setVersion: version, evaluated: liveRows.length, changed: moved.length, removed: gone.length, lastHistoryId };
+    });
+  }
+
+  /** Persona id → key for every persona there ever was (history and baselines may name archived ones). */
+  async personaKeysById(): Promise<Map<string, string>> {
+    const rows: Array<{ id: string; key: string }> = await this.db.query(`SELECT id, key FROM personas`);
+    return new Map(rows.map((r) => [r.id, r.key]));
+  }
+
+  /** A customer's live assignment with the set that made it. */
+  async liveAssignment(customerId: string): Promise<{ setVersion: number; personaId: string; evaluatedAt: Date } | null> {
+    const rows: Array<{ set_version: number; persona_id: string; evaluated_at: Date }> = await this.db.query(
+      `SELECT a.set_version, a.persona_id, a.evaluated_at FROM assignments a
+         JOIN persona_sets s ON s.version = a.set_version AND s.status = 'live' WHERE a.customer_id = $1`,
+      [customerId],
+    );
+    return rows[0] ? { setVersion: rows[0].set_version, personaId: rows[0].persona_id, evaluatedAt: rows[0].evaluated_at } : null;
+  }
+
+  async history(customerId: string, limit = 100): Promise<Array<{ id: string; fromPersonaId: string | null; toPersonaId: string; setVersion: number; cause: string; changedAt: Date }>> {
+    const rows: Array<{ id: string; from_persona_id: string | null; to_persona_id: string; set_version: number; cause: string; changed_at: Date }> =
+      await this.db.query(
+        `SELECT id::text AS id, from_persona_id, to_persona_id, set_version, cause, changed_at FROM persona_history
+          WHERE customer_id = $1 ORDER BY id DESC LIMIT $2`,
+        [customerId, limit],
+      );
+    return rows.map((r) => ({
+      id: r.id,
+      fromPersonaId: r.from_persona_id,
+      toPersonaId: r.to_persona_id,
+      setVersion: r.set_version,
+      cause: r.cause,
+      changedAt: r.changed_at,
+    }));
+  }
+}
+
+async function streamCustomers(
+  client: PoolClient,
+  where: string,
+  baselineVersion: number | null,
+  visit: (c: CustomerForEvaluation) => void,
+): Promise<number> {
+  // COPY takes no bind parameters; `where` and the version are built from validated integers only.
+  const join =
+    baselineVersion === null
+      ? `(SELECT NULL::uuid AS persona_id) a ON false`
+      : `assignments a ON a.set_version = ${assertInt(baselineVersion, 'baseline')} AND a.customer_id = c.id`;
+  const sql = `COPY (SELECT c.id, a.persona_id, c.attributes FROM customers c LEFT JOIN ${join}
+                     WHERE ${where} AND c.deleted_at IS NULL AND c.merged_into_id IS NULL) TO STDOUT`;
+  let n = 0;
+  await forEachCopyLine(client.query(copyTo(sql)), (line) => {
+    const t1 = line.indexOf('\t');
+    const t2 = line.indexOf('\t', t1 + 1);
+    const persona = line.slice(t1 + 1, t2);
+    visit({
+      id: line.slice(0, t1),
+      currentPersonaId: persona === '\\N' ? null : persona,
+      attributes: JSON.parse(unescapeCopyField(line.slice(t2 + 1))),
+    });
+    n++;
+  });
+  return n;
+}
+
+async function writeAssignments(client: PoolClient, version: number, a: ChunkAssignments, evaluatedAt: Date): Promise<void> {
+  const at = evaluatedAt.toISOString();
+  const sink = client.query(copyFrom(`COPY ${partitionOf(version)} (set_version, customer_id, persona_id, evaluated_at) FROM STDIN`));
+  await copyLinesInto(sink, a.customerIds.length, (i) => `${version}\t${a.customerIds[i]}\t${a.personaIds[i]}\t${at}\n`);
+}
+
+async function writeRunChanges(client: PoolClient, runId: string, changes: ChunkAssignments['changes']): Promise<void> {
+  if (changes.length === 0) return;
+  const sink = client.query(copyFrom(`COPY segmentation_run_changes (run_id, customer_id, from_persona_id, to_persona_id) FROM STDIN`));
+  await copyLinesInto(sink, changes.length, (i) => {
+    const c = changes[i];
+    return `${runId}\t${c.customerId}\t${c.fromPersonaId ?? '\\N'}\t${c.toPersonaId}\n`;
+  });
+}
+
+function toRun(r: RunRow): SegmentationRun {
+  return {
+    id: r.id,
+    kind: r.kind as SegmentationRunKind,
+    status: r.status as SegmentationRunStatus,
+    setVersion: r.set_version,
+    baselineVersion: r.baseline_version,
+    evaluatedAt: r.evaluated_at,
+    progress: progressOf(r.total, r.customers_done ?? 0, r.chunks_total, r.chunks_done ?? 0),
+    result: (r.result ?? null) as SegmentationRun['result'],
+    error: r.error,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+function rowToSetEntity(r: Record<string, any>) {
+  return {
+    version: r.version,
+    members: r.members,
+    catalog: r.catalog,
+    timeZone: r.time_zone,
+    status: r.status,
+    publishedBy: r.published_by,
+    publishedAt: r.published_at,
+    liveAt: r.live_at,
+  };
+}

@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { CrmObject } from '@corridor/domain';
+import { DataSource } from 'typeorm';
+
+/** The latest persona change of one customer within a batch of persona_history rows. */
+export interface PendingWriteback {
+  customerId: string;
+  externalId: string;
+  crmObject: CrmObject;
+  /** False for deleted or merged-away customers: nothing to write. */
+  live: boolean;
+  personaId: string;
+  personaKey: string;
+  personaName: string;
+  personaDescription: string;
+}
+
+export interface WritebackBatch {
+  /** The highest persona_history id read: the cursor once this batch is written. */
+  lastHistoryId: string;
+  items: PendingWriteback[];
+}
+
+export interface WritebackCursor {
+  connectionId: string;
+  lastHistoryId: string;
+  written: number;
+  skipped: number;
+  failed: number;
+  updatedAt: Date | null;
+}
+
+/**
+ * Write-back reads persona_history (the event log of persona changes) from a per-connection
+ * cursor; a change is written at least once, and writing the same persona again is harmless.
+ */
+@Injectable()
+export class WritebackStore {
+  constructor(private readonly db: DataSource) {}
+
+  async cursor(connectionId: string): Promise<WritebackCursor> {
+    const rows: Array<{ last_history_id: string; written: number; skipped: number; failed: number; updated_at: Date }> = await this.db.query(
+      `SELECT last_history_id, written, skipped, failed, updated_at FROM crm_writeback_cursors WHERE connection_id = $1`,
+      [connectionId],
+    );
+    const r = rows[0];
+    return {
+      connectionId,
+      lastHistoryId: r ? String(r.last_history_id) : '0',
+      written: r?.written ?? 0,
+      skipped: r?.skipped ?? 0,
+      failed: r?.failed ?? 0,
+      updatedAt: r?.updated_at ?? null,
+    };
+  }
+
+  /** The next persona_history rows of this connection's customers after the cursor, latest per customer. */
+  async nextBatch(connectionId: string, afterHistoryId: string, limit: number): Promise<WritebackBatch | null> {
+    const rows: Array<{
+      id: string;
+      customer_id: string;
+      external_id: string;
+      crm_object: string;
+      live: boolean;
+      persona_id: string;
+      key: string | null;
+      name: string | null;
+      description: string | null;
+    }> = await this.db.query(
+      `SELECT h.id, h.customer_id, c.external_id, c.crm_object, (c.deleted_at IS NULL AND c.merged_into_id IS NULL) AS live,
+              h.to_persona_id AS persona_id, p.key, p.name, p.description
+         FROM persona_history h
+         JOIN customers c ON c.id = h.customer_id
+         LEFT JOIN personas p ON p.id = h.to_persona_id
+        WHERE h.id > $2 AND c.connection_id = $1
+        ORDER BY h.id
+        LIMIT $3`,
+      [connectionId, afterHistoryId, limit],
+    );
+    if (rows.length === 0) return null;
+    const latest = new Map<string, PendingWriteback>();
+    for (const r of rows) {
+      latest.set(String(r.customer_id), {
+        customerId: String(r.customer_id),
+        externalId: r.external_id,
+        crmObject: r.crm_object as CrmObject,
+        live: r.live && r.key !== null,
+        personaId: r.persona_id,
+        personaKey: r.key ?? '',
+        personaName: r.name ?? '',
+        personaDescription: r.description ?? '',
+      });
+    }
+    return { lastHistoryId: String(rows[rows.length - 1].id), items: [...latest.values()] };
+  }
+
+  async advance(connectionId: string, lastHistoryId: string, counts: { written: number; skipped: number; failed: number }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO crm_writeback_cursors (connection_id, last_history_id, written, skipped, failed, updated_at)
+       VALUES ($1, $2, $3, $4, $5, now())
+       ON CONFLICT (connection_id) DO UPDATE SET
+         last_history_id = GREATEST(crm_writeback_cursors.last_history_id, EXCLUDED.last_history_id),
+         written = crm_writeback_cursors.written + EXCLUDED.written,
+         skipped = crm_writeback_cursors.skipped + EXCLUDED.skipped,
+         failed = crm_writeback_cursors.failed + EXCLUDED.failed,
+         updated_at = now()`,
+      [connectionId, lastHistoryId, counts.written, counts.skipped, counts.failed],
+    );
+  }
+}
