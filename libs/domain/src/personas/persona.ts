@@ -50,7 +50,7 @@ export type PersonaSetStatus = 'publishing' | 'live' | 'superseded' | 'retired';
 export interface PersonaSet {
   version: number;
   members: PersonaSetMember[];
-  catalog: Array<{ name: string; type: string; enumValues?: string[] }>;
+  catalog: Array<{ name: string; type: string; enumValues?: readonly string[] }>;
   timeZone: string;
   status: PersonaSetStatus;
   publishedBy: string | null;

@@ -26,7 +26,7 @@ export class PersonaSetEntity {
 
   /** The catalog entries the members' rules use, frozen with the set so later catalog edits cannot change its meaning. */
   @Column('jsonb', { default: [] })
-  catalog: Array<{ name: string; type: string; enumValues?: string[] }>;
+  catalog: Array<{ name: string; type: string; enumValues?: readonly string[] }>;
 
   @Column('text', { name: 'time_zone' })
   timeZone: string;

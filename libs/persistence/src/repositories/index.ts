@@ -1,3 +1,5 @@
+import { ApiKeyRepository } from './api-key.repository';
+import { AttributeRepository } from './attribute.repository';
 import { CustomerRepository } from './customer.repository';
 import { PersonaSetRepository } from './persona-set.repository';
 import { PersonaRepository } from './persona.repository';
@@ -8,6 +10,9 @@ import { CrmSyncStore } from './crm-sync.store';
 import { WritebackStore } from './writeback.store';
 import { SecretBox } from '../secrets/secret-box';
 
+export { ApiKeyRepository } from './api-key.repository';
+export type { IssuedApiKey } from './api-key.repository';
+export { AttributeRepository } from './attribute.repository';
 export { CustomerRepository, contentHashOf } from './customer.repository';
 export { PersonaRepository, PersonaTransaction } from './persona.repository';
 export type { PersonaFields } from './persona.repository';
@@ -20,6 +25,7 @@ export * from './writeback.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
-export const REPOSITORIES = [CustomerRepository, PersonaRepository, PersonaSetRepository, SegmentationStore,
+export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepository, PersonaRepository, PersonaSetRepository, SegmentationStore,
   // CRM sync (SecretBox rides along: ConnectionRepository seals credentials with it).
   ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, SecretBox];
+export * from './copy-text';

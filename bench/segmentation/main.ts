@@ -1,0 +1,267 @@
+/**
+ * npm run bench:segmentation -- [--customers 1000000] [--workers 2] [--sample 200000] [--peer-sample 3000] [--incremental 1000]
+ *
+ * Measures, side by side in one run: the compiled evaluator against json-rules-engine; a full
+ * re-segmentation through the real path (Postgres → worker processes → assignments and history)
+ * against the floor of Postgres streaming the same rows out and in with COPY; and incremental
+ * re-evaluation latency through the queue. Ends with one line of JSON.
+ */
+import 'reflect-metadata';
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { FlowProducer, Queue, QueueEvents } from 'bullmq';
+import { PoolClient } from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { DataSource } from 'typeorm';
+import { EVALUATE_CUSTOMERS, QUEUE, RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
+import { buildPersonaSet, CANONICAL_CATALOG, compileSetSnapshot } from '@corridor/domain';
+import { DEFAULT_JOB_OPTIONS, redisConnection } from '@corridor/jobs';
+import {
+  contentHashOf,
+  copyLinesInto,
+  CustomerRepository,
+  IMPORT_CONNECTION_ID,
+  PersonaRepository,
+  SegmentationStore,
+} from '@corridor/persistence';
+import { createBenchDatabase, flag, peakRssMb, percentile, round } from '../harness/bench-database';
+import { FIXTURE_PERSONAS } from '../fixtures/persona-fixture';
+import { syntheticCustomer } from '../fixtures/synthetic-customers';
+import { buildPeerEngine, peerAssign } from './json-rules-engine-peer';
+
+const CUSTOMERS = flag('customers', 1_000_000);
+const WORKERS = flag('workers', 2);
+const SAMPLE = Math.min(flag('sample', 200_000), CUSTOMERS);
+const PEER_SAMPLE = Math.min(flag('peer-sample', 3_000), SAMPLE);
+const INCREMENTAL = flag('incremental', 1_000);
+const CHUNK_SIZE = flag('chunk-size', 50_000);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const NOW = Date.parse('2026-11-23T12:00:00Z');
+const log = (msg: string) => process.stderr.write(`[bench:segmentation] ${msg}\n`);
+
+async function main(): Promise<void> {
+  const db = await createBenchDatabase('corridor_bench_seg');
+  const prefix = `corridor-bench-${Date.now().toString(36)}`;
+  const workers: ChildProcess[] = [];
+  try {
+    log(`database ${db.name}; generating ${CUSTOMERS.toLocaleString()} customers`);
+    await loadCustomers(db.ds, CUSTOMERS);
+    const draft = await createPersonas(db.ds);
+    const set = compileSetSnapshot(draft.members, draft.catalog, 'UTC');
+
+    // 1. In-memory evaluation: compiled evaluator vs json-rules-engine on the same rules and customers.
+    const sample = Array.from({ length: SAMPLE }, (_, i) => syntheticCustomer(i, NOW).attributes);
+    const assign = set.compiled.bind({ now: NOW, timeZone: 'UTC' });
+    const evaluationsPerS = bestOf(3, () => {
+      const rounds = Math.max(1, Math.ceil(1_000_000 / SAMPLE));
+      const t = performance.now();
+      let sink = 0;
+      for (let r = 0; r < rounds; r++) for (let i = 0; i < sample.length; i++) sink += assign(sample[i]);
+      if (sink < 0) throw new Error('unreachable');
+      return (rounds * sample.length) / ((performance.now() - t) / 1000);
+    });
+    const engine = buildPeerEngine(FIXTURE_PERSONAS, CANONICAL_CATALOG, NOW);
+    const order = FIXTURE_PERSONAS.map((p) => p.key);
+    let disagreements = 0;
+    for (let i = 0; i < 200; i++) {
+      const ours = set.personaKeys[assign(sample[i])];
+      if (ours !== (await peerAssign(engine, order, 'everyone_else', sample[i]))) disagreements++;
+    }
+    const tp = performance.now();
+    for (let i = 0; i < PEER_SAMPLE; i++) await peerAssign(engine, order, 'everyone_else', sample[i]);
+    const peerPerS = PEER_SAMPLE / ((performance.now() - tp) / 1000);
+    sample.length = 0;
+    log(`in-memory: compiled ${Math.round(evaluationsPerS).toLocaleString()}/s, json-rules-engine ${Math.round(peerPerS).toLocaleString()}/s (${disagreements}/200 disagreements)`);
+
+    // 2. The floor: Postgres streaming the customers out and the assignments in with COPY, nothing else.
+    const copyFloor = await measureCopyFloor(db.ds, CUSTOMERS, draft.members[0].personaId);
+    log(`COPY floor: out ${round(copyFloor.out)} s + in ${round(copyFloor.in)} s`);
+
+    // 3. Full re-segmentation through the real path, shared by worker processes.
+    const env = { ...process.env, DATABASE_URL: db.url, REDIS_URL, REDIS_PREFIX: prefix, LOG_LEVEL: 'warn', SEGMENTATION_CHUNK_SIZE: String(CHUNK_SIZE), NODE_ENV: 'production', SECRETS_KEY: 'a'.repeat(64) };
+    for (let i = 0; i < WORKERS; i++) workers.push(spawnWorker(env));
+    const connection = redisConnection(REDIS_URL);
+    const queue = new Queue(QUEUE.segmentation, { connection, prefix });
+    await waitFor(async () => (await queue.getWorkersCount()) >= WORKERS, 60_000, 'workers to start');
+    const store = new SegmentationStore(db.ds);
+    const flows = new FlowProducer({ connection, prefix });
+    const first = await fullRun(store, flows, draft, 'first publish: every customer is new');
+    // A second publish with one rule changed: the usual case, where only some customers move.
+    const changed = { ...draft, members: draft.members.map((m) => (m.key === 'smb_customer' ? { ...m, rule: { attribute: 'employees', operator: 'lt', value: 200 } } : m)) };
+    const second = await fullRun(store, flows, changed, 'second publish: one rule changed');
+
+    // 4. Incremental: a customer changes; time until its assignment is stored, through the queue.
+    const queueEvents = new QueueEvents(QUEUE.segmentation, { connection, prefix });
+    await queueEvents.waitUntilReady();
+    const customers = new CustomerRepository(db.ds);
+    const latencies: number[] = [];
+    for (let k = 0; k < INCREMENTAL; k++) {
+      const i = (k * 7919) % CUSTOMERS;
+      const c = syntheticCustomer(i, NOW);
+      const t0 = performance.now();
+      const outcome = await customers.upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: c.externalId, attributes: { ...c.attributes, total_revenue: 1000 + k } }]);
+      const job = await queue.add(EVALUATE_CUSTOMERS.name, { customerIds: outcome.changedIds, cause: 'data_change' }, { removeOnComplete: true });
+      await job.waitUntilFinished(queueEvents, 10_000);
+      latencies.push(performance.now() - t0);
+    }
+    latencies.sort((a, b) => a - b);
+    const rss = await Promise.all(workers.map((w) => peakRssMb(w.pid!)));
+    await Promise.all([queueEvents.close(), queue.close(), flows.close()]);
+
+    const floor = copyFloor.out + copyFloor.in;
+    const figures = {
+      customers: CUSTOMERS,
+      workers: WORKERS,
+      personas: FIXTURE_PERSONAS.length + 1,
+      evaluations_per_s: Math.round(evaluationsPerS),
+      peer_evaluations_per_s: Math.round(peerPerS),
+      ratio_vs_peer: Math.round(evaluationsPerS / peerPerS),
+      peer_disagreements_of_200: disagreements,
+      full_resegmentation_s: round(first.seconds),
+      full_resegmentation_customers_per_s: Math.round(CUSTOMERS / first.seconds),
+      full_resegmentation_changed: first.changed,
+      repeat_resegmentation_s: round(second.seconds),
+      repeat_resegmentation_changed: second.changed,
+      copy_floor_s: round(floor),
+      copy_floor_out_s: round(copyFloor.out),
+      copy_floor_in_s: round(copyFloor.in),
+      ratio_vs_floor: round(first.seconds / floor),
+      repeat_ratio_vs_floor: round(second.seconds / floor),
+      incremental_samples: latencies.length,
+      incremental_p50_ms: round(percentile(latencies, 50)),
+      incremental_p99_ms: round(percentile(latencies, 99)),
+      peak_rss_mb: Math.max(...rss),
+      worker_peak_rss_mb: rss,
+    };
+    log(
+      `full re-segmentation ${figures.full_resegmentation_s} s (${figures.ratio_vs_floor}× the COPY floor of ${figures.copy_floor_s} s); ` +
+        `repeat ${figures.repeat_resegmentation_s} s; incremental p50 ${figures.incremental_p50_ms} ms, p99 ${figures.incremental_p99_ms} ms; ` +
+        `compiled evaluator ${figures.ratio_vs_peer}× json-rules-engine; worker peak RSS ${rss.join(', ')} MB`,
+    );
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+  } finally {
+    for (const w of workers) w.kill('SIGTERM');
+    await db.drop();
+  }
+}
+
+async function loadCustomers(ds: DataSource, n: number): Promise<void> {
+  const qr = ds.createQueryRunner();
+  const client = (await qr.connect()) as PoolClient;
+  try {
+    const batch = 50_000;
+    for (let start = 0; start < n; start += batch) {
+      const rows = Array.from({ length: Math.min(batch, n - start) }, (_, k) => syntheticCustomer(start + k, NOW));
+      const sink = client.query(copyFrom(`COPY customers (connection_id, external_id, email, attributes, content_hash) FROM STDIN`));
+      await copyLinesInto(sink, rows.length, (k) => {
+        const r = rows[k];
+        const json = JSON.stringify(r.attributes).replace(/\\/g, '\\\\');
+        return `${IMPORT_CONNECTION_ID}\t${r.externalId}\t${String(r.attributes.email).toLowerCase()}\t${json}\t${contentHashOf(r.attributes)}\n`;
+      });
+    }
+    await client.query('ANALYZE customers');
+  } finally {
+    await qr.release();
+  }
+}
+
+async function createPersonas(ds: DataSource) {
+  const personas = new PersonaRepository(ds);
+  await personas.transaction(async (tx) => {
+    for (const [i, p] of FIXTURE_PERSONAS.entries()) {
+      await tx.create({ key: p.key, name: p.name, description: p.description, priority: i + 1, enabled: true, rule: p.rule }, null);
+    }
+  });
+  return buildPersonaSet(await personas.draftWithVersionIds(), CANONICAL_CATALOG);
+}
+
+async function measureCopyFloor(ds: DataSource, n: number, personaId: string): Promise<{ out: number; in: number }> {
+  const qr = ds.createQueryRunner();
+  const client = (await qr.connect()) as PoolClient;
+  try {
+    let t = performance.now();
+    const discard = new Writable({ write: (_c, _e, cb) => cb() });
+    await new Promise<void>((resolve, reject) => {
+      const s = client.query(copyTo(`COPY (SELECT c.id, NULL::uuid, c.attributes FROM customers c WHERE c.deleted_at IS NULL AND c.merged_into_id IS NULL) TO STDOUT`));
+      s.on('error', reject);
+      s.pipe(discard).on('finish', resolve).on('error', reject);
+    });
+    const out = (performance.now() - t) / 1000;
+    await client.query(`CREATE TABLE floor_assignments (LIKE assignments INCLUDING ALL)`);
+    const at = new Date(NOW).toISOString();
+    t = performance.now();
+    await copyLinesInto(client.query(copyFrom(`COPY floor_assignments (set_version, customer_id, persona_id, evaluated_at) FROM STDIN`)), n, (i) => `9\t${i + 1}\t${personaId}\t${at}\n`);
+    const into = (performance.now() - t) / 1000;
+    await client.query(`DROP TABLE floor_assignments`);
+    return { out, in: into };
+  } finally {
+    await qr.release();
+  }
+}
+
+async function fullRun(store: SegmentationStore, flows: FlowProducer, draft: Awaited<ReturnType<typeof createPersonas>>, label: string) {
+  const t = performance.now();
+  const { plan } = await store.publish(draft, { timeZone: 'UTC', publishedBy: null, chunkSize: CHUNK_SIZE, now: new Date(NOW) });
+  const opts = (jobId: string | undefined) => ({ ...DEFAULT_JOB_OPTIONS, jobId });
+  await flows.add({
+    name: RUN_FINALIZE.name,
+    queueName: QUEUE.segmentation,
+    data: { runId: plan.run.id },
+    opts: opts(RUN_FINALIZE.jobId({ runId: plan.run.id })),
+    children: plan.chunks.map((chunk) => ({
+      name: RUN_CHUNK.name,
+      queueName: QUEUE.segmentation,
+      data: { runId: plan.run.id, chunk },
+      opts: opts(RUN_CHUNK.jobId({ runId: plan.run.id, chunk })),
+    })),
+  });
+  let lastPercent = -1;
+  let run = await store.getRun(plan.run.id);
+  await waitFor(
+    async () => {
+      run = await store.getRun(plan.run.id);
+      if (run && run.progress.percent !== lastPercent && run.progress.percent % 25 < 5) {
+        lastPercent = run.progress.percent;
+        log(`${label}: ${run.progress.done.toLocaleString()}/${run.progress.total.toLocaleString()} (${run.progress.percent}%)`);
+      }
+      return run?.status !== 'running';
+    },
+    600_000,
+    'the run',
+    50,
+  );
+  const seconds = (performance.now() - t) / 1000;
+  if (run!.status !== 'completed') throw new Error(`run ended ${run!.status}: ${run!.error}`);
+  const changed = (run!.result as { changed: number }).changed;
+  log(`${label}: ${round(seconds)} s, ${changed.toLocaleString()} persona changes`);
+  return { seconds, changed };
+}
+
+function spawnWorker(env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, [join(__dirname, '../../apps/worker/src/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.on('exit', (code, signal) => {
+    if (code && code !== 0) log(`worker ${child.pid} exited ${code ?? signal}`);
+  });
+  return child;
+}
+
+function bestOf(n: number, f: () => number): number {
+  let best = 0;
+  for (let i = 0; i < n; i++) best = Math.max(best, f());
+  return best;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
