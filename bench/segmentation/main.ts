@@ -102,7 +102,7 @@ async function main(): Promise<void> {
       const c = syntheticCustomer(i, NOW);
       const t0 = performance.now();
       const outcome = await customers.upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: c.externalId, attributes: { ...c.attributes, total_revenue: 1000 + k } }]);
-      const job = await queue.add(EVALUATE_CUSTOMERS.name, { customerIds: outcome.changedIds, cause: 'data_change' }, { removeOnComplete: true });
+      const job = await queue.add(EVALUATE_CUSTOMERS.name, { customerIds: outcome.changedIds, cause: 'data_change' }, { removeOnComplete: false });
       await job.waitUntilFinished(queueEvents, 10_000);
       latencies.push(performance.now() - t0);
     }

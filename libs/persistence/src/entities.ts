@@ -11,6 +11,7 @@ import { PersonaEntity } from './entities/persona.entity';
 import { SegmentationChunkEntity } from './entities/segmentation-chunk.entity';
 import { SegmentationRunChangeEntity } from './entities/segmentation-run-change.entity';
 import { SegmentationRunEntity } from './entities/segmentation-run.entity';
+import { SegmentationRunOverrideEntity } from './entities/segmentation-run-override.entity';
 import { SyncCursorEntity } from './entities/sync-cursor.entity';
 import { SyncRunEntity } from './entities/sync-run.entity';
 import { WebhookEventEntity } from './entities/webhook-event.entity';
@@ -29,6 +30,7 @@ export const ENTITIES = [
   SegmentationRunEntity,
   SegmentationChunkEntity,
   SegmentationRunChangeEntity,
+  SegmentationRunOverrideEntity,
   AssignmentEntity,
   PersonaHistoryEntity,
   SyncRunEntity,

@@ -1,2 +1,3 @@
 export * from './test-context';
 export * from './test-services';
+export * from './worker-process';

@@ -74,11 +74,7 @@ export class SegmentationRunsService {
     const run = await this.store.getRun(runId);
     if (!run || run.status !== 'running') return;
     if (run.kind === 'preview') return this.finalizePreview(run);
-    const set = await this.sets.get(run.setVersion!);
-    const assign = set.compiled.bind({ now: run.evaluatedAt.getTime(), timeZone: set.timeZone });
-    const result = await this.store.goLive(runId, (customers) =>
-      customers.map((c) => ({ customerId: c.id, personaId: set.personaIds[assign(c.attributes)] })),
-    );
+    const result = await this.store.goLive(runId);
     if (!result) return;
     this.logger.log({ msg: 'persona set live', runId, setVersion: run.setVersion, ...result });
     if (result.lastHistoryId) await this.notifier.changed(result.lastHistoryId, result.changed);

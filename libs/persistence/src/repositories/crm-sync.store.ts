@@ -4,6 +4,7 @@ import {
   compactAttributes,
   ConflictError,
   CrmMerge,
+  CrmWebhookEvent,
   IncomingCustomer,
   NotFoundError,
   PendingEvaluation,
@@ -49,12 +50,7 @@ export interface CustomerChanges {
   merges: readonly CrmMerge[];
 }
 
-export interface WebhookEventInput {
-  eventId: string;
-  kind: 'upsert' | 'delete' | 'merge';
-  objectIds: string[];
-  occurredAt: Date | null;
-}
+export type WebhookEventInput = CrmWebhookEvent;
 
 export interface PendingWebhookEvent extends WebhookEventInput {
   id: string;
@@ -214,6 +210,16 @@ export class CrmSyncStore {
       );
       return toRun(rows[0]);
     });
+  }
+
+  /** A transient failure: keep the run and its checkpoint, free the lease so the retry (any worker) resumes at once. */
+  async failRunAttempt(runId: string, owner: string, code: string, stats: Pick<SyncCounts, 'requests' | 'rateLimited' | 'retries'>): Promise<void> {
+    await this.db.query(
+      `UPDATE sync_runs SET lease_owner = NULL, lease_until = NULL, error = $3, updated_at = now(),
+          requests = requests + $4, rate_limited = rate_limited + $5, retries = retries + $6
+        WHERE id = $1 AND lease_owner = $2`,
+      [runId, owner, `interrupted: ${code}`, stats.requests, stats.rateLimited, stats.retries],
+    );
   }
 
   /** A permanent failure: the run stops; its checkpoint stays for inspection; the next sync starts afresh from the watermark. */

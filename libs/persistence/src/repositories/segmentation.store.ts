@@ -22,11 +22,6 @@ import { toPersonaSet } from './persona-set.repository';
 const SEGMENTATION_LOCK = `hashtext('corridor.segmentation')`;
 /** Serialises publishes (and the superseding they do). */
 const PUBLISH_LOCK = `hashtext('corridor.segmentation.publish')`;
-/**
- * A customer whose data changed less than this before a run started may have been read by a chunk
- * before its change committed; going live re-evaluates such customers too.
- */
-const CATCH_UP_MARGIN = `interval '5 minutes'`;
 const MAX_ID = '9223372036854775807';
 
 export interface CustomerForEvaluation {
@@ -257,15 +252,12 @@ export class SegmentationStore {
   }
 
   /**
-   * Makes a full run's set live, atomically: re-evaluates customers whose data changed during the
-   * run (`reevaluate`), moves the run's changes into persona_history, and switches the live set.
+   * Makes a full run's set live, atomically: applies the evaluations of customers that changed
+   * during the run, moves the run's changes into persona_history, and switches the live set.
    * Incremental evaluations wait meanwhile (they hold the segmentation lock shared). Returns null
    * when the run was superseded.
    */
-  async goLive(
-    runId: string,
-    reevaluate: (customers: CustomerForEvaluation[]) => Array<{ customerId: string; personaId: string }>,
-  ): Promise<FullRunResult | null> {
+  async goLive(runId: string): Promise<FullRunResult | null> {
     const result = await this.db.transaction(async (em) => {
       await em.query(`SELECT pg_advisory_xact_lock(${SEGMENTATION_LOCK})`);
       const [row]: RunRow[] = await em.query(`SELECT * FROM segmentation_runs WHERE id = $1 FOR UPDATE`, [runId]);
@@ -276,32 +268,32 @@ export class SegmentationStore {
       const [live] = await em.query(`SELECT version FROM persona_sets WHERE status = 'live'`);
       const liveVersion: number | null = live?.version ?? null;
 
-      // Catch up: customers changed since (just before) the run started, judged against the live set as it is now.
-      const changed: Array<{ id: string; attributes: Record<string, unknown>; live: boolean; current: string | null }> = await em.query(
-        `SELECT c.id::text AS id, c.attributes, (c.deleted_at IS NULL AND c.merged_into_id IS NULL) AS live, a.persona_id AS current
-           FROM customers c LEFT JOIN assignments a ON a.set_version = $2 AND a.customer_id = c.id
-          WHERE c.data_changed_at >= $1::timestamptz - ${CATCH_UP_MARGIN}`,
-        [row.started_at, liveVersion ?? -1],
+      // Changes that landed while the chunks ran were evaluated under this set too (see
+      // evaluateIncrementally); they win over what a chunk read earlier. The change each one
+      // makes is measured against the live assignment as it is now.
+      await em.query(
+        `DELETE FROM ${partitionOf(version)} a USING segmentation_run_overrides o
+          WHERE o.run_id = $1 AND a.customer_id = o.customer_id`,
+        [runId],
       );
-      if (changed.length) {
-        const ids = changed.map((c) => c.id);
-        await em.query(`DELETE FROM ${partitionOf(version)} WHERE customer_id = ANY($1::bigint[])`, [ids]);
-        await em.query(`DELETE FROM segmentation_run_changes WHERE run_id = $1 AND customer_id = ANY($2::bigint[])`, [runId, ids]);
-        const liveOnes = changed.filter((c) => c.live);
-        const fresh = reevaluate(liveOnes.map((c) => ({ id: c.id, attributes: c.attributes, currentPersonaId: c.current })));
-        const current = new Map(liveOnes.map((c) => [c.id, c.current]));
-        await em.query(
-          `INSERT INTO ${partitionOf(version)} (set_version, customer_id, persona_id, evaluated_at)
-           SELECT $1, c, p, $4 FROM unnest($2::bigint[], $3::uuid[]) AS x(c, p)`,
-          [version, fresh.map((f) => f.customerId), fresh.map((f) => f.personaId), row.evaluated_at],
-        );
-        const moved = fresh.filter((f) => current.get(f.customerId) !== f.personaId);
-        await em.query(
-          `INSERT INTO segmentation_run_changes (run_id, customer_id, from_persona_id, to_persona_id)
-           SELECT $1, c, f, t FROM unnest($2::bigint[], $3::uuid[], $4::uuid[]) AS x(c, f, t)`,
-          [runId, moved.map((m) => m.customerId), moved.map((m) => current.get(m.customerId) ?? null), moved.map((m) => m.personaId)],
-        );
-      }
+      await em.query(
+        `INSERT INTO ${partitionOf(version)} (set_version, customer_id, persona_id, evaluated_at)
+         SELECT $2, customer_id, persona_id, now() FROM segmentation_run_overrides WHERE run_id = $1 AND persona_id IS NOT NULL`,
+        [runId, version],
+      );
+      await em.query(
+        `DELETE FROM segmentation_run_changes c USING segmentation_run_overrides o
+          WHERE c.run_id = $1 AND o.run_id = $1 AND c.customer_id = o.customer_id`,
+        [runId],
+      );
+      await em.query(
+        `INSERT INTO segmentation_run_changes (run_id, customer_id, from_persona_id, to_persona_id)
+         SELECT $1, o.customer_id, a.persona_id, o.persona_id
+           FROM segmentation_run_overrides o LEFT JOIN assignments a ON a.set_version = $2 AND a.customer_id = o.customer_id
+          WHERE o.run_id = $1 AND o.persona_id IS NOT NULL AND o.persona_id IS DISTINCT FROM a.persona_id`,
+        [runId, liveVersion ?? -1],
+      );
+      await em.query(`DELETE FROM segmentation_run_overrides WHERE run_id = $1 OR run_id NOT IN (SELECT id FROM segmentation_runs WHERE status = 'running')`, [runId]);
 
       const history: Array<{ n: number; last: string | null }> = await em.query(
         `WITH moved AS (
@@ -374,16 +366,27 @@ export class SegmentationStore {
       const gone = rows.filter((r) => !r.live && r.current !== null).map((r) => r.id);
       if (gone.length) await em.query(`DELETE FROM assignments WHERE set_version = $1 AND customer_id = ANY($2::bigint[])`, [version, gone]);
       const liveRows = rows.filter((r) => r.live);
-      const personaIds = await evaluate(
-        version,
-        liveRows.map((r) => ({ id: r.id, attributes: r.attributes, currentPersonaId: r.current })),
-      );
+      const forEvaluation = liveRows.map((r) => ({ id: r.id, attributes: r.attributes, currentPersonaId: r.current }));
+      const personaIds = await evaluate(version, forEvaluation);
       if (liveRows.length) {
         await em.query(
           `INSERT INTO assignments (set_version, customer_id, persona_id, evaluated_at)
            SELECT $1, c, p, now() FROM unnest($2::bigint[], $3::uuid[]) AS x(c, p)
            ON CONFLICT (set_version, customer_id) DO UPDATE SET persona_id = EXCLUDED.persona_id, evaluated_at = EXCLUDED.evaluated_at`,
           [version, liveRows.map((r) => r.id), personaIds],
+        );
+      }
+      // A full run in progress may have read these customers before they changed: record their
+      // persona under its set too, for it to apply when it goes live (goLive holds this lock exclusively).
+      const [running] = await em.query(`SELECT id, set_version FROM segmentation_runs WHERE kind = 'full' AND status = 'running' LIMIT 1`);
+      if (running && rows.length) {
+        const next = liveRows.length ? await evaluate(running.set_version, forEvaluation) : [];
+        const byId = new Map(liveRows.map((r, i) => [r.id, next[i]]));
+        await em.query(
+          `INSERT INTO segmentation_run_overrides (run_id, customer_id, persona_id)
+           SELECT $1, c, p FROM unnest($2::bigint[], $3::uuid[]) AS x(c, p)
+           ON CONFLICT (run_id, customer_id) DO UPDATE SET persona_id = EXCLUDED.persona_id`,
+          [running.id, rows.map((r) => r.id), rows.map((r) => byId.get(r.id) ?? null)],
         );
       }
       const moved = liveRows.map((r, i) => ({ r, to: personaIds[i] })).filter(({ r, to }) => r.current !== to);

@@ -1,0 +1,40 @@
+import { OnModuleInit } from '@nestjs/common';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job } from 'bullmq';
+import { AppConfig } from '@corridor/config';
+import { APPLY_WEBHOOK_EVENTS, CRM_SYNC_JOBS, QUEUE, SYNC_CONNECTION } from '@corridor/contracts';
+import { bind, ContractDispatcher } from '../jobs/contract-dispatcher';
+import { CrmSyncService } from './crm-sync.service';
+import { WebhookEventsService } from './webhook-events.service';
+
+/**
+ * The crm-sync queue: connection syncs (scheduled, manual, first) and webhook event batches.
+ * A long sync holds its job lock; the lease in sync_runs is what keeps two workers apart.
+ */
+@Processor(QUEUE.crmSync, { concurrency: 4, lockDuration: 60_000, maxStalledCount: 5 })
+export class CrmSyncProcessor extends WorkerHost implements OnModuleInit {
+  private dispatcher!: ContractDispatcher;
+
+  constructor(
+    private readonly sync: CrmSyncService,
+    private readonly webhooks: WebhookEventsService,
+    private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  onModuleInit(): void {
+    this.dispatcher = new ContractDispatcher(QUEUE.crmSync, CRM_SYNC_JOBS, [
+      bind(SYNC_CONNECTION, async (p) => {
+        const run = await this.sync.sync(p);
+        return run ? { runId: run.id, status: run.status } : { skipped: true };
+      }),
+      bind(APPLY_WEBHOOK_EVENTS, (p) => this.webhooks.applyPending(p.connectionId)),
+    ]);
+    this.worker.concurrency = this.config.WORKER_CONCURRENCY;
+  }
+
+  process(job: Job): Promise<unknown> {
+    return this.dispatcher.dispatch(job);
+  }
+}

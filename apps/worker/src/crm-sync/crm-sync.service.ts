@@ -1,0 +1,180 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { SyncConnectionPayload } from '@corridor/contracts';
+import { CrmConnectorFactory } from '@corridor/crm';
+import { CrmConnector, CrmError, CrmPage, DomainError, SyncMode, SyncPosition, SyncRun, SyncTrigger } from '@corridor/domain';
+import { JobProducer } from '@corridor/jobs';
+import { ConnectionRepository, CrmAttributeRepository, CrmSyncStore, CustomerChanges, LeaseLostError } from '@corridor/persistence';
+import { enqueueEvaluations } from './evaluation-dispatch';
+
+/** Records per commit: big enough to amortise a transaction, small enough to lose little on a crash. */
+const COMMIT_RECORDS = 2000;
+const COMMIT_PAGES = 20;
+
+export interface SyncRunOptions {
+  /** Test hook: stop as if the process died after committing this many commits (the lease stays). */
+  crashAfterCommits?: number;
+}
+
+export class SimulatedCrash extends Error {}
+
+/**
+ * Runs one sync of a connection: discovery (catalog), then pages from the connector, committed in
+ * groups together with the run's checkpoint; changed customers go to re-segmentation after each
+ * commit. The next page is fetched while the previous group commits.
+ */
+@Injectable()
+export class CrmSyncService {
+  private readonly logger = new Logger('crm-sync');
+  /** How long a run stays claimed without a checkpoint; a killed worker's run resumes after it. */
+  leaseMs = 60_000;
+
+  constructor(
+    private readonly connections: ConnectionRepository,
+    private readonly store: CrmSyncStore,
+    private readonly attributes: CrmAttributeRepository,
+    private readonly connectors: CrmConnectorFactory,
+    private readonly jobs: JobProducer,
+  ) {}
+
+  async sync(payload: SyncConnectionPayload, options: SyncRunOptions = {}): Promise<SyncRun | null> {
+    const connection = await this.connections.get(payload.connectionId);
+    const watermark = await this.store.getWatermark(connection.id);
+    let run: SyncRun | null;
+    if (payload.runId) {
+      run = await this.store.getRun(payload.runId);
+    } else {
+      run = await this.store.findActive(connection.id);
+      if (!run) {
+        const mode: SyncMode = watermark === null ? 'full' : payload.mode;
+        const trigger: SyncTrigger = watermark === null ? 'first' : (payload.trigger ?? 'schedule');
+        try {
+          run = await this.store.createRun(connection.id, mode, trigger);
+        } catch (e) {
+          if ((e as DomainError).code === 'SYNC_ALREADY_RUNNING') return null;
+          throw e;
+        }
+      }
+    }
+    if (run.status === 'completed' || run.status === 'failed') return run;
+
+    const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    const claimed = await this.store.claim(run.id, owner, this.leaseMs);
+    if (!claimed) {
+      // A scheduled tick leaves a live run alone; the job that owns the run retries until the lease frees.
+      if (!payload.runId) return null;
+      throw new DomainError('SYNC_LEASE_HELD', `Sync run ${run.id} is held by another worker`, 'unavailable');
+    }
+    const log = { runId: claimed.id, connectionId: connection.id, mode: claimed.mode };
+    if (claimed.pendingEvaluation) await enqueueEvaluations(this.jobs, claimed.pendingEvaluation);
+
+    const connector = this.connectors.create(connection);
+    try {
+      const discovered = await connector.discoverProperties();
+      const added = await this.attributes.upsertDiscovered(connector.catalogAttributes());
+      this.logger.log({ ...log, resumed: claimed.position !== null, discovered: discovered.length, catalogChanges: added, msg: 'sync started' });
+      const finished = claimed.position as { done?: boolean; watermark?: string } | null;
+      if (finished?.done && finished.watermark) {
+        // Every page was committed before the worker died: only the completion is missing.
+        return await this.store.completeRun(claimed.id, owner, connection.id, finished.watermark, claimed.mode, connector.takeStats());
+      }
+      const position = (claimed.position as SyncPosition | null) ?? connector.begin(claimed.mode, claimed.mode === 'full' ? null : watermark, new Date());
+      const done = await this.pump(claimed, owner, connection.id, connector, position, options);
+      this.logger.log({ ...log, ...countsOf(done), msg: 'sync completed' });
+      return done;
+    } catch (e) {
+      if (e instanceof LeaseLostError || e instanceof SimulatedCrash) {
+        this.logger.warn({ ...log, msg: e.message });
+        return null;
+      }
+      const stats = connector.takeStats();
+      if (e instanceof DomainError && e.transient) {
+        // Let BullMQ retry with backoff; release the lease so any worker may resume at the checkpoint.
+        await this.store.failRunAttempt(claimed.id, owner, e.code, stats);
+        this.logger.warn({ ...log, code: e.code, msg: 'sync interrupted; will resume' });
+        throw e;
+      }
+      await this.store.failRun(claimed.id, e instanceof DomainError ? `${e.code}: ${e.message}` : String((e as Error)?.message ?? e), stats);
+      this.logger.error({ ...log, code: (e as DomainError)?.code, msg: 'sync failed' });
+      throw e;
+    }
+  }
+
+  private async pump(
+    run: SyncRun,
+    owner: string,
+    connectionId: string,
+    connector: CrmConnector,
+    start: SyncPosition,
+    options: SyncRunOptions,
+  ): Promise<SyncRun> {
+    let inFlight: Promise<CrmPage> | null = connector.readPage(start);
+    let buffer: CustomerChanges & { customers: CrmPage['customers']; deletedExternalIds: string[]; merges: CrmPage['merges'] } = {
+      customers: [],
+      deletedExternalIds: [],
+      merges: [],
+    };
+    let pages = 0;
+    let commits = 0;
+    let totalHint: number | null | undefined;
+    let watermark: string | undefined;
+    let progress = { pages: run.pages, records: run.records };
+    while (inFlight) {
+      const page: CrmPage = await inFlight;
+      // Fetch ahead while this group commits: cursor paging is sequential, the database need not be.
+      inFlight = page.next ? connector.readPage(page.next) : null;
+      inFlight?.catch(() => undefined);
+      buffer.customers.push(...page.customers);
+      buffer.deletedExternalIds.push(...page.deletedExternalIds);
+      buffer.merges.push(...page.merges);
+      pages++;
+      if (page.totalHint !== undefined && page.totalHint !== null) totalHint = page.totalHint;
+      if (page.watermark !== undefined) watermark = page.watermark;
+      const size = buffer.customers.length + buffer.deletedExternalIds.length + buffer.merges.length;
+      if (page.next && size < COMMIT_RECORDS && pages < COMMIT_PAGES) continue;
+
+      const change = await this.store.commitPages({
+        runId: run.id,
+        owner,
+        leaseMs: this.leaseMs,
+        connectionId,
+        changes: buffer,
+        position: (page.next ?? { done: true, watermark: watermark ?? null }) as Record<string, unknown>,
+        pages,
+        stats: connector.takeStats(),
+        totalHint,
+      });
+      await enqueueEvaluations(this.jobs, { newCustomer: change.newCustomerIds, dataChange: change.dataChangeIds });
+      progress = { pages: progress.pages + pages, records: progress.records + buffer.customers.length };
+      this.logger.log({
+        runId: run.id,
+        connectionId,
+        pages: progress.pages,
+        records: progress.records,
+        created: change.created,
+        updated: change.updated,
+        unchanged: change.unchanged,
+        deleted: change.deleted,
+        merged: change.merged,
+        percent: totalHint ? Math.min(100, Math.round((progress.records / totalHint) * 100)) : null,
+        msg: 'sync progress',
+      });
+      buffer = { customers: [], deletedExternalIds: [], merges: [] };
+      pages = 0;
+      totalHint = undefined;
+      commits++;
+      if (options.crashAfterCommits !== undefined && commits >= options.crashAfterCommits && inFlight) {
+        await inFlight.catch(() => undefined);
+        throw new SimulatedCrash(`simulated crash after ${commits} commits`);
+      }
+    }
+    if (watermark === undefined) throw new CrmError('CRM_INVALID_REQUEST', 'Sync ended without a watermark');
+    return this.store.completeRun(run.id, owner, connectionId, watermark, run.mode, connector.takeStats());
+  }
+}
+
+function countsOf(run: SyncRun) {
+  const { pages, records, created, updated, unchanged, deleted, merged, requests, rateLimited, retries } = run;
+  return { pages, records, created, updated, unchanged, deleted, merged, requests, rateLimited, retries };
+}
