@@ -87,10 +87,10 @@ async function main(): Promise<void> {
     await waitFor(async () => (await queue.getWorkersCount()) >= WORKERS, 60_000, 'workers to start');
     const store = new SegmentationStore(db.ds);
     const flows = new FlowProducer({ connection, prefix });
-    const first = await fullRun(store, flows, draft, 'first publish: every customer is new');
+    const first = await fullRun(db.ds, store, flows, draft, 'first publish: every customer is new');
     // A second publish with one rule changed: the usual case, where only some customers move.
     const changed = { ...draft, members: draft.members.map((m) => (m.key === 'smb_customer' ? { ...m, rule: { attribute: 'employees', operator: 'lt', value: 200 } } : m)) };
-    const second = await fullRun(store, flows, changed, 'second publish: one rule changed');
+    const second = await fullRun(db.ds, store, flows, changed, 'second publish: one rule changed');
 
     // 4. Incremental: a customer changes; time until its assignment is stored, through the queue.
     const queueEvents = new QueueEvents(QUEUE.segmentation, { connection, prefix });
@@ -100,13 +100,24 @@ async function main(): Promise<void> {
     for (let k = 0; k < INCREMENTAL; k++) {
       const i = (k * 7919) % CUSTOMERS;
       const c = syntheticCustomer(i, NOW);
-      const t0 = performance.now();
       const outcome = await customers.upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: c.externalId, attributes: { ...c.attributes, total_revenue: 1000 + k } }]);
+      const t0 = performance.now(); // the change is stored: from here to the assignment stored
       const job = await queue.add(EVALUATE_CUSTOMERS.name, { customerIds: outcome.changedIds, cause: 'data_change' }, { removeOnComplete: false });
       await job.waitUntilFinished(queueEvents, 10_000);
       latencies.push(performance.now() - t0);
     }
     latencies.sort((a, b) => a - b);
+    // The same, without the queue: the database work alone, in this process.
+    const direct: number[] = [];
+    for (let k = 0; k < INCREMENTAL; k++) {
+      const i = (k * 104_729) % CUSTOMERS;
+      const c = syntheticCustomer(i, NOW);
+      const outcome = await customers.upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: c.externalId, attributes: { ...c.attributes, total_revenue: 2000 + k } }]);
+      const t0 = performance.now();
+      await store.evaluateIncrementally(outcome.changedIds, 'data_change', (_v, cs) => cs.map((x) => second.set.personaIds[second.set.compiled.bind({ now: Date.now(), timeZone: 'UTC' })(x.attributes)]));
+      direct.push(performance.now() - t0);
+    }
+    direct.sort((a, b) => a - b);
     const rss = await Promise.all(workers.map((w) => peakRssMb(w.pid!)));
     await Promise.all([queueEvents.close(), queue.close(), flows.close()]);
 
@@ -122,8 +133,10 @@ async function main(): Promise<void> {
       full_resegmentation_s: round(first.seconds),
       full_resegmentation_customers_per_s: Math.round(CUSTOMERS / first.seconds),
       full_resegmentation_changed: first.changed,
+      full_resegmentation_breakdown: first.breakdown,
       repeat_resegmentation_s: round(second.seconds),
       repeat_resegmentation_changed: second.changed,
+      repeat_resegmentation_breakdown: second.breakdown,
       copy_floor_s: round(floor),
       copy_floor_out_s: round(copyFloor.out),
       copy_floor_in_s: round(copyFloor.in),
@@ -132,6 +145,8 @@ async function main(): Promise<void> {
       incremental_samples: latencies.length,
       incremental_p50_ms: round(percentile(latencies, 50)),
       incremental_p99_ms: round(percentile(latencies, 99)),
+      incremental_direct_p50_ms: round(percentile(direct, 50)),
+      incremental_direct_p99_ms: round(percentile(direct, 99)),
       peak_rss_mb: Math.max(...rss),
       worker_peak_rss_mb: rss,
     };
@@ -201,9 +216,10 @@ async function measureCopyFloor(ds: DataSource, n: number, personaId: string): P
   }
 }
 
-async function fullRun(store: SegmentationStore, flows: FlowProducer, draft: Awaited<ReturnType<typeof createPersonas>>, label: string) {
+async function fullRun(ds: DataSource, store: SegmentationStore, flows: FlowProducer, draft: Awaited<ReturnType<typeof createPersonas>>, label: string) {
   const t = performance.now();
   const { plan } = await store.publish(draft, { timeZone: 'UTC', publishedBy: null, chunkSize: CHUNK_SIZE, now: new Date(NOW) });
+  const planned = performance.now();
   const opts = (jobId: string | undefined) => ({ ...DEFAULT_JOB_OPTIONS, jobId });
   await flows.add({
     name: RUN_FINALIZE.name,
@@ -235,8 +251,15 @@ async function fullRun(store: SegmentationStore, flows: FlowProducer, draft: Awa
   const seconds = (performance.now() - t) / 1000;
   if (run!.status !== 'completed') throw new Error(`run ended ${run!.status}: ${run!.error}`);
   const changed = (run!.result as { changed: number }).changed;
-  log(`${label}: ${round(seconds)} s, ${changed.toLocaleString()} persona changes`);
-  return { seconds, changed };
+  // Where the time went: planning (publish), the chunks, going live.
+  const [phases] = await ds.query(
+    `SELECT extract(epoch FROM max(c.finished_at) - r.started_at) AS chunks_s, extract(epoch FROM r.finished_at - max(c.finished_at)) AS go_live_s
+       FROM segmentation_runs r JOIN segmentation_chunks c ON c.run_id = r.id WHERE r.id = $1 GROUP BY r.id`,
+    [plan.run.id],
+  );
+  const breakdown = { plan_s: round((planned - t) / 1000), chunks_s: round(Number(phases.chunks_s)), go_live_s: round(Number(phases.go_live_s)) };
+  log(`${label}: ${round(seconds)} s (${JSON.stringify(breakdown)}), ${changed.toLocaleString()} persona changes`);
+  return { seconds, changed, breakdown, set: compileSetSnapshot(draft.members, draft.catalog, 'UTC') };
 }
 
 function spawnWorker(env: NodeJS.ProcessEnv): ChildProcess {

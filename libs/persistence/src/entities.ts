@@ -9,7 +9,6 @@ import { PersonaSetEntity } from './entities/persona-set.entity';
 import { PersonaVersionEntity } from './entities/persona-version.entity';
 import { PersonaEntity } from './entities/persona.entity';
 import { SegmentationChunkEntity } from './entities/segmentation-chunk.entity';
-import { SegmentationRunChangeEntity } from './entities/segmentation-run-change.entity';
 import { SegmentationRunEntity } from './entities/segmentation-run.entity';
 import { SegmentationRunOverrideEntity } from './entities/segmentation-run-override.entity';
 import { SyncCursorEntity } from './entities/sync-cursor.entity';
@@ -29,7 +28,6 @@ export const ENTITIES = [
   PersonaSetEntity,
   SegmentationRunEntity,
   SegmentationChunkEntity,
-  SegmentationRunChangeEntity,
   SegmentationRunOverrideEntity,
   AssignmentEntity,
   PersonaHistoryEntity,

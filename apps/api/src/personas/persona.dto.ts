@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ValidateIf,
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
@@ -50,6 +51,8 @@ export class CreatePersonaDto {
   enabled?: boolean;
 
   @ApiProperty({ description: 'A rule in the Corridor rule language.', example: RULE_EXAMPLE })
+  // null goes on to the rule validator, which reports it at `$` like any other bad node.
+  @ValidateIf((o) => o.rule !== null)
   @IsDefined({ message: 'rule is required' })
   rule: unknown;
 }
@@ -88,6 +91,8 @@ export class ReorderPersonasDto {
 
 export class ValidateRuleDto {
   @ApiProperty({ example: RULE_EXAMPLE })
+  // null goes on to the rule validator, which reports it at `$` like any other bad node.
+  @ValidateIf((o) => o.rule !== null)
   @IsDefined({ message: 'rule is required' })
   rule: unknown;
 }
@@ -109,6 +114,8 @@ export class DraftPersonaDto {
   enabled?: boolean;
 
   @ApiProperty({ example: RULE_EXAMPLE })
+  // null goes on to the rule validator, which reports it at `$` like any other bad node.
+  @ValidateIf((o) => o.rule !== null)
   @IsDefined({ message: 'rule is required' })
   rule: unknown;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDefined, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDefined, ValidateIf, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 
 export class PlaygroundCustomerDto {
   @ApiProperty({ example: 'c1' })
@@ -16,6 +16,8 @@ export class PlaygroundCustomerDto {
 
 export class EvaluateRuleDto {
   @ApiProperty({ example: { attribute: 'country', operator: 'equals', value: 'US' } })
+  // null goes on to the rule validator, which reports it at `$` like any other bad node.
+  @ValidateIf((o) => o.rule !== null)
   @IsDefined({ message: 'rule is required' })
   rule: unknown;
 

@@ -46,14 +46,11 @@ export class SegmentationRunsService {
   ): Promise<ChunkOutcome> {
     const customerIds: string[] = [];
     const personaIds: string[] = [];
-    const changes: Array<{ customerId: string; fromPersonaId: string | null; toPersonaId: string }> = [];
     const customers = await stream((c) => {
-      const personaId = set.personaIds[assign(c.attributes)];
       customerIds.push(c.id);
-      personaIds.push(personaId);
-      if (personaId !== c.currentPersonaId) changes.push({ customerId: c.id, fromPersonaId: c.currentPersonaId, toPersonaId: personaId });
+      personaIds.push(set.personaIds[assign(c.attributes)]);
     });
-    return { customers, assignments: { customerIds, personaIds, changes } };
+    return { customers, assignments: { customerIds, personaIds } };
   }
 
   private async countAll(

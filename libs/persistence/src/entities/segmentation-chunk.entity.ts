@@ -21,9 +21,6 @@ export class SegmentationChunkEntity {
   @Column('int', { default: 0 })
   customers: number;
 
-  @Column('int', { default: 0 })
-  changed: number;
-
   /** Preview: counts per persona key and transitions "from>to" → n. */
   @Column('jsonb', { nullable: true })
   counts: unknown;

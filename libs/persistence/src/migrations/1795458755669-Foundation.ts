@@ -24,8 +24,7 @@ export class Foundation1795458755669 implements MigrationInterface {
         await queryRunner.query(`CREATE UNIQUE INDEX "persona_versions_persona_version_key" ON "persona_versions" ("persona_id", "version") `);
         await queryRunner.query(`CREATE TABLE "personas" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "key" text NOT NULL, "name" text NOT NULL, "description" text NOT NULL DEFAULT '', "priority" integer, "enabled" boolean NOT NULL DEFAULT true, "is_fallback" boolean NOT NULL DEFAULT false, "rule" jsonb, "version" integer NOT NULL DEFAULT '1', "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "archived_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_714aa5d028f8f3e6645e971cecd" PRIMARY KEY ("id"))`);
         await queryRunner.query(`CREATE UNIQUE INDEX "personas_key_key" ON "personas" ("key") `);
-        await queryRunner.query(`CREATE TABLE "segmentation_chunks" ("run_id" uuid NOT NULL, "chunk" integer NOT NULL, "from_id" bigint NOT NULL, "to_id" bigint NOT NULL, "done" boolean NOT NULL DEFAULT false, "customers" integer NOT NULL DEFAULT '0', "changed" integer NOT NULL DEFAULT '0', "counts" jsonb, "processed_by" text, "finished_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_87d147d7654eebc46d754709171" PRIMARY KEY ("run_id", "chunk"))`);
-        await queryRunner.query(`CREATE TABLE "segmentation_run_changes" ("run_id" uuid NOT NULL, "customer_id" bigint NOT NULL, "from_persona_id" uuid, "to_persona_id" uuid NOT NULL, CONSTRAINT "PK_719f2fb8f49269da103dbce764c" PRIMARY KEY ("run_id", "customer_id"))`);
+        await queryRunner.query(`CREATE TABLE "segmentation_chunks" ("run_id" uuid NOT NULL, "chunk" integer NOT NULL, "from_id" bigint NOT NULL, "to_id" bigint NOT NULL, "done" boolean NOT NULL DEFAULT false, "customers" integer NOT NULL DEFAULT '0', "counts" jsonb, "processed_by" text, "finished_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_87d147d7654eebc46d754709171" PRIMARY KEY ("run_id", "chunk"))`);
         await queryRunner.query(`CREATE TABLE "segmentation_run_overrides" ("run_id" uuid NOT NULL, "customer_id" bigint NOT NULL, "persona_id" uuid, CONSTRAINT "PK_segmentation_run_overrides" PRIMARY KEY ("run_id", "customer_id"))`);
         await queryRunner.query(`CREATE TABLE "segmentation_runs" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "kind" text NOT NULL, "status" text NOT NULL, "set_version" integer, "baseline_version" integer, "draft" jsonb, "evaluated_at" TIMESTAMP WITH TIME ZONE NOT NULL, "total" integer NOT NULL DEFAULT '0', "chunks_total" integer NOT NULL DEFAULT '0', "result" jsonb, "error" text, "started_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "finished_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_796b63e11e0b0981a4a7e5e127a" PRIMARY KEY ("id"))`);
 
@@ -62,7 +61,6 @@ export class Foundation1795458755669 implements MigrationInterface {
     public async down(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`DROP TABLE "segmentation_runs"`);
         await queryRunner.query(`DROP TABLE "segmentation_run_overrides"`);
-        await queryRunner.query(`DROP TABLE "segmentation_run_changes"`);
         await queryRunner.query(`DROP TABLE "segmentation_chunks"`);
         await queryRunner.query(`DROP INDEX "public"."personas_key_key"`);
         await queryRunner.query(`DROP TABLE "personas"`);

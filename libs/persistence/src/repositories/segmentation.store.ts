@@ -34,8 +34,6 @@ export interface CustomerForEvaluation {
 export interface ChunkAssignments {
   customerIds: string[];
   personaIds: string[];
-  /** Customers whose persona differs from the baseline, in the same order as found. */
-  changes: Array<{ customerId: string; fromPersonaId: string | null; toPersonaId: string }>;
 }
 
 export interface ChunkOutcome {
@@ -125,22 +123,27 @@ export class SegmentationStore {
     options: { chunkSize: number; now: Date },
   ): Promise<RunPlan> {
     const chunkSize = assertInt(options.chunkSize, 'chunk size');
-    const bounds: Array<{ id: string }> = await em.query(
-      `SELECT id::text AS id FROM (
-         SELECT id, row_number() OVER (ORDER BY id) - 1 AS rn FROM customers WHERE deleted_at IS NULL AND merged_into_id IS NULL
-       ) t WHERE rn % $1 = 0 ORDER BY rn`,
-      [chunkSize],
+    const [{ total, low, high }] = await em.query(
+      `SELECT count(*)::int AS total, min(id)::text AS low, max(id)::text AS high
+         FROM customers WHERE deleted_at IS NULL AND merged_into_id IS NULL`,
     );
-    const [{ total }] = await em.query(`SELECT count(*)::int AS total FROM customers WHERE deleted_at IS NULL AND merged_into_id IS NULL`);
+    // Even id ranges: ids come from one identity sequence, so ranges hold about the same number of
+    // customers (deletions only thin them), and planning costs an index look-up, not a scan.
+    const chunks = total === 0 ? 0 : Math.ceil(total / chunkSize);
+    const span = total === 0 ? 0n : BigInt(high) - BigInt(low) + 1n;
+    const froms: string[] = [];
+    const tos: string[] = [];
+    for (let i = 0; i < chunks; i++) {
+      // The first range starts at 1 and the last is open-ended, so the ranges cover every id.
+      froms.push(i === 0 ? '1' : (BigInt(low) + (span * BigInt(i)) / BigInt(chunks)).toString());
+      tos.push(i === chunks - 1 ? MAX_ID : (BigInt(low) + (span * BigInt(i + 1)) / BigInt(chunks) - 1n).toString());
+    }
     const [{ id }] = await em.query(
       `INSERT INTO segmentation_runs (kind, status, set_version, baseline_version, draft, evaluated_at, total, chunks_total)
        VALUES ($1, 'running', $2, $3, $4, $5, $6, $7) RETURNING id`,
-      [kind, what.setVersion, what.baselineVersion, what.draft === null ? null : JSON.stringify(what.draft), options.now, total, bounds.length],
+      [kind, what.setVersion, what.baselineVersion, what.draft === null ? null : JSON.stringify(what.draft), options.now, total, chunks],
     );
-    if (bounds.length) {
-      // First range starts at 1 and the last is open-ended, so the ranges cover every id.
-      const froms = bounds.map((b, i) => (i === 0 ? '1' : b.id));
-      const tos = bounds.map((_, i) => (i + 1 < bounds.length ? (BigInt(bounds[i + 1].id) - 1n).toString() : MAX_ID));
+    if (chunks) {
       await em.query(
         `INSERT INTO segmentation_chunks (run_id, chunk, from_id, to_id)
          SELECT $1, n - 1, f, t FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS x(f, t, n)`,
@@ -148,7 +151,7 @@ export class SegmentationStore {
       );
     }
     const run = (await this.getRun(id, em))!;
-    return { run, chunks: bounds.map((_, i) => i) };
+    return { run, chunks: Array.from({ length: chunks }, (_, i) => i) };
   }
 
   async getRun(id: string, em: EntityManager = this.db.manager): Promise<SegmentationRun | null> {
@@ -176,8 +179,8 @@ export class SegmentationStore {
   }
 
   /**
-   * Runs one chunk exactly once: the chunk's customers are streamed (COPY) with their baseline
-   * persona to `work`, and its assignments, changes or counts are written (COPY) in the same
+   * Runs one chunk exactly once: the chunk's customers are streamed (COPY) to `work` (with their
+   * baseline persona, for previews), and its assignments (COPY) or counts are written in the same
    * transaction that marks the chunk done. A superseded run's chunks do nothing.
    */
   async runChunk(runId: string, chunk: number, work: ChunkWork): Promise<{ status: 'done' | 'skipped'; customers: number }> {
@@ -197,23 +200,22 @@ export class SegmentationStore {
       }
       const run = toRun(runs[0]);
       const { from_id, to_id } = chunks[0];
-      const baseline = run.baselineVersion;
+      // Full runs find their changes when going live, so only previews need the baseline here.
+      const baseline = run.kind === 'preview' ? run.baselineVersion : null;
       const stream = (visit: (c: CustomerForEvaluation) => void) =>
-        streamCustomers(client, `c.id BETWEEN ${BigInt(from_id)} AND ${BigInt(to_id)}`, baseline, visit);
+        streamCustomers(client, { from: BigInt(from_id), to: BigInt(to_id) }, baseline, visit);
       const outcome = await work(stream, run);
 
       if (outcome.assignments && run.setVersion !== null) {
         await writeAssignments(client, run.setVersion, outcome.assignments, run.evaluatedAt);
-        await writeRunChanges(client, runId, outcome.assignments.changes);
       }
       await client.query(
-        `UPDATE segmentation_chunks SET done = true, customers = $3, changed = $4, counts = $5, processed_by = $6, finished_at = now()
+        `UPDATE segmentation_chunks SET done = true, customers = $3, counts = $4, processed_by = $5, finished_at = clock_timestamp()
           WHERE run_id = $1 AND chunk = $2`,
         [
           runId,
           chunk,
           outcome.customers,
-          outcome.assignments?.changes.length ?? 0,
           outcome.counts ? JSON.stringify(outcome.counts) : null,
           `${hostname()}:${process.pid}`,
         ],
@@ -253,7 +255,7 @@ export class SegmentationStore {
 
   /**
    * Makes a full run's set live, atomically: applies the evaluations of customers that changed
-   * during the run, moves the run's changes into persona_history, and switches the live set.
+   * during the run, writes persona_history for customers whose persona changes, and switches the live set.
    * Incremental evaluations wait meanwhile (they hold the segmentation lock shared). Returns null
    * when the run was superseded.
    */
@@ -269,8 +271,7 @@ export class SegmentationStore {
       const liveVersion: number | null = live?.version ?? null;
 
       // Changes that landed while the chunks ran were evaluated under this set too (see
-      // evaluateIncrementally); they win over what a chunk read earlier. The change each one
-      // makes is measured against the live assignment as it is now.
+      // evaluateIncrementally); they win over what a chunk read earlier.
       await em.query(
         `DELETE FROM ${partitionOf(version)} a USING segmentation_run_overrides o
           WHERE o.run_id = $1 AND a.customer_id = o.customer_id`,
@@ -278,34 +279,25 @@ export class SegmentationStore {
       );
       await em.query(
         `INSERT INTO ${partitionOf(version)} (set_version, customer_id, persona_id, evaluated_at)
-         SELECT $2, customer_id, persona_id, now() FROM segmentation_run_overrides WHERE run_id = $1 AND persona_id IS NOT NULL`,
+         SELECT $2, customer_id, persona_id, clock_timestamp() FROM segmentation_run_overrides WHERE run_id = $1 AND persona_id IS NOT NULL`,
         [runId, version],
-      );
-      await em.query(
-        `DELETE FROM segmentation_run_changes c USING segmentation_run_overrides o
-          WHERE c.run_id = $1 AND o.run_id = $1 AND c.customer_id = o.customer_id`,
-        [runId],
-      );
-      await em.query(
-        `INSERT INTO segmentation_run_changes (run_id, customer_id, from_persona_id, to_persona_id)
-         SELECT $1, o.customer_id, a.persona_id, o.persona_id
-           FROM segmentation_run_overrides o LEFT JOIN assignments a ON a.set_version = $2 AND a.customer_id = o.customer_id
-          WHERE o.run_id = $1 AND o.persona_id IS NOT NULL AND o.persona_id IS DISTINCT FROM a.persona_id`,
-        [runId, liveVersion ?? -1],
       );
       await em.query(`DELETE FROM segmentation_run_overrides WHERE run_id = $1 OR run_id NOT IN (SELECT id FROM segmentation_runs WHERE status = 'running')`, [runId]);
 
+      // History: compare the new set's assignments with the live ones as they are now (incremental
+      // evaluations included). Both partitions are ordered by customer id, so this is one merge.
+      const liveSide = liveVersion === null ? `(SELECT NULL::bigint AS customer_id, NULL::uuid AS persona_id) o ON false` : `${partitionOf(liveVersion)} o ON o.customer_id = n.customer_id`;
       const history: Array<{ n: number; last: string | null }> = await em.query(
         `WITH moved AS (
            INSERT INTO persona_history (customer_id, from_persona_id, to_persona_id, set_version, cause, changed_at)
-           SELECT customer_id, from_persona_id, to_persona_id, $2,
-                  CASE WHEN from_persona_id IS NULL THEN 'new_customer' ELSE 'rule_change' END, now()
-             FROM segmentation_run_changes WHERE run_id = $1 ORDER BY customer_id
+           SELECT n.customer_id, o.persona_id, n.persona_id, $1,
+                  CASE WHEN o.persona_id IS NULL THEN 'new_customer' ELSE 'rule_change' END, clock_timestamp()
+             FROM ${partitionOf(version)} n LEFT JOIN ${liveSide}
+            WHERE o.persona_id IS DISTINCT FROM n.persona_id
            RETURNING id)
          SELECT count(*)::int AS n, max(id)::text AS last FROM moved`,
-        [runId, version],
+        [version],
       );
-      await em.query(`DELETE FROM segmentation_run_changes WHERE run_id = $1`, [runId]);
       await em.query(`UPDATE persona_sets SET status = 'retired' WHERE status = 'live'`);
       await em.query(`UPDATE persona_sets SET status = 'live', live_at = now() WHERE version = $1`, [version]);
       const perPersonaRows: Array<{ key: string; n: number }> = await em.query(
@@ -322,7 +314,7 @@ export class SegmentationStore {
         perPersona,
         lastHistoryId: history[0].last,
       };
-      await em.query(`UPDATE segmentation_runs SET status = 'completed', result = $2, finished_at = now() WHERE id = $1`, [
+      await em.query(`UPDATE segmentation_runs SET status = 'completed', result = $2, finished_at = clock_timestamp() WHERE id = $1`, [
         runId,
         JSON.stringify(result),
       ]);
@@ -441,17 +433,20 @@ export class SegmentationStore {
 
 async function streamCustomers(
   client: PoolClient,
-  where: string,
+  range: { from: bigint; to: bigint },
   baselineVersion: number | null,
   visit: (c: CustomerForEvaluation) => void,
 ): Promise<number> {
-  // COPY takes no bind parameters; `where` and the version are built from validated integers only.
+  // COPY takes no bind parameters: everything spliced in below is a validated integer.
+  const ids = `BETWEEN ${range.from} AND ${range.to}`;
+  // The range is repeated on the baseline side so Postgres reads only that slice of its index
+  // instead of joining against the whole partition for every chunk.
   const join =
     baselineVersion === null
       ? `(SELECT NULL::uuid AS persona_id) a ON false`
-      : `assignments a ON a.set_version = ${assertInt(baselineVersion, 'baseline')} AND a.customer_id = c.id`;
+      : `${partitionOf(baselineVersion)} a ON a.customer_id = c.id AND a.customer_id ${ids}`;
   const sql = `COPY (SELECT c.id, a.persona_id, c.attributes FROM customers c LEFT JOIN ${join}
-                     WHERE ${where} AND c.deleted_at IS NULL AND c.merged_into_id IS NULL) TO STDOUT`;
+                     WHERE c.id ${ids} AND c.deleted_at IS NULL AND c.merged_into_id IS NULL) TO STDOUT`;
   let n = 0;
   await forEachCopyLine(client.query(copyTo(sql)), (line) => {
     const t1 = line.indexOf('\t');
@@ -471,15 +466,6 @@ async function writeAssignments(client: PoolClient, version: number, a: ChunkAss
   const at = evaluatedAt.toISOString();
   const sink = client.query(copyFrom(`COPY ${partitionOf(version)} (set_version, customer_id, persona_id, evaluated_at) FROM STDIN`));
   await copyLinesInto(sink, a.customerIds.length, (i) => `${version}\t${a.customerIds[i]}\t${a.personaIds[i]}\t${at}\n`);
-}
-
-async function writeRunChanges(client: PoolClient, runId: string, changes: ChunkAssignments['changes']): Promise<void> {
-  if (changes.length === 0) return;
-  const sink = client.query(copyFrom(`COPY segmentation_run_changes (run_id, customer_id, from_persona_id, to_persona_id) FROM STDIN`));
-  await copyLinesInto(sink, changes.length, (i) => {
-    const c = changes[i];
-    return `${runId}\t${c.customerId}\t${c.fromPersonaId ?? '\\N'}\t${c.toPersonaId}\n`;
-  });
 }
 
 function toRun(r: RunRow): SegmentationRun {
