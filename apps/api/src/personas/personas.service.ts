@@ -66,22 +66,14 @@ export class PersonasService {
           { field: 'priority', message: `must be between 1 and ${ordered.length + 1}`, code: 'PRIORITY_OUT_OF_RANGE' },
         ]);
       }
-      const created = await tx.create(
-        {
-          key: dto.key,
-          name: dto.name,
-          description: dto.description ?? '',
-          priority: ordered.length + 1,
-          enabled: dto.enabled ?? true,
-          rule: dto.rule,
-        },
+      // Make room: personas at or after the position move down one (each gets a reorder version).
+      for (const p of ordered.filter((o) => (o.priority ?? 0) >= position)) {
+        await tx.update(p.id, { priority: (p.priority ?? 0) + 1 }, 'reorder', changedBy);
+      }
+      return tx.create(
+        { key: dto.key, name: dto.name, description: dto.description ?? '', priority: position, enabled: dto.enabled ?? true, rule: dto.rule },
         changedBy,
       );
-      if (position === ordered.length + 1) return created;
-      const keys = ordered.map((p) => p.key);
-      keys.splice(position - 1, 0, created.key);
-      await this.applyOrder(tx, keys, changedBy);
-      return (await tx.find(created.id))!;
     });
   }
 
