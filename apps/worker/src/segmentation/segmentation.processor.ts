@@ -1,5 +1,7 @@
-import { OnModuleInit } from '@nestjs/common';
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { AppConfig } from '@corridor/config';
+import { SegmentationStore } from '@corridor/persistence';
 import { Job } from 'bullmq';
 import { EVALUATE_CUSTOMERS, QUEUE, RUN_CHUNK, RUN_FINALIZE, SEGMENTATION_JOBS } from '@corridor/contracts';
 import { bind, ContractDispatcher } from '../jobs/contract-dispatcher';
@@ -11,14 +13,21 @@ import { SegmentationRunsService } from './segmentation-runs.service';
  * evaluations. Concurrency > 1 lets one chunk's database time overlap another's evaluation.
  */
 @Processor(QUEUE.segmentation, { concurrency: 4, lockDuration: 120_000, maxStalledCount: 3 })
-export class SegmentationProcessor extends WorkerHost implements OnModuleInit {
+export class SegmentationProcessor extends WorkerHost implements OnModuleInit, OnApplicationBootstrap {
+  private readonly logger = new Logger(SegmentationProcessor.name);
   private dispatcher!: ContractDispatcher;
 
   constructor(
     private readonly runs: SegmentationRunsService,
     private readonly incremental: IncrementalSegmentationService,
+    private readonly store: SegmentationStore,
+    private readonly config: AppConfig,
   ) {
     super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.WORKER_CONCURRENCY;
   }
 
   onModuleInit(): void {
@@ -31,5 +40,15 @@ export class SegmentationProcessor extends WorkerHost implements OnModuleInit {
 
   process(job: Job): Promise<unknown> {
     return this.dispatcher.dispatch(job);
+  }
+
+  /** A chunk or finalize that has used up its retries fails its run, rather than leave it running forever. */
+  @OnWorkerEvent('failed')
+  async onFailed(job: Job | undefined, error: Error): Promise<void> {
+    if (!job || (job.name !== RUN_CHUNK.name && job.name !== RUN_FINALIZE.name)) return;
+    const finalAttempt = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
+    if (!finalAttempt) return;
+    this.logger.error({ msg: 'segmentation run failed', job: job.name, data: job.data, error: error.message });
+    await this.store.failRun(String(job.data.runId), `${job.name} failed: ${error.message}`).catch(() => undefined);
   }
 }
