@@ -49,6 +49,16 @@ export class AppConfig {
   @Max(1_000_000)
   SEGMENTATION_CHUNK_SIZE = 50_000;
 
+  /**
+   * How often (minutes) the worker looks for customers whose assignment is older than their data
+   * (a lost job, a crash between a write and its enqueue) and re-evaluates them; 0 turns it off.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(24 * 60)
+  SEGMENTATION_RECONCILE_MINUTES = 10;
+
   /** Jobs a worker process runs at once per queue. */
   @Transform(toInt)
   @IsInt()

@@ -54,4 +54,19 @@ export const EVALUATE_CUSTOMERS = defineJob({
   jobId: () => undefined,
 });
 
-export const SEGMENTATION_JOBS = [RUN_CHUNK, RUN_FINALIZE, EVALUATE_CUSTOMERS] as const;
+export class ReconcilePayload {}
+
+/**
+ * Periodic safety net (a job scheduler with a fixed id): finds customers whose assignment is
+ * missing or older than their data and queues them for evaluation.
+ */
+export const RECONCILE_ASSIGNMENTS = defineJob({
+  queue: QUEUE.segmentation,
+  name: 'reconcile-assignments',
+  payload: ReconcilePayload,
+  jobId: () => undefined,
+});
+
+export const RECONCILE_SCHEDULER_ID = 'segmentation-reconcile';
+
+export const SEGMENTATION_JOBS = [RUN_CHUNK, RUN_FINALIZE, EVALUATE_CUSTOMERS, RECONCILE_ASSIGNMENTS] as const;

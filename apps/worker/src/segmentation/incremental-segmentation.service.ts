@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EvaluationCause } from '@corridor/contracts';
+import { EVALUATE_CUSTOMERS, EvaluationCause } from '@corridor/contracts';
+import { JobProducer } from '@corridor/jobs';
 import { SegmentationStore } from '@corridor/persistence';
 import { CompiledSetCache } from './compiled-set.cache';
 import { PersonaChangeNotifier } from './persona-change.notifier';
@@ -13,6 +14,7 @@ export class IncrementalSegmentationService {
     private readonly store: SegmentationStore,
     private readonly sets: CompiledSetCache,
     private readonly notifier: PersonaChangeNotifier,
+    private readonly jobs: JobProducer,
   ) {}
 
   async evaluate(customerIds: readonly string[], cause: EvaluationCause, now = new Date()) {
@@ -24,5 +26,15 @@ export class IncrementalSegmentationService {
     if (outcome.lastHistoryId) await this.notifier.changed(outcome.lastHistoryId, outcome.changed);
     this.logger.debug({ msg: 'customers re-segmented', cause, ...outcome });
     return outcome;
+  }
+
+  /** Queues customers whose assignment disagrees with their data (one pass, bounded). */
+  async reconcile(limit = 50_000): Promise<{ queued: number }> {
+    const stale = await this.store.staleCustomers(limit);
+    const batches: Array<{ customerIds: string[]; cause: 'data_change' }> = [];
+    for (let i = 0; i < stale.length; i += 1000) batches.push({ customerIds: stale.slice(i, i + 1000), cause: 'data_change' });
+    await this.jobs.enqueueMany(EVALUATE_CUSTOMERS, batches);
+    if (stale.length) this.logger.warn({ msg: 'reconcile queued customers whose assignment was stale', queued: stale.length });
+    return { queued: stale.length };
   }
 }

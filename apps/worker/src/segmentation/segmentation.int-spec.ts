@@ -218,6 +218,17 @@ describe('segmentation worker', () => {
     expect(await db.query(`SELECT count(*)::int AS n FROM segmentation_run_overrides`)).toEqual([{ n: 0 }]);
   });
 
+  it('reconciles customers whose evaluation was lost (changed but never queued)', async () => {
+    await customers.upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: 'lost', attributes: { country: 'GB' } }]);
+    const [{ id }] = await db.query(`SELECT id::text FROM customers WHERE external_id = 'lost'`);
+    expect(await store.liveAssignment(id)).toBeNull();
+    const { queued } = await app!.get(IncrementalSegmentationService).reconcile();
+    expect(queued).toBe(1);
+    const assignment = await eventually(() => store.liveAssignment(id), 'the lost customer to be assigned');
+    expect((await store.personaKeysById()).get(assignment.personaId)).toBe('b_gb');
+    expect((await app!.get(IncrementalSegmentationService).reconcile()).queued).toBe(0);
+  });
+
   it('shares a full run between two worker processes', async () => {
     // Stop the in-process workers; a context without processors only produces jobs.
     await app!.close();
@@ -238,7 +249,7 @@ describe('segmentation worker', () => {
       expect(by).toHaveLength(2);
       expect(by.reduce((s, r) => s + r.n, 0)).toBe(run.progress.chunksTotal);
       // c0..c19999 less the deleted c1; every fourth is in the US.
-      expect(await assignmentsByKey(set.version)).toEqual({ us_only: 5000, everyone_else: 14_999 });
+      expect(await assignmentsByKey(set.version)).toEqual({ us_only: 5000, everyone_else: 15_000 }); // + 'lost'
     } finally {
       await Promise.all(procs.map((p) => stopProcess(p)));
     }

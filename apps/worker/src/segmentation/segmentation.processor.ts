@@ -1,9 +1,18 @@
 import { Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { AppConfig } from '@corridor/config';
+import { JobProducer } from '@corridor/jobs';
 import { SegmentationStore } from '@corridor/persistence';
 import { Job } from 'bullmq';
-import { EVALUATE_CUSTOMERS, QUEUE, RUN_CHUNK, RUN_FINALIZE, SEGMENTATION_JOBS } from '@corridor/contracts';
+import {
+  EVALUATE_CUSTOMERS,
+  QUEUE,
+  RECONCILE_ASSIGNMENTS,
+  RECONCILE_SCHEDULER_ID,
+  RUN_CHUNK,
+  RUN_FINALIZE,
+  SEGMENTATION_JOBS,
+} from '@corridor/contracts';
 import { bind, ContractDispatcher } from '../jobs/contract-dispatcher';
 import { IncrementalSegmentationService } from './incremental-segmentation.service';
 import { SegmentationRunsService } from './segmentation-runs.service';
@@ -22,12 +31,18 @@ export class SegmentationProcessor extends WorkerHost implements OnModuleInit, O
     private readonly incremental: IncrementalSegmentationService,
     private readonly store: SegmentationStore,
     private readonly config: AppConfig,
+    private readonly jobs: JobProducer,
   ) {
     super();
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.worker.concurrency = this.config.WORKER_CONCURRENCY;
+    // Every worker process upserts the same scheduler id, so there is exactly one schedule.
+    const queue = this.jobs.queue(QUEUE.segmentation);
+    const minutes = this.config.SEGMENTATION_RECONCILE_MINUTES;
+    if (minutes === 0) await queue.removeJobScheduler(RECONCILE_SCHEDULER_ID);
+    else await queue.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: minutes * 60_000 }, { name: RECONCILE_ASSIGNMENTS.name, data: {} });
   }
 
   onModuleInit(): void {
@@ -35,6 +50,7 @@ export class SegmentationProcessor extends WorkerHost implements OnModuleInit, O
       bind(RUN_CHUNK, (p) => this.runs.runChunk(p.runId, p.chunk)),
       bind(RUN_FINALIZE, (p) => this.runs.finalize(p.runId)),
       bind(EVALUATE_CUSTOMERS, (p) => this.incremental.evaluate(p.customerIds, p.cause)),
+      bind(RECONCILE_ASSIGNMENTS, () => this.incremental.reconcile()),
     ]);
   }
 

@@ -397,6 +397,26 @@ export class SegmentationStore {
     });
   }
 
+  /**
+   * Customers whose live assignment disagrees with their data: live but unassigned or assigned
+   * before their last change, or deleted/merged but still assigned. A full run evaluates at one
+   * fixed instant, so its rows count as fresh up to the moment the set went live.
+   */
+  async staleCustomers(limit: number): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.db.query(
+      `SELECT c.id::text AS id
+         FROM customers c
+         JOIN persona_sets s ON s.status = 'live'
+         LEFT JOIN assignments a ON a.set_version = s.version AND a.customer_id = c.id
+        WHERE CASE WHEN c.deleted_at IS NULL AND c.merged_into_id IS NULL
+                   THEN a.customer_id IS NULL OR c.data_changed_at > greatest(a.evaluated_at, s.live_at)
+                   ELSE a.customer_id IS NOT NULL END
+        LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** Persona id → key for every persona there ever was (history and baselines may name archived ones). */
   async personaKeysById(): Promise<Map<string, string>> {
     const rows: Array<{ id: string; key: string }> = await this.db.query(`SELECT id, key FROM personas`);
