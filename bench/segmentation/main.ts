@@ -218,7 +218,7 @@ async function measureCopyFloor(ds: DataSource, n: number, personaId: string): P
 
 async function fullRun(ds: DataSource, store: SegmentationStore, flows: FlowProducer, draft: Awaited<ReturnType<typeof createPersonas>>, label: string) {
   const t = performance.now();
-  const { plan } = await store.publish(draft, { timeZone: 'UTC', publishedBy: null, chunkSize: CHUNK_SIZE, now: new Date(NOW) });
+  const { plan } = (await store.publish(draft, { timeZone: 'UTC', publishedBy: null, chunkSize: CHUNK_SIZE, now: new Date(NOW) }))!;
   const planned = performance.now();
   const opts = (jobId: string | undefined) => ({ ...DEFAULT_JOB_OPTIONS, jobId });
   await flows.add({

@@ -59,6 +59,14 @@ export class AppConfig {
   @Max(24 * 60)
   SEGMENTATION_RECONCILE_MINUTES = 10;
 
+  /**
+   * When to re-apply the live rules to everyone (cron, in SEGMENTATION_TIMEZONE), so relative-date
+   * conditions follow the calendar; empty turns it off.
+   */
+  @IsString()
+  @Matches(/^$|^(\S+\s+){4}\S+$/, { message: 'SEGMENTATION_REFRESH_CRON must be a 5-field cron pattern or empty' })
+  SEGMENTATION_REFRESH_CRON = '0 3 * * *';
+
   /** Jobs a worker process runs at once per queue. */
   @Transform(toInt)
   @IsInt()
@@ -90,7 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const input: Record<string, unknown> = {};
   for (const key of [...known, 'SECRETS_KEY', 'PUBLIC_URL']) {
-    if (env[key] !== undefined && env[key] !== '') input[key] = env[key];
+    if (env[key] !== undefined && (env[key] !== '' || key === 'SEGMENTATION_REFRESH_CRON')) input[key] = env[key];
   }
   const config = plainToInstance(AppConfig, input);
   const errors = validateSync(config, { skipMissingProperties: false });

@@ -1,4 +1,4 @@
-import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsString, IsUUID, Matches, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Min } from 'class-validator';
 import { defineJob, jobIdOf } from './job-contract';
 import { QUEUE } from './queue-names';
 
@@ -69,4 +69,24 @@ export const RECONCILE_ASSIGNMENTS = defineJob({
 
 export const RECONCILE_SCHEDULER_ID = 'segmentation-reconcile';
 
-export const SEGMENTATION_JOBS = [RUN_CHUNK, RUN_FINALIZE, EVALUATE_CUSTOMERS, RECONCILE_ASSIGNMENTS] as const;
+export class RefreshPayload {
+  /** Evaluate as of this instant instead of now (backfills, tests). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  asOf?: string;
+}
+
+/**
+ * Re-applies the live rules to everyone (a full run of a copy of the live set), so relative-date
+ * conditions (`within_last_days`) stay true to the calendar. Scheduled daily; also on demand.
+ */
+export const REFRESH_SEGMENTS = defineJob({
+  queue: QUEUE.segmentation,
+  name: 'refresh-segments',
+  payload: RefreshPayload,
+  jobId: () => undefined,
+});
+
+export const REFRESH_SCHEDULER_ID = 'segmentation-refresh';
+
+export const SEGMENTATION_JOBS = [RUN_CHUNK, RUN_FINALIZE, EVALUATE_CUSTOMERS, RECONCILE_ASSIGNMENTS, REFRESH_SEGMENTS] as const;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import { FlowProducer, JobsOptions, Queue } from 'bullmq';
-import { JobContract, QUEUE, QueueName } from '@corridor/contracts';
+import { JobContract, QUEUE, QueueName, RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
 
 /** Defaults for every job: keep failures for inspection, retry transient errors with backoff. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
@@ -81,5 +81,13 @@ export class JobProducer {
         opts: opts(c.contract, c.payload),
       })),
     });
+  }
+
+  /** A re-segmentation run: one chunk job per id range, finalized once all are done. */
+  async enqueueSegmentationRun(runId: string, chunks: readonly number[]): Promise<void> {
+    await this.enqueueFlow(
+      { contract: RUN_FINALIZE, payload: { runId } },
+      chunks.map((chunk) => ({ contract: RUN_CHUNK, payload: { runId, chunk } })),
+    );
   }
 }

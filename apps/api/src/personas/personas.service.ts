@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
-import { RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
 import {
   AttributeCatalog,
   buildPersonaSet,
@@ -122,7 +121,7 @@ export class PersonasService {
   /** Freezes the draft into a new persona set and re-segments everyone; it goes live when the run completes. */
   async publish(publishedBy: string | null): Promise<{ setVersion: number; run: SegmentationRun }> {
     const draft = await this.currentDraft(await this.attributes.loadCatalog());
-    const { set, plan } = await this.store.publish(draft, { ...this.runOptions(), timeZone: this.config.SEGMENTATION_TIMEZONE, publishedBy });
+    const { set, plan } = (await this.store.publish(draft, { ...this.runOptions(), timeZone: this.config.SEGMENTATION_TIMEZONE, publishedBy }))!;
     await this.enqueue(plan);
     return { setVersion: set.version, run: plan.run };
   }
@@ -132,10 +131,7 @@ export class PersonasService {
   }
 
   private async enqueue(plan: RunPlan): Promise<void> {
-    await this.jobs.enqueueFlow(
-      { contract: RUN_FINALIZE, payload: { runId: plan.run.id } },
-      plan.chunks.map((chunk) => ({ contract: RUN_CHUNK, payload: { runId: plan.run.id, chunk } })),
-    );
+    await this.jobs.enqueueSegmentationRun(plan.run.id, plan.chunks);
   }
 
   private async currentDraft(catalog: AttributeCatalog): Promise<PersonaSetDraft> {

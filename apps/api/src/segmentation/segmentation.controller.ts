@@ -1,6 +1,8 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { NotFoundError } from '@corridor/domain';
+import { REFRESH_SEGMENTS } from '@corridor/contracts';
+import { JobProducer } from '@corridor/jobs';
 import { PersonaSetRepository, SegmentationStore } from '@corridor/persistence';
 import { Roles } from '../auth/roles.decorator';
 
@@ -10,7 +12,19 @@ export class SegmentationController {
   constructor(
     private readonly store: SegmentationStore,
     private readonly sets: PersonaSetRepository,
+    private readonly jobs: JobProducer,
   ) {}
+
+  @Post('refresh')
+  @Roles('admin')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Re-apply the live rules to everyone now (relative dates move with the calendar; also runs daily on a schedule)',
+  })
+  async refresh() {
+    await this.jobs.enqueue(REFRESH_SEGMENTS, {});
+    return { queued: true };
+  }
 
   @Get('runs')
   @Roles('admin')

@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { compileSetSnapshot, countTransition, emptyCounts, LoadedPersonaSet, mergeCounts, movedCount, SegmentationRun } from '@corridor/domain';
-import { ChunkOutcome, CustomerForEvaluation, SegmentationStore } from '@corridor/persistence';
+import { AttributeType, compileSetSnapshot, countTransition, emptyCounts, LoadedPersonaSet, mergeCounts, movedCount, SegmentationRun } from '@corridor/domain';
+import { AppConfig } from '@corridor/config';
+import { JobProducer } from '@corridor/jobs';
+import { ChunkOutcome, CustomerForEvaluation, PersonaSetRepository, SegmentationStore } from '@corridor/persistence';
 import { CompiledSetCache } from './compiled-set.cache';
 import { PersonaChangeNotifier } from './persona-change.notifier';
 
@@ -18,7 +20,23 @@ export class SegmentationRunsService {
     private readonly store: SegmentationStore,
     private readonly sets: CompiledSetCache,
     private readonly notifier: PersonaChangeNotifier,
+    private readonly personaSets: PersonaSetRepository,
+    private readonly jobs: JobProducer,
+    private readonly config: AppConfig,
   ) {}
+
+  /** Re-applies the live set as a new version (reason `refresh`), unless a publish is already running. */
+  async refresh(asOf = new Date()): Promise<{ runId: string | null }> {
+    const live = await this.personaSets.live();
+    const started = await this.store.publish(
+      { members: live.members, catalog: live.catalog.map((c) => ({ ...c, type: c.type as AttributeType })) },
+      { timeZone: live.timeZone, publishedBy: null, chunkSize: this.config.SEGMENTATION_CHUNK_SIZE, now: asOf, reason: 'refresh' },
+    );
+    if (!started) return { runId: null };
+    await this.jobs.enqueueSegmentationRun(started.plan.run.id, started.plan.chunks);
+    this.logger.log({ msg: 'segments refresh started', runId: started.plan.run.id, setVersion: started.set.version });
+    return { runId: started.plan.run.id };
+  }
 
   async runChunk(runId: string, chunk: number): Promise<void> {
     const started = Date.now();

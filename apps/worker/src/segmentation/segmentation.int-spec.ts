@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { EVALUATE_CUSTOMERS, QUEUE, RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
+import { EVALUATE_CUSTOMERS, QUEUE, REFRESH_SEGMENTS, RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
 import { buildPersonaSet, CANONICAL_CATALOG, PersonaSetDraft } from '@corridor/domain';
 import { JobProducer, JobsModule } from '@corridor/jobs';
 import { CustomerRepository, IMPORT_CONNECTION_ID, PersonaRepository, PersistenceModule, SegmentationStore } from '@corridor/persistence';
@@ -70,7 +70,7 @@ describe('segmentation worker', () => {
   }
 
   async function publish(draft: PersonaSetDraft, chunkSize = 1000) {
-    const { set, plan } = await store.publish(draft, { timeZone: 'UTC', publishedBy: null, chunkSize, now: NOW });
+    const { set, plan } = (await store.publish(draft, { timeZone: 'UTC', publishedBy: null, chunkSize, now: NOW }))!;
     await jobs.enqueueFlow(
       { contract: RUN_FINALIZE, payload: { runId: plan.run.id } },
       plan.chunks.map((chunk) => ({ contract: RUN_CHUNK, payload: { runId: plan.run.id, chunk } })),
@@ -229,6 +229,26 @@ describe('segmentation worker', () => {
     expect((await app!.get(IncrementalSegmentationService).reconcile()).queued).toBe(0);
   });
 
+  it('refreshes the live rules as time passes: relative dates follow the calendar, cause time_passed', async () => {
+    await customers.upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: 'buyer', attributes: { last_purchase_at: '2026-11-10T00:00:00Z' } }]);
+    const draft = await setDraft([{ key: 'recent_buyer', rule: { attribute: 'last_purchase_at', operator: 'within_last_days', value: 30 } }]);
+    const { run } = await publish(draft);
+    await finished(run.id);
+    const [{ id }] = await db.query(`SELECT id::text FROM customers WHERE external_id = 'buyer'`);
+    const keys = () => store.personaKeysById();
+    expect((await keys()).get((await store.liveAssignment(id))!.personaId)).toBe('recent_buyer');
+
+    await jobs.enqueue(REFRESH_SEGMENTS, { asOf: '2026-12-20T00:00:00Z' });
+    const refreshed = await eventually(async () => {
+      const [set] = await db.query(`SELECT version FROM persona_sets WHERE status = 'live' AND reason = 'refresh'`);
+      return set;
+    }, 'the refresh to go live');
+    const assignment = (await store.liveAssignment(id))!;
+    expect(assignment.setVersion).toBe(refreshed.version);
+    expect((await keys()).get(assignment.personaId)).toBe('everyone_else');
+    expect((await store.history(id))[0].cause).toBe('time_passed');
+  });
+
   it('shares a full run between two worker processes', async () => {
     // Stop the in-process workers; a context without processors only produces jobs.
     await app!.close();
@@ -249,7 +269,7 @@ describe('segmentation worker', () => {
       expect(by).toHaveLength(2);
       expect(by.reduce((s, r) => s + r.n, 0)).toBe(run.progress.chunksTotal);
       // c0..c19999 less the deleted c1; every fourth is in the US.
-      expect(await assignmentsByKey(set.version)).toEqual({ us_only: 5000, everyone_else: 15_000 }); // + 'lost'
+      expect(await assignmentsByKey(set.version)).toEqual({ us_only: 5000, everyone_else: 15_001 }); // + 'lost' and 'buyer'
     } finally {
       await Promise.all(procs.map((p) => stopProcess(p)));
     }

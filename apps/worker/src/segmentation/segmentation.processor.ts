@@ -9,6 +9,8 @@ import {
   QUEUE,
   RECONCILE_ASSIGNMENTS,
   RECONCILE_SCHEDULER_ID,
+  REFRESH_SCHEDULER_ID,
+  REFRESH_SEGMENTS,
   RUN_CHUNK,
   RUN_FINALIZE,
   SEGMENTATION_JOBS,
@@ -43,6 +45,15 @@ export class SegmentationProcessor extends WorkerHost implements OnModuleInit, O
     const minutes = this.config.SEGMENTATION_RECONCILE_MINUTES;
     if (minutes === 0) await queue.removeJobScheduler(RECONCILE_SCHEDULER_ID);
     else await queue.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: minutes * 60_000 }, { name: RECONCILE_ASSIGNMENTS.name, data: {} });
+    const cron = this.config.SEGMENTATION_REFRESH_CRON;
+    if (!cron) await queue.removeJobScheduler(REFRESH_SCHEDULER_ID);
+    else {
+      await queue.upsertJobScheduler(
+        REFRESH_SCHEDULER_ID,
+        { pattern: cron, tz: this.config.SEGMENTATION_TIMEZONE },
+        { name: REFRESH_SEGMENTS.name, data: {} },
+      );
+    }
   }
 
   onModuleInit(): void {
@@ -51,6 +62,7 @@ export class SegmentationProcessor extends WorkerHost implements OnModuleInit, O
       bind(RUN_FINALIZE, (p) => this.runs.finalize(p.runId)),
       bind(EVALUATE_CUSTOMERS, (p) => this.incremental.evaluate(p.customerIds, p.cause)),
       bind(RECONCILE_ASSIGNMENTS, () => this.incremental.reconcile()),
+      bind(REFRESH_SEGMENTS, (p) => this.runs.refresh(p.asOf ? new Date(p.asOf) : undefined)),
     ]);
   }
 

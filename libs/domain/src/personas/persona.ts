@@ -46,6 +46,9 @@ export interface PersonaSetMember {
 
 export type PersonaSetStatus = 'publishing' | 'live' | 'superseded' | 'retired';
 
+/** publish: an admin changed the rules. refresh: the live rules re-applied because time passed (relative dates). */
+export type PersonaSetReason = 'publish' | 'refresh';
+
 /** An immutable published snapshot: members in priority order, the fallback last. */
 export interface PersonaSet {
   version: number;
@@ -53,6 +56,7 @@ export interface PersonaSet {
   catalog: Array<{ name: string; type: string; enumValues?: readonly string[] }>;
   timeZone: string;
   status: PersonaSetStatus;
+  reason: PersonaSetReason;
   publishedBy: string | null;
   publishedAt: Date;
   liveAt: Date | null;

@@ -35,6 +35,10 @@ export class PersonaSetEntity {
   @Column('text')
   status: string;
 
+  /** publish (an admin's change of rules) | refresh (the same rules re-applied as time passes, for relative dates) */
+  @Column('text', { default: 'publish' })
+  reason: string;
+
   @Column('uuid', { name: 'published_by', nullable: true })
   publishedBy: string | null;
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PersonaSet, PersonaSetStatus } from '@corridor/domain';
+import { PersonaSet, PersonaSetReason, PersonaSetStatus } from '@corridor/domain';
 import { DataSource } from 'typeorm';
 import { PersonaSetEntity } from '../entities/persona-set.entity';
 
@@ -31,6 +31,7 @@ export function toPersonaSet(r: PersonaSetEntity): PersonaSet {
     catalog: r.catalog,
     timeZone: r.timeZone,
     status: r.status as PersonaSetStatus,
+    reason: r.reason as PersonaSetReason,
     publishedBy: r.publishedBy,
     publishedAt: r.publishedAt,
     liveAt: r.liveAt,

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { Injectable } from '@nestjs/common';
 import {
   ConflictError,
+  PersonaSetReason,
   FullRunResult,
   PersonaSetDraft,
   PersonaSet,
@@ -16,6 +17,7 @@ import { PoolClient } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
 import { copyLinesInto, forEachCopyLine, unescapeCopyField } from './copy-text';
+import { PersonaSetEntity } from '../entities/persona-set.entity';
 import { toPersonaSet } from './persona-set.repository';
 
 /** Incremental evaluation holds this lock shared; a run going live holds it exclusively. */
@@ -90,21 +92,29 @@ export class SegmentationStore {
    * (its run stops at its next chunk and never goes live), creates the set's partition, splits the
    * live customers into id ranges.
    */
-  async publish(draft: PersonaSetDraft, options: { timeZone: string; publishedBy: string | null; chunkSize: number; now: Date }): Promise<{ set: PersonaSet; plan: RunPlan }> {
+  async publish(
+    draft: PersonaSetDraft,
+    options: { timeZone: string; publishedBy: string | null; chunkSize: number; now: Date; reason?: PersonaSetReason },
+  ): Promise<{ set: PersonaSet; plan: RunPlan } | null> {
     return this.db.transaction(async (em) => {
       await em.query(`SELECT pg_advisory_xact_lock(${PUBLISH_LOCK})`);
+      const reason = options.reason ?? 'publish';
+      // A refresh never interrupts a publish: the publish applies the same clock anyway.
+      if (reason === 'refresh') {
+        const [busy] = await em.query(`SELECT 1 FROM segmentation_runs WHERE kind = 'full' AND status = 'running' LIMIT 1`);
+        if (busy) return null;
+      }
       await em.query(`UPDATE segmentation_runs SET status = 'superseded', finished_at = now() WHERE kind = 'full' AND status = 'running'`);
       await em.query(`UPDATE persona_sets SET status = 'superseded' WHERE status = 'publishing'`);
       const [{ version }] = await em.query(`SELECT coalesce(max(version), 0) + 1 AS version FROM persona_sets`);
       const [live] = await em.query(`SELECT version FROM persona_sets WHERE status = 'live'`);
       await em.query(
-        `INSERT INTO persona_sets (version, members, catalog, time_zone, status, published_by) VALUES ($1, $2, $3, $4, 'publishing', $5)`,
-        [version, JSON.stringify(draft.members), JSON.stringify(draft.catalog), options.timeZone, options.publishedBy],
+        `INSERT INTO persona_sets (version, members, catalog, time_zone, status, reason, published_by) VALUES ($1, $2, $3, $4, 'publishing', $5, $6)`,
+        [version, JSON.stringify(draft.members), JSON.stringify(draft.catalog), options.timeZone, reason, options.publishedBy],
       );
       await em.query(`CREATE TABLE ${partitionOf(version)} PARTITION OF assignments FOR VALUES IN (${version})`);
       const plan = await this.planRun(em, 'full', { setVersion: version, baselineVersion: live?.version ?? null, draft: null }, options);
-      const [set] = await em.query(`SELECT * FROM persona_sets WHERE version = $1`, [version]);
-      return { set: toPersonaSet(rowToSetEntity(set)), plan };
+      return { set: toPersonaSet(await em.getRepository(PersonaSetEntity).findOneByOrFail({ version })), plan };
     });
   }
 
@@ -291,12 +301,13 @@ export class SegmentationStore {
         `WITH moved AS (
            INSERT INTO persona_history (customer_id, from_persona_id, to_persona_id, set_version, cause, changed_at)
            SELECT n.customer_id, o.persona_id, n.persona_id, $1,
-                  CASE WHEN o.persona_id IS NULL THEN 'new_customer' ELSE 'rule_change' END, clock_timestamp()
+                  CASE WHEN o.persona_id IS NULL THEN 'new_customer' WHEN $2 = 'refresh' THEN 'time_passed' ELSE 'rule_change' END,
+                  clock_timestamp()
              FROM ${partitionOf(version)} n LEFT JOIN ${liveSide}
             WHERE o.persona_id IS DISTINCT FROM n.persona_id
            RETURNING id)
          SELECT count(*)::int AS n, max(id)::text AS last FROM moved`,
-        [version],
+        [version, (await em.query(`SELECT reason FROM persona_sets WHERE version = $1`, [version]))[0].reason],
       );
       await em.query(`UPDATE persona_sets SET status = 'retired' WHERE status = 'live'`);
       await em.query(`UPDATE persona_sets SET status = 'live', live_at = now() WHERE version = $1`, [version]);
@@ -501,18 +512,5 @@ function toRun(r: RunRow): SegmentationRun {
     error: r.error,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
-  };
-}
-
-function rowToSetEntity(r: Record<string, any>) {
-  return {
-    version: r.version,
-    members: r.members,
-    catalog: r.catalog,
-    timeZone: r.time_zone,
-    status: r.status,
-    publishedBy: r.published_by,
-    publishedAt: r.published_at,
-    liveAt: r.live_at,
   };
 }
