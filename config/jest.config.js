@@ -1,6 +1,6 @@
 // Three tiers, named by suffix (STYLE.md §13): *.spec.ts pure, *.int-spec.ts real Postgres/Redis,
 // *.e2e-spec.ts whole apps over HTTP with the CRM sandbox.
-const libs = '(domain|contracts|crm|persistence|config|jobs|testing)';
+const libs = '(domain|contracts|crm|persistence|config|jobs|observability|ingest|testing)';
 const base = {
   rootDir: require('node:path').resolve(__dirname, '..'),
   moduleFileExtensions: ['ts', 'js', 'json'],

@@ -1,12 +1,21 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { installGracefulShutdown } from './graceful-shutdown';
 import { WorkerModule } from './worker.module';
+
+/** Long enough for a segmentation chunk in hand to finish; stop_grace_period/terminationGracePeriod must exceed it. */
+const SHUTDOWN_TIMEOUT_MS = 60_000;
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
-  // Finish the jobs in hand on SIGTERM; anything cut off is picked up again as a stalled job.
-  app.enableShutdownHooks();
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  app.flushLogs();
+  installGracefulShutdown(app, logger, { timeoutMs: SHUTDOWN_TIMEOUT_MS });
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   await app.init();
+  logger.log('worker started');
 }
 
 bootstrap().catch((e) => {

@@ -2,3 +2,4 @@ export * from './persistence.module';
 export * from './data-source-options';
 export * from './import-connection';
 export * from './repositories';
+export * from './database-admin';

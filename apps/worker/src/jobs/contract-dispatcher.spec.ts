@@ -1,5 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import { EVALUATE_CUSTOMERS, QUEUE, RUN_CHUNK, RUN_FINALIZE, SEGMENTATION_JOBS } from '@corridor/contracts';
+import { EVALUATE_CUSTOMERS, QUEUE, RECONCILE_ASSIGNMENTS, REFRESH_SEGMENTS, RUN_CHUNK, RUN_FINALIZE, SEGMENTATION_JOBS } from '@corridor/contracts';
 import { DomainError, ValidationError } from '@corridor/domain';
 import { bind, ContractDispatcher } from './contract-dispatcher';
 
@@ -9,7 +9,7 @@ const noop = async () => undefined;
 describe('ContractDispatcher', () => {
   it('refuses to boot when a contract of the queue has no handler', () => {
     expect(() => new ContractDispatcher(QUEUE.segmentation, SEGMENTATION_JOBS, [bind(RUN_CHUNK, noop)])).toThrow(
-      /no handler for: run-finalize, evaluate-customers/,
+      /no handler for: run-finalize, evaluate-customers, reconcile-assignments, refresh-segments/,
     );
   });
 
@@ -18,6 +18,8 @@ describe('ContractDispatcher', () => {
       bind(RUN_CHUNK, handle),
       bind(RUN_FINALIZE, handle),
       bind(EVALUATE_CUSTOMERS, handle),
+      bind(RECONCILE_ASSIGNMENTS, handle),
+      bind(REFRESH_SEGMENTS, handle),
     ]);
 
   it('passes a validated payload to the handler', async () => {

@@ -162,7 +162,7 @@ describe('segmentation worker', () => {
     expect(keys.get(history[0].toPersonaId)).toBe('big_us');
     expect(history[0].cause).toBe('data_change');
     // Deleted customers drop out of segmentation.
-    await customers.markDeleted(IMPORT_CONNECTION_ID, ['c1']);
+    expect(await customers.markDeleted(IMPORT_CONNECTION_ID, ['c1'])).toEqual([id]);
     await jobs.enqueue(EVALUATE_CUSTOMERS, { customerIds: [id], cause: 'data_change' });
     await eventually(async () => (await store.liveAssignment(id)) === null, 'the assignment to go');
   });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiKey, apiKeyMatches, apiKeyPrefix, generateApiKey, NotFoundError, Role } from '@corridor/domain';
+import { ApiKey, apiKeyMatches, apiKeyPrefix, generateApiKey, NotFoundError, Role, ROLES, ValidationError } from '@corridor/domain';
 import { DataSource } from 'typeorm';
 
 interface ApiKeyRow {
@@ -29,6 +29,9 @@ export class ApiKeyRepository {
   constructor(private readonly db: DataSource) {}
 
   async issue(name: string, role: Role): Promise<IssuedApiKey> {
+    if (!ROLES.includes(role)) {
+      throw new ValidationError(`Unknown role ${JSON.stringify(role)}`, [{ field: 'role', message: `role must be one of ${ROLES.join(', ')}` }]);
+    }
     const generated = generateApiKey();
     const [row]: ApiKeyRow[] = await this.db.query(
       `INSERT INTO api_keys (name, role, prefix, secret_hash) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,

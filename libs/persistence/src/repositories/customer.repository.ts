@@ -82,7 +82,8 @@ export class CustomerRepository {
   /** Soft-deletes by CRM id; returns the ids that were live until now. */
   async markDeleted(connectionId: string, externalIds: readonly string[]): Promise<string[]> {
     if (externalIds.length === 0) return [];
-    const rows: Array<{ id: string }> = await this.db.query(
+    // TypeORM answers an UPDATE with [rows, count].
+    const [rows]: [Array<{ id: string }>, number] = await this.db.query(
       `UPDATE customers SET deleted_at = now(), updated_at = now(), data_changed_at = now()
         WHERE connection_id = $1 AND external_id = ANY($2::text[]) AND deleted_at IS NULL
         RETURNING id`,

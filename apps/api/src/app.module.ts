@@ -1,0 +1,48 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { ConfigModule } from '@corridor/config';
+import { JobsModule } from '@corridor/jobs';
+import { LoggingModule } from '@corridor/observability';
+import { PersistenceModule } from '@corridor/persistence';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AttributesModule } from './attributes/attributes.module';
+import { AuthModule } from './auth/auth.module';
+import { HealthModule } from './health/health.module';
+import { ImportsModule } from './imports/imports.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { ConnectionsModule } from './connections/connections.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
+import { PersonasModule } from './personas/personas.module';
+import { SegmentationModule } from './segmentation/segmentation.module';
+import { CustomersModule } from './customers/customers.module';
+import { RulesModule } from './rules/rules.module';
+
+/** What every API process needs before any feature: config, logs, database, queues, auth, probes. */
+const PLATFORM_MODULES: Array<Type | DynamicModule> = [
+  ConfigModule,
+  LoggingModule.forApp('api'),
+  PersistenceModule,
+  JobsModule,
+  AuthModule,
+  HealthModule,
+  MetricsModule,
+];
+
+/**
+ * ─── Feature modules: append yours here, one per line (and its import above). ───
+ * This list is the only part of this file a feature touches. Every controller in them must
+ * declare @Roles(...) or @Public() on each route, or the API refuses to boot.
+ */
+export const FEATURE_MODULES: Array<Type | DynamicModule> = [
+  ApiKeysModule,
+  AttributesModule,
+  ImportsModule,
+  ConnectionsModule,
+  WebhooksModule,
+  PersonasModule,
+  SegmentationModule,
+  CustomersModule,
+  RulesModule,
+];
+
+@Module({ imports: [...PLATFORM_MODULES, ...FEATURE_MODULES] })
+export class AppModule {}

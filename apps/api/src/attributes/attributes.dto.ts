@@ -1,0 +1,109 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ATTRIBUTE_TYPES, AttributeSource, AttributeType, CatalogEntry } from '@corridor/domain';
+
+const SOURCES: AttributeSource[] = ['canonical', 'custom', 'crm'];
+
+export class CreateAttributeDto {
+  @ApiProperty({ example: 'plan', pattern: '^[a-z][a-z0-9_]{0,62}$' })
+  @IsString()
+  @Matches(/^[a-z][a-z0-9_]{0,62}$/, { message: 'name must start with a-z and hold only a-z, 0-9 and _ (at most 63 characters)' })
+  name: string;
+
+  @ApiProperty({ enum: ATTRIBUTE_TYPES })
+  @IsIn(ATTRIBUTE_TYPES)
+  type: AttributeType;
+
+  @ApiPropertyOptional({ type: [String], example: ['free', 'pro'], description: 'Required (non-empty, unique) for type enum; refused otherwise' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
+  enumValues?: string[];
+
+  @ApiPropertyOptional({ example: 'Plan' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  label?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+}
+
+export class UpdateAttributeDto {
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'null clears it' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  label?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'null clears it' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string | null;
+
+  @ApiPropertyOptional({ type: [String], description: 'The full new list: existing values must all stay (values can be added, not removed)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
+  enumValues?: string[];
+}
+
+export class AttributeNameParams {
+  @ApiProperty({ example: 'plan' })
+  @IsString()
+  @MaxLength(63)
+  name: string;
+}
+
+export class AttributeDto {
+  @ApiProperty()
+  name: string;
+
+  @ApiProperty({ enum: ATTRIBUTE_TYPES })
+  type: AttributeType;
+
+  @ApiPropertyOptional({ type: [String] })
+  enumValues?: string[];
+
+  @ApiProperty({ enum: SOURCES, description: 'canonical: built in; custom: defined by an admin; crm: discovered from a CRM' })
+  source: AttributeSource;
+
+  @ApiProperty({ nullable: true, type: String })
+  label: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  description: string | null;
+
+  @ApiProperty()
+  createdAt: Date;
+
+  @ApiProperty()
+  updatedAt: Date;
+
+  static of(entry: CatalogEntry): AttributeDto {
+    return Object.assign(new AttributeDto(), {
+      name: entry.name,
+      type: entry.type,
+      ...(entry.enumValues ? { enumValues: [...entry.enumValues] } : {}),
+      source: entry.source,
+      label: entry.label,
+      description: entry.description,
+      createdAt: entry.createdAt,
+      updatedAt: entry.updatedAt,
+    });
+  }
+}
+
+export class AttributeListDto {
+  @ApiProperty({ type: [AttributeDto] })
+  items: AttributeDto[];
+}

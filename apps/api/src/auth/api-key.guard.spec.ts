@@ -1,0 +1,80 @@
+import { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiKey } from '@corridor/domain';
+import { ApiKeyRepository } from '@corridor/persistence';
+import { ApiKeyGuard, presentedApiKey } from './api-key.guard';
+import { OnlyRoles, Public, Roles } from './roles.decorator';
+
+class Endpoints {
+  @Roles('agent')
+  read() {}
+
+  @OnlyRoles('integration')
+  ingest() {}
+
+  @Public()
+  health() {}
+
+  undeclared() {}
+}
+
+const agent: ApiKey = { id: 'k1', name: 'desk', role: 'agent', prefix: 'p', createdAt: new Date(), lastUsedAt: null, revokedAt: null };
+
+function contextFor(handler: keyof Endpoints, headers: Record<string, string> = {}) {
+  const req: { headers: Record<string, string>; apiKey?: unknown } = { headers };
+  const context = {
+    getType: () => 'http',
+    getHandler: () => Endpoints.prototype[handler],
+    getClass: () => Endpoints,
+    switchToHttp: () => ({ getRequest: () => req }),
+  } as unknown as ExecutionContext;
+  return { context, req };
+}
+
+function guardWith(key: ApiKey | null) {
+  const keys = { authenticate: jest.fn(async () => key) } as unknown as ApiKeyRepository;
+  return new ApiKeyGuard(new Reflector(), keys);
+}
+
+describe('presentedApiKey', () => {
+  it('reads a bearer token first, then X-API-Key', () => {
+    expect(presentedApiKey({ authorization: 'Bearer abc' })).toBe('abc');
+    expect(presentedApiKey({ authorization: 'bearer  abc ' })).toBe('abc');
+    expect(presentedApiKey({ authorization: 'Basic dXNlcg==', 'x-api-key': ' xyz ' })).toBe('xyz');
+    expect(presentedApiKey({})).toBeUndefined();
+  });
+});
+
+describe('ApiKeyGuard', () => {
+  it('lets public routes through without a key', async () => {
+    await expect(guardWith(null).canActivate(contextFor('health').context)).resolves.toBe(true);
+  });
+
+  it('refuses a route with no declaration as an internal error', async () => {
+    await expect(guardWith(agent).canActivate(contextFor('undeclared', { 'x-api-key': 'k' }).context)).rejects.toMatchObject({
+      code: 'ROUTE_ACCESS_UNDECLARED',
+      kind: 'internal',
+    });
+  });
+
+  it('authenticates, attaches {id, name, role} and checks the role', async () => {
+    const { context, req } = contextFor('read', { authorization: 'Bearer k' });
+    await expect(guardWith(agent).canActivate(context)).resolves.toBe(true);
+    expect(req.apiKey).toEqual({ id: 'k1', name: 'desk', role: 'agent' });
+    await expect(guardWith(agent).canActivate(contextFor('ingest', { authorization: 'Bearer k' }).context)).rejects.toMatchObject({
+      kind: 'forbidden',
+      message: 'This endpoint requires role integration; the key has role agent',
+    });
+    await expect(guardWith({ ...agent, role: 'admin' }).canActivate(contextFor('ingest', { authorization: 'Bearer k' }).context)).rejects.toMatchObject({
+      kind: 'forbidden',
+    });
+  });
+
+  it('answers unauthenticated without a key or with one that does not authenticate', async () => {
+    await expect(guardWith(agent).canActivate(contextFor('read').context)).rejects.toMatchObject({ kind: 'unauthenticated', details: [{ code: 'API_KEY_MISSING' }] });
+    await expect(guardWith(null).canActivate(contextFor('read', { 'x-api-key': 'bad' }).context)).rejects.toMatchObject({
+      kind: 'unauthenticated',
+      details: [{ code: 'API_KEY_INVALID' }],
+    });
+  });
+});

@@ -1,0 +1,64 @@
+import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { IncomingHttpHeaders } from 'node:http';
+import { DomainError, roleSatisfies } from '@corridor/domain';
+import { ApiKeyRepository } from '@corridor/persistence';
+import { AuthenticatedRequest } from './current-key.decorator';
+import { ROUTE_ACCESS, RouteAccess } from './roles.decorator';
+
+/** The key from `Authorization: Bearer <key>`, else from `X-API-Key`. */
+export function presentedApiKey(headers: IncomingHttpHeaders): string | undefined {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1];
+  if (bearer) return bearer;
+  const header = headers['x-api-key'];
+  const key = (Array.isArray(header) ? header[0] : header)?.trim();
+  return key || undefined;
+}
+
+/**
+ * Global guard: authenticates the API key and checks the route's role requirement. A route with
+ * no declaration is refused (500, logged) — boot already fails on one (RouteAccessCheck), so this
+ * is the second lock on the same door.
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  private readonly logger = new Logger(ApiKeyGuard.name);
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeyRepository,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [context.getHandler(), context.getClass()]);
+    if (!access) {
+      const where = `${context.getClass().name}.${context.getHandler().name}`;
+      this.logger.error({ handler: where }, 'endpoint declares neither @Roles nor @Public: refused');
+      throw new DomainError('ROUTE_ACCESS_UNDECLARED', 'This endpoint declares no access rule', 'internal');
+    }
+    if (access.public) return true;
+
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const secret = presentedApiKey(req.headers);
+    if (!secret) {
+      throw new DomainError('UNAUTHENTICATED', 'An API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"', 'unauthenticated', [
+        { field: 'authorization', message: 'no API key was sent', code: 'API_KEY_MISSING' },
+      ]);
+    }
+    const key = await this.keys.authenticate(secret);
+    if (!key) {
+      throw new DomainError('UNAUTHENTICATED', 'The API key is not valid (unknown, malformed or revoked)', 'unauthenticated', [
+        { field: 'authorization', message: 'the API key is not valid', code: 'API_KEY_INVALID' },
+      ]);
+    }
+    req.apiKey = { id: key.id, name: key.name, role: key.role };
+    if (!roleSatisfies(key.role, access)) {
+      const required = access.exact ? access.roles : [...new Set([...access.roles, 'admin'])];
+      throw new DomainError('FORBIDDEN', `This endpoint requires role ${required.join(' or ')}; the key has role ${key.role}`, 'forbidden', [
+        { field: 'role', message: `requires role ${required.join(' or ')}`, code: 'ROLE_REQUIRED' },
+      ]);
+    }
+    return true;
+  }
+}

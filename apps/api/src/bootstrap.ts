@@ -1,0 +1,71 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json } from 'express';
+import { Logger } from 'nestjs-pino';
+import { correlationIdMiddleware } from '@corridor/observability';
+import { AppModule } from './app.module';
+import { ApiExceptionFilter } from './errors/api-exception.filter';
+import { bodyParserErrors } from './errors/body-parser-errors';
+import { requestValidationError } from './errors/validation-details';
+import { ApiMetrics } from './metrics/api-metrics';
+
+/** JSON bodies are small (definitions, not data); bulk data goes through the streamed import. */
+export const JSON_BODY_LIMIT = '1mb';
+
+/**
+ * The API as main.ts and the e2e tests run it. Nest's own body parsers are off: ours are set up
+ * in configureApiApp, with a limit and errors in the API's shape, and they leave the streamed
+ * import's CSV/JSON Lines bodies unread.
+ */
+export async function createApiApp(): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true, bodyParser: false });
+  configureApiApp(app);
+  return app;
+}
+
+/** Everything global about the HTTP edge; call before `listen`/`init` (middleware order matters). */
+export function configureApiApp(app: INestApplication): void {
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+  app.getHttpAdapter().getInstance().disable('x-powered-by');
+
+  // Order: correlation id first (everything after logs with it), then metrics, then the body.
+  app.use(correlationIdMiddleware);
+  app.use(app.get(ApiMetrics).middleware);
+  app.use(json({ limit: JSON_BODY_LIMIT }));
+  app.use(bodyParserErrors);
+
+  app.useGlobalFilters(new ApiExceptionFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: requestValidationError,
+    }),
+  );
+  setUpApiDocs(app);
+}
+
+function setUpApiDocs(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Corridor API')
+    .setDescription(
+      [
+        'Persona segmentation and treatment engine beside your CRM.',
+        '',
+        'Authenticate with an API key: `Authorization: Bearer crd_…` or `X-API-Key: crd_…`. Roles: admin (everything),',
+        'agent (read customers, personas, strategies), integration (send customer data and events).',
+        '',
+        'Every 4xx/5xx answer has the body `{code, message, details: [{field, message, code?}]}`.',
+      ].join('\n'),
+    )
+    .setVersion('1')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'crd_… API key' }, 'api-key')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The same API key as a bearer token' }, 'bearer')
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}

@@ -1,0 +1,93 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { DomainError, ErrorDetail, ErrorKind } from '@corridor/domain';
+
+/** The one body every 4xx/5xx answer has. */
+export interface ErrorBody {
+  code: string;
+  message: string;
+  details: ErrorDetail[];
+}
+
+export interface ErrorResponse {
+  status: number;
+  body: ErrorBody;
+  /** 'error': a bug or an outage, logged with its stack; 'debug': the caller's mistake. */
+  log: 'error' | 'debug';
+}
+
+export const STATUS_BY_KIND: Readonly<Record<ErrorKind, number>> = {
+  invalid: HttpStatus.BAD_REQUEST,
+  unauthenticated: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  not_found: HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+  internal: HttpStatus.INTERNAL_SERVER_ERROR,
+};
+
+/** Codes for HTTP exceptions raised by Nest or express itself rather than by our code. */
+const CODE_BY_STATUS: Readonly<Record<number, string>> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE',
+  429: 'TOO_MANY_REQUESTS',
+  500: 'INTERNAL',
+  501: 'NOT_IMPLEMENTED',
+  503: 'UNAVAILABLE',
+};
+
+const INTERNAL: ErrorBody = { code: 'INTERNAL', message: 'Internal server error', details: [] };
+
+/**
+ * Maps anything thrown while handling a request to a status and the one error body. Domain errors
+ * map by kind; HTTP exceptions (raised only in apps/api, or by Nest/express) by status, keeping
+ * a `{code, message, details}` body when they carry one; anything else is a bug: 500 INTERNAL,
+ * its message withheld from the caller (it may hold internals) and logged instead.
+ */
+export function errorResponseOf(exception: unknown): ErrorResponse {
+  if (exception instanceof DomainError) {
+    const status = STATUS_BY_KIND[exception.kind] ?? HttpStatus.INTERNAL_SERVER_ERROR;
+    return {
+      status,
+      body: { code: exception.code, message: exception.message, details: exception.details },
+      log: status >= 500 ? 'error' : 'debug',
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    return { status, body: httpExceptionBody(exception, status), log: status >= 500 ? 'error' : 'debug' };
+  }
+  return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: INTERNAL, log: 'error' };
+}
+
+function httpExceptionBody(exception: HttpException, status: number): ErrorBody {
+  const response = exception.getResponse();
+  if (isErrorBody(response)) return { code: response.code, message: response.message, details: response.details ?? [] };
+  const message = messageOf(response) ?? exception.message;
+  // Nest's own "no route" exception reads `Cannot GET /path`.
+  if (status === HttpStatus.NOT_FOUND && /^Cannot [A-Z]+ /.test(message)) {
+    return { code: 'ROUTE_NOT_FOUND', message, details: [] };
+  }
+  if (status >= 500) return { ...INTERNAL, code: CODE_BY_STATUS[status] ?? 'INTERNAL' };
+  return { code: CODE_BY_STATUS[status] ?? `HTTP_${status}`, message, details: [] };
+}
+
+function isErrorBody(response: unknown): response is ErrorBody {
+  const r = response as Partial<ErrorBody> | null;
+  return typeof r === 'object' && r !== null && typeof r.code === 'string' && typeof r.message === 'string';
+}
+
+function messageOf(response: unknown): string | undefined {
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown } | null)?.message;
+  if (typeof message === 'string') return message;
+  if (Array.isArray(message)) return message.join('; ');
+  return undefined;
+}

@@ -1,0 +1,43 @@
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { DomainError, ErrorDetail } from '@corridor/domain';
+import { ApiErrorDto } from '../errors/api-error.dto';
+import { Public } from '../auth/roles.decorator';
+import { RedisHealthIndicator } from './redis.health';
+
+const PING_TIMEOUT_MS = 1500;
+
+@ApiTags('operations')
+@Controller('health')
+@Public()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly postgres: TypeOrmHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Readiness: Postgres and Redis answer a ping' })
+  @ApiOkResponse({ description: 'Terminus result: {status: "ok", info, error, details}' })
+  @ApiServiceUnavailableResponse({ type: ApiErrorDto, description: 'A dependency is down: details name it' })
+  async check(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => this.postgres.pingCheck('postgres', { timeout: PING_TIMEOUT_MS }),
+        () => this.redis.pingCheck('redis', PING_TIMEOUT_MS),
+      ]);
+    } catch (e) {
+      // Terminus answers with its own 503 body; ours has one error shape for every failure.
+      if (!(e instanceof ServiceUnavailableException)) throw e;
+      const result = e.getResponse() as Partial<HealthCheckResult>;
+      const details: ErrorDetail[] = Object.entries(result.error ?? {}).map(([field, info]) => ({
+        field,
+        message: String((info as { message?: unknown }).message ?? 'down'),
+        code: 'DOWN',
+      }));
+      throw new DomainError('UNHEALTHY', `Not ready: ${details.map((d) => d.field).join(', ')} down`, 'unavailable', details);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { AppConfig } from '@corridor/config';
+import { createApiApp } from './bootstrap';
+
+async function main(): Promise<void> {
+  const app = await createApiApp();
+  // SIGTERM: stop accepting, finish requests in flight, close pools, exit.
+  app.enableShutdownHooks();
+  await app.listen(app.get(AppConfig).PORT);
+}
+
+main().catch((e) => {
+  // Config errors name the bad variable and boot errors name the undeclared route: print plainly.
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/**
+ * The API's Prometheus registry: Node's default metrics and a request-duration histogram. A
+ * registry of its own (not prom-client's global one) lets several apps share a process in tests.
+ */
+@Injectable()
+export class ApiMetrics {
+  readonly registry = new Registry();
+
+  private readonly requestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route pattern and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    this.registry.setDefaultLabels({ app: 'api' });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Express middleware. Labels use the route pattern (`/v1/attributes/:name`), never the raw URL,
+   * so ids do not explode the number of series; requests no route matched share one label.
+   */
+  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
+    const end = this.requestDuration.startTimer();
+    res.once('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      end({ method: req.method, route, status_code: String(res.statusCode) });
+    });
+    next();
+  };
+}

@@ -1,0 +1,40 @@
+import { API_KEY_PATTERN, apiKeyMatches, apiKeyPrefix, generateApiKey, hashApiKey } from './api-key';
+import { roleSatisfies } from './role-access';
+
+describe('API keys', () => {
+  it('generates crd_<prefix>_<secret> keys with 256 bits of secret', () => {
+    const { key, prefix, hash } = generateApiKey();
+    expect(key).toMatch(API_KEY_PATTERN);
+    expect(key.startsWith(`crd_${prefix}_`)).toBe(true);
+    expect(key.split('_').slice(2).join('_')).toHaveLength(43); // 32 bytes as base64url
+    expect(hash).toBe(hashApiKey(key));
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(generateApiKey().key).not.toBe(key);
+  });
+
+  it('parses the prefix only from well-formed keys, even when the secret holds underscores', () => {
+    const fixed = generateApiKey((n) => Buffer.alloc(n, 0xff)); // base64url of 0xff… is "____"
+    expect(fixed.key).toMatch(/^crd_ffffffffffff_[_]{42}8$/);
+    expect(apiKeyPrefix(fixed.key)).toBe('ffffffffffff');
+    expect(apiKeyPrefix('crd_short_x')).toBeNull();
+    expect(apiKeyPrefix(`${fixed.key}x`)).toBeNull();
+    expect(apiKeyPrefix('')).toBeNull();
+  });
+
+  it('matches a key against its stored hash only', () => {
+    const { key, hash } = generateApiKey();
+    expect(apiKeyMatches(key, hash)).toBe(true);
+    expect(apiKeyMatches(`${key.slice(0, -1)}A`, hash)).toBe(false);
+    expect(apiKeyMatches(key, 'abc')).toBe(false);
+  });
+});
+
+describe('roleSatisfies', () => {
+  it('admits the listed roles and admin, unless the requirement is exact', () => {
+    expect(roleSatisfies('agent', { roles: ['agent'] })).toBe(true);
+    expect(roleSatisfies('integration', { roles: ['agent'] })).toBe(false);
+    expect(roleSatisfies('admin', { roles: ['integration'] })).toBe(true);
+    expect(roleSatisfies('admin', { roles: ['integration'], exact: true })).toBe(false);
+    expect(roleSatisfies('agent', { roles: ['admin'] })).toBe(false);
+  });
+});

@@ -1,0 +1,4 @@
+export * from './correlation';
+export * from './redact';
+export * from './pino-options';
+export * from './logging.module';

@@ -1,0 +1,51 @@
+/** Keys whose values never reach a log line, wherever they appear in a logged object. */
+export const SECRET_KEY_PATTERN = /authorization|x-api-key|api[-_]?key|cookie|token|secret|password|passwd|credential/i;
+
+export const REDACTED = '[redacted]';
+
+/**
+ * Exact paths pino censors while serialising. They matter for child-logger bindings, which pino
+ * serialises without running `formatters.log` (so `redactSecrets` never sees them), and they make
+ * the credential headers certain. `redactSecrets` covers every other place in a log call.
+ */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  ...['apiKey', 'api_key', 'token', 'accessToken', 'access_token', 'refreshToken', 'refresh_token'],
+  ...['secret', 'clientSecret', 'client_secret', 'password', 'authorization', 'cookie', 'credentials'],
+];
+
+/**
+ * A copy of `value` with every member whose key looks secret replaced by "[redacted]", at any
+ * depth, in plain objects and arrays. pino's own `redact` needs exact paths and cannot match
+ * "anything named *token*".
+ */
+export function redactSecrets<T>(value: T, depth = 0): T {
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1)) as T;
+  // Class instances (requests, errors, dates) are left to pino's serializers, which pick safe fields.
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = SECRET_KEY_PATTERN.test(k) ? REDACTED : redactSecrets(v, depth + 1);
+  }
+  return out as T;
+}
+
+/** A URL with the values of secret-looking query parameters (`?token=…`) replaced. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  let changed = false;
+  for (const key of [...params.keys()]) {
+    if (SECRET_KEY_PATTERN.test(key)) {
+      params.set(key, REDACTED);
+      changed = true;
+    }
+  }
+  return changed ? `${url.slice(0, q)}?${params.toString()}` : url;
+}
