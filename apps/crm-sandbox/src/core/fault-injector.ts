@@ -1,0 +1,125 @@
+import { Rng } from './prng';
+
+export interface FaultOptions {
+  /** Share of requests (0..1) answered with one of `errorStatuses` instead of being handled. */
+  errorRate: number;
+  errorStatuses: number[];
+  /** Added to every request before it is handled. */
+  latencyMs: number;
+  latencyJitterMs: number;
+  /** Share of requests (0..1) whose connection is destroyed instead of answered. */
+  dropRate: number;
+  /** immediate: no byte is written; mid-body: headers and half of a body are written first. */
+  dropStyle: 'immediate' | 'mid-body';
+  /** Answer injected 5xx with an HTML page, as load balancers in front of the real APIs do. */
+  htmlErrorBodies: boolean;
+}
+
+export const DEFAULT_FAULTS: FaultOptions = {
+  errorRate: 0,
+  errorStatuses: [500, 502, 503],
+  latencyMs: 0,
+  latencyJitterMs: 0,
+  dropRate: 0,
+  dropStyle: 'immediate',
+  htmlErrorBodies: false,
+};
+
+/** "Fail the next N requests matching X": deterministic faults for tests. */
+export interface FailRule {
+  /** Substring of the request path, or a regular expression written as /.../. */
+  path: string;
+  method?: string;
+  /** HTTP status to answer with, or 'drop' to destroy the connection. */
+  status: number | 'drop';
+  count?: number;
+  /** Body to answer with; defaults to the CRM's own error shape for that status. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type FaultAction =
+  | { kind: 'none' }
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string>; html: boolean }
+  | { kind: 'drop'; style: 'immediate' | 'mid-body' };
+
+interface ActiveRule {
+  matcher: (path: string) => boolean;
+  method: string | undefined;
+  status: number | 'drop';
+  remaining: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export class FaultInjector {
+  private rules: ActiveRule[] = [];
+  private draws = 0;
+
+  constructor(
+    public options: FaultOptions,
+    private readonly seed: number,
+  ) {}
+
+  configure(patch: Partial<FaultOptions>): void {
+    this.options = { ...this.options, ...patch };
+  }
+
+  failNext(rule: FailRule): void {
+    const path = rule.path;
+    const matcher =
+      path.length > 2 && path.startsWith('/') && path.endsWith('/') && !path.startsWith('//')
+        ? regexMatcher(path.slice(1, -1))
+        : (candidate: string) => candidate.includes(path);
+    this.rules.push({
+      matcher,
+      method: rule.method?.toUpperCase(),
+      status: rule.status,
+      remaining: rule.count ?? 1,
+      body: rule.body,
+      headers: rule.headers,
+    });
+  }
+
+  clearRules(): void {
+    this.rules = [];
+  }
+
+  pendingRules(): number {
+    return this.rules.reduce((sum, rule) => sum + rule.remaining, 0);
+  }
+
+  latency(): number {
+    const { latencyMs, latencyJitterMs } = this.options;
+    if (latencyMs <= 0 && latencyJitterMs <= 0) return 0;
+    return Math.max(0, latencyMs + (latencyJitterMs > 0 ? this.draw() * latencyJitterMs : 0));
+  }
+
+  decide(method: string, path: string): FaultAction {
+    for (const rule of this.rules) {
+      if (rule.remaining <= 0) continue;
+      if (rule.method && rule.method !== method) continue;
+      if (!rule.matcher(path)) continue;
+      rule.remaining--;
+      this.rules = this.rules.filter((r) => r.remaining > 0);
+      if (rule.status === 'drop') return { kind: 'drop', style: this.options.dropStyle };
+      return { kind: 'status', status: rule.status, body: rule.body, headers: rule.headers, html: false };
+    }
+    const { dropRate, errorRate, errorStatuses, htmlErrorBodies } = this.options;
+    if (dropRate > 0 && this.draw() < dropRate) return { kind: 'drop', style: this.options.dropStyle };
+    if (errorRate > 0 && errorStatuses.length > 0 && this.draw() < errorRate) {
+      const status = errorStatuses[Math.floor(this.draw() * errorStatuses.length)] as number;
+      return { kind: 'status', status, html: htmlErrorBodies };
+    }
+    return { kind: 'none' };
+  }
+
+  private draw(): number {
+    return new Rng(this.seed, this.draws++, 0xfa).float();
+  }
+}
+
+function regexMatcher(source: string): (path: string) => boolean {
+  const re = new RegExp(source);
+  return (path) => re.test(path);
+}

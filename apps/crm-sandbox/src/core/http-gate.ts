@@ -1,0 +1,66 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { FaultInjector } from './fault-injector';
+import type { RequestStats } from './request-stats';
+
+export interface GateHooks {
+  stats: RequestStats;
+  faults: FaultInjector;
+  /** Route pattern used as the counter key, e.g. "POST /crm/v3/objects/contacts/search". */
+  endpointLabel(method: string, path: string): string;
+  /** The CRM's own error body for an injected status. */
+  faultBody(status: number): { body: unknown; headers?: Record<string, string> };
+}
+
+const HTML_ERROR = (status: number): string =>
+  `<html>\r\n<head><title>${status} Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>${status}</h1></center>\r\n</body>\r\n</html>\r\n`;
+
+/**
+ * First middleware of each CRM: counts the request, then applies injected latency and faults
+ * before auth or rate limits run, the way a failing load balancer would.
+ */
+export function crmGate(hooks: GateHooks): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    hooks.stats.recordRequest(hooks.endpointLabel(req.method, req.path));
+    res.once('finish', () => hooks.stats.recordStatus(res.statusCode));
+    const action = hooks.faults.decide(req.method, req.originalUrl);
+    const delay = hooks.faults.latency();
+    const proceed = (): void => {
+      if (action.kind === 'none') {
+        next();
+        return;
+      }
+      hooks.stats.recordFault();
+      if (action.kind === 'drop') {
+        hooks.stats.recordStatus('dropped');
+        dropConnection(req, res, action.style);
+        return;
+      }
+      if (action.html) {
+        res.status(action.status).type('text/html').send(HTML_ERROR(action.status));
+        return;
+      }
+      const fallback = hooks.faultBody(action.status);
+      const body = action.body !== undefined ? action.body : fallback.body;
+      res.status(action.status).set({ ...(fallback.headers ?? {}), ...(action.headers ?? {}) }).json(body);
+    };
+    if (delay > 0) setTimeout(proceed, delay);
+    else proceed();
+  };
+}
+
+function dropConnection(req: Request, res: Response, style: 'immediate' | 'mid-body'): void {
+  const socket = req.socket;
+  if (style === 'immediate') {
+    socket.destroy();
+    return;
+  }
+  // Promise a longer body than is sent, so the client sees a truncated response, not a clean one.
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': '4096' });
+  res.write('{"results":[{"id":"');
+  setImmediate(() => socket.destroy());
+}
+
+/** Adds headers to every response of a request, including errors produced later in the chain. */
+export function setHeaders(res: Response, headers: Record<string, string | number>): void {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, String(value));
+}
