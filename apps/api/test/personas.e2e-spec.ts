@@ -133,6 +133,12 @@ describe('personas, publishing and the customer view', () => {
     expect(rejected[0].key).toBe('vip');
     expect(JSON.stringify(rejected[0].firstFailed)).toContain('GB');
 
+    const members = (await api.http.get('/v1/personas/vip/customers').set(api.auth('agent')).expect(200)).body;
+    expect(members).toEqual({ persona: 'vip', customerIds: [ann.customer.id], nextAfterId: null });
+    const page = (await api.http.get('/v1/personas/everyone_else/customers').query({ limit: 1 }).set(api.auth('agent')).expect(200)).body;
+    expect(page.customerIds).toHaveLength(1);
+    await api.http.get('/v1/personas/vip/customers').query({ afterId: 'x' }).set(api.auth('agent')).expect(400);
+
     const runs = (await api.http.get('/v1/segmentation/runs').set(admin()).expect(200)).body.runs;
     expect(runs.map((r: { kind: string }) => r.kind)).toEqual(['full', 'preview', 'preview']);
     await api.http.get(`/v1/customers/999999`).set(api.auth('agent')).expect(404);

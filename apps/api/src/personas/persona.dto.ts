@@ -10,6 +10,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  IsUUID,
   Matches,
   Max,
   MaxLength,
@@ -147,4 +148,24 @@ export class PublishDto {
   @Min(0)
   @Max(600)
   wait?: number;
+}
+
+export class PersonaMembersQuery {
+  @ApiPropertyOptional({ default: 50, maximum: 1000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Return customers with a larger id (the previous page\'s nextAfterId)' })
+  @IsOptional()
+  @Matches(/^[0-9]{1,19}$/, { message: 'afterId must be a customer id' })
+  afterId?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUUID()
+  connectionId?: string;
 }

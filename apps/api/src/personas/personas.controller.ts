@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { SegmentationRun } from '@corridor/domain';
@@ -6,7 +6,7 @@ import { PersonaSetRepository, SegmentationStore } from '@corridor/persistence';
 import { CurrentKey, AuthenticatedKey } from '../auth/current-key.decorator';
 import { Roles } from '../auth/roles.decorator';
 import { awaitRun } from '../segmentation/await-run';
-import { CreatePersonaDto, PreviewDto, PublishDto, ReorderPersonasDto, UpdatePersonaDto, ValidateRuleDto } from './persona.dto';
+import { CreatePersonaDto, PersonaMembersQuery, PreviewDto, PublishDto, ReorderPersonasDto, UpdatePersonaDto, ValidateRuleDto } from './persona.dto';
 import { PersonasService } from './personas.service';
 
 @ApiTags('personas')
@@ -70,6 +70,15 @@ export class PersonasController {
   @Roles('admin', 'agent')
   get(@Param('key') key: string) {
     return this.personas.get(key);
+  }
+
+  @Get(':key/customers')
+  @Roles('agent')
+  @ApiOperation({ summary: 'Customer ids the live set puts in this persona, by id (page with afterId), optionally from one connection' })
+  async members(@Param('key') key: string, @Query() q: PersonaMembersQuery) {
+    const persona = await this.personas.get(key);
+    const ids = await this.store.customersInPersona(persona.id, { limit: q.limit ?? 50, afterId: q.afterId, connectionId: q.connectionId });
+    return { persona: persona.key, customerIds: ids, nextAfterId: ids.length === (q.limit ?? 50) ? ids[ids.length - 1] : null };
   }
 
   @Get(':key/versions')

@@ -249,6 +249,19 @@ describe('segmentation worker', () => {
     expect((await store.history(id))[0].cause).toBe('time_passed');
   });
 
+  it('lists history newest first by id, not by the id as text', async () => {
+    const [{ id }] = await db.query(`SELECT id::text FROM customers WHERE external_id = 'c2'`);
+    const [{ pid }] = await db.query(`SELECT id AS pid FROM personas WHERE is_fallback`);
+    for (const hid of [99_999_999, 100_000_000]) {
+      await db.query(
+        `INSERT INTO persona_history (id, customer_id, from_persona_id, to_persona_id, set_version, cause, changed_at)
+         OVERRIDING SYSTEM VALUE VALUES ($1, $2, NULL, $3, 1, 'data_change', now())`,
+        [hid, id, pid],
+      );
+    }
+    expect((await store.history(id)).slice(0, 2).map((h) => h.id)).toEqual(['100000000', '99999999']);
+  });
+
   it('shares a full run between two worker processes', async () => {
     // Stop the in-process workers; a context without processors only produces jobs.
     await app!.close();

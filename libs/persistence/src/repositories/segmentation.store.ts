@@ -434,6 +434,19 @@ export class SegmentationStore {
     return new Map(rows.map((r) => [r.id, r.key]));
   }
 
+  /** Customers the live set puts in a persona, by id (keyset paging), optionally from one connection. */
+  async customersInPersona(personaId: string, options: { limit: number; afterId?: string; connectionId?: string }): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.db.query(
+      `SELECT a.customer_id::text AS id FROM assignments a
+         JOIN persona_sets s ON s.version = a.set_version AND s.status = 'live'
+         JOIN customers c ON c.id = a.customer_id
+        WHERE a.persona_id = $1 AND a.customer_id > $2 AND ($3::uuid IS NULL OR c.connection_id = $3)
+        ORDER BY a.customer_id LIMIT $4`,
+      [personaId, options.afterId ?? '0', options.connectionId ?? null, options.limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** A customer's live assignment with the set that made it. */
   async liveAssignment(customerId: string): Promise<{ setVersion: number; personaId: string; evaluatedAt: Date } | null> {
     const rows: Array<{ set_version: number; persona_id: string; evaluated_at: Date }> = await this.db.query(
@@ -447,8 +460,9 @@ export class SegmentationStore {
   async history(customerId: string, limit = 100): Promise<Array<{ id: string; fromPersonaId: string | null; toPersonaId: string; setVersion: number; cause: string; changedAt: Date }>> {
     const rows: Array<{ id: string; from_persona_id: string | null; to_persona_id: string; set_version: number; cause: string; changed_at: Date }> =
       await this.db.query(
-        `SELECT id::text AS id, from_persona_id, to_persona_id, set_version, cause, changed_at FROM persona_history
-          WHERE customer_id = $1 ORDER BY id DESC LIMIT $2`,
+        // Ordered by the bigint column: `ORDER BY id` would sort the text alias ("9" after "10").
+        `SELECT h.id::text AS id, h.from_persona_id, h.to_persona_id, h.set_version, h.cause, h.changed_at FROM persona_history h
+          WHERE h.customer_id = $1 ORDER BY h.id DESC LIMIT $2`,
         [customerId, limit],
       );
     return rows.map((r) => ({
