@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@corridor/config';
 import { JobsModule } from '@corridor/jobs';
+import { LoggingModule } from '@corridor/observability';
 import { PersistenceModule } from '@corridor/persistence';
 import { SegmentationWorkerModule } from './segmentation/segmentation-worker.module';
+import { CrmSyncWorkerModule } from './crm-sync/crm-sync-worker.module';
+import { CrmWritebackWorkerModule } from './crm-writeback/crm-writeback-worker.module';
 
 /**
  * The worker process: one BullMQ processor per queue, each in its feature module below, and the
@@ -11,10 +14,13 @@ import { SegmentationWorkerModule } from './segmentation/segmentation-worker.mod
 @Module({
   imports: [
     ConfigModule,
+    LoggingModule.forApp('worker'),
     PersistenceModule,
     JobsModule,
     // Feature modules (one per queue) are appended here.
     SegmentationWorkerModule,
+    CrmSyncWorkerModule,
+    CrmWritebackWorkerModule,
   ],
 })
 export class WorkerModule {}

@@ -11,3 +11,7 @@ export * from './crm';
 export * from './personas/compile-set-snapshot';
 export * from './rules';
 export * from './segmentation';
+export * from './access/api-key';
+export * from './access/role-access';
+export * from './attributes/catalog-entry';
+export * from './imports';

@@ -1,7 +1,6 @@
 import { OnModuleInit } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
-import { AppConfig } from '@corridor/config';
 import { APPLY_WEBHOOK_EVENTS, CRM_SYNC_JOBS, QUEUE, SYNC_CONNECTION } from '@corridor/contracts';
 import { bind, ContractDispatcher } from '../jobs/contract-dispatcher';
 import { CrmSyncService } from './crm-sync.service';
@@ -18,7 +17,6 @@ export class CrmSyncProcessor extends WorkerHost implements OnModuleInit {
   constructor(
     private readonly sync: CrmSyncService,
     private readonly webhooks: WebhookEventsService,
-    private readonly config: AppConfig,
   ) {
     super();
   }
@@ -31,7 +29,6 @@ export class CrmSyncProcessor extends WorkerHost implements OnModuleInit {
       }),
       bind(APPLY_WEBHOOK_EVENTS, (p) => this.webhooks.applyPending(p.connectionId)),
     ]);
-    this.worker.concurrency = this.config.WORKER_CONCURRENCY;
   }
 
   process(job: Job): Promise<unknown> {

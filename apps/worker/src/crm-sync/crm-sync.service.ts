@@ -7,14 +7,19 @@ import { CrmConnector, CrmError, CrmPage, DomainError, SyncMode, SyncPosition, S
 import { JobProducer } from '@corridor/jobs';
 import { ConnectionRepository, CrmAttributeRepository, CrmSyncStore, CustomerChanges, LeaseLostError } from '@corridor/persistence';
 import { enqueueEvaluations } from './evaluation-dispatch';
+import { PageReadAhead } from './page-read-ahead';
 
 /** Records per commit: big enough to amortise a transaction, small enough to lose little on a crash. */
 const COMMIT_RECORDS = 2000;
 const COMMIT_PAGES = 20;
+/** Pages fetched ahead of the commit in progress. */
+const READ_AHEAD_PAGES = 40;
 
 export interface SyncRunOptions {
   /** Test hook: stop as if the process died after committing this many commits (the lease stays). */
   crashAfterCommits?: number;
+  /** Records per commit (default 2,000). */
+  commitRecords?: number;
 }
 
 export class SimulatedCrash extends Error {}
@@ -109,7 +114,7 @@ export class CrmSyncService {
     start: SyncPosition,
     options: SyncRunOptions,
   ): Promise<SyncRun> {
-    let inFlight: Promise<CrmPage> | null = connector.readPage(start);
+    const pagesAhead = new PageReadAhead(connector, start, READ_AHEAD_PAGES);
     let buffer: CustomerChanges & { customers: CrmPage['customers']; deletedExternalIds: string[]; merges: CrmPage['merges'] } = {
       customers: [],
       deletedExternalIds: [],
@@ -120,54 +125,53 @@ export class CrmSyncService {
     let totalHint: number | null | undefined;
     let watermark: string | undefined;
     let progress = { pages: run.pages, records: run.records };
-    while (inFlight) {
-      const page: CrmPage = await inFlight;
-      // Fetch ahead while this group commits: cursor paging is sequential, the database need not be.
-      inFlight = page.next ? connector.readPage(page.next) : null;
-      inFlight?.catch(() => undefined);
-      buffer.customers.push(...page.customers);
-      buffer.deletedExternalIds.push(...page.deletedExternalIds);
-      buffer.merges.push(...page.merges);
-      pages++;
-      if (page.totalHint !== undefined && page.totalHint !== null) totalHint = page.totalHint;
-      if (page.watermark !== undefined) watermark = page.watermark;
-      const size = buffer.customers.length + buffer.deletedExternalIds.length + buffer.merges.length;
-      if (page.next && size < COMMIT_RECORDS && pages < COMMIT_PAGES) continue;
+    try {
+      for (let page = await pagesAhead.next(); page; page = await pagesAhead.next()) {
+        buffer.customers.push(...page.customers);
+        buffer.deletedExternalIds.push(...page.deletedExternalIds);
+        buffer.merges.push(...page.merges);
+        pages++;
+        if (page.totalHint !== undefined && page.totalHint !== null) totalHint = page.totalHint;
+        if (page.watermark !== undefined) watermark = page.watermark;
+        const size = buffer.customers.length + buffer.deletedExternalIds.length + buffer.merges.length;
+        if (page.next && size < (options.commitRecords ?? COMMIT_RECORDS) && pages < COMMIT_PAGES) continue;
 
-      const change = await this.store.commitPages({
-        runId: run.id,
-        owner,
-        leaseMs: this.leaseMs,
-        connectionId,
-        changes: buffer,
-        position: (page.next ?? { done: true, watermark: watermark ?? null }) as Record<string, unknown>,
-        pages,
-        stats: connector.takeStats(),
-        totalHint,
-      });
-      await enqueueEvaluations(this.jobs, { newCustomer: change.newCustomerIds, dataChange: change.dataChangeIds });
-      progress = { pages: progress.pages + pages, records: progress.records + buffer.customers.length };
-      this.logger.log({
-        runId: run.id,
-        connectionId,
-        pages: progress.pages,
-        records: progress.records,
-        created: change.created,
-        updated: change.updated,
-        unchanged: change.unchanged,
-        deleted: change.deleted,
-        merged: change.merged,
-        percent: totalHint ? Math.min(100, Math.round((progress.records / totalHint) * 100)) : null,
-        msg: 'sync progress',
-      });
-      buffer = { customers: [], deletedExternalIds: [], merges: [] };
-      pages = 0;
-      totalHint = undefined;
-      commits++;
-      if (options.crashAfterCommits !== undefined && commits >= options.crashAfterCommits && inFlight) {
-        await inFlight.catch(() => undefined);
-        throw new SimulatedCrash(`simulated crash after ${commits} commits`);
+        const change = await this.store.commitPages({
+          runId: run.id,
+          owner,
+          leaseMs: this.leaseMs,
+          connectionId,
+          changes: buffer,
+          position: (page.next ?? { done: true, watermark: watermark ?? null }) as Record<string, unknown>,
+          pages,
+          stats: connector.takeStats(),
+          totalHint,
+        });
+        await enqueueEvaluations(this.jobs, { newCustomer: change.newCustomerIds, dataChange: change.dataChangeIds });
+        progress = { pages: progress.pages + pages, records: progress.records + buffer.customers.length };
+        this.logger.log({
+          runId: run.id,
+          connectionId,
+          pages: progress.pages,
+          records: progress.records,
+          created: change.created,
+          updated: change.updated,
+          unchanged: change.unchanged,
+          deleted: change.deleted,
+          merged: change.merged,
+          percent: totalHint ? Math.min(100, Math.round((progress.records / totalHint) * 100)) : null,
+          msg: 'sync progress',
+        });
+        buffer = { customers: [], deletedExternalIds: [], merges: [] };
+        pages = 0;
+        totalHint = undefined;
+        commits++;
+        if (options.crashAfterCommits !== undefined && commits >= options.crashAfterCommits && page.next) {
+          throw new SimulatedCrash(`simulated crash after ${commits} commits`);
+        }
       }
+    } finally {
+      pagesAhead.stop();
     }
     if (watermark === undefined) throw new CrmError('CRM_INVALID_REQUEST', 'Sync ended without a watermark');
     return this.store.completeRun(run.id, owner, connectionId, watermark, run.mode, connector.takeStats());

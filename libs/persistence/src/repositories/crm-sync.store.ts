@@ -56,6 +56,12 @@ export interface PendingWebhookEvent extends WebhookEventInput {
   id: string;
 }
 
+/** TypeORM answers UPDATE/DELETE ... RETURNING with [rows, count], SELECT/INSERT with rows. */
+function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  return result as T[];
+}
+
 export class LeaseLostError extends Error {
   constructor(runId: string) {
     super(`Sync run ${runId} is now held by another worker`);
@@ -102,13 +108,13 @@ export class CrmSyncStore {
    * the run is finished. A lease left by a killed worker expires and the next claim resumes the run.
    */
   async claim(runId: string, owner: string, leaseMs: number): Promise<SyncRun | null> {
-    const rows: SyncRunRow[] = await this.db.query(
+    const rows = rowsOf<SyncRunRow>(await this.db.query(
       `UPDATE sync_runs SET status = 'running', lease_owner = $2, lease_until = now() + ($3 || ' milliseconds')::interval, updated_at = now()
         WHERE id = $1 AND status IN ('queued', 'running')
           AND (lease_owner IS NULL OR lease_owner = $2 OR lease_until < now())
         RETURNING ${RUN_COLUMNS}`,
       [runId, owner, String(leaseMs)],
-    );
+    ));
     return rows[0] ? toRun(rows[0]) : null;
   }
 
@@ -194,12 +200,12 @@ export class CrmSyncStore {
 
   async completeRun(runId: string, owner: string, connectionId: string, watermark: string, mode: SyncMode, stats: Pick<SyncCounts, 'requests' | 'rateLimited' | 'retries'>): Promise<SyncRun> {
     return this.db.transaction(async (em) => {
-      const rows: SyncRunRow[] = await em.query(
+      const rows = rowsOf<SyncRunRow>(await em.query(
         `UPDATE sync_runs SET status = 'completed', watermark = $3, finished_at = now(), updated_at = now(), lease_owner = NULL,
             lease_until = NULL, requests = requests + $4, rate_limited = rate_limited + $5, retries = retries + $6
           WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING ${RUN_COLUMNS}`,
         [runId, owner, watermark, stats.requests, stats.rateLimited, stats.retries],
-      );
+      ));
       if (!rows[0]) throw new LeaseLostError(runId);
       await em.query(
         `INSERT INTO sync_cursors (connection_id, watermark, last_run_id, last_full_sync_at, updated_at)
@@ -267,10 +273,10 @@ export class CrmSyncStore {
   /** Applies what webhook events brought and marks them processed, together. */
   async applyWebhookChanges(connectionId: string, eventRowIds: readonly string[], changes: CustomerChanges): Promise<ChangeSet> {
     return this.db.transaction(async (em) => {
-      const claimed: Array<{ id: string }> = await em.query(
+      const claimed = rowsOf<{ id: string }>(await em.query(
         `UPDATE webhook_events SET processed_at = now() WHERE id = ANY($1::bigint[]) AND processed_at IS NULL RETURNING id`,
         [eventRowIds],
-      );
+      ));
       if (claimed.length === 0) return emptyChangeSet();
       return applyCustomerChanges(em, connectionId, changes);
     });
@@ -348,12 +354,12 @@ export async function applyCustomerChanges(em: EntityManager, connectionId: stri
       );
       if (!survivor[0]) continue;
       const survivorId = String(survivor[0].id);
-      const merged: Array<{ id: string }> = await em.query(
+      const merged = rowsOf<{ id: string }>(await em.query(
         `UPDATE customers SET merged_into_id = $3, updated_at = now(), data_changed_at = now()
           WHERE connection_id = $1 AND external_id = ANY($2::text[]) AND merged_into_id IS NULL AND id <> $3
           RETURNING id`,
         [connectionId, mergedExternal, survivorId],
-      );
+      ));
       const ids = merged.map((r) => String(r.id));
       if (ids.length === 0) continue;
       // Earlier merges into a now-merged record follow it to the survivor.
@@ -374,12 +380,12 @@ export async function applyCustomerChanges(em: EntityManager, connectionId: stri
   }
 
   if (changes.deletedExternalIds.length) {
-    const deleted: Array<{ id: string }> = await em.query(
+    const deleted = rowsOf<{ id: string }>(await em.query(
       `UPDATE customers SET deleted_at = now(), updated_at = now(), data_changed_at = now()
         WHERE connection_id = $1 AND external_id = ANY($2::text[]) AND deleted_at IS NULL AND merged_into_id IS NULL
         RETURNING id`,
       [connectionId, [...new Set(changes.deletedExternalIds)]],
-    );
+    ));
     set.deleted = deleted.length;
     for (const r of deleted) dataChange.add(String(r.id));
   }

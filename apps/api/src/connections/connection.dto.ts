@@ -1,0 +1,333 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { ConnectionSummary } from '@corridor/persistence';
+import { FieldMappingSettings, SyncRun } from '@corridor/domain';
+
+const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+export class RateLimitDto {
+  @ApiPropertyOptional({ description: 'HubSpot requests per rolling 10 s (default 100; 0 = unlimited)' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  burstPer10s?: number;
+
+  @ApiPropertyOptional({ description: 'HubSpot search requests per second (default 5; 0 = unlimited)' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  searchPerSecond?: number;
+
+  @ApiPropertyOptional({ description: 'Salesforce: pause syncs when the org has less than (1 - dailyShare) of its daily API requests left (default 0.5)' })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  dailyShare?: number;
+}
+
+export class WritebackDto {
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({ description: 'HubSpot: persona key → hs_persona option value', example: { champion: 'persona_1' } })
+  @IsOptional()
+  @IsObject()
+  hsPersona?: Record<string, string>;
+}
+
+export class ConnectionSettingsDto {
+  @ApiPropertyOptional({ description: 'Seconds between scheduled incremental syncs (default 300; 0 = no schedule)' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(7 * 24 * 3600)
+  syncIntervalSeconds?: number;
+
+  @ApiPropertyOptional({ description: 'HubSpot: stay this far behind "now" in search (index lag; default 15000)' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  searchLagMs?: number;
+
+  @ApiPropertyOptional({
+    description: 'CRM field → attribute name or {attribute, type?, values?}; null removes a default. Salesforce keys may be qualified: "Contact:Region__c".',
+    example: { loyalty_tier: 'loyalty_tier', 'Contact:Region__c': { attribute: 'region', type: 'string' } },
+  })
+  @IsOptional()
+  @IsObject()
+  fieldMapping?: FieldMappingSettings;
+
+  @ApiPropertyOptional({ description: 'Map custom CRM properties automatically (default true)' })
+  @IsOptional()
+  @IsBoolean()
+  autoMapCustomProperties?: boolean;
+
+  @ApiPropertyOptional({ type: RateLimitDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RateLimitDto)
+  rateLimit?: RateLimitDto;
+
+  @ApiPropertyOptional({ type: WritebackDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => WritebackDto)
+  writeback?: WritebackDto;
+}
+
+/** Credentials are write-only: answers say which fields are set, never their values. */
+export class CreateConnectionDto {
+  @ApiProperty({ enum: ['hubspot', 'salesforce'] })
+  @IsIn(['hubspot', 'salesforce'])
+  kind: 'hubspot' | 'salesforce';
+
+  @ApiProperty({ example: 'HubSpot production' })
+  @IsString()
+  @Length(1, 200)
+  name: string;
+
+  @ApiPropertyOptional({ description: 'HubSpot private-app token (required for hubspot)', writeOnly: true })
+  @ValidateIf((o: CreateConnectionDto) => o.kind === 'hubspot' || o.accessToken !== undefined)
+  @IsString()
+  @Length(8, 500)
+  accessToken?: string;
+
+  @ApiPropertyOptional({ description: 'HubSpot API base URL (default https://api.hubapi.com)' })
+  @IsOptional()
+  @IsUrl(URL_OPTIONS, { message: 'basePath must be an http(s) URL' })
+  basePath?: string;
+
+  @ApiPropertyOptional({ description: "HubSpot app's client secret: verifies webhook signatures", writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @Length(8, 500)
+  webhookClientSecret?: string;
+
+  @ApiPropertyOptional({ description: 'Salesforce login URL (default https://login.salesforce.com)' })
+  @IsOptional()
+  @IsUrl(URL_OPTIONS, { message: 'loginUrl must be an http(s) URL' })
+  loginUrl?: string;
+
+  @ApiPropertyOptional({ description: 'Salesforce instance URL (client-credentials flow without instance_url)' })
+  @IsOptional()
+  @IsUrl(URL_OPTIONS, { message: 'instanceUrl must be an http(s) URL' })
+  instanceUrl?: string;
+
+  @ApiPropertyOptional({ description: 'Salesforce connected-app consumer key (required for salesforce)' })
+  @ValidateIf((o: CreateConnectionDto) => o.kind === 'salesforce' || o.clientId !== undefined)
+  @IsString()
+  @Length(1, 500)
+  clientId?: string;
+
+  @ApiPropertyOptional({ description: 'Salesforce consumer secret (required for salesforce)', writeOnly: true })
+  @ValidateIf((o: CreateConnectionDto) => o.kind === 'salesforce' || o.clientSecret !== undefined)
+  @IsString()
+  @Length(1, 500)
+  clientSecret?: string;
+
+  @ApiPropertyOptional({ description: 'Salesforce username (username-password flow; omit both for client credentials)' })
+  @ValidateIf((o: CreateConnectionDto) => o.password !== undefined || o.username !== undefined)
+  @IsString()
+  @Length(1, 200)
+  username?: string;
+
+  @ApiPropertyOptional({ description: 'Salesforce password + security token', writeOnly: true })
+  @ValidateIf((o: CreateConnectionDto) => o.username !== undefined || o.password !== undefined)
+  @IsString()
+  @Length(1, 500)
+  password?: string;
+
+  @ApiPropertyOptional({ description: 'Shared secret of the Salesforce change relay (X-Corridor-Webhook-Secret)', writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @Length(8, 500)
+  webhookSecret?: string;
+
+  @ApiPropertyOptional({ type: ConnectionSettingsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ConnectionSettingsDto)
+  settings?: ConnectionSettingsDto;
+}
+
+export class UpdateConnectionDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional({ writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @Length(8, 500)
+  accessToken?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUrl(URL_OPTIONS, { message: 'basePath must be an http(s) URL' })
+  basePath?: string;
+
+  @ApiPropertyOptional({ writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @Length(8, 500)
+  webhookClientSecret?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUrl(URL_OPTIONS, { message: 'loginUrl must be an http(s) URL' })
+  loginUrl?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUrl(URL_OPTIONS, { message: 'instanceUrl must be an http(s) URL' })
+  instanceUrl?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  clientId?: string;
+
+  @ApiPropertyOptional({ writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  clientSecret?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  username?: string;
+
+  @ApiPropertyOptional({ writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  password?: string;
+
+  @ApiPropertyOptional({ writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @Length(8, 500)
+  webhookSecret?: string;
+
+  @ApiPropertyOptional({ type: ConnectionSettingsDto, description: 'Merged into the current settings (top-level keys replace)' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ConnectionSettingsDto)
+  settings?: ConnectionSettingsDto;
+}
+
+export class StartSyncDto {
+  @ApiPropertyOptional({ enum: ['full', 'incremental'], default: 'incremental' })
+  @IsOptional()
+  @IsIn(['full', 'incremental'])
+  mode?: 'full' | 'incremental';
+}
+
+export class IdParams {
+  @ApiProperty({ format: 'uuid' })
+  @IsString()
+  @MaxLength(64)
+  id: string;
+}
+
+export class ConnectionDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: ['hubspot', 'salesforce'] }) kind: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ description: 'Non-secret settings' }) settings: Record<string, unknown>;
+  @ApiProperty({ description: 'Which credential fields are set (values are never returned)', example: { accessToken: true } })
+  credentialsSet: Record<string, boolean>;
+  @ApiPropertyOptional({ description: 'Where to point the CRM webhook (needs PUBLIC_URL)' }) webhookUrl: string | null;
+  @ApiProperty() createdAt: string;
+  @ApiProperty() updatedAt: string;
+
+  static of(c: ConnectionSummary, publicUrl: string | undefined): ConnectionDto {
+    return {
+      id: c.id,
+      kind: c.kind,
+      name: c.name,
+      settings: c.settings as Record<string, unknown>,
+      credentialsSet: c.credentialsSet,
+      webhookUrl: publicUrl ? `${publicUrl.replace(/\/+$/, '')}/v1/webhooks/${c.kind}/${c.id}` : null,
+      createdAt: c.createdAt.toISOString(),
+      updatedAt: c.updatedAt.toISOString(),
+    };
+  }
+}
+
+export class SyncRunDto {
+  @ApiProperty() id: string;
+  @ApiProperty() connectionId: string;
+  @ApiProperty({ enum: ['full', 'incremental'] }) mode: string;
+  @ApiProperty({ enum: ['manual', 'schedule', 'first'] }) trigger: string;
+  @ApiProperty({ enum: ['queued', 'running', 'completed', 'failed'] }) status: string;
+  @ApiProperty() pages: number;
+  @ApiProperty() records: number;
+  @ApiProperty() created: number;
+  @ApiProperty() updated: number;
+  @ApiProperty() unchanged: number;
+  @ApiProperty() deleted: number;
+  @ApiProperty() merged: number;
+  @ApiProperty({ description: 'CRM requests made' }) requests: number;
+  @ApiProperty({ description: '429 answers seen' }) rateLimited: number;
+  @ApiProperty() retries: number;
+  @ApiPropertyOptional({ nullable: true, type: Number }) totalHint: number | null;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'When the CRM told the total' }) percent: number | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) error: string | null;
+  @ApiProperty() startedAt: string;
+  @ApiProperty() updatedAt: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) finishedAt: string | null;
+
+  static of(r: SyncRun): SyncRunDto {
+    return {
+      id: r.id,
+      connectionId: r.connectionId,
+      mode: r.mode,
+      trigger: r.trigger,
+      status: r.status,
+      pages: r.pages,
+      records: r.records,
+      created: r.created,
+      updated: r.updated,
+      unchanged: r.unchanged,
+      deleted: r.deleted,
+      merged: r.merged,
+      requests: r.requests,
+      rateLimited: r.rateLimited,
+      retries: r.retries,
+      totalHint: r.totalHint,
+      percent: r.percent,
+      error: r.error,
+      startedAt: r.startedAt.toISOString(),
+      updatedAt: r.updatedAt.toISOString(),
+      finishedAt: r.finishedAt?.toISOString() ?? null,
+    };
+  }
+}

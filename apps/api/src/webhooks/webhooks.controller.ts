@@ -1,0 +1,37 @@
+import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { Public } from '../auth/roles.decorator';
+import { WebhooksService } from './webhooks.service';
+
+/** Raw body as received: signatures are over bytes, not over the parsed JSON. */
+type RawRequest = Request & { rawBody?: Buffer };
+
+/** CRM change notifications. Public routes: each request is verified against the connection's secret instead of an API key. */
+@ApiTags('webhooks')
+@Controller('v1/webhooks')
+@Public()
+export class WebhooksController {
+  constructor(private readonly webhooks: WebhooksService) {}
+
+  @Post('hubspot/:connectionId')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'HubSpot webhook (signature v3 verified; events deduplicated by eventId)' })
+  hubspot(@Param('connectionId') connectionId: string, @Req() req: RawRequest) {
+    return this.webhooks.receiveHubSpot(connectionId, {
+      method: req.method,
+      uri: this.webhooks.fullUri(req.protocol, req.get('host') ?? '', req.originalUrl),
+      rawBody: req.rawBody ?? JSON.stringify(req.body ?? null),
+      signature: req.get('x-hubspot-signature-v3'),
+      timestamp: req.get('x-hubspot-request-timestamp'),
+      body: req.body,
+    });
+  }
+
+  @Post('salesforce/:connectionId')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Salesforce change notifications relay ({changes: [...]}, X-Corridor-Webhook-Secret)' })
+  salesforce(@Param('connectionId') connectionId: string, @Req() req: RawRequest) {
+    return this.webhooks.receiveSalesforce(connectionId, req.get('x-corridor-webhook-secret'), req.body);
+  }
+}

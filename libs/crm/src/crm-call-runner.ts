@@ -1,0 +1,90 @@
+import { CRM_ERROR, CrmError, RequestStats } from '@corridor/domain';
+import { BudgetLane, RequestBudget } from './rate-limit/request-budget';
+
+export interface CallRunnerOptions {
+  /** Attempts per call for transient failures (429, 5xx, timeouts, dropped connections). */
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Every CRM request goes through here: it waits for the connection's budget, counts the request,
+ * and retries transient failures with exponential backoff (a 429 also pauses the whole
+ * connection's budget for Retry-After, so other workers hold off too). Permanent errors surface at
+ * once. The official clients' own retries stay off, so every request is counted and budgeted.
+ */
+export class CrmCallRunner {
+  private stats: RequestStats = { requests: 0, rateLimited: 0, retries: 0 };
+  private readonly maxAttempts: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly budget: RequestBudget,
+    private readonly classify: (error: unknown) => CrmError,
+    options: CallRunnerOptions = {},
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 6;
+    this.baseDelayMs = options.baseDelayMs ?? 250;
+    this.maxDelayMs = options.maxDelayMs ?? 15_000;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  async run<T>(lanes: readonly BudgetLane[], call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      for (const lane of lanes) await this.budget.acquire(lane);
+      this.stats.requests++;
+      try {
+        return await call();
+      } catch (e) {
+        const error = this.classify(e);
+        if (!error.transient || attempt >= this.maxAttempts) throw error;
+        const backoff = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1)) + Math.floor(Math.random() * 100);
+        let delay = backoff;
+        if (error.code === CRM_ERROR.rateLimited) {
+          this.stats.rateLimited++;
+          // Without Retry-After, a rolling window frees a slot within about a second.
+          delay = error.retryAfterMs ?? Math.max(1000, backoff);
+          await this.budget.pause(delay);
+        }
+        this.stats.retries++;
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  takeStats(): RequestStats {
+    const s = this.stats;
+    this.stats = { requests: 0, rateLimited: 0, retries: 0 };
+    return s;
+  }
+}
+
+/** Network-level failures (refused, reset, timed out, dropped mid-body) are worth a retry. */
+export function isNetworkError(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  const type = (e as { type?: unknown })?.type;
+  const name = (e as { name?: unknown })?.name;
+  return (
+    (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|EHOSTUNREACH|UND_ERR_|ERR_STREAM_PREMATURE_CLOSE)/.test(code)) ||
+    type === 'system' ||
+    type === 'request-timeout' ||
+    type === 'body-timeout' ||
+    name === 'AbortError' ||
+    (e instanceof Error && /socket hang up|premature close|invalid json response body|Unexpected end of JSON/i.test(e.message))
+  );
+}
+
+/** Retry-After: seconds or an HTTP date. */
+export function retryAfterMs(value: string | undefined | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+export { CrmError };

@@ -1,0 +1,62 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import Redis from 'ioredis';
+import { AppConfig } from '@corridor/config';
+import { CrmConnection, CrmConnector } from '@corridor/domain';
+import { HubSpotConnector } from './hubspot/hubspot-connector.adapter';
+import { RedisRequestBudget } from './rate-limit/redis-request-budget';
+import { LaneLimit, RequestBudget, UNLIMITED_BUDGET, BudgetLane } from './rate-limit/request-budget';
+import { SalesforceConnector } from './salesforce/salesforce-connector.adapter';
+
+/** HubSpot Free/Starter: 100 requests per rolling 10 s; search 5 per second. */
+export const HUBSPOT_DEFAULT_BURST = 100;
+export const HUBSPOT_DEFAULT_SEARCH_PER_SECOND = 5;
+
+export interface ConnectorOptions {
+  /** Skip the shared budget (connection tests: one or two requests). */
+  unbudgeted?: boolean;
+  maxAttempts?: number;
+}
+
+/** Builds the connector for a connection, wired to its rate budget in Redis (shared by all processes). */
+@Injectable()
+export class CrmConnectorFactory implements OnModuleDestroy {
+  private redis: Redis | null = null;
+
+  constructor(private readonly config: AppConfig) {}
+
+  create(connection: CrmConnection, options: ConnectorOptions = {}): CrmConnector {
+    const budget = options.unbudgeted ? UNLIMITED_BUDGET : this.budgetFor(connection);
+    if (connection.credentials.kind === 'hubspot') {
+      return new HubSpotConnector({
+        accessToken: connection.credentials.accessToken,
+        settings: connection.settings,
+        budget,
+        maxAttempts: options.maxAttempts,
+      });
+    }
+    return new SalesforceConnector({ credentials: connection.credentials, settings: connection.settings, budget, maxAttempts: options.maxAttempts });
+  }
+
+  budgetFor(connection: CrmConnection): RequestBudget {
+    const rl = connection.settings.rateLimit ?? {};
+    const limits: Partial<Record<BudgetLane, LaneLimit>> = {};
+    if (connection.kind === 'hubspot') {
+      limits.burst = { max: rl.burstPer10s ?? HUBSPOT_DEFAULT_BURST, windowMs: 10_000 };
+      limits.search = { max: rl.searchPerSecond ?? HUBSPOT_DEFAULT_SEARCH_PER_SECOND, windowMs: 1_000 };
+    } else if (rl.burstPer10s) {
+      limits.burst = { max: rl.burstPer10s, windowMs: 10_000 };
+    }
+    if (!Object.values(limits).some((l) => l && l.max > 0)) return UNLIMITED_BUDGET;
+    return new RedisRequestBudget(this.client(), `${this.config.REDIS_PREFIX}:crm-budget:${connection.id}`, limits);
+  }
+
+  private client(): Redis {
+    this.redis ??= new Redis(this.config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false });
+    return this.redis;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.redis?.quit().catch(() => undefined);
+    this.redis = null;
+  }
+}

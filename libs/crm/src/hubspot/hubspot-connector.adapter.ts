@@ -1,0 +1,482 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { Client } from '@hubspot/api-client';
+import {
+  AttributeType,
+  catalogAttributesOf,
+  ConnectionCheck,
+  ConnectionTestResult,
+  CRM_ERROR,
+  CrmConnectionSettings,
+  CrmConnector,
+  CrmError,
+  CrmMerge,
+  CrmPage,
+  DEFAULT_SEARCH_LAG_MS,
+  DiscoveredProperty,
+  firstWindow,
+  IncomingCustomer,
+  MappedAttribute,
+  mapRecord,
+  nextWindow,
+  RequestStats,
+  ResolvedFieldMapping,
+  resolveFieldMapping,
+  SearchHit,
+  SearchWindow,
+  SyncMode,
+  SyncPosition,
+  WritebackOutcome,
+  WritebackUpdate,
+} from '@corridor/domain';
+import { CrmCallRunner } from '../crm-call-runner';
+import { RequestBudget } from '../rate-limit/request-budget';
+import { hubspotError, LastResponse } from './hubspot-errors';
+import {
+  HUBSPOT_DEFAULT_MAPPING,
+  HUBSPOT_PERSONA_PROPERTY,
+  HUBSPOT_PROPERTY_GROUP,
+  HUBSPOT_STRATEGY_PROPERTY,
+  HUBSPOT_SYSTEM_PROPERTIES,
+} from './hubspot-field-defaults';
+
+export const HUBSPOT_LIST_PAGE = 100;
+export const HUBSPOT_SEARCH_PAGE = 200;
+export const HUBSPOT_SEARCH_CAP = 10_000;
+export const HUBSPOT_BATCH = 100;
+
+type HubSpotPosition =
+  | { phase: 'list'; after: string | null; watermark: number }
+  | { phase: 'search'; window: SearchWindow; watermark: number }
+  | { phase: 'archived'; after: string | null; watermark: number };
+
+interface HubSpotRecord {
+  id: string;
+  properties: Record<string, string | null>;
+  updatedAt?: Date | string;
+}
+
+interface PageBody {
+  results: HubSpotRecord[];
+  total?: number;
+  paging?: { next?: { after?: string } };
+}
+
+export interface HubSpotConnectorOptions {
+  accessToken: string;
+  settings: CrmConnectionSettings;
+  budget: RequestBudget;
+  maxAttempts?: number;
+}
+
+const keepAliveHttp = new http.Agent({ keepAlive: true, maxSockets: 32 });
+const keepAliveHttps = new https.Agent({ keepAlive: true, maxSockets: 32 });
+
+/**
+ * HubSpot contacts through @hubspot/api-client. Full sync pages the list endpoint (100 a page);
+ * incremental sync searches by lastmodifieddate with the window planner (10,000-result cap,
+ * equal timestamps at window edges) and stays `searchLagMs` behind "now" because the search index
+ * lags writes. Both end with the archived listing (deletes). The client's limiter and retries stay
+ * off: every request goes through CrmCallRunner and the connection's shared budget.
+ */
+export class HubSpotConnector implements CrmConnector {
+  readonly kind = 'hubspot' as const;
+  private readonly client: Client;
+  private readonly runner: CrmCallRunner;
+  private last: LastResponse | null = null;
+  private mappings: ResolvedFieldMapping[];
+  private readonly reserved: Set<string>;
+  private discovered: DiscoveredProperty[] = [];
+
+  constructor(private readonly options: HubSpotConnectorOptions) {
+    const basePath = options.settings.basePath?.replace(/\/+$/, '') || undefined;
+    this.client = new Client({
+      accessToken: options.accessToken,
+      basePath,
+      numberOfApiCallRetries: 0,
+      httpAgent: basePath?.startsWith('http:') ? keepAliveHttp : keepAliveHttps,
+      middleware: [
+        {
+          pre: (ctx) => ctx,
+          post: (ctx) => {
+            const c = ctx as { httpStatusCode: number; headers: Record<string, string> };
+            this.last = { status: c.httpStatusCode, headers: c.headers };
+            return ctx;
+          },
+        },
+      ],
+    });
+    this.runner = new CrmCallRunner(options.budget, (e) => hubspotError(e, this.last), { maxAttempts: options.maxAttempts });
+    this.reserved = new Set([HUBSPOT_PERSONA_PROPERTY, HUBSPOT_STRATEGY_PROPERTY, 'lastmodifieddate', 'hs_lastmodifieddate']);
+    if (options.settings.writeback?.hsPersona) this.reserved.add('hs_persona');
+    this.mappings = this.resolve([]);
+  }
+
+  private resolve(discovered: DiscoveredProperty[]): ResolvedFieldMapping[] {
+    return resolveFieldMapping({
+      defaults: HUBSPOT_DEFAULT_MAPPING,
+      overrides: this.options.settings.fieldMapping,
+      discovered,
+      autoMapCustom: this.options.settings.autoMapCustomProperties ?? true,
+      reservedFields: this.reserved,
+    });
+  }
+
+  /** The effective mapping (after discovery): which attributes this connection feeds. */
+  get fieldMappings(): readonly ResolvedFieldMapping[] {
+    return this.mappings;
+  }
+
+  private get properties(): string[] {
+    return [...new Set([...HUBSPOT_SYSTEM_PROPERTIES, ...this.mappings.map((m) => m.field)])];
+  }
+
+  begin(mode: SyncMode, previousWatermark: string | null, now: Date): SyncPosition {
+    const watermark = now.getTime() - (this.options.settings.searchLagMs ?? DEFAULT_SEARCH_LAG_MS);
+    if (mode === 'full' || previousWatermark === null) return { phase: 'list', after: null, watermark };
+    // Inclusive lower bound: records at the previous edge millisecond are read again, never lost.
+    return { phase: 'search', window: firstWindow(Number(previousWatermark), true, watermark), watermark };
+  }
+
+  async readPage(position: SyncPosition): Promise<CrmPage> {
+    const pos = position as unknown as HubSpotPosition;
+    switch (pos.phase) {
+      case 'list':
+        return this.readListPage(pos);
+      case 'search':
+        return this.readSearchPage(pos);
+      case 'archived':
+        return this.readArchivedPage(pos);
+      default:
+        throw new CrmError(CRM_ERROR.invalidRequest, 'Unknown HubSpot sync position');
+    }
+  }
+
+  private async readListPage(pos: Extract<HubSpotPosition, { phase: 'list' }>): Promise<CrmPage> {
+    const [res, total] = await Promise.all([
+      this.runner.run(['burst'], () =>
+        this.raw<PageBody>('GET', '/crm/v3/objects/contacts', {
+          limit: HUBSPOT_LIST_PAGE,
+          properties: this.properties.join(','),
+          archived: 'false',
+          ...(pos.after ? { after: pos.after } : {}),
+        }),
+      ),
+      pos.after === null ? this.countAll() : Promise.resolve(undefined),
+    ]);
+    const after = res.paging?.next?.after ?? null;
+    const page = this.toPage(res.results);
+    page.next = after ? { phase: 'list', after, watermark: pos.watermark } : { phase: 'archived', after: null, watermark: pos.watermark };
+    if (total !== undefined) page.totalHint = total;
+    return page;
+  }
+
+  /** The full sync's total for a percentage: one search with limit 1. */
+  private async countAll(): Promise<number | undefined> {
+    try {
+      const res = await this.runner.run(['search', 'burst'], () =>
+        this.raw<PageBody>('POST', '/crm/v3/objects/contacts/search', undefined, { limit: 1, properties: ['hs_object_id'], filterGroups: [] }),
+      );
+      return res.total;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async readSearchPage(pos: Extract<HubSpotPosition, { phase: 'search' }>): Promise<CrmPage> {
+    const w = pos.window;
+    const filters =
+      w.mode === 'range'
+        ? [
+            { propertyName: 'lastmodifieddate', operator: w.fromInclusive ? 'GTE' : 'GT', value: String(w.from) },
+            { propertyName: 'lastmodifieddate', operator: 'LTE', value: String(w.to) },
+          ]
+        : [
+            { propertyName: 'lastmodifieddate', operator: 'EQ', value: String(w.tieAt) },
+            ...(w.afterId ? [{ propertyName: 'hs_object_id', operator: 'GT', value: w.afterId }] : []),
+          ];
+    const sorts = [{ propertyName: w.mode === 'range' ? 'lastmodifieddate' : 'hs_object_id', direction: 'ASCENDING' }];
+    const res = await this.runner.run(['search', 'burst'], () =>
+      this.raw<PageBody>('POST', '/crm/v3/objects/contacts/search', undefined, {
+        filterGroups: [{ filters }],
+        sorts,
+        properties: this.properties,
+        limit: HUBSPOT_SEARCH_PAGE,
+        ...(w.after ? { after: w.after } : {}),
+      }),
+    );
+    const records = res.results;
+    const hits: SearchHit[] = records.map((r) => ({ id: r.id, modifiedAt: modifiedAtOf(r) }));
+    const after = res.paging?.next?.after ?? null;
+    const next = nextWindow(w, hits, after, { pageSize: HUBSPOT_SEARCH_PAGE, cap: HUBSPOT_SEARCH_CAP });
+    const page = this.toPage(records);
+    page.next = next ? { phase: 'search', window: next, watermark: pos.watermark } : { phase: 'archived', after: null, watermark: pos.watermark };
+    if (w.mode === 'range' && w.offset === 0 && w.after === null) page.totalHint = res.total;
+    return page;
+  }
+
+  private async readArchivedPage(pos: Extract<HubSpotPosition, { phase: 'archived' }>): Promise<CrmPage> {
+    const res = await this.runner.run(['burst'], () =>
+      this.raw<PageBody>('GET', '/crm/v3/objects/contacts', {
+        limit: HUBSPOT_LIST_PAGE,
+        properties: 'hs_object_id',
+        archived: 'true',
+        ...(pos.after ? { after: pos.after } : {}),
+      }),
+    );
+    const after = res.paging?.next?.after ?? null;
+    return {
+      customers: [],
+      merges: [],
+      deletedExternalIds: res.results.map((r) => r.id),
+      next: after ? { phase: 'archived', after, watermark: pos.watermark } : null,
+      watermark: after ? undefined : String(pos.watermark),
+    };
+  }
+
+  async readByIds(externalIds: readonly string[]): Promise<CrmPage> {
+    const page: CrmPage = { customers: [], deletedExternalIds: [], merges: [], next: null };
+    const unique = [...new Set(externalIds)];
+    for (let i = 0; i < unique.length; i += HUBSPOT_BATCH) {
+      const ids = unique.slice(i, i + HUBSPOT_BATCH);
+      const res = await this.runner.run(['burst'], () =>
+        this.client.crm.contacts.batchApi.read({ inputs: ids.map((id) => ({ id })), properties: this.properties, propertiesWithHistory: [] }, false),
+      );
+      const part = this.toPage(res.results as HubSpotRecord[]);
+      page.customers.push(...part.customers);
+      page.merges.push(...part.merges);
+      const found = new Set<string>();
+      for (const r of res.results as HubSpotRecord[]) {
+        found.add(r.id);
+        for (const m of mergedIdsOf(r)) found.add(m);
+      }
+      // A batch read resolves merged ids to the new record; ids it cannot find are gone (archived).
+      page.deletedExternalIds.push(...ids.filter((id) => !found.has(id)));
+    }
+    return page;
+  }
+
+  async discoverProperties(): Promise<DiscoveredProperty[]> {
+    const res = await this.runner.run(['burst'], () => this.client.crm.properties.coreApi.getAll('contacts', false));
+    const discovered: DiscoveredProperty[] = [];
+    for (const p of res.results) {
+      if (this.reserved.has(p.name) || p.name.startsWith('corridor_')) continue;
+      const { type, enumValues } = hubspotAttributeTypeOf(p.type, p.fieldType, (p.options ?? []).map((o) => o.value));
+      discovered.push({
+        crmObject: 'contact',
+        field: p.name,
+        label: p.label,
+        type,
+        ...(enumValues ? { enumValues } : {}),
+        custom: !p.hubspotDefined && !p.name.startsWith('hs_'),
+      });
+    }
+    this.discovered = discovered;
+    this.mappings = this.resolve(discovered);
+    return discovered;
+  }
+
+  catalogAttributes(): MappedAttribute[] {
+    return catalogAttributesOf(this.mappings, this.discovered);
+  }
+
+  async ensureWritebackFields(): Promise<void> {
+    const existing = await this.runner.run(['burst'], () => this.client.crm.properties.coreApi.getAll('contacts', false));
+    const names = new Set(existing.results.map((p) => p.name));
+    if (names.has(HUBSPOT_PERSONA_PROPERTY) && names.has(HUBSPOT_STRATEGY_PROPERTY)) return;
+    // 409: the group exists. 404: an API without property groups (proxies, the sandbox): go on without it.
+    await this.ignoreStatus([409, 404], () =>
+      this.runner.run(['burst'], () =>
+        this.client.crm.properties.groupsApi.create('contacts', { name: HUBSPOT_PROPERTY_GROUP, label: 'Corridor', displayOrder: -1 }),
+      ),
+    );
+    const specs = [
+      { name: HUBSPOT_PERSONA_PROPERTY, label: 'Corridor persona', fieldType: 'text' },
+      { name: HUBSPOT_STRATEGY_PROPERTY, label: 'Corridor strategy', fieldType: 'textarea' },
+    ];
+    for (const spec of specs) {
+      if (names.has(spec.name)) continue;
+      await this.ignoreStatus([409], () =>
+        this.runner.run(['burst'], () =>
+          this.client.crm.properties.coreApi.create('contacts', {
+            name: spec.name,
+            label: spec.label,
+            type: 'string',
+            fieldType: spec.fieldType,
+            groupName: HUBSPOT_PROPERTY_GROUP,
+            description: 'Written by Corridor; edits are overwritten.',
+          } as never),
+        ),
+      );
+    }
+  }
+
+  private async ignoreStatus(statuses: number[], fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      if (statuses.includes((e as CrmError).status ?? 0)) return;
+      throw e;
+    }
+  }
+
+  async writeBack(updates: readonly WritebackUpdate[]): Promise<WritebackOutcome[]> {
+    const outcomes: WritebackOutcome[] = [];
+    const hsPersona = this.options.settings.writeback?.hsPersona;
+    const propertiesOf = (u: WritebackUpdate): Record<string, string> => ({
+      [HUBSPOT_PERSONA_PROPERTY]: u.personaName,
+      [HUBSPOT_STRATEGY_PROPERTY]: u.strategySummary,
+      ...(hsPersona?.[u.personaKey] ? { hs_persona: hsPersona[u.personaKey] } : {}),
+    });
+    for (let i = 0; i < updates.length; i += HUBSPOT_BATCH) {
+      const batch = updates.slice(i, i + HUBSPOT_BATCH);
+      try {
+        const res = (await this.runner.run(['burst'], () =>
+          this.client.crm.contacts.batchApi.update({ inputs: batch.map((u) => ({ id: u.externalId, properties: propertiesOf(u) })) }),
+        )) as { results: HubSpotRecord[]; errors?: Array<{ category: string; context?: Record<string, string[]> }> };
+        const written = new Set(res.results.map((r) => r.id));
+        const failedIds = new Map<string, string>();
+        for (const err of res.errors ?? []) for (const id of err.context?.ids ?? []) failedIds.set(id, err.category);
+        for (const u of batch) {
+          if (written.has(u.externalId)) outcomes.push({ externalId: u.externalId, status: 'written' });
+          else if (failedIds.get(u.externalId) === 'OBJECT_NOT_FOUND' || !failedIds.has(u.externalId))
+            outcomes.push({ externalId: u.externalId, status: 'skipped', code: 'CRM_NOT_FOUND' });
+          else outcomes.push({ externalId: u.externalId, status: 'failed', code: failedIds.get(u.externalId)!, message: 'HubSpot refused the update' });
+        }
+      } catch (e) {
+        const error = e as CrmError;
+        if (error.code !== CRM_ERROR.invalidRequest && error.code !== CRM_ERROR.notFound) throw e;
+        // One bad record fails HubSpot's whole batch: write one by one to isolate it.
+        for (const u of batch) {
+          try {
+            await this.runner.run(['burst'], () => this.client.crm.contacts.basicApi.update(u.externalId, { properties: propertiesOf(u) }));
+            outcomes.push({ externalId: u.externalId, status: 'written' });
+          } catch (inner) {
+            const ie = inner as CrmError;
+            if (ie.code === CRM_ERROR.notFound) outcomes.push({ externalId: u.externalId, status: 'skipped', code: ie.code });
+            else if (ie.code === CRM_ERROR.invalidRequest) outcomes.push({ externalId: u.externalId, status: 'failed', code: ie.code, message: ie.message });
+            else throw inner;
+          }
+        }
+      }
+    }
+    return outcomes;
+  }
+
+  async test(): Promise<ConnectionTestResult> {
+    const checks: ConnectionCheck[] = [];
+    try {
+      await this.runner.run(['burst'], () => this.client.crm.contacts.basicApi.getPage(1, undefined, ['hs_object_id']));
+      checks.push({ check: 'auth', status: 'ok', message: 'HubSpot accepted the token' });
+      checks.push({ check: 'read_scope', status: 'ok', message: 'Contacts can be read' });
+    } catch (e) {
+      checks.push(failedCheck(e as CrmError, this.options.settings.basePath ?? 'https://api.hubapi.com'));
+      return { ok: false, checks };
+    }
+    try {
+      const props = await this.runner.run(['burst'], () => this.client.crm.properties.coreApi.getAll('contacts', false));
+      const names = new Set(props.results.map((p) => p.name));
+      const missing = [HUBSPOT_PERSONA_PROPERTY, HUBSPOT_STRATEGY_PROPERTY].filter((n) => !names.has(n));
+      checks.push(
+        missing.length
+          ? {
+              check: 'writeback_fields',
+              status: 'warning',
+              code: 'CRM_WRITEBACK_FIELD_MISSING',
+              message: `Write-back properties missing: ${missing.join(', ')}; Corridor creates them (group "corridor") before the first write-back`,
+            }
+          : { check: 'writeback_fields', status: 'ok', message: 'Write-back properties exist' },
+      );
+      if (this.options.settings.writeback?.hsPersona && !names.has('hs_persona')) {
+        checks.push({ check: 'writeback_fields', status: 'failed', code: 'CRM_WRITEBACK_FIELD_MISSING', message: 'hs_persona does not exist' });
+      }
+    } catch (e) {
+      checks.push({ ...failedCheck(e as CrmError, ''), check: 'properties_scope' });
+    }
+    return { ok: checks.every((c) => c.status !== 'failed'), checks };
+  }
+
+  takeStats(): RequestStats {
+    return this.runner.takeStats();
+  }
+
+  /**
+   * Pages of records through the client's generic `apiRequest` (same auth, base path and headers),
+   * read as plain JSON: the typed APIs' model deserialisation cost more CPU than the rest of a sync.
+   * Errors are thrown in ApiException's shape ({code, body, headers}) for the same mapping.
+   */
+  private async raw<T>(method: 'GET' | 'POST', path: string, qs?: Record<string, string | number>, body?: unknown): Promise<T> {
+    const res = await this.client.apiRequest({ method, path, ...(qs ? { qs } : {}), ...(body !== undefined ? { body } : {}) });
+    const headers: Record<string, string> = {};
+    res.headers.forEach((value, name) => (headers[name] = value));
+    this.last = { status: res.status, headers };
+    const text = await res.text();
+    if (res.status >= 400) {
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // An HTML error page from a proxy: the status says enough.
+      }
+      throw Object.assign(new Error(`HubSpot answered ${res.status}`), { code: res.status, body: parsed, headers });
+    }
+    return JSON.parse(text) as T;
+  }
+
+  private toPage(records: readonly HubSpotRecord[]): CrmPage {
+    const customers: IncomingCustomer[] = [];
+    const merges: CrmMerge[] = [];
+    for (const r of records) {
+      customers.push({ externalId: r.id, crmObject: 'contact', attributes: mapRecord(r.properties, this.mappings) });
+      const merged = mergedIdsOf(r);
+      if (merged.length) merges.push({ survivorExternalId: r.id, mergedExternalIds: merged });
+    }
+    return { customers, merges, deletedExternalIds: [], next: null };
+  }
+}
+
+function mergedIdsOf(r: HubSpotRecord): string[] {
+  const raw = r.properties.hs_merged_object_ids;
+  if (!raw) return [];
+  return raw
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && s !== r.id);
+}
+
+function modifiedAtOf(r: HubSpotRecord): number {
+  const raw = r.properties.lastmodifieddate;
+  const t = raw ? (/^\d+$/.test(raw) ? Number(raw) : Date.parse(raw)) : NaN;
+  return Number.isFinite(t) ? t : r.updatedAt ? new Date(r.updatedAt).getTime() : 0;
+}
+
+export function hubspotAttributeTypeOf(type: string, fieldType: string, options: string[]): { type: AttributeType; enumValues?: string[] } {
+  switch (type) {
+    case 'number':
+      return { type: 'number' };
+    case 'date':
+    case 'datetime':
+      return { type: 'date' };
+    case 'bool':
+      return { type: 'boolean' };
+    case 'enumeration':
+      if (fieldType === 'booleancheckbox') return { type: 'boolean' };
+      if (fieldType === 'checkbox') return { type: 'string_list' };
+      return { type: 'enum', enumValues: options };
+    default:
+      return { type: 'string' };
+  }
+}
+
+function failedCheck(error: CrmError, where: string): ConnectionCheck {
+  switch (error.code) {
+    case CRM_ERROR.unauthorized:
+      return { check: 'auth', status: 'failed', code: error.code, message: 'HubSpot rejected the private-app token (401): check or rotate it' };
+    case CRM_ERROR.forbidden:
+      return { check: 'read_scope', status: 'failed', code: error.code, message: 'The token lacks a scope (403 MISSING_SCOPES): grant crm.objects.contacts.read/write and crm.schemas.contacts.read/write' };
+    case CRM_ERROR.unavailable:
+      return { check: 'instance', status: 'failed', code: error.code, message: `Cannot reach HubSpot${where ? ` at ${where}` : ''}: ${error.message}` };
+    default:
+      return { check: 'instance', status: 'failed', code: error.code, message: error.message };
+  }
+}

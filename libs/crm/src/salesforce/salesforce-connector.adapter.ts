@@ -1,0 +1,426 @@
+import { Connection } from 'jsforce';
+import {
+  AttributeType,
+
+  catalogAttributesOf,
+  ConnectionCheck,
+  ConnectionTestResult,
+  CRM_ERROR,
+  CrmConnectionSettings,
+  CrmConnector,
+  CrmError,
+  CrmPage,
+  DiscoveredProperty,
+  MappedAttribute,
+  mapRecord,
+  RequestStats,
+  ResolvedFieldMapping,
+  resolveFieldMapping,
+  SalesforceCredentials,
+  SyncMode,
+  SyncPosition,
+  WritebackOutcome,
+  WritebackUpdate,
+} from '@corridor/domain';
+import { CrmCallRunner } from '../crm-call-runner';
+import { RequestBudget } from '../rate-limit/request-budget';
+import { salesforceError } from './salesforce-errors';
+import {
+  overridesFor,
+  SALESFORCE_CONTACT_MAPPING,
+  SALESFORCE_LEAD_MAPPING,
+  SALESFORCE_PERSONA_FIELD,
+  SALESFORCE_RESERVED_FIELDS,
+  SALESFORCE_STRATEGY_FIELD,
+  SalesforceObject,
+} from './salesforce-field-defaults';
+
+export const SALESFORCE_API_VERSION = '59.0';
+export const SALESFORCE_COLLECTION = 200;
+const OBJECTS: readonly SalesforceObject[] = ['Contact', 'Lead'];
+/** Salesforce has no search lag, but a transaction may commit a moment after its SystemModstamp. */
+const SALESFORCE_SAFETY_MS = 5_000;
+
+type SalesforcePosition = {
+  phase: 'query' | 'deleted';
+  object: SalesforceObject;
+  /** nextRecordsUrl of the open query; null: (re)issue the query. */
+  locator: string | null;
+  /** Lower bound (>=) of SystemModstamp; null on a full sync. */
+  from: string | null;
+  to: string;
+  /** Highest SystemModstamp already committed: where a re-issued query resumes if the cursor expired. */
+  resumeFrom: string | null;
+  watermark: string;
+  limitsChecked?: boolean;
+};
+
+interface QueryResult {
+  totalSize: number;
+  done: boolean;
+  nextRecordsUrl?: string;
+  records: Array<Record<string, unknown> & { Id: string }>;
+}
+
+export interface SalesforceConnectorOptions {
+  credentials: SalesforceCredentials;
+  settings: CrmConnectionSettings;
+  budget: RequestBudget;
+  maxAttempts?: number;
+}
+
+/**
+ * Salesforce Contacts and Leads through jsforce (API 59.0). Queries page with nextRecordsUrl
+ * (queryMore) ourselves, so jsforce's 10,000-record maxFetch never applies; incremental sync reads
+ * `SystemModstamp >= watermark` (second precision: the edge second is read twice and the content
+ * hash makes the repeat a no-op). Converted Leads become aliases of their Contact; deletes come
+ * from queryAll (IsDeleted). jsforce logs in again by itself on INVALID_SESSION_ID.
+ */
+export class SalesforceConnector implements CrmConnector {
+  readonly kind = 'salesforce' as const;
+  private readonly runner: CrmCallRunner;
+  private conn: Connection | null = null;
+  private mappings = new Map<SalesforceObject, ResolvedFieldMapping[]>();
+  private fields = new Map<SalesforceObject, Set<string>>();
+  private discovered: DiscoveredProperty[] | null = null;
+
+  constructor(private readonly options: SalesforceConnectorOptions) {
+    this.runner = new CrmCallRunner(options.budget, salesforceError, { maxAttempts: options.maxAttempts });
+    for (const o of OBJECTS) this.mappings.set(o, this.resolve(o, []));
+  }
+
+  private resolve(object: SalesforceObject, discovered: DiscoveredProperty[]): ResolvedFieldMapping[] {
+    const known = this.fields.get(object);
+    return resolveFieldMapping({
+      defaults: object === 'Contact' ? SALESFORCE_CONTACT_MAPPING : SALESFORCE_LEAD_MAPPING,
+      overrides: overridesFor(object, this.options.settings.fieldMapping),
+      discovered: discovered.filter((p) => p.crmObject === (object === 'Contact' ? 'contact' : 'lead')),
+      autoMapCustom: this.options.settings.autoMapCustomProperties ?? true,
+      reservedFields: SALESFORCE_RESERVED_FIELDS,
+      // Only fields the org has: SOQL refuses an unknown field (relationship paths are trusted).
+    }).filter((m) => !known || m.field.includes('.') || known.has(m.field));
+  }
+
+  fieldMappings(object: SalesforceObject): readonly ResolvedFieldMapping[] {
+    return this.mappings.get(object) ?? [];
+  }
+
+  private async connection(): Promise<Connection> {
+    if (this.conn) return this.conn;
+    const { credentials, settings } = this.options;
+    const loginUrl = (settings.loginUrl ?? 'https://login.salesforce.com').replace(/\/+$/, '');
+    const oauth2 = { clientId: credentials.clientId, clientSecret: credentials.clientSecret, loginUrl };
+    if (credentials.username && credentials.password) {
+      const conn = new Connection({ loginUrl, version: SALESFORCE_API_VERSION, oauth2, ...(settings.instanceUrl ? { instanceUrl: settings.instanceUrl } : {}) });
+      await this.runner.run(['burst'], () => conn.login(credentials.username!, credentials.password!));
+      this.conn = conn;
+    } else {
+      const clientCredentials = async (c: Connection) => {
+        const res = (await c.oauth2.requestToken({ grant_type: 'client_credentials' })) as { access_token: string; instance_url?: string };
+        c.accessToken = res.access_token;
+        c.instanceUrl = res.instance_url ?? settings.instanceUrl ?? loginUrl;
+        return res;
+      };
+      const conn = new Connection({
+        loginUrl,
+        version: SALESFORCE_API_VERSION,
+        oauth2,
+        instanceUrl: settings.instanceUrl ?? loginUrl,
+        // Called by jsforce on INVALID_SESSION_ID: fetch a new token, then it retries the request.
+        refreshFn: (c, callback) => {
+          clientCredentials(c as Connection).then(
+            (res) => callback(undefined, res.access_token, res as never),
+            (err: Error) => callback(err),
+          );
+        },
+      });
+      await this.runner.run(['burst'], () => clientCredentials(conn));
+      this.conn = conn;
+    }
+    return this.conn;
+  }
+
+  private async get<T>(url: string, headers?: Record<string, string>): Promise<T> {
+    const conn = await this.connection();
+    return this.runner.run(['burst'], () => conn.request<T>({ method: 'GET', url, headers }) as Promise<T>);
+  }
+
+  begin(mode: SyncMode, previousWatermark: string | null, now: Date): SyncPosition {
+    const to = soqlDate(new Date(now.getTime() - SALESFORCE_SAFETY_MS));
+    const from = mode === 'full' || previousWatermark === null ? null : previousWatermark;
+    const position: SalesforcePosition = { phase: 'query', object: 'Contact', locator: null, from, to, resumeFrom: null, watermark: to };
+    return position as unknown as SyncPosition;
+  }
+
+  async readPage(position: SyncPosition): Promise<CrmPage> {
+    const pos = position as unknown as SalesforcePosition;
+    if (!pos.limitsChecked) {
+      await this.checkDailyBudget();
+      pos.limitsChecked = true;
+    }
+    await this.ensureDiscovered();
+    return pos.phase === 'query' ? this.readQueryPage(pos) : this.readDeletedPage(pos);
+  }
+
+  /** Stops a sync (transiently) before it eats the part of the org's daily allocation others need. */
+  private async checkDailyBudget(): Promise<void> {
+    const share = this.options.settings.rateLimit?.dailyShare ?? 0.5;
+    const limits = await this.get<{ DailyApiRequests?: { Max: number; Remaining: number } }>('/limits');
+    const daily = limits.DailyApiRequests;
+    if (daily && daily.Max > 0 && daily.Remaining < daily.Max * (1 - share)) {
+      throw new CrmError(CRM_ERROR.rateLimited, `Salesforce daily API budget reserved for others (${daily.Remaining} of ${daily.Max} left)`, 60 * 60 * 1000);
+    }
+  }
+
+  private async ensureDiscovered(): Promise<void> {
+    if (!this.discovered) await this.discoverProperties();
+  }
+
+  private soql(object: SalesforceObject, from: string | null, to: string | null): string {
+    const mapped = this.fieldMappings(object).map((m) => m.field);
+    const extra = object === 'Lead' ? ['IsConverted', 'ConvertedContactId'] : [];
+    const fields = [...new Set(['Id', 'SystemModstamp', ...extra, ...mapped])];
+    const where = [from ? `SystemModstamp >= ${from}` : null, to ? `SystemModstamp <= ${to}` : null].filter(Boolean);
+    return `SELECT ${fields.join(', ')} FROM ${object}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY SystemModstamp ASC, Id ASC`;
+  }
+
+  private async readQueryPage(pos: SalesforcePosition): Promise<CrmPage> {
+    let res: QueryResult;
+    let first = false;
+    try {
+      if (pos.locator) res = await this.get<QueryResult>(pos.locator);
+      else {
+        first = true;
+        res = await this.get<QueryResult>(`/query?q=${encodeURIComponent(this.soql(pos.object, pos.resumeFrom ?? pos.from, pos.to))}`, {
+          'Sforce-Query-Options': 'batchSize=2000',
+        });
+      }
+    } catch (e) {
+      // Query cursors expire: re-issue the query from the last committed SystemModstamp.
+      if ((e as CrmError).code !== CRM_ERROR.cursorExpired || !pos.locator) throw e;
+      first = true;
+      res = await this.get<QueryResult>(`/query?q=${encodeURIComponent(this.soql(pos.object, pos.resumeFrom ?? pos.from, pos.to))}`, {
+        'Sforce-Query-Options': 'batchSize=2000',
+      });
+    }
+    const page = this.toPage(pos.object, res.records);
+    const last = res.records[res.records.length - 1];
+    const resumeFrom = last ? soqlDate(new Date(String(last.SystemModstamp))) : pos.resumeFrom;
+    if (!res.done && res.nextRecordsUrl) {
+      page.next = { ...pos, locator: res.nextRecordsUrl, resumeFrom } as unknown as SyncPosition;
+    } else if (pos.object === 'Contact') {
+      page.next = { ...pos, object: 'Lead', locator: null, resumeFrom: null } as unknown as SyncPosition;
+    } else {
+      page.next = { ...pos, phase: 'deleted', object: 'Contact', locator: null, resumeFrom: null } as unknown as SyncPosition;
+    }
+    if (first && pos.object === 'Contact' && !pos.resumeFrom) page.totalHint = res.totalSize;
+    return page;
+  }
+
+  private async readDeletedPage(pos: SalesforcePosition): Promise<CrmPage> {
+    const where = [`IsDeleted = true`, pos.from ? `SystemModstamp >= ${pos.from}` : null].filter(Boolean).join(' AND ');
+    const res = pos.locator
+      ? await this.get<QueryResult>(pos.locator)
+      : await this.get<QueryResult>(`/queryAll?q=${encodeURIComponent(`SELECT Id FROM ${pos.object} WHERE ${where}`)}`);
+    const page: CrmPage = { customers: [], merges: [], deletedExternalIds: res.records.map((r) => r.Id), next: null };
+    if (!res.done && res.nextRecordsUrl) page.next = { ...pos, locator: res.nextRecordsUrl } as unknown as SyncPosition;
+    else if (pos.object === 'Contact') page.next = { ...pos, object: 'Lead', locator: null } as unknown as SyncPosition;
+    else page.watermark = pos.watermark;
+    return page;
+  }
+
+  async readByIds(externalIds: readonly string[]): Promise<CrmPage> {
+    await this.ensureDiscovered();
+    const page: CrmPage = { customers: [], deletedExternalIds: [], merges: [], next: null };
+    const byObject: Record<SalesforceObject, string[]> = { Contact: [], Lead: [] };
+    for (const id of new Set(externalIds)) {
+      if (!/^[a-zA-Z0-9]{15,18}$/.test(id)) continue;
+      byObject[id.startsWith('00Q') ? 'Lead' : 'Contact'].push(id);
+    }
+    for (const object of OBJECTS) {
+      for (let i = 0; i < byObject[object].length; i += SALESFORCE_COLLECTION) {
+        const ids = byObject[object].slice(i, i + SALESFORCE_COLLECTION);
+        const soql = this.soql(object, null, null).replace(' ORDER BY', ` WHERE Id IN (${ids.map((id) => `'${id}'`).join(', ')}) ORDER BY`);
+        let res = await this.get<QueryResult>(`/query?q=${encodeURIComponent(soql)}`);
+        const records = [...res.records];
+        while (!res.done && res.nextRecordsUrl) {
+          res = await this.get<QueryResult>(res.nextRecordsUrl);
+          records.push(...res.records);
+        }
+        const part = this.toPage(object, records);
+        page.customers.push(...part.customers);
+        page.merges.push(...part.merges);
+        const found = new Set(records.map((r) => r.Id.slice(0, 15)));
+        page.deletedExternalIds.push(...ids.filter((id) => !found.has(id.slice(0, 15))));
+      }
+    }
+    return page;
+  }
+
+  async discoverProperties(): Promise<DiscoveredProperty[]> {
+    const conn = await this.connection();
+    const discovered: DiscoveredProperty[] = [];
+    for (const object of OBJECTS) {
+      const d = await this.runner.run(['burst'], () => conn.describe(object));
+      this.fields.set(object, new Set(d.fields.map((f) => f.name)));
+      for (const f of d.fields) {
+        if (SALESFORCE_RESERVED_FIELDS.has(f.name)) continue;
+        const { type, enumValues } = salesforceAttributeTypeOf(f.type, (f.picklistValues ?? []).filter((p) => p.active).map((p) => p.value));
+        discovered.push({
+          crmObject: object === 'Contact' ? 'contact' : 'lead',
+          field: f.name,
+          label: f.label,
+          type,
+          ...(enumValues ? { enumValues } : {}),
+          custom: Boolean(f.custom),
+        });
+      }
+    }
+    this.discovered = discovered;
+    for (const o of OBJECTS) this.mappings.set(o, this.resolve(o, discovered));
+    return discovered;
+  }
+
+  catalogAttributes(): MappedAttribute[] {
+    const discovered = this.discovered ?? [];
+    const contact = catalogAttributesOf(this.fieldMappings('Contact'), discovered.filter((p) => p.crmObject === 'contact'));
+    const lead = catalogAttributesOf(this.fieldMappings('Lead'), discovered.filter((p) => p.crmObject === 'lead'));
+    const names = new Set(contact.map((a) => a.name));
+    return [...contact, ...lead.filter((a) => !names.has(a.name))];
+  }
+
+  async ensureWritebackFields(): Promise<void> {
+    const missing = await this.missingWritebackFields();
+    if (missing.length) {
+      throw new CrmError(CRM_ERROR.invalidRequest, `Salesforce write-back fields missing: ${missing.join(', ')} (create them as Text fields)`);
+    }
+  }
+
+  private async missingWritebackFields(): Promise<string[]> {
+    const conn = await this.connection();
+    const missing: string[] = [];
+    for (const object of OBJECTS) {
+      const d = await this.runner.run(['burst'], () => conn.describe(object));
+      const names = new Set(d.fields.map((f) => f.name));
+      for (const f of [SALESFORCE_PERSONA_FIELD, SALESFORCE_STRATEGY_FIELD]) if (!names.has(f)) missing.push(`${object}.${f}`);
+    }
+    return missing;
+  }
+
+  async writeBack(updates: readonly WritebackUpdate[]): Promise<WritebackOutcome[]> {
+    const conn = await this.connection();
+    const outcomes: WritebackOutcome[] = [];
+    for (let i = 0; i < updates.length; i += SALESFORCE_COLLECTION) {
+      const batch = updates.slice(i, i + SALESFORCE_COLLECTION);
+      const body = {
+        allOrNone: false,
+        records: batch.map((u) => ({
+          attributes: { type: u.crmObject === 'lead' ? 'Lead' : 'Contact' },
+          id: u.externalId,
+          [SALESFORCE_PERSONA_FIELD]: u.personaName,
+          [SALESFORCE_STRATEGY_FIELD]: u.strategySummary,
+        })),
+      };
+      const results = await this.runner.run(['burst'], () =>
+        conn.request<Array<{ id?: string; success: boolean; errors: Array<{ statusCode: string; message: string }> }>>({
+          method: 'PATCH',
+          url: '/composite/sobjects',
+          body: JSON.stringify(body),
+          headers: { 'content-type': 'application/json' },
+        }) as Promise<Array<{ id?: string; success: boolean; errors: Array<{ statusCode: string; message: string }> }>>,
+      );
+      // Results come back in request order.
+      batch.forEach((u, idx) => {
+        const r = results[idx];
+        if (r?.success) return outcomes.push({ externalId: u.externalId, status: 'written' });
+        const code = r?.errors?.[0]?.statusCode ?? 'UNKNOWN';
+        if (['CANNOT_UPDATE_CONVERTED_LEAD', 'ENTITY_IS_DELETED', 'INVALID_CROSS_REFERENCE_KEY', 'NOT_FOUND', 'INVALID_ID_FIELD'].includes(code)) {
+          return outcomes.push({ externalId: u.externalId, status: 'skipped', code });
+        }
+        return outcomes.push({ externalId: u.externalId, status: 'failed', code, message: 'Salesforce refused the update' });
+      });
+    }
+    return outcomes;
+  }
+
+  async test(): Promise<ConnectionTestResult> {
+    const checks: ConnectionCheck[] = [];
+    const where = this.options.settings.loginUrl ?? 'https://login.salesforce.com';
+    try {
+      await this.connection();
+      checks.push({ check: 'auth', status: 'ok', message: 'Salesforce accepted the credentials' });
+    } catch (e) {
+      const error = e as CrmError;
+      checks.push(
+        error.code === CRM_ERROR.unauthorized
+          ? { check: 'auth', status: 'failed', code: error.code, message: 'Salesforce rejected the credentials (client id/secret, username/password or security token)' }
+          : { check: 'instance', status: 'failed', code: error.code, message: `Cannot reach Salesforce at ${where}: ${error.message}` },
+      );
+      return { ok: false, checks };
+    }
+    try {
+      await this.get<QueryResult>(`/query?q=${encodeURIComponent('SELECT Id FROM Contact LIMIT 1')}`);
+      checks.push({ check: 'read_scope', status: 'ok', message: 'Contacts can be read' });
+      const missing = await this.missingWritebackFields();
+      checks.push(
+        missing.length
+          ? { check: 'writeback_fields', status: 'failed', code: 'CRM_WRITEBACK_FIELD_MISSING', message: `Missing write-back fields: ${missing.join(', ')}` }
+          : { check: 'writeback_fields', status: 'ok', message: 'Write-back fields exist on Contact and Lead' },
+      );
+    } catch (e) {
+      const error = e as CrmError;
+      checks.push({
+        check: error.code === CRM_ERROR.unavailable ? 'instance' : 'read_scope',
+        status: 'failed',
+        code: error.code,
+        message: error.code === CRM_ERROR.unavailable ? `Cannot reach the Salesforce instance: ${error.message}` : error.message,
+      });
+    }
+    return { ok: checks.every((c) => c.status !== 'failed'), checks };
+  }
+
+  takeStats(): RequestStats {
+    return this.runner.takeStats();
+  }
+
+  private toPage(object: SalesforceObject, records: QueryResult['records']): CrmPage {
+    const page: CrmPage = { customers: [], deletedExternalIds: [], merges: [], next: null };
+    const mappings = this.fieldMappings(object);
+    for (const r of records) {
+      if (object === 'Lead' && r.IsConverted === true && typeof r.ConvertedContactId === 'string') {
+        // A converted Lead follows its Contact: it becomes an alias, not a second customer.
+        page.merges.push({ survivorExternalId: r.ConvertedContactId, mergedExternalIds: [r.Id] });
+        continue;
+      }
+      page.customers.push({ externalId: r.Id, crmObject: object === 'Lead' ? 'lead' : 'contact', attributes: mapRecord(r, mappings) });
+    }
+    return page;
+  }
+}
+
+function soqlDate(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function salesforceAttributeTypeOf(type: string, picklist: string[]): { type: AttributeType; enumValues?: string[] } {
+  switch (type) {
+    case 'double':
+    case 'currency':
+    case 'percent':
+    case 'int':
+    case 'long':
+      return { type: 'number' };
+    case 'boolean':
+      return { type: 'boolean' };
+    case 'date':
+    case 'datetime':
+      return { type: 'date' };
+    case 'picklist':
+      return { type: 'enum', enumValues: picklist };
+    case 'multipicklist':
+      return { type: 'string_list' };
+    default:
+      return { type: 'string' };
+  }
+}
+

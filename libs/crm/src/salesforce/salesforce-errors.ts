@@ -1,0 +1,31 @@
+import { CRM_ERROR, CrmError } from '@corridor/domain';
+import { isNetworkError } from '../crm-call-runner';
+
+/**
+ * jsforce errors → stable codes. jsforce names an error by Salesforce's errorCode (or
+ * ERROR_HTTP_<status> when the body is not Salesforce's JSON), and OAuth failures by their
+ * `error` (invalid_grant, invalid_client_id, ...).
+ */
+export function salesforceError(e: unknown): CrmError {
+  if (e instanceof CrmError) return e;
+  const code = String((e as { errorCode?: unknown })?.errorCode ?? (e as { name?: unknown })?.name ?? '');
+  const http = /^ERROR_HTTP_(\d{3})$/.exec(code);
+  const status = http ? Number(http[1]) : undefined;
+  if (/^invalid_(grant|client|client_id|request)|^unsupported_grant_type|^INVALID_SESSION_ID$|^INVALID_AUTH_HEADER$|^INVALID_LOGIN$/i.test(code) || status === 401) {
+    return new CrmError(CRM_ERROR.unauthorized, `Salesforce rejected the credentials (${code || 401})`, undefined, 401);
+  }
+  if (code === 'REQUEST_LIMIT_EXCEEDED') return new CrmError(CRM_ERROR.rateLimited, 'Salesforce daily API request limit exceeded', 60 * 60 * 1000, 403);
+  if (status === 429) return new CrmError(CRM_ERROR.rateLimited, 'Salesforce asked to slow down (429)', undefined, 429);
+  if (code === 'INVALID_QUERY_LOCATOR') return new CrmError(CRM_ERROR.cursorExpired, 'Salesforce query cursor expired', undefined, 400);
+  if (['API_DISABLED_FOR_ORG', 'INSUFFICIENT_ACCESS', 'API_CURRENTLY_DISABLED', 'FUNCTIONALITY_NOT_ENABLED'].includes(code) || status === 403) {
+    return new CrmError(CRM_ERROR.forbidden, `Salesforce refused access (${code || 403})`, undefined, 403);
+  }
+  if (['SERVER_UNAVAILABLE', 'UNKNOWN_EXCEPTION', 'REQUEST_RUNNING_TOO_LONG', 'UNABLE_TO_LOCK_ROW'].includes(code) || (status !== undefined && status >= 500)) {
+    return new CrmError(CRM_ERROR.unavailable, `Salesforce answered ${code}`, undefined, status ?? 503);
+  }
+  if (code === 'NOT_FOUND' || status === 404) return new CrmError(CRM_ERROR.notFound, 'Salesforce: not found', undefined, 404);
+  if (isNetworkError(e) || (!code && !status) || code === 'Error' || code === 'FetchError' || code === 'TypeError') {
+    return new CrmError(CRM_ERROR.unavailable, `Salesforce is unreachable (${(e as { code?: string })?.code ?? 'network error'})`);
+  }
+  return new CrmError(CRM_ERROR.invalidRequest, `Salesforce refused the request (${code})`, undefined, status ?? 400);
+}

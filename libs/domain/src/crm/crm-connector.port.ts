@@ -1,0 +1,106 @@
+import { AttributeType } from '../attributes/attribute';
+import { CrmObject, IncomingCustomer } from '../customers/customer';
+
+export type CrmKind = 'hubspot' | 'salesforce';
+export type SyncMode = 'full' | 'incremental';
+
+/** JSON the orchestration stores as a checkpoint; only the adapter that made it reads it. */
+export type SyncPosition = { readonly [key: string]: unknown };
+
+/** A CRM record merged into another: the merged ids become aliases of the survivor. */
+export interface CrmMerge {
+  survivorExternalId: string;
+  mergedExternalIds: string[];
+}
+
+/** One page of a sync, already in domain form (attributes keyed by catalog names). */
+export interface CrmPage {
+  customers: IncomingCustomer[];
+  deletedExternalIds: string[];
+  merges: CrmMerge[];
+  /** Where to continue once this page is committed; null when the sync is complete. */
+  next: SyncPosition | null;
+  /** On the last page: where the next incremental sync starts. */
+  watermark?: string;
+  /** Records the whole sync will read, when the CRM says (for a percentage). */
+  totalHint?: number | null;
+}
+
+/** A CRM property found by discovery, typed for the attribute catalog. */
+export interface DiscoveredProperty {
+  crmObject: CrmObject;
+  /** The CRM's own field name (stays in libs/crm and the mapping settings). */
+  field: string;
+  label: string;
+  type: AttributeType;
+  enumValues?: string[];
+  custom: boolean;
+}
+
+/** A non-canonical attribute a connection feeds, for the attribute catalog. */
+export interface MappedAttribute {
+  name: string;
+  type: AttributeType;
+  enumValues?: string[];
+  label?: string;
+}
+
+/** Persona write-back for one CRM record. */
+export interface WritebackUpdate {
+  externalId: string;
+  crmObject: CrmObject;
+  personaKey: string;
+  personaName: string;
+  strategySummary: string;
+}
+
+export type WritebackOutcome =
+  | { externalId: string; status: 'written' }
+  /** Nothing to do and never will be (record gone, converted Lead): skip it. */
+  | { externalId: string; status: 'skipped'; code: string }
+  | { externalId: string; status: 'failed'; code: string; message: string };
+
+export type ConnectionCheckStatus = 'ok' | 'failed' | 'warning';
+
+export interface ConnectionCheck {
+  /** auth | read_scope | write_scope | writeback_fields | instance */
+  check: string;
+  status: ConnectionCheckStatus;
+  code?: string;
+  message: string;
+}
+
+export interface ConnectionTestResult {
+  ok: boolean;
+  checks: ConnectionCheck[];
+}
+
+/** Requests and throttling a connector saw; the orchestration adds them to a sync run. */
+export interface RequestStats {
+  requests: number;
+  rateLimited: number;
+  retries: number;
+}
+
+/**
+ * One CRM behind one port. Adapters (libs/crm) speak the vendor API through its official client;
+ * everything they hand back is in domain terms, so vendor field names stop in the adapter.
+ */
+export interface CrmConnector {
+  readonly kind: CrmKind;
+  /** Where a new sync starts: `previousWatermark` is null on a first (full) sync. */
+  begin(mode: SyncMode, previousWatermark: string | null, now: Date): SyncPosition;
+  readPage(position: SyncPosition): Promise<CrmPage>;
+  /** Current state of some records (webhook-driven updates): a page with no `next`. */
+  readByIds(externalIds: readonly string[]): Promise<CrmPage>;
+  /** Reads the CRM's properties (types, options); also widens the mapping to custom ones. */
+  discoverProperties(): Promise<DiscoveredProperty[]>;
+  /** Non-canonical attributes the mapping feeds (after discovery): they join the catalog. */
+  catalogAttributes(): MappedAttribute[];
+  /** Creates Corridor's write-back fields when the CRM allows (HubSpot); checks them otherwise. */
+  ensureWritebackFields(): Promise<void>;
+  writeBack(updates: readonly WritebackUpdate[]): Promise<WritebackOutcome[]>;
+  test(): Promise<ConnectionTestResult>;
+  /** Counters since the connector was built (or last reset). */
+  takeStats(): RequestStats;
+}

@@ -1,0 +1,35 @@
+import { DomainError, ErrorKind } from '../errors/domain-error';
+
+/** Stable codes for CRM failures; adapters map vendor errors to these. */
+export const CRM_ERROR = {
+  unauthorized: 'CRM_UNAUTHORIZED',
+  forbidden: 'CRM_MISSING_SCOPE',
+  rateLimited: 'CRM_RATE_LIMITED',
+  unavailable: 'CRM_UNAVAILABLE',
+  invalidRequest: 'CRM_INVALID_REQUEST',
+  notFound: 'CRM_NOT_FOUND',
+  cursorExpired: 'CRM_CURSOR_EXPIRED',
+} as const;
+
+const KIND: Record<string, ErrorKind> = {
+  CRM_UNAUTHORIZED: 'unauthenticated',
+  CRM_MISSING_SCOPE: 'forbidden',
+  CRM_RATE_LIMITED: 'unavailable',
+  CRM_UNAVAILABLE: 'unavailable',
+  CRM_INVALID_REQUEST: 'invalid',
+  CRM_NOT_FOUND: 'not_found',
+  CRM_CURSOR_EXPIRED: 'unavailable',
+};
+
+/** A CRM call failed. Transient codes (rate limit, unavailable) are retried by the worker. */
+export class CrmError extends DomainError {
+  constructor(
+    code: (typeof CRM_ERROR)[keyof typeof CRM_ERROR],
+    message: string,
+    /** For CRM_RATE_LIMITED: how long the CRM asked us to wait. */
+    readonly retryAfterMs?: number,
+    readonly status?: number,
+  ) {
+    super(code, message, KIND[code] ?? 'internal');
+  }
+}

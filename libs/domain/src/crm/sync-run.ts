@@ -1,0 +1,70 @@
+import { SyncMode } from './crm-connector.port';
+
+export type SyncRunStatus = 'queued' | 'running' | 'completed' | 'failed';
+export type SyncTrigger = 'manual' | 'schedule' | 'first' | 'webhook';
+
+export interface SyncCounts {
+  pages: number;
+  records: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  merged: number;
+  requests: number;
+  rateLimited: number;
+  retries: number;
+}
+
+export const ZERO_COUNTS: SyncCounts = {
+  pages: 0,
+  records: 0,
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  deleted: 0,
+  merged: 0,
+  requests: 0,
+  rateLimited: 0,
+  retries: 0,
+};
+
+/** Customer ids a committed page changed, still to be handed to re-segmentation. */
+export interface PendingEvaluation {
+  newCustomer: string[];
+  dataChange: string[];
+}
+
+export interface SyncRun extends SyncCounts {
+  id: string;
+  connectionId: string;
+  mode: SyncMode;
+  trigger: SyncTrigger;
+  status: SyncRunStatus;
+  position: Record<string, unknown> | null;
+  totalHint: number | null;
+  /** records / totalHint, when the CRM told the total. */
+  percent: number | null;
+  pendingEvaluation: PendingEvaluation | null;
+  error: string | null;
+  startedAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+/** What one commit changed in the customer table. */
+export interface ChangeSet {
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  merged: number;
+  newCustomerIds: string[];
+  dataChangeIds: string[];
+}
+
+export function percentOf(records: number, totalHint: number | null, status: SyncRunStatus): number | null {
+  if (status === 'completed') return 100;
+  if (!totalHint) return null;
+  return Math.min(99.9, Math.round((records / totalHint) * 1000) / 10);
+}
