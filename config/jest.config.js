@@ -10,7 +10,7 @@ const base = {
     [`^@corridor/${libs}/(.*)$`]: '<rootDir>/libs/$1/src/$2',
   },
   // Type-checking is `npm run typecheck`/the build; tests only transpile, which keeps them fast.
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true, diagnostics: false }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/config/tsconfig.jest.json', diagnostics: false }] },
 };
 const withServices = {
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',

@@ -1,15 +1,5 @@
+import { PersonaSetMember } from '@corridor/domain';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
-
-export interface PersonaSetMemberRecord {
-  personaId: string;
-  personaVersionId: string;
-  version: number;
-  key: string;
-  name: string;
-  priority: number | null;
-  isFallback: boolean;
-  rule: unknown;
-}
 
 /**
  * A published, immutable snapshot of the enabled personas in priority order (fallback last).
@@ -22,7 +12,7 @@ export class PersonaSetEntity {
   version: number;
 
   @Column('jsonb')
-  members: PersonaSetMemberRecord[];
+  members: PersonaSetMember[];
 
   /** The catalog entries the members' rules use, frozen with the set so later catalog edits cannot change its meaning. */
   @Column('jsonb', { default: [] })
