@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -13,6 +14,14 @@ import { ApiMetrics } from './metrics/api-metrics';
 
 /** JSON bodies are small (definitions, not data); bulk data goes through the streamed import. */
 export const JSON_BODY_LIMIT = '1mb';
+
+/** A request whose JSON body parser kept the bytes it parsed. */
+export type RawBodyRequest = IncomingMessage & { rawBody?: Buffer };
+
+/** body-parser's `verify` hook: runs on the exact bytes it is about to parse. */
+export function keepRawBody(req: IncomingMessage, _res: ServerResponse, buf: Buffer): void {
+  (req as RawBodyRequest).rawBody = buf;
+}
 
 /**
  * The API as main.ts and the e2e tests run it. Nest's own body parsers are off: ours are set up
@@ -34,7 +43,9 @@ export function configureApiApp(app: INestApplication): void {
   // Order: correlation id first (everything after logs with it), then metrics, then the body.
   app.use(correlationIdMiddleware);
   app.use(app.get(ApiMetrics).middleware);
-  app.use(json({ limit: JSON_BODY_LIMIT }));
+  // The raw bytes stay on the request (req.rawBody): webhook signatures are over them, not over
+  // the parsed JSON re-serialised (key order, whitespace and escapes may differ).
+  app.use(json({ limit: JSON_BODY_LIMIT, verify: keepRawBody }));
   app.use(bodyParserErrors);
 
   app.useGlobalFilters(new ApiExceptionFilter());

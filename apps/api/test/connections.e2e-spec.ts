@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
@@ -169,6 +170,49 @@ describe('CRM connections, sync runs and webhooks over HTTP (API + worker + sand
       expect(JSON.parse(replay.responseBody!)).toEqual({ received: 1, accepted: 0 });
       const { rows } = await db.query(`SELECT count(*)::int AS n FROM webhook_events WHERE connection_id = $1 AND event_id = '9000001'`, [hubspotId]);
       expect(rows[0].n).toBe(1);
+    });
+
+    it('verifies the signature over the raw body bytes, not over re-serialised JSON', async () => {
+      // A contact with custom attributes: the webhook path must keep them (same mapping as a sync).
+      const { rows } = await db.query(
+        `SELECT external_id, attributes FROM customers WHERE connection_id = $1 AND deleted_at IS NULL AND attributes ? 'loyalty_tier' ORDER BY id LIMIT 1`,
+        [hubspotId],
+      );
+      const [{ external_id: id, attributes: before }] = rows;
+      sandbox.admin.hubspot.updateContact(id, { jobtitle: 'Raw body title' });
+      // Key order, whitespace and a \u escape that JSON.stringify of the parsed body would all change.
+      const raw = `[\n  {"objectId": ${id}, "subscriptionType": "contact.propertyChange", "eventId": 9000101,\n   "propertyName": "jobtitle", "propertyValue": "Raw body titl\\u0065"}\n]`;
+      expect(JSON.stringify(JSON.parse(raw))).not.toBe(raw);
+      const post = (body: string, signedBody = body) => {
+        const ts = String(Date.now());
+        const signature = createHmac('sha256', CLIENT_SECRET).update(`POST${target()}${signedBody}${ts}`).digest('base64');
+        return api.http
+          .post(`/v1/webhooks/hubspot/${hubspotId}`)
+          .set('content-type', 'application/json')
+          .set('x-hubspot-signature-v3', signature)
+          .set('x-hubspot-request-timestamp', ts)
+          .send(body);
+      };
+      const tampered = await post(raw.replace('9000101', '9000102'), raw);
+      expect(tampered.status).toBe(401);
+      expect(tampered.body.code).toBe('WEBHOOK_SIGNATURE_INVALID');
+      const res = await post(raw);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ received: 1, accepted: 1 });
+      await eventually(async () => (await customer(id))?.attributes.job_title === 'Raw body title', 'the webhook change to be applied', 10_000);
+      expect((await customer(id)).attributes).toEqual({ ...before, job_title: 'Raw body title' });
+    });
+
+    it("drops notifications of Corridor's own write-back properties", async () => {
+      const id = Number(sandbox.admin.hubspot.idForIndex(5));
+      const events = ['corridor_persona', 'corridor_strategy'].map((propertyName, i) => ({
+        subscriptionType: 'contact.propertyChange' as const,
+        objectId: id,
+        propertyName,
+        eventId: 9_000_200 + i,
+      }));
+      const [delivery] = [await sandbox.admin.hubspot.sendWebhooks(events, { targetUrl: target() })].flat();
+      expect(JSON.parse(delivery.responseBody!)).toEqual({ received: 2, accepted: 0 });
     });
 
     it('a deletion event marks the customer deleted', async () => {

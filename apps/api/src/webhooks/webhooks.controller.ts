@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { Public } from '../auth/roles.decorator';
 import { WebhooksService } from './webhooks.service';
 
-/** Raw body as received: signatures are over bytes, not over the parsed JSON. */
+/** Raw body as received (kept by the JSON parser, see bootstrap.ts): signatures are over bytes, not over the parsed JSON. */
 type RawRequest = Request & { rawBody?: Buffer };
 
 /** CRM change notifications. Public routes: each request is verified against the connection's secret instead of an API key. */
@@ -21,7 +21,8 @@ export class WebhooksController {
     return this.webhooks.receiveHubSpot(connectionId, {
       method: req.method,
       uri: this.webhooks.fullUri(req.protocol, req.get('host') ?? '', req.originalUrl),
-      rawBody: req.rawBody ?? JSON.stringify(req.body ?? null),
+      // No raw bytes (not a JSON request): nothing can match the signature.
+      rawBody: req.rawBody ?? Buffer.alloc(0),
       signature: req.get('x-hubspot-signature-v3'),
       timestamp: req.get('x-hubspot-request-timestamp'),
       body: req.body,

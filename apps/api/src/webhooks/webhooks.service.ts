@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
 import { APPLY_WEBHOOK_EVENTS } from '@corridor/contracts';
-import { parseHubSpotEvents, parseSalesforceChanges, sharedSecretMatches, SignedRequest, verifyHubSpotSignatureV3 } from '@corridor/crm';
+import { HUBSPOT_OWN_PROPERTIES, parseHubSpotEvents, parseSalesforceChanges, sharedSecretMatches, SignedRequest, verifyHubSpotSignatureV3 } from '@corridor/crm';
 import { CrmWebhookEvent, DomainError, NotFoundError, ValidationError } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
 import { ConnectionRepository, CrmSyncStore } from '@corridor/persistence';
@@ -37,7 +37,9 @@ export class WebhooksService {
       throw new DomainError(code, verdict === 'stale' ? 'Webhook timestamp is missing or older than 5 minutes' : 'Webhook signature does not match', 'unauthenticated');
     }
     if (!Array.isArray(req.body)) throw new ValidationError('Expected a JSON array of events', [{ field: 'body', message: 'must be an array' }]);
-    return this.accept(connection.id, parseHubSpotEvents(req.body), (req.body as unknown[]).length);
+    // Changes of what Corridor itself wrote back are not customer changes: they are not recorded.
+    const own = connection.settings.writeback?.hsPersona ? new Set([...HUBSPOT_OWN_PROPERTIES, 'hs_persona']) : HUBSPOT_OWN_PROPERTIES;
+    return this.accept(connection.id, parseHubSpotEvents(req.body, own), (req.body as unknown[]).length);
   }
 
   async receiveSalesforce(connectionId: string, secretHeader: string | undefined, body: unknown): Promise<WebhookReceipt> {

@@ -1,9 +1,11 @@
 import { OnModuleInit } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Job } from 'bullmq';
+import { DelayedError, Job } from 'bullmq';
 import { CRM_WRITEBACK_JOBS, PERSONA_CHANGES, QUEUE, WRITEBACK_CONNECTION } from '@corridor/contracts';
 import { bind, ContractDispatcher } from '../jobs/contract-dispatcher';
 import { CrmWritebackService } from './crm-writeback.service';
+
+const BUSY_RETRY_MS = 2_000;
 
 /** The crm-writeback queue: persona-change notices fan out to per-connection write-backs. */
 @Processor(QUEUE.crmWriteback, { concurrency: 2, lockDuration: 120_000 })
@@ -17,11 +19,18 @@ export class CrmWritebackProcessor extends WorkerHost implements OnModuleInit {
   onModuleInit(): void {
     this.dispatcher = new ContractDispatcher(QUEUE.crmWriteback, CRM_WRITEBACK_JOBS, [
       bind(PERSONA_CHANGES, (p) => this.writeback.fanOut(p.toHistoryId)),
-      bind(WRITEBACK_CONNECTION, (p) => this.writeback.writeConnection(p.connectionId)),
+      bind(WRITEBACK_CONNECTION, async (p, job, token) => {
+        const result = await this.writeback.writeConnection(p.connectionId);
+        if (result !== 'busy') return result;
+        // Another process is writing this connection: come back when it is likely done, without
+        // counting an attempt (BullMQ's DelayedError).
+        await job.moveToDelayed(Date.now() + BUSY_RETRY_MS, token);
+        throw new DelayedError();
+      }),
     ]);
   }
 
-  process(job: Job): Promise<unknown> {
-    return this.dispatcher.dispatch(job);
+  process(job: Job, token?: string): Promise<unknown> {
+    return this.dispatcher.dispatch(job, token);
   }
 }

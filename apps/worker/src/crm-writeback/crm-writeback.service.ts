@@ -42,7 +42,17 @@ export class CrmWritebackService {
     return targets.length;
   }
 
-  async writeConnection(connectionId: string): Promise<WritebackResult> {
+  /**
+   * Writes the connection's pending persona changes, one write-back per connection at a time.
+   * `busy` means another process is writing this connection now: the caller retries a little later
+   * (rows committed after that run's last read are then picked up).
+   */
+  async writeConnection(connectionId: string): Promise<WritebackResult | 'busy'> {
+    const outcome = await this.store.withConnectionLock(connectionId, () => this.writePending(connectionId));
+    return outcome.busy ? 'busy' : outcome.value;
+  }
+
+  private async writePending(connectionId: string): Promise<WritebackResult> {
     const connection = await this.connections.get(connectionId);
     const total: WritebackResult = { written: 0, skipped: 0, failed: 0, lastHistoryId: (await this.store.cursor(connectionId)).lastHistoryId };
     if (connection.settings.writeback?.enabled === false) return total;

@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { DomainError } from '@corridor/domain';
 import { InvalidJobPayloadError, JobContract, parseJobPayload, QueueName } from '@corridor/contracts';
 
-export type JobHandler<P extends object> = (payload: P, job: Job) => Promise<unknown>;
+export type JobHandler<P extends object> = (payload: P, job: Job, token?: string) => Promise<unknown>;
 
 export interface HandlerBinding<P extends object = any> {
   contract: JobContract<P>;
@@ -37,7 +37,7 @@ export class ContractDispatcher {
     if (missing.length) throw new Error(`Queue ${queue} has no handler for: ${missing.join(', ')}`);
   }
 
-  async dispatch(job: Job): Promise<unknown> {
+  async dispatch(job: Job, token?: string): Promise<unknown> {
     const binding = this.handlers.get(job.name);
     if (!binding) throw new UnrecoverableError(`No handler for job ${job.name} on ${this.queue}`);
     let payload: object;
@@ -48,8 +48,9 @@ export class ContractDispatcher {
       throw e;
     }
     try {
-      return await binding.handle(payload, job);
+      return await binding.handle(payload, job, token);
     } catch (e) {
+      if (e instanceof DelayedError) throw e;
       if (e instanceof DomainError && !e.transient) {
         this.logger.warn({ job: job.name, jobId: job.id, code: e.code, msg: e.message }, 'job failed permanently');
         throw new UnrecoverableError(`${e.code}: ${e.message}`);

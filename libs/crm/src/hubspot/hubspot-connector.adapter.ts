@@ -86,7 +86,9 @@ export class HubSpotConnector implements CrmConnector {
   private last: LastResponse | null = null;
   private mappings: ResolvedFieldMapping[];
   private readonly reserved: Set<string>;
-  private discovered: DiscoveredProperty[] = [];
+  /** Null until discovery ran: custom properties are only mapped after it (see ensureDiscovered). */
+  private discovered: DiscoveredProperty[] | null = null;
+  private discovery: Promise<DiscoveredProperty[]> | null = null;
 
   constructor(private readonly options: HubSpotConnectorOptions) {
     const basePath = options.settings.basePath?.replace(/\/+$/, '') || undefined;
@@ -139,6 +141,7 @@ export class HubSpotConnector implements CrmConnector {
   }
 
   async readPage(position: SyncPosition): Promise<CrmPage> {
+    await this.ensureDiscovered();
     const pos = position as unknown as HubSpotPosition;
     switch (pos.phase) {
       case 'list':
@@ -235,6 +238,7 @@ export class HubSpotConnector implements CrmConnector {
   }
 
   async readByIds(externalIds: readonly string[]): Promise<CrmPage> {
+    await this.ensureDiscovered();
     const page: CrmPage = { customers: [], deletedExternalIds: [], merges: [], next: null };
     const unique = [...new Set(externalIds)];
     for (let i = 0; i < unique.length; i += HUBSPOT_BATCH) {
@@ -254,6 +258,17 @@ export class HubSpotConnector implements CrmConnector {
       page.deletedExternalIds.push(...ids.filter((id) => !found.has(id)));
     }
     return page;
+  }
+
+  /**
+   * Every page of customers is mapped with the effective mapping, whoever asks for it: before
+   * discovery the mapping is the defaults alone (no auto-mapped custom properties), so a record read
+   * then (a webhook's batch read) would lose those attributes, change its content hash, be
+   * re-segmented, and be "updated" again by the next sync.
+   */
+  private async ensureDiscovered(): Promise<void> {
+    if (this.discovered) return;
+    await (this.discovery ??= this.discoverProperties().finally(() => (this.discovery = null)));
   }
 
   async discoverProperties(): Promise<DiscoveredProperty[]> {
@@ -277,7 +292,7 @@ export class HubSpotConnector implements CrmConnector {
   }
 
   catalogAttributes(): MappedAttribute[] {
-    return catalogAttributesOf(this.mappings, this.discovered);
+    return catalogAttributesOf(this.mappings, this.discovered ?? []);
   }
 
   async ensureWritebackFields(): Promise<void> {

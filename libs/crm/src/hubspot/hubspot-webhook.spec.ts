@@ -11,6 +11,14 @@ describe('HubSpot signature v3', () => {
   it('accepts a fresh, correct signature', () => {
     expect(verifyHubSpotSignatureV3({ method: 'POST', uri, rawBody: Buffer.from(body), signature: sign(now - 1000), timestamp: String(now - 1000) }, secret, now)).toBe('ok');
   });
+  it('hashes the raw bytes as received (non-ASCII, escapes and whitespace included)', () => {
+    const raw = Buffer.from('[ {"objectId":42, "eventId":1, "propertyValue":"Zoë \\u00eb"} ]', 'utf8');
+    const ts = now - 1000;
+    const signature = createHmac('sha256', secret).update(`POST${uri}`).update(raw).update(String(ts)).digest('base64');
+    expect(verifyHubSpotSignatureV3({ method: 'POST', uri, rawBody: raw, signature, timestamp: String(ts) }, secret, now)).toBe('ok');
+    const reserialised = JSON.stringify(JSON.parse(raw.toString('utf8')));
+    expect(verifyHubSpotSignatureV3({ method: 'POST', uri, rawBody: reserialised, signature, timestamp: String(ts) }, secret, now)).toBe('mismatch');
+  });
   it('rejects a changed body, a wrong secret, a stale or missing timestamp', () => {
     const ts = now - 1000;
     expect(verifyHubSpotSignatureV3({ method: 'POST', uri, rawBody: body + ' ', signature: sign(ts), timestamp: String(ts) }, secret, now)).toBe('mismatch');
@@ -36,5 +44,15 @@ describe('parseHubSpotEvents', () => {
       { eventId: '2', kind: 'delete', objectIds: ['6'], occurredAt: null },
       { eventId: '3', kind: 'merge', objectIds: ['9', '7', '8'], occurredAt: null },
     ]);
+  });
+  it("drops property changes of Corridor's own write-back properties", () => {
+    const events = [
+      { eventId: 1, subscriptionType: 'contact.propertyChange', objectId: 5, propertyName: 'corridor_persona' },
+      { eventId: 2, subscriptionType: 'contact.propertyChange', objectId: 5, propertyName: 'corridor_strategy' },
+      { eventId: 3, subscriptionType: 'contact.propertyChange', objectId: 5, propertyName: 'hs_persona' },
+      { eventId: 4, subscriptionType: 'contact.propertyChange', objectId: 5, propertyName: 'jobtitle' },
+    ];
+    expect(parseHubSpotEvents(events).map((e) => e.eventId)).toEqual(['3', '4']);
+    expect(parseHubSpotEvents(events, new Set(['corridor_persona', 'corridor_strategy', 'hs_persona'])).map((e) => e.eventId)).toEqual(['4']);
   });
 });

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { CrmWebhookEvent } from '@corridor/domain';
+import { HUBSPOT_PERSONA_PROPERTY, HUBSPOT_STRATEGY_PROPERTY } from './hubspot-field-defaults';
 
 /** HubSpot refuses to be trusted after this long; so do we (replays of captured requests). */
 export const HUBSPOT_SIGNATURE_MAX_AGE_MS = 5 * 60 * 1000;
@@ -23,8 +24,12 @@ export function verifyHubSpotSignatureV3(req: SignedRequest, clientSecret: strin
   if (!req.signature || !req.timestamp) return 'missing';
   const ts = Number(req.timestamp);
   if (!Number.isFinite(ts) || Math.abs(nowMs - ts) > HUBSPOT_SIGNATURE_MAX_AGE_MS) return 'stale';
-  const body = typeof req.rawBody === 'string' ? req.rawBody : req.rawBody.toString('utf8');
-  const expected = createHmac('sha256', clientSecret).update(`${req.method.toUpperCase()}${req.uri}${body}${req.timestamp}`).digest();
+  // The body's bytes as received (a Buffer is hashed as is, never decoded and re-encoded).
+  const expected = createHmac('sha256', clientSecret)
+    .update(`${req.method.toUpperCase()}${req.uri}`)
+    .update(req.rawBody)
+    .update(req.timestamp)
+    .digest();
   let given: Buffer;
   try {
     given = Buffer.from(req.signature, 'base64');
@@ -43,10 +48,19 @@ interface HubSpotEventInput {
   primaryObjectId?: unknown;
   mergedObjectIds?: unknown;
   newObjectId?: unknown;
+  propertyName?: unknown;
 }
 
-/** HubSpot's event batch → change notifications; events of other objects are ignored. */
-export function parseHubSpotEvents(body: unknown): CrmWebhookEvent[] {
+/** Properties only Corridor writes (its write-back); `hs_persona` joins them when a connection maps personas to it. */
+export const HUBSPOT_OWN_PROPERTIES: ReadonlySet<string> = new Set([HUBSPOT_PERSONA_PROPERTY, HUBSPOT_STRATEGY_PROPERTY]);
+
+/**
+ * HubSpot's event batch → change notifications; events of other objects are ignored, and so are
+ * property changes of Corridor's own write-back properties (`ownProperties`): they are never
+ * mapped into attributes, so reading the record again could only find what we already have, and a
+ * write-back of thousands of personas would otherwise cost thousands of batch reads.
+ */
+export function parseHubSpotEvents(body: unknown, ownProperties: ReadonlySet<string> = HUBSPOT_OWN_PROPERTIES): CrmWebhookEvent[] {
   if (!Array.isArray(body)) return [];
   const out: CrmWebhookEvent[] = [];
   for (const raw of body as HubSpotEventInput[]) {
@@ -64,6 +78,8 @@ export function parseHubSpotEvents(body: unknown): CrmWebhookEvent[] {
         .map(String)
         .filter((id) => id !== survivor);
       out.push({ eventId, kind: 'merge', objectIds: [survivor, ...new Set(merged)], occurredAt });
+    } else if (type === 'contact.propertyChange' && typeof raw.propertyName === 'string' && ownProperties.has(raw.propertyName)) {
+      continue;
     } else if (raw.objectId !== undefined) {
       out.push({ eventId, kind: 'upsert', objectIds: [String(raw.objectId)], occurredAt });
     }

@@ -12,4 +12,16 @@ describe('Salesforce change relay', () => {
     expect(a.map((e) => e.kind)).toEqual(['upsert', 'delete']);
     expect(parseSalesforceChanges(body)[0].eventId).toBe(a[0].eventId);
   });
+  it("drops updates that only touched Corridor's write-back fields (and the stamps a write bumps)", () => {
+    const change = (changedFields?: string[]) => ({ changeType: 'UPDATE', entityName: 'Contact', recordIds: ['003000000000001AAA'], commitTimestamp: 1, changedFields });
+    const body = {
+      changes: [
+        change(['Corridor_Persona__c', 'Corridor_Strategy__c', 'LastModifiedDate']),
+        change(['Corridor_Persona__c', 'Title']),
+        change([]),
+        change(undefined),
+      ],
+    };
+    expect(parseSalesforceChanges(body)).toHaveLength(3);
+  });
 });

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { CrmWebhookEvent } from '@corridor/domain';
+import { SALESFORCE_RESERVED_FIELDS } from './salesforce-field-defaults';
 
 /** Compares the relay's shared secret in constant time (hashing first evens out the lengths). */
 export function sharedSecretMatches(given: string | undefined, expected: string): boolean {
@@ -18,12 +19,15 @@ interface RelayChange {
   transactionKey?: unknown;
   sequenceNumber?: unknown;
   eventId?: unknown;
+  changedFields?: unknown;
 }
 
 /**
  * The change-notification relay's JSON `{changes: [{changeType, entityName, recordIds,
  * commitTimestamp}]}` → change notifications. Without an event id, one is derived from the
- * change itself, so a redelivered relay batch deduplicates all the same.
+ * change itself, so a redelivered relay batch deduplicates all the same. An UPDATE whose
+ * `changedFields` are all Corridor's own write-back fields (and the stamps a write bumps) is
+ * dropped: none of them is mapped, so reading the record again could find nothing new.
  */
 export function parseSalesforceChanges(body: unknown): CrmWebhookEvent[] {
   const changes = (body as { changes?: unknown })?.changes;
@@ -35,6 +39,7 @@ export function parseSalesforceChanges(body: unknown): CrmWebhookEvent[] {
     const ids = Array.isArray(c.recordIds) ? c.recordIds.map(String).filter((id) => /^[a-zA-Z0-9]{15,18}$/.test(id)) : [];
     if (ids.length === 0) continue;
     const type = String(c.changeType ?? '').toUpperCase();
+    if (type === 'UPDATE' && onlyOwnFields(c.changedFields)) continue;
     const ts = typeof c.commitTimestamp === 'number' ? c.commitTimestamp : Date.parse(String(c.commitTimestamp ?? ''));
     const eventId =
       c.eventId !== undefined
@@ -50,4 +55,9 @@ export function parseSalesforceChanges(body: unknown): CrmWebhookEvent[] {
     });
   }
   return out;
+}
+
+function onlyOwnFields(changedFields: unknown): boolean {
+  // An empty or missing list says nothing about what changed: keep the change.
+  return Array.isArray(changedFields) && changedFields.length > 0 && changedFields.every((f) => SALESFORCE_RESERVED_FIELDS.has(String(f)));
 }

@@ -38,6 +38,27 @@ export interface WritebackCursor {
 export class WritebackStore {
   constructor(private readonly db: DataSource) {}
 
+  /**
+   * Runs `fn` holding a session advisory lock for the connection, so one write-back at a time reads
+   * and advances its cursor (two would write the same records twice). Returns `busy` when another
+   * process holds it. Postgres drops the lock with the session if the process dies.
+   */
+  async withConnectionLock<T>(connectionId: string, fn: () => Promise<T>): Promise<{ busy: true } | { busy: false; value: T }> {
+    const qr = this.db.createQueryRunner();
+    await qr.connect();
+    try {
+      const [{ locked }] = await qr.query(`SELECT pg_try_advisory_lock(hashtext('corridor.writeback'), hashtext($1)) AS locked`, [connectionId]);
+      if (!locked) return { busy: true };
+      try {
+        return { busy: false, value: await fn() };
+      } finally {
+        await qr.query(`SELECT pg_advisory_unlock(hashtext('corridor.writeback'), hashtext($1))`, [connectionId]);
+      }
+    } finally {
+      await qr.release();
+    }
+  }
+
   async cursor(connectionId: string): Promise<WritebackCursor> {
     const rows: Array<{ last_history_id: string; written: number; skipped: number; failed: number; updated_at: Date }> = await this.db.query(
       `SELECT last_history_id, written, skipped, failed, updated_at FROM crm_writeback_cursors WHERE connection_id = $1`,
