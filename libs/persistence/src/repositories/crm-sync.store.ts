@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
   ChangeSet,
-  compactAttributes,
   ConflictError,
   CrmMerge,
   CrmWebhookEvent,
@@ -16,7 +15,7 @@ import {
   SyncTrigger,
 } from '@corridor/domain';
 import { DataSource, EntityManager } from 'typeorm';
-import { contentHashOf } from './customer.repository';
+import { upsertCustomers } from './customer.repository';
 
 interface SyncRunRow {
   id: string;
@@ -287,54 +286,22 @@ function emptyChangeSet(): ChangeSet {
   return { created: 0, updated: 0, unchanged: 0, deleted: 0, merged: 0, newCustomerIds: [], dataChangeIds: [] };
 }
 
-function normaliseEmail(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const email = value.trim().toLowerCase();
-  return email === '' ? null : email;
-}
 
 /**
  * Upserts (by content hash: unchanged rows are not touched), then merges, then deletes, inside the
- * caller's transaction. Same semantics as CustomerRepository.upsertBatch, which cannot join one.
+ * caller's transaction (the upsert is CustomerRepository's, run in this transaction).
  */
 export async function applyCustomerChanges(em: EntityManager, connectionId: string, changes: CustomerChanges): Promise<ChangeSet> {
   const set = emptyChangeSet();
   const dataChange = new Set<string>();
   if (changes.customers.length) {
-    const byExternalId = new Map<string, IncomingCustomer>();
-    for (const c of changes.customers) byExternalId.set(c.externalId, c);
-    const rows = [...byExternalId.values()].map((c) => {
-      const attributes = compactAttributes(c.attributes);
-      return {
-        external_id: c.externalId,
-        crm_object: c.crmObject ?? 'contact',
-        email: normaliseEmail(attributes.email),
-        attributes,
-        content_hash: contentHashOf(attributes),
-      };
-    });
-    const result: Array<{ id: string; inserted: boolean }> = await em.query(
-      `WITH input AS (
-         SELECT * FROM jsonb_to_recordset($2::jsonb)
-           AS x(external_id text, crm_object text, email text, attributes jsonb, content_hash text)
-       )
-       INSERT INTO customers (connection_id, crm_object, external_id, email, attributes, content_hash, data_changed_at)
-       SELECT $1, crm_object, external_id, email, attributes, content_hash, now() FROM input
-       ON CONFLICT (connection_id, external_id) DO UPDATE
-         SET crm_object = EXCLUDED.crm_object, email = EXCLUDED.email, attributes = EXCLUDED.attributes,
-             content_hash = EXCLUDED.content_hash, data_changed_at = now(), updated_at = now(), deleted_at = NULL
-         WHERE customers.merged_into_id IS NULL
-           AND (customers.content_hash <> EXCLUDED.content_hash OR customers.deleted_at IS NOT NULL)
-       RETURNING id, (xmax = 0) AS inserted`,
-      [connectionId, JSON.stringify(rows)],
-    );
-    for (const r of result) {
-      if (r.inserted) set.newCustomerIds.push(String(r.id));
-      else dataChange.add(String(r.id));
-    }
-    set.created = set.newCustomerIds.length;
-    set.updated = result.length - set.created;
-    set.unchanged = rows.length - result.length;
+    const upserted = await upsertCustomers(em, connectionId, changes.customers);
+    const created = new Set(upserted.createdIds);
+    set.newCustomerIds.push(...upserted.createdIds);
+    for (const id of upserted.changedIds) if (!created.has(id)) dataChange.add(id);
+    set.created = upserted.created;
+    set.updated = upserted.updated;
+    set.unchanged = upserted.unchanged;
   }
 
   if (changes.merges.length) {

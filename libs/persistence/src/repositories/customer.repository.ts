@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { canonicalJson, compactAttributes, Customer, CrmObject, IncomingCustomer, UpsertOutcome } from '@corridor/domain';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 interface CustomerRow {
   id: string;
@@ -30,6 +30,47 @@ function normaliseEmail(value: unknown): string | null {
   return email === '' ? null : email;
 }
 
+/** The upsert of CustomerRepository.upsertBatch, inside a caller's transaction (CRM sync commits it with its checkpoint). */
+export async function upsertCustomers(em: EntityManager, connectionId: string, incoming: readonly IncomingCustomer[]): Promise<UpsertOutcome> {
+  if (incoming.length === 0) return { created: 0, updated: 0, unchanged: 0, changedIds: [], createdIds: [] };
+  // Last one wins within a batch: Postgres refuses to update one row twice in a statement.
+  const byExternalId = new Map<string, IncomingCustomer>();
+  for (const c of incoming) byExternalId.set(c.externalId, c);
+  const rows = [...byExternalId.values()].map((c) => {
+    const attributes = compactAttributes(c.attributes);
+    return {
+      external_id: c.externalId,
+      crm_object: c.crmObject ?? 'contact',
+      email: normaliseEmail(attributes.email),
+      attributes,
+      content_hash: contentHashOf(attributes),
+    };
+  });
+  const result: Array<{ id: string; inserted: boolean }> = await em.query(
+    `WITH input AS (
+       SELECT * FROM jsonb_to_recordset($2::jsonb)
+         AS x(external_id text, crm_object text, email text, attributes jsonb, content_hash text)
+     )
+     INSERT INTO customers (connection_id, crm_object, external_id, email, attributes, content_hash, data_changed_at)
+     SELECT $1, crm_object, external_id, email, attributes, content_hash, now() FROM input
+     ON CONFLICT (connection_id, external_id) DO UPDATE
+       SET crm_object = EXCLUDED.crm_object, email = EXCLUDED.email, attributes = EXCLUDED.attributes,
+           content_hash = EXCLUDED.content_hash, data_changed_at = now(), updated_at = now(), deleted_at = NULL
+       WHERE customers.merged_into_id IS NULL
+         AND (customers.content_hash <> EXCLUDED.content_hash OR customers.deleted_at IS NOT NULL)
+     RETURNING id, (xmax = 0) AS inserted`,
+    [connectionId, JSON.stringify(rows)],
+  );
+  const createdIds = result.filter((r) => r.inserted).map((r) => String(r.id));
+  return {
+    created: createdIds.length,
+    updated: result.length - createdIds.length,
+    unchanged: rows.length - result.length,
+    changedIds: result.map((r) => String(r.id)),
+    createdIds,
+  };
+}
+
 @Injectable()
 export class CustomerRepository {
   constructor(private readonly db: DataSource) {}
@@ -39,44 +80,8 @@ export class CustomerRepository {
    * statement. Unchanged rows are not touched at all: no write, no re-segmentation. A soft-deleted
    * customer that arrives again is restored.
    */
-  async upsertBatch(connectionId: string, incoming: readonly IncomingCustomer[]): Promise<UpsertOutcome> {
-    if (incoming.length === 0) return { created: 0, updated: 0, unchanged: 0, changedIds: [], createdIds: [] };
-    // Last one wins within a batch: Postgres refuses to update one row twice in a statement.
-    const byExternalId = new Map<string, IncomingCustomer>();
-    for (const c of incoming) byExternalId.set(c.externalId, c);
-    const rows = [...byExternalId.values()].map((c) => {
-      const attributes = compactAttributes(c.attributes);
-      return {
-        external_id: c.externalId,
-        crm_object: c.crmObject ?? 'contact',
-        email: normaliseEmail(attributes.email),
-        attributes,
-        content_hash: contentHashOf(attributes),
-      };
-    });
-    const result: Array<{ id: string; inserted: boolean }> = await this.db.query(
-      `WITH input AS (
-         SELECT * FROM jsonb_to_recordset($2::jsonb)
-           AS x(external_id text, crm_object text, email text, attributes jsonb, content_hash text)
-       )
-       INSERT INTO customers (connection_id, crm_object, external_id, email, attributes, content_hash, data_changed_at)
-       SELECT $1, crm_object, external_id, email, attributes, content_hash, now() FROM input
-       ON CONFLICT (connection_id, external_id) DO UPDATE
-         SET crm_object = EXCLUDED.crm_object, email = EXCLUDED.email, attributes = EXCLUDED.attributes,
-             content_hash = EXCLUDED.content_hash, data_changed_at = now(), updated_at = now(), deleted_at = NULL
-         WHERE customers.merged_into_id IS NULL
-           AND (customers.content_hash <> EXCLUDED.content_hash OR customers.deleted_at IS NOT NULL)
-       RETURNING id, (xmax = 0) AS inserted`,
-      [connectionId, JSON.stringify(rows)],
-    );
-    const createdIds = result.filter((r) => r.inserted).map((r) => String(r.id));
-    return {
-      created: createdIds.length,
-      updated: result.length - createdIds.length,
-      unchanged: rows.length - result.length,
-      changedIds: result.map((r) => String(r.id)),
-      createdIds,
-    };
+  upsertBatch(connectionId: string, incoming: readonly IncomingCustomer[]): Promise<UpsertOutcome> {
+    return upsertCustomers(this.db.manager, connectionId, incoming);
   }
 
   /** Soft-deletes by CRM id; returns the ids that were live until now. */
