@@ -1,14 +1,15 @@
 import type { AttributeDefinition, Attributes } from '../attributes/attribute';
 import { ValidationError } from '../errors/domain-error';
-import { bindCondition, comparisonsOf, slotKindOf, type ComparisonOp, type PresentTest, type SlotKind } from './condition-binder';
+import { slotKindOf, testOf, toPresentTest, type ConditionTest, type PresentTest, type SlotKind } from './condition-binder';
 import type { PlanCondition, PlanNode } from './rule-plan';
 import type { EvaluationContext } from './rule-types';
 import {
-  lowerList,
-  lowerString,
   makeDateReader,
   makeEnumReader,
+  makeLowerListReader,
+  memoizeTexts,
   readBoolean,
+  readLowerString,
   readNumber,
   readString,
   readStringList,
@@ -16,12 +17,14 @@ import {
 } from './value-readers';
 import { isValidTimeZone, ZoneClock } from './zone-clock';
 
-/** One memoised read of one attribute in one form. Derived slots read their base slot's value. */
+/**
+ * One memoised read of one attribute in one form. An attribute may have two (`string` and
+ * `string_ci`, `list` and `list_ci`); each reads the stored value itself, which lets the
+ * lower-cased forms be memoised by stored text (see TextMemo) without trimming it first.
+ */
 export interface SlotSpec {
   attribute: AttributeDefinition;
   kind: SlotKind;
-  /** For string_ci / list_ci: the slot holding the trimmed form. */
-  base: number | undefined;
 }
 
 export type SlotReader = (input: unknown) => unknown;
@@ -33,8 +36,11 @@ export interface BoundLayout {
   readonly readers: readonly SlotReader[];
   /** Per condition, in layout order; undefined for is_set / is_not_set. */
   readonly tests: readonly (PresentTest | undefined)[];
-  /** The bounds of every inlined comparison, in layout order (see `comparisonOps`). */
-  readonly constants: readonly (number | string | boolean)[];
+  /**
+   * What the generated code reads its constants from, in layout order: each comparison's bound,
+   * each helper call's argument (see `constantsOf`).
+   */
+  readonly constants: readonly unknown[];
   readonly readDate: (raw: unknown) => number | undefined;
 }
 
@@ -51,15 +57,15 @@ export class EvaluatorLayout {
   private readonly conditionIndexes = new Map<PlanCondition, number>();
   private readonly enumReaders = new Map<string, EnumReader>();
   /**
-   * Per condition: the operators of its comparisons when it is one (see comparisonsOf), which
-   * do not depend on the context, so a UTC clock at time 0 is enough to learn them.
+   * Per condition: the shape of its test (undefined for is_set / is_not_set). The shape does not
+   * depend on the context, so a UTC clock at time 0 is enough to learn it; only bounds differ.
    */
-  readonly comparisonOps: readonly (readonly ComparisonOp[] | undefined)[];
+  readonly testShapes: readonly (ConditionTest | undefined)[];
 
   constructor(plans: readonly PlanNode[]) {
     for (const plan of plans) this.visit(plan);
     const probe = new ZoneClock('UTC');
-    this.comparisonOps = this.conditions.map((c) => comparisonsOf(c, 0, probe)?.map((x) => x.op));
+    this.testShapes = this.conditions.map((c) => testOf(c, 0, probe));
   }
 
   slotOf(condition: PlanCondition): number {
@@ -92,13 +98,12 @@ export class EvaluatorLayout {
     const clock = new ZoneClock(ctx.timeZone);
     const readDate = makeDateReader(clock);
     const readers = this.slots.map((slot) => this.readerFor(slot, readDate));
-    const tests = this.conditions.map((condition) => bindCondition(condition, ctx.now, clock));
-    const constants = this.conditions.flatMap((condition, i) =>
-      this.comparisonOps[i] === undefined ? [] : comparisonsOf(condition, ctx.now, clock)!.map((c) => c.bound),
-    );
-    return { now: ctx.now, clock, readers, tests, readDate, constants };
+    const bound = this.conditions.map((condition) => testOf(condition, ctx.now, clock));
+    const tests = bound.map((test) => (test === undefined ? undefined : toPresentTest(test)));
+    return { now: ctx.now, clock, readers, tests, readDate, constants: bound.flatMap(constantsOf) };
   }
 
+  /** A fresh reader per bind where it memoises (the memo then lives as long as the evaluator). */
   private readerFor(slot: SlotSpec, readDate: (raw: unknown) => number | undefined): SlotReader {
     switch (slot.kind) {
       case 'number':
@@ -108,13 +113,13 @@ export class EvaluatorLayout {
       case 'string':
         return readString;
       case 'string_ci':
-        return lowerString as SlotReader;
+        return memoizeTexts(readLowerString);
       case 'list':
         return readStringList;
       case 'list_ci':
-        return lowerList as SlotReader;
+        return makeLowerListReader();
       case 'enum':
-        return this.enumReader(slot.attribute).read;
+        return memoizeTexts(this.enumReader(slot.attribute).read);
       case 'date':
         return readDate;
     }
@@ -140,13 +145,17 @@ export class EvaluatorLayout {
     const key = `${kind}:${attribute.name}`;
     let index = this.slotIndex.get(key);
     if (index !== undefined) return index;
-    const base =
-      kind === 'string_ci' ? this.slot(attribute, 'string') : kind === 'list_ci' ? this.slot(attribute, 'list') : undefined;
     index = this.slots.length;
-    this.slots.push({ attribute, kind, base });
+    this.slots.push({ attribute, kind });
     this.slotIndex.set(key, index);
     return index;
   }
+}
+
+/** The constants a test reads, in the order the code generator numbers them. */
+export function constantsOf(test: ConditionTest | undefined): unknown[] {
+  if (test === undefined) return [];
+  return test.kind === 'compare' ? test.comparisons.map((c) => c.bound) : [test.argument];
 }
 
 /**

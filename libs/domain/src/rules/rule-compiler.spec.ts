@@ -136,6 +136,39 @@ describe('compileRule', () => {
     expect(run()).toEqual(run());
   });
 
+  it('gives the same answers for a few values (compared inline) and for many (a Set)', () => {
+    const few = ['GB', 'de'];
+    const many = [...few, 'fr', 'es', 'it', 'pt', 'nl', 'be', 'at', 'ch', 'se'];
+    const customers: Attributes[] = [{ country: ' gb ', tags: ['X', 'De'], employees: '42' }, { country: 'US', tags: ['se'], employees: -0 }, { country: 'Se' }, {}];
+    for (const values of [few, many]) {
+      const numbers = values.map((_, i) => i * 21);
+      const positive = compileRule(
+        {
+          any: [
+            { attribute: 'country', operator: 'in', value: values },
+            { attribute: 'tags', operator: 'contains_any', value: values },
+            { attribute: 'employees', operator: 'in', value: numbers },
+          ],
+        },
+        CANONICAL_CATALOG,
+      ).bind(ctx);
+      const negative = compileRule(
+        {
+          all: [
+            { attribute: 'country', operator: 'not_in', value: values },
+            { attribute: 'tags', operator: 'contains_none', value: values },
+            { attribute: 'employees', operator: 'not_in', value: numbers },
+          ],
+        },
+        CANONICAL_CATALOG,
+      ).bind(ctx);
+      expect(customers.map(positive)).toEqual(values === few ? [true, true, false, false] : [true, true, true, false]);
+      // Missing values are false for the negative operators too.
+      expect(customers.map(negative)).toEqual([false, false, false, false]);
+      expect(negative({ country: 'US', tags: ['x'], employees: 1 })).toBe(true);
+    }
+  });
+
   it('refuses a bad evaluation context with a ValidationError', () => {
     const compiled = compileRule({ attribute: 'email', operator: 'is_set' }, CANONICAL_CATALOG);
     expect(() => compiled.bind({ now: 0, timeZone: 'Mars/Olympus' })).toThrow(ValidationError);

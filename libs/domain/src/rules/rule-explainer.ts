@@ -119,8 +119,7 @@ export class RuleExplainer {
     let value = this.slotValues[index];
     if (value === this.unset) {
       const spec = this.layout.slots[index];
-      const input = spec.base === undefined ? readRaw(this.attributes, spec.attribute.name) : this.slot(spec.base);
-      value = this.bound.readers[index](input);
+      value = this.bound.readers[index](readRaw(this.attributes, spec.attribute.name));
       this.slotValues[index] = value;
     }
     return value;

@@ -25,7 +25,21 @@ describe('parseIsoDate', () => {
     }
   });
 
-  it.each(['2026-02-29', '2026-04-31', '2026-1-01', '2026-01-01T', '2026-01-01T1:00Z', '2026-01-01T10:00:00.Z', '2026-01-01T10:00:00.1234567890Z', '2026-01-01T10:00+1', '2026-01-01T10:00Z ', '２０２６-01-01'])(
+  it('reads every plain date of the calendar like daysFromCivil, and refuses impossible days', () => {
+    const lengths = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    for (let year = 0; year < 10_000; year += year < 2100 ? 1 : 97) {
+      const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+      for (let month = 1; month <= 12; month++) {
+        const last = lengths[month - 1] + (month === 2 && leap ? 1 : 0);
+        const text = (d: number) => `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+        expect(parse(text(1)).value).toBe(daysFromCivil(year, month, 1));
+        expect(parse(text(last)).value).toBe(daysFromCivil(year, month, last));
+        expect(parse(text(last + 1)).kind).toBe(ISO_INVALID);
+      }
+    }
+  });
+
+  it.each(['2026-02-29', '2026-04-31', '2026-1-01', '2026-01-01T', '2026-01-01T1:00Z', '2026-01-01T10:00:00.Z', '2026-01-01T10:00:00.1234567890Z', '2026-01-01T10:00+1', '2026-01-01T10:00Z ', '２０２６-01-01', '2026-00-10', '2026-13-01', '2026-01-00', '2026-01-31T24:00Z', '2026-01-31T23:60Z', '2026-01-31T23:59:60Z', '2026-01-31T23:59:5Z', '2026-01-31T10:00+24:00', '2026-01-31T10:00+01:60', '2026-01-31T10:00+0a', '-026-01-01', '2026-01-01T10:00:00,Z'])(
     'refuses %j',
     (text) => expect(parse(text).kind).toBe(ISO_INVALID),
   );
