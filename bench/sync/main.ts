@@ -6,6 +6,11 @@
  * sandbox's: unthrottled at two sizes (contacts/s, peak RSS), then under HubSpot's default limit
  * (100 requests / 10 s: share of the budget used, 429s, time vs the theoretical minimum), then an
  * incremental sync after 1% of the contacts changed. Ends with one line of JSON.
+ *
+ * Peer for the unthrottled contacts/s: the same connection's connector (same @hubspot/api-client
+ * list paging, properties and page size, same mapping) pulled to the end against the same sandbox,
+ * in the same kind of child process, without Postgres, content hashes or checkpoints: the ceiling
+ * the read path allows. The sync reports its throughput as a ratio to it.
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
@@ -14,8 +19,8 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import Redis from 'ioredis';
 import { ConfigModule, loadConfig } from '@corridor/config';
-import { CrmModule } from '@corridor/crm';
-import { CrmConnectionSettings, SyncRun } from '@corridor/domain';
+import { CrmConnectorFactory, CrmModule } from '@corridor/crm';
+import { CrmConnectionSettings, SyncPosition, SyncRun } from '@corridor/domain';
 import { JobsModule } from '@corridor/jobs';
 import { ConnectionRepository, PersistenceModule, SecretBox } from '@corridor/persistence';
 import { CrmSyncService } from '../../apps/worker/src/crm-sync/crm-sync.service';
@@ -38,12 +43,21 @@ interface ChildResult {
   retainedHeapMb: number;
 }
 
+/** The client-pull child: what it read, not what it stored (it stores nothing). */
+interface PullResult {
+  records: number;
+  requests: number;
+  seconds: number;
+  peakRssMb: number;
+}
+
 @Module({ imports: [ConfigModule, PersistenceModule, JobsModule, CrmModule], providers: [CrmSyncService] })
 class BenchSyncModule {}
 
 /** The child: one sync of one connection, as a worker runs it; reports the run, time and peak RSS. */
 async function child(): Promise<void> {
   const app = await NestFactory.createApplicationContext(BenchSyncModule, { logger: false });
+  if (process.env.BENCH_MODE === 'pull') return pullChild(app);
   const sync = app.get(CrmSyncService);
   const t = performance.now();
   const run = await sync.sync({ connectionId: process.env.BENCH_CONNECTION_ID!, mode: process.env.BENCH_MODE as 'full' | 'incremental' });
@@ -55,7 +69,33 @@ async function child(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ run, seconds, peakRssMb: await peakRssMb(process.pid), retainedHeapMb })}\n`);
 }
 
-function runChild(env: Record<string, string>): Promise<ChildResult> {
+/**
+ * The peer child: the connector the sync would build for this connection (CrmConnectorFactory, same
+ * settings and budget), discovery, then every page of a full read (list + archived), as the sync's
+ * read-ahead calls it; the pages are counted and dropped. No run, no upserts, no hashes, no checkpoints.
+ */
+async function pullChild(app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>): Promise<void> {
+  const connections = app.get(ConnectionRepository);
+  const factory = app.get(CrmConnectorFactory);
+  const t = performance.now();
+  const connector = factory.create(await connections.get(process.env.BENCH_CONNECTION_ID!));
+  await connector.discoverProperties();
+  let records = 0;
+  for (let position: SyncPosition | null = connector.begin('full', null, new Date()); position; ) {
+    const page = await connector.readPage(position);
+    records += page.customers.length;
+    position = page.next;
+  }
+  const seconds = (performance.now() - t) / 1000;
+  const { requests } = connector.takeStats();
+  await app.close();
+  const result: PullResult = { records, requests, seconds, peakRssMb: await peakRssMb(process.pid) };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function runChild(env: Record<string, string> & { BENCH_MODE: 'pull' }): Promise<PullResult>;
+function runChild(env: Record<string, string>): Promise<ChildResult>;
+function runChild(env: Record<string, string>): Promise<ChildResult | PullResult> {
   return new Promise((done, fail) => {
     const args = [...process.execArgv, '--expose-gc', process.argv[1], '--child'];
     const p = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -64,7 +104,7 @@ function runChild(env: Record<string, string>): Promise<ChildResult> {
     p.on('exit', (code) => {
       const last = out.trim().split('\n').pop() ?? '';
       if (code !== 0 || !last.startsWith('{')) return fail(new Error(`sync child exited ${code}`));
-      done(JSON.parse(last) as ChildResult);
+      done(JSON.parse(last) as ChildResult | PullResult);
     });
   });
 }
@@ -96,10 +136,19 @@ async function main(): Promise<void> {
     const sandbox = await startCrmSandbox({ port: 0, hubspot: { contacts: CONTACTS, rateLimits: unlimited } } as never);
     const searchLag = sandbox.admin.options().hubspot.searchLagMs;
     const bigId = await addConnection(sandbox.url, { rateLimit: { burstPer10s: 0, searchPerSecond: 0 }, searchLagMs: searchLag + 250 });
+    // Peer: the same connection's connector read path, pulled to the end, nothing written.
+    log(`client pull of ${CONTACTS.toLocaleString()} contacts (connector read path only, unthrottled)`);
+    const pull = await runChild({ ...env, BENCH_CONNECTION_ID: bigId, BENCH_MODE: 'pull' });
+    if (pull.records !== CONTACTS) throw new Error(`client pull read ${pull.records} contacts, expected ${CONTACTS}`);
+    const pullPerS = pull.records / pull.seconds;
+    log(`${pull.records.toLocaleString()} contacts in ${round(pull.seconds)} s = ${Math.round(pullPerS).toLocaleString()} contacts/s; ${pull.requests} requests; peak RSS ${pull.peakRssMb} MB`);
+
     log(`full sync of ${CONTACTS.toLocaleString()} contacts (unthrottled)`);
     const big = await runChild({ ...env, BENCH_CONNECTION_ID: bigId, BENCH_MODE: 'full' });
     const contactsPerS = big.run.created / big.seconds;
+    const ratioVsPull = contactsPerS / pullPerS;
     log(`${big.run.created.toLocaleString()} contacts in ${round(big.seconds)} s = ${Math.round(contactsPerS).toLocaleString()} contacts/s; ${big.run.requests} requests; peak RSS ${big.peakRssMb} MB (${smallRun.peakRssMb} MB at ${SMALL.toLocaleString()}), heap retained after GC ${big.retainedHeapMb} MB (${smallRun.retainedHeapMb} MB)`);
+    log(`full sync vs client pull: ${Math.round(contactsPerS).toLocaleString()} / ${Math.round(pullPerS).toLocaleString()} contacts/s = ${round(ratioVsPull)}× of the read path's ceiling`);
 
     // 2. Incremental after 1% changed (one bulk update, as a workflow does).
     const changed = Math.max(1, Math.round(CONTACTS * CHANGED_RATIO));
@@ -149,6 +198,10 @@ async function main(): Promise<void> {
       incremental_requests: inc.run.requests,
       incremental_records_read: inc.run.records,
       incremental_seconds: round(inc.seconds),
+      client_pull_contacts_per_s: Math.round(pullPerS),
+      client_pull_seconds: round(pull.seconds),
+      client_pull_requests: pull.requests,
+      ratio_vs_client_pull: round(ratioVsPull),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
