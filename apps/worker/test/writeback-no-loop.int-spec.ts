@@ -2,6 +2,7 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseHubSpotEvents, parseSalesforceChanges } from '@corridor/crm';
 import { CrmWebhookEvent } from '@corridor/domain';
+import { Client } from 'pg';
 import { SyncHarness, startSyncHarness } from './crm-sync-harness';
 
 jest.setTimeout(180_000);
@@ -166,4 +167,28 @@ describe('a write-back is not a customer change, on any path', () => {
     for (const [id, c] of afterFull) if (id !== changedId) expect(afterInc.get(id)!.hash).toBe(c.hash);
     expect(await h.writeback.writeConnection(connectionId)).toMatchObject({ written: 0 });
   });
+
+  it('never skips a change whose transaction commits after a later one', async () => {
+    const connectionId = await h.addHubSpot({ rateLimit: { burstPer10s: 0, searchPerSecond: 0 } });
+    await h.sync.sync({ connectionId, mode: 'full' });
+    await h.takeEvaluations();
+    const { rows: [x, y] } = await h.db.query(`SELECT id FROM customers WHERE connection_id = $1 ORDER BY id LIMIT 2`, [connectionId]);
+    const { rows: [fallback] } = await h.db.query(`SELECT id FROM personas WHERE is_fallback`);
+    const insert = `INSERT INTO persona_history (customer_id, to_persona_id, set_version, cause, changed_at) VALUES ($1, $2, 1, 'data_change', now())`;
+    // Transaction "early" takes the lower history id but commits after "late" does.
+    const early = new Client({ connectionString: h.ctx.databaseUrl });
+    await early.connect();
+    try {
+      await early.query('BEGIN');
+      await early.query(insert, [x.id, fallback.id]);
+      await h.db.query(insert, [y.id, fallback.id]);
+      // Reading by id alone would write y now and move past early's id for good.
+      expect(await h.writeback.writeConnection(connectionId)).toMatchObject({ written: 0, pending: true });
+      await early.query('COMMIT');
+    } finally {
+      await early.end();
+    }
+    expect(await h.writeback.writeConnection(connectionId)).toMatchObject({ written: 2, pending: false });
+  });
 });
+

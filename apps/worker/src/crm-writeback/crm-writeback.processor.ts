@@ -21,9 +21,10 @@ export class CrmWritebackProcessor extends WorkerHost implements OnModuleInit {
       bind(PERSONA_CHANGES, (p) => this.writeback.fanOut(p.toHistoryId)),
       bind(WRITEBACK_CONNECTION, async (p, job, token) => {
         const result = await this.writeback.writeConnection(p.connectionId);
-        if (result !== 'busy') return result;
-        // Another process is writing this connection: come back when it is likely done, without
-        // counting an attempt (BullMQ's DelayedError).
+        if (result !== 'busy' && !result.pending) return result;
+        // Another process is writing this connection, or some changes belong to a transaction
+        // that started before an older one still running: come back shortly, without counting
+        // an attempt (BullMQ's DelayedError).
         await job.moveToDelayed(Date.now() + BUSY_RETRY_MS, token);
         throw new DelayedError();
       }),

@@ -13,6 +13,8 @@ export interface WritebackResult {
   skipped: number;
   failed: number;
   lastHistoryId: string;
+  /** Changes exist that could not be read yet (an older transaction still runs): run again shortly. */
+  pending: boolean;
 }
 
 /**
@@ -54,12 +56,13 @@ export class CrmWritebackService {
 
   private async writePending(connectionId: string): Promise<WritebackResult> {
     const connection = await this.connections.get(connectionId);
-    const total: WritebackResult = { written: 0, skipped: 0, failed: 0, lastHistoryId: (await this.store.cursor(connectionId)).lastHistoryId };
+    let position = (await this.store.cursor(connectionId)).position;
+    const total: WritebackResult = { written: 0, skipped: 0, failed: 0, lastHistoryId: position.historyId, pending: false };
     if (connection.settings.writeback?.enabled === false) return total;
     const connector = this.connectors.create(connection);
     let fieldsReady = false;
     for (;;) {
-      const batch = await this.store.nextBatch(connectionId, total.lastHistoryId, HISTORY_BATCH);
+      const batch = await this.store.nextBatch(connectionId, position, HISTORY_BATCH);
       if (!batch) break;
       const updates: WritebackUpdate[] = batch.items
         .filter((i) => i.live)
@@ -83,16 +86,18 @@ export class CrmWritebackService {
         skipped: batch.items.length - updates.length + outcomes.filter((o) => o.status === 'skipped').length,
         failed: outcomes.filter((o) => o.status === 'failed').length,
       };
-      await this.store.advance(connectionId, batch.lastHistoryId, counts);
+      await this.store.advance(connectionId, batch.last, counts);
+      position = batch.last;
       total.written += counts.written;
       total.skipped += counts.skipped;
       total.failed += counts.failed;
-      total.lastHistoryId = batch.lastHistoryId;
+      total.lastHistoryId = batch.last.historyId;
       if (counts.failed) {
         const codes = [...new Set(outcomes.filter((o) => o.status === 'failed').map((o) => (o as { code: string }).code))];
         this.logger.warn({ connectionId, failed: counts.failed, codes, msg: 'write-back refused for some records' });
       }
     }
+    total.pending = await this.store.hasRowsAfter(connectionId, position);
     const stats = connector.takeStats();
     this.logger.log({ connectionId, ...total, requests: stats.requests, rateLimited: stats.rateLimited, msg: 'write-back done' });
     return total;

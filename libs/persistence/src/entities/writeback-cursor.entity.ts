@@ -12,6 +12,10 @@ export class WritebackCursorEntity {
   @Column('bigint', { name: 'last_history_id', default: 0 })
   lastHistoryId: string;
 
+  /** With last_history_id, the position in persona_history's (xact_id, id) order. */
+  @Column('bigint', { name: 'last_xact_id', default: 0 })
+  lastXactId: string;
+
   @Column('int', { default: 0 })
   written: number;
 

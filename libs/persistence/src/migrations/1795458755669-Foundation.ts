@@ -16,8 +16,9 @@ export class Foundation1795458755669 implements MigrationInterface {
         await queryRunner.query(`CREATE INDEX "customers_data_changed_at_idx" ON "customers" ("data_changed_at") `);
         await queryRunner.query(`CREATE INDEX "customers_email_idx" ON "customers" ("email") `);
         await queryRunner.query(`CREATE UNIQUE INDEX "customers_connection_external_key" ON "customers" ("connection_id", "external_id") `);
-        await queryRunner.query(`CREATE TABLE "persona_history" ("id" bigint GENERATED ALWAYS AS IDENTITY NOT NULL, "customer_id" bigint NOT NULL, "from_persona_id" uuid, "to_persona_id" uuid NOT NULL, "set_version" integer NOT NULL, "cause" text NOT NULL, "changed_at" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "PK_e282b5a8eb849819bc8fa6b4d12" PRIMARY KEY ("id"))`);
+        await queryRunner.query(`CREATE TABLE "persona_history" ("id" bigint GENERATED ALWAYS AS IDENTITY NOT NULL, "customer_id" bigint NOT NULL, "from_persona_id" uuid, "to_persona_id" uuid NOT NULL, "set_version" integer NOT NULL, "cause" text NOT NULL, "changed_at" TIMESTAMP WITH TIME ZONE NOT NULL, "xact_id" bigint NOT NULL DEFAULT ((pg_current_xact_id())::text)::bigint, CONSTRAINT "PK_e282b5a8eb849819bc8fa6b4d12" PRIMARY KEY ("id"))`);
         await queryRunner.query(`CREATE INDEX "persona_history_customer_idx" ON "persona_history" ("customer_id", "id") `);
+        await queryRunner.query(`CREATE INDEX "persona_history_feed_idx" ON "persona_history" ("xact_id", "id") `);
         await queryRunner.query(`CREATE TABLE "persona_sets" ("version" integer NOT NULL, "members" jsonb NOT NULL, "catalog" jsonb NOT NULL DEFAULT '[]', "time_zone" text NOT NULL, "status" text NOT NULL, "reason" text NOT NULL DEFAULT 'publish', "published_by" uuid, "published_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "live_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_36bbe69202dd0e30454b173ec77" PRIMARY KEY ("version"))`);
         await queryRunner.query(`CREATE UNIQUE INDEX "persona_sets_one_live" ON "persona_sets" ("status") WHERE status = 'live'`);
         await queryRunner.query(`CREATE TABLE "persona_versions" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "persona_id" uuid NOT NULL, "version" integer NOT NULL, "key" text NOT NULL, "name" text NOT NULL, "description" text NOT NULL, "priority" integer, "enabled" boolean NOT NULL, "is_fallback" boolean NOT NULL, "rule" jsonb, "change" text NOT NULL, "changed_by" uuid, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_795ecaf8bc20ec61f62f697e662" PRIMARY KEY ("id"))`);
@@ -68,6 +69,7 @@ export class Foundation1795458755669 implements MigrationInterface {
         await queryRunner.query(`DROP TABLE "persona_versions"`);
         await queryRunner.query(`DROP INDEX "public"."persona_sets_one_live"`);
         await queryRunner.query(`DROP TABLE "persona_sets"`);
+        await queryRunner.query(`DROP INDEX "public"."persona_history_feed_idx"`);
         await queryRunner.query(`DROP INDEX "public"."persona_history_customer_idx"`);
         await queryRunner.query(`DROP TABLE "persona_history"`);
         await queryRunner.query(`DROP INDEX "public"."customers_connection_external_key"`);

@@ -11,7 +11,7 @@ export class CrmSync1795459570371 implements MigrationInterface {
         await queryRunner.query(`CREATE TABLE "webhook_events" ("id" bigint GENERATED ALWAYS AS IDENTITY NOT NULL, "connection_id" uuid NOT NULL, "event_id" text NOT NULL, "kind" text NOT NULL, "object_ids" jsonb NOT NULL, "occurred_at" TIMESTAMP WITH TIME ZONE, "received_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "processed_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_4cba37e6a0acb5e1fc49c34ebfd" PRIMARY KEY ("id"))`);
         await queryRunner.query(`CREATE INDEX "webhook_events_pending_idx" ON "webhook_events" ("connection_id", "id") WHERE processed_at IS NULL`);
         await queryRunner.query(`CREATE UNIQUE INDEX "webhook_events_connection_event_key" ON "webhook_events" ("connection_id", "event_id") `);
-        await queryRunner.query(`CREATE TABLE "crm_writeback_cursors" ("connection_id" uuid NOT NULL, "last_history_id" bigint NOT NULL DEFAULT '0', "written" integer NOT NULL DEFAULT '0', "skipped" integer NOT NULL DEFAULT '0', "failed" integer NOT NULL DEFAULT '0', "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_238024edcceafaab92b99a4e6e9" PRIMARY KEY ("connection_id"))`);
+        await queryRunner.query(`CREATE TABLE "crm_writeback_cursors" ("connection_id" uuid NOT NULL, "last_history_id" bigint NOT NULL DEFAULT '0', "last_xact_id" bigint NOT NULL DEFAULT '0', "written" integer NOT NULL DEFAULT '0', "skipped" integer NOT NULL DEFAULT '0', "failed" integer NOT NULL DEFAULT '0', "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_238024edcceafaab92b99a4e6e9" PRIMARY KEY ("connection_id"))`);
     }
 
     public async down(queryRunner: QueryRunner): Promise<void> {

@@ -15,15 +15,24 @@ export interface PendingWriteback {
   personaDescription: string;
 }
 
+/**
+ * A position in persona_history read in (xact_id, id) order: history ids are taken before commit,
+ * so reading by id alone could pass a row that commits late and never see it.
+ */
+export interface FeedPosition {
+  xactId: string;
+  historyId: string;
+}
+
 export interface WritebackBatch {
-  /** The highest persona_history id read: the cursor once this batch is written. */
-  lastHistoryId: string;
+  /** The last row read: the cursor once this batch is written. */
+  last: FeedPosition;
   items: PendingWriteback[];
 }
 
 export interface WritebackCursor {
   connectionId: string;
-  lastHistoryId: string;
+  position: FeedPosition;
   written: number;
   skipped: number;
   failed: number;
@@ -60,14 +69,14 @@ export class WritebackStore {
   }
 
   async cursor(connectionId: string): Promise<WritebackCursor> {
-    const rows: Array<{ last_history_id: string; written: number; skipped: number; failed: number; updated_at: Date }> = await this.db.query(
-      `SELECT last_history_id, written, skipped, failed, updated_at FROM crm_writeback_cursors WHERE connection_id = $1`,
+    const rows: Array<{ last_history_id: string; last_xact_id: string; written: number; skipped: number; failed: number; updated_at: Date }> = await this.db.query(
+      `SELECT last_history_id, last_xact_id, written, skipped, failed, updated_at FROM crm_writeback_cursors WHERE connection_id = $1`,
       [connectionId],
     );
     const r = rows[0];
     return {
       connectionId,
-      lastHistoryId: r ? String(r.last_history_id) : '0',
+      position: { xactId: r ? String(r.last_xact_id) : '0', historyId: r ? String(r.last_history_id) : '0' },
       written: r?.written ?? 0,
       skipped: r?.skipped ?? 0,
       failed: r?.failed ?? 0,
@@ -75,10 +84,15 @@ export class WritebackStore {
     };
   }
 
-  /** The next persona_history rows of this connection's customers after the cursor, latest per customer. */
-  async nextBatch(connectionId: string, afterHistoryId: string, limit: number): Promise<WritebackBatch | null> {
+  /**
+   * The next persona_history rows of this connection's customers after the cursor, latest per
+   * customer; only rows of transactions older than every transaction still running, so a row
+   * that commits later can only sort after the cursor.
+   */
+  async nextBatch(connectionId: string, after: FeedPosition, limit: number): Promise<WritebackBatch | null> {
     const rows: Array<{
       id: string;
+      xact_id: string;
       customer_id: string;
       external_id: string;
       crm_object: string;
@@ -88,15 +102,17 @@ export class WritebackStore {
       name: string | null;
       description: string | null;
     }> = await this.db.query(
-      `SELECT h.id, h.customer_id, c.external_id, c.crm_object, (c.deleted_at IS NULL AND c.merged_into_id IS NULL) AS live,
-              h.to_persona_id AS persona_id, p.key, p.name, p.description
+      `SELECT h.id::text AS id, h.xact_id::text AS xact_id, h.customer_id, c.external_id, c.crm_object,
+              (c.deleted_at IS NULL AND c.merged_into_id IS NULL) AS live, h.to_persona_id AS persona_id, p.key, p.name, p.description
          FROM persona_history h
          JOIN customers c ON c.id = h.customer_id
          LEFT JOIN personas p ON p.id = h.to_persona_id
-        WHERE h.id > $2 AND c.connection_id = $1
-        ORDER BY h.id
-        LIMIT $3`,
-      [connectionId, afterHistoryId, limit],
+        WHERE (h.xact_id, h.id) > ($2::bigint, $3::bigint)
+          AND h.xact_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+          AND c.connection_id = $1
+        ORDER BY h.xact_id, h.id
+        LIMIT $4`,
+      [connectionId, after.xactId, after.historyId, limit],
     );
     if (rows.length === 0) return null;
     const latest = new Map<string, PendingWriteback>();
@@ -112,20 +128,35 @@ export class WritebackStore {
         personaDescription: r.description ?? '',
       });
     }
-    return { lastHistoryId: String(rows[rows.length - 1].id), items: [...latest.values()] };
+    const last = rows[rows.length - 1];
+    return { last: { xactId: last.xact_id, historyId: last.id }, items: [...latest.values()] };
   }
 
-  async advance(connectionId: string, lastHistoryId: string, counts: { written: number; skipped: number; failed: number }): Promise<void> {
+  /** Whether rows past the position exist that nextBatch may not show yet (a transaction older than them still runs). */
+  async hasRowsAfter(connectionId: string, after: FeedPosition): Promise<boolean> {
+    const [row] = await this.db.query(
+      `SELECT EXISTS (SELECT 1 FROM persona_history h JOIN customers c ON c.id = h.customer_id
+                       WHERE (h.xact_id, h.id) > ($2::bigint, $3::bigint) AND c.connection_id = $1) AS pending`,
+      [connectionId, after.xactId, after.historyId],
+    );
+    return row.pending;
+  }
+
+  async advance(connectionId: string, last: FeedPosition, counts: { written: number; skipped: number; failed: number }): Promise<void> {
+    // The position only moves forward (the connection lock makes one writer, this keeps it so).
     await this.db.query(
-      `INSERT INTO crm_writeback_cursors (connection_id, last_history_id, written, skipped, failed, updated_at)
-       VALUES ($1, $2, $3, $4, $5, now())
+      `INSERT INTO crm_writeback_cursors (connection_id, last_xact_id, last_history_id, written, skipped, failed, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now())
        ON CONFLICT (connection_id) DO UPDATE SET
-         last_history_id = GREATEST(crm_writeback_cursors.last_history_id, EXCLUDED.last_history_id),
+         last_xact_id = CASE WHEN (EXCLUDED.last_xact_id, EXCLUDED.last_history_id) > (crm_writeback_cursors.last_xact_id, crm_writeback_cursors.last_history_id)
+                             THEN EXCLUDED.last_xact_id ELSE crm_writeback_cursors.last_xact_id END,
+         last_history_id = CASE WHEN (EXCLUDED.last_xact_id, EXCLUDED.last_history_id) > (crm_writeback_cursors.last_xact_id, crm_writeback_cursors.last_history_id)
+                                THEN EXCLUDED.last_history_id ELSE crm_writeback_cursors.last_history_id END,
          written = crm_writeback_cursors.written + EXCLUDED.written,
          skipped = crm_writeback_cursors.skipped + EXCLUDED.skipped,
          failed = crm_writeback_cursors.failed + EXCLUDED.failed,
          updated_at = now()`,
-      [connectionId, lastHistoryId, counts.written, counts.skipped, counts.failed],
+      [connectionId, last.xactId, last.historyId, counts.written, counts.skipped, counts.failed],
     );
   }
 }
