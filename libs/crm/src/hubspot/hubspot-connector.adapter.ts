@@ -442,7 +442,13 @@ export class HubSpotConnector implements CrmConnector {
     const customers: IncomingCustomer[] = [];
     const merges: CrmMerge[] = [];
     for (const r of records) {
-      customers.push({ externalId: r.id, crmObject: 'contact', attributes: mapRecord(r.properties, this.mappings) });
+      const modifiedAt = modifiedAtOf(r);
+      customers.push({
+        externalId: r.id,
+        crmObject: 'contact',
+        attributes: mapRecord(r.properties, this.mappings),
+        ...(Number.isFinite(modifiedAt) && modifiedAt > 0 ? { crmModifiedAt: modifiedAt } : {}),
+      });
       const merged = mergedIdsOf(r);
       if (merged.length) merges.push({ survivorExternalId: r.id, mergedExternalIds: merged });
     }

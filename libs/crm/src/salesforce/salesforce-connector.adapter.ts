@@ -392,7 +392,13 @@ export class SalesforceConnector implements CrmConnector {
         page.merges.push({ survivorExternalId: r.ConvertedContactId, mergedExternalIds: [r.Id] });
         continue;
       }
-      page.customers.push({ externalId: r.Id, crmObject: object === 'Lead' ? 'lead' : 'contact', attributes: mapRecord(r, mappings) });
+      const modifiedAt = r.SystemModstamp ? Date.parse(String(r.SystemModstamp)) : NaN;
+      page.customers.push({
+        externalId: r.Id,
+        crmObject: object === 'Lead' ? 'lead' : 'contact',
+        attributes: mapRecord(r, mappings),
+        ...(Number.isFinite(modifiedAt) ? { crmModifiedAt: modifiedAt } : {}),
+      });
     }
     return page;
   }

@@ -7,6 +7,8 @@ export interface IncomingCustomer {
   externalId: string;
   crmObject?: CrmObject;
   attributes: Attributes;
+  /** The CRM's modification stamp of this version (epoch ms), when it has one: older versions never overwrite newer. */
+  crmModifiedAt?: number;
 }
 
 export interface Customer {

@@ -33,6 +33,14 @@ export class CustomerEntity {
   @Column('text', { name: 'content_hash' })
   contentHash: string;
 
+  /**
+   * The CRM's modification stamp of the version stored (HubSpot lastmodifieddate, Salesforce
+   * SystemModstamp). An older version never overwrites a newer one: HubSpot's search index lags
+   * and can return a record as it was before a change a webhook already brought in.
+   */
+  @Column('timestamptz', { name: 'crm_modified_at', nullable: true })
+  crmModifiedAt: Date | null;
+
   @Column('timestamptz', { name: 'deleted_at', nullable: true })
   deletedAt: Date | null;
 

@@ -44,20 +44,24 @@ export async function upsertCustomers(em: EntityManager, connectionId: string, i
       email: normaliseEmail(attributes.email),
       attributes,
       content_hash: contentHashOf(attributes),
+      crm_modified_at: c.crmModifiedAt === undefined ? null : new Date(c.crmModifiedAt).toISOString(),
     };
   });
   const result: Array<{ id: string; inserted: boolean }> = await em.query(
     `WITH input AS (
        SELECT * FROM jsonb_to_recordset($2::jsonb)
-         AS x(external_id text, crm_object text, email text, attributes jsonb, content_hash text)
+         AS x(external_id text, crm_object text, email text, attributes jsonb, content_hash text, crm_modified_at timestamptz)
      )
-     INSERT INTO customers (connection_id, crm_object, external_id, email, attributes, content_hash, data_changed_at)
-     SELECT $1, crm_object, external_id, email, attributes, content_hash, now() FROM input
+     INSERT INTO customers (connection_id, crm_object, external_id, email, attributes, content_hash, crm_modified_at, data_changed_at)
+     SELECT $1, crm_object, external_id, email, attributes, content_hash, crm_modified_at, now() FROM input
      ON CONFLICT (connection_id, external_id) DO UPDATE
        SET crm_object = EXCLUDED.crm_object, email = EXCLUDED.email, attributes = EXCLUDED.attributes,
-           content_hash = EXCLUDED.content_hash, data_changed_at = now(), updated_at = now(), deleted_at = NULL
+           content_hash = EXCLUDED.content_hash, crm_modified_at = coalesce(EXCLUDED.crm_modified_at, customers.crm_modified_at),
+           data_changed_at = now(), updated_at = now(), deleted_at = NULL
        WHERE customers.merged_into_id IS NULL
          AND (customers.content_hash <> EXCLUDED.content_hash OR customers.deleted_at IS NOT NULL)
+         -- never step back to an older version of the record (a lagging search index)
+         AND (EXCLUDED.crm_modified_at IS NULL OR customers.crm_modified_at IS NULL OR EXCLUDED.crm_modified_at >= customers.crm_modified_at)
      RETURNING id, (xmax = 0) AS inserted`,
     [connectionId, JSON.stringify(rows)],
   );
