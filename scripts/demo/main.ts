@@ -165,6 +165,9 @@ async function main(): Promise<void> {
   // The scheduled incremental sync stays the source of truth: it finds the same record, already up to date.
   const inc = await syncAndWait(hubspot.id, 'incremental', 'HubSpot incremental');
   line(`  incremental sync afterwards: ${n(inc.records)} record(s) read, ${n(inc.updated)} updated (our own write-back is not a change), ${n(inc.requests)} requests`);
+  const still = await call('GET', `/v1/customers/${hubspotCustomer.customer.id}`, undefined, AGENT);
+  line(`  the customer is still ${still.persona.name}: the sync's lagging search never takes a record back to an older version`);
+  if (still.persona.key !== after.persona.key) throw new Error('the incremental sync reverted the customer');
 
   heading('Summary');
   line(`  customers: ${n(result.customers)} from 2 CRMs; personas: ${personas.length} (fallback included); demo took ${secs(Date.now() - started)}`);
