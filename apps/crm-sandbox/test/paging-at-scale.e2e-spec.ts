@@ -17,16 +17,11 @@ const PROPERTIES = [
   'annualrevenue', 'numemployees', 'total_revenue', 'num_orders', 'last_purchase_date', 'hs_persona', 'hs_email_optout',
   'loyalty_tier', 'nps_score',
 ];
-// A floor, not the target: CI machines are shared. Typical uncontended figures are in the README.
-const FLOOR_PER_SECOND = 5000;
-
-function report(label: string, count: number, ms: number): number {
-  const rate = Math.round((count * 1000) / ms);
-  process.stdout.write(`[crm-sandbox throughput] ${label}: ${count} in ${ms} ms = ${rate}/s\n`);
-  return rate;
-}
-
-describe('throughput through the real clients (client and sandbox in one process)', () => {
+/**
+ * Paging a large portal/org to the end through the real clients. Speed is measured by
+ * `npm run bench:sync`, not here (no timed assertions in tests).
+ */
+describe('paging 100,000 records through the real clients', () => {
   let sandbox: CrmSandbox;
   beforeAll(async () => {
     sandbox = await startCrmSandbox({
@@ -39,10 +34,8 @@ describe('throughput through the real clients (client and sandbox in one process
 
   it('HubSpot: full list pull, pages of 100', async () => {
     const client = new Client({ accessToken: DEFAULT_HUBSPOT_TOKEN, basePath: sandbox.url });
-    const started = Date.now();
     const all = await client.crm.contacts.getAll(100, undefined, PROPERTIES);
     expect(all).toHaveLength(N);
-    expect(report('HubSpot list (getAll, 100/page)', all.length, Date.now() - started)).toBeGreaterThan(FLOOR_PER_SECOND);
     expect(sandbox.admin.stats().hubspot.byEndpoint['GET /crm/v3/objects/contacts']).toBe(N / 100);
   });
 
@@ -53,7 +46,6 @@ describe('throughput through the real clients (client and sandbox in one process
       oauth2: { clientId: DEFAULT_SALESFORCE_CLIENT_ID, clientSecret: DEFAULT_SALESFORCE_CLIENT_SECRET, loginUrl: sandbox.url },
     });
     await conn.login(DEFAULT_SALESFORCE_USERNAME, DEFAULT_SALESFORCE_PASSWORD);
-    const started = Date.now();
     let result = await conn.query(
       'SELECT Id, Email, FirstName, LastName, Title, MailingCountry, MailingCity, Account.Industry, Account.AnnualRevenue, ' +
         'SystemModstamp FROM Contact WHERE SystemModstamp >= 2020-01-01T00:00:00Z ORDER BY SystemModstamp, Id',
@@ -64,6 +56,5 @@ describe('throughput through the real clients (client and sandbox in one process
       count += result.records.length;
     }
     expect(count).toBe(N);
-    expect(report('Salesforce query/queryMore (2,000/batch)', count, Date.now() - started)).toBeGreaterThan(FLOOR_PER_SECOND);
   });
 });
