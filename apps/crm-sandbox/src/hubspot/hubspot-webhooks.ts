@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { SandboxClock } from '../core/clock';
 import { hashString } from '../core/prng';
+import { WebhookOutbox } from '../core/webhook-outbox';
 import { postWithRetries, type WebhookDelivery } from '../core/webhook-sender';
 import type { HubSpotOptions, HubSpotWebhookOptions } from '../sandbox-options';
 import type { HubSpotChange, HubSpotStore } from './hubspot-store';
@@ -65,10 +66,8 @@ export function hubSpotSignatureV3(secret: string, method: string, uri: string, 
  * failure with increasing attemptNumber. Events repeat on retries, so receivers dedupe by eventId.
  */
 export class HubSpotWebhooks {
-  private queue: HubSpotWebhookEvent[] = [];
   private nextEventId: number;
-  private flushing: Promise<void> | undefined;
-  private readonly deliveries: WebhookDelivery[] = [];
+  private readonly outbox = new WebhookOutbox<HubSpotWebhookEvent>(MAX_EVENTS_PER_BATCH, (batch) => this.send(batch));
 
   constructor(
     public options: HubSpotOptions,
@@ -87,8 +86,7 @@ export class HubSpotWebhooks {
     const config = this.options.webhooks;
     if (!config.autoEmit || !config.targetUrl) return;
     if (change.source.api && !config.emitForApiWrites) return;
-    this.queue.push(...this.eventsFor(change));
-    this.scheduleFlush();
+    this.outbox.enqueue(this.eventsFor(change));
   }
 
   eventsFor(change: HubSpotChange): HubSpotWebhookEvent[] {
@@ -158,22 +156,16 @@ export class HubSpotWebhooks {
   }
 
   pending(): HubSpotWebhookEvent[] {
-    return [...this.queue];
+    return this.outbox.pending();
   }
 
   deliveryLog(): WebhookDelivery[] {
-    return [...this.deliveries];
+    return this.outbox.deliveryLog();
   }
 
   /** Sends queued events now, in batches of at most 100; resolves when all were attempted. */
-  async flush(): Promise<WebhookDelivery[]> {
-    await this.flushing;
-    const results: WebhookDelivery[] = [];
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_EVENTS_PER_BATCH);
-      results.push(await this.send(batch));
-    }
-    return results;
+  flush(): Promise<WebhookDelivery[]> {
+    return this.outbox.flush();
   }
 
   /** Sends one signed batch (events completed with defaults) to the target. */
@@ -207,27 +199,6 @@ export class HubSpotWebhooks {
         retryDelayMs: this.options.webhooks.retryDelayMs,
       },
     );
-    this.deliveries.push(delivery);
-    if (this.deliveries.length > 1000) this.deliveries.splice(0, 500);
-    return delivery;
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushing) return;
-    this.flushing = new Promise<void>((resolve) => {
-      setImmediate(() => {
-        void (async () => {
-          try {
-            while (this.queue.length > 0) {
-              const batch = this.queue.splice(0, MAX_EVENTS_PER_BATCH);
-              await this.send(batch).catch(() => undefined);
-            }
-          } finally {
-            this.flushing = undefined;
-            resolve();
-          }
-        })();
-      });
-    });
+    return this.outbox.record(delivery);
   }
 }

@@ -127,10 +127,7 @@ export class SalesforceGenerator {
     const rng = new Rng(this.options.seed, index, 0x21);
     const modstamp = this.contactTimeline.at(index);
     const { modified, created, modifiedBy, createdBy } = this.audit(rng, modstamp);
-    const firstIndex = rng.int(FIRST_NAMES.length);
-    const lastIndex = rng.int(LAST_NAMES.length);
-    const first = rng.chance(0.03) ? null : (FIRST_NAMES[firstIndex] as string);
-    const last = LAST_NAMES[lastIndex] as string;
+    const { firstIndex, lastIndex, first, last } = personName(rng);
     const hasAccount = !rng.chance(0.08);
     const accountIndex = Math.floor(rng.float() * this.accountCount);
     const domain = hasAccount && !rng.chance(0.2) ? companyDomain(accountIndex) : rng.pick(FREE_MAIL_DOMAINS);
@@ -172,10 +169,7 @@ export class SalesforceGenerator {
     const rng = new Rng(this.options.seed, index, 0x31);
     const modstamp = this.leadTimeline.at(index);
     const { modified, created, modifiedBy, createdBy } = this.audit(rng, modstamp);
-    const firstIndex = rng.int(FIRST_NAMES.length);
-    const lastIndex = rng.int(LAST_NAMES.length);
-    const first = rng.chance(0.03) ? null : (FIRST_NAMES[firstIndex] as string);
-    const last = LAST_NAMES[lastIndex] as string;
+    const { firstIndex, lastIndex, first, last } = personName(rng);
     const companyIndex = Math.floor(rng.float() * Math.max(this.accountCount * 2, 10));
     const { country, city } = pickCountry(rng, 0.12);
     const converted = this.options.contacts > 0 && rng.chance(0.05);
@@ -222,4 +216,12 @@ export class SalesforceGenerator {
     const human = this.userId(1 + rng.int(4));
     return { modified, created, modifiedBy: human, createdBy: this.userId(1 + rng.int(4)) };
   }
+}
+
+/** A person's name for a Contact or Lead (Salesforce requires LastName; FirstName may be empty). */
+function personName(rng: Rng): { firstIndex: number; lastIndex: number; first: string | null; last: string } {
+  const firstIndex = rng.int(FIRST_NAMES.length);
+  const lastIndex = rng.int(LAST_NAMES.length);
+  const first = rng.chance(0.03) ? null : (FIRST_NAMES[firstIndex] as string);
+  return { firstIndex, lastIndex, first, last: LAST_NAMES[lastIndex] as string };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SandboxClock } from '../core/clock';
+import { WebhookOutbox } from '../core/webhook-outbox';
 import { postWithRetries, type WebhookDelivery } from '../core/webhook-sender';
 import type { SalesforceOptions } from '../sandbox-options';
 import type { WritableObject } from './salesforce-schema';
@@ -45,10 +46,8 @@ export const SECRET_HEADER = 'x-corridor-webhook-secret';
 const MAX_CHANGES_PER_BATCH = 100;
 
 export class SalesforceWebhooks {
-  private queue: SalesforceChangeNotification[] = [];
   private sequence = 0;
-  private flushing: Promise<void> | undefined;
-  private readonly deliveries: WebhookDelivery[] = [];
+  private readonly outbox = new WebhookOutbox<SalesforceChangeNotification>(MAX_CHANGES_PER_BATCH, (batch) => this.send(batch));
 
   constructor(
     public options: SalesforceOptions,
@@ -61,7 +60,7 @@ export class SalesforceWebhooks {
     const config = this.options.webhooks;
     if (!config.autoEmit || !config.targetUrl) return;
     if (change.api && !config.emitForApiWrites) return;
-    this.queue.push(
+    this.outbox.enqueue([
       this.complete({
         changeType: change.changeType,
         entityName: change.entityName,
@@ -71,8 +70,7 @@ export class SalesforceWebhooks {
         changedFields: change.changedFields,
         changeOrigin: change.api ? `com/salesforce/api/rest/${this.apiVersion()}` : 'com/salesforce/ui',
       }),
-    );
-    this.scheduleFlush();
+    ]);
   }
 
   complete(input: SalesforceChangeInput): SalesforceChangeNotification {
@@ -90,18 +88,15 @@ export class SalesforceWebhooks {
   }
 
   pending(): SalesforceChangeNotification[] {
-    return [...this.queue];
+    return this.outbox.pending();
   }
 
   deliveryLog(): WebhookDelivery[] {
-    return [...this.deliveries];
+    return this.outbox.deliveryLog();
   }
 
-  async flush(): Promise<WebhookDelivery[]> {
-    await this.flushing;
-    const out: WebhookDelivery[] = [];
-    while (this.queue.length > 0) out.push(await this.send(this.queue.splice(0, MAX_CHANGES_PER_BATCH)));
-    return out;
+  flush(): Promise<WebhookDelivery[]> {
+    return this.outbox.flush();
   }
 
   async send(changes: (SalesforceChangeNotification | SalesforceChangeInput)[], options: SalesforceSendOptions = {}): Promise<WebhookDelivery> {
@@ -121,24 +116,6 @@ export class SalesforceWebhooks {
       },
       { maxAttempts: options.maxAttempts ?? this.options.webhooks.maxAttempts, retryDelayMs: this.options.webhooks.retryDelayMs },
     );
-    this.deliveries.push(delivery);
-    if (this.deliveries.length > 1000) this.deliveries.splice(0, 500);
-    return delivery;
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushing) return;
-    this.flushing = new Promise<void>((resolve) => {
-      setImmediate(() => {
-        void (async () => {
-          try {
-            while (this.queue.length > 0) await this.send(this.queue.splice(0, MAX_CHANGES_PER_BATCH)).catch(() => undefined);
-          } finally {
-            this.flushing = undefined;
-            resolve();
-          }
-        })();
-      });
-    });
+    return this.outbox.record(delivery);
   }
 }
