@@ -54,8 +54,7 @@ export class CustomerEntity {
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 
-  /** When the attributes last changed (not bookkeeping): re-segmentation catches up from here. */
-  @Index('customers_data_changed_at_idx')
+  /** When the attributes last changed (not bookkeeping): reconcile compares it with the assignment's time. */
   @Column('timestamptz', { name: 'data_changed_at', default: () => 'now()' })
   dataChangedAt: Date;
 }

@@ -13,7 +13,6 @@ export class Foundation1795458755669 implements MigrationInterface {
         await queryRunner.query(`CREATE TABLE "connections" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "kind" text NOT NULL, "name" text NOT NULL, "credentials_encrypted" text, "settings" jsonb NOT NULL DEFAULT '{}', "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "deleted_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_0a1f844af3122354cbd487a8d03" PRIMARY KEY ("id"))`);
         await queryRunner.query(`CREATE TABLE "customer_aliases" ("connection_id" uuid NOT NULL, "external_id" text NOT NULL, "customer_id" bigint NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_4e8aab8321603d8c26d82cd4e4a" PRIMARY KEY ("connection_id", "external_id"))`);
         await queryRunner.query(`CREATE TABLE "customers" ("id" bigint GENERATED ALWAYS AS IDENTITY NOT NULL, "connection_id" uuid NOT NULL, "crm_object" text NOT NULL DEFAULT 'contact', "external_id" text NOT NULL, "email" text, "attributes" jsonb NOT NULL DEFAULT '{}', "content_hash" text NOT NULL, "crm_modified_at" TIMESTAMP WITH TIME ZONE, "deleted_at" TIMESTAMP WITH TIME ZONE, "merged_into_id" bigint, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "data_changed_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_133ec679a801fab5e070f73d3ea" PRIMARY KEY ("id"))`);
-        await queryRunner.query(`CREATE INDEX "customers_data_changed_at_idx" ON "customers" ("data_changed_at") `);
         await queryRunner.query(`CREATE INDEX "customers_email_idx" ON "customers" ("email") `);
         await queryRunner.query(`CREATE UNIQUE INDEX "customers_connection_external_key" ON "customers" ("connection_id", "external_id") `);
         await queryRunner.query(`CREATE TABLE "persona_history" ("id" bigint GENERATED ALWAYS AS IDENTITY NOT NULL, "customer_id" bigint NOT NULL, "from_persona_id" uuid, "to_persona_id" uuid NOT NULL, "set_version" integer NOT NULL, "cause" text NOT NULL, "changed_at" TIMESTAMP WITH TIME ZONE NOT NULL, "xact_id" bigint NOT NULL DEFAULT ((pg_current_xact_id())::text)::bigint, CONSTRAINT "PK_e282b5a8eb849819bc8fa6b4d12" PRIMARY KEY ("id"))`);
@@ -74,7 +73,6 @@ export class Foundation1795458755669 implements MigrationInterface {
         await queryRunner.query(`DROP TABLE "persona_history"`);
         await queryRunner.query(`DROP INDEX "public"."customers_connection_external_key"`);
         await queryRunner.query(`DROP INDEX "public"."customers_email_idx"`);
-        await queryRunner.query(`DROP INDEX "public"."customers_data_changed_at_idx"`);
         await queryRunner.query(`DROP TABLE "customers"`);
         await queryRunner.query(`DROP TABLE "customer_aliases"`);
         await queryRunner.query(`DROP TABLE "connections"`);
