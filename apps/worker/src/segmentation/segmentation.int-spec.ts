@@ -110,8 +110,11 @@ describe('segmentation worker', () => {
     expect(n).toBe(5000); // everyone was new
     expect(done.result).toMatchObject({ customers: 5000, changed: 5000, perPersona: { big_us: 500, us: 750, europe: 2500, everyone_else: 1250 } });
     // The old set's assignments are gone whole.
-    const partitions = await db.query(`SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'assignments_v%' ORDER BY relname`);
-    expect(partitions.map((p: { relname: string }) => p.relname)).toEqual([`assignments_v${set.version}`]);
+    const partitions = await eventually(async () => {
+      const rows: Array<{ relname: string }> = await db.query(`SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'assignments_v%' ORDER BY relname`);
+      return rows.length === 1 ? rows : null;
+    }, 'the old partition to be dropped');
+    expect(partitions.map((p) => p.relname)).toEqual([`assignments_v${set.version}`]);
   });
 
   it('writes history only for customers whose persona changed, with the cause', async () => {
@@ -184,7 +187,11 @@ describe('segmentation worker', () => {
     expect(doneB.status).toBe('completed');
     const live = await db.query(`SELECT version FROM persona_sets WHERE status = 'live'`);
     expect(live).toEqual([{ version: b.set.version }]);
-    const byVersion = await db.query(`SELECT set_version, count(*)::int AS n FROM assignments GROUP BY set_version`);
+    // The superseded set's partition is dropped just after B goes live (once A's last in-flight chunk lets go of it).
+    const byVersion = await eventually(async () => {
+      const rows = await db.query(`SELECT set_version, count(*)::int AS n FROM assignments GROUP BY set_version`);
+      return rows.length === 1 ? rows : null;
+    }, 'the superseded partition to be dropped');
     expect(byVersion).toEqual([{ set_version: b.set.version, n: 4999 }]);
     const stale = await db.query(`SELECT count(*)::int AS n FROM persona_history WHERE set_version = $1`, [a.set.version]);
     expect(stale).toEqual([{ n: 0 }]);
