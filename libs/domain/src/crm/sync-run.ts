@@ -1,7 +1,7 @@
 import { SyncMode } from './crm-connector.port';
 
 export type SyncRunStatus = 'queued' | 'running' | 'completed' | 'failed';
-export type SyncTrigger = 'manual' | 'schedule' | 'first' | 'webhook';
+export type SyncTrigger = 'manual' | 'schedule' | 'first';
 
 export interface SyncCounts {
   pages: number;
@@ -15,19 +15,6 @@ export interface SyncCounts {
   rateLimited: number;
   retries: number;
 }
-
-export const ZERO_COUNTS: SyncCounts = {
-  pages: 0,
-  records: 0,
-  created: 0,
-  updated: 0,
-  unchanged: 0,
-  deleted: 0,
-  merged: 0,
-  requests: 0,
-  rateLimited: 0,
-  retries: 0,
-};
 
 /** Customer ids a committed page changed, still to be handed to re-segmentation. */
 export interface PendingEvaluation {

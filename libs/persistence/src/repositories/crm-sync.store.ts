@@ -49,9 +49,7 @@ export interface CustomerChanges {
   merges: readonly CrmMerge[];
 }
 
-export type WebhookEventInput = CrmWebhookEvent;
-
-export interface PendingWebhookEvent extends WebhookEventInput {
+export interface PendingWebhookEvent extends CrmWebhookEvent {
   id: string;
 }
 
@@ -192,11 +190,6 @@ export class CrmSyncStore {
     });
   }
 
-  /** Marks the run's pending evaluation as handed over (after the jobs are enqueued). */
-  async clearPendingEvaluation(runId: string): Promise<void> {
-    await this.db.query(`UPDATE sync_runs SET pending_evaluation = NULL WHERE id = $1`, [runId]);
-  }
-
   async completeRun(runId: string, owner: string, connectionId: string, watermark: string, mode: SyncMode, stats: Pick<SyncCounts, 'requests' | 'rateLimited' | 'retries'>): Promise<SyncRun> {
     return this.db.transaction(async (em) => {
       const rows = rowsOf<SyncRunRow>(await em.query(
@@ -238,7 +231,7 @@ export class CrmSyncStore {
   }
 
   /** Records webhook events; returns only the ones not seen before (unique connection + event id). */
-  async recordWebhookEvents(connectionId: string, events: readonly WebhookEventInput[]): Promise<number> {
+  async recordWebhookEvents(connectionId: string, events: readonly CrmWebhookEvent[]): Promise<number> {
     if (events.length === 0) return 0;
     const rows: Array<{ id: string }> = await this.db.query(
       `INSERT INTO webhook_events (connection_id, event_id, kind, object_ids, occurred_at)

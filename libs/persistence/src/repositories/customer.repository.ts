@@ -140,11 +140,6 @@ export class CustomerRepository {
     );
     return rows;
   }
-
-  async count(): Promise<number> {
-    const [{ n }] = await this.db.query(`SELECT count(*)::int AS n FROM customers WHERE deleted_at IS NULL AND merged_into_id IS NULL`);
-    return n;
-  }
 }
 
 function toCustomer(r: CustomerRow): Customer {
