@@ -15,15 +15,6 @@ const COMMIT_PAGES = 20;
 /** Pages fetched ahead of the commit in progress. */
 const READ_AHEAD_PAGES = 40;
 
-export interface SyncRunOptions {
-  /** Test hook: stop as if the process died after committing this many commits (the lease stays). */
-  crashAfterCommits?: number;
-  /** Records per commit (default 2,000). */
-  commitRecords?: number;
-}
-
-export class SimulatedCrash extends Error {}
-
 /**
  * Runs one sync of a connection: discovery (catalog), then pages from the connector, committed in
  * groups together with the run's checkpoint; changed customers go to re-segmentation after each
@@ -33,7 +24,7 @@ export class SimulatedCrash extends Error {}
 export class CrmSyncService {
   private readonly logger = new Logger('crm-sync');
   /** How long a run stays claimed without a checkpoint; a killed worker's run resumes after it. */
-  leaseMs = 60_000;
+  private readonly leaseMs = 60_000;
 
   constructor(
     private readonly connections: ConnectionRepository,
@@ -43,7 +34,7 @@ export class CrmSyncService {
     private readonly jobs: JobProducer,
   ) {}
 
-  async sync(payload: SyncConnectionPayload, options: SyncRunOptions = {}): Promise<SyncRun | null> {
+  async sync(payload: SyncConnectionPayload): Promise<SyncRun | null> {
     const connection = await this.connections.get(payload.connectionId);
     const watermark = await this.store.getWatermark(connection.id);
     let run: SyncRun | null;
@@ -85,11 +76,11 @@ export class CrmSyncService {
         return await this.store.completeRun(claimed.id, owner, connection.id, finished.watermark, claimed.mode, connector.takeStats());
       }
       const position = (claimed.position as SyncPosition | null) ?? connector.begin(claimed.mode, claimed.mode === 'full' ? null : watermark, new Date());
-      const done = await this.pump(claimed, owner, connection.id, connector, position, options);
+      const done = await this.pump(claimed, owner, connection.id, connector, position);
       this.logger.log({ ...log, ...countsOf(done), msg: 'sync completed' });
       return done;
     } catch (e) {
-      if (e instanceof LeaseLostError || e instanceof SimulatedCrash) {
+      if (e instanceof LeaseLostError) {
         this.logger.warn({ ...log, msg: e.message });
         return null;
       }
@@ -112,7 +103,6 @@ export class CrmSyncService {
     connectionId: string,
     connector: CrmConnector,
     start: SyncPosition,
-    options: SyncRunOptions,
   ): Promise<SyncRun> {
     const pagesAhead = new PageReadAhead(connector, start, READ_AHEAD_PAGES);
     let buffer: CustomerChanges & { customers: CrmPage['customers']; deletedExternalIds: string[]; merges: CrmPage['merges'] } = {
@@ -121,7 +111,6 @@ export class CrmSyncService {
       merges: [],
     };
     let pages = 0;
-    let commits = 0;
     let totalHint: number | null | undefined;
     let watermark: string | undefined;
     let progress = { pages: run.pages, records: run.records };
@@ -134,7 +123,7 @@ export class CrmSyncService {
         if (page.totalHint !== undefined && page.totalHint !== null) totalHint = page.totalHint;
         if (page.watermark !== undefined) watermark = page.watermark;
         const size = buffer.customers.length + buffer.deletedExternalIds.length + buffer.merges.length;
-        if (page.next && size < (options.commitRecords ?? COMMIT_RECORDS) && pages < COMMIT_PAGES) continue;
+        if (page.next && size < COMMIT_RECORDS && pages < COMMIT_PAGES) continue;
 
         const change = await this.store.commitPages({
           runId: run.id,
@@ -165,10 +154,6 @@ export class CrmSyncService {
         buffer = { customers: [], deletedExternalIds: [], merges: [] };
         pages = 0;
         totalHint = undefined;
-        commits++;
-        if (options.crashAfterCommits !== undefined && commits >= options.crashAfterCommits && page.next) {
-          throw new SimulatedCrash(`simulated crash after ${commits} commits`);
-        }
       }
     } finally {
       pagesAhead.stop();
