@@ -9,8 +9,8 @@ import { buildPersonaSet, CANONICAL_CATALOG, PersonaSetDraft } from '@corridor/d
 import { JobProducer, JobsModule } from '@corridor/jobs';
 import { CustomerRepository, IMPORT_CONNECTION_ID, PersonaRepository, PersistenceModule, SegmentationStore } from '@corridor/persistence';
 import { createTestContext, eventually, spawnWorkerProcess, stopProcess, TestContext } from '@corridor/testing';
-import { WorkerModule } from '../worker.module';
-import { IncrementalSegmentationService } from './incremental-segmentation.service';
+import { WorkerModule } from '../src/worker.module';
+import { IncrementalSegmentationService } from '../src/segmentation/incremental-segmentation.service';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 
