@@ -19,6 +19,13 @@ module.exports = {
       to: { circular: true },
     },
     {
+      name: 'migrations-are-frozen',
+      severity: 'error',
+      comment: 'A migration imports no code of ours (only typeorm): it must not change when application code does.',
+      from: { path: '^libs/persistence/src/migrations/(?!index\\.ts$)' },
+      to: { path: '^(apps|libs)/' },
+    },
+    {
       name: 'domain-imports-nothing-of-ours',
       severity: 'error',
       comment: 'libs/domain is the centre: no app and no other lib of ours.',

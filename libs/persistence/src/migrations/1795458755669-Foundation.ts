@@ -1,6 +1,4 @@
-import { CANONICAL_ATTRIBUTES } from '@corridor/domain';
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { IMPORT_CONNECTION_ID } from '../import-connection';
 
 export class Foundation1795458755669 implements MigrationInterface {
     name = 'Foundation1795458755669'
@@ -28,14 +26,37 @@ export class Foundation1795458755669 implements MigrationInterface {
         await queryRunner.query(`CREATE TABLE "segmentation_run_overrides" ("run_id" uuid NOT NULL, "customer_id" bigint NOT NULL, "persona_id" uuid, CONSTRAINT "PK_segmentation_run_overrides" PRIMARY KEY ("run_id", "customer_id"))`);
         await queryRunner.query(`CREATE TABLE "segmentation_runs" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "kind" text NOT NULL, "status" text NOT NULL, "set_version" integer, "baseline_version" integer, "draft" jsonb, "evaluated_at" TIMESTAMP WITH TIME ZONE NOT NULL, "total" integer NOT NULL DEFAULT '0', "chunks_total" integer NOT NULL DEFAULT '0', "result" jsonb, "error" text, "started_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "finished_at" TIMESTAMP WITH TIME ZONE, CONSTRAINT "PK_796b63e11e0b0981a4a7e5e127a" PRIMARY KEY ("id"))`);
 
-        // Hand-written below the generated part: seed data every installation starts with.
+        // Hand-written below the generated part: seed data every installation starts with. Frozen as
+        // literals (IMPORT_CONNECTION_ID and CANONICAL_ATTRIBUTES as they were when this was written):
+        // a migration must not change when application code does; later changes get a migration.
         await queryRunner.query(
-          `INSERT INTO "connections" ("id", "kind", "name") VALUES ('${IMPORT_CONNECTION_ID}', 'import', 'File import')`,
+          `INSERT INTO "connections" ("id", "kind", "name") VALUES ('00000000-0000-4000-8000-000000000001', 'import', 'File import')`,
         );
-        for (const a of CANONICAL_ATTRIBUTES) {
+        const canonicalAttributes: Array<[name: string, type: string, enumValues: string | null]> = [
+          ['email', 'string', null],
+          ['first_name', 'string', null],
+          ['last_name', 'string', null],
+          ['company', 'string', null],
+          ['job_title', 'string', null],
+          ['lead_status', 'string', null],
+          ['country', 'string', null],
+          ['city', 'string', null],
+          ['industry', 'string', null],
+          ['lifecycle_stage', 'enum', '["subscriber","lead","marketing_qualified_lead","sales_qualified_lead","opportunity","customer","evangelist","other"]'],
+          ['annual_revenue', 'number', null],
+          ['employees', 'number', null],
+          ['total_revenue', 'number', null],
+          ['orders_count', 'number', null],
+          ['created_at', 'date', null],
+          ['updated_at', 'date', null],
+          ['last_purchase_at', 'date', null],
+          ['tags', 'string_list', null],
+          ['email_opt_out', 'boolean', null],
+        ];
+        for (const [name, type, enumValues] of canonicalAttributes) {
           await queryRunner.query(
             `INSERT INTO "attributes" ("name", "type", "enum_values", "source") VALUES ($1, $2, $3, 'canonical')`,
-            [a.name, a.type, a.enumValues ? JSON.stringify(a.enumValues) : null],
+            [name, type, enumValues],
           );
         }
         // Every customer has exactly one persona from the start: a lone fallback in live set 1.
