@@ -1,5 +1,6 @@
 import { ErrorDetail } from '../errors/domain-error';
 import { RawImportRow } from './import-row';
+import { unstorableTextProblem } from './import-text';
 
 /**
  * Problems with a CSV header: it names the columns (attribute names plus `id` or `external_id`),
@@ -12,7 +13,9 @@ export function csvHeaderProblems(header: readonly string[]): ErrorDetail[] {
   }
   const seen = new Set<string>();
   header.forEach((name, i) => {
-    if (name.trim() === '') problems.push({ field: `header[${i}]`, message: `column ${i + 1} has no name`, code: 'CSV_COLUMN_UNNAMED' });
+    const textProblem = unstorableTextProblem(name);
+    if (textProblem) problems.push({ field: `header[${i}]`, message: `the name of column ${i + 1} ${textProblem}`, code: 'CSV_COLUMN_NAME_INVALID' });
+    else if (name.trim() === '') problems.push({ field: `header[${i}]`, message: `column ${i + 1} has no name`, code: 'CSV_COLUMN_UNNAMED' });
     else if (seen.has(name)) problems.push({ field: name, message: `column ${JSON.stringify(name)} appears twice`, code: 'CSV_COLUMN_DUPLICATE' });
     seen.add(name);
   });
@@ -21,7 +24,8 @@ export function csvHeaderProblems(header: readonly string[]): ErrorDetail[] {
 
 /**
  * A CSV record as a row object keyed by the header. CSV cannot tell an empty string from a
- * missing value, so an empty cell means "not set" (null), the same as a JSON null.
+ * missing value, so an empty cell means "no value" (null), the same as a JSON null: a merging
+ * import clears that attribute, while a column the file does not have leaves it alone.
  */
 export function csvRecordToRow(line: number, header: readonly string[], values: readonly string[]): RawImportRow {
   const value: Record<string, string | null> = {};

@@ -1,5 +1,5 @@
 import { CANONICAL_ATTRIBUTES, catalogOf } from '../attributes/attribute';
-import { checkImportRow, ImportRowOptions } from './import-row';
+import { checkImportRow, ImportRowOptions, MAX_IMPORT_VALUE_LENGTH } from './import-row';
 
 const catalog = catalogOf([...CANONICAL_ATTRIBUTES, { name: 'plan', type: 'enum', enumValues: ['free', 'pro'] }]);
 const reject: ImportRowOptions = { catalog, unknown: 'reject' };
@@ -69,5 +69,21 @@ describe('checkImportRow', () => {
       ok: false,
       errors: [{ line: 3, field: '(row)', message: 'malformed JSON' }],
     });
+  });
+
+  it('refuses text Postgres cannot store (NUL, unpaired surrogates) and over-long values, naming the field', () => {
+    const errors = (value: unknown) => {
+      const result = check(value);
+      return result.ok ? [] : result.errors.map((e) => e.field);
+    };
+    expect(errors({ id: 'c\u0000' })).toEqual(['id']);
+    expect(errors({ id: 'c\ud800' })).toEqual(['id']);
+    expect(errors({ id: 'c1', city: 'Os\u0000lo' })).toEqual(['city']);
+    expect(errors({ id: 'c1', attributes: { city: 'x\udc00' } })).toEqual(['attributes.city']);
+    expect(errors({ id: 'c1', tags: ['ok', 'b\u0000d'] })).toEqual(['tags']);
+    expect(errors({ id: 'c1', 'ci\u0000ty': 'Oslo' })).toEqual(['ci\u0000ty']);
+    expect(errors({ id: 'c1', city: 'x'.repeat(MAX_IMPORT_VALUE_LENGTH + 1) })).toEqual(['city']);
+    // A surrogate pair is one character, not a problem.
+    expect(check({ id: 'c1', city: 'Oslo 😀' }).ok).toBe(true);
   });
 });

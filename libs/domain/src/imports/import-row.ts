@@ -1,7 +1,10 @@
 import { AttributeCatalog } from '../attributes/attribute';
 import { IncomingCustomer } from '../customers/customer';
+import { unstorableTextProblem } from './import-text';
 
 export const MAX_EXTERNAL_ID_LENGTH = 255;
+/** Longest string an attribute holds from an import (a CSV cell, a JSON value or list item). */
+export const MAX_IMPORT_VALUE_LENGTH = 64 * 1024;
 
 /** One problem with one input row; `line` is 1-based in the uploaded file (the CSV header is line 1). */
 export interface ImportRowError {
@@ -33,8 +36,9 @@ const ID_KEYS = ['id', 'external_id'] as const;
  * Checks the structure of one import row and turns it into an IncomingCustomer. Accepted shapes:
  * `{"id": "…", "attributes": {…}}` or a flat object whose every key except `id`/`external_id` is an
  * attribute. Values are not type-checked against the catalog (the rule language reads loose
- * values), only their shape: scalars, null (= not set), and lists of strings for string_list
- * attributes. Every problem of the row is reported, each naming its field.
+ * values), only their shape: scalars, null (= no value), and lists of strings for string_list
+ * attributes, and that their text can be stored (no NUL, no unpaired surrogate, at most
+ * MAX_IMPORT_VALUE_LENGTH characters). Every problem of the row is reported, each naming its field.
  */
 export function checkImportRow(raw: RawImportRow, options: ImportRowOptions): ImportRowResult {
   const { line } = raw;
@@ -64,6 +68,11 @@ export function checkImportRow(raw: RawImportRow, options: ImportRowOptions): Im
 
   const accepted: Record<string, unknown> = {};
   for (const [name, v] of Object.entries(attributes)) {
+    const nameProblem = unstorableTextProblem(name);
+    if (nameProblem) {
+      fail(path(name), `attribute name ${nameProblem}`);
+      continue;
+    }
     const definition = options.catalog.get(name);
     if (!definition) {
       if (options.unknown === 'reject') fail(path(name), `unknown attribute ${JSON.stringify(name)} (define it first, or import with unknown=ignore)`);
@@ -94,6 +103,11 @@ function readExternalId(row: Record<string, unknown>, fail: (field: string, mess
     fail(field, `${field} must be a string or a number`);
     return undefined;
   }
+  const textProblem = unstorableTextProblem(id);
+  if (textProblem) {
+    fail(field, `${field} ${textProblem}`);
+    return undefined;
+  }
   if (id.trim() === '') {
     fail(field, `${field} must not be blank`);
     return undefined;
@@ -110,13 +124,24 @@ function readExternalId(row: Record<string, unknown>, fail: (field: string, mess
 }
 
 function shapeProblem(value: unknown, listAllowed: boolean): string | undefined {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (value === null || typeof value === 'boolean') return undefined;
+  if (typeof value === 'string') return textValueProblem(value);
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'numbers must be finite';
   if (Array.isArray(value)) {
     if (!listAllowed) return 'a list is only allowed for string_list attributes';
-    return value.every((item) => typeof item === 'string') ? undefined : 'a string_list holds strings only';
+    if (!value.every((item) => typeof item === 'string')) return 'a string_list holds strings only';
+    for (const [i, item] of value.entries()) {
+      const problem = textValueProblem(item as string);
+      if (problem) return `item ${i}: ${problem}`;
+    }
+    return undefined;
   }
   return 'nested objects are not allowed: an attribute holds a string, number, boolean, null or (string_list) a list of strings';
+}
+
+function textValueProblem(text: string): string | undefined {
+  if (text.length > MAX_IMPORT_VALUE_LENGTH) return `a value holds at most ${MAX_IMPORT_VALUE_LENGTH} characters (got ${text.length})`;
+  return unstorableTextProblem(text);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
