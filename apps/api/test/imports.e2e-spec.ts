@@ -4,6 +4,8 @@ import { QUEUE } from '@corridor/contracts';
 import { IMPORT_CONNECTION_ID } from '@corridor/persistence';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
+jest.setTimeout(120_000);
+
 describe('customer import', () => {
   let api: ApiTestApp;
   let db: Client;
@@ -129,4 +131,125 @@ describe('customer import', () => {
     expect(res.status).toBe(403);
     expect((await api.http.post('/v1/customers/import').set(api.auth('admin')).set('Content-Type', 'text/csv').send('id\nadm\n')).status).toBe(200);
   });
+
+  describe('a bad row in a later batch is reported and skipped (issue 6, items 7 and 9)', () => {
+    it('a NUL byte at row 1,501 of 1,601: 200, the row rejected by line and field, every other row stored', async () => {
+      const rows = Array.from({ length: 1601 }, (_, i) => ({ id: `nul-${i + 1}`, city: i + 1 === 1501 ? 'Os\u0000lo' : 'Oslo' }));
+      const res = await upload(rows.map((r) => JSON.stringify(r)).join('\n'), 'application/x-ndjson');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ received: 1601, created: 1600, rejected: 1, errors: [{ line: 1501, field: 'city', message: expect.stringContaining('NUL') }] });
+      expect(await stored('nul-1501')).toBeUndefined();
+      expect(await stored('nul-1601')).toEqual({ city: 'Oslo' });
+      await takeJobs();
+    });
+
+    it('NUL bytes in a CSV cell or column name, unpaired surrogates in ids, names and values: each row rejected naming its field', async () => {
+      const csv = await upload('id,city\nok-1,Oslo\nbad-1,Ber\u0000gen\nok-2,Rome\n', 'text/csv');
+      expect(csv.status).toBe(200);
+      expect(csv.body).toMatchObject({ created: 2, rejected: 1, errors: [{ line: 3, field: 'city' }] });
+
+      const header = await upload('id,ci\u0000ty\nx,Oslo\n', 'text/csv');
+      expect(header.status).toBe(400);
+      expect(header.body).toMatchObject({ code: 'CSV_HEADER_INVALID', details: [{ field: 'header[1]', code: 'CSV_COLUMN_NAME_INVALID' }] });
+
+      // JSON can spell a lone surrogate with an escape; Postgres' jsonb refuses it.
+      const body = ['{"id":"s\\ud800"}', '{"id":"s-2","city":"x\\udc00"}', '{"id":"s-3","tags":["ok","\\ud83d"]}', '{"id":"s-4","city":"Oslo \\ud83d\\ude00"}'].join('\n');
+      const json = await upload(body, 'application/x-ndjson');
+      expect(json.status).toBe(200);
+      expect(json.body).toMatchObject({
+        created: 1,
+        rejected: 3,
+        errors: [
+          { line: 1, field: 'id', message: expect.stringContaining('surrogate') },
+          { line: 2, field: 'city' },
+          { line: 3, field: 'tags' },
+        ],
+      });
+      expect(await stored('s-4')).toEqual({ city: 'Oslo \u{1F600}' });
+      await takeJobs();
+    });
+  });
+
+  describe('?atomic=true: all or nothing (issue 6, item 7)', () => {
+    it('a rejected row stores nothing: 400 IMPORT_ROWS_REJECTED naming the line and field, with the report', async () => {
+      const rows = Array.from({ length: 1601 }, (_, i) => JSON.stringify({ id: `atomic-${i + 1}`, city: i + 1 === 1501 ? 'Os\u0000lo' : 'Oslo' }));
+      const res = await upload(rows.join('\n'), 'application/x-ndjson', '?atomic=true');
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({
+        code: 'IMPORT_ROWS_REJECTED',
+        details: [{ field: 'line 1501: city', code: 'IMPORT_ROW_INVALID' }],
+        report: { received: 1601, created: 0, updated: 0, rejected: 1 },
+      });
+      const { rows: [{ n }] } = await db.query(`SELECT count(*)::int AS n FROM customers WHERE external_id LIKE 'atomic-%'`);
+      expect(n).toBe(0);
+      expect(await takeJobs()).toHaveLength(0);
+    });
+
+    it('a clean file is stored whole, in one transaction, and queued after it commits', async () => {
+      const rows = Array.from({ length: 1500 }, (_, i) => JSON.stringify({ id: `atomic-ok-${i}`, city: 'Oslo' }));
+      const res = await upload(rows.join('\n'), 'application/x-ndjson', '?atomic=true');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ received: 1500, created: 1500, rejected: 0 });
+      const jobs = await takeJobs();
+      expect(jobs.reduce((n, j) => n + j.data.customerIds.length, 0)).toBe(1500);
+      expect((await upload('id\nx\n', 'text/csv', '?atomic=yes')).body.details[0].field).toBe('atomic');
+    });
+  });
+
+  describe('CSV size limits (issue 6, item 15)', () => {
+    it('one 5 MB cell is one rejected row, and the rows after it are read and stored', async () => {
+      const csv = `id,city\nbig-1,Oslo\nbig-2,${'y'.repeat(5 * 1024 * 1024)}\nbig-3,Rome\n`;
+      const res = await upload(csv, 'text/csv');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({
+        received: 3,
+        created: 2,
+        updated: 0,
+        unchanged: 0,
+        rejected: 1,
+        errors: [{ line: 3, field: '(row)', message: expect.stringContaining('longer than') }],
+      });
+      expect(await stored('big-3')).toEqual({ city: 'Rome' });
+      await takeJobs();
+    });
+
+    it('a cell over the value limit (64 KiB) is rejected naming its column', async () => {
+      const res = await upload(`id,city\nwide-1,${'w'.repeat(70 * 1024)}\nwide-2,Oslo\n`, 'text/csv');
+      expect(res.body).toMatchObject({ received: 2, created: 1, rejected: 1, errors: [{ line: 2, field: 'city', message: expect.stringContaining('at most') }] });
+      await takeJobs();
+    });
+
+    it('an oversized header is a clear 400 and stores nothing', async () => {
+      const res = await upload(`id,${'h'.repeat(2 * 1024 * 1024)}\nhdr-1,x\n`, 'text/csv');
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'CSV_HEADER_INVALID', details: [{ field: 'header', code: 'CSV_HEADER_TOO_LONG' }] });
+      expect(await stored('hdr-1')).toBeUndefined();
+    });
+  });
+
+  describe('merge by default, ?mode=replace on request (issue 6, item 24)', () => {
+    it('a later CSV without a tags column keeps the tags; an empty cell or null clears an attribute', async () => {
+      await upload(JSON.stringify({ id: 'm-1', email: 'm1@example.com', city: 'Oslo', tags: ['vip'], plan: 'pro' }), 'application/x-ndjson').expect(200);
+      const res = await upload('id,city,plan\nm-1,Bergen,\n', 'text/csv');
+      expect(res.body).toMatchObject({ updated: 1, rejected: 0 });
+      expect(await stored('m-1')).toEqual({ email: 'm1@example.com', city: 'Bergen', tags: ['vip'] });
+
+      await upload(JSON.stringify({ id: 'm-1', attributes: { tags: null } }), 'application/x-ndjson').expect(200);
+      expect(await stored('m-1')).toEqual({ email: 'm1@example.com', city: 'Bergen' });
+
+      // The same values again change nothing.
+      expect((await upload('id,city\nm-1,Bergen\n', 'text/csv')).body).toMatchObject({ unchanged: 1, updated: 0 });
+      await takeJobs();
+    });
+
+    it('?mode=replace makes the row the whole attribute set', async () => {
+      await upload(JSON.stringify({ id: 'r-1', email: 'r1@example.com', city: 'Oslo', tags: ['vip'] }), 'application/x-ndjson').expect(200);
+      const res = await upload('id,city\nr-1,Rome\n', 'text/csv', '?mode=replace');
+      expect(res.body).toMatchObject({ updated: 1 });
+      expect(await stored('r-1')).toEqual({ city: 'Rome' });
+      expect((await upload('id\nx\n', 'text/csv', '?mode=upsert')).body.details[0].field).toBe('mode');
+      await takeJobs();
+    });
+  });
 });
+

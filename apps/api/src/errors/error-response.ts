@@ -1,11 +1,13 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { DomainError, ErrorDetail, ErrorKind } from '@corridor/domain';
+import { DomainError, ErrorDetail, ErrorKind, ImportInterruptedError, ImportRowsRejectedError } from '@corridor/domain';
 
 /** The one body every 4xx/5xx answer has. */
 export interface ErrorBody {
   code: string;
   message: string;
   details: ErrorDetail[];
+  /** An import that stopped or was refused says what it did (read, stored, through which line). */
+  report?: unknown;
 }
 
 export interface ErrorResponse {
@@ -56,7 +58,7 @@ export function errorResponseOf(exception: unknown): ErrorResponse {
     const status = STATUS_BY_KIND[exception.kind] ?? HttpStatus.INTERNAL_SERVER_ERROR;
     return {
       status,
-      body: { code: exception.code, message: exception.message, details: exception.details },
+      body: { code: exception.code, message: exception.message, details: exception.details, ...reportOf(exception) },
       log: status >= 500 ? 'error' : 'debug',
     };
   }
@@ -65,6 +67,10 @@ export function errorResponseOf(exception: unknown): ErrorResponse {
     return { status, body: httpExceptionBody(exception, status), log: status >= 500 ? 'error' : 'debug' };
   }
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: INTERNAL, log: 'error' };
+}
+
+function reportOf(exception: DomainError): Pick<ErrorBody, 'report'> {
+  return exception instanceof ImportInterruptedError || exception instanceof ImportRowsRejectedError ? { report: exception.report } : {};
 }
 
 function httpExceptionBody(exception: HttpException, status: number): ErrorBody {

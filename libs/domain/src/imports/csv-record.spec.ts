@@ -25,7 +25,7 @@ describe('ImportReportBuilder', () => {
       report.rejected([{ line: i, field: 'id', message: 'id is required' }]);
     }
     report.received();
-    report.stored({ created: 1, updated: 0, unchanged: 0 });
+    report.stored({ created: 1, updated: 0, unchanged: 0 }, 152);
     const built = report.build();
     expect(built).toMatchObject({ received: 151, created: 1, rejected: 150 });
     expect(built.errors).toHaveLength(MAX_REPORTED_IMPORT_ERRORS);

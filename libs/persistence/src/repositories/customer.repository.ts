@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { canonicalJson, compactAttributes, Customer, CrmObject, IncomingCustomer, UpsertOutcome } from '@corridor/domain';
+import { Attributes, canonicalJson, compactAttributes, Customer, CrmObject, IncomingCustomer, UpsertOutcome } from '@corridor/domain';
 import { DataSource, EntityManager } from 'typeorm';
 
 interface CustomerRow {
@@ -75,6 +75,32 @@ export async function upsertCustomers(em: EntityManager, connectionId: string, i
   };
 }
 
+/** How incoming attributes meet the stored ones (a domain decision, handed in): the set to store. */
+export type AttributeMerge = (stored: Attributes | undefined, incoming: Attributes) => Attributes;
+
+/** Upserts inside one transaction (CustomerRepository.inTransaction). */
+export interface CustomerBatchWriter {
+  upsertBatch(connectionId: string, incoming: readonly IncomingCustomer[], merge?: AttributeMerge): Promise<UpsertOutcome>;
+}
+
+/**
+ * Applies `merge` to each incoming customer and its stored attributes, read under a row lock so a
+ * concurrent write cannot slip between the read and the upsert.
+ */
+async function upsertMerged(em: EntityManager, connectionId: string, incoming: readonly IncomingCustomer[], merge: AttributeMerge): Promise<UpsertOutcome> {
+  if (incoming.length === 0) return upsertCustomers(em, connectionId, incoming);
+  const rows: Array<{ external_id: string; attributes: Attributes }> = await em.query(
+    `SELECT external_id, attributes FROM customers WHERE connection_id = $1 AND external_id = ANY($2::text[]) FOR UPDATE`,
+    [connectionId, incoming.map((c) => c.externalId)],
+  );
+  const stored = new Map(rows.map((r) => [r.external_id, r.attributes]));
+  return upsertCustomers(
+    em,
+    connectionId,
+    incoming.map((c) => ({ ...c, attributes: merge(stored.get(c.externalId), c.attributes) })),
+  );
+}
+
 @Injectable()
 export class CustomerRepository {
   constructor(private readonly db: DataSource) {}
@@ -82,10 +108,22 @@ export class CustomerRepository {
   /**
    * Inserts new customers and updates those whose attributes changed (by content hash), in one
    * statement. Unchanged rows are not touched at all: no write, no re-segmentation. A soft-deleted
-   * customer that arrives again is restored.
+   * customer that arrives again is restored. With `merge`, each customer's stored attributes are
+   * read (locked) and merged with the incoming ones first, in the same transaction.
    */
-  upsertBatch(connectionId: string, incoming: readonly IncomingCustomer[]): Promise<UpsertOutcome> {
-    return upsertCustomers(this.db.manager, connectionId, incoming);
+  upsertBatch(connectionId: string, incoming: readonly IncomingCustomer[], merge?: AttributeMerge): Promise<UpsertOutcome> {
+    if (!merge) return upsertCustomers(this.db.manager, connectionId, incoming);
+    return this.db.transaction((em) => upsertMerged(em, connectionId, incoming, merge));
+  }
+
+  /** Runs `work` in one transaction: every batch it writes commits together, or none does. */
+  inTransaction<T>(work: (writer: CustomerBatchWriter) => Promise<T>): Promise<T> {
+    return this.db.transaction((em) =>
+      work({
+        upsertBatch: (connectionId, incoming, merge) =>
+          merge ? upsertMerged(em, connectionId, incoming, merge) : upsertCustomers(em, connectionId, incoming),
+      }),
+    );
   }
 
   /** Soft-deletes by CRM id; returns the ids that were live until now. */

@@ -13,7 +13,7 @@ import { SecretBox } from '../secrets/secret-box';
 export { ApiKeyRepository } from './api-key.repository';
 export type { IssuedApiKey } from './api-key.repository';
 export { AttributeRepository } from './attribute.repository';
-export { CustomerRepository, contentHashOf } from './customer.repository';
+export { CustomerRepository, contentHashOf, type AttributeMerge, type CustomerBatchWriter } from './customer.repository';
 export { PersonaRepository, PersonaTransaction } from './persona.repository';
 export type { PersonaFields } from './persona.repository';
 export { PersonaSetRepository } from './persona-set.repository';
