@@ -8,6 +8,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const { code, message } = e as { code?: unknown; message?: unknown };
     if (typeof code === 'string' && (NETWORK_CODES.has(code) || /^(08|57P)/.test(code) || code === '53300')) return true;
     if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+    // TypeORM releases a transaction's connection when the server drops it; the transaction's next
+    // query then fails with this rather than with the network error.
+    if ((e as { name?: unknown }).name === 'QueryRunnerProviderAlreadyReleasedError') return true;
     // TypeORM wraps the driver's error (driverError); Node wraps causes (cause).
     e = (e as { driverError?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
   }
