@@ -16,7 +16,7 @@ const COMMANDS: ReadonlyArray<{ name: string; module: Type; usage: string }> = [
   { name: 'migrate', module: MigrationsCliModule, usage: 'migrate                          create the database if missing, apply migrations' },
   { name: 'migration:check', module: MigrationsCliModule, usage: 'migration:check                  fail if entities and migrations drift apart' },
   { name: 'keys', module: KeysCliModule, usage: 'keys create --role <role> [--name <name>] | keys list | keys revoke <id>' },
-  { name: 'import', module: ImportCliModule, usage: 'import <file> [--format jsonl|csv] [--unknown reject|ignore]' },
+  { name: 'import', module: ImportCliModule, usage: 'import <file> [--format jsonl|csv] [--unknown reject|ignore] [--mode merge|replace] [--atomic]' },
 ];
 
 function usage(): string {

@@ -2,13 +2,15 @@ import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { UnknownAttributePolicy } from '@corridor/domain';
+import { IMPORT_MODES, ImportInterruptedError, ImportMode, ImportRowsRejectedError, UnknownAttributePolicy } from '@corridor/domain';
 import { CustomerImportService, IMPORT_FORMATS, ImportFormat } from '@corridor/ingest';
 import { CliFailure, CliOutput } from '../cli-output';
 
 interface ImportCommandOptions {
   format?: ImportFormat;
   unknown?: UnknownAttributePolicy;
+  mode?: ImportMode;
+  atomic?: boolean;
 }
 
 const FORMAT_BY_EXTENSION: Readonly<Record<string, ImportFormat>> = { '.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
@@ -33,8 +35,19 @@ export class ImportCommand extends CommandRunner {
     await access(file).catch(() => {
       throw new CliFailure(`Cannot read ${file}`);
     });
-    const report = await this.imports.importCustomers(createReadStream(file), { format, unknown: options.unknown ?? 'reject' });
-    this.out.line(JSON.stringify(report, null, 2));
+    try {
+      const report = await this.imports.importCustomers(createReadStream(file), {
+        format,
+        unknown: options.unknown ?? 'reject',
+        mode: options.mode ?? 'merge',
+        atomic: options.atomic ?? false,
+      });
+      this.out.line(JSON.stringify(report, null, 2));
+    } catch (e) {
+      // Stopped part-way or refused whole: the report says what was stored (and where to resume).
+      if (e instanceof ImportInterruptedError || e instanceof ImportRowsRejectedError) this.out.line(JSON.stringify(e.report, null, 2));
+      throw e;
+    }
   }
 
   // Not `choices`: nest-commander's own parser replaces commander's choice check.
@@ -42,6 +55,17 @@ export class ImportCommand extends CommandRunner {
   parseFormat(value: string): ImportFormat {
     if (!(IMPORT_FORMATS as readonly string[]).includes(value)) throw new CliFailure(`--format must be jsonl or csv (got ${JSON.stringify(value)})`);
     return value as ImportFormat;
+  }
+
+  @Option({ flags: '--mode <mode>', description: 'merge (default): a row writes only the attributes it has; replace: a row is the whole set' })
+  parseMode(value: string): ImportMode {
+    if (!(IMPORT_MODES as readonly string[]).includes(value)) throw new CliFailure(`--mode must be merge or replace (got ${JSON.stringify(value)})`);
+    return value as ImportMode;
+  }
+
+  @Option({ flags: '--atomic', description: 'all or nothing: one transaction; any rejected row stores nothing' })
+  parseAtomic(): boolean {
+    return true;
   }
 
   @Option({ flags: '--unknown <policy>', description: 'unknown attributes: reject the row (default) or ignore the value' })
