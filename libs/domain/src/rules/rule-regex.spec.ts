@@ -24,7 +24,7 @@ describe('compileRulePattern', () => {
     expect(test('\\cJ', '\n')).toBe(true);
   });
 
-  it('compiles the trimmed pattern, counting its length as given (rule-language.md trims every string value)', () => {
+  it('compiles the trimmed pattern, counting its length as given (docs/rule-language.md trims every string value)', () => {
     expect(test(' ^head of ', 'Head of Data')).toBe(true);
     expect(test('\t@corp\\.io$\n', 'ana@corp.io')).toBe(true);
     expect(test(' a b ', 'xa by')).toBe(true);

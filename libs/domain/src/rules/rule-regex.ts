@@ -32,7 +32,7 @@ export function compileRulePattern(pattern: string, caseSensitive: boolean): Reg
     };
   }
   // The limit counts the pattern as given; what is compiled is the trimmed pattern, since every
-  // string operator's value is trimmed (rule-language.md), `matches` included.
+  // string operator's value is trimmed (docs/rule-language.md), `matches` included.
   const source = pattern.trim();
   const unsafe = findUnsafeConstruct(source);
   if (unsafe !== undefined) {

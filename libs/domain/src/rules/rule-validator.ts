@@ -356,7 +356,7 @@ class ValueChecker {
   private regex(value: unknown): Operand | undefined {
     const pattern = this.text(value, this.path, (t) => t);
     if (pattern === undefined) return undefined;
-    // Trimmed like every string operator's value (rule-language.md); the length limit counts it as given.
+    // Trimmed like every string operator's value (docs/rule-language.md); the length limit counts it as given.
     const compiled = compileRulePattern(value as string, this.caseSensitive);
     if (!compiled.ok) {
       this.analyzer.report(this.path, compiled.code, compiled.message);
