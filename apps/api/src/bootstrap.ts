@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -11,6 +11,7 @@ import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { bodyParserErrors } from './errors/body-parser-errors';
 import { requestValidationError } from './errors/validation-details';
 import { ApiMetrics } from './metrics/api-metrics';
+import { ApiValidationPipe } from './validation/api-validation.pipe';
 
 /** JSON bodies are small (definitions, not data); bulk data goes through the streamed import. */
 export const JSON_BODY_LIMIT = '1mb';
@@ -50,7 +51,7 @@ export function configureApiApp(app: INestApplication): void {
 
   app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(
-    new ValidationPipe({
+    new ApiValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,

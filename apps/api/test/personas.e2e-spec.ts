@@ -65,14 +65,28 @@ describe('personas, publishing and the customer view', () => {
     expect(list.map((p: { key: string; priority: number | null }) => [p.key, p.priority])).toEqual([['vip', 1], ['europe', 2], ['everyone_else', null]]);
 
     const versions = (await api.http.get('/v1/personas/europe/versions').set(admin()).expect(200)).body.versions;
+    // Only europe's own changes: being moved by vip's creation and by two reorders is not one.
     expect(versions.map((v: { version: number; change: string }) => [v.version, v.change])).toEqual([
-      [6, 'reorder'],
-      [5, 'enable'],
-      [4, 'disable'],
-      [3, 'reorder'],
-      [2, 'reorder'],
+      [3, 'enable'],
+      [2, 'disable'],
       [1, 'create'],
     ]);
+    const vipVersions = (await api.http.get('/v1/personas/vip/versions').set(admin()).expect(200)).body.versions;
+    expect(vipVersions.map((v: { version: number; change: string }) => [v.version, v.change])).toEqual([[1, 'create']]);
+    // The order is recorded once per change, at the set level (the refused reorder left no trace).
+    const order = (await api.http.get('/v1/personas/order').set(admin()).expect(200)).body;
+    expect(order.keys).toEqual(['vip', 'europe']);
+    expect(order.history.map((o: { version: number; change: string; personaKey: string | null; keys: string[] }) => [o.version, o.change, o.personaKey, o.keys])).toEqual([
+      [5, 'reorder', null, ['vip', 'europe']],
+      [4, 'reorder', null, ['europe', 'vip']],
+      [3, 'create', 'vip', ['vip', 'europe']],
+      [2, 'create', 'europe', ['europe']],
+      [1, 'initial', null, []],
+    ]);
+    // Asking for the order it already has changes nothing.
+    await api.http.put('/v1/personas/order').set(admin()).send({ keys: ['vip', 'europe'] }).expect(200);
+    expect((await api.http.get('/v1/personas/order').set(admin())).body.version).toBe(5);
+    await api.http.get('/v1/personas/order').set(api.auth('agent')).expect(403);
     const fallback = await api.http.patch('/v1/personas/everyone_else').set(admin()).send({ rule: vip });
     expect(fallback.status).toBe(400);
     expect(fallback.body.details[0]).toMatchObject({ field: 'rule', code: 'FALLBACK_IMMUTABLE' });

@@ -78,6 +78,34 @@ describe('POST /v1/rules/evaluate (playground)', () => {
       expect(tooMany.body.details[0].field).toBe('customers');
     });
 
+    it('reads a customer attribute named like an Object.prototype member, and only when it is sent', async () => {
+      await ensureAttributes([{ name: 'constructor', type: 'string' }]);
+      const res = await api.http
+        .post('/v1/rules/evaluate')
+        .set(api.auth('admin'))
+        .set('Content-Type', 'application/json')
+        // Written out: the keys must reach the server exactly as a client would send them.
+        .send('{"rule": {"attribute": "constructor", "operator": "equals", "value": "Bob"}, "customers": [' +
+          '{"id": "a", "attributes": {"constructor": " bob "}}, {"id": "b", "attributes": {}}, {"id": "c", "attributes": {"__proto__": {"constructor": "Bob"}}}]}')
+        .expect(200);
+      expect(res.body.results.map((r: { id: string; matched: boolean }) => [r.id, r.matched])).toEqual([['a', true], ['b', false], ['c', false]]);
+    });
+
+    it('refuses a persona whose rule carries a key named like an Object.prototype member', async () => {
+      for (const key of ['constructor', '__proto__', 'toString', 'prototype']) {
+        const res = await api.http
+          .post('/v1/personas')
+          .set(api.auth('admin'))
+          .set('Content-Type', 'application/json')
+          .send(`{"key": "p_${key.replace(/_/g, '').toLowerCase()}", "name": "P", "rule": {"attribute": "email", "operator": "is_set", "${key}": {}}}`);
+        expect([key, res.status, res.body.details?.map((d: { field: string; code: string }) => `${d.field} ${d.code}`)]).toEqual([
+          key,
+          400,
+          ['rule.$ UNKNOWN_KEY'],
+        ]);
+      }
+    });
+
     it('is for admins', async () => {
       await api.http.post('/v1/rules/evaluate').set(api.auth('agent')).send({ rule, customers: [] }).expect(403);
     });

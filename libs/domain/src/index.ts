@@ -3,6 +3,7 @@ export * from './attributes/attribute';
 export * from './access/role';
 export * from './customers/customer';
 export * from './customers/content-hash';
+export * from './customers/customer-ref';
 export * from './personas/persona';
 export * from './personas/persona-set-builder';
 export * from './personas/transition-matrix';

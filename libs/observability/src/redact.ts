@@ -28,11 +28,10 @@ export function redactSecrets<T>(value: T, depth = 0): T {
   // Class instances (requests, errors, dates) are left to pino's serializers, which pick safe fields.
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_KEY_PATTERN.test(k) ? REDACTED : redactSecrets(v, depth + 1);
-  }
-  return out as T;
+  // fromEntries defines own properties: a `__proto__` key stays a key instead of replacing the prototype.
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEY_PATTERN.test(k) ? REDACTED : redactSecrets(v, depth + 1)]),
+  ) as T;
 }
 
 /** A URL with the values of secret-looking query parameters (`?token=…`) replaced. */

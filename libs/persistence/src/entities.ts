@@ -5,6 +5,7 @@ import { ConnectionEntity } from './entities/connection.entity';
 import { CustomerAliasEntity } from './entities/customer-alias.entity';
 import { CustomerEntity } from './entities/customer.entity';
 import { PersonaHistoryEntity } from './entities/persona-history.entity';
+import { PersonaOrderEntity } from './entities/persona-order.entity';
 import { PersonaSetEntity } from './entities/persona-set.entity';
 import { PersonaVersionEntity } from './entities/persona-version.entity';
 import { PersonaEntity } from './entities/persona.entity';
@@ -25,6 +26,7 @@ export const ENTITIES = [
   CustomerAliasEntity,
   PersonaEntity,
   PersonaVersionEntity,
+  PersonaOrderEntity,
   PersonaSetEntity,
   SegmentationRunEntity,
   SegmentationChunkEntity,

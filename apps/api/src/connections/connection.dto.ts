@@ -18,6 +18,7 @@ import {
 } from 'class-validator';
 import { ConnectionSummary } from '@corridor/persistence';
 import { FieldMappingSettings, SyncRun } from '@corridor/domain';
+import { RawJson } from '../validation/raw-json.decorator';
 
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -53,6 +54,7 @@ export class WritebackDto {
   @ApiPropertyOptional({ description: 'HubSpot: persona key → hs_persona option value', example: { champion: 'persona_1' } })
   @IsOptional()
   @IsObject()
+  @RawJson()
   hsPersona?: Record<string, string>;
 }
 
@@ -77,6 +79,7 @@ export class ConnectionSettingsDto {
   })
   @IsOptional()
   @IsObject()
+  @RawJson()
   fieldMapping?: FieldMappingSettings;
 
   @ApiPropertyOptional({ description: 'Map custom CRM properties automatically (default true)' })

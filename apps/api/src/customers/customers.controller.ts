@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/roles.decorator';
 import { CustomersService } from './customers.service';
 
@@ -18,10 +18,18 @@ export class CustomersController {
     return { customers: await this.customers.find({ email, crmId, connectionId }) };
   }
 
-  @Get(':id')
+  @Get(':ref')
   @Roles('agent', 'admin')
   @ApiOperation({ summary: "A customer's attributes, persona, the explanation of why, and the persona history" })
-  view(@Param('id') id: string) {
-    return this.customers.view(id);
+  @ApiParam({
+    name: 'ref',
+    description:
+      'The customer: its Corridor id (`123` or `id:123`), `email:ann@x.io`, `<connectionId>:<CRM id>`, ' +
+      '`import:<import id>`, or a bare import id that is not all digits and has no ":" (`c-1`). ' +
+      '400 INVALID_CUSTOMER_REF names a malformed reference; 409 CUSTOMER_REF_AMBIGUOUS lists the customers an email matches.',
+    example: 'email:ann@x.io',
+  })
+  view(@Param('ref') ref: string) {
+    return this.customers.viewByRef(ref);
   }
 }

@@ -1,6 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { AssignmentExplanation, compileSetSnapshot, Customer, LoadedPersonaSet, NotFoundError, ValidationError } from '@corridor/domain';
-import { CustomerRepository, PersonaSetRepository, SegmentationStore } from '@corridor/persistence';
+import {
+  AssignmentExplanation,
+  compileSetSnapshot,
+  ConflictError,
+  Customer,
+  LoadedPersonaSet,
+  NotFoundError,
+  parseCustomerRef,
+  ValidationError,
+} from '@corridor/domain';
+import { CustomerRepository, IMPORT_CONNECTION_ID, PersonaSetRepository, SegmentationStore } from '@corridor/persistence';
 
 export interface CustomerView {
   customer: Customer;
@@ -49,7 +58,50 @@ export class CustomersService {
     ]);
   }
 
-  async view(id: string): Promise<CustomerView> {
+  /**
+   * The one customer a reference names (customer-ref.ts: Corridor id, `email:`, `<connectionId>:`
+   * or import id); 404 when none, 409 listing them when an email is shared by several.
+   */
+  async resolve(ref: string): Promise<Customer> {
+    const parsed = parseCustomerRef(ref);
+    let found: Customer[];
+    switch (parsed.kind) {
+      case 'id': {
+        const c = await this.customers.findById(parsed.id);
+        found = c ? [c] : [];
+        break;
+      }
+      case 'email':
+        found = await this.customers.findByEmail(parsed.email);
+        break;
+      case 'external':
+        found = await this.customers.findByExternalId(parsed.externalId, parsed.connectionId);
+        break;
+      case 'import':
+        found = await this.customers.findByExternalId(parsed.externalId, IMPORT_CONNECTION_ID);
+        break;
+    }
+    if (found.length === 0) throw new NotFoundError('Customer', ref, 'CUSTOMER_NOT_FOUND');
+    if (found.length > 1) {
+      throw new ConflictError(
+        `${found.length} customers match ${JSON.stringify(ref)}: address one by its id or by <connectionId>:<externalId>`,
+        found.slice(0, 20).map((c) => ({
+          field: 'ref',
+          message: `matches customer ${c.id} (${c.connectionId}:${c.externalId})`,
+          code: 'CUSTOMER_REF_AMBIGUOUS',
+        })),
+        'CUSTOMER_REF_AMBIGUOUS',
+      );
+    }
+    return found[0];
+  }
+
+  /** A customer by any reference `resolve` takes. */
+  async viewByRef(ref: string): Promise<CustomerView> {
+    return this.view((await this.resolve(ref)).id);
+  }
+
+  private async view(id: string): Promise<CustomerView> {
     const customer = await this.customers.findById(id);
     if (!customer) throw new NotFoundError('Customer', id, 'CUSTOMER_NOT_FOUND');
     // A merged-away record answers with the survivor.

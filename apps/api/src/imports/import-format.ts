@@ -14,7 +14,7 @@ export const IMPORT_MEDIA_TYPES = Object.keys(FORMAT_BY_MEDIA_TYPE);
 /** The upload's format from its Content-Type; 415 for anything else (or a compressed body). */
 export function importFormatOf(headers: IncomingHttpHeaders): ImportFormat {
   const mediaType = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  const format = FORMAT_BY_MEDIA_TYPE[mediaType];
+  const format = Object.hasOwn(FORMAT_BY_MEDIA_TYPE, mediaType) ? FORMAT_BY_MEDIA_TYPE[mediaType] : undefined;
   const encoding = (headers['content-encoding'] ?? 'identity').toLowerCase();
   if (!format || encoding !== 'identity') {
     const message = format

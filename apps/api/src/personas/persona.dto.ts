@@ -18,6 +18,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { RawJson } from '../validation/raw-json.decorator';
 
 const KEY = /^[a-z][a-z0-9_]{0,62}$/;
 const KEY_MESSAGE = 'key must start with a lower-case letter and hold only a-z, 0-9 and _ (at most 63 characters)';
@@ -55,6 +56,7 @@ export class CreatePersonaDto {
   // null goes on to the rule validator, which reports it at `$` like any other bad node.
   @ValidateIf((o) => o.rule !== null)
   @IsDefined({ message: 'rule is required' })
+  @RawJson()
   rule: unknown;
 }
 
@@ -79,6 +81,7 @@ export class UpdatePersonaDto {
 
   @ApiPropertyOptional({ example: RULE_EXAMPLE })
   @IsOptional()
+  @RawJson()
   rule?: unknown;
 }
 
@@ -95,6 +98,7 @@ export class ValidateRuleDto {
   // null goes on to the rule validator, which reports it at `$` like any other bad node.
   @ValidateIf((o) => o.rule !== null)
   @IsDefined({ message: 'rule is required' })
+  @RawJson()
   rule: unknown;
 }
 
@@ -118,6 +122,7 @@ export class DraftPersonaDto {
   // null goes on to the rule validator, which reports it at `$` like any other bad node.
   @ValidateIf((o) => o.rule !== null)
   @IsDefined({ message: 'rule is required' })
+  @RawJson()
   rule: unknown;
 }
 

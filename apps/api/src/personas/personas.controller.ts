@@ -41,6 +41,14 @@ export class PersonasController {
     return { valid: true, ...(await this.personas.validateRule(dto.rule)) };
   }
 
+  @Get('order')
+  @Roles('admin')
+  @ApiOperation({ summary: 'The evaluation order and its changes, newest first (a persona\'s own versions record only its content)' })
+  async order() {
+    const history = await this.personas.orders();
+    return { keys: history[0]?.keys ?? [], version: history[0]?.version ?? 0, history };
+  }
+
   @Put('order')
   @Roles('admin')
   @ApiOperation({ summary: 'Set the evaluation order: every persona key except the fallback, first evaluated first' })

@@ -9,6 +9,7 @@ import {
   ConflictError,
   NotFoundError,
   Persona,
+  PersonaOrder,
   PersonaSetDraft,
   SegmentationRun,
   ValidationError,
@@ -65,14 +66,15 @@ export class PersonasService {
           { field: 'priority', message: `must be between 1 and ${ordered.length + 1}`, code: 'PRIORITY_OUT_OF_RANGE' },
         ]);
       }
-      // Make room: personas at or after the position move down one (each gets a reorder version).
-      for (const p of ordered.filter((o) => (o.priority ?? 0) >= position)) {
-        await tx.update(p.id, { priority: (p.priority ?? 0) + 1 }, 'reorder', changedBy);
-      }
-      return tx.create(
+      // Make room: personas at or after the position move down one. The move is one change of
+      // the order, recorded once below, not a version of each persona moved.
+      await tx.setPriorities(ordered.filter((o) => (o.priority ?? 0) >= position).map((o) => ({ id: o.id, priority: (o.priority ?? 0) + 1 })));
+      const created = await tx.create(
         { key: dto.key, name: dto.name, description: dto.description ?? '', priority: position, enabled: dto.enabled ?? true, rule: dto.rule },
         changedBy,
       );
+      await tx.recordOrder('create', created.key, changedBy);
+      return created;
     });
   }
 
@@ -90,9 +92,15 @@ export class PersonasService {
     );
   }
 
+  /** The evaluation order's recorded changes, newest first. */
+  orders(): Promise<PersonaOrder[]> {
+    return this.personas.orders();
+  }
+
   async reorder(keys: string[], changedBy: string | null): Promise<Persona[]> {
     return this.personas.transaction(async (tx) => {
-      await this.applyOrder(tx, keys, changedBy);
+      await this.applyOrder(tx, keys);
+      await tx.recordOrder('reorder', null, changedBy);
       return tx.list();
     });
   }
@@ -105,7 +113,8 @@ export class PersonasService {
     await this.personas.transaction(async (tx) => {
       await tx.update(persona.id, { priority: null }, 'archive', changedBy);
       const remaining = (await tx.list()).filter((p) => !p.isFallback).map((p) => p.key);
-      await this.applyOrder(tx, remaining, changedBy);
+      await this.applyOrder(tx, remaining);
+      await tx.recordOrder('archive', persona.key, changedBy);
     });
   }
 
@@ -196,7 +205,7 @@ export class PersonasService {
     }
   }
 
-  private async applyOrder(tx: PersonaTransaction, keys: string[], changedBy: string | null): Promise<void> {
+  private async applyOrder(tx: PersonaTransaction, keys: string[]): Promise<void> {
     const ordered = (await tx.list()).filter((p) => !p.isFallback);
     const known = new Set(ordered.map((p) => p.key));
     const given = new Set(keys);
@@ -210,9 +219,6 @@ export class PersonasService {
       ]);
     }
     const byKey = new Map(ordered.map((p) => [p.key, p]));
-    for (const [i, key] of keys.entries()) {
-      const p = byKey.get(key)!;
-      if (p.priority !== i + 1) await tx.update(p.id, { priority: i + 1 }, 'reorder', changedBy);
-    }
+    await tx.setPriorities(keys.map((key, i) => ({ id: byKey.get(key)!.id, priority: i + 1 })));
   }
 }

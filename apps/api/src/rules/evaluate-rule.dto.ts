@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsDefined, ValidateIf, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { RawJson } from '../validation/raw-json.decorator';
 
 export class PlaygroundCustomerDto {
   @ApiProperty({ example: 'c1' })
@@ -11,6 +12,7 @@ export class PlaygroundCustomerDto {
   @ApiPropertyOptional({ example: { country: 'US', total_revenue: 72000 } })
   @IsOptional()
   @IsObject()
+  @RawJson()
   attributes?: Record<string, unknown>;
 }
 
@@ -19,6 +21,7 @@ export class EvaluateRuleDto {
   // null goes on to the rule validator, which reports it at `$` like any other bad node.
   @ValidateIf((o) => o.rule !== null)
   @IsDefined({ message: 'rule is required' })
+  @RawJson()
   rule: unknown;
 
   @ApiPropertyOptional({ example: '2026-11-23T12:00:00Z', description: 'ISO 8601 with an offset; defaults to the server clock.' })

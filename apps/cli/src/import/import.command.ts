@@ -30,7 +30,7 @@ export class ImportCommand extends CommandRunner {
   }
 
   async run([file]: string[], options: ImportCommandOptions): Promise<void> {
-    const format = options.format ?? FORMAT_BY_EXTENSION[extname(file).toLowerCase()];
+    const format = options.format ?? formatOfExtension(extname(file).toLowerCase());
     if (!format) throw new CliFailure(`Cannot tell the format of ${file} from its name: pass --format jsonl or --format csv`);
     await access(file).catch(() => {
       throw new CliFailure(`Cannot read ${file}`);
@@ -73,4 +73,8 @@ export class ImportCommand extends CommandRunner {
     if (value !== 'reject' && value !== 'ignore') throw new CliFailure(`--unknown must be reject or ignore (got ${JSON.stringify(value)})`);
     return value;
   }
+}
+
+function formatOfExtension(extension: string): ImportFormat | undefined {
+  return Object.hasOwn(FORMAT_BY_EXTENSION, extension) ? FORMAT_BY_EXTENSION[extension] : undefined;
 }

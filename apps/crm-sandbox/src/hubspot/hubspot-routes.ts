@@ -491,7 +491,7 @@ export function hubSpotRouter(service: HubSpotService): Router {
     if (typeof body.groupName !== 'string' || body.groupName === '') problems.push('groupName is required');
     const type = body.type as HubSpotPropertyType;
     const fieldType = String(body.fieldType ?? '');
-    if (!(type in FIELD_TYPES_BY_TYPE)) problems.push(`type "${String(body.type)}" is not valid`);
+    if (!Object.hasOwn(FIELD_TYPES_BY_TYPE, type)) problems.push(`type "${String(body.type)}" is not valid`);
     else if (!FIELD_TYPES_BY_TYPE[type].includes(fieldType)) problems.push(`fieldType "${fieldType}" is not valid for type "${type}"`);
     const optionsInput = Array.isArray(body.options) ? (body.options as Record<string, unknown>[]) : [];
     if (type === 'enumeration' && fieldType !== 'booleancheckbox' && optionsInput.length === 0) {

@@ -319,7 +319,7 @@ export function salesforceRouter(service: SalesforceService, serverUrl: () => st
   data.patch('/sobjects/:object/:id', (req, res) => {
     const object = writableOf(String(req.params.object));
     const body = (req.body ?? {}) as Record<string, unknown>;
-    if ('Id' in body || 'id' in body) {
+    if (Object.hasOwn(body, 'Id') || Object.hasOwn(body, 'id')) {
       res.status(400).json(sfError('INVALID_FIELD', 'The Id field should not be specified in the sobject data.'));
       return;
     }

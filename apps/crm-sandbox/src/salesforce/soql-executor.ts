@@ -422,7 +422,7 @@ export class SoqlExecutor {
         continue;
       }
       const name = ref.relationship.name;
-      if (!(name in out)) {
+      if (!Object.hasOwn(out, name)) {
         const related = this.related(ref.relationship.target, fields[ref.relationship.via.name] ?? null);
         out[name] = related
           ? {

@@ -341,7 +341,7 @@ export class HubSpotConnector implements CrmConnector {
     const propertiesOf = (u: WritebackUpdate): Record<string, string> => ({
       [HUBSPOT_PERSONA_PROPERTY]: u.personaName,
       [HUBSPOT_STRATEGY_PROPERTY]: u.strategySummary,
-      ...(hsPersona?.[u.personaKey] ? { hs_persona: hsPersona[u.personaKey] } : {}),
+      ...(hsPersona && Object.hasOwn(hsPersona, u.personaKey) ? { hs_persona: hsPersona[u.personaKey] } : {}),
     });
     for (let i = 0; i < updates.length; i += HUBSPOT_BATCH) {
       const batch = updates.slice(i, i + HUBSPOT_BATCH);

@@ -29,7 +29,7 @@ export const LIFECYCLE_STAGES = [
   'other',
 ] as const;
 
-/** The canonical attributes of rule-language.md; every customer may have them. */
+/** The canonical attributes of docs/rule-language.md; every customer may have them. */
 export const CANONICAL_ATTRIBUTES: readonly AttributeDefinition[] = [
   ...['email', 'first_name', 'last_name', 'company', 'job_title', 'lead_status', 'country', 'city', 'industry'].map(
     (name) => ({ name, type: 'string' as const }),

@@ -30,6 +30,6 @@ export class CrmError extends DomainError {
     readonly retryAfterMs?: number,
     readonly status?: number,
   ) {
-    super(code, message, KIND[code] ?? 'internal');
+    super(code, message, (Object.hasOwn(KIND, code) ? KIND[code] : 'internal'));
   }
 }

@@ -58,3 +58,21 @@ describe('field mapping', () => {
     expect(readField({ Account: { Industry: 'Retail' } }, 'Account.Industry')).toBe('Retail');
   });
 });
+
+describe('CRM names that are Object.prototype members', () => {
+  it('reads only fields the record really has', () => {
+    expect(readField({}, 'constructor')).toBeUndefined();
+    expect(readField({ Account: {} }, 'Account.toString')).toBeUndefined();
+    expect(readField({ constructor: 'x' }, 'constructor')).toBe('x');
+  });
+
+  it('translates enum and list values only through the map\'s own entries', () => {
+    const values = { gold: 'Gold' };
+    expect(normaliseValue('constructor', 'enum', values)).toBe('constructor');
+    expect(normaliseValue(['toString', 'gold'], 'string_list', values)).toEqual(['toString', 'Gold']);
+  });
+
+  it('maps an attribute named constructor', () => {
+    expect(mapRecord({ ctor: 'a' }, [{ field: 'ctor', attribute: 'constructor', type: 'string' }])).toEqual({ constructor: 'a' });
+  });
+});

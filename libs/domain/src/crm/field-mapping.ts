@@ -69,10 +69,11 @@ export function attributeNameForField(field: string): string {
 
 /** Reads `a.b.c` from nested records (Salesforce relationship fields such as Account.Industry). */
 export function readField(record: Readonly<Record<string, unknown>>, field: string): unknown {
-  if (field in record) return record[field];
+  // Own properties only: a field named like an Object.prototype member is absent unless really sent.
+  if (Object.hasOwn(record, field)) return record[field];
   let value: unknown = record;
   for (const part of field.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, part)) return undefined;
     value = (value as Record<string, unknown>)[part];
   }
   return value;
@@ -106,11 +107,11 @@ export function normaliseValue(raw: unknown, type: AttributeType, values?: Reado
     case 'string_list': {
       const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(';');
       const cleaned = list.map((s) => s.trim()).filter((s) => s !== '');
-      return cleaned.length ? cleaned.map((s) => values?.[s] ?? s) : null;
+      return cleaned.length ? cleaned.map((s) => ownValue(values, s) ?? s) : null;
     }
     case 'enum': {
       const s = String(raw).trim();
-      return values?.[s] ?? values?.[s.toLowerCase()] ?? s;
+      return ownValue(values, s) ?? ownValue(values, s.toLowerCase()) ?? s;
     }
     default:
       return String(raw);
@@ -131,7 +132,7 @@ export function mapRecord(record: Readonly<Record<string, unknown>>, mappings: r
   for (const m of mappings) {
     const value = normaliseValue(readField(record, m.field), m.type, m.values);
     // Two fields may feed one attribute (Contact vs Lead names): the first non-empty wins.
-    if (value !== null && out[m.attribute] === undefined) out[m.attribute] = value;
+    if (value !== null && !Object.hasOwn(out, m.attribute)) out[m.attribute] = value;
   }
   return out;
 }
@@ -148,8 +149,13 @@ export function catalogAttributesOf(
     if (catalog.has(m.attribute) || out.has(m.attribute)) continue;
     const p = byField.get(m.field);
     let enumValues: string[] | undefined;
-    if (m.type === 'enum') enumValues = p?.enumValues?.map((v) => m.values?.[v] ?? v) ?? (m.values ? [...new Set(Object.values(m.values))] : []);
+    if (m.type === 'enum') enumValues = p?.enumValues?.map((v) => ownValue(m.values, v) ?? v) ?? (m.values ? [...new Set(Object.values(m.values))] : []);
     out.set(m.attribute, { name: m.attribute, type: m.type, ...(enumValues ? { enumValues } : {}), ...(p?.label ? { label: p.label } : {}) });
   }
   return [...out.values()];
+}
+
+/** A CRM value's translation, if the map has one of its own (`constructor` is a value, not a key of every map). */
+function ownValue(values: Readonly<Record<string, string>> | undefined, key: string): string | undefined {
+  return values !== undefined && Object.hasOwn(values, key) ? values[key] : undefined;
 }

@@ -18,7 +18,5 @@ export function canonicalJson(value: unknown): string {
 
 /** Drops null/undefined members: a CRM's "empty" and "not sent" mean the same to a rule (missing). */
 export function compactAttributes(attributes: Attributes): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(attributes)) if (v !== null && v !== undefined) out[k] = v;
-  return out;
+  return Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== null && v !== undefined));
 }

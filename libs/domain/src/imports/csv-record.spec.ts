@@ -32,3 +32,15 @@ describe('ImportReportBuilder', () => {
     expect(built.errors[99].line).toBe(100);
   });
 });
+
+describe('CSV columns named like Object.prototype members', () => {
+  it('keeps a __proto__ column as a column', () => {
+    const row = csvRecordToRow(2, ['id', '__proto__', 'constructor'], ['c-1', '', 'x']);
+    expect(Object.getPrototypeOf(row.value)).toBe(Object.prototype);
+    expect(Object.entries(row.value as Record<string, unknown>)).toEqual([
+      ['id', 'c-1'],
+      ['__proto__', null],
+      ['constructor', 'x'],
+    ]);
+  });
+});

@@ -28,10 +28,12 @@ export function csvHeaderProblems(header: readonly string[]): ErrorDetail[] {
  * import clears that attribute, while a column the file does not have leaves it alone.
  */
 export function csvRecordToRow(line: number, header: readonly string[], values: readonly string[]): RawImportRow {
-  const value: Record<string, string | null> = {};
-  header.forEach((name, i) => {
-    const cell = values[i];
-    value[name] = cell === undefined || cell === '' ? null : cell;
-  });
+  // fromEntries defines own properties: a `__proto__` column stays a column (reported as unknown).
+  const value: Record<string, string | null> = Object.fromEntries(
+    header.map((name, i) => {
+      const cell = values[i];
+      return [name, cell === undefined || cell === '' ? null : cell];
+    }),
+  );
   return { line, value };
 }

@@ -54,7 +54,7 @@ export function checkImportRow(raw: RawImportRow, options: ImportRowOptions): Im
 
   let attributes: Record<string, unknown>;
   let path = (name: string) => name;
-  if ('attributes' in value && isPlainObject(value.attributes)) {
+  if (Object.hasOwn(value, 'attributes') && isPlainObject(value.attributes)) {
     attributes = value.attributes;
     path = (name) => `attributes.${name}`;
     for (const key of Object.keys(value)) {

@@ -31,7 +31,26 @@ export interface PersonaVersion {
   createdAt: Date;
 }
 
+/** `reorder` appears only on versions recorded before order changes moved to PersonaOrder. */
 export type PersonaChange = 'create' | 'update' | 'reorder' | 'disable' | 'enable' | 'archive';
+
+/**
+ * One state of the draft's evaluation order, recorded once per change of the order: a persona's
+ * own version changes only when its own content does, not when a neighbour moves it.
+ */
+export interface PersonaOrder {
+  version: number;
+  /** Persona keys, first evaluated first; the fallback (always last) is not listed. */
+  keys: string[];
+  /** `initial`: the order found when order changes started being recorded. */
+  change: PersonaOrderChange;
+  /** The persona created or archived (null for a reorder). */
+  personaKey: string | null;
+  changedBy: string | null;
+  createdAt: Date;
+}
+
+export type PersonaOrderChange = 'initial' | 'create' | 'reorder' | 'archive';
 
 export interface PersonaSetMember {
   personaId: string;

@@ -15,3 +15,20 @@ describe('transition matrix', () => {
     expect(movedCount(all)).toBe(3);
   });
 });
+
+describe('transition matrix keys', () => {
+  it('counts personas whose keys are named like Object.prototype members', () => {
+    const a = emptyCounts();
+    countTransition(a, 'toString', 'constructor');
+    countTransition(a, null, 'constructor');
+    const b = emptyCounts();
+    countTransition(b, 'constructor', 'hasOwnProperty');
+    const total = mergeCounts(emptyCounts(), JSON.parse(JSON.stringify(a)));
+    mergeCounts(total, b);
+    expect(JSON.parse(JSON.stringify(total))).toEqual({
+      total: 3,
+      perPersona: { constructor: 2, hasOwnProperty: 1 },
+      transitions: { toString: { constructor: 1 }, [UNASSIGNED]: { constructor: 1 }, constructor: { hasOwnProperty: 1 } },
+    });
+  });
+});

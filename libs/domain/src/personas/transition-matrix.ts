@@ -12,14 +12,15 @@ export interface SegmentCounts {
 export const UNASSIGNED = '(none)';
 
 export function emptyCounts(): SegmentCounts {
-  return { total: 0, perPersona: {}, transitions: {} };
+  // Keyed by persona keys, which may be named like Object.prototype members (`constructor`).
+  return { total: 0, perPersona: Object.create(null), transitions: Object.create(null) };
 }
 
 export function countTransition(counts: SegmentCounts, from: string | null, to: string): void {
   counts.total++;
   counts.perPersona[to] = (counts.perPersona[to] ?? 0) + 1;
   const f = from ?? UNASSIGNED;
-  const row = (counts.transitions[f] ??= {});
+  const row = (counts.transitions[f] ??= Object.create(null));
   row[to] = (row[to] ?? 0) + 1;
 }
 
@@ -27,7 +28,7 @@ export function mergeCounts(into: SegmentCounts, more: SegmentCounts): SegmentCo
   into.total += more.total;
   for (const [k, n] of Object.entries(more.perPersona)) into.perPersona[k] = (into.perPersona[k] ?? 0) + n;
   for (const [f, row] of Object.entries(more.transitions)) {
-    const target = (into.transitions[f] ??= {});
+    const target = (into.transitions[f] ??= Object.create(null));
     for (const [t, n] of Object.entries(row)) target[t] = (target[t] ?? 0) + n;
   }
   return into;

@@ -91,7 +91,7 @@ export function generateEvaluator(
     if (test?.kind === 'call') helpers.add(test.helper);
   });
   for (const helper of helpers) {
-    if (!HELPER_NAME.test(helper) || RESERVED.has(helper) || !(helper in TEST_HELPERS)) throw new Error(`Bad helper name ${helper}`);
+    if (!HELPER_NAME.test(helper) || RESERVED.has(helper) || !Object.hasOwn(TEST_HELPERS, helper)) throw new Error(`Bad helper name ${helper}`);
     prologue.push(`const ${helper} = H.${helper};`);
   }
 

@@ -24,6 +24,14 @@ describe('compileRulePattern', () => {
     expect(test('\\cJ', '\n')).toBe(true);
   });
 
+  it('compiles the trimmed pattern, counting its length as given (docs/rule-language.md trims every string value)', () => {
+    expect(test(' ^head of ', 'Head of Data')).toBe(true);
+    expect(test('\t@corp\\.io$\n', 'ana@corp.io')).toBe(true);
+    expect(test(' a b ', 'xa by')).toBe(true);
+    expect(compileRulePattern(` ${'a'.repeat(199)} `, false)).toMatchObject({ ok: false, code: 'REGEX_TOO_LONG' });
+    expect(compileRulePattern('a'.repeat(200), false).ok).toBe(true);
+  });
+
   it('ignores case unless case_sensitive, with either engine path', () => {
     expect(test('^head of', 'HEAD OF SALES')).toBe(true);
     expect(test('^head of', 'HEAD OF SALES', true)).toBe(false);
@@ -90,7 +98,8 @@ describe('literal prefilter (differential)', () => {
       for (const caseSensitive of [false, true]) {
         const compiled = compileRulePattern(pattern, caseSensitive);
         if (!compiled.ok) continue;
-        const reference = RE2JS.compile(translateToRe2(pattern), caseSensitive ? 0 : RE2JS.CASE_INSENSITIVE);
+        // Patterns are trimmed before compiling, like every string operator's value.
+        const reference = RE2JS.compile(translateToRe2(pattern.trim()), caseSensitive ? 0 : RE2JS.CASE_INSENSITIVE);
         for (let j = 0; j < 30; j++) {
           const value = Array.from({ length: random(7) }, () => chars[random(chars.length)]).join('');
           expect([pattern, value, caseSensitive, compiled.regex.test(value)]).toEqual([pattern, value, caseSensitive, reference.test(value)]);

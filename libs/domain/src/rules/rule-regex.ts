@@ -31,7 +31,10 @@ export function compileRulePattern(pattern: string, caseSensitive: boolean): Reg
       message: `The regular expression has ${length} characters; at most ${RULE_LIMITS.maxRegexLength} are allowed`,
     };
   }
-  const unsafe = findUnsafeConstruct(pattern);
+  // The limit counts the pattern as given; what is compiled is the trimmed pattern, since every
+  // string operator's value is trimmed (docs/rule-language.md), `matches` included.
+  const source = pattern.trim();
+  const unsafe = findUnsafeConstruct(source);
   if (unsafe !== undefined) {
     return {
       ok: false,
@@ -41,15 +44,15 @@ export function compileRulePattern(pattern: string, caseSensitive: boolean): Reg
   }
   try {
     // Compiling (never running) a RegExp is only a syntax check against the ECMAScript grammar.
-    new RegExp(pattern, 'u');
+    new RegExp(source, 'u');
   } catch (e) {
     return { ok: false, code: 'REGEX_INVALID', message: `The regular expression is not valid: ${reason(e)}` };
   }
   try {
-    const translated = translateToRe2(pattern);
+    const translated = translateToRe2(source);
     const flags = caseSensitive ? 0 : RE2JS.CASE_INSENSITIVE;
     const regex = RE2JS.compile(translated, flags);
-    return { ok: true, regex: withLiteralPrefilter(pattern, caseSensitive, fastestMatcher(regex, translated, flags)) };
+    return { ok: true, regex: withLiteralPrefilter(source, caseSensitive, fastestMatcher(regex, translated, flags)) };
   } catch (e) {
     return {
       ok: false,

@@ -1,7 +1,7 @@
 import type { AttributeType } from '../attributes/attribute';
 
 /**
- * The rule language of rule-language.md (version 1, the public contract) as TypeScript types. Rules arrive as
+ * The rule language of docs/rule-language.md (version 1, the public contract) as TypeScript types. Rules arrive as
  * `unknown` JSON and only become a `RuleNode` once `validateRule` says so: these types describe
  * the valid shape, they are not a substitute for validation.
  */
@@ -80,7 +80,7 @@ export const OPERATORS_BY_TYPE: Readonly<Record<AttributeType, readonly RuleOper
   string_list: ['contains_any', 'contains_all', 'contains_none', 'is_set', 'is_not_set'],
 };
 
-/** Limits of the language (rule-language.md, "Validation" and "Operators by attribute type"). */
+/** Limits of the language (docs/rule-language.md, "Validation" and "Operators by attribute type"). */
 export const RULE_LIMITS = {
   maxGroupDepth: 10,
   maxConditions: 200,

@@ -165,7 +165,10 @@ class RuleAnalyzer {
       this.issue(
         path,
         'UNKNOWN_OPERATOR',
-        `Unknown operator ${describeJson(node.operator)}` + (suggestion ? `; did you mean "${suggestion}"?` : ''),
+        (typeof node.operator === 'string'
+          ? `Unknown operator ${JSON.stringify(describeText(node.operator))}`
+          : `"operator" must be an operator name, found ${describeJson(node.operator)}`) +
+          (suggestion ? `; did you mean "${suggestion}"?` : ''),
       );
     } else {
       operator = node.operator as RuleOperator;
@@ -353,7 +356,7 @@ class ValueChecker {
   private regex(value: unknown): Operand | undefined {
     const pattern = this.text(value, this.path, (t) => t);
     if (pattern === undefined) return undefined;
-    // The pattern is used as written (not trimmed): spaces can be meaningful in a regex.
+    // Trimmed like every string operator's value (docs/rule-language.md); the length limit counts it as given.
     const compiled = compileRulePattern(value as string, this.caseSensitive);
     if (!compiled.ok) {
       this.analyzer.report(this.path, compiled.code, compiled.message);
@@ -449,10 +452,12 @@ function describeJson(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
   if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') {
-    const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
-    return `the text ${JSON.stringify(shown)}`;
-  }
+  if (typeof value === 'string') return `the text ${JSON.stringify(describeText(value))}`;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return typeof value;
+}
+
+/** A text cut short enough to quote in a message. */
+function describeText(value: string): string {
+  return value.length > 60 ? `${value.slice(0, 60)}…` : value;
 }

@@ -3,7 +3,7 @@ import { ISO_INSTANT, ISO_LOCAL_TIMESTAMP, ISO_PLAIN_DATE, parseIsoDate, type Is
 import type { ZoneClock } from './zone-clock';
 
 /**
- * "Reading stored values" of rule-language.md. Every reader returns the value as read, or
+ * "Reading stored values" of docs/rule-language.md. Every reader returns the value as read, or
  * `undefined` when the attribute is *missing* (absent, null, unreadable, empty). These run once per
  * customer and attribute on the hot path: no allocation when the stored value is already clean.
  */

@@ -30,7 +30,7 @@ const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f:
 /** Undoes COPY's text escaping of one field (COPY TO writes only these backslash escapes). */
 export function unescapeCopyField(field: string): string {
   if (field.indexOf('\\') === -1) return field;
-  return field.replace(/\\(.)/g, (_, c: string) => ESCAPES[c] ?? c);
+  return field.replace(/\\(.)/g, (_, c: string) => (Object.hasOwn(ESCAPES, c) ? ESCAPES[c] : c));
 }
 
 /** Escapes one field for COPY ... FROM STDIN text format. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Persona, PersonaChange, PersonaVersion } from '@corridor/domain';
+import { Persona, PersonaChange, PersonaOrder, PersonaOrderChange, PersonaVersion } from '@corridor/domain';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { PersonaOrderEntity } from '../entities/persona-order.entity';
 import { PersonaVersionEntity } from '../entities/persona-version.entity';
 import { PersonaEntity } from '../entities/persona.entity';
 
@@ -43,6 +44,12 @@ export class PersonaRepository {
     return rows.map(toVersion);
   }
 
+  /** The draft's evaluation order as recorded, newest first. */
+  async orders(limit = 50): Promise<PersonaOrder[]> {
+    const rows = await this.db.getRepository(PersonaOrderEntity).find({ order: { version: 'DESC' }, take: limit });
+    return rows.map(toOrder);
+  }
+
   /** The persona-version ids the draft currently consists of, with the persona. */
   async draftWithVersionIds(): Promise<Array<Persona & { versionId: string }>> {
     const personas = await this.list();
@@ -83,6 +90,29 @@ export class PersonaTransaction {
     );
     await this.recordVersion(row, 'create', changedBy);
     return toPersona(row);
+  }
+
+  /**
+   * Moves personas in the evaluation order. Not a version of theirs: their content is unchanged,
+   * and the order's own history is `recordOrder`.
+   */
+  async setPriorities(priorities: ReadonlyArray<{ id: string; priority: number }>): Promise<void> {
+    if (priorities.length === 0) return;
+    await this.em.query(
+      `UPDATE personas p SET priority = v.priority, updated_at = now()
+         FROM unnest($1::uuid[], $2::int[]) AS v(id, priority)
+        WHERE p.id = v.id AND p.priority IS DISTINCT FROM v.priority`,
+      [priorities.map((p) => p.id), priorities.map((p) => p.priority)],
+    );
+  }
+
+  /** Records the current order as its next version, unless it is the order already recorded last. */
+  async recordOrder(change: PersonaOrderChange, personaKey: string | null, changedBy: string | null): Promise<void> {
+    const keys = (await this.list()).filter((p) => !p.isFallback).map((p) => p.key);
+    const repo = this.em.getRepository(PersonaOrderEntity);
+    const [last] = await repo.find({ order: { version: 'DESC' }, take: 1 });
+    if (last && JSON.stringify(last.keys) === JSON.stringify(keys)) return;
+    await repo.insert({ version: (last?.version ?? 0) + 1, keys, change, personaKey, changedBy });
   }
 
   /** Applies changed fields to one persona as a new version; no-op when nothing changed. */
@@ -152,6 +182,17 @@ function toVersion(r: PersonaVersionEntity): PersonaVersion {
     isFallback: r.isFallback,
     rule: r.rule,
     change: r.change as PersonaChange,
+    changedBy: r.changedBy,
+    createdAt: r.createdAt,
+  };
+}
+
+function toOrder(r: PersonaOrderEntity): PersonaOrder {
+  return {
+    version: r.version,
+    keys: r.keys,
+    change: r.change as PersonaOrderChange,
+    personaKey: r.personaKey,
     changedBy: r.changedBy,
     createdAt: r.createdAt,
   };
