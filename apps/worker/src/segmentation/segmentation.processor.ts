@@ -91,4 +91,13 @@ export class SegmentationProcessor extends WorkerHost implements OnModuleInit, O
     this.logger.warn({ msg: 'segmentation chunk stalled; retrying', ...chunk });
     await this.watch.recordChunkStall(chunk.runId, chunk.chunk).catch(() => undefined);
   }
+
+  /**
+   * Worker errors outside a job's handler (Redis away, a job's key gone after a flush while it ran):
+   * logged, not thrown at the event emitter. The watchdog rebuilds what was lost.
+   */
+  @OnWorkerEvent('error')
+  onError(error: Error): void {
+    this.logger.warn({ msg: 'segmentation worker error', error: error.message });
+  }
 }
