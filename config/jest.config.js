@@ -1,5 +1,7 @@
 // Three tiers, named by suffix (STYLE.md §13): *.spec.ts pure, *.int-spec.ts real Postgres/Redis,
-// *.e2e-spec.ts whole apps over HTTP with the CRM sandbox.
+// *.e2e-spec.ts whole apps over HTTP with the CRM sandbox. A fourth, *.fault-spec.ts, breaks things on
+// purpose (Redis flushed or restarted, workers SIGKILLed): longer, so `npm test` leaves it out and
+// `npm run test:faults` (the last CI step) runs it.
 const libs = '(domain|contracts|crm|persistence|config|jobs|observability|ingest|testing)';
 const base = {
   rootDir: require('node:path').resolve(__dirname, '..'),
@@ -24,5 +26,6 @@ module.exports = {
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,bench}/**/*.spec.ts'] },
     { ...base, ...withServices, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'] },
     { ...base, ...withServices, displayName: 'e2e', testMatch: ['<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts'] },
+    { ...base, ...withServices, displayName: 'faults', testMatch: ['<rootDir>/{apps,libs,test}/**/*.fault-spec.ts'] },
   ],
 };

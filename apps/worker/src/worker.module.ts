@@ -6,6 +6,7 @@ import { PersistenceModule } from '@corridor/persistence';
 import { SegmentationWorkerModule } from './segmentation/segmentation-worker.module';
 import { CrmSyncWorkerModule } from './crm-sync/crm-sync-worker.module';
 import { CrmWritebackWorkerModule } from './crm-writeback/crm-writeback-worker.module';
+import { WatchdogModule } from './watchdog/watchdog.module';
 
 /**
  * The worker process: one BullMQ processor per queue, each in its feature module below, and the
@@ -21,6 +22,7 @@ import { CrmWritebackWorkerModule } from './crm-writeback/crm-writeback-worker.m
     SegmentationWorkerModule,
     CrmSyncWorkerModule,
     CrmWritebackWorkerModule,
+    WatchdogModule,
   ],
 })
 export class WorkerModule {}

@@ -25,4 +25,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SECRETS_KEY: required/);
     expect(loadConfig({ NODE_ENV: 'production', SECRETS_KEY: 'a'.repeat(64) }).SECRETS_KEY).toBe('a'.repeat(64));
   });
+
+  it('takes a refresh cron of 5 fields or 6 (seconds first), and a watchdog period in range', () => {
+    expect(loadConfig({ SEGMENTATION_REFRESH_CRON: '*/2 * * * * *' }).SEGMENTATION_REFRESH_CRON).toBe('*/2 * * * * *');
+    expect(() => loadConfig({ SEGMENTATION_REFRESH_CRON: '* * *' })).toThrow(/SEGMENTATION_REFRESH_CRON/);
+    expect(loadConfig({}).WORKER_WATCHDOG_SECONDS).toBe(30);
+    expect(() => loadConfig({ WORKER_WATCHDOG_SECONDS: '0' })).toThrow(/WORKER_WATCHDOG_SECONDS/);
+  });
 });

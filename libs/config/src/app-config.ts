@@ -64,7 +64,7 @@ export class AppConfig {
    * conditions follow the calendar; empty turns it off.
    */
   @IsString()
-  @Matches(/^$|^(\S+\s+){4}\S+$/, { message: 'SEGMENTATION_REFRESH_CRON must be a 5-field cron pattern or empty' })
+  @Matches(/^$|^(\S+\s+){4,5}\S+$/, { message: 'SEGMENTATION_REFRESH_CRON must be a 5-field cron pattern (6 with seconds first) or empty' })
   SEGMENTATION_REFRESH_CRON = '0 3 * * *';
 
   /** Jobs a worker process runs at once per queue. */
@@ -73,6 +73,16 @@ export class AppConfig {
   @Min(1)
   @Max(64)
   WORKER_CONCURRENCY = 4;
+
+  /**
+   * How often (seconds) each worker's watchdog re-derives lost Redis state from Postgres: schedules
+   * that are missing, and unfinished runs whose jobs are gone.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  WORKER_WATCHDOG_SECONDS = 30;
 
   /** Base URL where Corridor is reachable from outside (webhook URLs shown to admins; signature checks). */
   @IsOptional()

@@ -37,7 +37,10 @@ export class InvalidJobPayloadError extends Error {
 /** Validates job data against its contract; throws InvalidJobPayloadError (permanent: never retried). */
 export function parseJobPayload<P extends object>(contract: JobContract<P>, data: unknown): P {
   const payload = plainToInstance(contract.payload, data ?? {});
-  const errors = validateSync(payload, { whitelist: true, forbidNonWhitelisted: true });
+  // forbidUnknownValues would refuse every payload of a class without validated properties (the
+  // reconcile job's `{}`): the class always comes from the contract, and unknown keys are still
+  // refused by forbidNonWhitelisted.
+  const errors = validateSync(payload, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
   if (errors.length) {
     throw new InvalidJobPayloadError(
       `${contract.queue}/${contract.name}`,

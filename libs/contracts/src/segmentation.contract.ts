@@ -19,6 +19,12 @@ export const RUN_CHUNK = defineJob({
   jobId: (p) => jobIdOf('run-chunk', p.runId, p.chunk),
 });
 
+/** The run and chunk a `run-chunk` job id names (BullMQ's stalled event gives only the id). */
+export function parseRunChunkJobId(jobId: string): RunChunkPayload | null {
+  const m = /^run-chunk\.([0-9a-f-]{36})\.([0-9]{1,9})$/i.exec(jobId);
+  return m ? { runId: m[1], chunk: Number(m[2]) } : null;
+}
+
 export class RunFinalizePayload {
   @IsUUID()
   runId: string;

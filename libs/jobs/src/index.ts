@@ -1,3 +1,4 @@
 export * from './jobs.module';
 export * from './job-producer';
 export * from './redis-connection';
+export * from './job-schedules';

@@ -3,6 +3,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { AppConfig } from '@corridor/config';
 import { ALL_QUEUES } from '@corridor/contracts';
 import { JobProducer, SEGMENTATION_FLOW } from './job-producer';
+import { JobSchedules } from './job-schedules';
 import { redisConnection } from './redis-connection';
 
 /** BullMQ on Redis for an app: every queue registered, under the configured key prefix. */
@@ -16,7 +17,7 @@ import { redisConnection } from './redis-connection';
     ...ALL_QUEUES.map((name) => BullModule.registerQueue({ name })),
     BullModule.registerFlowProducer({ name: SEGMENTATION_FLOW }),
   ],
-  providers: [JobProducer],
-  exports: [JobProducer, BullModule],
+  providers: [JobProducer, JobSchedules],
+  exports: [JobProducer, JobSchedules, BullModule],
 })
 export class JobsModule {}

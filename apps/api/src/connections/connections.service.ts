@@ -1,16 +1,15 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
-import { QUEUE, SYNC_CONNECTION, syncSchedulerId } from '@corridor/contracts';
+import { SYNC_CONNECTION } from '@corridor/contracts';
 import { CrmConnectorFactory } from '@corridor/crm';
 import {
   ConnectionTestResult,
   CrmConnectionSettings,
   CrmCredentials,
-  DEFAULT_SYNC_INTERVAL_SECONDS,
   SyncRun,
   ValidationError,
 } from '@corridor/domain';
-import { DEFAULT_JOB_OPTIONS, JobProducer } from '@corridor/jobs';
+import { JobProducer, JobSchedules } from '@corridor/jobs';
 import { ConnectionRepository, ConnectionSummary, CrmSyncStore } from '@corridor/persistence';
 import { CreateConnectionDto, UpdateConnectionDto } from './connection.dto';
 
@@ -24,10 +23,11 @@ export class ConnectionsService implements OnApplicationBootstrap {
     private readonly syncs: CrmSyncStore,
     private readonly connectors: CrmConnectorFactory,
     private readonly jobs: JobProducer,
+    private readonly schedules: JobSchedules,
     readonly config: AppConfig,
   ) {}
 
-  /** Re-creates every connection's scheduler at boot (idempotent: fixed scheduler ids). */
+  /** Re-creates every connection's scheduler at boot (idempotent: fixed scheduler ids); the worker's watchdog also re-creates missing ones. */
   async onApplicationBootstrap(): Promise<void> {
     try {
       for (const c of await this.connections.list()) await this.schedule(c);
@@ -100,7 +100,7 @@ export class ConnectionsService implements OnApplicationBootstrap {
 
   async remove(id: string): Promise<void> {
     await this.connections.remove(id);
-    await this.jobs.queue(QUEUE.crmSync).removeJobScheduler(syncSchedulerId(id));
+    await this.schedules.removeSync(id);
   }
 
   async test(id: string): Promise<ConnectionTestResult> {
@@ -126,18 +126,7 @@ export class ConnectionsService implements OnApplicationBootstrap {
   }
 
   private async schedule(c: ConnectionSummary): Promise<void> {
-    const queue = this.jobs.queue(QUEUE.crmSync);
-    const every = (c.settings.syncIntervalSeconds ?? DEFAULT_SYNC_INTERVAL_SECONDS) * 1000;
-    if (every <= 0) {
-      await queue.removeJobScheduler(syncSchedulerId(c.id));
-      return;
-    }
-    const { attempts, backoff, removeOnComplete, removeOnFail } = DEFAULT_JOB_OPTIONS;
-    await queue.upsertJobScheduler(
-      syncSchedulerId(c.id),
-      { every },
-      { name: SYNC_CONNECTION.name, data: { connectionId: c.id, mode: 'incremental', trigger: 'schedule' }, opts: { attempts, backoff, removeOnComplete, removeOnFail } },
-    );
+    await this.schedules.ensureSync(c, { onlyMissing: false });
   }
 
   /** A HubSpot connection takes no Salesforce fields and the other way round: say which one is wrong. */

@@ -1,10 +1,9 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { NotFoundError } from '@corridor/domain';
-import { REFRESH_SEGMENTS } from '@corridor/contracts';
-import { JobProducer } from '@corridor/jobs';
 import { PersonaSetRepository, SegmentationStore } from '@corridor/persistence';
 import { Roles } from '../auth/roles.decorator';
+import { SegmentationRefreshService } from './segmentation-refresh.service';
 
 @ApiTags('segmentation')
 @Controller('v1/segmentation')
@@ -12,7 +11,7 @@ export class SegmentationController {
   constructor(
     private readonly store: SegmentationStore,
     private readonly sets: PersonaSetRepository,
-    private readonly jobs: JobProducer,
+    private readonly refreshes: SegmentationRefreshService,
   ) {}
 
   @Post('refresh')
@@ -20,10 +19,10 @@ export class SegmentationController {
   @HttpCode(202)
   @ApiOperation({
     summary: 'Re-apply the live rules to everyone now (relative dates move with the calendar; also runs daily on a schedule)',
+    description: '202 with the run started (poll GET /v1/segmentation/runs/:id); 409 RUN_IN_PROGRESS when a full run is already re-segmenting everyone.',
   })
   async refresh() {
-    await this.jobs.enqueue(REFRESH_SEGMENTS, {});
-    return { queued: true };
+    return this.refreshes.start();
   }
 
   @Get('runs')

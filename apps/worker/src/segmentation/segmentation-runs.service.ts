@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AttributeType, compileSetSnapshot, countTransition, emptyCounts, LoadedPersonaSet, mergeCounts, movedCount, SegmentationRun } from '@corridor/domain';
 import { AppConfig } from '@corridor/config';
 import { JobProducer } from '@corridor/jobs';
-import { ChunkOutcome, CustomerForEvaluation, PersonaSetRepository, SegmentationStore } from '@corridor/persistence';
+import { ChunkOutcome, CustomerForEvaluation, PersonaSetRepository, SegmentationStore, SegmentationWatchStore } from '@corridor/persistence';
 import { CompiledSetCache } from './compiled-set.cache';
 import { PersonaChangeNotifier } from './persona-change.notifier';
 
@@ -18,6 +18,7 @@ export class SegmentationRunsService {
 
   constructor(
     private readonly store: SegmentationStore,
+    private readonly watch: SegmentationWatchStore,
     private readonly sets: CompiledSetCache,
     private readonly notifier: PersonaChangeNotifier,
     private readonly personaSets: PersonaSetRepository,
@@ -25,14 +26,21 @@ export class SegmentationRunsService {
     private readonly config: AppConfig,
   ) {}
 
-  /** Re-applies the live set as a new version (reason `refresh`), unless a publish is already running. */
-  async refresh(asOf = new Date()): Promise<{ runId: string | null }> {
+  /**
+   * Re-applies the live set as a new version (reason `refresh`), unless a full run is already in
+   * progress (it evaluates at about the same instant anyway); says which when it skips.
+   */
+  async refresh(asOf = new Date()): Promise<{ runId: string } | { runId: null; skipped: string; runningRunId: string | null }> {
     const live = await this.personaSets.live();
     const started = await this.store.publish(
       { members: live.members, catalog: live.catalog.map((c) => ({ ...c, type: c.type as AttributeType })) },
       { timeZone: live.timeZone, publishedBy: null, chunkSize: this.config.SEGMENTATION_CHUNK_SIZE, now: asOf, reason: 'refresh' },
     );
-    if (!started) return { runId: null };
+    if (!started) {
+      const runningRunId = await this.watch.runningFullRun();
+      this.logger.warn({ msg: 'segments refresh skipped: a full run is in progress', runningRunId });
+      return { runId: null, skipped: 'a full run is in progress', runningRunId };
+    }
     await this.jobs.enqueueSegmentationRun(started.plan.run.id, started.plan.chunks);
     this.logger.log({ msg: 'segments refresh started', runId: started.plan.run.id, setVersion: started.set.version });
     return { runId: started.plan.run.id };

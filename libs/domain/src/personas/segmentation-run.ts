@@ -26,6 +26,18 @@ export interface RunProgress {
   percent: number;
   chunksTotal: number;
   chunksDone: number;
+  /** Chunks not done yet that a worker lost (stalled) or that failed an attempt: they are being retried. */
+  chunksRetrying: number;
+  /** Times a chunk of this run stalled (its worker died or froze) and was taken over. */
+  stalls: number;
+  /** Chunk attempts that failed with a retryable error. */
+  failedAttempts: number;
+}
+
+export interface ChunkTrouble {
+  chunksRetrying: number;
+  stalls: number;
+  failedAttempts: number;
 }
 
 export interface FullRunResult {
@@ -37,7 +49,9 @@ export interface FullRunResult {
 
 export type PreviewResult = SegmentCounts & { moved: number };
 
-export function progressOf(total: number, done: number, chunksTotal: number, chunksDone: number): RunProgress {
+const NO_TROUBLE: ChunkTrouble = { chunksRetrying: 0, stalls: 0, failedAttempts: 0 };
+
+export function progressOf(total: number, done: number, chunksTotal: number, chunksDone: number, trouble: ChunkTrouble = NO_TROUBLE): RunProgress {
   const percent = chunksTotal === 0 ? 100 : Math.min(100, Math.round((done / Math.max(total, 1)) * 1000) / 10);
-  return { total, done, percent: chunksDone === chunksTotal ? 100 : percent, chunksTotal, chunksDone };
+  return { total, done, percent: chunksDone === chunksTotal ? 100 : percent, chunksTotal, chunksDone, ...trouble };
 }

@@ -29,6 +29,17 @@ export class SegmentationChunkEntity {
   @Column('text', { name: 'processed_by', nullable: true })
   processedBy: string | null;
 
+  /** Times a worker lost the chunk (killed, or its lock lapsed) and another took it over. */
+  @Column('int', { default: 0 })
+  stalls: number;
+
+  /** Attempts that failed with an error BullMQ retries. */
+  @Column('int', { default: 0 })
+  failures: number;
+
+  @Column('text', { name: 'last_error', nullable: true })
+  lastError: string | null;
+
   @Column('timestamptz', { name: 'finished_at', nullable: true })
   finishedAt: Date | null;
 }

@@ -4,6 +4,7 @@ import { CustomerRepository } from './customer.repository';
 import { PersonaSetRepository } from './persona-set.repository';
 import { PersonaRepository } from './persona.repository';
 import { SegmentationStore } from './segmentation.store';
+import { SegmentationWatchStore } from './segmentation-watch.store';
 import { ConnectionRepository } from './connection.repository';
 import { CrmAttributeRepository } from './crm-attribute.repository';
 import { CrmSyncStore } from './crm-sync.store';
@@ -18,6 +19,7 @@ export { PersonaRepository, PersonaTransaction } from './persona.repository';
 export type { PersonaFields } from './persona.repository';
 export { PersonaSetRepository } from './persona-set.repository';
 export * from './segmentation.store';
+export * from './segmentation-watch.store';
 export * from './connection.repository';
 export * from './crm-attribute.repository';
 export * from './crm-sync.store';
@@ -25,7 +27,7 @@ export * from './writeback.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
-export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepository, PersonaRepository, PersonaSetRepository, SegmentationStore,
+export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepository, PersonaRepository, PersonaSetRepository, SegmentationStore, SegmentationWatchStore,
   // CRM sync (SecretBox rides along: ConnectionRepository seals credentials with it).
   ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, SecretBox];
 export * from './copy-text';

@@ -76,6 +76,9 @@ interface RunRow {
   finished_at: Date | null;
   chunks_done?: number;
   customers_done?: number;
+  chunks_retrying?: number;
+  stalls?: number;
+  failures?: number;
 }
 
 /**
@@ -167,9 +170,12 @@ export class SegmentationStore {
   async getRun(id: string, em: EntityManager = this.db.manager): Promise<SegmentationRun | null> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
     const rows: RunRow[] = await em.query(
-      `SELECT r.*, coalesce(c.chunks_done, 0)::int AS chunks_done, coalesce(c.customers_done, 0)::int AS customers_done
+      `SELECT r.*, coalesce(c.chunks_done, 0)::int AS chunks_done, coalesce(c.customers_done, 0)::int AS customers_done,
+              coalesce(c.chunks_retrying, 0)::int AS chunks_retrying, coalesce(c.stalls, 0)::int AS stalls, coalesce(c.failures, 0)::int AS failures
          FROM segmentation_runs r
-         LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE done) AS chunks_done, sum(customers) FILTER (WHERE done) AS customers_done
+         LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE done) AS chunks_done, sum(customers) FILTER (WHERE done) AS customers_done,
+                                   count(*) FILTER (WHERE NOT done AND (stalls > 0 OR failures > 0)) AS chunks_retrying,
+                                   sum(stalls) AS stalls, sum(failures) AS failures
                               FROM segmentation_chunks WHERE run_id = r.id) c ON true
         WHERE r.id = $1`,
       [id],
@@ -521,7 +527,11 @@ function toRun(r: RunRow): SegmentationRun {
     setVersion: r.set_version,
     baselineVersion: r.baseline_version,
     evaluatedAt: r.evaluated_at,
-    progress: progressOf(r.total, r.customers_done ?? 0, r.chunks_total, r.chunks_done ?? 0),
+    progress: progressOf(r.total, r.customers_done ?? 0, r.chunks_total, r.chunks_done ?? 0, {
+      chunksRetrying: r.chunks_retrying ?? 0,
+      stalls: r.stalls ?? 0,
+      failedAttempts: r.failures ?? 0,
+    }),
     result: (r.result ?? null) as SegmentationRun['result'],
     error: r.error,
     startedAt: r.started_at,

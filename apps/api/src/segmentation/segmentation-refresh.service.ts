@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '@corridor/config';
+import { AttributeType, ConflictError, SegmentationRun } from '@corridor/domain';
+import { JobProducer } from '@corridor/jobs';
+import { PersonaSetRepository, SegmentationStore, SegmentationWatchStore } from '@corridor/persistence';
+
+/**
+ * An admin's refresh, started here rather than queued, so the answer can say what happened: the
+ * run it started, or that a full run in progress made it unnecessary (the worker's scheduled
+ * refresh does the same and logs it).
+ */
+@Injectable()
+export class SegmentationRefreshService {
+  constructor(
+    private readonly sets: PersonaSetRepository,
+    private readonly store: SegmentationStore,
+    private readonly watch: SegmentationWatchStore,
+    private readonly jobs: JobProducer,
+    private readonly config: AppConfig,
+  ) {}
+
+  async start(): Promise<{ setVersion: number; run: SegmentationRun }> {
+    const live = await this.sets.live();
+    const started = await this.store.publish(
+      { members: live.members, catalog: live.catalog.map((c) => ({ ...c, type: c.type as AttributeType })) },
+      { timeZone: live.timeZone, publishedBy: null, chunkSize: this.config.SEGMENTATION_CHUNK_SIZE, now: new Date(), reason: 'refresh' },
+    );
+    if (!started) {
+      const running = await this.watch.runningFullRun();
+      throw new ConflictError(
+        `Nothing started: run ${running ?? '(just finished)'} is re-segmenting everyone now; refresh again after it, if needed`,
+        [],
+        'RUN_IN_PROGRESS',
+      );
+    }
+    await this.jobs.enqueueSegmentationRun(started.plan.run.id, started.plan.chunks);
+    return { setVersion: started.set.version, run: started.plan.run };
+  }
+}
