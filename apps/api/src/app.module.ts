@@ -8,6 +8,7 @@ import { AttributesModule } from './attributes/attributes.module';
 import { AuthModule } from './auth/auth.module';
 import { HealthModule } from './health/health.module';
 import { ImportsModule } from './imports/imports.module';
+import { InputModule } from './input/input.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ConnectionsModule } from './connections/connections.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -23,6 +24,8 @@ const PLATFORM_MODULES: Array<Type | DynamicModule> = [
   PersistenceModule,
   JobsModule,
   AuthModule,
+  // After AuthModule: its guard (API key) runs first, then the input checks.
+  InputModule,
   HealthModule,
   MetricsModule,
 ];

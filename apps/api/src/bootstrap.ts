@@ -9,6 +9,7 @@ import { correlationIdMiddleware } from '@corridor/observability';
 import { AppModule } from './app.module';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { bodyParserErrors } from './errors/body-parser-errors';
+import { answerClientError } from './errors/client-error';
 import { requestValidationError } from './errors/validation-details';
 import { ApiMetrics } from './metrics/api-metrics';
 import { ApiValidationPipe } from './validation/api-validation.pipe';
@@ -40,6 +41,8 @@ export function configureApiApp(app: INestApplication): void {
   app.useLogger(app.get(Logger));
   app.flushLogs();
   app.getHttpAdapter().getInstance().disable('x-powered-by');
+  // Requests Node itself refuses (431 for oversized URLs/headers, 400 for bad HTTP) get the one error shape too.
+  app.getHttpServer().on('clientError', answerClientError);
 
   // Order: correlation id first (everything after logs with it), then metrics, then the body.
   app.use(correlationIdMiddleware);

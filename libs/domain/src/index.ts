@@ -16,3 +16,4 @@ export * from './access/api-key';
 export * from './access/role-access';
 export * from './attributes/catalog-entry';
 export * from './imports';
+export * from './text/storable-text';

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { ATTRIBUTE_TYPES, AttributeSource, AttributeType, CatalogEntry } from '@corridor/domain';
+import { IsOptionalNotNull } from '../input/is-optional-not-null.decorator';
 
 const SOURCES: AttributeSource[] = ['canonical', 'custom', 'crm'];
 
@@ -48,8 +49,8 @@ export class UpdateAttributeDto {
   @MaxLength(2000)
   description?: string | null;
 
-  @ApiPropertyOptional({ type: [String], description: 'The full new list: existing values must all stay (values can be added, not removed)' })
-  @IsOptional()
+  @ApiPropertyOptional({ type: [String], description: 'The full new list: existing values must all stay (values can be added, not removed); not null' })
+  @IsOptionalNotNull()
   @IsArray()
   @ArrayMaxSize(1000)
   @IsString({ each: true })

@@ -19,6 +19,7 @@ import {
 import { ConnectionSummary } from '@corridor/persistence';
 import { FieldMappingSettings, SyncRun } from '@corridor/domain';
 import { RawJson } from '../validation/raw-json.decorator';
+import { IsOptionalNotNull } from '../input/is-optional-not-null.decorator';
 
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -89,12 +90,14 @@ export class ConnectionSettingsDto {
 
   @ApiPropertyOptional({ type: RateLimitDto })
   @IsOptional()
+  @IsObject({ message: 'rateLimit must be an object' })
   @ValidateNested()
   @Type(() => RateLimitDto)
   rateLimit?: RateLimitDto;
 
   @ApiPropertyOptional({ type: WritebackDto })
   @IsOptional()
+  @IsObject({ message: 'writeback must be an object' })
   @ValidateNested()
   @Type(() => WritebackDto)
   writeback?: WritebackDto;
@@ -170,6 +173,8 @@ export class CreateConnectionDto {
 
   @ApiPropertyOptional({ type: ConnectionSettingsDto })
   @IsOptional()
+  // An array passes @ValidateNested (each element, none here) and would replace the settings with [].
+  @IsObject({ message: 'settings must be an object' })
   @ValidateNested()
   @Type(() => ConnectionSettingsDto)
   settings?: ConnectionSettingsDto;
@@ -177,70 +182,71 @@ export class CreateConnectionDto {
 
 export class UpdateConnectionDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 200)
   name?: string;
 
   @ApiPropertyOptional({ writeOnly: true })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(8, 500)
   accessToken?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsUrl(URL_OPTIONS, { message: 'basePath must be an http(s) URL' })
   basePath?: string;
 
   @ApiPropertyOptional({ writeOnly: true })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(8, 500)
   webhookClientSecret?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsUrl(URL_OPTIONS, { message: 'loginUrl must be an http(s) URL' })
   loginUrl?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsUrl(URL_OPTIONS, { message: 'instanceUrl must be an http(s) URL' })
   instanceUrl?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 500)
   clientId?: string;
 
   @ApiPropertyOptional({ writeOnly: true })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 500)
   clientSecret?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 200)
   username?: string;
 
   @ApiPropertyOptional({ writeOnly: true })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 500)
   password?: string;
 
   @ApiPropertyOptional({ writeOnly: true })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(8, 500)
   webhookSecret?: string;
 
   @ApiPropertyOptional({ type: ConnectionSettingsDto, description: 'Merged into the current settings (top-level keys replace)' })
-  @IsOptional()
+  @IsOptionalNotNull()
+  @IsObject({ message: 'settings must be an object' })
   @ValidateNested()
   @Type(() => ConnectionSettingsDto)
   settings?: ConnectionSettingsDto;

@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/roles.decorator';
+import { FindCustomersQuery } from './customers.dto';
 import { CustomersService } from './customers.service';
 
 @ApiTags('customers')
@@ -11,11 +12,8 @@ export class CustomersController {
   @Get()
   @Roles('agent', 'admin')
   @ApiOperation({ summary: 'Find customers by email or CRM id (merged-away CRM ids resolve to the surviving customer)' })
-  @ApiQuery({ name: 'email', required: false })
-  @ApiQuery({ name: 'crmId', required: false })
-  @ApiQuery({ name: 'connectionId', required: false })
-  async find(@Query('email') email?: string, @Query('crmId') crmId?: string, @Query('connectionId') connectionId?: string) {
-    return { customers: await this.customers.find({ email, crmId, connectionId }) };
+  async find(@Query() query: FindCustomersQuery) {
+    return { customers: await this.customers.find(query) };
   }
 
   @Get(':ref')

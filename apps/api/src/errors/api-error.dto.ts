@@ -19,6 +19,9 @@ export class ApiErrorDto {
   @ApiProperty({ example: 'The request is not valid' })
   message: string;
 
-  @ApiProperty({ type: [ApiErrorDetailDto] })
+  @ApiProperty({ type: [ApiErrorDetailDto], description: 'At most 100; detailsOmitted counts the rest' })
   details: ApiErrorDetailDto[];
+
+  @ApiPropertyOptional({ example: 99901, description: 'How many details were left out (present only when some were)' })
+  detailsOmitted?: number;
 }

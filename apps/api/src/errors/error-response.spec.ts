@@ -3,7 +3,7 @@ import { plainToInstance, Type } from 'class-transformer';
 import { IsString, MaxLength, ValidateNested, validateSync } from 'class-validator';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '@corridor/domain';
 import { bodyParserErrorOf } from './body-parser-errors';
-import { errorResponseOf } from './error-response';
+import { errorResponseOf, MAX_ERROR_DETAILS } from './error-response';
 import { validationDetailsOf } from './validation-details';
 
 describe('errorResponseOf', () => {
@@ -76,5 +76,20 @@ describe('validationDetailsOf', () => {
       { field: 'source', message: 'source must be a string', code: 'isString' },
       { field: 'customers[3].id', message: 'id must be shorter than or equal to 3 characters', code: 'maxLength' },
     ]);
+  });
+});
+
+describe('errorResponseOf: details cap', () => {
+  it('lists at most MAX_ERROR_DETAILS details and counts the rest', () => {
+    const details = Array.from({ length: 100_001 }, (_, i) => ({ field: `customers[${i}].id`, message: 'id must be a string' }));
+    const { body } = errorResponseOf(new ValidationError('bad', details));
+    expect(body.details).toHaveLength(MAX_ERROR_DETAILS);
+    expect(body.details[0].field).toBe('customers[0].id');
+    expect(body.detailsOmitted).toBe(100_001 - MAX_ERROR_DETAILS);
+  });
+
+  it('adds no count when nothing was left out', () => {
+    const details = Array.from({ length: MAX_ERROR_DETAILS }, () => ({ field: 'x', message: 'bad' }));
+    expect(errorResponseOf(new ValidationError('bad', details)).body).not.toHaveProperty('detailsOmitted');
   });
 });

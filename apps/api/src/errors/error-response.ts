@@ -8,7 +8,15 @@ export interface ErrorBody {
   details: ErrorDetail[];
   /** An import that stopped or was refused says what it did (read, stored, through which line). */
   report?: unknown;
+  /** How many details were left out past MAX_ERROR_DETAILS; absent when none were. */
+  detailsOmitted?: number;
 }
+
+/**
+ * The most details an answer lists. A 1 MB body of 100,000 bad items would otherwise be answered
+ * with 100,000 details (megabytes); the first hundred say what is wrong, the count says how much.
+ */
+export const MAX_ERROR_DETAILS = 100;
 
 export interface ErrorResponse {
   status: number;
@@ -54,6 +62,16 @@ const INTERNAL: ErrorBody = { code: 'INTERNAL', message: 'Internal server error'
  * its message withheld from the caller (it may hold internals) and logged instead.
  */
 export function errorResponseOf(exception: unknown): ErrorResponse {
+  const response = uncappedResponseOf(exception);
+  const { details } = response.body;
+  if (details.length <= MAX_ERROR_DETAILS) return response;
+  return {
+    ...response,
+    body: { ...response.body, details: details.slice(0, MAX_ERROR_DETAILS), detailsOmitted: details.length - MAX_ERROR_DETAILS },
+  };
+}
+
+function uncappedResponseOf(exception: unknown): ErrorResponse {
   if (exception instanceof DomainError) {
     const status = STATUS_BY_KIND[exception.kind] ?? HttpStatus.INTERNAL_SERVER_ERROR;
     return {

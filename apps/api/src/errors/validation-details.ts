@@ -6,12 +6,12 @@ import { ErrorDetail, ValidationError } from '@corridor/domain';
  * `customers[3].id`, `rule.all[0].value`. The constraint name (`isString`, `whitelistValidation`)
  * is the detail's code.
  */
-export function validationDetailsOf(errors: readonly ClassValidatorError[], parent = ''): ErrorDetail[] {
-  const details: ErrorDetail[] = [];
+export function validationDetailsOf(errors: readonly ClassValidatorError[], parent = '', details: ErrorDetail[] = []): ErrorDetail[] {
   for (const error of errors) {
     const field = pathOf(parent, error.property);
     for (const [code, message] of Object.entries(error.constraints ?? {})) details.push({ field, message, code });
-    if (error.children?.length) details.push(...validationDetailsOf(error.children, field));
+    // Into the same list: spreading 100,000 children into push() overflows the call stack.
+    if (error.children?.length) validationDetailsOf(error.children, field, details);
   }
   return details;
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ValidateIf,
   ArrayMaxSize,
@@ -19,6 +19,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { RawJson } from '../validation/raw-json.decorator';
+import { IsOptionalNotNull } from '../input/is-optional-not-null.decorator';
 
 const KEY = /^[a-z][a-z0-9_]{0,62}$/;
 const KEY_MESSAGE = 'key must start with a lower-case letter and hold only a-z, 0-9 and _ (at most 63 characters)';
@@ -61,21 +62,23 @@ export class CreatePersonaDto {
 }
 
 export class UpdatePersonaDto {
-  @ApiPropertyOptional()
-  @IsOptional()
+  @ApiPropertyOptional({ description: 'Not null' })
+  @IsOptionalNotNull()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'null clears it (same as "")' })
+  // A persona's description is never null: null clears it to "".
+  @Transform(({ value }) => (value === null ? '' : value))
   @IsOptional()
   @IsString()
   @MaxLength(2000)
   description?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
+  @ApiPropertyOptional({ description: 'Not null' })
+  @IsOptionalNotNull()
   @IsBoolean()
   enabled?: boolean;
 

@@ -4,6 +4,7 @@ import { NotFoundError } from '@corridor/domain';
 import { PersonaSetRepository, SegmentationStore } from '@corridor/persistence';
 import { Roles } from '../auth/roles.decorator';
 import { SegmentationRefreshService } from './segmentation-refresh.service';
+import { RunsQuery } from './segmentation.dto';
 
 @ApiTags('segmentation')
 @Controller('v1/segmentation')
@@ -28,8 +29,8 @@ export class SegmentationController {
   @Get('runs')
   @Roles('admin')
   @ApiOperation({ summary: 'Recent re-segmentation runs and previews with their progress' })
-  async runs(@Query('limit') limit?: string) {
-    return { runs: await this.store.listRuns(Math.min(Math.max(Number(limit) || 20, 1), 200)) };
+  async runs(@Query() query: RunsQuery) {
+    return { runs: await this.store.listRuns(query.limit ?? 20) };
   }
 
   @Get('runs/:id')

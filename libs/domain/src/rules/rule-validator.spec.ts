@@ -69,6 +69,22 @@ describe('validateRule', () => {
     ]);
   });
 
+  it('refuses rule texts that cannot be stored: NUL and lone surrogates, in values, lists and patterns', () => {
+    const rule = {
+      all: [
+        { attribute: 'email', operator: 'equals', value: 'a\u0000b' },
+        { attribute: 'email', operator: 'in', value: ['ok', 'x\ud800'] },
+        { attribute: 'email', operator: 'matches', value: '^a\udc00' },
+        { attribute: 'email', operator: 'equals', value: 'fine 😀' },
+      ],
+    };
+    expect(validateRule(rule, CANONICAL_CATALOG).map((i) => [i.path, i.code])).toEqual([
+      ['$.all[0].value', 'INVALID_VALUE'],
+      ['$.all[1].value[1]', 'INVALID_VALUE'],
+      ['$.all[2].value', 'INVALID_VALUE'],
+    ]);
+  });
+
   it('survives hostile nesting without overflowing the stack', () => {
     let rule: unknown = { attribute: 'email', operator: 'is_set' };
     for (let i = 0; i < 100_000; i++) rule = { not: rule };

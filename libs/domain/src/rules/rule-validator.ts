@@ -12,6 +12,7 @@ import {
   type RuleIssueCode,
   type RuleOperator,
 } from './rule-types';
+import { textProblemOf } from '../text/storable-text';
 import { enumKey } from './value-readers';
 
 /** Validates a rule against the catalog. Returns every issue found (`[]` when the rule is valid). */
@@ -329,6 +330,9 @@ class ValueChecker {
     resolve: (text: string, path: string) => string | undefined,
   ): { kind: 'text'; text: string } | undefined {
     if (typeof value !== 'string') return this.invalid(path, `must be a text, found ${describeJson(value)}`);
+    // What a persona set cannot store (jsonb refuses both) is not a valid rule either.
+    const problem = textProblemOf(value);
+    if (problem) return this.invalid(path, problem.message);
     if (value.trim().length === 0) {
       this.analyzer.report(path, 'EMPTY_VALUE', `The value is empty; to test for a missing value use "is_set" or "is_not_set"`);
       return undefined;
