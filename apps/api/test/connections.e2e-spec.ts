@@ -107,6 +107,22 @@ describe('CRM connections, sync runs and webhooks over HTTP (API + worker + sand
       expect(list.body.items.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining([hubspotId, salesforceId]));
     });
 
+    it('keeps field-mapping and write-back keys named like Object.prototype members', async () => {
+      const res = await api.http
+        .post('/v1/connections')
+        .set(api.auth('admin'))
+        .set('Content-Type', 'application/json')
+        .send(
+          JSON.stringify({ kind: 'hubspot', name: 'Keys', accessToken: TOKEN, basePath: sandbox.url }).slice(0, -1) +
+            ',"settings": {"syncIntervalSeconds": 0, "fieldMapping": {"constructor": "builder", "toString": null},' +
+            ' "writeback": {"hsPersona": {"constructor": "persona_9"}}}}',
+        );
+      expect(res.status).toBe(201);
+      expect(res.body.settings.fieldMapping).toEqual({ constructor: 'builder', toString: null });
+      expect(res.body.settings.writeback.hsPersona).toEqual({ constructor: 'persona_9' });
+      await api.http.delete(`/v1/connections/${res.body.id}`).set(api.auth('admin'));
+    });
+
     it('schedules the incremental sync with a fixed job-scheduler id per connection', async () => {
       const res = await api.http.post('/v1/connections').set(api.auth('admin')).send({ kind: 'hubspot', name: 'scheduled', accessToken: TOKEN, basePath: sandbox.url, settings: { syncIntervalSeconds: 600 } });
       const queue = api.app.get(JobProducer).queue(QUEUE.crmSync);

@@ -87,6 +87,8 @@ describe('personas, publishing and the customer view', () => {
     await api.http.put('/v1/personas/order').set(admin()).send({ keys: ['vip', 'europe'] }).expect(200);
     expect((await api.http.get('/v1/personas/order').set(admin())).body.version).toBe(5);
     await api.http.get('/v1/personas/order').set(api.auth('agent')).expect(403);
+    const reserved = await api.http.post('/v1/personas').set(admin()).send({ key: 'order', name: 'Order', rule: vip });
+    expect([reserved.status, reserved.body.details?.[0]]).toMatchObject([400, { field: 'key', code: 'PERSONA_KEY_RESERVED' }]);
     const fallback = await api.http.patch('/v1/personas/everyone_else').set(admin()).send({ rule: vip });
     expect(fallback.status).toBe(400);
     expect(fallback.body.details[0]).toMatchObject({ field: 'rule', code: 'FALLBACK_IMMUTABLE' });

@@ -18,6 +18,9 @@ import { JobProducer } from '@corridor/jobs';
 import { AttributeRepository, PersonaRepository, PersonaTransaction, RunPlan, SegmentationStore } from '@corridor/persistence';
 import { CreatePersonaDto, DraftPersonaDto, UpdatePersonaDto } from './persona.dto';
 
+/** Keys that GET /v1/personas/:key could not reach, because a route of the same path comes first. */
+const RESERVED_KEYS = new Set(['order']);
+
 /** What an admin does to personas: edit the draft, preview it, publish it. */
 @Injectable()
 export class PersonasService {
@@ -53,6 +56,11 @@ export class PersonasService {
   async create(dto: CreatePersonaDto, changedBy: string | null): Promise<Persona> {
     const catalog = await this.attributes.loadCatalog();
     this.compileOrExplain(dto.rule, catalog, 'rule');
+    if (RESERVED_KEYS.has(dto.key)) {
+      throw new ValidationError(`${JSON.stringify(dto.key)} cannot be a persona key`, [
+        { field: 'key', message: `is reserved: /v1/personas/${dto.key} is a route of its own`, code: 'PERSONA_KEY_RESERVED' },
+      ]);
+    }
     return this.personas.transaction(async (tx) => {
       if (await tx.keyTaken(dto.key)) {
         throw new ConflictError(`A persona with key ${JSON.stringify(dto.key)} exists`, [
