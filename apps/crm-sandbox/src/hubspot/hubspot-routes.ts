@@ -319,6 +319,7 @@ export function hubSpotRouter(service: HubSpotService): Router {
       }
       items.push(item);
     }
+    service.stats.recordResults('GET /crm/v3/objects/contacts', items.length);
     let paging = '';
     if (next) {
       const after = store.idOf(next.ref);
@@ -332,8 +333,11 @@ export function hubSpotRouter(service: HubSpotService): Router {
     sendJsonText(res, `{"results":${pageText(items, names)}${paging}}`);
   });
 
-  crm.post('/v3/objects/contacts/search', (req, res) => {
+  crm.post('/v3/objects/contacts/search', async (req, res) => {
+    // Test hook: other writers act between a reader's pages (the query is re-evaluated after them).
+    if (service.beforeSearch) await service.beforeSearch(req.body as SearchRequestInput);
     const result = service.search.execute((req.body ?? {}) as SearchRequestInput);
+    service.stats.recordResults('POST /crm/v3/objects/contacts/search', result.items.length);
     const names = outputNames(result.properties);
     const paging = result.nextAfter === undefined ? '' : `,"paging":{"next":{"after":"${result.nextAfter}"}}`;
     sendJsonText(res, `{"total":${result.total},"results":${pageText(result.items, names)}${paging}}`);

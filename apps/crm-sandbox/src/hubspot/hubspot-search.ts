@@ -72,6 +72,12 @@ interface Plan {
   descending: boolean;
   groups: GroupPlan[];
   sortProp?: HubSpotPropertyDef;
+  /**
+   * Id-ordered queries within a time window (keyset paging: `lastmodifieddate` bounds and
+   * `hs_object_id > X`, sorted by id): the same groups planned on the time index. When the time
+   * range holds fewer records than the id range, it is cheaper to collect it and sort by id.
+   */
+  byTime?: GroupPlan[];
 }
 
 interface MemoEntry {
@@ -123,9 +129,9 @@ export class HubSpotSearch {
       );
     }
     const properties = parsePropertyList(input.properties);
-    const plan = this.plan(input);
     const now = this.clock.now();
     const view: View = { seq: Infinity, time: now };
+    const plan = this.cheaperPlan(this.plan(input), view);
     const signature = JSON.stringify([input.filterGroups ?? [], input.sorts ?? [], input.query ?? null]);
     const memo = this.memoFor(signature, now);
 
@@ -223,7 +229,29 @@ export class HubSpotSearch {
       planned = [{ lo, hi, residual: [any], all: [any] }];
     }
     if (descending && driver !== 'materialize') planned = [...planned].reverse();
-    return { driver, descending, groups: planned, sortProp };
+    let byTime: GroupPlan[] | undefined;
+    const only = compiledGroups.length === 1 ? (compiledGroups[0] as CompiledFilter[]) : undefined;
+    if (driver === 'ref' && only?.some((f) => f.prop.name === 'lastmodifieddate' && f.bounds)) {
+      const group = this.planGroup(only, 'modstamp');
+      if (queryPredicate) {
+        group.residual.push(queryPredicate);
+        group.all.push(queryPredicate);
+      }
+      byTime = cmpKey(group.lo, group.hi) < 0 ? [group] : [];
+    }
+    return { driver, descending, groups: planned, sortProp, byTime };
+  }
+
+  /** Same results, fewer records walked: an id-sorted query over a small time window collects the window. */
+  private cheaperPlan(plan: Plan, view: View): Plan {
+    if (plan.driver !== 'ref' || !plan.byTime) return plan;
+    const records = this.store.records;
+    let inTime = 0;
+    for (const group of plan.byTime) inTime += records.countByModstamp(view, 'live', group.lo, group.hi);
+    let inIds = 0;
+    for (const group of plan.groups) inIds += records.countByRef(view, 'live', group.lo.ref, group.hi.ref);
+    if (inTime * 4 > inIds) return plan;
+    return { driver: 'materialize', descending: plan.descending, groups: plan.byTime, sortProp: this.store.catalog.get('hs_object_id') };
   }
 
   private planGroup(filters: CompiledFilter[], driver: 'modstamp' | 'ref'): GroupPlan {
