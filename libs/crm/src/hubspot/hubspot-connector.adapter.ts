@@ -16,13 +16,14 @@ import {
   DiscoveredProperty,
   firstWindow,
   IncomingCustomer,
+  LegacySearchWindow,
   MappedAttribute,
   mapRecord,
   nextWindow,
+  resumableWindow,
   RequestStats,
   ResolvedFieldMapping,
   resolveFieldMapping,
-  SearchHit,
   SearchWindow,
   SyncMode,
   SyncPosition,
@@ -42,12 +43,11 @@ import {
 
 export const HUBSPOT_LIST_PAGE = 100;
 export const HUBSPOT_SEARCH_PAGE = 200;
-export const HUBSPOT_SEARCH_CAP = 10_000;
 export const HUBSPOT_BATCH = 100;
 
 type HubSpotPosition =
   | { phase: 'list'; after: string | null; watermark: number }
-  | { phase: 'search'; window: SearchWindow; watermark: number }
+  | { phase: 'search'; window: SearchWindow | LegacySearchWindow; watermark: number }
   | { phase: 'archived'; after: string | null; watermark: number };
 
 interface HubSpotRecord {
@@ -74,9 +74,9 @@ const keepAliveHttps = new https.Agent({ keepAlive: true, maxSockets: 32 });
 
 /**
  * HubSpot contacts through @hubspot/api-client. Full sync pages the list endpoint (100 a page);
- * incremental sync searches by lastmodifieddate with the window planner (10,000-result cap,
- * equal timestamps at window edges) and stays `searchLagMs` behind "now" because the search index
- * lags writes. Both end with the archived listing (deletes). The client's limiter and retries stay
+ * incremental sync reads the window [previous cut-off, now − searchLagMs] by keyset on
+ * hs_object_id (immune to writes while it pages, never near the 10,000-result cap); the cut-off stays
+ * `searchLagMs` behind "now" because the search index lags writes. Both end with the archived listing (deletes). The client's limiter and retries stay
  * off: every request goes through CrmCallRunner and the connection's shared budget.
  */
 export class HubSpotConnector implements CrmConnector {
@@ -187,34 +187,27 @@ export class HubSpotConnector implements CrmConnector {
   }
 
   private async readSearchPage(pos: Extract<HubSpotPosition, { phase: 'search' }>): Promise<CrmPage> {
-    const w = pos.window;
-    const filters =
-      w.mode === 'range'
-        ? [
-            { propertyName: 'lastmodifieddate', operator: w.fromInclusive ? 'GTE' : 'GT', value: String(w.from) },
-            { propertyName: 'lastmodifieddate', operator: 'LTE', value: String(w.to) },
-          ]
-        : [
-            { propertyName: 'lastmodifieddate', operator: 'EQ', value: String(w.tieAt) },
-            ...(w.afterId ? [{ propertyName: 'hs_object_id', operator: 'GT', value: w.afterId }] : []),
-          ];
-    const sorts = [{ propertyName: w.mode === 'range' ? 'lastmodifieddate' : 'hs_object_id', direction: 'ASCENDING' }];
+    const w = resumableWindow(pos.window);
+    // Keyset on hs_object_id within the fixed window (see search-window-planner.ts): never an
+    // offset, so writes while we page (our own write-back included) cannot shift a record past us.
+    const filters = [
+      { propertyName: 'lastmodifieddate', operator: w.fromInclusive ? 'GTE' : 'GT', value: String(w.from) },
+      { propertyName: 'lastmodifieddate', operator: 'LTE', value: String(w.to) },
+      ...(w.afterId ? [{ propertyName: 'hs_object_id', operator: 'GT', value: w.afterId }] : []),
+    ];
     const res = await this.runner.run(['search', 'burst'], () =>
       this.raw<PageBody>('POST', '/crm/v3/objects/contacts/search', undefined, {
         filterGroups: [{ filters }],
-        sorts,
+        sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
         properties: this.properties,
         limit: HUBSPOT_SEARCH_PAGE,
-        ...(w.after ? { after: w.after } : {}),
       }),
     );
     const records = res.results;
-    const hits: SearchHit[] = records.map((r) => ({ id: r.id, modifiedAt: modifiedAtOf(r) }));
-    const after = res.paging?.next?.after ?? null;
-    const next = nextWindow(w, hits, after, { pageSize: HUBSPOT_SEARCH_PAGE, cap: HUBSPOT_SEARCH_CAP });
+    const next = nextWindow(w, records, { pageSize: HUBSPOT_SEARCH_PAGE }, res.total);
     const page = this.toPage(records);
     page.next = next ? { phase: 'search', window: next, watermark: pos.watermark } : { phase: 'archived', after: null, watermark: pos.watermark };
-    if (w.mode === 'range' && w.offset === 0 && w.after === null) page.totalHint = res.total;
+    if (w.afterId === null) page.totalHint = res.total;
     return page;
   }
 
