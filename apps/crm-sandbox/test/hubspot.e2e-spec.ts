@@ -320,6 +320,25 @@ describe('HubSpot sandbox, driven by the real @hubspot/api-client', () => {
     expect(sandbox.admin.hubspot.getContact(id).properties.corridor_persona).toBe('loyal_regular');
   });
 
+  it('property groups: listed, created (201, existing 409); a property in a group that does not exist is a 400', async () => {
+    const groups = await client.crm.properties.groupsApi.getAll('contacts');
+    expect(groups.results.map((g) => g.name)).toContain('contactinformation');
+    const input = { name: 'corridor_strategy', label: 'Corridor strategy', type: 'string', fieldType: 'textarea', groupName: 'corridor' };
+    const missing = await rejection(client.crm.properties.coreApi.create('contacts', input as never));
+    expect(missing.code).toBe(400);
+    expect(missing.body).toMatchObject({ category: 'VALIDATION_ERROR', message: expect.stringContaining('corridor') });
+    expect(await client.crm.properties.groupsApi.create('contacts', { name: 'corridor', label: 'Corridor', displayOrder: -1 })).toMatchObject({
+      name: 'corridor',
+      label: 'Corridor',
+    });
+    expect((await rejection(client.crm.properties.groupsApi.create('contacts', { name: 'corridor', label: 'Corridor' }))).code).toBe(409);
+    expect(await client.crm.properties.coreApi.create('contacts', input as never)).toMatchObject({ name: 'corridor_strategy', groupName: 'corridor' });
+    // A portal that refuses the group (here by fault injection): the group stays missing.
+    sandbox.admin.failNext('hubspot', { path: '/properties/contacts/groups', method: 'POST', status: 403 });
+    expect((await rejection(client.crm.properties.groupsApi.create('contacts', { name: 'other', label: 'Other' }))).code).toBe(403);
+    expect((await client.crm.properties.groupsApi.getAll('contacts')).results.map((g) => g.name)).not.toContain('other');
+  });
+
   it('burst limit: 429 with the real body and X-HubSpot-RateLimit headers', async () => {
     sandbox.admin.configure({ hubspot: { rateLimits: { burstMax: 5, burstWindowMs: 10_000, retryAfter: 'always' } } });
     const remaining: string[] = [];
