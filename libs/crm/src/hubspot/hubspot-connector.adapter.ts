@@ -12,6 +12,8 @@ import {
   CrmError,
   CrmMerge,
   CrmPage,
+  CrmWarning,
+  CRM_WRITEBACK_GROUP_FALLBACK,
   DEFAULT_SEARCH_LAG_MS,
   DiscoveredProperty,
   firstWindow,
@@ -35,6 +37,7 @@ import { RequestBudget } from '../rate-limit/request-budget';
 import { hubspotError, LastResponse } from './hubspot-errors';
 import {
   HUBSPOT_DEFAULT_MAPPING,
+  HUBSPOT_FALLBACK_PROPERTY_GROUP,
   HUBSPOT_PERSONA_PROPERTY,
   HUBSPOT_PROPERTY_GROUP,
   HUBSPOT_STRATEGY_PROPERTY,
@@ -84,6 +87,7 @@ export class HubSpotConnector implements CrmConnector {
   private readonly client: Client;
   private readonly runner: CrmCallRunner;
   private last: LastResponse | null = null;
+  private readonly warnings: CrmWarning[] = [];
   private mappings: ResolvedFieldMapping[];
   private readonly reserved: Set<string>;
   /** Null until discovery ran: custom properties are only mapped after it (see ensureDiscovered). */
@@ -292,12 +296,7 @@ export class HubSpotConnector implements CrmConnector {
     const existing = await this.runner.run(['burst'], () => this.client.crm.properties.coreApi.getAll('contacts', false));
     const names = new Set(existing.results.map((p) => p.name));
     if (names.has(HUBSPOT_PERSONA_PROPERTY) && names.has(HUBSPOT_STRATEGY_PROPERTY)) return;
-    // 409: the group exists. 404: an API without property groups (proxies, the sandbox): go on without it.
-    await this.ignoreStatus([409, 404], () =>
-      this.runner.run(['burst'], () =>
-        this.client.crm.properties.groupsApi.create('contacts', { name: HUBSPOT_PROPERTY_GROUP, label: 'Corridor', displayOrder: -1 }),
-      ),
-    );
+    const groupName = await this.writebackGroup();
     const specs = [
       { name: HUBSPOT_PERSONA_PROPERTY, label: 'Corridor persona', fieldType: 'text' },
       { name: HUBSPOT_STRATEGY_PROPERTY, label: 'Corridor strategy', fieldType: 'textarea' },
@@ -311,12 +310,50 @@ export class HubSpotConnector implements CrmConnector {
             label: spec.label,
             type: 'string',
             fieldType: spec.fieldType,
-            groupName: HUBSPOT_PROPERTY_GROUP,
+            groupName,
             description: 'Written by Corridor; edits are overwritten.',
           } as never),
         ),
       );
     }
+  }
+
+  /**
+   * The group for Corridor's properties: "corridor", created when missing. A property can only be
+   * created in a group that exists (400 otherwise, on every later write-back), so when the portal
+   * refuses the group (scope, portal policy) the properties go to an existing group and the refusal
+   * is kept as a warning (takeWarnings). Other failures (outage, auth) are thrown: write-back retries.
+   */
+  private async writebackGroup(): Promise<string> {
+    let groups: string[];
+    try {
+      const res = await this.runner.run(['burst'], () => this.client.crm.properties.groupsApi.getAll('contacts'));
+      groups = res.results.filter((g) => !g.archived).map((g) => g.name);
+    } catch (e) {
+      // An API without property groups (a proxy): try to create ours all the same.
+      if (!isRefusal(e)) throw e;
+      groups = [];
+    }
+    if (groups.includes(HUBSPOT_PROPERTY_GROUP)) return HUBSPOT_PROPERTY_GROUP;
+    try {
+      await this.runner.run(['burst'], () =>
+        this.client.crm.properties.groupsApi.create('contacts', { name: HUBSPOT_PROPERTY_GROUP, label: 'Corridor', displayOrder: -1 }),
+      );
+      return HUBSPOT_PROPERTY_GROUP;
+    } catch (e) {
+      if ((e as CrmError).status === 409) return HUBSPOT_PROPERTY_GROUP;
+      if (!isRefusal(e)) throw e;
+      const fallback = groups.includes(HUBSPOT_FALLBACK_PROPERTY_GROUP) || groups.length === 0 ? HUBSPOT_FALLBACK_PROPERTY_GROUP : groups[0];
+      this.warnings.push({
+        code: CRM_WRITEBACK_GROUP_FALLBACK,
+        message: `HubSpot refused to create the property group "${HUBSPOT_PROPERTY_GROUP}" (${(e as CrmError).code}: ${(e as Error).message}); Corridor's properties were created in "${fallback}"`,
+      });
+      return fallback;
+    }
+  }
+
+  takeWarnings(): CrmWarning[] {
+    return this.warnings.splice(0);
   }
 
   private async ignoreStatus(statuses: number[], fn: () => Promise<unknown>): Promise<void> {
@@ -395,6 +432,15 @@ export class HubSpotConnector implements CrmConnector {
             }
           : { check: 'writeback_fields', status: 'ok', message: 'Write-back properties exist' },
       );
+      const misplaced = props.results.find((p) => p.name === HUBSPOT_PERSONA_PROPERTY && p.groupName !== HUBSPOT_PROPERTY_GROUP);
+      if (misplaced) {
+        checks.push({
+          check: 'writeback_fields',
+          status: 'warning',
+          code: CRM_WRITEBACK_GROUP_FALLBACK,
+          message: `Corridor's properties are in the group "${misplaced.groupName}", not "${HUBSPOT_PROPERTY_GROUP}": HubSpot refused to create that group (grant crm.schemas.contacts.write), or they were moved`,
+        });
+      }
       if (this.options.settings.writeback?.hsPersona && !names.has('hs_persona')) {
         checks.push({ check: 'writeback_fields', status: 'failed', code: 'CRM_WRITEBACK_FIELD_MISSING', message: 'hs_persona does not exist' });
       }
@@ -447,6 +493,12 @@ export class HubSpotConnector implements CrmConnector {
     }
     return { customers, merges, deletedExternalIds: [], next: null };
   }
+}
+
+/** What a refused group creation may be; anything else (auth, outage) is not a reason to fall back. */
+function isRefusal(e: unknown): boolean {
+  const code = (e as CrmError).code;
+  return code === CRM_ERROR.invalidRequest || code === CRM_ERROR.forbidden || code === CRM_ERROR.notFound;
 }
 
 function mergedIdsOf(r: HubSpotRecord): string[] {
