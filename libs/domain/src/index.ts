@@ -14,4 +14,5 @@ export * from './segmentation';
 export * from './access/api-key';
 export * from './access/role-access';
 export * from './attributes/catalog-entry';
+export * from './attributes/merge-enum-values';
 export * from './imports';
