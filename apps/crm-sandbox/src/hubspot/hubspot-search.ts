@@ -78,6 +78,8 @@ interface Plan {
    * range holds fewer records than the id range, it is cheaper to collect it and sort by id.
    */
   byTime?: GroupPlan[];
+  /** A plan chosen for one request (cheaperPlan): its sorted results are not memoised. */
+  transient?: boolean;
 }
 
 interface MemoEntry {
@@ -131,7 +133,7 @@ export class HubSpotSearch {
     const properties = parsePropertyList(input.properties);
     const now = this.clock.now();
     const view: View = { seq: Infinity, time: now };
-    const plan = this.cheaperPlan(this.plan(input), view);
+    const plan = this.cheaperPlan(this.plan(input), view, after, limit);
     const signature = JSON.stringify([input.filterGroups ?? [], input.sorts ?? [], input.query ?? null]);
     const memo = this.memoFor(signature, now);
 
@@ -141,7 +143,8 @@ export class HubSpotSearch {
       const sorted = memo?.sorted ?? this.materializeSorted(plan, view);
       total = sorted.length;
       items = sorted.slice(after, after + limit);
-      this.remember(signature, { seq: this.store.records.seq, time: now, total, sorted });
+      // A keyset page's query is never asked again (the next one has a new lower id): keep no copy.
+      this.remember(signature, { seq: this.store.records.seq, time: now, total, ...(plan.transient ? {} : { sorted }) });
     } else {
       total = memo?.total ?? this.count(plan, view);
       if (!memo) this.remember(signature, { seq: this.store.records.seq, time: now, total });
@@ -242,16 +245,22 @@ export class HubSpotSearch {
     return { driver, descending, groups: planned, sortProp, byTime };
   }
 
-  /** Same results, fewer records walked: an id-sorted query over a small time window collects the window. */
-  private cheaperPlan(plan: Plan, view: View): Plan {
+  /**
+   * Same results, fewer records walked: walking ids until `after + limit` matches costs about
+   * (after + limit) × ids / matches; collecting a sparse time window and sorting it by id is
+   * cheaper when the window is small next to the id range (keyset paging over a short window).
+   */
+  private cheaperPlan(plan: Plan, view: View, after: number, limit: number): Plan {
     if (plan.driver !== 'ref' || !plan.byTime) return plan;
     const records = this.store.records;
     let inTime = 0;
     for (const group of plan.byTime) inTime += records.countByModstamp(view, 'live', group.lo, group.hi);
     let inIds = 0;
     for (const group of plan.groups) inIds += records.countByRef(view, 'live', group.lo.ref, group.hi.ref);
-    if (inTime * 4 > inIds) return plan;
-    return { driver: 'materialize', descending: plan.descending, groups: plan.byTime, sortProp: this.store.catalog.get('hs_object_id') };
+    const walk = Math.min(inIds, ((after + limit) * inIds) / Math.max(inTime, 1));
+    const collect = (inTime * (1 + Math.log2(inTime + 1))) / 4;
+    if (collect >= walk) return plan;
+    return { driver: 'materialize', descending: plan.descending, groups: plan.byTime, sortProp: this.store.catalog.get('hs_object_id'), transient: true };
   }
 
   private planGroup(filters: CompiledFilter[], driver: 'modstamp' | 'ref'): GroupPlan {
