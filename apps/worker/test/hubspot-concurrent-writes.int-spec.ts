@@ -1,5 +1,6 @@
 import { PERSONA_CHANGES, SYNC_CONNECTION } from '@corridor/contracts';
 import { SyncRun } from '@corridor/domain';
+import { CustomerRepository } from '@corridor/persistence';
 import { eventually } from '@corridor/testing';
 import { startSyncHarness, SyncHarness } from './crm-sync-harness';
 
@@ -142,6 +143,9 @@ describe('HubSpot incremental sync while records change under it', () => {
           [connectionId, away, survivor],
         );
         expect(rows[0]).toEqual({ into: survivor, alias: survivor });
+        // What GET /v1/customers?crmId=<merged id> answers: the survivor alone.
+        const found = await h.app.get(CustomerRepository).findByExternalId(away, connectionId);
+        expect(found.map((c) => c.externalId)).toEqual([m.survivor]);
       }
     }
   });
