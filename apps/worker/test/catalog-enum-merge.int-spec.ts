@@ -1,8 +1,6 @@
 import { Client } from '@hubspot/api-client';
-import { SYNC_CONNECTION } from '@corridor/contracts';
-import { SyncRun } from '@corridor/domain';
-import { eventually } from '@corridor/testing';
 import { startSyncHarness, SyncHarness } from './crm-sync-harness';
+import { syncThroughQueue } from './sync-through-queue';
 
 jest.setTimeout(180_000);
 
@@ -15,16 +13,6 @@ jest.setTimeout(180_000);
 describe('catalog enum values of an attribute two CRMs feed', () => {
   let h: SyncHarness;
 
-  const syncThroughQueue = async (connectionId: string, mode: 'full' | 'incremental'): Promise<SyncRun> => {
-    const before = new Set((await h.store.listRuns(connectionId)).map((r) => r.id));
-    await h.jobs.enqueue(SYNC_CONNECTION, { connectionId, mode, trigger: 'manual' });
-    return eventually(
-      async () => (await h.store.listRuns(connectionId)).find((r) => !before.has(r.id) && (r.status === 'completed' || r.status === 'failed')),
-      `a ${mode} sync of ${connectionId}`,
-      120_000,
-      100,
-    );
-  };
   const tiers = async (): Promise<string[]> =>
     (await h.db.query(`SELECT enum_values FROM attributes WHERE name = 'loyalty_tier'`)).rows[0]?.enum_values;
 
@@ -39,10 +27,10 @@ describe('catalog enum values of an attribute two CRMs feed', () => {
   it('merges the values (case-insensitive, first spelling kept) instead of overwriting them', async () => {
     const hubspot = await h.addHubSpot({ rateLimit: { burstPer10s: 0, searchPerSecond: 0 } });
     const salesforce = await h.addSalesforce();
-    expect(await syncThroughQueue(hubspot, 'full')).toMatchObject({ status: 'completed' });
+    expect(await syncThroughQueue(h, hubspot, 'full')).toMatchObject({ status: 'completed' });
     expect(await tiers()).toEqual(['bronze', 'silver', 'gold', 'platinum']);
 
-    expect(await syncThroughQueue(salesforce, 'full')).toMatchObject({ status: 'completed' });
+    expect(await syncThroughQueue(h, salesforce, 'full')).toMatchObject({ status: 'completed' });
     expect(await tiers()).toEqual(['bronze', 'silver', 'gold', 'platinum']);
 
     // HubSpot gains a tier: it joins the catalog, and Salesforce's next sync keeps it.
@@ -51,9 +39,9 @@ describe('catalog enum values of an attribute two CRMs feed', () => {
     await client.crm.properties.coreApi.update('contacts', 'loyalty_tier', {
       options: [...property.options, { label: 'Diamond', value: 'diamond', displayOrder: 4, hidden: false }],
     });
-    expect(await syncThroughQueue(hubspot, 'incremental')).toMatchObject({ status: 'completed' });
+    expect(await syncThroughQueue(h, hubspot, 'incremental')).toMatchObject({ status: 'completed' });
     expect(await tiers()).toEqual(['bronze', 'silver', 'gold', 'platinum', 'diamond']);
-    expect(await syncThroughQueue(salesforce, 'incremental')).toMatchObject({ status: 'completed' });
+    expect(await syncThroughQueue(h, salesforce, 'incremental')).toMatchObject({ status: 'completed' });
     expect(await tiers()).toEqual(['bronze', 'silver', 'gold', 'platinum', 'diamond']);
   });
 });

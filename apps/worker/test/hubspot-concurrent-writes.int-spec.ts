@@ -1,8 +1,8 @@
-import { PERSONA_CHANGES, SYNC_CONNECTION } from '@corridor/contracts';
-import { SyncRun } from '@corridor/domain';
+import { PERSONA_CHANGES } from '@corridor/contracts';
 import { CustomerRepository } from '@corridor/persistence';
 import { eventually } from '@corridor/testing';
 import { startSyncHarness, SyncHarness } from './crm-sync-harness';
+import { syncThroughQueue } from './sync-through-queue';
 
 jest.setTimeout(300_000);
 
@@ -24,17 +24,6 @@ describe('HubSpot incremental sync while records change under it', () => {
   let connectionId: string;
   const hs = () => h.sandbox.admin.hubspot;
 
-  const syncThroughQueue = async (connection: string, mode: 'full' | 'incremental'): Promise<SyncRun> => {
-    const before = new Set((await h.store.listRuns(connection)).map((r) => r.id));
-    await h.jobs.enqueue(SYNC_CONNECTION, { connectionId: connection, mode, trigger: 'manual' });
-    return eventually(
-      async () => (await h.store.listRuns(connection)).find((r) => !before.has(r.id) && (r.status === 'completed' || r.status === 'failed')),
-      `a ${mode} sync of ${connection} to finish`,
-      240_000,
-      100,
-    );
-  };
-
   const customerIdOf = async (connection: string, externalId: string): Promise<string> =>
     (await h.db.query(`SELECT id::text FROM customers WHERE connection_id = $1 AND external_id = $2`, [connection, externalId])).rows[0]?.id;
 
@@ -43,7 +32,7 @@ describe('HubSpot incremental sync while records change under it', () => {
       hubspot: { contacts: CONTACTS, searchLagMs: 0, rateLimits: { burstMax: 0, searchPerSecond: 0, daily: 0 } },
     } as never);
     connectionId = await h.addHubSpot({ rateLimit: { burstPer10s: 0, searchPerSecond: 0 } });
-    expect(await syncThroughQueue(connectionId, 'full')).toMatchObject({ status: 'completed', created: CONTACTS });
+    expect(await syncThroughQueue(h, connectionId, 'full')).toMatchObject({ status: 'completed', created: CONTACTS });
   });
   afterAll(async () => {
     if (h) hs().beforeSearch(undefined);
@@ -98,7 +87,7 @@ describe('HubSpot incremental sync while records change under it', () => {
         duringSync.merged.push({ survivor: hs().mergeContacts(a, b).id, away: [a, b] });
       }
     });
-    const during = await syncThroughQueue(connectionId, 'incremental');
+    const during = await syncThroughQueue(h, connectionId, 'incremental');
     hs().beforeSearch(undefined);
     expect(during.status).toBe('completed');
     expect(searches).toBeGreaterThanOrEqual(8);
@@ -107,11 +96,11 @@ describe('HubSpot incremental sync while records change under it', () => {
     // The next scheduled sync, with nobody writing, must complete the picture.
     const settled = Date.now();
     await eventually(async () => Date.now() > settled + 2, 'the clock to pass the last write');
-    expect(await syncThroughQueue(connectionId, 'incremental')).toMatchObject({ status: 'completed' });
+    expect(await syncThroughQueue(h, connectionId, 'incremental')).toMatchObject({ status: 'completed' });
 
     // The CRM's truth: what a fresh full sync of the same portal reads.
     const reference = await h.addHubSpot({ rateLimit: { burstPer10s: 0, searchPerSecond: 0 }, writeback: { enabled: false } });
-    expect(await syncThroughQueue(reference, 'full')).toMatchObject({ status: 'completed' });
+    expect(await syncThroughQueue(h, reference, 'full')).toMatchObject({ status: 'completed' });
 
     const live = `SELECT external_id, attributes FROM customers WHERE connection_id = $1 AND deleted_at IS NULL AND merged_into_id IS NULL`;
     const { rows: mismatches } = await h.db.query(

@@ -1,4 +1,5 @@
 import { startSyncHarness, SyncHarness } from './crm-sync-harness';
+import { syncThroughQueue } from './sync-through-queue';
 
 jest.setTimeout(300_000);
 
@@ -18,7 +19,7 @@ describe('HubSpot incremental sync past the 10,000-result search cap', () => {
       hubspot: { contacts: 30_000, searchLagMs: 0, rateLimits: { burstMax: 0, searchPerSecond: 0, daily: 0 } },
     } as never);
     connectionId = await h.addHubSpot({ rateLimit: { burstPer10s: 0, searchPerSecond: 0 } });
-    const full = await h.sync.sync({ connectionId, mode: 'full' });
+    const full = await syncThroughQueue(h, connectionId, 'full');
     expect(full).toMatchObject({ status: 'completed', created: 30_000 });
   });
   afterAll(() => h?.close());
@@ -27,7 +28,7 @@ describe('HubSpot incremental sync past the 10,000-result search cap', () => {
     const touched = h.sandbox.admin.hubspot.touchContacts({ fromIndex: 0, toIndex: 25_000 }, { jobtitle: 'Bulk import' });
     expect(touched.count).toBe(25_000);
     h.sandbox.admin.resetStats();
-    const run = await h.sync.sync({ connectionId, mode: 'incremental' });
+    const run = await syncThroughQueue(h, connectionId, 'incremental');
     expect(run).toMatchObject({ status: 'completed', updated: 25_000, created: 0 });
     const stats = h.sandbox.admin.stats().hubspot;
     expect(stats.byStatus['400'] ?? 0).toBe(0);
@@ -49,7 +50,7 @@ describe('HubSpot incremental sync past the 10,000-result search cap', () => {
     hs.touchContacts({ fromIndex: 20_000, toIndex: 27_000 }, { jobtitle: 'Edge D' }, { at: base + 10 });
     await new Promise((r) => setTimeout(r, 50));
     h.sandbox.admin.resetStats();
-    const run = await h.sync.sync({ connectionId, mode: 'incremental' });
+    const run = await syncThroughQueue(h, connectionId, 'incremental');
     expect(run).toMatchObject({ status: 'completed', updated: 9_000 + 4_000 + 50 + 7_000 });
     const stats = h.sandbox.admin.stats().hubspot;
     expect(stats.byStatus['400'] ?? 0).toBe(0);

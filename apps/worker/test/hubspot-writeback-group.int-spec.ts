@@ -1,9 +1,10 @@
 import { Client } from '@hubspot/api-client';
-import { PERSONA_CHANGES, SYNC_CONNECTION } from '@corridor/contracts';
+import { PERSONA_CHANGES } from '@corridor/contracts';
 import { CrmConnectorFactory } from '@corridor/crm';
 import { CRM_WRITEBACK_GROUP_FALLBACK } from '@corridor/domain';
 import { eventually } from '@corridor/testing';
 import { startSyncHarness, SyncHarness } from './crm-sync-harness';
+import { syncThroughQueue } from './sync-through-queue';
 
 jest.setTimeout(120_000);
 
@@ -33,8 +34,7 @@ describe('HubSpot write-back when the property group cannot be created', () => {
   beforeAll(async () => {
     h = await startSyncHarness({ hubspot: { contacts: 200, searchLagMs: 0, rateLimits: { burstMax: 0, searchPerSecond: 0, daily: 0 } } } as never);
     connectionId = await h.addHubSpot({ rateLimit: { burstPer10s: 0, searchPerSecond: 0 } });
-    await h.jobs.enqueue(SYNC_CONNECTION, { connectionId, mode: 'full', trigger: 'manual' });
-    await eventually(async () => (await h.store.listRuns(connectionId)).find((r) => r.status === 'completed'), 'the first sync', 60_000);
+    expect(await syncThroughQueue(h, connectionId, 'full')).toMatchObject({ status: 'completed' });
   });
   afterAll(() => h?.close());
 
