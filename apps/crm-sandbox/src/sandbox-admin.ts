@@ -45,6 +45,8 @@ export interface HubSpotAdmin {
   pendingWebhookEvents(): HubSpotWebhookEvent[];
   signatureV3(method: string, uri: string, body: string, timestamp: number, clientSecret?: string): string;
   resetRateLimits(): void;
+  /** In-process only: awaited before every search is evaluated (another writer acting between a reader's pages); undefined removes it. */
+  beforeSearch(hook: ((request: unknown) => void | Promise<void>) | undefined): void;
 }
 
 /** Direct (in-process) Salesforce admin operations; the same as /_sandbox/salesforce/*. */
@@ -156,6 +158,9 @@ export class SandboxAdmin {
       signatureV3: (method, uri, body, timestamp, clientSecret) =>
         hubSpotSignatureV3(clientSecret ?? hs().options.webhooks.clientSecret, method, uri, body, timestamp),
       resetRateLimits: () => hs().resetLimits(),
+      beforeSearch: (hook) => {
+        hs().beforeSearch = hook;
+      },
     };
     this.salesforce = {
       getRecord: (object, id) => sf().adminRecord(object, id),

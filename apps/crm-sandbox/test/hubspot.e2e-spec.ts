@@ -159,6 +159,28 @@ describe('HubSpot sandbox, driven by the real @hubspot/api-client', () => {
     expect(window.results.map((c) => Number(c.id))).toEqual(seen.slice(10_001, 10_201).map(Number));
   });
 
+  it('search pages by offset over the live result set: a record written while paging moves out, the next page shifts back by one', async () => {
+    // HubSpot re-evaluates the query for every page: `after` is an offset into the result set as it
+    // is now, not a snapshot. A write moves the record past an upper time bound (or to the end).
+    const at = Date.parse('2026-07-02T00:00:00.000Z');
+    sandbox.admin.hubspot.touchContacts({ fromIndex: 0, toIndex: 30 }, { jobtitle: 'Windowed' }, { at });
+    const request = search({
+      filterGroups: [{ filters: [byTime(FilterOperatorEnum.Gte, at), byTime(FilterOperatorEnum.Lte, at)] }],
+      sorts: ['hs_object_id'],
+      limit: 10,
+    });
+    const first = await client.crm.contacts.searchApi.doSearch(request);
+    expect(first.total).toBe(30);
+    const firstIds = first.results.map((c) => c.id);
+    // Someone (a workflow, Corridor's own write-back) writes a record the reader already has.
+    await client.crm.contacts.basicApi.update(firstIds[3] as string, { properties: { jobtitle: 'Moved on' } });
+    const second = await client.crm.contacts.searchApi.doSearch({ ...request, after: first.paging?.next?.after as string });
+    expect(second.total).toBe(29);
+    const expectedUnshifted = Array.from({ length: 10 }, (_, i) => sandbox.admin.hubspot.idForIndex(10 + i));
+    // The 11th record slid into offset 9: the page starts at the 12th, the 11th is never read.
+    expect(second.results.map((c) => c.id)).toEqual([...expectedUnshifted.slice(1), sandbox.admin.hubspot.idForIndex(20)]);
+  });
+
   it('search lags writes: GET and list see a change at once, search only after searchLagMs', async () => {
     sandbox.admin.configure({ hubspot: { searchLagMs: 3000 } });
     const now = Date.parse('2026-11-01T00:00:00.000Z');
@@ -296,6 +318,25 @@ describe('HubSpot sandbox, driven by the real @hubspot/api-client', () => {
     const id = sandbox.admin.hubspot.idForIndex(5);
     await client.crm.contacts.basicApi.update(id, { properties: { corridor_persona: 'loyal_regular' } });
     expect(sandbox.admin.hubspot.getContact(id).properties.corridor_persona).toBe('loyal_regular');
+  });
+
+  it('property groups: listed, created (201, existing 409); a property in a group that does not exist is a 400', async () => {
+    const groups = await client.crm.properties.groupsApi.getAll('contacts');
+    expect(groups.results.map((g) => g.name)).toContain('contactinformation');
+    const input = { name: 'corridor_strategy', label: 'Corridor strategy', type: 'string', fieldType: 'textarea', groupName: 'corridor' };
+    const missing = await rejection(client.crm.properties.coreApi.create('contacts', input as never));
+    expect(missing.code).toBe(400);
+    expect(missing.body).toMatchObject({ category: 'VALIDATION_ERROR', message: expect.stringContaining('corridor') });
+    expect(await client.crm.properties.groupsApi.create('contacts', { name: 'corridor', label: 'Corridor', displayOrder: -1 })).toMatchObject({
+      name: 'corridor',
+      label: 'Corridor',
+    });
+    expect((await rejection(client.crm.properties.groupsApi.create('contacts', { name: 'corridor', label: 'Corridor' }))).code).toBe(409);
+    expect(await client.crm.properties.coreApi.create('contacts', input as never)).toMatchObject({ name: 'corridor_strategy', groupName: 'corridor' });
+    // A portal that refuses the group (here by fault injection): the group stays missing.
+    sandbox.admin.failNext('hubspot', { path: '/properties/contacts/groups', method: 'POST', status: 403 });
+    expect((await rejection(client.crm.properties.groupsApi.create('contacts', { name: 'other', label: 'Other' }))).code).toBe(403);
+    expect((await client.crm.properties.groupsApi.getAll('contacts')).results.map((g) => g.name)).not.toContain('other');
   });
 
   it('burst limit: 429 with the real body and X-HubSpot-RateLimit headers', async () => {

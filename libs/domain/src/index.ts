@@ -15,5 +15,6 @@ export * from './segmentation';
 export * from './access/api-key';
 export * from './access/role-access';
 export * from './attributes/catalog-entry';
+export * from './attributes/merge-enum-values';
 export * from './imports';
 export * from './text/storable-text';

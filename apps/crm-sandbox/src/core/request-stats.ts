@@ -6,6 +6,8 @@ export interface CrmStats {
   faulted: number;
   byEndpoint: Record<string, number>;
   byStatus: Record<string, number>;
+  /** Records returned, by endpoint (list and search pages): how much a reader read, not just how often. */
+  resultsByEndpoint: Record<string, number>;
 }
 
 /** Per-CRM request accounting; benchmarks compare requests used against the budget. */
@@ -15,6 +17,11 @@ export class RequestStats {
   private faulted = 0;
   private byEndpoint = new Map<string, number>();
   private byStatus = new Map<string, number>();
+  private resultsByEndpoint = new Map<string, number>();
+
+  recordResults(endpoint: string, count: number): void {
+    this.resultsByEndpoint.set(endpoint, (this.resultsByEndpoint.get(endpoint) ?? 0) + count);
+  }
 
   recordRequest(endpoint: string): void {
     this.total++;
@@ -38,6 +45,7 @@ export class RequestStats {
       faulted: this.faulted,
       byEndpoint: Object.fromEntries([...this.byEndpoint].sort(([a], [b]) => a.localeCompare(b))),
       byStatus: Object.fromEntries(this.byStatus),
+      resultsByEndpoint: Object.fromEntries([...this.resultsByEndpoint].sort(([a], [b]) => a.localeCompare(b))),
     };
   }
 
@@ -47,5 +55,6 @@ export class RequestStats {
     this.faulted = 0;
     this.byEndpoint = new Map();
     this.byStatus = new Map();
+    this.resultsByEndpoint = new Map();
   }
 }

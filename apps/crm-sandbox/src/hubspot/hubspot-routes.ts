@@ -45,7 +45,7 @@ export function hubSpotEndpointLabel(method: string, path: string): string {
     /^\/crm\/v3\/objects\/contacts\/(?!search$|batch\/|merge$)[^/]+$/,
     '/crm/v3/objects/contacts/{contactId}',
   );
-  normalised = normalised.replace(/^\/crm\/v3\/properties\/contacts\/[^/]+$/, '/crm/v3/properties/contacts/{propertyName}');
+  normalised = normalised.replace(/^\/crm\/v3\/properties\/contacts\/(?!groups$)[^/]+$/, '/crm/v3/properties/contacts/{propertyName}');
   return `${method} ${normalised}`;
 }
 
@@ -319,6 +319,7 @@ export function hubSpotRouter(service: HubSpotService): Router {
       }
       items.push(item);
     }
+    service.stats.recordResults('GET /crm/v3/objects/contacts', items.length);
     let paging = '';
     if (next) {
       const after = store.idOf(next.ref);
@@ -332,8 +333,11 @@ export function hubSpotRouter(service: HubSpotService): Router {
     sendJsonText(res, `{"results":${pageText(items, names)}${paging}}`);
   });
 
-  crm.post('/v3/objects/contacts/search', (req, res) => {
+  crm.post('/v3/objects/contacts/search', async (req, res) => {
+    // Test hook: other writers act between a reader's pages (the query is re-evaluated after them).
+    if (service.beforeSearch) await service.beforeSearch(req.body as SearchRequestInput);
     const result = service.search.execute((req.body ?? {}) as SearchRequestInput);
+    service.stats.recordResults('POST /crm/v3/objects/contacts/search', result.items.length);
     const names = outputNames(result.properties);
     const paging = result.nextAfter === undefined ? '' : `,"paging":{"next":{"after":"${result.nextAfter}"}}`;
     sendJsonText(res, `{"total":${result.total},"results":${pageText(result.items, names)}${paging}}`);
@@ -476,6 +480,25 @@ export function hubSpotRouter(service: HubSpotService): Router {
     res.json({ results: [...store.catalog.values()].map(propertyToJson) });
   });
 
+  crm.get('/v3/properties/contacts/groups', (_req, res) => {
+    res.json({ results: [...store.propertyGroups.values()] });
+  });
+
+  crm.post('/v3/properties/contacts/groups', (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const name = typeof body.name === 'string' ? body.name : '';
+    const problems: string[] = [];
+    if (!PROPERTY_NAME_PATTERN.test(name)) problems.push(`name "${name}" must match ${PROPERTY_NAME_PATTERN.source}`);
+    if (typeof body.label !== 'string' || body.label === '') problems.push('label is required');
+    if (problems.length > 0) throw new HubSpotError(400, problems.join('; '), 'VALIDATION_ERROR');
+    if (store.propertyGroups.has(name)) {
+      throw new HubSpotError(409, `A property group named '${name}' already exists.`, 'OBJECT_ALREADY_EXISTS');
+    }
+    const group = { name, label: String(body.label), displayOrder: typeof body.displayOrder === 'number' ? body.displayOrder : -1, archived: false };
+    store.propertyGroups.set(name, group);
+    res.status(201).json(group);
+  });
+
   crm.get('/v3/properties/contacts/:propertyName', (req, res) => {
     const prop = store.catalog.get(req.params.propertyName);
     if (!prop) throw new HubSpotError(404, `Unable to find property ${req.params.propertyName}`, 'OBJECT_NOT_FOUND');
@@ -496,6 +519,9 @@ export function hubSpotRouter(service: HubSpotService): Router {
     const optionsInput = Array.isArray(body.options) ? (body.options as Record<string, unknown>[]) : [];
     if (type === 'enumeration' && fieldType !== 'booleancheckbox' && optionsInput.length === 0) {
       problems.push('enumeration properties need options');
+    }
+    if (problems.length === 0 && !store.propertyGroups.has(String(body.groupName))) {
+      problems.push(`property group "${String(body.groupName)}" does not exist`);
     }
     if (problems.length > 0) throw new HubSpotError(400, problems.join('; '), 'VALIDATION_ERROR');
     if (store.catalog.has(name)) {
@@ -537,7 +563,10 @@ export function hubSpotRouter(service: HubSpotService): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (typeof body.label === 'string') prop.label = body.label;
     if (typeof body.description === 'string') prop.description = body.description;
-    if (typeof body.groupName === 'string') prop.groupName = body.groupName;
+    if (typeof body.groupName === 'string') {
+      if (!store.propertyGroups.has(body.groupName)) throw new HubSpotError(400, `property group "${body.groupName}" does not exist`, 'VALIDATION_ERROR');
+      prop.groupName = body.groupName;
+    }
     if (Array.isArray(body.options)) {
       prop.options = (body.options as Record<string, unknown>[]).map((option, i) => ({
         label: String(option.label ?? option.value ?? ''),

@@ -140,6 +140,30 @@ describe('HubSpotSearch against brute force, after random mutations', () => {
     expect(checked).toBeGreaterThan(80);
   });
 
+  it('keyset pages (time window AND hs_object_id > X, sorted by id) match brute force, sparse windows or dense', () => {
+    const probeTimes = [store.generator.modstamp(10), store.generator.modstamp(1500), ...times.filter((_, i) => i % 120 === 0)];
+    let checked = 0;
+    for (const t of probeTimes) {
+      for (const width of [0, 2_000, 86_400_000, 86_400_000 * 400]) {
+        for (const id of [0, 1001 + rng.int(3100)]) {
+          const groups: Filter[][] = [
+            [
+              { propertyName: 'lastmodifieddate', operator: 'GTE', value: String(t) },
+              { propertyName: 'lastmodifieddate', operator: 'LTE', value: String(t + width) },
+              { propertyName: 'hs_object_id', operator: 'GT', value: String(id) },
+            ],
+          ];
+          const expected = bruteForce(store, clock.now(), groups, { name: 'hs_object_id', desc: false });
+          const result = search.execute({ filterGroups: groups.map((filters) => ({ filters })), sorts: ['hs_object_id'], limit: 200 });
+          expect({ t, width, id, total: result.total }).toEqual({ t, width, id, total: expected.length });
+          expect(result.items.map((item) => store.idOf(item.ref))).toEqual(expected.slice(0, 200).map((r) => r.id));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(40);
+  });
+
   it('hides writes younger than the lag from search', () => {
     clock.advance(10_000);
     const ref = 12;

@@ -72,6 +72,14 @@ interface Plan {
   descending: boolean;
   groups: GroupPlan[];
   sortProp?: HubSpotPropertyDef;
+  /**
+   * Id-ordered queries within a time window (keyset paging: `lastmodifieddate` bounds and
+   * `hs_object_id > X`, sorted by id): the same groups planned on the time index. When the time
+   * range holds fewer records than the id range, it is cheaper to collect it and sort by id.
+   */
+  byTime?: GroupPlan[];
+  /** A plan chosen for one request (cheaperPlan): its sorted results are not memoised. */
+  transient?: boolean;
 }
 
 interface MemoEntry {
@@ -123,9 +131,9 @@ export class HubSpotSearch {
       );
     }
     const properties = parsePropertyList(input.properties);
-    const plan = this.plan(input);
     const now = this.clock.now();
     const view: View = { seq: Infinity, time: now };
+    const plan = this.cheaperPlan(this.plan(input), view, after, limit);
     const signature = JSON.stringify([input.filterGroups ?? [], input.sorts ?? [], input.query ?? null]);
     const memo = this.memoFor(signature, now);
 
@@ -135,7 +143,8 @@ export class HubSpotSearch {
       const sorted = memo?.sorted ?? this.materializeSorted(plan, view);
       total = sorted.length;
       items = sorted.slice(after, after + limit);
-      this.remember(signature, { seq: this.store.records.seq, time: now, total, sorted });
+      // A keyset page's query is never asked again (the next one has a new lower id): keep no copy.
+      this.remember(signature, { seq: this.store.records.seq, time: now, total, ...(plan.transient ? {} : { sorted }) });
     } else {
       total = memo?.total ?? this.count(plan, view);
       if (!memo) this.remember(signature, { seq: this.store.records.seq, time: now, total });
@@ -223,7 +232,35 @@ export class HubSpotSearch {
       planned = [{ lo, hi, residual: [any], all: [any] }];
     }
     if (descending && driver !== 'materialize') planned = [...planned].reverse();
-    return { driver, descending, groups: planned, sortProp };
+    let byTime: GroupPlan[] | undefined;
+    const only = compiledGroups.length === 1 ? (compiledGroups[0] as CompiledFilter[]) : undefined;
+    if (driver === 'ref' && only?.some((f) => f.prop.name === 'lastmodifieddate' && f.bounds)) {
+      const group = this.planGroup(only, 'modstamp');
+      if (queryPredicate) {
+        group.residual.push(queryPredicate);
+        group.all.push(queryPredicate);
+      }
+      byTime = cmpKey(group.lo, group.hi) < 0 ? [group] : [];
+    }
+    return { driver, descending, groups: planned, sortProp, byTime };
+  }
+
+  /**
+   * Same results, fewer records walked: walking ids until `after + limit` matches costs about
+   * (after + limit) × ids / matches; collecting a sparse time window and sorting it by id is
+   * cheaper when the window is small next to the id range (keyset paging over a short window).
+   */
+  private cheaperPlan(plan: Plan, view: View, after: number, limit: number): Plan {
+    if (plan.driver !== 'ref' || !plan.byTime) return plan;
+    const records = this.store.records;
+    let inTime = 0;
+    for (const group of plan.byTime) inTime += records.countByModstamp(view, 'live', group.lo, group.hi);
+    let inIds = 0;
+    for (const group of plan.groups) inIds += records.countByRef(view, 'live', group.lo.ref, group.hi.ref);
+    const walk = Math.min(inIds, ((after + limit) * inIds) / Math.max(inTime, 1));
+    const collect = (inTime * (1 + Math.log2(inTime + 1))) / 4;
+    if (collect >= walk) return plan;
+    return { driver: 'materialize', descending: plan.descending, groups: plan.byTime, sortProp: this.store.catalog.get('hs_object_id'), transient: true };
   }
 
   private planGroup(filters: CompiledFilter[], driver: 'modstamp' | 'ref'): GroupPlan {

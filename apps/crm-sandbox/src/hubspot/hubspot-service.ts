@@ -62,6 +62,11 @@ export class HubSpotService {
   private searchLimiter: RollingWindowLimiter;
   private daily: DailyCounter;
   private retryAfterToggle = 0;
+  /**
+   * In-process test hook, awaited before each search is evaluated: lets a test act as another writer
+   * (a workflow, the app's own write-back) between a reader's pages, deterministically.
+   */
+  beforeSearch: ((request: unknown) => void | Promise<void>) | undefined;
 
   constructor(
     public options: HubSpotOptions,

@@ -70,6 +70,8 @@ export class HubSpotStore {
   readonly generator: HubSpotContactGenerator;
   readonly records: RecordStore<HubSpotData>;
   readonly catalog = new Map<string, HubSpotPropertyDef>();
+  /** Property groups (`/crm/v3/properties/contacts/groups`): a property can only be created in one that exists. */
+  readonly propertyGroups = new Map<string, HubSpotPropertyGroup>();
   onChange: ((change: HubSpotChange) => void) | undefined;
   private readonly provenance = new Map<number, Record<string, WriteProvenance>>();
   private readonly overlayEmails = new Map<string, number>();
@@ -99,6 +101,9 @@ export class HubSpotStore {
       now: () => clock.now(),
     });
     for (const prop of defaultContactProperties(options.numemployeesFormat)) this.catalog.set(prop.name, prop);
+    for (const [i, name] of [...new Set(['contactinformation', ...[...this.catalog.values()].map((p) => p.groupName)])].entries()) {
+      this.propertyGroups.set(name, { name, label: GROUP_LABELS[name] ?? name, displayOrder: i, archived: false });
+    }
     this.seedArchived(options.preArchived);
   }
 
@@ -359,3 +364,15 @@ export class HubSpotStore {
     }
   }
 }
+
+export interface HubSpotPropertyGroup {
+  name: string;
+  label: string;
+  displayOrder: number;
+  archived: boolean;
+}
+
+const GROUP_LABELS: Record<string, string> = {
+  contactinformation: 'Contact information',
+  corridor_sandbox: 'Sandbox custom properties',
+};

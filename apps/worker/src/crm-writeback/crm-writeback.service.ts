@@ -78,6 +78,7 @@ export class CrmWritebackService {
         if (!fieldsReady) {
           await connector.ensureWritebackFields();
           fieldsReady = true;
+          for (const w of connector.takeWarnings?.() ?? []) this.logger.warn({ connectionId, code: w.code, msg: w.message });
         }
         outcomes = await connector.writeBack(updates);
       }

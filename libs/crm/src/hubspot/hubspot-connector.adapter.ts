@@ -12,17 +12,20 @@ import {
   CrmError,
   CrmMerge,
   CrmPage,
+  CrmWarning,
+  CRM_WRITEBACK_GROUP_FALLBACK,
   DEFAULT_SEARCH_LAG_MS,
   DiscoveredProperty,
   firstWindow,
   IncomingCustomer,
+  LegacySearchWindow,
   MappedAttribute,
   mapRecord,
   nextWindow,
+  resumableWindow,
   RequestStats,
   ResolvedFieldMapping,
   resolveFieldMapping,
-  SearchHit,
   SearchWindow,
   SyncMode,
   SyncPosition,
@@ -34,6 +37,7 @@ import { RequestBudget } from '../rate-limit/request-budget';
 import { hubspotError, LastResponse } from './hubspot-errors';
 import {
   HUBSPOT_DEFAULT_MAPPING,
+  HUBSPOT_FALLBACK_PROPERTY_GROUP,
   HUBSPOT_PERSONA_PROPERTY,
   HUBSPOT_PROPERTY_GROUP,
   HUBSPOT_STRATEGY_PROPERTY,
@@ -42,12 +46,11 @@ import {
 
 export const HUBSPOT_LIST_PAGE = 100;
 export const HUBSPOT_SEARCH_PAGE = 200;
-export const HUBSPOT_SEARCH_CAP = 10_000;
 export const HUBSPOT_BATCH = 100;
 
 type HubSpotPosition =
   | { phase: 'list'; after: string | null; watermark: number }
-  | { phase: 'search'; window: SearchWindow; watermark: number }
+  | { phase: 'search'; window: SearchWindow | LegacySearchWindow; watermark: number }
   | { phase: 'archived'; after: string | null; watermark: number };
 
 interface HubSpotRecord {
@@ -74,9 +77,9 @@ const keepAliveHttps = new https.Agent({ keepAlive: true, maxSockets: 32 });
 
 /**
  * HubSpot contacts through @hubspot/api-client. Full sync pages the list endpoint (100 a page);
- * incremental sync searches by lastmodifieddate with the window planner (10,000-result cap,
- * equal timestamps at window edges) and stays `searchLagMs` behind "now" because the search index
- * lags writes. Both end with the archived listing (deletes). The client's limiter and retries stay
+ * incremental sync reads the window [previous cut-off, now − searchLagMs] by keyset on
+ * hs_object_id (immune to writes while it pages, never near the 10,000-result cap); the cut-off stays
+ * `searchLagMs` behind "now" because the search index lags writes. Both end with the archived listing (deletes). The client's limiter and retries stay
  * off: every request goes through CrmCallRunner and the connection's shared budget.
  */
 export class HubSpotConnector implements CrmConnector {
@@ -84,6 +87,7 @@ export class HubSpotConnector implements CrmConnector {
   private readonly client: Client;
   private readonly runner: CrmCallRunner;
   private last: LastResponse | null = null;
+  private readonly warnings: CrmWarning[] = [];
   private mappings: ResolvedFieldMapping[];
   private readonly reserved: Set<string>;
   /** Null until discovery ran: custom properties are only mapped after it (see ensureDiscovered). */
@@ -187,34 +191,27 @@ export class HubSpotConnector implements CrmConnector {
   }
 
   private async readSearchPage(pos: Extract<HubSpotPosition, { phase: 'search' }>): Promise<CrmPage> {
-    const w = pos.window;
-    const filters =
-      w.mode === 'range'
-        ? [
-            { propertyName: 'lastmodifieddate', operator: w.fromInclusive ? 'GTE' : 'GT', value: String(w.from) },
-            { propertyName: 'lastmodifieddate', operator: 'LTE', value: String(w.to) },
-          ]
-        : [
-            { propertyName: 'lastmodifieddate', operator: 'EQ', value: String(w.tieAt) },
-            ...(w.afterId ? [{ propertyName: 'hs_object_id', operator: 'GT', value: w.afterId }] : []),
-          ];
-    const sorts = [{ propertyName: w.mode === 'range' ? 'lastmodifieddate' : 'hs_object_id', direction: 'ASCENDING' }];
+    const w = resumableWindow(pos.window);
+    // Keyset on hs_object_id within the fixed window (see search-window-planner.ts): never an
+    // offset, so writes while we page (our own write-back included) cannot shift a record past us.
+    const filters = [
+      { propertyName: 'lastmodifieddate', operator: w.fromInclusive ? 'GTE' : 'GT', value: String(w.from) },
+      { propertyName: 'lastmodifieddate', operator: 'LTE', value: String(w.to) },
+      ...(w.afterId ? [{ propertyName: 'hs_object_id', operator: 'GT', value: w.afterId }] : []),
+    ];
     const res = await this.runner.run(['search', 'burst'], () =>
       this.raw<PageBody>('POST', '/crm/v3/objects/contacts/search', undefined, {
         filterGroups: [{ filters }],
-        sorts,
+        sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
         properties: this.properties,
         limit: HUBSPOT_SEARCH_PAGE,
-        ...(w.after ? { after: w.after } : {}),
       }),
     );
     const records = res.results;
-    const hits: SearchHit[] = records.map((r) => ({ id: r.id, modifiedAt: modifiedAtOf(r) }));
-    const after = res.paging?.next?.after ?? null;
-    const next = nextWindow(w, hits, after, { pageSize: HUBSPOT_SEARCH_PAGE, cap: HUBSPOT_SEARCH_CAP });
+    const next = nextWindow(w, records, { pageSize: HUBSPOT_SEARCH_PAGE }, res.total);
     const page = this.toPage(records);
     page.next = next ? { phase: 'search', window: next, watermark: pos.watermark } : { phase: 'archived', after: null, watermark: pos.watermark };
-    if (w.mode === 'range' && w.offset === 0 && w.after === null) page.totalHint = res.total;
+    if (w.afterId === null) page.totalHint = res.total;
     return page;
   }
 
@@ -299,12 +296,7 @@ export class HubSpotConnector implements CrmConnector {
     const existing = await this.runner.run(['burst'], () => this.client.crm.properties.coreApi.getAll('contacts', false));
     const names = new Set(existing.results.map((p) => p.name));
     if (names.has(HUBSPOT_PERSONA_PROPERTY) && names.has(HUBSPOT_STRATEGY_PROPERTY)) return;
-    // 409: the group exists. 404: an API without property groups (proxies, the sandbox): go on without it.
-    await this.ignoreStatus([409, 404], () =>
-      this.runner.run(['burst'], () =>
-        this.client.crm.properties.groupsApi.create('contacts', { name: HUBSPOT_PROPERTY_GROUP, label: 'Corridor', displayOrder: -1 }),
-      ),
-    );
+    const groupName = await this.writebackGroup();
     const specs = [
       { name: HUBSPOT_PERSONA_PROPERTY, label: 'Corridor persona', fieldType: 'text' },
       { name: HUBSPOT_STRATEGY_PROPERTY, label: 'Corridor strategy', fieldType: 'textarea' },
@@ -318,12 +310,50 @@ export class HubSpotConnector implements CrmConnector {
             label: spec.label,
             type: 'string',
             fieldType: spec.fieldType,
-            groupName: HUBSPOT_PROPERTY_GROUP,
+            groupName,
             description: 'Written by Corridor; edits are overwritten.',
           } as never),
         ),
       );
     }
+  }
+
+  /**
+   * The group for Corridor's properties: "corridor", created when missing. A property can only be
+   * created in a group that exists (400 otherwise, on every later write-back), so when the portal
+   * refuses the group (scope, portal policy) the properties go to an existing group and the refusal
+   * is kept as a warning (takeWarnings). Other failures (outage, auth) are thrown: write-back retries.
+   */
+  private async writebackGroup(): Promise<string> {
+    let groups: string[];
+    try {
+      const res = await this.runner.run(['burst'], () => this.client.crm.properties.groupsApi.getAll('contacts'));
+      groups = res.results.filter((g) => !g.archived).map((g) => g.name);
+    } catch (e) {
+      // An API without property groups (a proxy): try to create ours all the same.
+      if (!isRefusal(e)) throw e;
+      groups = [];
+    }
+    if (groups.includes(HUBSPOT_PROPERTY_GROUP)) return HUBSPOT_PROPERTY_GROUP;
+    try {
+      await this.runner.run(['burst'], () =>
+        this.client.crm.properties.groupsApi.create('contacts', { name: HUBSPOT_PROPERTY_GROUP, label: 'Corridor', displayOrder: -1 }),
+      );
+      return HUBSPOT_PROPERTY_GROUP;
+    } catch (e) {
+      if ((e as CrmError).status === 409) return HUBSPOT_PROPERTY_GROUP;
+      if (!isRefusal(e)) throw e;
+      const fallback = groups.includes(HUBSPOT_FALLBACK_PROPERTY_GROUP) || groups.length === 0 ? HUBSPOT_FALLBACK_PROPERTY_GROUP : groups[0];
+      this.warnings.push({
+        code: CRM_WRITEBACK_GROUP_FALLBACK,
+        message: `HubSpot refused to create the property group "${HUBSPOT_PROPERTY_GROUP}" (${(e as CrmError).code}: ${(e as Error).message}); Corridor's properties were created in "${fallback}"`,
+      });
+      return fallback;
+    }
+  }
+
+  takeWarnings(): CrmWarning[] {
+    return this.warnings.splice(0);
   }
 
   private async ignoreStatus(statuses: number[], fn: () => Promise<unknown>): Promise<void> {
@@ -402,6 +432,15 @@ export class HubSpotConnector implements CrmConnector {
             }
           : { check: 'writeback_fields', status: 'ok', message: 'Write-back properties exist' },
       );
+      const misplaced = props.results.find((p) => p.name === HUBSPOT_PERSONA_PROPERTY && p.groupName !== HUBSPOT_PROPERTY_GROUP);
+      if (misplaced) {
+        checks.push({
+          check: 'writeback_fields',
+          status: 'warning',
+          code: CRM_WRITEBACK_GROUP_FALLBACK,
+          message: `Corridor's properties are in the group "${misplaced.groupName}", not "${HUBSPOT_PROPERTY_GROUP}": HubSpot refused to create that group (grant crm.schemas.contacts.write), or they were moved`,
+        });
+      }
       if (this.options.settings.writeback?.hsPersona && !names.has('hs_persona')) {
         checks.push({ check: 'writeback_fields', status: 'failed', code: 'CRM_WRITEBACK_FIELD_MISSING', message: 'hs_persona does not exist' });
       }
@@ -454,6 +493,12 @@ export class HubSpotConnector implements CrmConnector {
     }
     return { customers, merges, deletedExternalIds: [], next: null };
   }
+}
+
+/** What a refused group creation may be; anything else (auth, outage) is not a reason to fall back. */
+function isRefusal(e: unknown): boolean {
+  const code = (e as CrmError).code;
+  return code === CRM_ERROR.invalidRequest || code === CRM_ERROR.forbidden || code === CRM_ERROR.notFound;
 }
 
 function mergedIdsOf(r: HubSpotRecord): string[] {

@@ -37,6 +37,8 @@ export const HUBSPOT_DEFAULT_MAPPING: FieldMappingSettings = {
 export const HUBSPOT_PERSONA_PROPERTY = 'corridor_persona';
 export const HUBSPOT_STRATEGY_PROPERTY = 'corridor_strategy';
 export const HUBSPOT_PROPERTY_GROUP = 'corridor';
+/** Every portal has it: where Corridor's properties go when its own group cannot be created. */
+export const HUBSPOT_FALLBACK_PROPERTY_GROUP = 'contactinformation';
 
 /** Bookkeeping properties the sync always reads (ids, modification time, merges). */
 export const HUBSPOT_SYSTEM_PROPERTIES = ['hs_object_id', 'lastmodifieddate', 'hs_merged_object_ids'];

@@ -62,6 +62,15 @@ export type WritebackOutcome =
 
 export type ConnectionCheckStatus = 'ok' | 'failed' | 'warning';
 
+/** Something a connector worked around but the user should know (stable code, plain message). */
+export interface CrmWarning {
+  code: string;
+  message: string;
+}
+
+/** HubSpot refused Corridor's property group; its properties live in an existing group instead. */
+export const CRM_WRITEBACK_GROUP_FALLBACK = 'CRM_WRITEBACK_GROUP_FALLBACK';
+
 export interface ConnectionCheck {
   /** auth | read_scope | write_scope | writeback_fields | instance */
   check: string;
@@ -99,6 +108,8 @@ export interface CrmConnector {
   catalogAttributes(): MappedAttribute[];
   /** Creates Corridor's write-back fields when the CRM allows (HubSpot); checks them otherwise. */
   ensureWritebackFields(): Promise<void>;
+  /** Problems the connector worked around since the last call (e.g. a fallback property group), to surface. */
+  takeWarnings?(): CrmWarning[];
   writeBack(updates: readonly WritebackUpdate[]): Promise<WritebackOutcome[]>;
   test(): Promise<ConnectionTestResult>;
   /** Counters since the connector was built (or last reset). */

@@ -1,59 +1,65 @@
 /**
- * Incremental reads from a search API that sorts by one key and refuses to page past a hard cap
- * (HubSpot: 10,000 results). Instead of paging on, the window moves: a "range" query reads
- * modifiedAt in (from, to], sorted ascending; when the cap nears, the timestamp of the last hit is
- * finished in a "tie" query (modifiedAt = t, id > lastId, sorted by id, re-windowed by id if even
- * that hits the cap), then the range resumes strictly after t. Each step moves the lower bound
- * forward, so thousands of records sharing one millisecond are neither skipped nor looped on.
+ * Incremental reads from a search API whose `after` is an offset into a live, re-evaluated result
+ * set and which refuses to page past a hard cap (HubSpot: 10,000 results).
+ *
+ * Offset paging loses records when others write while we page: a written record leaves the window
+ * (its new modification time is past the cut-off), every later result shifts back by one and one
+ * unread record is skipped for good (the next sync starts after it). So a sync reads one fixed
+ * modification window [from, to], where `to` (the cut-off) is fixed when the run starts, by keyset
+ * on the record id: every request is `modifiedAt in window AND id > last id read`, sorted by id,
+ * from offset 0. A write can only move a record out of the window (to after `to`, where the next
+ * sync reads it), never shift an unread record below the keyset; ids are unique, so equal
+ * modification times need no special case, and no request ever pages past the cap (each record is
+ * read once, however many share one millisecond).
  */
 export interface SearchWindow {
-  mode: 'range' | 'tie';
-  /** Range: lower bound (ms). */
+  /** Lower bound (ms): the previous run's cut-off. */
   from: number;
   fromInclusive: boolean;
-  /** Upper bound (ms, inclusive), fixed for the whole sync: "now" minus the search-lag margin. */
+  /** Upper bound (ms, inclusive), fixed for the whole run: "now" minus the search-lag margin. */
   to: number;
-  /** Tie: the timestamp being finished, and ids already read at it. */
-  tieAt?: number;
-  afterId?: string | null;
-  /** Results already paged in this query, and the vendor's paging token to continue it. */
-  offset: number;
-  after: string | null;
-  /** Range: timestamp of the query's first hit (tells a cap full of one timestamp from a mixed one). */
-  firstTs?: number;
+  /** Keyset: the highest id read so far in this window (ids compare as integers), null at the start. */
+  afterId: string | null;
 }
 
 export interface SearchHit {
   id: string;
-  modifiedAt: number;
 }
 
 export interface WindowLimits {
   pageSize: number;
-  /** The first offset the API refuses (HubSpot: 10,000). */
-  cap: number;
 }
 
 export function firstWindow(from: number, fromInclusive: boolean, to: number): SearchWindow {
-  return { mode: 'range', from, fromInclusive, to, offset: 0, after: null };
+  return { from, fromInclusive, to, afterId: null };
 }
 
-/** The window to read next after a page of `hits` (in the query's sort order), or null when done. */
-export function nextWindow(w: SearchWindow, hits: readonly SearchHit[], nextAfter: string | null, limits: WindowLimits): SearchWindow | null {
-  const offset = w.offset + hits.length;
-  const exhausted = nextAfter === null || hits.length === 0;
-  if (w.mode === 'range') {
-    if (exhausted) return null;
-    const firstTs = w.firstTs ?? hits[0].modifiedAt;
-    if (offset + limits.pageSize <= limits.cap) return { ...w, offset, after: nextAfter, firstTs };
-    const lastTs = hits[hits.length - 1].modifiedAt;
-    // Mixed timestamps: restart at the last one (inclusive); only the records at lastTs are read again.
-    if (lastTs > firstTs) return { mode: 'range', from: lastTs, fromInclusive: true, to: w.to, offset: 0, after: null };
-    // The whole capped window is one timestamp: finish it by id, then move strictly past it.
-    return { mode: 'tie', from: lastTs, fromInclusive: true, to: w.to, tieAt: lastTs, afterId: null, offset: 0, after: null };
-  }
-  const tieAt = w.tieAt as number;
-  if (exhausted) return { mode: 'range', from: tieAt, fromInclusive: false, to: w.to, offset: 0, after: null };
-  if (offset + limits.pageSize <= limits.cap) return { ...w, offset, after: nextAfter };
-  return { ...w, afterId: hits[hits.length - 1].id, offset: 0, after: null };
+/**
+ * The window to read next after a page of `hits` (sorted by id ascending), or null when the window
+ * is read. `total` is the API's count of matches for the request just made (ids > afterId), when
+ * it says: a full page that was also the last one then needs no extra, empty request.
+ */
+export function nextWindow(w: SearchWindow, hits: readonly SearchHit[], limits: WindowLimits, total?: number): SearchWindow | null {
+  if (hits.length === 0 || hits.length < limits.pageSize) return null;
+  if (total !== undefined && total <= hits.length) return null;
+  return { ...w, afterId: hits[hits.length - 1].id };
+}
+
+/**
+ * A run checkpointed by the earlier planner (offset paging by modification time, with "range" and
+ * "tie" windows) resumes from its lower bound by keyset: what it had read is read again, nothing
+ * is skipped.
+ */
+export function resumableWindow(w: SearchWindow | LegacySearchWindow): SearchWindow {
+  if (!('mode' in w)) return w;
+  if (w.mode === 'tie') return { from: w.tieAt ?? w.from, fromInclusive: true, to: w.to, afterId: null };
+  return { from: w.from, fromInclusive: w.fromInclusive, to: w.to, afterId: null };
+}
+
+export interface LegacySearchWindow {
+  mode: 'range' | 'tie';
+  from: number;
+  fromInclusive: boolean;
+  to: number;
+  tieAt?: number;
 }
