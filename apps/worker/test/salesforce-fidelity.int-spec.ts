@@ -184,4 +184,25 @@ describe('Salesforce sync fidelity (sandbox over HTTP, jsforce, jobs through the
     expect(h.sandbox.admin.stats().salesforce.byEndpoint[LOGIN]).toBe(1);
     expect(h.sandbox.admin.stats().salesforce.byStatus['401']).toBe(1);
   });
+
+  it('a session rejected right after logging in again fails the job (CRM_UNAUTHORIZED) after one login, not a login loop', async () => {
+    await syncThroughQueue('incremental');
+    h.sandbox.admin.resetStats();
+    h.sandbox.admin.failNext('salesforce', {
+      path: '/limits',
+      status: 401,
+      count: 50,
+      body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }],
+    });
+    try {
+      const run = await syncThroughQueue('incremental');
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatch(/^CRM_UNAUTHORIZED/);
+      expect(h.sandbox.admin.stats().salesforce.byEndpoint[LOGIN]).toBe(1);
+    } finally {
+      h.sandbox.admin.clearFaults('salesforce');
+    }
+    // The org accepts sessions again: the next job logs in afresh and completes.
+    expect(await syncThroughQueue('incremental')).toMatchObject({ status: 'completed' });
+  });
 });

@@ -41,6 +41,9 @@ export const SALESFORCE_COLLECTION = 200;
 const OBJECTS: readonly SalesforceObject[] = ['Contact', 'Lead'];
 /** Salesforce has no search lag, but a transaction may commit a moment after its SystemModstamp. */
 const SALESFORCE_SAFETY_MS = 5_000;
+/** A session rejected sooner than this after a login is not refreshed again (see connection()). */
+const RELOGIN_MIN_INTERVAL_MS = 10_000;
+export const SESSION_REJECTED = 'Salesforce rejected a fresh session (INVALID_SESSION_ID right after logging in)';
 
 type SalesforcePosition = {
   /** query: Contacts then Leads by SystemModstamp; accounts: Contacts of changed Accounts; deleted: recycle bin. */
@@ -139,14 +142,23 @@ export class SalesforceConnector implements CrmConnector {
     const remember = (c: Connection) => {
       if (sessions && cacheKey && c.accessToken && c.instanceUrl) sessions.set(cacheKey, { accessToken: c.accessToken, instanceUrl: c.instanceUrl });
     };
-    const clientCredentials = async (c: Connection) => {
-      const res = (await c.oauth2.requestToken({ grant_type: 'client_credentials' })) as { access_token: string; instance_url?: string };
+    const password = Boolean(credentials.username && credentials.password);
+    // The OAuth2 grant itself, not conn.login(): login() installs jsforce's own re-login hook in
+    // place of refreshFn below, which re-logs in on every INVALID_SESSION_ID without limit.
+    const logIn = async (c: Connection) => {
+      const res = (
+        password
+          ? await c.oauth2.authenticate(credentials.username!, credentials.password!)
+          : await c.oauth2.requestToken({ grant_type: 'client_credentials' })
+      ) as { access_token: string; instance_url?: string };
       c.accessToken = res.access_token;
       c.instanceUrl = res.instance_url ?? settings.instanceUrl ?? loginUrl;
       return res;
     };
-    const password = Boolean(credentials.username && credentials.password);
     const cached = cacheKey ? sessions!.get(cacheKey) : undefined;
+    // jsforce logs in again on every INVALID_SESSION_ID, without limit: a session rejected right
+    // after a fresh login (revoked app, IP restriction) would log in forever. Once is enough.
+    let loggedInAt = cached ? 0 : Date.now();
     const conn = new Connection({
       loginUrl,
       version: SALESFORCE_API_VERSION,
@@ -155,11 +167,13 @@ export class SalesforceConnector implements CrmConnector {
       ...(cached ? { accessToken: cached.accessToken } : {}),
       // Called by jsforce on INVALID_SESSION_ID: log in again (once), then it retries the request.
       refreshFn: (c, callback) => {
-        const login = password
-          ? (c as Connection).login(credentials.username!, credentials.password!).then(() => (c as Connection).accessToken as string)
-          : clientCredentials(c as Connection).then((res) => res.access_token);
-        login.then(
-          (token) => callback(undefined, token),
+        if (Date.now() - loggedInAt < RELOGIN_MIN_INTERVAL_MS) {
+          if (sessions && cacheKey) sessions.delete(cacheKey);
+          return callback(new Error(SESSION_REJECTED));
+        }
+        loggedInAt = Date.now();
+        logIn(c as Connection).then(
+          (res) => callback(undefined, res.access_token, res as never),
           (err: Error) => callback(err),
         );
       },
@@ -167,8 +181,7 @@ export class SalesforceConnector implements CrmConnector {
     // A new token (after an expiry) replaces the cached one for the next jobs.
     conn.on('refresh', () => remember(conn));
     if (!cached) {
-      if (password) await this.runner.run(['burst'], () => conn.login(credentials.username!, credentials.password!));
-      else await this.runner.run(['burst'], () => clientCredentials(conn));
+      await this.runner.run(['burst'], () => logIn(conn));
       remember(conn);
     }
     this.conn = conn;
