@@ -25,6 +25,8 @@ export interface HubSpotAdmin {
   updateContact(id: string, properties: Record<string, unknown>, options?: HubSpotAdminOptions): HubSpotAdminRecord;
   archiveContact(id: string, options?: HubSpotAdminOptions): void;
   restoreContact(id: string, options?: HubSpotAdminOptions): HubSpotAdminRecord;
+  /** GDPR delete: gone from list, search, the archived list and GET; no archived record is left. */
+  gdprDeleteContact(id: string, options?: HubSpotAdminOptions): void;
   /** Merge as HubSpot does since 2023: returns the new record (new id). */
   mergeContacts(primaryId: string, mergedId: string, options?: HubSpotAdminOptions): HubSpotAdminRecord;
   /** Update many contacts at one instant (a workflow or import): they share lastmodifieddate. */
@@ -57,6 +59,14 @@ export interface SalesforceAdmin {
   deleteRecord(object: WritableObject, id: string, options?: SalesforceAdminOptions): void;
   undeleteRecord(object: WritableObject, id: string, options?: SalesforceAdminOptions): SalesforceAdminRecord;
   convertLead(leadId: string, options?: SalesforceAdminOptions): { leadId: string; contactId: string; accountId: string | null };
+  /** Changes an Account: its SystemModstamp moves, its Contacts' do not (their Account.* values change). */
+  updateAccount(id: string, fields: Record<string, unknown>, options?: SalesforceAdminOptions): Record<string, unknown>;
+  /** Merge: the master is updated, the loser goes to the recycle bin with MasterRecordId. */
+  mergeRecords(object: WritableObject, masterId: string, loserId: string, options?: SalesforceAdminOptions): SalesforceAdminRecord;
+  /** Empties a deleted record out of the recycle bin: no query, queryAll or getDeleted sees it any more. */
+  purgeRecord(object: WritableObject, id: string): void;
+  /** The i-th generated Account's id. */
+  accountIdForIndex(index: number): string;
   idForIndex(object: WritableObject, index: number): string;
   /** Invalidates every access token: the next call answers 401 INVALID_SESSION_ID. */
   expireSessions(): number;
@@ -147,6 +157,7 @@ export class SandboxAdmin {
       updateContact: (id, properties, options) => hs().adminUpdate(id, properties, options),
       archiveContact: (id, options) => hs().adminArchive(id, options),
       restoreContact: (id, options) => hs().adminRestore(id, options),
+      gdprDeleteContact: (id, options) => hs().adminGdprDelete(id, options),
       mergeContacts: (primaryId, mergedId, options) => hs().adminMerge(primaryId, mergedId, options),
       touchContacts: (selection, properties, options) => hs().adminTouch(selection, properties, options),
       idForIndex: (index) => hs().idForIndex(index),
@@ -169,6 +180,10 @@ export class SandboxAdmin {
       deleteRecord: (object, id, options) => sf().adminDelete(object, id, options),
       undeleteRecord: (object, id, options) => sf().adminUndelete(object, id, options),
       convertLead: (leadId, options) => sf().adminConvertLead(leadId, options),
+      updateAccount: (id, fields, options) => sf().adminUpdateAccount(id, fields, options),
+      mergeRecords: (object, masterId, loserId, options) => sf().adminMerge(object, masterId, loserId, options),
+      purgeRecord: (object, id) => sf().adminPurge(object, id),
+      accountIdForIndex: (index) => sf().generator.accountId(index),
       idForIndex: (object, index) => sf().idForIndex(object, index),
       expireSessions: () => sf().expireSessions(),
       sessionCount: () => sf().sessions.count(),

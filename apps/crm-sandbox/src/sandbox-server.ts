@@ -133,6 +133,7 @@ function adminRouter(admin: SandboxAdmin, adminToken: () => string | undefined):
   router.get('/hubspot/contacts/:id', handle((req) => hs.getContact(String(req.params.id))));
   router.patch('/hubspot/contacts/:id', handle((req) => hs.updateContact(String(req.params.id), (body(req).properties ?? {}) as Body, hubSpotOptions(body(req)))));
   router.delete('/hubspot/contacts/:id', handle((req) => hs.archiveContact(String(req.params.id), hubSpotOptions(body(req)))));
+  router.post('/hubspot/contacts/:id/gdpr-delete', handle((req) => hs.gdprDeleteContact(String(req.params.id), hubSpotOptions(body(req)))));
   router.post('/hubspot/contacts/:id/restore', handle((req) => hs.restoreContact(String(req.params.id), hubSpotOptions(body(req)))));
   router.get('/hubspot/index/:index', handle((req) => ({ id: hs.idForIndex(Number(req.params.index)) })));
   router.get('/hubspot/writes', handle(() => hs.writeLog()));
@@ -164,6 +165,12 @@ function adminRouter(admin: SandboxAdmin, adminToken: () => string | undefined):
   }));
   router.get('/salesforce/webhooks/deliveries', handle(() => sf.webhookDeliveries()));
   router.get('/salesforce/index/:object/:index', handle((req) => ({ id: sf.idForIndex(writableObject(String(req.params.object)), Number(req.params.index)) })));
+  router.patch('/salesforce/Account/:id', handle((req) => sf.updateAccount(String(req.params.id), (body(req).fields ?? {}) as Body, salesforceOptions(body(req)))));
+  router.post('/salesforce/:object/merge', handle((req) => {
+    const b = body(req);
+    return sf.mergeRecords(writableObject(String(req.params.object)), String(b.masterRecordId), String(b.recordToMergeId), salesforceOptions(b));
+  }));
+  router.post('/salesforce/:object/:id/purge', handle((req) => sf.purgeRecord(writableObject(String(req.params.object)), String(req.params.id))));
   router.post('/salesforce/Lead/:id/convert', handle((req) => sf.convertLead(String(req.params.id), salesforceOptions(body(req)))));
   router.post('/salesforce/:object', handle((req) => sf.createRecord(writableObject(String(req.params.object)), (body(req).fields ?? {}) as Body, salesforceOptions(body(req)))));
   router.get('/salesforce/:object/:id', handle((req) => sf.getRecord(writableObject(String(req.params.object)), String(req.params.id))));

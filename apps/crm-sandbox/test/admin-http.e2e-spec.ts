@@ -112,6 +112,61 @@ describe('admin HTTP API (/_sandbox)', () => {
     expect(usage.json.used).toBeGreaterThanOrEqual(10);
   });
 
+  it('changes Accounts, merges and purges Salesforce records, GDPR-deletes HubSpot contacts, as the clients see them', async () => {
+    const conn = new jsforce.Connection({
+      loginUrl: sandbox.url,
+      version: '59.0',
+      oauth2: { clientId: DEFAULT_SALESFORCE_CLIENT_ID, clientSecret: DEFAULT_SALESFORCE_CLIENT_SECRET, loginUrl: sandbox.url },
+    });
+    await conn.login(DEFAULT_SALESFORCE_USERNAME, DEFAULT_SALESFORCE_PASSWORD);
+    const queryAll = async (soql: string) =>
+      (await conn.request(`/services/data/v59.0/queryAll?q=${encodeURIComponent(soql)}`)) as { totalSize: number; records: Array<Record<string, unknown>> };
+
+    // An Account change: its stamp moves, its Contacts' do not, their Account.* values do.
+    const { records } = await conn.query<{ Id: string; AccountId: string; SystemModstamp: string }>(
+      'SELECT Id, AccountId, SystemModstamp FROM Contact WHERE AccountId != null ORDER BY Id LIMIT 1',
+    );
+    const contact = records[0]!;
+    const account = await call('PATCH', `/_sandbox/salesforce/Account/${contact.AccountId}`, { fields: { Industry: 'Shipping' }, at: '2026-11-03T10:00:00.400Z' });
+    expect(account.json).toMatchObject({ Industry: 'Shipping', SystemModstamp: '2026-11-03T10:00:00.000+0000' });
+    const after = await conn.query<{ SystemModstamp: string; Account: { Industry: string } }>(
+      `SELECT SystemModstamp, Account.Industry FROM Contact WHERE Id = '${contact.Id}'`,
+    );
+    expect(after.records[0]).toMatchObject({ SystemModstamp: contact.SystemModstamp, Account: { Industry: 'Shipping' } });
+    const changed = await conn.query(`SELECT Id FROM Contact WHERE Account.SystemModstamp >= 2026-11-03T10:00:00Z`);
+    expect(changed.records.map((r) => r.Id)).toContain(contact.Id);
+
+    // A merge: the loser is in the recycle bin with MasterRecordId.
+    const master = (await call('GET', '/_sandbox/salesforce/index/Contact/5')).json.id as string;
+    const loser = (await call('GET', '/_sandbox/salesforce/index/Contact/6')).json.id as string;
+    // getDeleted covers whole minutes up to a moment ago: merge and delete ten minutes back.
+    const at = Date.now() - 600_000;
+    expect((await call('POST', '/_sandbox/salesforce/Contact/merge', { masterRecordId: master, recordToMergeId: loser, at })).status).toBe(200);
+    const deleted = await queryAll(`SELECT Id, MasterRecordId FROM Contact WHERE IsDeleted = true`);
+    expect(deleted.records).toEqual([expect.objectContaining({ Id: loser, MasterRecordId: master })]);
+
+    // A purge: nothing is left, not even in queryAll or getDeleted.
+    expect((await call('POST', `/_sandbox/salesforce/Contact/${master}/purge`)).status).toBe(400);
+    await call('DELETE', `/_sandbox/salesforce/Contact/${master}`, { at: at + 1000 });
+    expect((await call('POST', `/_sandbox/salesforce/Contact/${master}/purge`)).status).toBe(204);
+    expect((await queryAll(`SELECT Id FROM Contact WHERE Id = '${master}'`)).totalSize).toBe(0);
+    expect((await conn.query('SELECT COUNT() FROM Contact')).totalSize).toBe(198);
+    const end = new Date(Date.now() + 120_000).toISOString();
+    const start = new Date(Date.now() - 86_400_000).toISOString();
+    const bin = (await conn.request(`/services/data/v59.0/sobjects/Contact/deleted/?start=${start}&end=${end}`)) as { deletedRecords: Array<{ id: string }> };
+    expect(bin.deletedRecords.map((r) => r.id)).toEqual([loser]);
+    await expect(conn.sobject('Contact').retrieve(master)).rejects.toMatchObject({ errorCode: 'NOT_FOUND' });
+
+    // A HubSpot GDPR delete: gone from the list, the archived list and GET.
+    const gone = (await call('GET', '/_sandbox/hubspot/index/3')).json.id as string;
+    expect((await call('POST', `/_sandbox/hubspot/contacts/${gone}/gdpr-delete`)).status).toBe(204);
+    expect((await hubspot(`/crm/v3/objects/contacts/${gone}`)).status).toBe(404);
+    const archived = (await (await hubspot('/crm/v3/objects/contacts?archived=true&limit=100')).json()) as { results: Array<{ id: string }> };
+    expect(archived.results.map((r) => r.id)).not.toContain(gone);
+    const live = (await (await hubspot('/crm/v3/objects/contacts?limit=10')).json()) as { results: Array<{ id: string }> };
+    expect(live.results.map((r) => r.id)).not.toContain(gone);
+  });
+
   it('requires the admin token when one is configured', async () => {
     sandbox.admin.configure({ adminToken: 'let-me-in' });
     expect((await call('GET', '/_sandbox/stats')).status).toBe(401);

@@ -6,6 +6,7 @@ import { HubSpotConnector } from './hubspot/hubspot-connector.adapter';
 import { RedisRequestBudget } from './rate-limit/redis-request-budget';
 import { LaneLimit, RequestBudget, UNLIMITED_BUDGET, BudgetLane } from './rate-limit/request-budget';
 import { SalesforceConnector } from './salesforce/salesforce-connector.adapter';
+import { SalesforceSessionCache } from './salesforce/salesforce-session-cache';
 
 /** HubSpot Free/Starter: 100 requests per rolling 10 s; search 5 per second. */
 export const HUBSPOT_DEFAULT_BURST = 100;
@@ -21,6 +22,8 @@ export interface ConnectorOptions {
 @Injectable()
 export class CrmConnectorFactory implements OnModuleDestroy {
   private redis: Redis | null = null;
+  /** Salesforce sessions shared by this process's jobs (a login per job exhausted orgs' login rate). */
+  private readonly salesforceSessions = new SalesforceSessionCache();
 
   constructor(private readonly config: AppConfig) {}
 
@@ -34,7 +37,14 @@ export class CrmConnectorFactory implements OnModuleDestroy {
         maxAttempts: options.maxAttempts,
       });
     }
-    return new SalesforceConnector({ credentials: connection.credentials, settings: connection.settings, budget, maxAttempts: options.maxAttempts });
+    return new SalesforceConnector({
+      credentials: connection.credentials,
+      settings: connection.settings,
+      budget,
+      maxAttempts: options.maxAttempts,
+      // A connection test proves the credentials: it always logs in.
+      ...(options.unbudgeted ? {} : { connectionId: connection.id, sessions: this.salesforceSessions }),
+    });
   }
 
   budgetFor(connection: CrmConnection): RequestBudget {

@@ -14,6 +14,7 @@ import { SegmentationRunEntity } from './entities/segmentation-run.entity';
 import { SegmentationRunOverrideEntity } from './entities/segmentation-run-override.entity';
 import { SyncCursorEntity } from './entities/sync-cursor.entity';
 import { SyncRunEntity } from './entities/sync-run.entity';
+import { SyncRunSeenEntity } from './entities/sync-run-seen.entity';
 import { WebhookEventEntity } from './entities/webhook-event.entity';
 import { WritebackCursorEntity } from './entities/writeback-cursor.entity';
 
@@ -35,6 +36,7 @@ export const ENTITIES = [
   PersonaHistoryEntity,
   SyncRunEntity,
   SyncCursorEntity,
+  SyncRunSeenEntity,
   WebhookEventEntity,
   WritebackCursorEntity,
 ];

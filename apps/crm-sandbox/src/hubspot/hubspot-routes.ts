@@ -312,7 +312,7 @@ export function hubSpotRouter(service: HubSpotService): Router {
     const items: Item<HubSpotData>[] = [];
     let next: Item<HubSpotData> | undefined;
     for (let item = scan(); item; item = scan()) {
-      if (archived && item.version?.data.mergedInto !== undefined) continue;
+      if (archived && (item.version?.data.mergedInto !== undefined || item.version?.data.gdprDeleted)) continue;
       if (items.length === limit) {
         next = item;
         break;

@@ -237,6 +237,10 @@ export class HubSpotService {
     this.store.archive(this.requireRef(id), this.source(options), this.at(options));
   }
 
+  adminGdprDelete(id: string, options: HubSpotAdminOptions = {}): void {
+    this.store.gdprDelete(this.requireRef(id), this.at(options));
+  }
+
   adminRestore(id: string, options: HubSpotAdminOptions = {}): HubSpotAdminRecord {
     const record = this.store.restore(this.requireRef(id), this.source(options), this.at(options));
     return this.adminRecord(record.id);

@@ -11,6 +11,8 @@ export interface HubSpotData {
   readonly archivedAt?: number;
   /** Set on both records of a merge: the ref of the record that replaced them. */
   readonly mergedInto?: number;
+  /** GDPR delete: the record is gone for good (no archived copy, GET 404, no merge resolution). */
+  readonly gdprDeleted?: boolean;
 }
 
 export interface HubSpotRecord {
@@ -130,7 +132,7 @@ export class HubSpotStore {
   /** The record as `view` sees it; undefined when it does not exist there. */
   record(ref: number, view: View = CURRENT): HubSpotRecord | undefined {
     const version = this.records.visibleVersion(ref, view);
-    if (version === null) return undefined;
+    if (version === null || version?.data.gdprDeleted) return undefined;
     return this.materialize(ref, version);
   }
 
@@ -250,9 +252,27 @@ export class HubSpotStore {
     this.onChange?.({ kind: 'deletion', ref, at, source });
   }
 
+  /**
+   * GDPR delete ("permanently delete"): the contact vanishes from list, search, the archived list
+   * and GET, with nothing left to tell a poller it ever existed (no archived record). Webhook
+   * subscribers get a contact.privacyDeletion-like deletion event only; a sync cannot see it.
+   */
+  gdprDelete(ref: number, at = this.clock.now()): void {
+    const before = this.record(ref);
+    if (!before) throw new HubSpotError(404, 'resource not found', 'OBJECT_NOT_FOUND');
+    const head = this.records.head(ref);
+    const previous = head ? head.data : { props: {} };
+    this.records.write(ref, {
+      data: { ...previous, gdprDeleted: true },
+      deleted: true,
+      modstamp: at,
+      visibleFrom: at + this.options.searchLagMs,
+    });
+  }
+
   restore(ref: number, source: ChangeSource, at = this.clock.now()): HubSpotRecord {
     const head = this.records.head(ref);
-    if (!head || !head.deleted || head.data.mergedInto !== undefined) {
+    if (!head || !head.deleted || head.data.mergedInto !== undefined || head.data.gdprDeleted) {
       throw new HubSpotError(404, 'resource not found', 'OBJECT_NOT_FOUND');
     }
     const email = this.record(ref)?.props.email;

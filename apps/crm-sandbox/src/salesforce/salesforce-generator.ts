@@ -105,7 +105,16 @@ export class SalesforceGenerator {
     return makeId(KEY_PREFIXES.Account, index);
   }
 
+  /** Admin changes to accounts, over the generated values (Accounts are read-only to the API). */
+  readonly accountChanges = new Map<number, SfFields>();
+
   account(index: number): SfFields {
+    const generated = this.generatedAccount(index);
+    const changes = this.accountChanges.get(index);
+    return changes ? { ...generated, ...changes } : generated;
+  }
+
+  private generatedAccount(index: number): SfFields {
     const rng = new Rng(this.options.seed, index, 0xac);
     const created = seconds(this.options.startMs - Math.floor(rng.float() * 900) * DAY);
     const { country } = pickCountry(rng, 0);

@@ -285,6 +285,7 @@ export function salesforceRouter(service: SalesforceService, serverUrl: () => st
       if (end > start) {
         const scan = store.records.scanByModstamp(CURRENT, 'deleted', { ms: start, ref: -Infinity }, { ms: end, ref: -Infinity });
         for (let item = scan(); item; item = scan()) {
+          if (item.version?.data.purged) continue;
           deletedRecords.push({ id: store.idOf(item.ref), deletedDate: formatDateTime(item.modstamp) });
         }
       }

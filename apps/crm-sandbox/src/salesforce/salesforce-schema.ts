@@ -100,6 +100,8 @@ export const SCHEMAS: Record<SfObjectName, SfObjectSchema> = {
   Contact: schema('Contact', 'Contacts', [
     { name: 'Id', type: 'id', label: 'Contact ID' },
     AUDIT_FIELDS[0] as Spec,
+    // Set on the loser of a merge (deleted, in the recycle bin): the record it was merged into.
+    { name: 'MasterRecordId', type: 'reference', label: 'Master Record ID', referenceTo: ['Contact'], relationshipName: 'MasterRecord', calculated: true },
     { name: 'AccountId', type: 'reference', label: 'Account ID', referenceTo: ['Account'], relationshipName: 'Account' },
     { name: 'LastName', type: 'string', length: 80 },
     { name: 'FirstName', type: 'string', length: 40 },
@@ -118,6 +120,7 @@ export const SCHEMAS: Record<SfObjectName, SfObjectSchema> = {
   Lead: schema('Lead', 'Leads', [
     { name: 'Id', type: 'id', label: 'Lead ID' },
     AUDIT_FIELDS[0] as Spec,
+    { name: 'MasterRecordId', type: 'reference', label: 'Master Record ID', referenceTo: ['Lead'], relationshipName: 'MasterRecord', calculated: true },
     { name: 'LastName', type: 'string', length: 80 },
     { name: 'FirstName', type: 'string', length: 40 },
     { name: 'Name', type: 'string', length: 121, label: 'Full Name', calculated: true },

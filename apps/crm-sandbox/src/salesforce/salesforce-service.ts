@@ -301,6 +301,54 @@ export class SalesforceService {
     return this.adminRecord(object, id);
   }
 
+  /**
+   * Changes an Account as a user (or automation) would: its SystemModstamp (and LastModifiedDate
+   * unless automation) moves; its Contacts' stamps do not, as in Salesforce, although their
+   * `Account.*` values change.
+   */
+  adminUpdateAccount(id: string, fields: Record<string, unknown>, options: SalesforceAdminOptions = {}): Record<string, unknown> {
+    const parsed = parseId(id);
+    if (!parsed || parsed.prefix !== KEY_PREFIXES.Account || parsed.serial >= this.generator.accountCount) {
+      throw new SalesforceRecordError(404, 'NOT_FOUND', `Account ${id} does not exist`);
+    }
+    const schema = SCHEMAS.Account;
+    const changes: SfFields = {};
+    for (const [key, value] of Object.entries(fields)) {
+      const field = schema.byLowerName.get(key.toLowerCase());
+      if (!field || !field.updateable) throw new SalesforceRecordError(400, 'INVALID_FIELD', `No such column '${key}' on sobject of type Account`);
+      changes[field.name] = value === undefined ? null : (value as SfValue);
+    }
+    const at = Math.floor((this.at(options) ?? this.clock.now()) / 1000) * 1000;
+    changes.SystemModstamp = at;
+    if (options.as !== 'automation') changes.LastModifiedDate = at;
+    const index = parsed.serial;
+    this.generator.accountChanges.set(index, { ...(this.generator.accountChanges.get(index) ?? {}), ...changes });
+    const formatted = this.formatRecord('Account', this.generator.account(index), `v${this.lastApiVersion}`);
+    delete formatted.attributes;
+    return formatted;
+  }
+
+  /**
+   * Merges `loserId` into `masterId` (Contacts or Leads) as Salesforce does: the master keeps its
+   * values and is updated (stamps move); the loser goes to the recycle bin with MasterRecordId.
+   */
+  adminMerge(object: WritableObject, masterId: string, loserId: string, options: SalesforceAdminOptions = {}): SalesforceAdminRecord {
+    const store = this.stores[object];
+    const masterRef = this.requireRef(object, masterId);
+    const loserRef = this.requireRef(object, loserId);
+    if (masterRef === loserRef) throw new SalesforceRecordError(400, 'INVALID_OPERATION', 'Cannot merge a record with itself');
+    const userId = this.actor(options);
+    const at = this.at(options);
+    store.update(masterRef, {}, { userId, api: false, at });
+    store.delete(loserRef, { userId, api: false, at, masterRecordId: store.idOf(masterRef) });
+    return this.adminRecord(object, store.idOf(masterRef));
+  }
+
+  /** Hard delete: empties a deleted record out of the recycle bin; nothing is left to see. */
+  adminPurge(object: WritableObject, id: string): void {
+    this.stores[object].purge(this.requireRef(object, id));
+  }
+
   /** Lead conversion: a new Contact from the lead's data; the lead becomes read-only. */
   adminConvertLead(leadId: string, options: SalesforceAdminOptions = {}): { leadId: string; contactId: string; accountId: string | null } {
     const leads = this.stores.Lead;

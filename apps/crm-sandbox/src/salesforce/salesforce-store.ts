@@ -8,6 +8,8 @@ import type { WritableObject } from './salesforce-schema';
 export interface SfData {
   /** Overrides on top of the generated values (base records) or all values (created records). */
   readonly fields: SfFields;
+  /** Purged from the recycle bin (hard delete): no query, queryAll, getDeleted or GET sees it. */
+  readonly purged?: boolean;
 }
 
 export type SfChangeType = 'CREATE' | 'UPDATE' | 'DELETE' | 'UNDELETE';
@@ -57,6 +59,8 @@ export class SalesforceObjectStore {
   readonly records: RecordStore<SfData>;
   onChange: ((change: SfChange) => void) | undefined;
   private readonly provenance = new Map<number, Record<string, SfProvenance>>();
+  /** Records purged from the recycle bin; while 0, index counts need no per-row check. */
+  purgedCount = 0;
 
   constructor(
     readonly object: WritableObject,
@@ -86,7 +90,7 @@ export class SalesforceObjectStore {
 
   record(ref: number, view: View = CURRENT): SfFields | undefined {
     const version = this.records.visibleVersion(ref, view);
-    if (version === null) return undefined;
+    if (version === null || version?.data.purged) return undefined;
     return this.materialize(ref, version);
   }
 
@@ -162,13 +166,30 @@ export class SalesforceObjectStore {
     return id;
   }
 
-  delete(ref: number, options: SfWriteOptions): void {
+  /** To the recycle bin; a merge's loser also gets MasterRecordId (the record it was merged into). */
+  delete(ref: number, options: SfWriteOptions & { masterRecordId?: string }): void {
     const before = this.record(ref);
     if (!before) throw new SalesforceRecordError(404, 'NOT_FOUND', 'The requested resource does not exist');
     if (before.IsDeleted) throw new SalesforceRecordError(404, 'ENTITY_IS_DELETED', 'entity is deleted');
     const at = seconds(options.at ?? this.clock.now());
-    this.write(ref, { LastModifiedDate: at, LastModifiedById: options.userId }, true, at);
+    const changes: SfFields = { LastModifiedDate: at, LastModifiedById: options.userId };
+    if (options.masterRecordId) changes.MasterRecordId = options.masterRecordId;
+    this.write(ref, changes, true, at);
     this.onChange?.({ changeType: 'DELETE', entityName: this.object, id: this.idOf(ref), at, userId: options.userId, changedFields: [], api: options.api });
+  }
+
+  /**
+   * Empties the record out of the recycle bin (Database.emptyRecycleBin, or the bin's own expiry):
+   * it leaves no trace a poller can see, not even a getDeleted entry. Only deleted records can be purged.
+   */
+  purge(ref: number): void {
+    const before = this.record(ref);
+    if (!before) throw new SalesforceRecordError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    if (!before.IsDeleted) throw new SalesforceRecordError(400, 'INVALID_OPERATION', 'Only records in the recycle bin can be purged');
+    const head = this.records.head(ref);
+    const modstamp = head ? head.modstamp : this.records.modstampOf(ref, undefined);
+    this.records.write(ref, { data: { fields: head ? head.data.fields : {}, purged: true }, deleted: true, modstamp, visibleFrom: this.clock.now() });
+    this.purgedCount++;
   }
 
   undelete(ref: number, options: SfWriteOptions): void {
@@ -195,7 +216,10 @@ export class SalesforceObjectStore {
   private write(ref: number, changes: SfFields, deleted: boolean, at: number): void {
     const head = this.records.head(ref);
     const previous = head ? head.data.fields : {};
-    this.records.write(ref, { data: { fields: { ...previous, ...changes } }, deleted, modstamp: at, visibleFrom: at });
+    // An undelete clears a merge loser's MasterRecordId.
+    const fields = { ...previous, ...changes };
+    if (!deleted) delete fields.MasterRecordId;
+    this.records.write(ref, { data: { fields }, deleted, modstamp: at, visibleFrom: at });
   }
 
   private remember(ref: number, values: SfFields, by: string, at: number): void {

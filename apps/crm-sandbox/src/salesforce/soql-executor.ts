@@ -235,7 +235,7 @@ export class SoqlExecutor {
   private count(cursor: Cursor): number {
     let count: number;
     if (cursor.rows) count = cursor.rows.length;
-    else if (!cursor.residual) {
+    else if (!cursor.residual && this.store(cursor).purgedCount === 0) {
       const records = this.store(cursor).records;
       count =
         cursor.driver === 'ref'
@@ -365,6 +365,7 @@ export class SoqlExecutor {
   // ---------------------------------------------------------------- evaluation and shaping
 
   private matches(cursor: Cursor, row: Row): boolean {
+    if (row.version?.data.purged) return false;
     if (!cursor.residual) return true;
     return evaluate(cursor.residual, (field) => this.value(cursor, row, field), cursor.now);
   }

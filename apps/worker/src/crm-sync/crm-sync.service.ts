@@ -72,7 +72,8 @@ export class CrmSyncService {
       this.logger.log({ ...log, resumed: claimed.position !== null, discovered: discovered.length, catalogChanges: added, msg: 'sync started' });
       const finished = claimed.position as { done?: boolean; watermark?: string } | null;
       if (finished?.done && finished.watermark) {
-        // Every page was committed before the worker died: only the completion is missing.
+        // Every page was committed before the worker died: only the sweep (again) and the completion are missing.
+        await this.sweep(claimed, owner, connection.id);
         return await this.store.completeRun(claimed.id, owner, connection.id, finished.watermark, claimed.mode, connector.takeStats());
       }
       const position = (claimed.position as SyncPosition | null) ?? connector.begin(claimed.mode, claimed.mode === 'full' ? null : watermark, new Date());
@@ -135,6 +136,7 @@ export class CrmSyncService {
           pages,
           stats: connector.takeStats(),
           totalHint,
+          seenExternalIds: run.mode === 'full' ? buffer.customers.map((c) => c.externalId) : undefined,
         });
         await enqueueEvaluations(this.jobs, { newCustomer: change.newCustomerIds, dataChange: change.dataChangeIds });
         progress = { pages: progress.pages + pages, records: progress.records + buffer.customers.length };
@@ -159,7 +161,21 @@ export class CrmSyncService {
       pagesAhead.stop();
     }
     if (watermark === undefined) throw new CrmError('CRM_INVALID_REQUEST', 'Sync ended without a watermark');
+    await this.sweep(run, owner, connectionId);
     return this.store.completeRun(run.id, owner, connectionId, watermark, run.mode, connector.takeStats());
+  }
+
+  /**
+   * A full run that read every page ends with exactly the CRM's live records: customers it did not
+   * see vanished without a delete record (purged, GDPR-deleted). Only here, right before the run
+   * completes; a failed or cancelled run never gets here.
+   */
+  private async sweep(run: SyncRun, owner: string, connectionId: string): Promise<void> {
+    if (run.mode !== 'full') return;
+    const swept = await this.store.sweepUnseen(run.id, owner, connectionId);
+    if (swept.length === 0) return;
+    await enqueueEvaluations(this.jobs, { newCustomer: [], dataChange: swept });
+    this.logger.log({ runId: run.id, connectionId, swept: swept.length, msg: 'sync swept customers gone from the CRM' });
   }
 }
 

@@ -25,6 +25,7 @@ import {
 import { CrmCallRunner } from '../crm-call-runner';
 import { RequestBudget } from '../rate-limit/request-budget';
 import { salesforceError } from './salesforce-errors';
+import { SalesforceSessionCache } from './salesforce-session-cache';
 import {
   overridesFor,
   SALESFORCE_CONTACT_MAPPING,
@@ -40,20 +41,44 @@ export const SALESFORCE_COLLECTION = 200;
 const OBJECTS: readonly SalesforceObject[] = ['Contact', 'Lead'];
 /** Salesforce has no search lag, but a transaction may commit a moment after its SystemModstamp. */
 const SALESFORCE_SAFETY_MS = 5_000;
+/** A session rejected sooner than this after a login is not refreshed again (see connection()). */
+const RELOGIN_MIN_INTERVAL_MS = 10_000;
+export const SESSION_REJECTED = 'Salesforce rejected a fresh session (INVALID_SESSION_ID right after logging in)';
 
 type SalesforcePosition = {
-  phase: 'query' | 'deleted';
+  /** query: Contacts then Leads by SystemModstamp; accounts: Contacts of changed Accounts; deleted: recycle bin. */
+  phase: 'query' | 'accounts' | 'deleted';
   object: SalesforceObject;
   /** nextRecordsUrl of the open query; null: (re)issue the query. */
   locator: string | null;
   /** Lower bound (>=) of SystemModstamp; null on a full sync. */
   from: string | null;
   to: string;
+  /** Lower bound (>=) of Accounts' SystemModstamp (incremental); its own checkpoint in the watermark. */
+  accountsFrom?: string | null;
   /** Highest SystemModstamp already committed: where a re-issued query resumes if the cursor expired. */
   resumeFrom: string | null;
   watermark: string;
   limitsChecked?: boolean;
 };
+
+/**
+ * The stored watermark: where Contacts/Leads and Accounts were read up to. An older plain ISO
+ * watermark (before Accounts were tracked) is both.
+ */
+interface SalesforceWatermark {
+  records: string;
+  accounts: string;
+}
+
+export function parseSalesforceWatermark(text: string | null): SalesforceWatermark | null {
+  if (!text) return null;
+  if (text.startsWith('{')) {
+    const parsed = JSON.parse(text) as Partial<SalesforceWatermark>;
+    if (typeof parsed.records === 'string') return { records: parsed.records, accounts: typeof parsed.accounts === 'string' ? parsed.accounts : parsed.records };
+  }
+  return { records: text, accounts: text };
+}
 
 interface QueryResult {
   totalSize: number;
@@ -64,6 +89,9 @@ interface QueryResult {
 
 export interface SalesforceConnectorOptions {
   credentials: SalesforceCredentials;
+  /** With `sessions`: the session is reused across connectors (jobs) of this connection. */
+  connectionId?: string;
+  sessions?: SalesforceSessionCache;
   settings: CrmConnectionSettings;
   budget: RequestBudget;
   maxAttempts?: number;
@@ -107,36 +135,56 @@ export class SalesforceConnector implements CrmConnector {
 
   private async connection(): Promise<Connection> {
     if (this.conn) return this.conn;
-    const { credentials, settings } = this.options;
+    const { credentials, settings, sessions, connectionId } = this.options;
     const loginUrl = (settings.loginUrl ?? 'https://login.salesforce.com').replace(/\/+$/, '');
     const oauth2 = { clientId: credentials.clientId, clientSecret: credentials.clientSecret, loginUrl };
-    if (credentials.username && credentials.password) {
-      const conn = new Connection({ loginUrl, version: SALESFORCE_API_VERSION, oauth2, ...(settings.instanceUrl ? { instanceUrl: settings.instanceUrl } : {}) });
-      await this.runner.run(['burst'], () => conn.login(credentials.username!, credentials.password!));
-      this.conn = conn;
-    } else {
-      const clientCredentials = async (c: Connection) => {
-        const res = (await c.oauth2.requestToken({ grant_type: 'client_credentials' })) as { access_token: string; instance_url?: string };
-        c.accessToken = res.access_token;
-        c.instanceUrl = res.instance_url ?? settings.instanceUrl ?? loginUrl;
-        return res;
-      };
-      const conn = new Connection({
-        loginUrl,
-        version: SALESFORCE_API_VERSION,
-        oauth2,
-        instanceUrl: settings.instanceUrl ?? loginUrl,
-        // Called by jsforce on INVALID_SESSION_ID: fetch a new token, then it retries the request.
-        refreshFn: (c, callback) => {
-          clientCredentials(c as Connection).then(
-            (res) => callback(undefined, res.access_token, res as never),
-            (err: Error) => callback(err),
-          );
-        },
-      });
-      await this.runner.run(['burst'], () => clientCredentials(conn));
-      this.conn = conn;
+    const cacheKey = sessions && connectionId ? sessions.keyOf(connectionId, credentials, loginUrl, settings.instanceUrl) : null;
+    const remember = (c: Connection) => {
+      if (sessions && cacheKey && c.accessToken && c.instanceUrl) sessions.set(cacheKey, { accessToken: c.accessToken, instanceUrl: c.instanceUrl });
+    };
+    const password = Boolean(credentials.username && credentials.password);
+    // The OAuth2 grant itself, not conn.login(): login() installs jsforce's own re-login hook in
+    // place of refreshFn below, which re-logs in on every INVALID_SESSION_ID without limit.
+    const logIn = async (c: Connection) => {
+      const res = (
+        password
+          ? await c.oauth2.authenticate(credentials.username!, credentials.password!)
+          : await c.oauth2.requestToken({ grant_type: 'client_credentials' })
+      ) as { access_token: string; instance_url?: string };
+      c.accessToken = res.access_token;
+      c.instanceUrl = res.instance_url ?? settings.instanceUrl ?? loginUrl;
+      return res;
+    };
+    const cached = cacheKey ? sessions!.get(cacheKey) : undefined;
+    // jsforce logs in again on every INVALID_SESSION_ID, without limit: a session rejected right
+    // after a fresh login (revoked app, IP restriction) would log in forever. Once is enough.
+    let loggedInAt = cached ? 0 : Date.now();
+    const conn = new Connection({
+      loginUrl,
+      version: SALESFORCE_API_VERSION,
+      oauth2,
+      instanceUrl: cached?.instanceUrl ?? settings.instanceUrl ?? loginUrl,
+      ...(cached ? { accessToken: cached.accessToken } : {}),
+      // Called by jsforce on INVALID_SESSION_ID: log in again (once), then it retries the request.
+      refreshFn: (c, callback) => {
+        if (Date.now() - loggedInAt < RELOGIN_MIN_INTERVAL_MS) {
+          if (sessions && cacheKey) sessions.delete(cacheKey);
+          return callback(new Error(SESSION_REJECTED));
+        }
+        loggedInAt = Date.now();
+        logIn(c as Connection).then(
+          (res) => callback(undefined, res.access_token, res as never),
+          (err: Error) => callback(err),
+        );
+      },
+    });
+    // A new token (after an expiry) replaces the cached one for the next jobs.
+    conn.on('refresh', () => remember(conn));
+    if (!cached) {
+      await this.runner.run(['burst'], () => logIn(conn));
+      remember(conn);
     }
+    this.conn = conn;
     return this.conn;
   }
 
@@ -147,8 +195,18 @@ export class SalesforceConnector implements CrmConnector {
 
   begin(mode: SyncMode, previousWatermark: string | null, now: Date): SyncPosition {
     const to = soqlDate(new Date(now.getTime() - SALESFORCE_SAFETY_MS));
-    const from = mode === 'full' || previousWatermark === null ? null : previousWatermark;
-    const position: SalesforcePosition = { phase: 'query', object: 'Contact', locator: null, from, to, resumeFrom: null, watermark: to };
+    const previous = mode === 'full' ? null : parseSalesforceWatermark(previousWatermark);
+    const position: SalesforcePosition = {
+      phase: 'query',
+      object: 'Contact',
+      locator: null,
+      from: previous?.records ?? null,
+      // A full sync reads every live record, however recently changed: what it does not see is swept.
+      to,
+      accountsFrom: previous?.accounts ?? null,
+      resumeFrom: null,
+      watermark: JSON.stringify({ records: to, accounts: to } satisfies SalesforceWatermark),
+    };
     return position as unknown as SyncPosition;
   }
 
@@ -159,7 +217,7 @@ export class SalesforceConnector implements CrmConnector {
       pos.limitsChecked = true;
     }
     await this.ensureDiscovered();
-    return pos.phase === 'query' ? this.readQueryPage(pos) : this.readDeletedPage(pos);
+    return pos.phase === 'deleted' ? this.readDeletedPage(pos) : this.readQueryPage(pos);
   }
 
   /** Stops a sync (transiently) before it eats the part of the org's daily allocation others need. */
@@ -176,53 +234,110 @@ export class SalesforceConnector implements CrmConnector {
     if (!this.discovered) await this.discoverProperties();
   }
 
-  private soql(object: SalesforceObject, from: string | null, to: string | null): string {
+  private selectFields(object: SalesforceObject): string {
     const mapped = this.fieldMappings(object).map((m) => m.field);
     const extra = object === 'Lead' ? ['IsConverted', 'ConvertedContactId'] : [];
-    const fields = [...new Set(['Id', 'SystemModstamp', ...extra, ...mapped])];
-    const where = [from ? `SystemModstamp >= ${from}` : null, to ? `SystemModstamp <= ${to}` : null].filter(Boolean);
-    return `SELECT ${fields.join(', ')} FROM ${object}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY SystemModstamp ASC, Id ASC`;
+    return [...new Set(['Id', 'SystemModstamp', ...extra, ...mapped])].join(', ');
+  }
+
+  private soql(object: SalesforceObject, from: string | null, to: string | null): string {
+    const where = windowOf('SystemModstamp', from, to);
+    return `SELECT ${this.selectFields(object)} FROM ${object}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY SystemModstamp ASC, Id ASC`;
+  }
+
+  /**
+   * Contacts whose Account changed in the window: their `Account.*` attributes changed although
+   * their own SystemModstamp did not (Salesforce does not touch Contacts when an Account changes).
+   */
+  private accountsSoql(from: string, to: string): string {
+    return `SELECT ${this.selectFields('Contact')} FROM Contact WHERE ${windowOf('Account.SystemModstamp', from, to).join(' AND ')} ORDER BY Id ASC`;
+  }
+
+  /** A full sync's upper bound is only for the watermark: every live record is read. */
+  private upperBound(pos: SalesforcePosition): string | null {
+    return pos.from === null ? null : pos.to;
+  }
+
+  private query(soql: string): Promise<QueryResult> {
+    return this.get<QueryResult>(`/query?q=${encodeURIComponent(soql)}`, { 'Sforce-Query-Options': 'batchSize=2000' });
+  }
+
+  private async count(soql: string): Promise<number> {
+    return (await this.get<QueryResult>(`/query?q=${encodeURIComponent(soql)}`)).totalSize;
+  }
+
+  /**
+   * What the whole sync will read as customers: Contacts and unconverted Leads in the window (a
+   * converted Lead becomes an alias, not a record), and Contacts of changed Accounts.
+   */
+  private async totalOf(pos: SalesforcePosition): Promise<number> {
+    const where = windowOf('SystemModstamp', pos.from, this.upperBound(pos));
+    const and = (extra: string[]) => [...where, ...extra];
+    const clause = (parts: string[]) => (parts.length ? ` WHERE ${parts.join(' AND ')}` : '');
+    let total = await this.count(`SELECT COUNT() FROM Contact${clause(where)}`);
+    total += await this.count(`SELECT COUNT() FROM Lead${clause(and(['IsConverted = false']))}`);
+    const accountsFrom = this.accountsFrom(pos);
+    if (accountsFrom) total += await this.count(`SELECT COUNT() FROM Contact WHERE ${windowOf('Account.SystemModstamp', accountsFrom, pos.to).join(' AND ')}`);
+    return total;
+  }
+
+  /** Incremental syncs re-read the Contacts of Accounts changed since the Accounts' checkpoint. */
+  private accountsFrom(pos: SalesforcePosition): string | null {
+    if (pos.from === null) return null;
+    return pos.accountsFrom ?? pos.from;
   }
 
   private async readQueryPage(pos: SalesforcePosition): Promise<CrmPage> {
     let res: QueryResult;
     let first = false;
+    const issue = () =>
+      pos.phase === 'accounts'
+        ? this.query(this.accountsSoql(this.accountsFrom(pos)!, pos.to))
+        : this.query(this.soql(pos.object, pos.resumeFrom ?? pos.from, this.upperBound(pos)));
     try {
       if (pos.locator) res = await this.get<QueryResult>(pos.locator);
       else {
         first = true;
-        res = await this.get<QueryResult>(`/query?q=${encodeURIComponent(this.soql(pos.object, pos.resumeFrom ?? pos.from, pos.to))}`, {
-          'Sforce-Query-Options': 'batchSize=2000',
-        });
+        res = await issue();
       }
     } catch (e) {
-      // Query cursors expire: re-issue the query from the last committed SystemModstamp.
+      // Query cursors expire: re-issue the query from the last committed SystemModstamp (the
+      // Accounts phase from its start: a repeat is a no-op by content hash).
       if ((e as CrmError).code !== CRM_ERROR.cursorExpired || !pos.locator) throw e;
       first = true;
-      res = await this.get<QueryResult>(`/query?q=${encodeURIComponent(this.soql(pos.object, pos.resumeFrom ?? pos.from, pos.to))}`, {
-        'Sforce-Query-Options': 'batchSize=2000',
-      });
+      res = await issue();
     }
     const page = this.toPage(pos.object, res.records);
     const last = res.records[res.records.length - 1];
-    const resumeFrom = last ? soqlDate(new Date(String(last.SystemModstamp))) : pos.resumeFrom;
+    const resumeFrom = pos.phase === 'query' && last ? soqlDate(new Date(String(last.SystemModstamp))) : pos.resumeFrom;
     if (!res.done && res.nextRecordsUrl) {
       page.next = { ...pos, locator: res.nextRecordsUrl, resumeFrom } as unknown as SyncPosition;
-    } else if (pos.object === 'Contact') {
+    } else if (pos.phase === 'query' && pos.object === 'Contact') {
       page.next = { ...pos, object: 'Lead', locator: null, resumeFrom: null } as unknown as SyncPosition;
+    } else if (pos.phase === 'query' && this.accountsFrom(pos)) {
+      page.next = { ...pos, phase: 'accounts', object: 'Contact', locator: null, resumeFrom: null } as unknown as SyncPosition;
     } else {
       page.next = { ...pos, phase: 'deleted', object: 'Contact', locator: null, resumeFrom: null } as unknown as SyncPosition;
     }
-    if (first && pos.object === 'Contact' && !pos.resumeFrom) page.totalHint = res.totalSize;
+    if (first && pos.phase === 'query' && pos.object === 'Contact' && !pos.resumeFrom) page.totalHint = await this.totalOf(pos);
     return page;
   }
 
+  /**
+   * The recycle bin through queryAll. A merge's loser is deleted with MasterRecordId: it becomes an
+   * alias of the master, not a deleted customer. (Records purged from the bin leave nothing here;
+   * the full sync's sweep removes them.)
+   */
   private async readDeletedPage(pos: SalesforcePosition): Promise<CrmPage> {
     const where = [`IsDeleted = true`, pos.from ? `SystemModstamp >= ${pos.from}` : null].filter(Boolean).join(' AND ');
     const res = pos.locator
       ? await this.get<QueryResult>(pos.locator)
-      : await this.get<QueryResult>(`/queryAll?q=${encodeURIComponent(`SELECT Id FROM ${pos.object} WHERE ${where}`)}`);
-    const page: CrmPage = { customers: [], merges: [], deletedExternalIds: res.records.map((r) => r.Id), next: null };
+      : await this.get<QueryResult>(`/queryAll?q=${encodeURIComponent(`SELECT Id, MasterRecordId FROM ${pos.object} WHERE ${where}`)}`);
+    const page: CrmPage = { customers: [], merges: [], deletedExternalIds: [], next: null };
+    for (const r of res.records) {
+      if (typeof r.MasterRecordId === 'string' && r.MasterRecordId) page.merges.push({ survivorExternalId: r.MasterRecordId, mergedExternalIds: [r.Id] });
+      else page.deletedExternalIds.push(r.Id);
+    }
     if (!res.done && res.nextRecordsUrl) page.next = { ...pos, locator: res.nextRecordsUrl } as unknown as SyncPosition;
     else if (pos.object === 'Contact') page.next = { ...pos, object: 'Lead', locator: null } as unknown as SyncPosition;
     else page.watermark = pos.watermark;
@@ -402,6 +517,11 @@ export class SalesforceConnector implements CrmConnector {
     }
     return page;
   }
+}
+
+/** SOQL bounds on a datetime field (datetimes unquoted). */
+function windowOf(field: string, from: string | null, to: string | null): string[] {
+  return [from ? `${field} >= ${from}` : null, to ? `${field} <= ${to}` : null].filter((c): c is string => c !== null);
 }
 
 function soqlDate(d: Date): string {

@@ -11,6 +11,10 @@ export function salesforceError(e: unknown): CrmError {
   const code = String((e as { errorCode?: unknown })?.errorCode ?? (e as { name?: unknown })?.name ?? '');
   const http = /^ERROR_HTTP_(\d{3})$/.exec(code);
   const status = http ? Number(http[1]) : undefined;
+  // jsforce wraps a refused re-login as "Unable to refresh session due to: …".
+  if (/^Unable to refresh session/.test(String((e as Error)?.message ?? ''))) {
+    return new CrmError(CRM_ERROR.unauthorized, `Salesforce rejected the session: ${(e as Error).message}`, undefined, 401);
+  }
   if (/^invalid_(grant|client|client_id|request)|^unsupported_grant_type|^INVALID_SESSION_ID$|^INVALID_AUTH_HEADER$|^INVALID_LOGIN$/i.test(code) || status === 401) {
     return new CrmError(CRM_ERROR.unauthorized, `Salesforce rejected the credentials (${code || 401})`, undefined, 401);
   }

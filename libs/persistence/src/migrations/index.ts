@@ -2,6 +2,13 @@ import { Foundation1795458755669 } from './1795458755669-Foundation';
 import { CrmSync1795459570371 } from './1795459570371-CrmSync';
 import { ChunkTrouble1796000000000 } from './1796000000000-ChunkTrouble';
 import { PersonaOrders1796300000000 } from './1796300000000-PersonaOrders';
+import { SyncRunSeen1796600000000 } from './1796600000000-SyncRunSeen';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
-export const MIGRATIONS: Function[] = [Foundation1795458755669, CrmSync1795459570371, ChunkTrouble1796000000000, PersonaOrders1796300000000];
+export const MIGRATIONS: Function[] = [
+  Foundation1795458755669,
+  CrmSync1795459570371,
+  ChunkTrouble1796000000000,
+  PersonaOrders1796300000000,
+  SyncRunSeen1796600000000,
+];

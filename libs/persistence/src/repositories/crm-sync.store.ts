@@ -151,6 +151,8 @@ export class CrmSyncStore {
     pages: number;
     stats: Pick<SyncCounts, 'requests' | 'rateLimited' | 'retries'>;
     totalHint?: number | null;
+    /** Full runs: the CRM ids these pages read, for the sweep at the end of the run. */
+    seenExternalIds?: readonly string[];
   }): Promise<ChangeSet> {
     return this.db.transaction(async (em) => {
       // Lock the run row first: a worker that lost its lease stops here, before writing customers.
@@ -160,6 +162,9 @@ export class CrmSyncStore {
       );
       if (!held[0]) throw new LeaseLostError(input.runId);
       const change = await applyCustomerChanges(em, input.connectionId, input.changes);
+      if (input.seenExternalIds?.length) {
+        await em.query(`INSERT INTO sync_run_seen (run_id, external_ids) VALUES ($1, $2::text[])`, [input.runId, input.seenExternalIds]);
+      }
       await em.query(
         `UPDATE sync_runs SET position = $3, pages = pages + $4, records = records + $5, created = created + $6,
             updated = updated + $7, unchanged = unchanged + $8, deleted = deleted + $9, merged = merged + $10,
@@ -190,6 +195,43 @@ export class CrmSyncStore {
     });
   }
 
+  /**
+   * End of a full run that read every page: the connection's customers it did not see vanished
+   * from the CRM without a delete record (purged from the recycle bin, GDPR-deleted) and are
+   * marked deleted. Customers written since the run started (webhooks) are left alone; so is
+   * everything when the run saw no record at all (an empty answer is likelier a lost permission
+   * than an emptied CRM). Idempotent: a resumed run sweeps again harmlessly. The swept customers
+   * are the run's pending evaluation until the caller has enqueued them.
+   */
+  async sweepUnseen(runId: string, owner: string, connectionId: string): Promise<string[]> {
+    return this.db.transaction(async (em) => {
+      const held: Array<{ started_at: Date; mode: string }> = await em.query(
+        `SELECT started_at, mode FROM sync_runs WHERE id = $1 AND lease_owner = $2 AND status = 'running' FOR UPDATE`,
+        [runId, owner],
+      );
+      if (!held[0]) throw new LeaseLostError(runId);
+      if (held[0].mode !== 'full') return [];
+      const seenAny: unknown[] = await em.query(`SELECT 1 FROM sync_run_seen WHERE run_id = $1 LIMIT 1`, [runId]);
+      if (seenAny.length === 0) return [];
+      const swept = rowsOf<{ id: string }>(await em.query(
+        `WITH seen AS MATERIALIZED (SELECT DISTINCT unnest(external_ids) AS external_id FROM sync_run_seen WHERE run_id = $2)
+         UPDATE customers c SET deleted_at = now(), updated_at = now(), data_changed_at = now()
+          WHERE c.connection_id = $1 AND c.deleted_at IS NULL AND c.merged_into_id IS NULL AND c.updated_at < $3
+            AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.external_id = c.external_id)
+          RETURNING c.id::text AS id`,
+        [connectionId, runId, held[0].started_at],
+      ));
+      const ids = swept.map((r) => String(r.id));
+      if (ids.length) {
+        await em.query(
+          `UPDATE sync_runs SET deleted = deleted + $2, pending_evaluation = $3, updated_at = now() WHERE id = $1`,
+          [runId, ids.length, JSON.stringify({ newCustomer: [], dataChange: ids })],
+        );
+      }
+      return ids;
+    });
+  }
+
   async completeRun(runId: string, owner: string, connectionId: string, watermark: string, mode: SyncMode, stats: Pick<SyncCounts, 'requests' | 'rateLimited' | 'retries'>): Promise<SyncRun> {
     return this.db.transaction(async (em) => {
       const rows = rowsOf<SyncRunRow>(await em.query(
@@ -199,6 +241,12 @@ export class CrmSyncStore {
         [runId, owner, watermark, stats.requests, stats.rateLimited, stats.retries],
       ));
       if (!rows[0]) throw new LeaseLostError(runId);
+      // The seen ids of this run, and of any other finished (failed, cancelled) run of the connection.
+      await em.query(
+        `DELETE FROM sync_run_seen s USING sync_runs r
+          WHERE s.run_id = r.id AND r.connection_id = $1 AND (r.id = $2 OR r.status NOT IN ('queued', 'running'))`,
+        [connectionId, runId],
+      );
       await em.query(
         `INSERT INTO sync_cursors (connection_id, watermark, last_run_id, last_full_sync_at, updated_at)
          VALUES ($1, $2, $3, CASE WHEN $4 = 'full' THEN now() END, now())
@@ -228,6 +276,8 @@ export class CrmSyncStore {
         WHERE id = $1 AND status IN ('queued', 'running')`,
       [runId, error.slice(0, 2000), stats?.requests ?? 0, stats?.rateLimited ?? 0, stats?.retries ?? 0],
     );
+    // A failed run sweeps nothing: its seen ids go.
+    await this.db.query(`DELETE FROM sync_run_seen WHERE run_id = $1`, [runId]);
   }
 
   /** Records webhook events; returns only the ones not seen before (unique connection + event id). */
