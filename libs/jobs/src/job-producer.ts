@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import { FlowProducer, JobsOptions, Queue } from 'bullmq';
-import { JobContract, QUEUE, QueueName, RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
+import { JOB_CORRELATION_KEY, JobContract, QUEUE, QueueName, RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
+import { currentCorrelationId } from '@corridor/observability';
 
 /** Defaults for every job: keep failures for inspection, retry transient errors with backoff. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
@@ -47,7 +48,7 @@ export class JobProducer {
   }
 
   async enqueue<P extends object>(contract: JobContract<P>, payload: P, options: JobsOptions = {}): Promise<string | undefined> {
-    const job = await this.queue(contract.queue).add(contract.name, { ...payload }, {
+    const job = await this.queue(contract.queue).add(contract.name, withCorrelation(payload), {
       ...DEFAULT_JOB_OPTIONS,
       jobId: contract.jobId(payload),
       ...options,
@@ -58,7 +59,7 @@ export class JobProducer {
   async enqueueMany<P extends object>(contract: JobContract<P>, payloads: readonly P[], options: JobsOptions = {}): Promise<void> {
     if (payloads.length === 0) return;
     await this.queue(contract.queue).addBulk(
-      payloads.map((p) => ({ name: contract.name, data: { ...p }, opts: { ...DEFAULT_JOB_OPTIONS, jobId: contract.jobId(p), ...options } })),
+      payloads.map((p) => ({ name: contract.name, data: withCorrelation(p), opts: { ...DEFAULT_JOB_OPTIONS, jobId: contract.jobId(p), ...options } })),
     );
   }
 
@@ -72,12 +73,12 @@ export class JobProducer {
     await this.flows.add({
       name: parent.contract.name,
       queueName: parent.contract.queue,
-      data: { ...parent.payload },
+      data: withCorrelation(parent.payload),
       opts: opts(parent.contract, parent.payload),
       children: children.map((c) => ({
         name: c.contract.name,
         queueName: c.contract.queue,
-        data: { ...c.payload },
+        data: withCorrelation(c.payload),
         opts: opts(c.contract, c.payload),
       })),
     });
@@ -90,4 +91,10 @@ export class JobProducer {
       chunks.map((chunk) => ({ contract: RUN_CHUNK, payload: { runId, chunk } })),
     );
   }
+}
+
+/** Job data: the payload, and the correlation id of the request or job that enqueues it (for the worker's logs). */
+function withCorrelation<P extends object>(payload: P): P & { [JOB_CORRELATION_KEY]?: string } {
+  const correlationId = currentCorrelationId();
+  return correlationId ? { ...payload, [JOB_CORRELATION_KEY]: correlationId } : { ...payload };
 }
