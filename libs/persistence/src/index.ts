@@ -3,3 +3,4 @@ export * from './data-source-options';
 export * from './import-connection';
 export * from './repositories';
 export * from './database-admin';
+export * from './database-errors';

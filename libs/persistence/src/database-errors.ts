@@ -1,0 +1,28 @@
+/**
+ * Whether an error means the database is away (down, restarting, unreachable, out of connections,
+ * or too slow for the statement timeout) rather than a bug or bad data: a caller gets 503 and may
+ * retry. Looks through TypeORM's wrapper (`driverError`) and `cause` chains.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
+    const { code, message, driverError, cause } = e as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+    if (typeof code === 'string' && (SOCKET_CODES.has(code) || PG_UNAVAILABLE.has(code) || code.startsWith('08'))) return true;
+    if (typeof message === 'string' && POOL_MESSAGES.test(message)) return true;
+    e = driverError ?? cause;
+  }
+  return false;
+}
+
+/** Node socket errors on the way to the server. */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Postgres SQLSTATEs: class 08 (connection exception) is matched by prefix; 57P01 admin shutdown,
+ * 57P02 crash shutdown, 57P03 cannot connect now (starting up), 53300 too many connections,
+ * 57014 query canceled (the statement timeout).
+ */
+const PG_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
+
+/** node-postgres and pg-pool raise these without a code. */
+const POOL_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated due to connection timeout)/;
