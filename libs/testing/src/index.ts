@@ -1,3 +1,4 @@
 export * from './test-context';
 export * from './test-services';
 export * from './worker-process';
+export * from './private-services';

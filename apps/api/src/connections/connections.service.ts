@@ -104,7 +104,7 @@ export class ConnectionsService implements OnApplicationBootstrap {
 
   async remove(id: string): Promise<void> {
     await this.connections.remove(id);
-    await this.jobs.queue(QUEUE.crmSync).removeJobScheduler(syncSchedulerId(id));
+    await this.jobs.removeScheduler(QUEUE.crmSync, syncSchedulerId(id));
   }
 
   async test(id: string): Promise<ConnectionTestResult> {
@@ -130,14 +130,14 @@ export class ConnectionsService implements OnApplicationBootstrap {
   }
 
   private async schedule(c: ConnectionSummary): Promise<void> {
-    const queue = this.jobs.queue(QUEUE.crmSync);
     const every = (c.settings.syncIntervalSeconds ?? DEFAULT_SYNC_INTERVAL_SECONDS) * 1000;
     if (every <= 0) {
-      await queue.removeJobScheduler(syncSchedulerId(c.id));
+      await this.jobs.removeScheduler(QUEUE.crmSync, syncSchedulerId(c.id));
       return;
     }
     const { attempts, backoff, removeOnComplete, removeOnFail } = DEFAULT_JOB_OPTIONS;
-    await queue.upsertJobScheduler(
+    await this.jobs.upsertScheduler(
+      QUEUE.crmSync,
       syncSchedulerId(c.id),
       { every },
       { name: SYNC_CONNECTION.name, data: { connectionId: c.id, mode: 'incremental', trigger: 'schedule' }, opts: { attempts, backoff, removeOnComplete, removeOnFail } },
