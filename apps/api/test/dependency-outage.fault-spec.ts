@@ -58,6 +58,20 @@ describe('API with Redis or Postgres away', () => {
     const schedule = await api.http.patch(`/v1/connections/${created.body.id}`).set(admin()).send({ settings: { syncIntervalSeconds: 900 } }).timeout(HANG);
     expect(schedule.status).toBe(503);
     expect(schedule.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
+    const publish = await api.http.post('/v1/personas/publish').set(admin()).send({}).timeout(HANG);
+    expect(publish.status).toBe(503);
+    expect(publish.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
+    const preview = await api.http.post('/v1/personas/preview').set(admin()).send({}).timeout(HANG);
+    expect(preview.status).toBe(503);
+    expect(preview.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
+    const imported = await api.http
+      .post('/v1/customers/import')
+      .set(api.auth('integration'))
+      .set('Content-Type', 'application/x-ndjson')
+      .send('{"id":"c-1","email":"a@example.com"}\n')
+      .timeout(HANG);
+    expect(imported.status).toBe(503);
+    expect(imported.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
     // What needs no queue still works.
     await api.http.get('/v1/attributes').set(admin()).timeout(HANG).expect(200);
 
