@@ -2,7 +2,7 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ConfigModule } from '@corridor/config';
 import { JobsModule } from '@corridor/jobs';
 import { LoggingModule } from '@corridor/observability';
-import { PersistenceModule } from '@corridor/persistence';
+import { DatabaseLimitsModule, PersistenceModule } from '@corridor/persistence';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AttributesModule } from './attributes/attributes.module';
 import { AuthModule } from './auth/auth.module';
@@ -17,11 +17,15 @@ import { SegmentationModule } from './segmentation/segmentation.module';
 import { CustomersModule } from './customers/customers.module';
 import { RulesModule } from './rules/rules.module';
 
+export const API_STATEMENT_TIMEOUT_MS = 30_000;
+
 /** What every API process needs before any feature: config, logs, database, queues, auth, probes. */
 const PLATFORM_MODULES: Array<Type | DynamicModule> = [
   ConfigModule,
   LoggingModule.forApp('api'),
   PersistenceModule,
+  // A request never waits on one statement longer than this (503 DATABASE_UNAVAILABLE).
+  DatabaseLimitsModule.of({ statementTimeoutMs: API_STATEMENT_TIMEOUT_MS }),
   JobsModule,
   AuthModule,
   // After AuthModule: its guard (API key) runs first, then the input checks.

@@ -72,7 +72,7 @@ function setUpApiDocs(app: INestApplication): void {
         'Persona segmentation and treatment engine beside your CRM.',
         '',
         'Authenticate with an API key: `Authorization: Bearer crd_…` or `X-API-Key: crd_…`. Roles: admin (everything),',
-        'agent (read customers, personas, strategies), integration (send customer data and events).',
+        'agent (read customers, personas, persona sets, strategies), integration (send customer data and events; read the attribute catalog).',
         '',
         'Every 4xx/5xx answer has the body `{code, message, details: [{field, message, code?}]}`.',
       ].join('\n'),

@@ -14,6 +14,20 @@ describe('attribute catalog API', () => {
     expect(byName.tags).toMatchObject({ type: 'string_list' });
   });
 
+  it('lets an integration key read the catalog it imports against, and nothing more', async () => {
+    const list = await api.http.get('/v1/attributes').set(api.auth('integration'));
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((a: { name: string }) => a.name)).toContain('email');
+    const one = await api.http.get('/v1/attributes/email').set(api.auth('integration'));
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ name: 'email', type: 'string' });
+    const create = await api.http.post('/v1/attributes').set(api.auth('integration')).send({ name: 'plan_x', type: 'string' });
+    expect(create.status).toBe(403);
+    expect(create.body.code).toBe('FORBIDDEN');
+    expect((await api.http.patch('/v1/attributes/email').set(api.auth('integration')).send({ label: 'x' })).status).toBe(403);
+    expect((await api.http.delete('/v1/attributes/email').set(api.auth('integration'))).status).toBe(403);
+  });
+
   it('creates, reads, updates and deletes a custom attribute', async () => {
     const created = await api.http
       .post('/v1/attributes')

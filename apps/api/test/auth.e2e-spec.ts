@@ -36,7 +36,7 @@ describe('API keys and roles', () => {
       message: 'This endpoint requires role admin; the key has role agent',
       details: [{ field: 'role', message: 'requires role admin', code: 'ROLE_REQUIRED' }],
     });
-    const integration = await api.http.get('/v1/attributes').set(api.auth('integration'));
+    const integration = await api.http.get('/v1/customers?email=a@example.com').set(api.auth('integration'));
     expect(integration.status).toBe(403);
     expect(integration.body.message).toBe('This endpoint requires role agent or admin; the key has role integration');
     expect((await api.http.get('/v1/attributes').set(api.auth('admin'))).status).toBe(200);

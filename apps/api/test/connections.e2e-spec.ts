@@ -147,7 +147,7 @@ describe('CRM connections, sync runs and webhooks over HTTP (API + worker + sand
       await api.http.patch(`/v1/connections/${bad.body.id}`).set(api.auth('admin')).send({ accessToken: 'sandbox-hubspot-noscope-token' });
       const scope = await api.http.post(`/v1/connections/${bad.body.id}/test`).set(api.auth('admin'));
       expect(scope.body).toMatchObject({ ok: false, checks: [{ check: 'read_scope', status: 'failed', code: 'CRM_MISSING_SCOPE' }] });
-      await api.http.patch(`/v1/connections/${bad.body.id}`).set(api.auth('admin')).send({ basePath: 'http://127.0.0.1:9' });
+      await api.http.patch(`/v1/connections/${bad.body.id}`).set(api.auth('admin')).send({ basePath: 'http://127.0.0.1:9', accessToken: 'sandbox-hubspot-token' });
       const down = await api.http.post(`/v1/connections/${bad.body.id}/test`).set(api.auth('admin'));
       expect(down.body).toMatchObject({ ok: false, checks: [{ check: 'instance', status: 'failed', code: 'CRM_UNAVAILABLE' }] });
       expect((await api.http.delete(`/v1/connections/${bad.body.id}`).set(api.auth('admin'))).status).toBe(204);

@@ -34,9 +34,22 @@ export class InvalidJobPayloadError extends Error {
   }
 }
 
+/**
+ * The one key job data may carry beside the payload: the correlation id of the request or job that
+ * enqueued it, so the worker logs the job under the same id. Not part of any payload.
+ */
+export const JOB_CORRELATION_KEY = 'correlationId';
+
+/** The correlation id that came with a job's data, if any (not yet checked: see correlationIdFrom). */
+export function jobCorrelationId(data: unknown): string | undefined {
+  const value = (data as Record<string, unknown> | null | undefined)?.[JOB_CORRELATION_KEY];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** Validates job data against its contract; throws InvalidJobPayloadError (permanent: never retried). */
 export function parseJobPayload<P extends object>(contract: JobContract<P>, data: unknown): P {
-  const payload = plainToInstance(contract.payload, data ?? {});
+  const { [JOB_CORRELATION_KEY]: _correlation, ...rest } = (data ?? {}) as Record<string, unknown>;
+  const payload = plainToInstance(contract.payload, rest);
   // forbidUnknownValues would refuse every payload of a class without validated properties (the
   // reconcile job's `{}`): the class always comes from the contract, and unknown keys are still
   // refused by forbidNonWhitelisted.

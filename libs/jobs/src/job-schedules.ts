@@ -32,62 +32,64 @@ export class JobSchedules {
 
   /** The reconcile and refresh schedulers as the settings say; returns the ids (re-)created. */
   async ensureSegmentation(options: { onlyMissing: boolean }): Promise<string[]> {
-    const queue = this.jobs.queue(QUEUE.segmentation);
-    const created: string[] = [];
-    const minutes = this.config.SEGMENTATION_RECONCILE_MINUTES;
-    if (minutes === 0) await queue.removeJobScheduler(RECONCILE_SCHEDULER_ID);
-    else if (!options.onlyMissing || !(await queue.getJobScheduler(RECONCILE_SCHEDULER_ID))) {
-      await queue.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: minutes * 60_000 }, { name: RECONCILE_ASSIGNMENTS.name, data: {} });
-      created.push(RECONCILE_SCHEDULER_ID);
-    }
-    const cron = this.config.SEGMENTATION_REFRESH_CRON;
-    if (!cron) await queue.removeJobScheduler(REFRESH_SCHEDULER_ID);
-    else if (!options.onlyMissing || !(await queue.getJobScheduler(REFRESH_SCHEDULER_ID))) {
-      await queue.upsertJobScheduler(
-        REFRESH_SCHEDULER_ID,
-        { pattern: cron, tz: this.config.SEGMENTATION_TIMEZONE },
-        { name: REFRESH_SEGMENTS.name, data: {} },
-      );
-      created.push(REFRESH_SCHEDULER_ID);
-    }
-    return created;
+    return this.jobs.onQueue(QUEUE.segmentation, 'schedule segmentation', async (queue) => {
+      const created: string[] = [];
+      const minutes = this.config.SEGMENTATION_RECONCILE_MINUTES;
+      if (minutes === 0) await queue.removeJobScheduler(RECONCILE_SCHEDULER_ID);
+      else if (!options.onlyMissing || !(await queue.getJobScheduler(RECONCILE_SCHEDULER_ID))) {
+        await queue.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: minutes * 60_000 }, { name: RECONCILE_ASSIGNMENTS.name, data: {} });
+        created.push(RECONCILE_SCHEDULER_ID);
+      }
+      const cron = this.config.SEGMENTATION_REFRESH_CRON;
+      if (!cron) await queue.removeJobScheduler(REFRESH_SCHEDULER_ID);
+      else if (!options.onlyMissing || !(await queue.getJobScheduler(REFRESH_SCHEDULER_ID))) {
+        await queue.upsertJobScheduler(
+          REFRESH_SCHEDULER_ID,
+          { pattern: cron, tz: this.config.SEGMENTATION_TIMEZONE },
+          { name: REFRESH_SEGMENTS.name, data: {} },
+        );
+        created.push(REFRESH_SCHEDULER_ID);
+      }
+      return created;
+    });
   }
 
   /** A connection's incremental sync every `syncIntervalSeconds` (0: none); returns whether it was (re-)created. */
   async ensureSync(connection: { id: string; settings: CrmConnectionSettings }, options: { onlyMissing: boolean }): Promise<boolean> {
-    const queue = this.jobs.queue(QUEUE.crmSync);
     const id = syncSchedulerId(connection.id);
-    const every = (connection.settings.syncIntervalSeconds ?? DEFAULT_SYNC_INTERVAL_SECONDS) * 1000;
-    if (every <= 0) {
-      await queue.removeJobScheduler(id);
-      return false;
-    }
-    if (options.onlyMissing && (await queue.getJobScheduler(id))) return false;
-    const { attempts, backoff, removeOnComplete, removeOnFail } = DEFAULT_JOB_OPTIONS;
-    await queue.upsertJobScheduler(
-      id,
-      { every },
-      {
-        name: SYNC_CONNECTION.name,
-        data: { connectionId: connection.id, mode: 'incremental', trigger: 'schedule' },
-        opts: { attempts, backoff, removeOnComplete, removeOnFail },
-      },
-    );
-    return true;
+    return this.jobs.onQueue(QUEUE.crmSync, `schedule ${id}`, async (queue) => {
+      const every = (connection.settings.syncIntervalSeconds ?? DEFAULT_SYNC_INTERVAL_SECONDS) * 1000;
+      if (every <= 0) {
+        await queue.removeJobScheduler(id);
+        return false;
+      }
+      if (options.onlyMissing && (await queue.getJobScheduler(id))) return false;
+      const { attempts, backoff, removeOnComplete, removeOnFail } = DEFAULT_JOB_OPTIONS;
+      await queue.upsertJobScheduler(
+        id,
+        { every },
+        {
+          name: SYNC_CONNECTION.name,
+          data: { connectionId: connection.id, mode: 'incremental', trigger: 'schedule' },
+          opts: { attempts, backoff, removeOnComplete, removeOnFail },
+        },
+      );
+      return true;
+    });
   }
 
   async removeSync(connectionId: string): Promise<void> {
-    await this.jobs.queue(QUEUE.crmSync).removeJobScheduler(syncSchedulerId(connectionId));
+    const id = syncSchedulerId(connectionId);
+    await this.jobs.onQueue(QUEUE.crmSync, `remove schedule ${id}`, (queue) => queue.removeJobScheduler(id));
   }
 
   /** Removes sync schedulers whose connection is gone (a check that raced a removal); returns their ids. */
   async removeOrphanSyncs(connectionIds: readonly string[]): Promise<string[]> {
-    const queue = this.jobs.queue(QUEUE.crmSync);
-    const known = new Set(connectionIds.map((id) => syncSchedulerId(id)));
-    const orphans = (await queue.getJobSchedulers(0, -1))
-      .map((s) => s.key)
-      .filter((key) => key.startsWith(SYNC_SCHEDULER_PREFIX) && !known.has(key));
-    for (const key of orphans) await queue.removeJobScheduler(key);
-    return orphans;
+    return this.jobs.onQueue(QUEUE.crmSync, 'remove orphan sync schedules', async (queue) => {
+      const known = new Set(connectionIds.map((id) => syncSchedulerId(id)));
+      const orphans = (await queue.getJobSchedulers(0, -1)).map((s) => s.key).filter((key) => key.startsWith(SYNC_SCHEDULER_PREFIX) && !known.has(key));
+      for (const key of orphans) await queue.removeJobScheduler(key);
+      return orphans;
+    });
   }
 }

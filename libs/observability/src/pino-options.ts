@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DestinationStream, LoggerOptions } from 'pino';
 import type { Options } from 'pino-http';
 import { currentCorrelationId } from './correlation';
-import { REDACT_PATHS, redactSecrets, redactUrl } from './redact';
+import { errorForLog, REDACT_PATHS, redactSecrets, redactUrl } from './redact';
 
 export interface LoggingSettings {
   /** Which process wrote the line: api, worker, cli. */
@@ -11,6 +11,10 @@ export interface LoggingSettings {
   /** Where lines go; stdout when absent. Tests pass a memory stream. */
   destination?: DestinationStream;
 }
+
+/** Errors are logged by an allow-list of fields (see errorForLog), never with pino's copy-everything default. */
+const logError = (e: unknown) => (e instanceof Error ? errorForLog(e) : e);
+const ERROR_SERIALIZERS = { err: logError, error: logError };
 
 /** Liveness probes and scrapes every few seconds would drown the request log. */
 const QUIET_PATHS = new Set(['/health', '/metrics']);
@@ -31,6 +35,7 @@ export function loggerOptions(settings: LoggingSettings): LoggerOptions {
       log: (object) => redactSecrets(object),
       bindings: (bindings) => redactSecrets(bindings),
     },
+    serializers: ERROR_SERIALIZERS,
     mixin: () => {
       const correlationId = currentCorrelationId();
       return correlationId ? { correlationId } : {};
@@ -47,6 +52,7 @@ export function httpLoggerOptions(settings: LoggingSettings): Options {
       err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.has((req.url ?? '').split('?')[0]) },
     serializers: {
+      ...ERROR_SERIALIZERS,
       req: (req: { id?: unknown; method?: string; url?: string; headers?: Record<string, unknown>; remoteAddress?: string }) => ({
         id: req.id,
         method: req.method,

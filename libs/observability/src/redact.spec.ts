@@ -48,3 +48,30 @@ describe('loggerOptions', () => {
     expect(JSON.stringify(lines)).not.toMatch(/Bearer|crd_x|"r"/);
   });
 });
+
+describe('errors in logs', () => {
+  it('keep what they are and where from, never query parameters or row values', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = pino(loggerOptions({ app: 'test', level: 'info' }), stream);
+    const driverError = Object.assign(new Error('new row for relation "connections" violates check constraint "c"'), {
+      code: '23514',
+      constraint: 'c',
+      table: 'connections',
+      detail: 'Failing row contains (v1.sealed-value).',
+    });
+    const failed = Object.assign(new Error(driverError.message), { query: 'INSERT …', parameters: ['v1.sealed-value'], driverError });
+    logger.error({ err: failed }, 'request failed');
+    logger.error({ nested: { error: failed } }, 'nested');
+    logger.error(failed);
+    await new Promise((r) => setImmediate(r));
+    const text = lines.join('');
+    expect(text).not.toContain('sealed-value');
+    expect(JSON.parse(lines[0]).err).toMatchObject({ type: 'Error', message: driverError.message, driverError: { code: '23514', constraint: 'c', table: 'connections' } });
+  });
+});

@@ -24,6 +24,7 @@ export const REDACT_PATHS = [
  */
 export function redactSecrets<T>(value: T, depth = 0): T {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return errorForLog(value, depth) as T;
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1)) as T;
   // Class instances (requests, errors, dates) are left to pino's serializers, which pick safe fields.
   const proto = Object.getPrototypeOf(value);
@@ -32,6 +33,30 @@ export function redactSecrets<T>(value: T, depth = 0): T {
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEY_PATTERN.test(k) ? REDACTED : redactSecrets(v, depth + 1)]),
   ) as T;
+}
+
+/**
+ * Fields of an error that are safe to log. Errors carry data beside their message: TypeORM's
+ * QueryFailedError holds the statement's `parameters` (sealed credentials among them) and
+ * Postgres' `detail` quotes row values ("Failing row contains (…)", "Key (x)=(…)"). So an error is
+ * logged by an allow-list: what it is, where it came from, and which constraint or table, never
+ * the values.
+ */
+const SAFE_ERROR_FIELDS = ['code', 'errno', 'syscall', 'constraint', 'table', 'column', 'schema', 'dataType', 'routine', 'severity', 'status', 'kind'];
+
+export function errorForLog(error: Error, depth = 0): Record<string, unknown> {
+  const source = error as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = { type: error.constructor?.name ?? error.name, message: error.message, stack: error.stack };
+  for (const key of SAFE_ERROR_FIELDS) {
+    const v = source[key];
+    if (v !== undefined && (typeof v === 'string' || typeof v === 'number')) out[key] = v;
+  }
+  // Nested errors (TypeORM's driverError, `cause`) by the same rule, not too deep.
+  for (const key of ['driverError', 'cause'] as const) {
+    const nested = source[key];
+    if (nested instanceof Error && depth < 4) out[key] = errorForLog(nested, depth + 1);
+  }
+  return out;
 }
 
 /** A URL with the values of secret-looking query parameters (`?token=…`) replaced. */

@@ -1,21 +1,32 @@
 /**
- * Whether an error means the database is unreachable or went away (as opposed to a query it
- * refused): connection refused or reset, the server shutting down or dropping the session, the
- * pool unable to connect in time. Callers report such a failure as a dependency outage (503).
+ * Whether an error means the database is away (down, restarting, unreachable, out of connections,
+ * or too slow for the statement timeout) rather than a bug or bad data: a caller gets 503 and may
+ * retry. Looks through TypeORM's wrapper (`driverError`) and `cause` chains.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
-    const { code, message } = e as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && (NETWORK_CODES.has(code) || /^(08|57P)/.test(code) || code === '53300')) return true;
-    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && e && typeof e === 'object'; depth++) {
+    const { code, message, name, driverError, cause } = e as { code?: unknown; message?: unknown; name?: unknown; driverError?: unknown; cause?: unknown };
+    if (typeof code === 'string' && (SOCKET_CODES.has(code) || PG_UNAVAILABLE.has(code) || code.startsWith('08'))) return true;
+    if (typeof message === 'string' && POOL_MESSAGES.test(message)) return true;
     // TypeORM releases a transaction's connection when the server drops it; the transaction's next
     // query then fails with this rather than with the network error.
-    if ((e as { name?: unknown }).name === 'QueryRunnerProviderAlreadyReleasedError') return true;
-    // TypeORM wraps the driver's error (driverError); Node wraps causes (cause).
-    e = (e as { driverError?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
+    if (name === 'QueryRunnerProviderAlreadyReleasedError') return true;
+    e = driverError ?? cause;
   }
   return false;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-const UNAVAILABLE_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
+/** Node socket errors on the way to the server. */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Postgres SQLSTATEs: class 08 (connection exception) is matched by prefix; 57P01 admin shutdown,
+ * 57P02 crash shutdown, 57P03 cannot connect now (starting up), 53300 too many connections,
+ * 57014 query canceled (the statement timeout).
+ */
+const PG_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
+
+/** node-postgres and pg-pool raise these without a code. */
+const POOL_MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i;

@@ -1,5 +1,4 @@
 export * from './test-context';
 export * from './test-services';
 export * from './worker-process';
-export * from './own-postgres';
-export * from './own-redis';
+export * from './own-services';

@@ -7,14 +7,22 @@ const ROOT = resolve(__dirname, '../../..');
  * Starts `apps/worker` as a separate OS process (ts-node, transpile only) with the given env, so a
  * test can share work between real processes or kill one mid-job.
  */
-export function spawnWorkerProcess(env: Record<string, string>): ChildProcess {
+export function spawnWorkerProcess(env: Record<string, string>, options: { captureStdout?: boolean } = {}): ChildProcess {
+  return spawnAppProcess('apps/worker/src/main.ts', env, options);
+}
+
+/**
+ * Starts an app's main.ts as a separate OS process. `captureStdout` pipes its stdout (the JSON log
+ * lines) to `child.stdout` for the test to read; otherwise it is dropped.
+ */
+export function spawnAppProcess(main: string, env: Record<string, string>, options: { captureStdout?: boolean } = {}): ChildProcess {
   return spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', resolve(ROOT, 'apps/worker/src/main.ts')],
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', resolve(ROOT, main)],
     {
       cwd: ROOT,
       env: { ...process.env, ...env, TS_NODE_PROJECT: resolve(ROOT, 'tsconfig.json') },
-      stdio: ['ignore', 'ignore', process.env.TEST_WORKER_STDERR ? 'inherit' : 'ignore'],
+      stdio: ['ignore', options.captureStdout ? 'pipe' : 'ignore', process.env.TEST_WORKER_STDERR ? 'inherit' : 'ignore'],
     },
   );
 }
@@ -40,4 +48,23 @@ export async function eventually<T>(check: () => Promise<T | false | null | unde
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** Collects a child's JSON log lines (from a process spawned with captureStdout) as they arrive. */
+export function collectLogLines(child: ChildProcess): Array<Record<string, unknown>> {
+  const lines: Array<Record<string, unknown>> = [];
+  let rest = '';
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    const parts = (rest + chunk).split('\n');
+    rest = parts.pop() ?? '';
+    for (const line of parts) {
+      try {
+        lines.push(JSON.parse(line));
+      } catch {
+        lines.push({ raw: line });
+      }
+    }
+  });
+  return lines;
 }

@@ -19,8 +19,9 @@ import { AttributesService } from './attributes.service';
 export class AttributesController {
   constructor(private readonly attributes: AttributesService) {}
 
+  // Integrations read the catalog too: it is what their imports are checked against.
   @Get()
-  @Roles('agent')
+  @Roles('agent', 'integration')
   @ApiOperation({ summary: 'The attribute catalog: canonical, custom and CRM-discovered attributes, by name' })
   @ApiOkResponse({ type: AttributeListDto })
   async list(): Promise<AttributeListDto> {
@@ -28,7 +29,7 @@ export class AttributesController {
   }
 
   @Get(':name')
-  @Roles('agent')
+  @Roles('agent', 'integration')
   @ApiOkResponse({ type: AttributeDto })
   @ApiNotFoundResponse({ type: ApiErrorDto })
   async get(@Param() params: AttributeNameParams): Promise<AttributeDto> {

@@ -6,6 +6,7 @@ import {
   ConnectionTestResult,
   CrmConnectionSettings,
   CrmCredentials,
+  credentialsMissingForMove,
   SyncRun,
   ValidationError,
 } from '@corridor/domain';
@@ -70,6 +71,9 @@ export class ConnectionsService implements OnApplicationBootstrap {
   async update(id: string, dto: UpdateConnectionDto): Promise<ConnectionSummary> {
     const current = await this.connections.get(id);
     this.refuseForeignFields({ ...dto, kind: current.kind });
+    const given = new Set(Object.keys(dto).filter((k) => dto[k as keyof UpdateConnectionDto] !== undefined));
+    const missing = credentialsMissingForMove(current, dto, given);
+    if (missing.length) throw new ValidationError('Changing where a connection points requires its credentials again', missing, 'CREDENTIALS_REQUIRED');
     const settings: CrmConnectionSettings = {
       ...current.settings,
       ...(dto.settings as CrmConnectionSettings | undefined),

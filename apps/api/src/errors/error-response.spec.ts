@@ -26,6 +26,20 @@ describe('errorResponseOf', () => {
     }
   });
 
+  it('maps a database that is away to 503 DATABASE_UNAVAILABLE, and other driver errors to 500', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5999'), { code: 'ECONNREFUSED' });
+    const shutdown = Object.assign(new Error('query failed'), { driverError: Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }) });
+    const starting = Object.assign(new Error('the database system is starting up'), { code: '57P03' });
+    const lost = Object.assign(new Error('x'), { code: '08006' });
+    const poolTimeout = new Error('timeout exceeded when trying to connect');
+    const terminated = new Error('Connection terminated unexpectedly');
+    for (const e of [refused, shutdown, starting, lost, poolTimeout, terminated]) {
+      expect(errorResponseOf(e)).toMatchObject({ status: 503, body: { code: 'DATABASE_UNAVAILABLE', details: [] }, log: 'error' });
+    }
+    const unique = Object.assign(new Error('duplicate key'), { driverError: Object.assign(new Error('duplicate key'), { code: '23505' }) });
+    expect(errorResponseOf(unique)).toMatchObject({ status: 500, body: { code: 'INTERNAL' } });
+  });
+
   it('maps Nest HTTP exceptions by status, keeping a body that is already in our shape', () => {
     expect(errorResponseOf(new NotFoundException('Cannot GET /nope')).body).toEqual({ code: 'ROUTE_NOT_FOUND', message: 'Cannot GET /nope', details: [] });
     expect(errorResponseOf(new NotFoundException()).body.code).toBe('NOT_FOUND');

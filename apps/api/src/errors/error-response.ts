@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { DomainError, ErrorDetail, ErrorKind, ImportInterruptedError, ImportRowsRejectedError } from '@corridor/domain';
+import { isDatabaseUnavailable } from '@corridor/persistence';
 
 /** The one body every 4xx/5xx answer has. */
 export interface ErrorBody {
@@ -55,10 +56,17 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
 
 const INTERNAL: ErrorBody = { code: 'INTERNAL', message: 'Internal server error', details: [] };
 
+const DATABASE_UNAVAILABLE: ErrorBody = {
+  code: 'DATABASE_UNAVAILABLE',
+  message: 'The database is unavailable or did not answer in time; try again shortly',
+  details: [],
+};
+
 /**
  * Maps anything thrown while handling a request to a status and the one error body. Domain errors
  * map by kind; HTTP exceptions (raised only in apps/api, or by Nest/express) by status, keeping
- * a `{code, message, details}` body when they carry one; anything else is a bug: 500 INTERNAL,
+ * a `{code, message, details}` body when they carry one; a database that is away is 503
+ * DATABASE_UNAVAILABLE; anything else is a bug: 500 INTERNAL,
  * its message withheld from the caller (it may hold internals) and logged instead.
  */
 export function errorResponseOf(exception: unknown): ErrorResponse {
@@ -84,6 +92,8 @@ function uncappedResponseOf(exception: unknown): ErrorResponse {
     const status = exception.getStatus();
     return { status, body: httpExceptionBody(exception, status), log: status >= 500 ? 'error' : 'debug' };
   }
+  // An outage, not a bug: the caller may retry (the driver's own message stays in the log).
+  if (isDatabaseUnavailable(exception)) return { status: HttpStatus.SERVICE_UNAVAILABLE, body: DATABASE_UNAVAILABLE, log: 'error' };
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: INTERNAL, log: 'error' };
 }
 

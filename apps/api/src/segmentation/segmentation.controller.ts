@@ -42,15 +42,18 @@ export class SegmentationController {
     return run;
   }
 
+  // Agents may read published rules: a customer's explanation names the set it was assigned by,
+  // and an agent needs that set's rules to tell why (they read the draft at /v1/personas already).
   @Get('sets')
-  @Roles('admin')
+  @Roles('agent')
   @ApiOperation({ summary: 'Published persona sets, newest first' })
   async list() {
     return { sets: await this.sets.list() };
   }
 
   @Get('sets/:version')
-  @Roles('admin', 'agent')
+  @Roles('agent')
+  @ApiOperation({ summary: 'One published persona set with its rules' })
   async set(@Param('version') version: string) {
     const set = /^[0-9]{1,9}$/.test(version) ? await this.sets.get(Number(version)) : null;
     if (!set) throw new NotFoundError('Persona set', version, 'SET_NOT_FOUND');

@@ -1,6 +1,7 @@
-import { OnModuleInit } from '@nestjs/common';
+import { OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
+import { AppConfig } from '@corridor/config';
 import { APPLY_WEBHOOK_EVENTS, CRM_SYNC_JOBS, QUEUE, SYNC_CONNECTION } from '@corridor/contracts';
 import { bind, ContractDispatcher } from '../jobs/contract-dispatcher';
 import { CrmSyncService } from './crm-sync.service';
@@ -11,14 +12,19 @@ import { WebhookEventsService } from './webhook-events.service';
  * A long sync holds its job lock; the lease in sync_runs is what keeps two workers apart.
  */
 @Processor(QUEUE.crmSync, { concurrency: 4, lockDuration: 60_000, maxStalledCount: 5 })
-export class CrmSyncProcessor extends WorkerHost implements OnModuleInit {
+export class CrmSyncProcessor extends WorkerHost implements OnModuleInit, OnApplicationBootstrap {
   private dispatcher!: ContractDispatcher;
 
   constructor(
     private readonly sync: CrmSyncService,
     private readonly webhooks: WebhookEventsService,
+    private readonly config: AppConfig,
   ) {
     super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.WORKER_CONCURRENCY;
   }
 
   onModuleInit(): void {

@@ -1,6 +1,7 @@
-import { OnModuleInit } from '@nestjs/common';
+import { OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { DelayedError, Job } from 'bullmq';
+import { AppConfig } from '@corridor/config';
 import { CRM_WRITEBACK_JOBS, PERSONA_CHANGES, QUEUE, WRITEBACK_CONNECTION } from '@corridor/contracts';
 import { bind, ContractDispatcher } from '../jobs/contract-dispatcher';
 import { CrmWritebackService } from './crm-writeback.service';
@@ -9,11 +10,18 @@ const BUSY_RETRY_MS = 2_000;
 
 /** The crm-writeback queue: persona-change notices fan out to per-connection write-backs. */
 @Processor(QUEUE.crmWriteback, { concurrency: 2, lockDuration: 120_000 })
-export class CrmWritebackProcessor extends WorkerHost implements OnModuleInit {
+export class CrmWritebackProcessor extends WorkerHost implements OnModuleInit, OnApplicationBootstrap {
   private dispatcher!: ContractDispatcher;
 
-  constructor(private readonly writeback: CrmWritebackService) {
+  constructor(
+    private readonly writeback: CrmWritebackService,
+    private readonly config: AppConfig,
+  ) {
     super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.WORKER_CONCURRENCY;
   }
 
   onModuleInit(): void {

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { DomainError } from '@corridor/domain';
-import { InvalidJobPayloadError, JobContract, parseJobPayload, QueueName } from '@corridor/contracts';
+import { InvalidJobPayloadError, jobCorrelationId, JobContract, parseJobPayload, QueueName } from '@corridor/contracts';
+import { correlationIdFrom, withCorrelationId } from '@corridor/observability';
 
 export type JobHandler<P extends object> = (payload: P, job: Job, token?: string) => Promise<unknown>;
 
@@ -37,7 +38,15 @@ export class ContractDispatcher {
     if (missing.length) throw new Error(`Queue ${queue} has no handler for: ${missing.join(', ')}`);
   }
 
-  async dispatch(job: Job, token?: string): Promise<unknown> {
+  /**
+   * Handles a job inside the correlation id of the request or job that enqueued it (a new one for
+   * scheduled jobs), so everything the handler logs, and every job it enqueues, carries that id.
+   */
+  dispatch(job: Job, token?: string): Promise<unknown> {
+    return withCorrelationId(correlationIdFrom(jobCorrelationId(job.data)), () => this.handle(job, token));
+  }
+
+  private async handle(job: Job, token?: string): Promise<unknown> {
     const binding = this.handlers.get(job.name);
     if (!binding) throw new UnrecoverableError(`No handler for job ${job.name} on ${this.queue}`);
     let payload: object;
@@ -48,7 +57,9 @@ export class ContractDispatcher {
       throw e;
     }
     try {
-      return await binding.handle(payload, job, token);
+      const result = await binding.handle(payload, job, token);
+      this.logger.debug({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 }, 'job done');
+      return result;
     } catch (e) {
       if (e instanceof DelayedError) throw e;
       if (e instanceof DomainError && !e.transient) {

@@ -1,0 +1,100 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '@corridor/persistence';
+import { eventually, OwnPostgres, OwnRedis, startOwnPostgres, startOwnRedis } from '@corridor/testing';
+import { ApiTestApp, startApiTestApp } from './api-test-app';
+
+jest.setTimeout(240_000);
+
+/** Longer than any bound the API keeps (5 s for Redis and for a connection): a hang fails the test. */
+const HANG = 30_000;
+
+/**
+ * A dependency that is away gives 503 in the error shape within a bounded time, never a 500 or a
+ * hang, and the API recovers by itself when it is back. The API runs against a Postgres and a
+ * Redis of this test's own, which the test stops and starts again.
+ */
+describe('API with Redis or Postgres away', () => {
+  let redis: OwnRedis;
+  let pg: OwnPostgres;
+  let api: ApiTestApp;
+
+  beforeAll(async () => {
+    [redis, pg] = await Promise.all([startOwnRedis(), startOwnPostgres()]);
+    const admin = new Client({ connectionString: pg.urlFor('postgres') });
+    await admin.connect();
+    await admin.query('CREATE DATABASE corridor');
+    await admin.end();
+    const ds = new DataSource(dataSourceOptions({ url: pg.urlFor('corridor'), applicationName: 'corridor-fault-test' }));
+    await ds.initialize();
+    await ds.runMigrations({ transaction: 'each' });
+    await ds.destroy();
+    api = await startApiTestApp({ env: { DATABASE_URL: pg.urlFor('corridor'), REDIS_URL: redis.url } });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await redis?.stop();
+    await pg?.dispose();
+  });
+
+  const admin = () => api.auth('admin');
+  const unavailable = (code: string) => ({ code, message: expect.any(String), details: [] });
+
+  it('Redis away: calls that enqueue answer 503 QUEUE_UNAVAILABLE, then work again when it is back', async () => {
+    await api.http.post('/v1/segmentation/refresh').set(admin()).expect(202);
+    const created = await api.http
+      .post('/v1/connections')
+      .set(admin())
+      .send({ kind: 'hubspot', name: 'hs', accessToken: 'pat-0123456789', basePath: 'http://127.0.0.1:9', settings: { syncIntervalSeconds: 600 } });
+    expect(created.status).toBe(201);
+
+    await redis.stop();
+    const refresh = await api.http.post('/v1/segmentation/refresh').set(admin()).timeout(HANG);
+    expect(refresh.status).toBe(503);
+    expect(refresh.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
+    const sync = await api.http.post(`/v1/connections/${created.body.id}/sync`).set(admin()).send({ mode: 'full' }).timeout(HANG);
+    expect(sync.status).toBe(503);
+    expect(sync.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
+    const schedule = await api.http.patch(`/v1/connections/${created.body.id}`).set(admin()).send({ settings: { syncIntervalSeconds: 900 } }).timeout(HANG);
+    expect(schedule.status).toBe(503);
+    expect(schedule.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
+    const publish = await api.http.post('/v1/personas/publish').set(admin()).send({}).timeout(HANG);
+    expect(publish.status).toBe(503);
+    expect(publish.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
+    const preview = await api.http.post('/v1/personas/preview').set(admin()).send({}).timeout(HANG);
+    expect(preview.status).toBe(503);
+    expect(preview.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
+    const imported = await api.http
+      .post('/v1/customers/import')
+      .set(api.auth('integration'))
+      .set('Content-Type', 'application/x-ndjson')
+      .send('{"id":"c-1","email":"a@example.com"}\n')
+      .timeout(HANG);
+    expect(imported.status).toBe(503);
+    expect(imported.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
+    // What needs no queue still works.
+    await api.http.get('/v1/attributes').set(admin()).timeout(HANG).expect(200);
+
+    await redis.start();
+    await eventually(async () => (await api.http.post('/v1/segmentation/refresh').set(admin()).timeout(HANG)).status === 202, 'refresh to be queued again', 60_000, 500);
+  });
+
+  it('Postgres away: requests answer 503 DATABASE_UNAVAILABLE, then work again when it is back', async () => {
+    await api.http.get('/v1/attributes').set(admin()).expect(200);
+
+    await pg.stop();
+    for (const request of [
+      () => api.http.get('/v1/attributes').set(admin()),
+      () => api.http.post('/v1/attributes').set(admin()).send({ name: 'plan', type: 'string' }),
+      () => api.http.get('/v1/personas').set(api.auth('agent')),
+    ]) {
+      const res = await request().timeout(HANG);
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual(unavailable('DATABASE_UNAVAILABLE'));
+    }
+
+    await pg.start();
+    await eventually(async () => (await api.http.get('/v1/attributes').set(admin()).timeout(HANG)).status === 200, 'reads to work again', 60_000, 500);
+    await api.http.post('/v1/attributes').set(admin()).send({ name: 'plan', type: 'string' }).expect(201);
+  });
+});

@@ -1,0 +1,73 @@
+import { ChildProcess } from 'node:child_process';
+import { Client } from 'pg';
+import supertest from 'supertest';
+import { collectLogLines, eventually, freePort, spawnAppProcess, stopProcess } from '@corridor/testing';
+import { ApiTestApp, startApiTestApp } from './api-test-app';
+
+jest.setTimeout(120_000);
+
+/** A sealed secret as SecretBox writes it: v1.<iv>.<tag>.<ciphertext>, base64url. */
+const SEALED = /v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]+/;
+
+/**
+ * Failing queries are logged (500 INTERNAL, with the error) but never with their parameters or
+ * Postgres' row values: the connection's sealed credentials are among them, and the development
+ * key that opens them is public. A second API process, whose stdout the test reads, serves the
+ * requests; a constraint added to this test's own database makes the writes fail.
+ */
+describe('secrets never reach the logs when a query fails', () => {
+  let api: ApiTestApp;
+  let proc: ChildProcess;
+  let lines: Array<Record<string, unknown>>;
+  let http: supertest.Agent;
+  let db: Client;
+
+  beforeAll(async () => {
+    api = await startApiTestApp();
+    db = new Client({ connectionString: api.ctx.databaseUrl });
+    await db.connect();
+    await db.query(`ALTER TABLE connections ADD CONSTRAINT test_refuses_name CHECK (name <> 'refused-by-test')`);
+    const port = await freePort();
+    proc = spawnAppProcess('apps/api/src/main.ts', { ...api.ctx.env, PORT: String(port), LOG_LEVEL: 'info' }, { captureStdout: true });
+    lines = collectLogLines(proc);
+    http = supertest.agent(`http://127.0.0.1:${port}`);
+    await eventually(async () => (await http.get('/health').catch(() => ({ status: 0 }))).status === 200, 'the API process to answer', 90_000, 250);
+  });
+  afterAll(async () => {
+    if (proc) await stopProcess(proc);
+    await db?.end();
+    await api?.close();
+  });
+
+  it('logs the failed insert and update without the plain or the sealed credentials', async () => {
+    const TOKEN = 'pat-na1-secret-token-4242424242';
+    const NEW_TOKEN = 'pat-na1-other-token-1717171717';
+    const created = await http
+      .post('/v1/connections')
+      .set(api.auth('admin'))
+      .send({ kind: 'hubspot', name: 'refused-by-test', accessToken: TOKEN, webhookClientSecret: 'client-secret-0000', settings: { syncIntervalSeconds: 0 } });
+    expect(created.status).toBe(500);
+    expect(created.body).toEqual({ code: 'INTERNAL', message: 'Internal server error', details: [] });
+
+    const ok = await http.post('/v1/connections').set(api.auth('admin')).send({ kind: 'hubspot', name: 'fine', accessToken: TOKEN, settings: { syncIntervalSeconds: 0 } });
+    expect(ok.status).toBe(201);
+    const updated = await http.patch(`/v1/connections/${ok.body.id}`).set(api.auth('admin')).send({ name: 'refused-by-test', accessToken: NEW_TOKEN });
+    expect(updated.status).toBe(500);
+    const { rows } = await db.query(`SELECT credentials_encrypted FROM connections WHERE id = $1`, [ok.body.id]);
+    const storedSealed: string = rows[0].credentials_encrypted;
+
+    // Both failures were logged, with what helps: the error's type, code and constraint.
+    const failures = await eventually(async () => {
+      const found = lines.filter((l) => l.msg === 'request failed');
+      return found.length >= 2 && found;
+    }, 'the two failures to be logged');
+    for (const f of failures) expect(f.err).toMatchObject({ code: '23514', constraint: 'test_refuses_name', message: expect.any(String) });
+
+    const text = lines.map((l) => JSON.stringify(l)).join('\n');
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain(NEW_TOKEN);
+    expect(text).not.toContain('client-secret-0000');
+    expect(text).not.toContain(storedSealed);
+    expect(text).not.toMatch(SEALED);
+  });
+});

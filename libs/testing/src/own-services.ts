@@ -1,0 +1,150 @@
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Redis from 'ioredis';
+import { eventually, stopProcess } from './worker-process';
+
+/**
+ * Redis and Postgres servers of a test's own, on free ports, for fault tests that flush, stop or
+ * restart a dependency: the shared servers other test files use are never touched.
+ */
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface OwnRedis {
+  url: string;
+  port: number;
+  /** FLUSHALL: every key gone, as an operator's mistake or a failover to an empty replica does. */
+  flush(): Promise<void>;
+  /** Stops the server and starts a new, empty one on the same port (a restart without persistence). */
+  restart(): Promise<void>;
+  /** Stops the server (no persistence: its data is gone) and waits for it to exit. */
+  stop(): Promise<void>;
+  /** Starts it again, empty, on the same port. */
+  start(): Promise<void>;
+}
+
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let server: ChildProcess | undefined = await launchRedis(port);
+  const stop = async () => {
+    if (server) await stopProcess(server);
+    server = undefined;
+  };
+  const start = async () => {
+    if (!server) server = await launchRedis(port);
+  };
+  return {
+    url,
+    port,
+    async flush() {
+      const r = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+      try {
+        await r.connect();
+        await r.flushall();
+      } finally {
+        r.disconnect();
+      }
+    },
+    async restart() {
+      await stop();
+      await start();
+    },
+    stop,
+    start,
+  };
+}
+
+async function launchRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+    stdio: 'ignore',
+  });
+  await eventually(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${child.exitCode}`);
+      const r = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
+      r.on('error', () => undefined);
+      try {
+        await r.connect();
+        return (await r.ping()) === 'PONG';
+      } catch {
+        return false;
+      } finally {
+        r.disconnect();
+      }
+    },
+    `redis-server on port ${port}`,
+    15_000,
+    100,
+  );
+  return child;
+}
+
+const run = promisify(execFile);
+const PG_BIN = process.env.TEST_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
+
+export interface OwnPostgres {
+  /** postgres://postgres@127.0.0.1:<port>/postgres */
+  url: string;
+  /** A URL for another database on this server (user postgres, trust). */
+  urlFor(database: string): string;
+  /** Stops the server at once (`-m immediate`: as if it crashed or the host went away). */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops it if running and deletes its files. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * A throwaway Postgres 15 cluster (initdb into a temp dir) on a free port. Postgres refuses to run
+ * as root, so as root the server runs as the `postgres` OS user.
+ */
+export async function startOwnPostgres(): Promise<OwnPostgres> {
+  const dir = await mkdtemp(join(tmpdir(), 'corridor-pg-'));
+  const data = join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  const pg = (tool: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', join(PG_BIN, tool), ...args]) : run(join(PG_BIN, tool), args);
+  if (asRoot) {
+    const { stdout: uid } = await run('id', ['-u', 'postgres']);
+    const { stdout: gid } = await run('id', ['-g', 'postgres']);
+    await chown(dir, Number(uid.trim()), Number(gid.trim()));
+    await chmod(dir, 0o700);
+  }
+  await pg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions', '-E', 'UTF8']);
+  const port = await freePort();
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off`;
+  let running = false;
+  const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
+  const server: OwnPostgres = {
+    url: urlFor('postgres'),
+    urlFor,
+    async start() {
+      await pg('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '120', 'start']);
+      running = true;
+    },
+    async stop() {
+      await pg('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      running = false;
+    },
+    async dispose() {
+      if (running) await server.stop().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
