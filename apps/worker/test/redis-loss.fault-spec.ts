@@ -54,7 +54,7 @@ describe('Redis losing its data', () => {
     await worker?.close();
     await api?.close();
     await redis?.stop();
-   }, 30_000); // a worker's graceful stop may take a few seconds
+  }, 30_000); // a worker's graceful stop may take a few seconds
 
   /** Publishes `country = <country>` as the only persona and returns the run once some chunks are done. */
   async function publishAndWaitForProgress(key: string, country: string) {

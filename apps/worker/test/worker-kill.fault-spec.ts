@@ -41,7 +41,7 @@ describe('a worker killed mid-run', () => {
     await Promise.all(procs.map((p) => stopProcess(p)));
     await db?.end();
     await api?.close();
-   }, 30_000); // a worker's graceful stop may take a few seconds
+  }, 30_000); // a worker's graceful stop may take a few seconds
 
   it('hands its chunks to another worker within seconds and shows the stall in the run progress', async () => {
     const queue = api.app.get<Queue>(getQueueToken(QUEUE.segmentation));
