@@ -54,7 +54,7 @@ describe('Redis losing its data', () => {
     await worker?.close();
     await api?.close();
     await redis?.stop();
-  });
+  }, 30_000); // a worker's graceful stop may take a few seconds
 
   /** Publishes `country = <country>` as the only persona and returns the run once some chunks are done. */
   async function publishAndWaitForProgress(key: string, country: string) {
@@ -64,7 +64,7 @@ describe('Redis losing its data', () => {
     const progress = await eventually(async () => {
       const run = (await api.http.get(`/v1/segmentation/runs/${runId}`).set(admin())).body;
       return run.progress.chunksDone >= 3 ? run.progress : null;
-    }, 'the run to be under way', 60_000);
+    }, 'the run to be under way', 20_000);
     expect(progress.chunksDone).toBeLessThan(progress.chunksTotal); // still going: the loss hits a run in progress
     return { runId, setVersion: published.body.setVersion as number };
   }
@@ -74,7 +74,7 @@ describe('Redis losing its data', () => {
     const run = await eventually(async () => {
       const r = (await api.http.get(`/v1/segmentation/runs/${runId}`).set(admin())).body;
       return r.status !== 'running' ? r : null;
-    }, 'the run to finish after Redis lost its jobs', 90_000);
+    }, 'the run to finish after Redis lost its jobs', 60_000);
     expect(run).toMatchObject({ status: 'completed', progress: { chunksDone: run.progress.chunksTotal, percent: 100 } });
     const { rows: live } = await db.query(`SELECT version FROM persona_sets WHERE status = 'live'`);
     expect(live).toEqual([{ version: setVersion }]);
@@ -110,8 +110,8 @@ describe('Redis losing its data', () => {
     await eventually(async () => {
       const r = (await api.http.get(`/v1/segmentation/runs/${started.body.run.id}`).set(admin())).body;
       return r.status === 'completed';
-    }, 'the refresh to complete', 90_000);
-  }, 240_000);
+    }, 'the refresh to complete', 35_000);
+  }, 120_000);
 
   it('brings the schedules back after a flush, without a restart, and they run', async () => {
     expect(await queue.getJobScheduler(RECONCILE_SCHEDULER_ID)).toBeTruthy();
@@ -120,7 +120,7 @@ describe('Redis losing its data', () => {
     const { rows: [{ id }] } = await db.query(`SELECT id::text FROM customers WHERE external_id = 'lost'`);
     await redis.flush();
     expect(await queue.getJobScheduler(RECONCILE_SCHEDULER_ID)).toBeFalsy();
-    await eventually(async () => (await queue.getJobScheduler(RECONCILE_SCHEDULER_ID)) && (await queue.getJobScheduler(REFRESH_SCHEDULER_ID)), 'the schedules to be re-created', 60_000);
+    await eventually(async () => (await queue.getJobScheduler(RECONCILE_SCHEDULER_ID)) && (await queue.getJobScheduler(REFRESH_SCHEDULER_ID)), 'the schedules to be re-created', 30_000);
     const assigned = await eventually(async () => {
       const { rows } = await db.query(
         `SELECT p.key FROM assignments a JOIN persona_sets s ON s.version = a.set_version AND s.status = 'live' JOIN personas p ON p.id = a.persona_id
@@ -128,15 +128,15 @@ describe('Redis losing its data', () => {
         [id],
       );
       return rows[0];
-    }, 'the re-created reconcile schedule to assign the lost customer', 60_000);
+    }, 'the re-created reconcile schedule to assign the lost customer', 30_000);
     expect(assigned.key).toBe('us');
-  }, 180_000);
+  }, 120_000);
 
   it('completes a run after Redis restarts empty (no persistence)', async () => {
     await api.http.delete('/v1/personas/us').set(admin()).expect((res) => expect(res.status).toBeLessThan(300));
     const { runId, setVersion } = await publishAndWaitForProgress('gb', 'GB');
     await redis.restart();
     await expectCompletedAndLive(runId, setVersion, 'gb');
-    await eventually(() => queue.getJobScheduler(RECONCILE_SCHEDULER_ID), 'the schedules to be re-created after the restart', 60_000);
-  }, 240_000);
+    await eventually(() => queue.getJobScheduler(RECONCILE_SCHEDULER_ID), 'the schedules to be re-created after the restart', 20_000);
+  }, 120_000);
 });

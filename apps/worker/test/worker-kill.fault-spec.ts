@@ -12,7 +12,7 @@ const CUSTOMERS = 30_000;
  * A 120 s lock kept a killed worker's chunk for ~140 s. The run must finish well inside that after
  * the kill: this bound includes booting the second worker process on a loaded machine.
  */
-const WELL_INSIDE_A_120_S_LOCK_MS = 90_000;
+const WELL_INSIDE_A_120_S_LOCK_MS = 60_000;
 
 /**
  * A worker process SIGKILLed in the middle of a run: its chunks' locks lapse within seconds, the
@@ -41,13 +41,13 @@ describe('a worker killed mid-run', () => {
     await Promise.all(procs.map((p) => stopProcess(p)));
     await db?.end();
     await api?.close();
-  });
+  }, 30_000); // a worker's graceful stop may take a few seconds
 
   it('hands its chunks to another worker within seconds and shows the stall in the run progress', async () => {
     const queue = api.app.get<Queue>(getQueueToken(QUEUE.segmentation));
     const first = spawnWorkerProcess(api.ctx.env);
     procs.push(first);
-    await eventually(async () => (await queue.getWorkersCount()) >= 1, 'the first worker process', 60_000);
+    await eventually(async () => (await queue.getWorkersCount()) >= 1, 'the first worker process', 40_000);
 
     await api.http.post('/v1/personas').set(admin()).send({ key: 'us', name: 'US', rule: { attribute: 'country', operator: 'equals', value: 'US' } }).expect(201);
     const published = await api.http.post('/v1/personas/publish').set(admin()).send({}).expect(202);
@@ -57,7 +57,7 @@ describe('a worker killed mid-run', () => {
     await eventually(async () => {
       const run = await getRun();
       return run.progress.chunksDone >= 2 && (await queue.getActiveCount()) > 0;
-    }, 'the first worker to be in the middle of the run', 60_000, 20);
+    }, 'the first worker to be in the middle of the run', 15_000, 20);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     const killedAt = Date.now();
@@ -83,5 +83,5 @@ describe('a worker killed mid-run', () => {
       [published.body.setVersion],
     );
     expect(rows[0].n).toBe(CUSTOMERS / 4);
-  }, 180_000);
+  }, 120_000);
 });
