@@ -9,3 +9,4 @@ export * from './hubspot/hubspot-webhook';
 export * from './salesforce/salesforce-connector.adapter';
 export * from './salesforce/salesforce-field-defaults';
 export * from './salesforce/salesforce-change-relay';
+export * from './writeback-fields';

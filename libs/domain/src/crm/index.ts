@@ -6,3 +6,4 @@ export * from './search-window-planner';
 export * from './strategy-summary';
 export * from './sync-run';
 export * from './webhook-event';
+export * from './writeback-plan';
