@@ -324,38 +324,6 @@ export class WritebackStatusDto {
   @ApiPropertyOptional({ nullable: true, type: WritebackBlockDto }) blocked: WritebackBlockDto | null;
 }
 
-export class ConnectionDto {
-  @ApiProperty() id: string;
-  @ApiProperty({ enum: ['hubspot', 'salesforce'] }) kind: string;
-  @ApiProperty() name: string;
-  @ApiProperty({ description: 'Non-secret settings' }) settings: Record<string, unknown>;
-  @ApiProperty({ description: 'Which credential fields are set (values are never returned)', example: { accessToken: true } })
-  credentialsSet: Record<string, boolean>;
-  @ApiPropertyOptional({ description: 'Where to point the CRM webhook (needs PUBLIC_URL)' }) webhookUrl: string | null;
-  @ApiProperty() createdAt: string;
-  @ApiProperty() updatedAt: string;
-  @ApiPropertyOptional({ type: () => ConnectionSyncStatusDto }) sync?: ConnectionSyncStatusDto;
-  @ApiPropertyOptional({ type: WritebackStatusDto }) writeback?: WritebackStatusDto;
-  @ApiPropertyOptional({
-    type: [ConnectionCheckDto],
-    description: 'On create: what the connection test found wrong (the connection is created anyway), and a manual-only schedule',
-  })
-  warnings?: ConnectionCheckDto[];
-
-  static of(c: ConnectionSummary, publicUrl: string | undefined): ConnectionDto {
-    return {
-      id: c.id,
-      kind: c.kind,
-      name: c.name,
-      settings: c.settings as Record<string, unknown>,
-      credentialsSet: c.credentialsSet,
-      webhookUrl: publicUrl ? `${publicUrl.replace(/\/+$/, '')}/v1/webhooks/${c.kind}/${c.id}` : null,
-      createdAt: c.createdAt.toISOString(),
-      updatedAt: c.updatedAt.toISOString(),
-    };
-  }
-}
-
 export class SyncRunDto {
   @ApiProperty() id: string;
   @ApiProperty() connectionId: string;
@@ -430,4 +398,36 @@ export class RunParams {
   @IsString()
   @MaxLength(64)
   runId: string;
+}
+
+export class ConnectionDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: ['hubspot', 'salesforce'] }) kind: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ description: 'Non-secret settings' }) settings: Record<string, unknown>;
+  @ApiProperty({ description: 'Which credential fields are set (values are never returned)', example: { accessToken: true } })
+  credentialsSet: Record<string, boolean>;
+  @ApiPropertyOptional({ description: 'Where to point the CRM webhook (needs PUBLIC_URL)' }) webhookUrl: string | null;
+  @ApiProperty() createdAt: string;
+  @ApiProperty() updatedAt: string;
+  @ApiPropertyOptional({ type: ConnectionSyncStatusDto }) sync?: ConnectionSyncStatusDto;
+  @ApiPropertyOptional({ type: WritebackStatusDto }) writeback?: WritebackStatusDto;
+  @ApiPropertyOptional({
+    type: [ConnectionCheckDto],
+    description: 'On create: what the connection test found wrong (the connection is created anyway), and a manual-only schedule',
+  })
+  warnings?: ConnectionCheckDto[];
+
+  static of(c: ConnectionSummary, publicUrl: string | undefined): ConnectionDto {
+    return {
+      id: c.id,
+      kind: c.kind,
+      name: c.name,
+      settings: c.settings as Record<string, unknown>,
+      credentialsSet: c.credentialsSet,
+      webhookUrl: publicUrl ? `${publicUrl.replace(/\/+$/, '')}/v1/webhooks/${c.kind}/${c.id}` : null,
+      createdAt: c.createdAt.toISOString(),
+      updatedAt: c.updatedAt.toISOString(),
+    };
+  }
 }

@@ -121,7 +121,9 @@ export class ConnectionsService implements OnApplicationBootstrap {
     this.refuseForeignFields({ ...dto, kind: current.kind });
     const settings: CrmConnectionSettings = {
       ...current.settings,
-      ...(dto.settings as CrmConnectionSettings | undefined),
+      // Only the keys sent: the DTO instance also carries its unset fields as undefined, which
+      // would reset syncIntervalSeconds, searchLagMs, … to their defaults on any settings change.
+      ...definedOnly(dto.settings as CrmConnectionSettings | undefined),
       ...(dto.basePath ? { basePath: dto.basePath } : {}),
       ...(dto.loginUrl ? { loginUrl: dto.loginUrl } : {}),
       ...(dto.instanceUrl ? { instanceUrl: dto.instanceUrl } : {}),
@@ -293,4 +295,8 @@ function bounded<T>(promise: Promise<T>, what: string, ms = PROBE_TIMEOUT_MS): P
     timer = setTimeout(() => reject(new DomainError('CRM_UNAVAILABLE', `${what} did not finish within ${ms / 1000} s`, 'unavailable')), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

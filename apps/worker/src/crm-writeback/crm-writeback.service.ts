@@ -8,7 +8,6 @@ import {
   strategySummaryOf,
   WritebackOutcome,
   writebackErrorInWords,
-  WritebackRole,
   WritebackUpdate,
 } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
@@ -154,9 +153,9 @@ export class CrmWritebackService {
 }
 
 function writtenValues(
-  planned: ReadonlyArray<{ item: PendingWriteback; values: Partial<Record<WritebackRole, string>> }>,
+  planned: ReadonlyArray<{ item: PendingWriteback; values: Record<string, string> }>,
   outcomes: readonly WritebackOutcome[],
 ): Array<{ customerId: string; values: Record<string, string> }> {
   const written = new Set(outcomes.filter((o) => o.status === 'written').map((o) => o.externalId));
-  return planned.filter((p) => written.has(p.item.externalId)).map((p) => ({ customerId: p.item.customerId, values: p.values as Record<string, string> }));
+  return planned.filter((p) => written.has(p.item.externalId)).map((p) => ({ customerId: p.item.customerId, values: p.values }));
 }

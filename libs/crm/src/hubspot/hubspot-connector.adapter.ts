@@ -405,9 +405,7 @@ export class HubSpotConnector implements CrmConnector {
   }
 
   private propertiesOf(u: WritebackUpdate): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [role, value] of Object.entries(this.writebackValues(u))) out[this.targets[role as WritebackRole]!] = value;
-    return out;
+    return this.writebackValues(u);
   }
 
   private async writeBatch(batch: readonly WritebackUpdate[], ids?: ReadonlyMap<string, string>): Promise<WritebackOutcome[]> {
@@ -480,12 +478,13 @@ export class HubSpotConnector implements CrmConnector {
     return outcomes;
   }
 
-  writebackValues(u: WritebackUpdate): Partial<Record<WritebackRole, string>> {
+  writebackValues(u: WritebackUpdate): Record<string, string> {
     const hsPersona = this.options.settings.writeback?.hsPersona;
+    const t = this.targets;
     return {
-      persona: u.personaName,
-      ...(this.targets.strategy ? { strategy: u.strategySummary } : {}),
-      ...(this.targets.hsPersona && hsPersona?.[u.personaKey] ? { hsPersona: hsPersona[u.personaKey] } : {}),
+      [t.persona!]: u.personaName,
+      ...(t.strategy ? { [t.strategy]: u.strategySummary } : {}),
+      ...(t.hsPersona && hsPersona?.[u.personaKey] ? { [t.hsPersona]: hsPersona[u.personaKey] } : {}),
     };
   }
 
@@ -556,7 +555,7 @@ export class HubSpotConnector implements CrmConnector {
     for (const r of records) {
       const modifiedAt = modifiedAtOf(r);
       const writebackValues: Record<string, string | null> = {};
-      for (const [role, field] of Object.entries(this.targets)) writebackValues[role] = r.properties[field] ?? null;
+      for (const field of Object.values(this.targets)) writebackValues[field] = r.properties[field] ?? null;
       customers.push({
         externalId: r.id,
         crmObject: 'contact',

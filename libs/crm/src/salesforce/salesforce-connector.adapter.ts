@@ -341,8 +341,8 @@ export class SalesforceConnector implements CrmConnector {
     return known ? Object.values(this.targets).filter((f) => known.has(f)) : [];
   }
 
-  writebackValues(u: WritebackUpdate): Partial<Record<WritebackRole, string>> {
-    return { persona: u.personaName, ...(this.targets.strategy ? { strategy: u.strategySummary } : {}) };
+  writebackValues(u: WritebackUpdate): Record<string, string> {
+    return { [this.targets.persona!]: u.personaName, ...(this.targets.strategy ? { [this.targets.strategy]: u.strategySummary } : {}) };
   }
 
   async writeBack(updates: readonly WritebackUpdate[]): Promise<WritebackOutcome[]> {
@@ -354,7 +354,7 @@ export class SalesforceConnector implements CrmConnector {
         allOrNone: false,
         records: batch.map((u) => {
           const record: Record<string, unknown> = { attributes: { type: u.crmObject === 'lead' ? 'Lead' : 'Contact' }, id: u.externalId };
-          for (const [role, value] of Object.entries(this.writebackValues(u))) record[this.targets[role as WritebackRole]!] = value;
+          Object.assign(record, this.writebackValues(u));
           return record;
         }),
       };
@@ -428,7 +428,7 @@ export class SalesforceConnector implements CrmConnector {
       }
       const modifiedAt = r.SystemModstamp ? Date.parse(String(r.SystemModstamp)) : NaN;
       const writebackValues: Record<string, string | null> = {};
-      for (const [role, field] of Object.entries(this.targets)) if (field in r) writebackValues[role] = r[field] === null ? null : String(r[field]);
+      for (const field of Object.values(this.targets)) if (field in r) writebackValues[field] = r[field] === null || r[field] === undefined ? null : String(r[field]);
       page.customers.push({
         externalId: r.Id,
         crmObject: object === 'Lead' ? 'lead' : 'contact',

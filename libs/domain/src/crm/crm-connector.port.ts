@@ -119,8 +119,8 @@ export interface CrmConnector {
   /** Checks the configured write-back fields (describe / properties) without creating any. */
   checkWritebackFields(): Promise<WritebackFieldProblem[]>;
   writeBack(updates: readonly WritebackUpdate[]): Promise<WritebackOutcome[]>;
-  /** The values `writeBack` would write for an update, by role (compared with what the record carries). */
-  writebackValues(update: WritebackUpdate): Partial<Record<WritebackRole, string>>;
+  /** The values `writeBack` would write for an update, by CRM field (compared with what the record carries). */
+  writebackValues(update: WritebackUpdate): Record<string, string>;
   test(): Promise<ConnectionTestResult>;
   /** Counters since the connector was built (or last reset). */
   takeStats(): RequestStats;

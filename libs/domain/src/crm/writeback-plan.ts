@@ -1,15 +1,14 @@
-import { WritebackRole } from './crm-connector.port';
-
 /**
- * Whether a CRM record already carries every value write-back would write (by role): then writing
+ * Whether a CRM record already carries every value write-back would write (by CRM field: values
+ * read from a field write-back no longer targets say nothing about the new one): then writing
  * is a redundant request (and bumps the record's modification stamp for nothing). A merge survivor
  * is the usual case: HubSpot's merge copies the primary's persona to the new record. Unknown values
  * (never read, never written) are not "carried".
  */
-export function carriesWriteback(wanted: Partial<Record<WritebackRole, string>>, current: Readonly<Record<string, string | null>> | null): boolean {
+export function carriesWriteback(wanted: Readonly<Record<string, string>>, current: Readonly<Record<string, string | null>> | null): boolean {
   if (!current) return false;
-  const roles = Object.keys(wanted) as WritebackRole[];
-  return roles.length > 0 && roles.every((role) => current[role] !== undefined && current[role] === wanted[role]);
+  const fields = Object.keys(wanted);
+  return fields.length > 0 && fields.every((field) => current[field] !== undefined && current[field] === wanted[field]);
 }
 
 /** Plain words for a permanent write-back error code, for the connection's status. */
