@@ -203,6 +203,24 @@ describe('connection status, write-back targets and sync control (API + worker +
       expect(fields.Corridor_Strategy__c).toBe('Saver');
       expect(fields.Corridor_Persona__c).toBe(before);
     });
+
+    it('a blocked write-back resumes as soon as the settings name fields that exist', async () => {
+      // The admin deletes the field the connection writes: blocked again.
+      sandbox.admin.configure({ salesforce: { absentFields: ['Contact.Corridor_Strategy__c', 'Lead.Corridor_Strategy__c'] } } as never);
+      const { rows } = await db.query(`SELECT id::text, external_id FROM customers WHERE connection_id = $1 AND crm_object = 'contact' ORDER BY id DESC LIMIT 1 OFFSET 1`, [id]);
+      await changePersonas([rows[0].id], 'vip');
+      const blocked = await eventually(async () => {
+        const w = await writebackOf(id);
+        return w.state === 'blocked' ? w : null;
+      }, 'write-back to be blocked');
+      expect(blocked.blocked.reason).toContain('Corridor_Strategy__c');
+      // No re-check time passes: the settings change alone resumes it.
+      const patch = await api.http.patch(`/v1/connections/${id}`).set(admin()).send({ settings: { writeback: { fields: { persona: 'Corridor_Persona__c', strategy: null } } } });
+      expect(patch.status).toBe(200);
+      await eventually(async () => sandbox.admin.salesforce.getRecord('Contact', rows[0].external_id).fields.Corridor_Persona__c === 'VIP', 'the write-back to resume');
+      expect(await writebackOf(id)).toMatchObject({ state: 'active', blocked: null });
+      sandbox.admin.configure({ salesforce: { absentFields: [] } } as never);
+    });
   });
 
   describe('HubSpot', () => {
