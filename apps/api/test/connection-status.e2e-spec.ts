@@ -292,6 +292,17 @@ describe('connection status, write-back targets and sync control (API + worker +
       expect((await writebackOf(id)).failed).toBe(0);
     });
 
+    it('records the CRM refuses are counted as failed, with the last error in words', async () => {
+      const patch = await api.http.patch(`/v1/connections/${id}`).set(admin()).send({ settings: { writeback: { hsPersona: { vip: 'persona_99' } } } });
+      expect(patch.status).toBe(200);
+      const contact = sandbox.admin.hubspot.idForIndex(60);
+      await writtenUpTo(id, await changePersonas([(await customerOf(id, contact)).id], 'vip'));
+      const status = await writebackOf(id);
+      expect(status).toMatchObject({ state: 'active', failed: 1, lastError: { code: 'CRM_INVALID_REQUEST', message: expect.stringContaining(`1 record(s) refused, e.g. ${contact}`) } });
+      expect(status.fields).toMatchObject({ persona: 'corridor_persona', hsPersona: 'hs_persona' });
+      await api.http.patch(`/v1/connections/${id}`).set(admin()).send({ settings: { writeback: {} } });
+    });
+
     it('each run shows its window; the connection shows its last sync', async () => {
       const runs = (await api.http.get(`/v1/connections/${id}/sync-runs`).set(admin())).body.items;
       const [incremental, full] = runs;
