@@ -309,17 +309,17 @@ export class HubSpotConnector implements CrmConnector {
 
   async checkWritebackFields(): Promise<WritebackFieldProblem[]> {
     const existing = await this.runner.run(['burst'], () => this.client.crm.properties.coreApi.getAll('contacts', false));
-    return this.writebackProblems(existing.results as HubSpotProperty[], false);
+    return this.writebackProblems(existing.results as HubSpotProperty[]);
   }
 
-  /** Problems with the write-back targets; Corridor's own properties only count as missing when `strict` (it creates them). */
-  private writebackProblems(properties: readonly HubSpotProperty[], strict: boolean): WritebackFieldProblem[] {
+  /** Problems with the write-back targets; Corridor's own properties may be missing (it creates them). */
+  private writebackProblems(properties: readonly HubSpotProperty[]): WritebackFieldProblem[] {
     const byName = new Map(properties.map((p) => [p.name, p]));
     const problems: WritebackFieldProblem[] = [];
     for (const [role, field] of Object.entries(this.targets) as Array<[WritebackRole, string]>) {
       const p = byName.get(field);
       if (!p) {
-        if (strict || !isCorridorDefault('hubspot', role, field)) {
+        if (!isCorridorDefault('hubspot', role, field)) {
           problems.push({ role, crmField: field, code: 'CRM_WRITEBACK_FIELD_MISSING', message: `HubSpot contact property "${field}" (${role}) does not exist` });
         }
       } else if (p.modificationMetadata?.readOnlyValue || p.calculated) {
@@ -335,7 +335,7 @@ export class HubSpotConnector implements CrmConnector {
     const existing = await this.runner.run(['burst'], () => this.client.crm.properties.coreApi.getAll('contacts', false));
     const names = new Set(existing.results.map((p) => p.name));
     // A configured (customer's) property is never created: it must exist and be writable.
-    const problems = this.writebackProblems(existing.results as HubSpotProperty[], false);
+    const problems = this.writebackProblems(existing.results as HubSpotProperty[]);
     if (problems.length) throw new CrmError(CRM_ERROR.writebackFieldMissing, problems.map((p) => p.message).join('; '));
     const ownMissing = (['persona', 'strategy'] as const).filter((r) => this.targets[r] && isCorridorDefault('hubspot', r, this.targets[r]!) && !names.has(this.targets[r]!));
     if (ownMissing.length === 0) return;
@@ -504,7 +504,7 @@ export class HubSpotConnector implements CrmConnector {
       const missing = (['persona', 'strategy'] as const)
         .map((r) => this.targets[r])
         .filter((n): n is string => n !== undefined && (n === HUBSPOT_PERSONA_PROPERTY || n === HUBSPOT_STRATEGY_PROPERTY) && !names.has(n));
-      const problems = this.writebackProblems(props.results as HubSpotProperty[], false);
+      const problems = this.writebackProblems(props.results as HubSpotProperty[]);
       for (const p of problems) checks.push({ check: 'writeback_fields', status: 'failed', code: p.code, message: p.message });
       if (missing.length) {
         checks.push({
