@@ -10,6 +10,7 @@
  */
 import http from 'node:http';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
+import { RawAnswer, sendRaw } from './raw-request';
 
 jest.setTimeout(90_000);
 
@@ -25,35 +26,6 @@ function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-interface Answer {
-  status: number;
-  body: unknown;
-  text: string;
-}
-
-/** A request exactly as written (supertest would pick content types and encode for us). */
-function send(url: string, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${url}${path}`, { method, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed, text });
-      });
-    });
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
 }
 
 interface Operation {
@@ -138,7 +110,7 @@ describe('bad input on every operation of the OpenAPI document (seeded)', () => 
     op.path.replace(/\{(\w+)\}/g, (_, name: string) => override[name] ?? encodeURIComponent(realParam(op, name)));
 
   /** Checks one answer: the one error shape for every 4xx/5xx, never a 5xx, and a 4xx when `must4xx`. */
-  async function check(op: Operation, what: string, answer: Promise<Answer>, must4xx: boolean): Promise<void> {
+  async function check(op: Operation, what: string, answer: Promise<RawAnswer>, must4xx: boolean): Promise<void> {
     const res = await answer;
     sent++;
     const where = `${op.method} ${op.path} [${what}] → ${res.status} ${res.text.slice(0, 200)}`;
@@ -171,46 +143,46 @@ describe('bad input on every operation of the OpenAPI document (seeded)', () => 
     for (const op of ops) {
       // Path parameters: NUL, a lone surrogate (invalid UTF-8 once percent-encoded), junk.
       for (const name of op.pathParams) {
-        await check(op, `path ${name} NUL`, send(api.url, op.method, pathOf(op, { [name]: `${encodeURIComponent(junk())}%00` }), json, writes(op) ? '{}' : undefined), true);
-        await check(op, `path ${name} lone surrogate`, send(api.url, op.method, pathOf(op, { [name]: '%ED%A0%80' }), json, writes(op) ? '{}' : undefined), true);
-        await check(op, `path ${name} junk`, send(api.url, op.method, pathOf(op, { [name]: encodeURIComponent(junk()) }), json, writes(op) ? '{}' : undefined), false);
+        await check(op, `path ${name} NUL`, sendRaw(api.url, op.method, pathOf(op, { [name]: `${encodeURIComponent(junk())}%00` }), json, writes(op) ? '{}' : undefined), true);
+        await check(op, `path ${name} lone surrogate`, sendRaw(api.url, op.method, pathOf(op, { [name]: '%ED%A0%80' }), json, writes(op) ? '{}' : undefined), true);
+        await check(op, `path ${name} junk`, sendRaw(api.url, op.method, pathOf(op, { [name]: encodeURIComponent(junk()) }), json, writes(op) ? '{}' : undefined), false);
       }
       if (op.method === 'DELETE') continue;
       const path = pathOf(op);
       // Query parameters: NUL must be refused; fractions and junk must not crash.
       for (const name of [...op.queryParams, 'email']) {
         const q = (v: string) => `${path}?${name}=${v}`;
-        await check(op, `query ${name} NUL`, send(api.url, op.method, q(`a%00b`), json, writes(op) ? '{}' : undefined), true);
+        await check(op, `query ${name} NUL`, sendRaw(api.url, op.method, q(`a%00b`), json, writes(op) ? '{}' : undefined), true);
         if (!op.queryParams.includes(name)) continue;
-        await check(op, `query ${name}=2.5`, send(api.url, op.method, q('2.5'), json, writes(op) ? '{}' : undefined), false);
-        await check(op, `query ${name}=garbage`, send(api.url, op.method, q(encodeURIComponent(junk())), json, writes(op) ? '{}' : undefined), false);
-        await check(op, `query ${name} twice`, send(api.url, op.method, `${q('1')}&${name}=2`, json, writes(op) ? '{}' : undefined), false);
+        await check(op, `query ${name}=2.5`, sendRaw(api.url, op.method, q('2.5'), json, writes(op) ? '{}' : undefined), false);
+        await check(op, `query ${name}=garbage`, sendRaw(api.url, op.method, q(encodeURIComponent(junk())), json, writes(op) ? '{}' : undefined), false);
+        await check(op, `query ${name} twice`, sendRaw(api.url, op.method, `${q('1')}&${name}=2`, json, writes(op) ? '{}' : undefined), false);
       }
       if (!writes(op) || op.path.endsWith('/customers/import')) continue;
       const props = op.body?.properties ?? [];
       // Wrong content types, and a body with none: 415.
-      await check(op, 'text/plain', send(api.url, op.method, path, { ...admin, 'content-type': 'text/plain' }, '{"wait": 1}'), true);
-      await check(op, 'form-encoded', send(api.url, op.method, path, { ...admin, 'content-type': 'application/x-www-form-urlencoded' }, 'wait=1&name=x'), true);
-      await check(op, 'no content type', send(api.url, op.method, path, admin, '{"wait": 1}'), true);
+      await check(op, 'text/plain', sendRaw(api.url, op.method, path, { ...admin, 'content-type': 'text/plain' }, '{"wait": 1}'), true);
+      await check(op, 'form-encoded', sendRaw(api.url, op.method, path, { ...admin, 'content-type': 'application/x-www-form-urlencoded' }, 'wait=1&name=x'), true);
+      await check(op, 'no content type', sendRaw(api.url, op.method, path, admin, '{"wait": 1}'), true);
       // Deep nesting, at the top and inside a field.
-      await check(op, 'deep object', send(api.url, op.method, path, json, deep(2000 + Math.floor(random() * 8000))), true);
+      await check(op, 'deep object', sendRaw(api.url, op.method, path, json, deep(2000 + Math.floor(random() * 8000))), true);
       const field = props.length ? pick(props) : 'rule';
-      await check(op, `deep ${field}`, send(api.url, op.method, path, json, `{"${field}":${deepArray(2000 + Math.floor(random() * 8000))}}`), true);
-      await check(op, 'deep rule', send(api.url, op.method, path, json, `{"rule":${'{"not":'.repeat(3000)}{"attribute":"plan","operator":"is_set"}${'}'.repeat(3001)}`), true);
+      await check(op, `deep ${field}`, sendRaw(api.url, op.method, path, json, `{"${field}":${deepArray(2000 + Math.floor(random() * 8000))}}`), true);
+      await check(op, 'deep rule', sendRaw(api.url, op.method, path, json, `{"rule":${'{"not":'.repeat(3000)}{"attribute":"plan","operator":"is_set"}${'}'.repeat(3001)}`), true);
       // NUL and lone surrogates in every string field, in a key, and deep inside a rule value.
       for (const [label, bad] of [['NUL', withNul], ['lone surrogate', withLoneSurrogate]] as const) {
-        for (const p of props) await check(op, `${p} ${label}`, send(api.url, op.method, path, json, JSON.stringify({ [p]: bad() })), true);
-        await check(op, `key ${label}`, send(api.url, op.method, path, json, JSON.stringify({ [bad()]: 'x' })), true);
+        for (const p of props) await check(op, `${p} ${label}`, sendRaw(api.url, op.method, path, json, JSON.stringify({ [p]: bad() })), true);
+        await check(op, `key ${label}`, sendRaw(api.url, op.method, path, json, JSON.stringify({ [bad()]: 'x' })), true);
         const rule = { all: [{ attribute: 'plan', operator: 'in', value: ['pro', bad()] }] };
-        await check(op, `rule value ${label}`, send(api.url, op.method, path, json, JSON.stringify({ key: 'fuzzed', name: 'Fuzzed', rule })), true);
+        await check(op, `rule value ${label}`, sendRaw(api.url, op.method, path, json, JSON.stringify({ key: 'fuzzed', name: 'Fuzzed', rule })), true);
       }
       // null in each optional field (alone, so nothing else refuses the body first): refused or accepted, never a crash.
       for (const p of props.filter((p) => !op.body!.required.includes(p))) {
-        await check(op, `${p}: null`, send(api.url, op.method, path, json, JSON.stringify({ [p]: null })), false);
+        await check(op, `${p}: null`, sendRaw(api.url, op.method, path, json, JSON.stringify({ [p]: null })), false);
       }
       // An array or a scalar where an object is expected.
-      for (const p of props) await check(op, `${p}: []`, send(api.url, op.method, path, json, JSON.stringify({ [p]: [] })), false);
-      await check(op, 'body []', send(api.url, op.method, path, json, '[]'), false);
+      for (const p of props) await check(op, `${p}: []`, sendRaw(api.url, op.method, path, json, JSON.stringify({ [p]: [] })), false);
+      await check(op, 'body []', sendRaw(api.url, op.method, path, json, '[]'), false);
     }
     // Guards the walk itself: every operation was reached, with real path values where it has them.
     expect(sent).toBeGreaterThan(400);

@@ -6,39 +6,9 @@
 import http from 'node:http';
 import net from 'node:net';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
+import { RawAnswer, sendRaw } from './raw-request';
 
 jest.setTimeout(60_000);
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-/** A request exactly as written: supertest would choose a content type for us. */
-function send(url: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const length = body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) };
-    const req = http.request(`${url}${path}`, { method, headers: { ...headers, ...length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parsed });
-      });
-    });
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
 
 /** Bytes straight onto a socket: for requests Node's parser refuses before any handler runs. */
 function raw(url: string, bytes: string): Promise<string> {
@@ -88,14 +58,14 @@ describe('bad input is refused with a 4xx naming the field, never a 500', () => 
         ['POST', '/v1/connections'],
         ['POST', '/v1/rules/evaluate'],
       ]) {
-        const res = await send(api.url, method, path, json, deep);
+        const res = await sendRaw(api.url, method, path, json, deep);
         expect([path, res.status, res.body.code]).toEqual([path, 400, 'BODY_TOO_DEEP']);
         expect(res.body.details).toEqual([{ field: Array(64).fill('a').join('.'), message: 'is nested more than 64 levels deep', code: 'TOO_DEEP' }]);
       }
     });
 
     it('keeps the rule language depth error for a rule a little too deep, and refuses a very deep one by body depth', async () => {
-      const slightly = await send(api.url, 'POST', '/v1/personas', json, `{"key":"deep","name":"Deep","rule":${notNot(12)}}`);
+      const slightly = await sendRaw(api.url, 'POST', '/v1/personas', json, `{"key":"deep","name":"Deep","rule":${notNot(12)}}`);
       expect(slightly.status).toBe(400);
       expect(slightly.body.details).toEqual([expect.objectContaining({ field: 'rule.$' + '.not'.repeat(10), code: 'TOO_DEEP' })]);
 
@@ -103,7 +73,7 @@ describe('bad input is refused with a 4xx naming the field, never a 500', () => 
         ['/v1/personas', `{"key":"deep","name":"Deep","rule":${notNot(3000)}}`],
         ['/v1/personas/validate', `{"rule":${notNot(3000)}}`],
       ]) {
-        const res = await send(api.url, 'POST', path, json, body);
+        const res = await sendRaw(api.url, 'POST', path, json, body);
         expect([path, res.status, res.body.code]).toEqual([path, 400, 'BODY_TOO_DEEP']);
         expect(res.body.details[0].field).toMatch(/^rule(\.not)+$/);
       }
@@ -122,7 +92,7 @@ describe('bad input is refused with a 4xx naming the field, never a 500', () => 
         ['POST', '/v1/api-keys', { role: 'agent', name: 'k\u0000' }, 'name'],
       ];
       for (const [method, path, body, field] of cases) {
-        const res = await send(api.url, method, path, json, JSON.stringify(body));
+        const res = await sendRaw(api.url, method, path, json, JSON.stringify(body));
         expect([path, res.status, res.body.code]).toEqual([path, 400, 'VALIDATION_FAILED']);
         expect(res.body.details).toEqual([{ field, message: expect.stringContaining('NUL'), code: 'NUL_CHARACTER' }]);
       }
@@ -136,10 +106,10 @@ describe('bad input is refused with a 4xx naming the field, never a 500', () => 
         ['\\ud800', 'LONE_SURROGATE'],
       ]) {
         const rule = `{"all":[{"attribute":"plan","operator":"in","value":["pro","fr${bad}ee"]}]}`;
-        const created = await send(api.url, 'POST', '/v1/personas', json, `{"key":"odd","name":"Odd","rule":${rule}}`);
+        const created = await sendRaw(api.url, 'POST', '/v1/personas', json, `{"key":"odd","name":"Odd","rule":${rule}}`);
         expect([bad, created.status]).toEqual([bad, 400]);
         expect(created.body.details).toEqual([expect.objectContaining({ field: 'rule.all[0].value[1]', code })]);
-        const validated = await send(api.url, 'POST', '/v1/personas/validate', json, `{"rule":${rule}}`);
+        const validated = await sendRaw(api.url, 'POST', '/v1/personas/validate', json, `{"rule":${rule}}`);
         expect([bad, validated.status]).toEqual([bad, 400]);
         expect(validated.body.details).toEqual(created.body.details);
       }
@@ -148,7 +118,7 @@ describe('bad input is refused with a 4xx naming the field, never a 500', () => 
     });
 
     it('refuses a NUL in a key of the body, naming it', async () => {
-      const res = await send(api.url, 'PATCH', `/v1/connections/${connectionId}`, json, '{"settings":{"fieldMapping":{"a\\u0000":"plan"}}}');
+      const res = await sendRaw(api.url, 'PATCH', `/v1/connections/${connectionId}`, json, '{"settings":{"fieldMapping":{"a\\u0000":"plan"}}}');
       expect(res.status).toBe(400);
       expect(res.body.details).toEqual([expect.objectContaining({ field: 'settings.fieldMapping["a\\u0000"]', code: 'NUL_CHARACTER' })]);
     });
@@ -167,14 +137,14 @@ describe('bad input is refused with a 4xx naming the field, never a 500', () => 
         ['GET', '/v1/segmentation/runs/%00', 'id'],
         ['POST', '/v1/webhooks/hubspot/%00', 'connectionId'],
       ]) {
-        const res = await send(api.url, method, path, json, method === 'GET' || method === 'DELETE' ? undefined : '{}');
+        const res = await sendRaw(api.url, method, path, json, method === 'GET' || method === 'DELETE' ? undefined : '{}');
         expect([path, res.status]).toEqual([path, 400]);
         expect(res.body.details).toEqual([expect.objectContaining({ field, code: 'NUL_CHARACTER' })]);
       }
     });
 
     it('still answers 401 first to a caller without a key', async () => {
-      const res = await send(api.url, 'POST', '/v1/personas', { 'content-type': 'application/json' }, '{"name":"\\u0000"}');
+      const res = await sendRaw(api.url, 'POST', '/v1/personas', { 'content-type': 'application/json' }, '{"name":"\\u0000"}');
       expect(res.status).toBe(401);
     });
   });
@@ -234,7 +204,7 @@ describe('bad input is refused with a 4xx naming the field, never a 500', () => 
         admin,
       ]) {
         const body = headers['content-type'] === 'application/x-www-form-urlencoded' ? 'name=Renamed' : '{"name":"Renamed"}';
-        const res = await send(api.url, 'PATCH', '/v1/personas/vip', headers, body);
+        const res = await sendRaw(api.url, 'PATCH', '/v1/personas/vip', headers, body);
         expect(res.status).toBe(415);
         expect(res.body).toEqual({ code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining('application/json'), details: [expect.objectContaining({ field: 'content-type' })] });
       }
@@ -244,16 +214,16 @@ describe('bad input is refused with a 4xx naming the field, never a 500', () => 
     it('does not publish when the publish body has the wrong type, and does with no body at all', async () => {
       const sets = async () => (await api.http.get('/v1/segmentation/sets').set(admin)).body.sets.length as number;
       const before = await sets();
-      const wrong = await send(api.url, 'POST', '/v1/personas/publish', { ...admin, 'content-type': 'text/plain' }, '{"wait":0}');
+      const wrong = await sendRaw(api.url, 'POST', '/v1/personas/publish', { ...admin, 'content-type': 'text/plain' }, '{"wait":0}');
       expect(wrong.status).toBe(415);
       expect(await sets()).toBe(before);
-      const empty = await send(api.url, 'POST', '/v1/personas/publish', admin);
+      const empty = await sendRaw(api.url, 'POST', '/v1/personas/publish', admin);
       expect(empty.status).toBe(202);
       expect(await sets()).toBe(before + 1);
     });
 
     it('keeps the import on its own media types', async () => {
-      const res = await send(api.url, 'POST', '/v1/customers/import', { ...api.auth('integration'), 'content-type': 'application/x-ndjson' }, '{"id":"c-1","plan":"pro"}\n');
+      const res = await sendRaw(api.url, 'POST', '/v1/customers/import', { ...api.auth('integration'), 'content-type': 'application/x-ndjson' }, '{"id":"c-1","plan":"pro"}\n');
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ received: 1, created: 1 });
     });
@@ -293,7 +263,7 @@ describe('bad input is refused with a 4xx naming the field, never a 500', () => 
         [`/v1/personas?x=${'a'.repeat(20_000)}`, admin],
         ['/v1/personas', { ...admin, 'x-padding': 'a'.repeat(20_000) }],
       ] as const) {
-        const res = await send(api.url, 'GET', path, headers);
+        const res = await sendRaw(api.url, 'GET', path, headers);
         expect(res.status).toBe(431);
         expect(res.headers['content-type']).toMatch(/^application\/json/);
         expect(res.body).toEqual({ code: 'HEADERS_TOO_LARGE', message: expect.any(String), details: [{ field: 'headers', message: 'too large', code: 'HEADERS_TOO_LARGE' }] });
