@@ -188,7 +188,33 @@ describe('a write-back is not a customer change, on any path', () => {
     } finally {
       await early.end();
     }
-    expect(await h.writeback.writeConnection(connectionId)).toMatchObject({ written: 2, pending: false });
+    // Both changes are handled (written, or skipped as already carried: an earlier test wrote
+    // the same persona to these records); a skipped-for-good change would be in neither count.
+    const result = await h.writeback.writeConnection(connectionId);
+    expect(result).toMatchObject({ pending: false, failed: 0 });
+    expect(result !== 'busy' && result.written + result.skipped).toBe(2);
+  });
+
+  it('is not held back by a transaction running in another database of the same server', async () => {
+    const connectionId = await h.addHubSpot({ rateLimit: { burstPer10s: 0, searchPerSecond: 0 } });
+    await h.sync.sync({ connectionId, mode: 'full' });
+    await h.takeEvaluations();
+    const { rows: [x] } = await h.db.query(`SELECT id FROM customers WHERE connection_id = $1 ORDER BY id LIMIT 1`, [connectionId]);
+    const { rows: [fallback] } = await h.db.query(`SELECT id FROM personas WHERE is_fallback`);
+    // A long transaction elsewhere on the server (another tenant, a report, another test file).
+    const elsewhere = new Client({ connectionString: h.ctx.databaseUrl.replace(/\/[^/]+$/, '/postgres') });
+    await elsewhere.connect();
+    try {
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()');
+      await h.db.query(`INSERT INTO persona_history (customer_id, to_persona_id, set_version, cause, changed_at) VALUES ($1, $2, 1, 'data_change', now())`, [x.id, fallback.id]);
+      const result = await h.writeback.writeConnection(connectionId);
+      expect(result).toMatchObject({ pending: false, failed: 0 });
+      expect(result !== 'busy' && result.written + result.skipped).toBe(1);
+    } finally {
+      await elsewhere.query('ROLLBACK').catch(() => undefined);
+      await elsewhere.end();
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { ChunkTrouble1796000000000 } from './1796000000000-ChunkTrouble';
 import { PersonaOrders1796300000000 } from './1796300000000-PersonaOrders';
 import { SyncRunSeen1796600000000 } from './1796600000000-SyncRunSeen';
 import { WritebackStatus1796700000000 } from './1796700000000-WritebackStatus';
+import { FeedHorizon1796750000000 } from './1796750000000-FeedHorizon';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -13,4 +14,5 @@ export const MIGRATIONS: Function[] = [
   PersonaOrders1796300000000,
   SyncRunSeen1796600000000,
   WritebackStatus1796700000000,
+  FeedHorizon1796750000000,
 ];

@@ -180,7 +180,7 @@ export class WritebackStore {
          JOIN customers c ON c.id = h.customer_id
          LEFT JOIN personas p ON p.id = h.to_persona_id
         WHERE (h.xact_id, h.id) > ($2::bigint, $3::bigint)
-          AND h.xact_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+          AND h.xact_id < (SELECT corridor_feed_horizon())
           AND c.connection_id = $1
         ORDER BY h.xact_id, h.id
         LIMIT $4`,
