@@ -8,7 +8,7 @@ import { ApiKeyRepository, dataSourceOptions, dropDatabase } from '@corridor/per
 import { createTestContext, databaseUrl, randomSuffix, TestContext } from '@corridor/testing';
 
 const ROOT = resolve(__dirname, '../../..');
-jest.setTimeout(60_000); // each test starts the CLI through ts-node: a few seconds apiece
+jest.setTimeout(180_000); // each test starts the CLI through ts-node: a few seconds apiece, far more on a loaded machine
 
 /** Runs the real CLI (apps/cli/src/main.ts through ts-node), as `npm run corridor -- …` does from dist. */
 function corridor(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -16,7 +16,7 @@ function corridor(env: Record<string, string>, ...args: string[]): Promise<{ cod
     execFile(
       process.execPath,
       ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/cli/src/main.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, timeout: 60_000 },
+      { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, timeout: 120_000 },
       (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
