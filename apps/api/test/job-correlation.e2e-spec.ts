@@ -29,8 +29,8 @@ describe('correlation id from request to worker', () => {
     expect(res.status).toBe(202);
     expect(res.headers['x-request-id']).toBe(id);
     const line = await eventually(
-      async () => lines.find((l) => l.correlationId === id && l.job === 'refresh-segments' && l.msg === 'job done'),
-      'the worker to log the refresh job under the request id',
+      async () => lines.find((l) => l.correlationId === id && l.job === 'run-finalize' && l.msg === 'job done'),
+      "the worker to log the refresh run's go-live job under the request id",
       90_000,
       200,
     );
