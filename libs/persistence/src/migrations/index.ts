@@ -3,6 +3,7 @@ import { CrmSync1795459570371 } from './1795459570371-CrmSync';
 import { ChunkTrouble1796000000000 } from './1796000000000-ChunkTrouble';
 import { PersonaOrders1796300000000 } from './1796300000000-PersonaOrders';
 import { SyncRunSeen1796600000000 } from './1796600000000-SyncRunSeen';
+import { Treatments1796800000000 } from './1796800000000-Treatments';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -11,4 +12,5 @@ export const MIGRATIONS: Function[] = [
   ChunkTrouble1796000000000,
   PersonaOrders1796300000000,
   SyncRunSeen1796600000000,
+  Treatments1796800000000,
 ];

@@ -1,0 +1,4 @@
+export * from './journey';
+export * from './treatment';
+export * from './strategy';
+export * from './decision';
