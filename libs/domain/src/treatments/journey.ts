@@ -1,3 +1,5 @@
+import type { AttributeDefinition } from '../attributes/attribute';
+
 /**
  * The customer journey as admins map it: ordered stages, and the touchpoints in them where
  * Corridor treats a customer according to the strategy.
@@ -40,6 +42,11 @@ export interface Touchpoint {
   builtIn: boolean;
   /** Order within its stage (1-based). */
   position: number;
+  /**
+   * Event properties this touchpoint's events carry, typed so strategy conditions can use them as
+   * `event.<name>` attributes (validated like any rule). Undeclared properties are stored, not used.
+   */
+  eventProperties: AttributeDefinition[];
 }
 
 /** Raised by Corridor when a customer's live persona changes (event properties: from, to, cause). */

@@ -34,6 +34,10 @@ export class TouchpointEntity {
   @Column('integer')
   position: number;
 
+  /** AttributeDefinition[]: typed event properties usable in strategy conditions as `event.<name>`. */
+  @Column('jsonb', { name: 'event_properties', default: () => `'[]'` })
+  eventProperties: Array<{ name: string; type: string; enumValues?: string[] }>;
+
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
   createdAt: Date;
 

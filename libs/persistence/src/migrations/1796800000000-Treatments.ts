@@ -10,7 +10,7 @@ export class Treatments1796800000000 implements MigrationInterface {
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`CREATE TABLE "journey_stages" ("key" text NOT NULL, "name" text NOT NULL, "position" integer NOT NULL, CONSTRAINT "PK_c08151e5f21d1b321c07b74cd2a" PRIMARY KEY ("key"))`);
-        await queryRunner.query(`CREATE TABLE "touchpoints" ("key" text NOT NULL, "name" text NOT NULL, "stage_key" text NOT NULL, "channel" text NOT NULL, "major" boolean NOT NULL DEFAULT false, "moment_of_truth" boolean NOT NULL DEFAULT false, "owner" text NOT NULL DEFAULT '', "description" text NOT NULL DEFAULT '', "built_in" boolean NOT NULL DEFAULT false, "position" integer NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_ad6d1cea87854a490cba43aff5f" PRIMARY KEY ("key"))`);
+        await queryRunner.query(`CREATE TABLE "touchpoints" ("key" text NOT NULL, "name" text NOT NULL, "stage_key" text NOT NULL, "channel" text NOT NULL, "major" boolean NOT NULL DEFAULT false, "moment_of_truth" boolean NOT NULL DEFAULT false, "owner" text NOT NULL DEFAULT '', "description" text NOT NULL DEFAULT '', "built_in" boolean NOT NULL DEFAULT false, "position" integer NOT NULL, "event_properties" jsonb NOT NULL DEFAULT '[]', "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_ad6d1cea87854a490cba43aff5f" PRIMARY KEY ("key"))`);
         await queryRunner.query(`CREATE INDEX "touchpoints_stage_idx" ON "touchpoints" ("stage_key", "position") `);
         await queryRunner.query(`CREATE TABLE "treatments" ("key" text NOT NULL, "name" text NOT NULL, "description" text NOT NULL DEFAULT '', "type" text NOT NULL, "channel" text NOT NULL, "config" jsonb NOT NULL DEFAULT '{}', "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_97bba6acb68ed0382b68ffa758e" PRIMARY KEY ("key"))`);
         await queryRunner.query(`CREATE TABLE "destinations" ("id" uuid NOT NULL DEFAULT uuid_generate_v4(), "name" text NOT NULL, "url" text NOT NULL, "secret_encrypted" text NOT NULL, "timeout_ms" integer NOT NULL DEFAULT '5000', "rate_limit_per_second" integer, "enabled" boolean NOT NULL DEFAULT true, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_69c5e8db964dcb83d3a0640f3c7" PRIMARY KEY ("id"))`);
@@ -32,8 +32,9 @@ export class Treatments1796800000000 implements MigrationInterface {
         await queryRunner.query(`INSERT INTO "journey_stages" ("key", "name", "position") VALUES
             ('awareness', 'Awareness', 1), ('consideration', 'Consideration', 2), ('purchase', 'Purchase', 3),
             ('onboarding', 'Onboarding and delivery', 4), ('service', 'Service', 5), ('loyalty', 'Loyalty and renewal', 6)`);
-        await queryRunner.query(`INSERT INTO "touchpoints" ("key", "name", "stage_key", "channel", "major", "moment_of_truth", "owner", "description", "built_in", "position")
-            VALUES ('persona_changed', 'Persona changed', 'service', 'crm', false, false, 'Corridor', 'Raised by Corridor when a customer''s live persona changes (event properties: from, to, cause).', true, 1)`);
+        await queryRunner.query(`INSERT INTO "touchpoints" ("key", "name", "stage_key", "channel", "major", "moment_of_truth", "owner", "description", "built_in", "position", "event_properties")
+            VALUES ('persona_changed', 'Persona changed', 'service', 'crm', false, false, 'Corridor', 'Raised by Corridor when a customer''s live persona changes (event properties: from, to, cause).', true, 1,
+            '[{"name": "from", "type": "string"}, {"name": "to", "type": "string"}, {"name": "cause", "type": "string"}]')`);
     }
 
     public async down(queryRunner: QueryRunner): Promise<void> {
