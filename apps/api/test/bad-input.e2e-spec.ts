@@ -163,7 +163,7 @@ describe('bad input is refused with a 4xx naming the field, never a 500', () => 
         ['PATCH', '/v1/personas/%00', 'key'],
         ['GET', '/v1/attributes/pl%00an', 'name'],
         ['DELETE', '/v1/attributes/%00', 'name'],
-        ['GET', '/v1/customers/1%00', 'id'],
+        ['GET', '/v1/customers/1%00', 'ref'],
         ['GET', '/v1/segmentation/runs/%00', 'id'],
         ['POST', '/v1/webhooks/hubspot/%00', 'connectionId'],
       ]) {

@@ -114,6 +114,12 @@ export interface SalesforceOptions {
   compositeUnknownFieldMode: 'request' | 'record';
   /** Contacts and leads deleted (recycle bin) at reset, for queryAll and getDeleted. */
   preDeleted: number;
+  /**
+   * Fields this org does not have (`Contact.Corridor_Persona__c`, …): an org whose admin never created
+   * (or deleted) them. Describe omits them, SOQL naming them is `INVALID_FIELD`, writes to them fail
+   * as unknown fields. Changed in place by `configure`.
+   */
+  absentFields?: string[];
   webhooks: SalesforceWebhookOptions;
   faults: FaultOptions;
 }

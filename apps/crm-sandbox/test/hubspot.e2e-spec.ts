@@ -302,6 +302,18 @@ describe('HubSpot sandbox, driven by the real @hubspot/api-client', () => {
     expect((await client.crm.contacts.basicApi.getPage(10, undefined, undefined, undefined, undefined, true)).results).toHaveLength(0);
   });
 
+  it('batch update: ids that resolve to one record (two merged-away ids) are duplicates, a 400 for the whole batch', async () => {
+    const [a, b, c] = [1, 2, 3].map((i) => sandbox.admin.hubspot.idForIndex(i));
+    const merged = await client.crm.contacts.basicApi.merge({ primaryObjectId: a, objectIdToMerge: b });
+    const properties = { jobtitle: 'Merged twice' };
+    const refused = await rejection(client.crm.contacts.batchApi.update({ inputs: [{ id: a, properties }, { id: c, properties }, { id: b, properties }] }));
+    expect(refused.code).toBe(400);
+    expect(refused.body).toMatchObject({ category: 'VALIDATION_ERROR', context: { ids: [merged.id] } });
+    expect(sandbox.admin.hubspot.getContact(c).properties.jobtitle).not.toBe('Merged twice');
+    const ok = await client.crm.contacts.batchApi.update({ inputs: [{ id: b, properties }, { id: c, properties }] });
+    expect(ok.results.map((r) => r.id).sort()).toEqual([merged.id, c].sort());
+  });
+
   it('properties: list has HubSpot and custom ones; create is 201, an existing name 409, a bad name 400', async () => {
     const all = await client.crm.properties.coreApi.getAll('contacts');
     const byName = new Map(all.results.map((p) => [p.name, p]));

@@ -156,6 +156,22 @@ describe('Salesforce sandbox, driven by the real jsforce', () => {
     expect(lead.keyPrefix).toBe('00Q');
   });
 
+  it('an org without a field (absentFields): describe omits it, SOQL and writes naming it are INVALID_FIELD; configure brings it back', async () => {
+    sandbox.admin.configure({ salesforce: { absentFields: ['Contact.Corridor_Persona__c'] } } as never);
+    try {
+      const contact = await conn.sobject('Contact').describe();
+      expect(contact.fields.map((f) => f.name)).not.toContain('Corridor_Persona__c');
+      expect(contact.fields.map((f) => f.name)).toContain('Corridor_Strategy__c');
+      expect((await conn.sobject('Lead').describe()).fields.map((f) => f.name)).toContain('Corridor_Persona__c');
+      expect(await rejection(conn.query('SELECT Id, Corridor_Persona__c FROM Contact'))).toMatchObject({ errorCode: 'INVALID_FIELD' });
+      const id = sandbox.admin.salesforce.idForIndex('Contact', 1);
+      expect(await rejection(conn.sobject('Contact').update([{ Id: id, Corridor_Persona__c: 'x' }]))).toMatchObject({ errorCode: 'INVALID_FIELD' });
+    } finally {
+      sandbox.admin.configure({ salesforce: { absentFields: [] } } as never);
+    }
+    expect((await conn.query('SELECT Id, Corridor_Persona__c FROM Contact LIMIT 1')).records).toHaveLength(1);
+  });
+
   it('composite update: results in request order; converted leads and bad ids fail alone; writes are attributed', async () => {
     sandbox.admin.setClock('2026-11-20T08:30:15.250Z');
     const [a, b] = [sandbox.admin.salesforce.idForIndex('Contact', 3), sandbox.admin.salesforce.idForIndex('Contact', 4)];

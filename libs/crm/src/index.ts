@@ -10,3 +10,4 @@ export * from './salesforce/salesforce-connector.adapter';
 export * from './salesforce/salesforce-field-defaults';
 export * from './salesforce/salesforce-change-relay';
 export * from './salesforce/salesforce-session-cache';
+export * from './writeback-fields';

@@ -13,6 +13,7 @@ import {
   Max,
   MaxLength,
   Min,
+  Matches,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
@@ -46,11 +47,39 @@ export class RateLimitDto {
   dailyShare?: number;
 }
 
+export class WritebackFieldsDto {
+  @ApiPropertyOptional({
+    description: 'CRM field for the persona name. HubSpot: contact property (default corridor_persona); Salesforce: field API name on Contact and Lead (default Corridor_Persona__c). Must exist and be a writable text field (checked when set).',
+    example: 'Persona__c',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, { message: 'persona must be a CRM field name (letters, digits, _)' })
+  persona?: string;
+
+  @ApiPropertyOptional({
+    description: 'CRM field for the strategy summary (default corridor_strategy / Corridor_Strategy__c); null writes no strategy',
+    nullable: true,
+    type: String,
+  })
+  @IsOptional()
+  @ValidateIf((o: WritebackFieldsDto) => o.strategy !== null)
+  @IsString()
+  @Matches(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, { message: 'strategy must be a CRM field name (letters, digits, _) or null' })
+  strategy?: string | null;
+}
+
 export class WritebackDto {
   @ApiPropertyOptional({ default: true })
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;
+
+  @ApiPropertyOptional({ type: WritebackFieldsDto, description: 'Where write-back writes (per connection); checked against the CRM when set: 400 when a field is missing or read-only' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => WritebackFieldsDto)
+  fields?: WritebackFieldsDto;
 
   @ApiPropertyOptional({ description: 'HubSpot: persona key → hs_persona option value', example: { champion: 'persona_1' } })
   @IsOptional()
@@ -60,7 +89,7 @@ export class WritebackDto {
 }
 
 export class ConnectionSettingsDto {
-  @ApiPropertyOptional({ description: 'Seconds between scheduled incremental syncs (default 300; 0 = no schedule)' })
+  @ApiPropertyOptional({ description: 'Seconds between scheduled syncs (default 300); the schedule also runs the first (full) sync at once. 0 = manual only: no sync runs by itself, not even the first (POST /v1/connections/:id/sync)' })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -266,29 +295,42 @@ export class IdParams {
   id: string;
 }
 
-export class ConnectionDto {
-  @ApiProperty() id: string;
-  @ApiProperty({ enum: ['hubspot', 'salesforce'] }) kind: string;
-  @ApiProperty() name: string;
-  @ApiProperty({ description: 'Non-secret settings' }) settings: Record<string, unknown>;
-  @ApiProperty({ description: 'Which credential fields are set (values are never returned)', example: { accessToken: true } })
-  credentialsSet: Record<string, boolean>;
-  @ApiPropertyOptional({ description: 'Where to point the CRM webhook (needs PUBLIC_URL)' }) webhookUrl: string | null;
-  @ApiProperty() createdAt: string;
-  @ApiProperty() updatedAt: string;
+export class ConnectionCheckDto {
+  @ApiProperty({ example: 'writeback_fields', description: 'auth | read_scope | instance | writeback_fields | properties_scope | schedule' }) check: string;
+  @ApiProperty({ enum: ['ok', 'failed', 'warning'] }) status: string;
+  @ApiPropertyOptional({ example: 'CRM_WRITEBACK_FIELD_MISSING' }) code?: string;
+  @ApiProperty({ example: 'Salesforce field Contact.Corridor_Persona__c (persona) does not exist' }) message: string;
+}
 
-  static of(c: ConnectionSummary, publicUrl: string | undefined): ConnectionDto {
-    return {
-      id: c.id,
-      kind: c.kind,
-      name: c.name,
-      settings: c.settings as Record<string, unknown>,
-      credentialsSet: c.credentialsSet,
-      webhookUrl: publicUrl ? `${publicUrl.replace(/\/+$/, '')}/v1/webhooks/${c.kind}/${c.id}` : null,
-      createdAt: c.createdAt.toISOString(),
-      updatedAt: c.updatedAt.toISOString(),
-    };
-  }
+export class WritebackFieldsStatusDto {
+  @ApiProperty({ example: 'corridor_persona' }) persona: string;
+  @ApiProperty({ nullable: true, type: String, example: 'corridor_strategy' }) strategy: string | null;
+  @ApiPropertyOptional({ example: 'hs_persona', description: 'HubSpot, when writeback.hsPersona maps personas' }) hsPersona?: string;
+}
+
+export class WritebackErrorDto {
+  @ApiProperty({ example: 'CRM_WRITEBACK_FIELD_MISSING' }) code: string;
+  @ApiProperty({ description: 'In plain words' }) message: string;
+  @ApiProperty() at: string;
+}
+
+export class WritebackBlockDto {
+  @ApiProperty({ example: 'CRM_WRITEBACK_FIELD_MISSING' }) code: string;
+  @ApiProperty({ description: 'Why write-back is paused, in plain words, and what resumes it' }) reason: string;
+  @ApiProperty() since: string;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'When Corridor checks the CRM again (it also does when the settings change)' }) recheckAt: string | null;
+}
+
+export class WritebackStatusDto {
+  @ApiProperty() enabled: boolean;
+  @ApiProperty({ enum: ['active', 'blocked', 'disabled'], description: 'blocked: the target fields cannot be written; persona changes wait (nothing is lost)' }) state: string;
+  @ApiProperty({ type: WritebackFieldsStatusDto }) fields: WritebackFieldsStatusDto;
+  @ApiProperty({ description: 'Records written since the connection was added' }) written: number;
+  @ApiProperty({ description: 'Not written: deleted, merged or converted records, and records that already carried the values' }) skipped: number;
+  @ApiProperty({ description: 'Refused by the CRM' }) failed: number;
+  @ApiPropertyOptional({ nullable: true, type: String }) lastRunAt: string | null;
+  @ApiPropertyOptional({ nullable: true, type: WritebackErrorDto, description: 'The last permanent error, in plain words' }) lastError: WritebackErrorDto | null;
+  @ApiPropertyOptional({ nullable: true, type: WritebackBlockDto }) blocked: WritebackBlockDto | null;
 }
 
 export class SyncRunDto {
@@ -296,7 +338,7 @@ export class SyncRunDto {
   @ApiProperty() connectionId: string;
   @ApiProperty({ enum: ['full', 'incremental'] }) mode: string;
   @ApiProperty({ enum: ['manual', 'schedule', 'first'] }) trigger: string;
-  @ApiProperty({ enum: ['queued', 'running', 'completed', 'failed'] }) status: string;
+  @ApiProperty({ enum: ['queued', 'running', 'completed', 'failed', 'cancelled'] }) status: string;
   @ApiProperty() pages: number;
   @ApiProperty() records: number;
   @ApiProperty() created: number;
@@ -310,6 +352,9 @@ export class SyncRunDto {
   @ApiPropertyOptional({ nullable: true, type: Number }) totalHint: number | null;
   @ApiPropertyOptional({ nullable: true, type: Number, description: 'When the CRM told the total' }) percent: number | null;
   @ApiPropertyOptional({ nullable: true, type: String }) error: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Window read: records modified after this time (null: all records, a full sync)' }) windowFrom: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Window read: the cut-off, records modified up to this time (set once the run starts reading)' }) windowTo: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'When a cancel was asked; the run ends `cancelled` at its next page' }) cancelRequestedAt: string | null;
   @ApiProperty() startedAt: string;
   @ApiProperty() updatedAt: string;
   @ApiPropertyOptional({ nullable: true, type: String }) finishedAt: string | null;
@@ -334,9 +379,64 @@ export class SyncRunDto {
       totalHint: r.totalHint,
       percent: r.percent,
       error: r.error,
+      windowFrom: r.windowFrom?.toISOString() ?? null,
+      windowTo: r.windowTo?.toISOString() ?? null,
+      cancelRequestedAt: r.cancelRequestedAt?.toISOString() ?? null,
       startedAt: r.startedAt.toISOString(),
       updatedAt: r.updatedAt.toISOString(),
       finishedAt: r.finishedAt?.toISOString() ?? null,
+    };
+  }
+}
+
+export class ConnectionSyncStatusDto {
+  @ApiProperty({ enum: ['interval', 'manual'], description: 'manual: syncIntervalSeconds is 0, no sync runs by itself (not even the first)' }) schedule: string;
+  @ApiProperty({ example: 300 }) intervalSeconds: number;
+  @ApiPropertyOptional({ nullable: true, type: SyncRunDto, description: 'The latest finished run (completed, failed or cancelled)' }) lastSync: SyncRunDto | null;
+  @ApiPropertyOptional({ nullable: true, type: SyncRunDto, description: 'The queued or running run' }) currentRun: SyncRunDto | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'When the scheduler starts the next sync (null: manual only, or the queue is unreachable)' }) nextSyncAt: string | null;
+}
+
+export class RunParams {
+  @ApiProperty({ format: 'uuid' })
+  @IsString()
+  @MaxLength(64)
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  @IsString()
+  @MaxLength(64)
+  runId: string;
+}
+
+export class ConnectionDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: ['hubspot', 'salesforce'] }) kind: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ description: 'Non-secret settings' }) settings: Record<string, unknown>;
+  @ApiProperty({ description: 'Which credential fields are set (values are never returned)', example: { accessToken: true } })
+  credentialsSet: Record<string, boolean>;
+  @ApiPropertyOptional({ description: 'Where to point the CRM webhook (needs PUBLIC_URL)' }) webhookUrl: string | null;
+  @ApiProperty() createdAt: string;
+  @ApiProperty() updatedAt: string;
+  @ApiPropertyOptional({ type: ConnectionSyncStatusDto }) sync?: ConnectionSyncStatusDto;
+  @ApiPropertyOptional({ type: WritebackStatusDto }) writeback?: WritebackStatusDto;
+  @ApiPropertyOptional({
+    type: [ConnectionCheckDto],
+    description: 'On create: what the connection test found wrong (the connection is created anyway), and a manual-only schedule',
+  })
+  warnings?: ConnectionCheckDto[];
+
+  static of(c: ConnectionSummary, publicUrl: string | undefined): ConnectionDto {
+    return {
+      id: c.id,
+      kind: c.kind,
+      name: c.name,
+      settings: c.settings as Record<string, unknown>,
+      credentialsSet: c.credentialsSet,
+      webhookUrl: publicUrl ? `${publicUrl.replace(/\/+$/, '')}/v1/webhooks/${c.kind}/${c.id}` : null,
+      createdAt: c.createdAt.toISOString(),
+      updatedAt: c.updatedAt.toISOString(),
     };
   }
 }

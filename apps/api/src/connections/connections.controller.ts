@@ -12,7 +12,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiErrorDto } from '../errors/api-error.dto';
 import { Roles } from '../auth/roles.decorator';
-import { ConnectionDto, CreateConnectionDto, IdParams, StartSyncDto, SyncRunDto, UpdateConnectionDto } from './connection.dto';
+import { ConnectionDto, CreateConnectionDto, IdParams, RunParams, StartSyncDto, SyncRunDto, UpdateConnectionDto, WritebackStatusDto } from './connection.dto';
 import { ConnectionsService } from './connections.service';
 
 @ApiTags('connections')
@@ -21,29 +21,40 @@ import { ConnectionsService } from './connections.service';
 export class ConnectionsController {
   constructor(private readonly connections: ConnectionsService) {}
 
-  private dto(c: Parameters<typeof ConnectionDto.of>[0]): ConnectionDto {
-    return ConnectionDto.of(c, this.connections.config.PUBLIC_URL);
-  }
-
   @Post('connections')
-  @ApiOperation({ summary: 'Add a HubSpot or Salesforce connection (credentials are encrypted at rest and never returned)' })
+  @ApiOperation({
+    summary: 'Add a HubSpot or Salesforce connection (credentials are encrypted at rest and never returned)',
+    description:
+      'The connection is tested on create: what fails comes back in `warnings` (the connection is created anyway). Write-back fields set in `settings.writeback.fields` are checked in the CRM: 400 when one is missing or read-only.',
+  })
   @ApiCreatedResponse({ type: ConnectionDto })
   @ApiBadRequestResponse({ type: ApiErrorDto })
   async create(@Body() dto: CreateConnectionDto): Promise<ConnectionDto> {
-    return this.dto(await this.connections.create(dto));
+    const { connection, warnings } = await this.connections.create(dto);
+    return this.connections.view(connection, warnings);
   }
 
   @Get('connections')
   @ApiOkResponse({ type: [ConnectionDto] })
   async list(): Promise<{ items: ConnectionDto[] }> {
-    return { items: (await this.connections.list()).map((c) => this.dto(c)) };
+    const items = await this.connections.list();
+    return { items: await Promise.all(items.map((c) => this.connections.view(c))) };
   }
 
   @Get('connections/:id')
+  @ApiOperation({ summary: 'A connection with its sync (last, current, next) and write-back status (counts, last error, blocked)' })
   @ApiOkResponse({ type: ConnectionDto })
   @ApiNotFoundResponse({ type: ApiErrorDto })
   async get(@Param() p: IdParams): Promise<ConnectionDto> {
-    return this.dto(await this.connections.get(p.id));
+    return this.connections.view(await this.connections.get(p.id));
+  }
+
+  @Get('connections/:id/writeback')
+  @ApiOperation({ summary: 'Write-back status: target fields, written/skipped/failed counts, the last permanent error in plain words, and whether it is blocked' })
+  @ApiOkResponse({ type: WritebackStatusDto })
+  @ApiNotFoundResponse({ type: ApiErrorDto })
+  async writeback(@Param() p: IdParams): Promise<WritebackStatusDto> {
+    return this.connections.writebackStatus(await this.connections.get(p.id));
   }
 
   @Patch('connections/:id')
@@ -51,7 +62,7 @@ export class ConnectionsController {
   @ApiOkResponse({ type: ConnectionDto })
   @ApiBadRequestResponse({ type: ApiErrorDto })
   async update(@Param() p: IdParams, @Body() dto: UpdateConnectionDto): Promise<ConnectionDto> {
-    return this.dto(await this.connections.update(p.id, dto));
+    return this.connections.view(await this.connections.update(p.id, dto));
   }
 
   @Delete('connections/:id')
@@ -77,8 +88,18 @@ export class ConnectionsController {
     return SyncRunDto.of(await this.connections.startSync(p.id, dto.mode ?? 'incremental'));
   }
 
+  @Post('connections/:id/sync-runs/:runId/cancel')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Cancel a queued or running sync: the worker stops at its next page; the run ends `cancelled` with its committed pages and checkpoint kept' })
+  @ApiAcceptedResponse({ type: SyncRunDto })
+  @ApiNotFoundResponse({ type: ApiErrorDto })
+  @ApiConflictResponse({ type: ApiErrorDto, description: 'The run has already finished' })
+  async cancel(@Param() p: RunParams): Promise<SyncRunDto> {
+    return SyncRunDto.of(await this.connections.cancelRun(p.id, p.runId));
+  }
+
   @Get('connections/:id/sync-runs')
-  @ApiOperation({ summary: 'Sync history of a connection, newest first, with progress counts' })
+  @ApiOperation({ summary: 'Sync history of a connection, newest first, with progress counts and the window each run reads' })
   async runs(@Param() p: IdParams): Promise<{ items: SyncRunDto[] }> {
     return { items: (await this.connections.runs(p.id)).map(SyncRunDto.of) };
   }

@@ -1,18 +1,29 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
-import { SYNC_CONNECTION } from '@corridor/contracts';
-import { CrmConnectorFactory } from '@corridor/crm';
+import { QUEUE, SYNC_CONNECTION, syncSchedulerId, WRITEBACK_CONNECTION } from '@corridor/contracts';
+import { CrmConnectorFactory, writebackFingerprintOf, writebackTargetsOf } from '@corridor/crm';
 import {
+  ConflictError,
+  ConnectionCheck,
   ConnectionTestResult,
   CrmConnectionSettings,
+  CrmConnector,
   CrmCredentials,
   credentialsMissingForMove,
+  DEFAULT_SYNC_INTERVAL_SECONDS,
+  DomainError,
+  NotFoundError,
   SyncRun,
   ValidationError,
 } from '@corridor/domain';
-import { JobProducer, JobSchedules } from '@corridor/jobs';
-import { ConnectionRepository, ConnectionSummary, CrmSyncStore } from '@corridor/persistence';
-import { CreateConnectionDto, UpdateConnectionDto } from './connection.dto';
+import { DEFAULT_JOB_OPTIONS, JobProducer, JobSchedules } from '@corridor/jobs';
+import { ConnectionRepository, ConnectionSummary, CrmSyncStore, WritebackStore } from '@corridor/persistence';
+import { ConnectionDto, ConnectionSyncStatusDto, CreateConnectionDto, SyncRunDto, UpdateConnectionDto, WritebackStatusDto } from './connection.dto';
+
+/** A connection test or field check on create/update answers within this, or becomes a warning. */
+const PROBE_TIMEOUT_MS = 15_000;
+/** Reading the next scheduled sync from the queue: a Redis that is away gives null, not a hang. */
+const SCHEDULE_READ_TIMEOUT_MS = 2_000;
 
 /** CRM connections: stored with sealed credentials, tested on demand, synced on a schedule (BullMQ job scheduler). */
 @Injectable()
@@ -25,6 +36,7 @@ export class ConnectionsService implements OnApplicationBootstrap {
     private readonly connectors: CrmConnectorFactory,
     private readonly jobs: JobProducer,
     private readonly schedules: JobSchedules,
+    private readonly writeback: WritebackStore,
     readonly config: AppConfig,
   ) {}
 
@@ -45,7 +57,7 @@ export class ConnectionsService implements OnApplicationBootstrap {
     return this.connections.summary(id);
   }
 
-  async create(dto: CreateConnectionDto): Promise<ConnectionSummary> {
+  async create(dto: CreateConnectionDto): Promise<{ connection: ConnectionSummary; warnings: ConnectionCheck[] }> {
     const credentials: CrmCredentials =
       dto.kind === 'hubspot'
         ? { kind: 'hubspot', accessToken: dto.accessToken!, ...(dto.webhookClientSecret ? { webhookClientSecret: dto.webhookClientSecret } : {}) }
@@ -63,9 +75,47 @@ export class ConnectionsService implements OnApplicationBootstrap {
       ...(dto.loginUrl ? { loginUrl: dto.loginUrl } : {}),
       ...(dto.instanceUrl ? { instanceUrl: dto.instanceUrl } : {}),
     };
+    const probe = this.connectors.create({ id: 'new', kind: dto.kind, name: dto.name, settings, credentials }, { unbudgeted: true, maxAttempts: 1 });
+    const warnings: ConnectionCheck[] = [];
+    if (writebackTargetsSet(dto.settings as CrmConnectionSettings | undefined)) warnings.push(...(await this.checkWritebackFields(probe)));
+    // The test says what is wrong now; the connection is created anyway (a token can be fixed later).
+    const test = await bounded(probe.test(), 'The connection test').catch((e: Error): ConnectionTestResult => ({
+      ok: false,
+      checks: [{ check: 'instance', status: 'failed', code: (e as DomainError).code ?? 'CRM_UNAVAILABLE', message: e.message }],
+    }));
+    warnings.push(...test.checks.filter((c) => c.status !== 'ok' && !warnings.some((w) => w.check === c.check && w.message === c.message)));
+    if ((settings.syncIntervalSeconds ?? DEFAULT_SYNC_INTERVAL_SECONDS) === 0) {
+      warnings.push({
+        check: 'schedule',
+        status: 'warning',
+        code: 'SYNC_MANUAL_ONLY',
+        message: 'syncIntervalSeconds is 0: no sync runs by itself, not even the first; start one with POST /v1/connections/:id/sync',
+      });
+    }
     const created = await this.connections.create({ kind: dto.kind, name: dto.name, settings, credentials });
     await this.schedule(created);
-    return created;
+    return { connection: created, warnings };
+  }
+
+  /**
+   * Checks the write-back targets in the CRM (properties / describe): a field that is missing,
+   * read-only or not text is a 400 naming the setting; a CRM that cannot be asked is a warning.
+   */
+  private async checkWritebackFields(probe: CrmConnector): Promise<ConnectionCheck[]> {
+    let problems;
+    try {
+      problems = await bounded(probe.checkWritebackFields(), 'Checking the write-back fields');
+    } catch (e) {
+      return [{ check: 'writeback_fields', status: 'warning', code: (e as DomainError).code ?? 'CRM_UNAVAILABLE', message: `Could not check the write-back fields: ${(e as Error).message}` }];
+    }
+    if (problems.length) {
+      throw new ValidationError(
+        'The write-back fields cannot be written',
+        problems.map((p) => ({ field: p.role === 'hsPersona' ? 'settings.writeback.hsPersona' : `settings.writeback.fields.${p.role}`, message: p.message, code: p.code })),
+        'CRM_WRITEBACK_FIELD_MISSING',
+      );
+    }
+    return [];
   }
 
   async update(id: string, dto: UpdateConnectionDto): Promise<ConnectionSummary> {
@@ -76,7 +126,9 @@ export class ConnectionsService implements OnApplicationBootstrap {
     if (missing.length) throw new ValidationError('Changing where a connection points requires its credentials again', missing, 'CREDENTIALS_REQUIRED');
     const settings: CrmConnectionSettings = {
       ...current.settings,
-      ...(dto.settings as CrmConnectionSettings | undefined),
+      // Only the keys sent: the DTO instance also carries its unset fields as undefined, which
+      // would reset syncIntervalSeconds, searchLagMs, … to their defaults on any settings change.
+      ...definedOnly(dto.settings as CrmConnectionSettings | undefined),
       ...(dto.basePath ? { basePath: dto.basePath } : {}),
       ...(dto.loginUrl ? { loginUrl: dto.loginUrl } : {}),
       ...(dto.instanceUrl ? { instanceUrl: dto.instanceUrl } : {}),
@@ -97,9 +149,85 @@ export class ConnectionsService implements OnApplicationBootstrap {
             ...(dto.password ? { password: dto.password } : {}),
             ...(dto.webhookSecret ? { webhookSecret: dto.webhookSecret } : {}),
           };
+    if (writebackTargetsSet(dto.settings as CrmConnectionSettings | undefined)) {
+      const probe = this.connectors.create({ id, kind: current.kind, name: current.name, settings, credentials }, { unbudgeted: true, maxAttempts: 1 });
+      await this.checkWritebackFields(probe);
+    }
     const updated = await this.connections.update(id, { name: dto.name, settings, credentials });
     await this.schedule(updated);
+    const before = { enabled: current.settings.writeback?.enabled !== false, targets: writebackFingerprintOf(current.kind, current.settings) };
+    const after = { enabled: settings.writeback?.enabled !== false, targets: writebackFingerprintOf(current.kind, settings) };
+    if (after.enabled && (before.enabled !== after.enabled || before.targets !== after.targets)) {
+      // New targets (or write-back switched on): a blocked write-back tries again now, not at its re-check.
+      await this.jobs.enqueue(WRITEBACK_CONNECTION, { connectionId: id });
+    }
     return updated;
+  }
+
+  /** The connection as the API shows it: settings, sync (last, current, next) and write-back status. */
+  async view(c: ConnectionSummary, warnings?: ConnectionCheck[]): Promise<ConnectionDto> {
+    const [sync, writeback] = await Promise.all([this.syncStatus(c), this.writebackStatus(c)]);
+    return { ...ConnectionDto.of(c, this.config.PUBLIC_URL), sync, writeback, ...(warnings ? { warnings } : {}) };
+  }
+
+  async writebackStatus(c: ConnectionSummary): Promise<WritebackStatusDto> {
+    const cursor = await this.writeback.cursor(c.id);
+    const targets = writebackTargetsOf(c.kind, c.settings);
+    const enabled = c.settings.writeback?.enabled !== false;
+    // A block recorded for other targets no longer holds: the next write-back checks the new ones.
+    const blocked = cursor.blocked && cursor.blocked.settings === writebackFingerprintOf(c.kind, c.settings) ? cursor.blocked : null;
+    return {
+      enabled,
+      state: !enabled ? 'disabled' : blocked ? 'blocked' : 'active',
+      fields: { persona: targets.persona!, strategy: targets.strategy ?? null, ...(targets.hsPersona ? { hsPersona: targets.hsPersona } : {}) },
+      written: cursor.written,
+      skipped: cursor.skipped,
+      failed: cursor.failed,
+      lastRunAt: cursor.updatedAt?.toISOString() ?? null,
+      lastError: cursor.lastError ? { code: cursor.lastError.code, message: cursor.lastError.message, at: cursor.lastError.at.toISOString() } : null,
+      blocked: blocked
+        ? { code: blocked.code, reason: blocked.reason, since: blocked.since.toISOString(), recheckAt: blocked.recheckAt?.toISOString() ?? null }
+        : null,
+    };
+  }
+
+  private async syncStatus(c: ConnectionSummary): Promise<ConnectionSyncStatusDto> {
+    const interval = c.settings.syncIntervalSeconds ?? DEFAULT_SYNC_INTERVAL_SECONDS;
+    const [current, last, next] = await Promise.all([
+      this.syncs.findActive(c.id),
+      this.syncs.lastFinished(c.id),
+      interval > 0 ? this.nextScheduled(c.id) : Promise.resolve(null),
+    ]);
+    return {
+      schedule: interval > 0 ? 'interval' : 'manual',
+      intervalSeconds: interval,
+      lastSync: last ? SyncRunDto.of(last) : null,
+      currentRun: current ? SyncRunDto.of(current) : null,
+      nextSyncAt: next,
+    };
+  }
+
+  private async nextScheduled(connectionId: string): Promise<string | null> {
+    try {
+      const scheduler = await bounded(this.jobs.queue(QUEUE.crmSync).getJobScheduler(syncSchedulerId(connectionId)), 'Reading the schedule', SCHEDULE_READ_TIMEOUT_MS);
+      return scheduler?.next ? new Date(scheduler.next).toISOString() : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Asks a queued or running sync to stop; 409 when it already finished. */
+  async cancelRun(connectionId: string, runId: string): Promise<SyncRun> {
+    await this.connections.summary(connectionId);
+    const run = await this.syncs.requestCancel(connectionId, runId);
+    if (run) return run;
+    const existing = await this.syncs.getRun(runId);
+    if (existing.connectionId !== connectionId) throw new NotFoundError('Sync run', runId, 'SYNC_RUN_NOT_FOUND');
+    throw new ConflictError(
+      `The sync run has already finished (${existing.status})`,
+      [{ field: 'runId', message: `sync run ${runId} is ${existing.status}`, code: 'SYNC_RUN_FINISHED' }],
+      'SYNC_RUN_FINISHED',
+    );
   }
 
   async remove(id: string): Promise<void> {
@@ -147,4 +275,22 @@ export class ConnectionsService implements OnApplicationBootstrap {
       );
     }
   }
+}
+
+/** Whether a request sets where write-back writes (then the CRM is asked whether those fields can be written). */
+function writebackTargetsSet(settings: CrmConnectionSettings | undefined): boolean {
+  return Boolean(settings?.writeback && (settings.writeback.fields !== undefined || settings.writeback.hsPersona !== undefined));
+}
+
+/** The promise, or a CRM_UNAVAILABLE error after `ms`: a CRM that does not answer never holds a request. */
+function bounded<T>(promise: Promise<T>, what: string, ms = PROBE_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DomainError('CRM_UNAVAILABLE', `${what} did not finish within ${ms / 1000} s`, 'unavailable')), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

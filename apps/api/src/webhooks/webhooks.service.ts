@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
 import { APPLY_WEBHOOK_EVENTS } from '@corridor/contracts';
-import { HUBSPOT_OWN_PROPERTIES, parseHubSpotEvents, parseSalesforceChanges, sharedSecretMatches, SignedRequest, verifyHubSpotSignatureV3 } from '@corridor/crm';
+import {
+  HUBSPOT_OWN_PROPERTIES,
+  parseHubSpotEvents,
+  parseSalesforceChanges,
+  SALESFORCE_RESERVED_FIELDS,
+  sharedSecretMatches,
+  SignedRequest,
+  verifyHubSpotSignatureV3,
+  writebackTargetsOf,
+} from '@corridor/crm';
 import { CrmWebhookEvent, DomainError, NotFoundError, ValidationError } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
 import { ConnectionRepository, CrmSyncStore } from '@corridor/persistence';
@@ -38,7 +47,7 @@ export class WebhooksService {
     }
     if (!Array.isArray(req.body)) throw new ValidationError('Expected a JSON array of events', [{ field: 'body', message: 'must be an array' }]);
     // Changes of what Corridor itself wrote back are not customer changes: they are not recorded.
-    const own = connection.settings.writeback?.hsPersona ? new Set([...HUBSPOT_OWN_PROPERTIES, 'hs_persona']) : HUBSPOT_OWN_PROPERTIES;
+    const own = new Set([...HUBSPOT_OWN_PROPERTIES, ...Object.values(writebackTargetsOf('hubspot', connection.settings))]);
     return this.accept(connection.id, parseHubSpotEvents(req.body, own), (req.body as unknown[]).length);
   }
 
@@ -51,7 +60,7 @@ export class WebhooksService {
     }
     const changes = (body as { changes?: unknown })?.changes;
     if (!Array.isArray(changes)) throw new ValidationError('Expected {changes: [...]}', [{ field: 'changes', message: 'must be an array' }]);
-    return this.accept(connection.id, parseSalesforceChanges(body), changes.length);
+    return this.accept(connection.id, parseSalesforceChanges(body, new Set([...SALESFORCE_RESERVED_FIELDS, ...Object.values(writebackTargetsOf('salesforce', connection.settings))])), changes.length);
   }
 
   private async accept(connectionId: string, events: CrmWebhookEvent[], received: number): Promise<WebhookReceipt> {

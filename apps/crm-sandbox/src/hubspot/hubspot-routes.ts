@@ -381,6 +381,9 @@ export function hubSpotRouter(service: HubSpotService): Router {
       issues.push(...found);
       planned.push({ id, ref: lookup(id, input.idProperty, false), values });
     }
+    // Merged-away ids resolve to their record: two of them (or one and the record's own id) in one
+    // batch are duplicates, and HubSpot refuses the whole batch.
+    assertUniqueIds(planned.filter((p) => p.ref !== undefined).map((p) => store.idOf(p.ref!)));
     if (issues.length > 0) throw propertyIssuesError(service, issues);
     const emails = new Map<string, string>();
     for (const { id, ref, values } of planned) {

@@ -233,7 +233,10 @@ export function salesforceRouter(service: SalesforceService, serverUrl: () => st
   };
 
   data.get('/sobjects/:object/describe', (req, res) => {
-    res.json(describeObject(SCHEMAS[objectOf(String(req.params.object))], locals(res).version));
+    const described = describeObject(SCHEMAS[objectOf(String(req.params.object))], locals(res).version);
+    const absent = service.absentFields();
+    if (absent.size) described.fields = (described.fields as Array<{ name: string }>).filter((f) => !absent.has(`${String(described.name)}.${f.name}`));
+    res.json(described);
   });
 
   const replicationWindow = (req: Request): { start: number; end: number } => {

@@ -103,6 +103,7 @@ export class SalesforceService {
       cursorTtlMs: () => this.options.queryCursorTtlMs,
       maxOpenCursors: () => this.options.maxOpenCursors,
       maxBatchSize: () => this.options.maxBatchSize,
+      absentFields: () => this.absentFields(),
     });
     this.sessions = new SalesforceSessions(clock, this.orgId, () => this.options.sessionIdleTimeoutMs);
     this.allocation = new RollingDayAllocation(options.dailyApiLimit);
@@ -110,6 +111,19 @@ export class SalesforceService {
     this.webhooks = new SalesforceWebhooks(options, clock, this.orgId, () => this.lastApiVersion);
     for (const store of Object.values(this.stores)) store.onChange = (change) => this.webhooks.onChange(change);
   }
+
+  /** `Object.Field` names this org does not have (options.absentFields). */
+  absentFields(): ReadonlySet<string> {
+    const list = this.options.absentFields ?? [];
+    if (list !== this.absentList) {
+      this.absentList = list;
+      this.absentSet = new Set(list);
+    }
+    return this.absentSet;
+  }
+
+  private absentList: string[] = [];
+  private absentSet: ReadonlySet<string> = new Set();
 
   reconfigure(options: SalesforceOptions): void {
     this.options = options;
@@ -152,7 +166,7 @@ export class SalesforceService {
     for (const [key, raw] of Object.entries(input)) {
       if (key === 'attributes') continue;
       const field = schema.byLowerName.get(key.toLowerCase());
-      if (!field) {
+      if (!field || this.absentFields().has(`${object}.${field.name}`)) {
         issues.push({ level: 'request', errorCode: 'INVALID_FIELD', message: `No such column '${key}' on sobject of type ${object}`, fields: [] });
         continue;
       }
@@ -253,7 +267,8 @@ export class SalesforceService {
       attributes: { type: object, url: `/services/data/${version}/sobjects/${object}/${String(fields.Id)}` },
     };
     const wanted = only?.map((name) => schema.byLowerName.get(name.toLowerCase())).filter((f) => f !== undefined);
-    for (const field of wanted ?? schema.fields) out[field.name] = formatValue(field, fields[field.name] ?? null);
+    const absent = this.absentFields();
+    for (const field of wanted ?? schema.fields) if (!absent.has(`${object}.${field.name}`)) out[field.name] = formatValue(field, fields[field.name] ?? null);
     return out;
   }
 

@@ -22,6 +22,8 @@ export interface QueryEnvironment {
   cursorTtlMs: () => number;
   maxOpenCursors: () => number;
   maxBatchSize: () => number;
+  /** `Object.Field` names the org does not have. */
+  absentFields?: () => ReadonlySet<string>;
 }
 
 export interface RunOptions {
@@ -81,7 +83,7 @@ export class SoqlExecutor {
 
   run(soql: string, options: RunOptions): QueryPage {
     this.expireCursors();
-    const query = parseSoql(soql);
+    const query = parseSoql(soql, this.env.absentFields?.());
     const cursor = this.open(query, options);
     if (query.count) {
       this.close(cursor);

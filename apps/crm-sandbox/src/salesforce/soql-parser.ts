@@ -186,7 +186,10 @@ class Parser {
   private index = 0;
   private readonly tokens: Token[];
 
-  constructor(private readonly text: string) {
+  constructor(
+    private readonly text: string,
+    private readonly absent: ReadonlySet<string> = new Set(),
+  ) {
     this.tokens = tokenize(text);
   }
 
@@ -485,13 +488,13 @@ class Parser {
       );
     if (parts.length === 1) {
       const field = object.byLowerName.get((parts[0] as string).toLowerCase());
-      if (!field) throw noSuchColumn();
+      if (!field || this.absent.has(`${object.name}.${field.name}`)) throw noSuchColumn();
       return { path: field.name, field };
     }
     // A leading object name is allowed: SELECT Contact.Email FROM Contact.
     if (parts.length === 2 && (parts[0] as string).toLowerCase() === object.name.toLowerCase()) {
       const field = object.byLowerName.get((parts[1] as string).toLowerCase());
-      if (!field) throw noSuchColumn();
+      if (!field || this.absent.has(`${object.name}.${field.name}`)) throw noSuchColumn();
       return { path: field.name, field };
     }
     const via = parts.length === 2 ? object.relationships.get((parts[0] as string).toLowerCase()) : undefined;
@@ -561,7 +564,7 @@ class Parser {
   }
 }
 
-export function parseSoql(text: string): SoqlQuery {
+export function parseSoql(text: string, absentFields?: ReadonlySet<string>): SoqlQuery {
   if (text.trim() === '') throw new SoqlError('MALFORMED_QUERY', 'SOQL statements cannot be empty or null');
-  return new Parser(text).parse();
+  return new Parser(text, absentFields).parse();
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { SyncConnectionPayload } from '@corridor/contracts';
 import { CrmConnectorFactory } from '@corridor/crm';
-import { CrmConnector, CrmError, CrmPage, DomainError, SyncMode, SyncPosition, SyncRun, SyncTrigger } from '@corridor/domain';
+import { CrmConnector, CrmError, CrmPage, DomainError, isFinishedRun, SyncMode, SyncPosition, SyncRun, SyncTrigger } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
 import { ConnectionRepository, CrmAttributeRepository, CrmSyncStore, CustomerChanges, LeaseLostError } from '@corridor/persistence';
 import { enqueueEvaluations } from './evaluation-dispatch';
@@ -14,6 +14,8 @@ const COMMIT_RECORDS = 2000;
 const COMMIT_PAGES = 20;
 /** Pages fetched ahead of the commit in progress. */
 const READ_AHEAD_PAGES = 40;
+/** How often (at most) a sync looks for a cancel request between pages: one indexed read, not one per page. */
+const CANCEL_CHECK_MS = 500;
 
 /**
  * Runs one sync of a connection: discovery (catalog), then pages from the connector, committed in
@@ -53,7 +55,7 @@ export class CrmSyncService {
         }
       }
     }
-    if (run.status === 'completed' || run.status === 'failed') return run;
+    if (isFinishedRun(run.status)) return run;
 
     const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const claimed = await this.store.claim(run.id, owner, this.leaseMs);
@@ -63,6 +65,10 @@ export class CrmSyncService {
       throw new DomainError('SYNC_LEASE_HELD', `Sync run ${run.id} is held by another worker`, 'unavailable');
     }
     const log = { runId: claimed.id, connectionId: connection.id, mode: claimed.mode };
+    if (claimed.cancelRequestedAt) {
+      this.logger.log({ ...log, msg: 'sync cancelled before it read a page' });
+      return this.store.cancelRun(claimed.id, owner, { requests: 0, rateLimited: 0, retries: 0 });
+    }
     if (claimed.pendingEvaluation) await enqueueEvaluations(this.jobs, claimed.pendingEvaluation);
 
     const connector = this.connectors.create(connection);
@@ -76,7 +82,12 @@ export class CrmSyncService {
         await this.sweep(claimed, owner, connection.id);
         return await this.store.completeRun(claimed.id, owner, connection.id, finished.watermark, claimed.mode, connector.takeStats());
       }
-      const position = (claimed.position as SyncPosition | null) ?? connector.begin(claimed.mode, claimed.mode === 'full' ? null : watermark, new Date());
+      let position = claimed.position as SyncPosition | null;
+      if (!position) {
+        position = connector.begin(claimed.mode, claimed.mode === 'full' ? null : watermark, new Date());
+        const window = connector.syncWindow(position);
+        await this.store.setWindow(claimed.id, window.from, window.to);
+      }
       const done = await this.pump(claimed, owner, connection.id, connector, position);
       this.logger.log({ ...log, ...countsOf(done), msg: 'sync completed' });
       return done;
@@ -115,6 +126,8 @@ export class CrmSyncService {
     let totalHint: number | null | undefined;
     let watermark: string | undefined;
     let progress = { pages: run.pages, records: run.records };
+    let cancelCheckedAt = Date.now();
+    let cancelled = false;
     try {
       for (let page = await pagesAhead.next(); page; page = await pagesAhead.next()) {
         buffer.customers.push(...page.customers);
@@ -124,7 +137,12 @@ export class CrmSyncService {
         if (page.totalHint !== undefined && page.totalHint !== null) totalHint = page.totalHint;
         if (page.watermark !== undefined) watermark = page.watermark;
         const size = buffer.customers.length + buffer.deletedExternalIds.length + buffer.merges.length;
-        if (page.next && size < COMMIT_RECORDS && pages < COMMIT_PAGES) continue;
+        if (page.next && Date.now() - cancelCheckedAt >= CANCEL_CHECK_MS) {
+          cancelCheckedAt = Date.now();
+          // Asked to stop: commit what was read (the checkpoint moves past it), then end the run.
+          cancelled = await this.store.cancelRequested(run.id);
+        }
+        if (page.next && !cancelled && size < COMMIT_RECORDS && pages < COMMIT_PAGES) continue;
 
         const change = await this.store.commitPages({
           runId: run.id,
@@ -156,6 +174,11 @@ export class CrmSyncService {
         buffer = { customers: [], deletedExternalIds: [], merges: [] };
         pages = 0;
         totalHint = undefined;
+        if (cancelled && page.next) {
+          const done = await this.store.cancelRun(run.id, owner, connector.takeStats());
+          this.logger.log({ runId: run.id, connectionId, pages: done.pages, records: done.records, msg: 'sync cancelled' });
+          return done;
+        }
       }
     } finally {
       pagesAhead.stop();

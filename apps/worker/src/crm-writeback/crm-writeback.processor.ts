@@ -29,6 +29,13 @@ export class CrmWritebackProcessor extends WorkerHost implements OnModuleInit, O
       bind(PERSONA_CHANGES, (p) => this.writeback.fanOut(p.toHistoryId)),
       bind(WRITEBACK_CONNECTION, async (p, job, token) => {
         const result = await this.writeback.writeConnection(p.connectionId);
+        if (result !== 'busy' && result.blocked) {
+          // Blocked (fields missing): the job that asked the CRM comes back at the re-check time, so
+          // write-back resumes by itself once the fields exist; the others end here, quietly.
+          if (!result.blocked.checked) return result;
+          await job.moveToDelayed(result.blocked.recheckAt.getTime(), token);
+          throw new DelayedError();
+        }
         if (result !== 'busy' && !result.pending) return result;
         // Another process is writing this connection, or some changes belong to a transaction
         // that started before an older one still running: come back shortly, without counting

@@ -29,11 +29,14 @@ import {
   SearchWindow,
   SyncMode,
   SyncPosition,
+  WritebackFieldProblem,
   WritebackOutcome,
+  WritebackRole,
   WritebackUpdate,
 } from '@corridor/domain';
 import { CrmCallRunner } from '../crm-call-runner';
 import { RequestBudget } from '../rate-limit/request-budget';
+import { isCorridorDefault, WritebackTargets, writebackTargetsOf } from '../writeback-fields';
 import { hubspotError, LastResponse } from './hubspot-errors';
 import {
   HUBSPOT_DEFAULT_MAPPING,
@@ -93,6 +96,8 @@ export class HubSpotConnector implements CrmConnector {
   /** Null until discovery ran: custom properties are only mapped after it (see ensureDiscovered). */
   private discovered: DiscoveredProperty[] | null = null;
   private discovery: Promise<DiscoveredProperty[]> | null = null;
+  /** The properties write-back fills (settings.writeback.fields over the defaults). */
+  private readonly targets: WritebackTargets;
 
   constructor(private readonly options: HubSpotConnectorOptions) {
     const basePath = options.settings.basePath?.replace(/\/+$/, '') || undefined;
@@ -113,8 +118,9 @@ export class HubSpotConnector implements CrmConnector {
       ],
     });
     this.runner = new CrmCallRunner(options.budget, (e) => hubspotError(e, this.last), { maxAttempts: options.maxAttempts });
+    this.targets = writebackTargetsOf('hubspot', options.settings);
     this.reserved = new Set([HUBSPOT_PERSONA_PROPERTY, HUBSPOT_STRATEGY_PROPERTY, 'lastmodifieddate', 'hs_lastmodifieddate']);
-    if (options.settings.writeback?.hsPersona) this.reserved.add('hs_persona');
+    for (const field of Object.values(this.targets)) this.reserved.add(field);
     this.mappings = this.resolve([]);
   }
 
@@ -133,8 +139,14 @@ export class HubSpotConnector implements CrmConnector {
     return this.mappings;
   }
 
+  /** Mapped properties, plus the write-back targets: their current values are kept (not as data) so write-back can skip what a record already carries. */
   private get properties(): string[] {
-    return [...new Set([...HUBSPOT_SYSTEM_PROPERTIES, ...this.mappings.map((m) => m.field)])];
+    return [...new Set([...HUBSPOT_SYSTEM_PROPERTIES, ...this.mappings.map((m) => m.field), ...Object.values(this.targets)])];
+  }
+
+  syncWindow(start: SyncPosition): { from: Date | null; to: Date } {
+    const pos = start as unknown as HubSpotPosition;
+    return { from: pos.phase === 'search' ? new Date(pos.window.from) : null, to: new Date(pos.watermark) };
   }
 
   begin(mode: SyncMode, previousWatermark: string | null, now: Date): SyncPosition {
@@ -292,17 +304,45 @@ export class HubSpotConnector implements CrmConnector {
     return catalogAttributesOf(this.mappings, this.discovered ?? []);
   }
 
+  async checkWritebackFields(): Promise<WritebackFieldProblem[]> {
+    const existing = await this.runner.run(['burst'], () => this.client.crm.properties.coreApi.getAll('contacts', false));
+    return this.writebackProblems(existing.results as HubSpotProperty[]);
+  }
+
+  /** Problems with the write-back targets; Corridor's own properties may be missing (it creates them). */
+  private writebackProblems(properties: readonly HubSpotProperty[]): WritebackFieldProblem[] {
+    const byName = new Map(properties.map((p) => [p.name, p]));
+    const problems: WritebackFieldProblem[] = [];
+    for (const [role, field] of Object.entries(this.targets) as Array<[WritebackRole, string]>) {
+      const p = byName.get(field);
+      if (!p) {
+        if (!isCorridorDefault('hubspot', role, field)) {
+          problems.push({ role, crmField: field, code: 'CRM_WRITEBACK_FIELD_MISSING', message: `HubSpot contact property "${field}" (${role}) does not exist` });
+        }
+      } else if (p.modificationMetadata?.readOnlyValue || p.calculated) {
+        problems.push({ role, crmField: field, code: 'CRM_WRITEBACK_FIELD_READ_ONLY', message: `HubSpot contact property "${field}" (${role}) is read-only` });
+      } else if (role !== 'hsPersona' && p.type !== 'string') {
+        problems.push({ role, crmField: field, code: 'CRM_WRITEBACK_FIELD_TYPE', message: `HubSpot contact property "${field}" (${role}) is of type ${p.type}; write-back needs a text property` });
+      }
+    }
+    return problems;
+  }
+
   async ensureWritebackFields(): Promise<void> {
     const existing = await this.runner.run(['burst'], () => this.client.crm.properties.coreApi.getAll('contacts', false));
     const names = new Set(existing.results.map((p) => p.name));
-    if (names.has(HUBSPOT_PERSONA_PROPERTY) && names.has(HUBSPOT_STRATEGY_PROPERTY)) return;
+    // A configured (customer's) property is never created: it must exist and be writable.
+    const problems = this.writebackProblems(existing.results as HubSpotProperty[]);
+    if (problems.length) throw new CrmError(CRM_ERROR.writebackFieldMissing, problems.map((p) => p.message).join('; '));
+    const ownMissing = (['persona', 'strategy'] as const).filter((r) => this.targets[r] && isCorridorDefault('hubspot', r, this.targets[r]!) && !names.has(this.targets[r]!));
+    if (ownMissing.length === 0) return;
     const groupName = await this.writebackGroup();
     const specs = [
       { name: HUBSPOT_PERSONA_PROPERTY, label: 'Corridor persona', fieldType: 'text' },
       { name: HUBSPOT_STRATEGY_PROPERTY, label: 'Corridor strategy', fieldType: 'textarea' },
     ];
     for (const spec of specs) {
-      if (names.has(spec.name)) continue;
+      if (names.has(spec.name) || !Object.values(this.targets).includes(spec.name)) continue;
       await this.ignoreStatus([409], () =>
         this.runner.run(['burst'], () =>
           this.client.crm.properties.coreApi.create('contacts', {
@@ -367,45 +407,115 @@ export class HubSpotConnector implements CrmConnector {
 
   async writeBack(updates: readonly WritebackUpdate[]): Promise<WritebackOutcome[]> {
     const outcomes: WritebackOutcome[] = [];
-    const hsPersona = this.options.settings.writeback?.hsPersona;
-    const propertiesOf = (u: WritebackUpdate): Record<string, string> => ({
-      [HUBSPOT_PERSONA_PROPERTY]: u.personaName,
-      [HUBSPOT_STRATEGY_PROPERTY]: u.strategySummary,
-      ...(hsPersona && Object.hasOwn(hsPersona, u.personaKey) ? { hs_persona: hsPersona[u.personaKey] } : {}),
-    });
     for (let i = 0; i < updates.length; i += HUBSPOT_BATCH) {
       const batch = updates.slice(i, i + HUBSPOT_BATCH);
       try {
-        const res = (await this.runner.run(['burst'], () =>
-          this.client.crm.contacts.batchApi.update({ inputs: batch.map((u) => ({ id: u.externalId, properties: propertiesOf(u) })) }),
-        )) as { results: HubSpotRecord[]; errors?: Array<{ category: string; context?: Record<string, string[]> }> };
-        const written = new Set(res.results.map((r) => r.id));
-        const failedIds = new Map<string, string>();
-        for (const err of res.errors ?? []) for (const id of err.context?.ids ?? []) failedIds.set(id, err.category);
-        for (const u of batch) {
-          if (written.has(u.externalId)) outcomes.push({ externalId: u.externalId, status: 'written' });
-          else if (failedIds.get(u.externalId) === 'OBJECT_NOT_FOUND' || !failedIds.has(u.externalId))
-            outcomes.push({ externalId: u.externalId, status: 'skipped', code: 'CRM_NOT_FOUND' });
-          else outcomes.push({ externalId: u.externalId, status: 'failed', code: failedIds.get(u.externalId)!, message: 'HubSpot refused the update' });
-        }
+        outcomes.push(...(await this.writeBatch(batch)));
       } catch (e) {
         const error = e as CrmError;
         if (error.code !== CRM_ERROR.invalidRequest && error.code !== CRM_ERROR.notFound) throw e;
-        // One bad record fails HubSpot's whole batch: write one by one to isolate it.
-        for (const u of batch) {
+        // Merged-away ids that resolve to one record fail the whole batch (duplicate ids): resolve the
+        // batch's ids once (a batch read follows merges) and write one update per record.
+        const { unique, resolved, outcomes: dropped } = await this.dedupeByResolvedId(batch);
+        outcomes.push(...dropped);
+        if (dropped.length) {
           try {
-            await this.runner.run(['burst'], () => this.client.crm.contacts.basicApi.update(u.externalId, { properties: propertiesOf(u) }));
-            outcomes.push({ externalId: u.externalId, status: 'written' });
-          } catch (inner) {
-            const ie = inner as CrmError;
-            if (ie.code === CRM_ERROR.notFound) outcomes.push({ externalId: u.externalId, status: 'skipped', code: ie.code });
-            else if (ie.code === CRM_ERROR.invalidRequest) outcomes.push({ externalId: u.externalId, status: 'failed', code: ie.code, message: ie.message });
-            else throw inner;
+            outcomes.push(...(await this.writeBatch(unique, resolved)));
+            continue;
+          } catch (again) {
+            const ae = again as CrmError;
+            if (ae.code !== CRM_ERROR.invalidRequest && ae.code !== CRM_ERROR.notFound) throw again;
           }
         }
+        // One bad record fails HubSpot's whole batch: write one by one to isolate it.
+        outcomes.push(...(await this.writeOneByOne(unique)));
       }
     }
     return outcomes;
+  }
+
+  private propertiesOf(u: WritebackUpdate): Record<string, string> {
+    return this.writebackValues(u);
+  }
+
+  private async writeBatch(batch: readonly WritebackUpdate[], ids?: ReadonlyMap<string, string>): Promise<WritebackOutcome[]> {
+    if (batch.length === 0) return [];
+    const idOf = (u: WritebackUpdate) => ids?.get(u.externalId) ?? u.externalId;
+    const res = (await this.runner.run(['burst'], () =>
+      this.client.crm.contacts.batchApi.update({ inputs: batch.map((u) => ({ id: idOf(u), properties: this.propertiesOf(u) })) }),
+    )) as { results: HubSpotRecord[]; errors?: Array<{ category: string; context?: Record<string, string[]> }> };
+    const written = new Set<string>();
+    for (const r of res.results) {
+      written.add(r.id);
+      for (const m of mergedIdsOf(r)) written.add(m);
+    }
+    const failedIds = new Map<string, string>();
+    for (const err of res.errors ?? []) for (const id of err.context?.ids ?? []) failedIds.set(id, err.category);
+    return batch.map((u): WritebackOutcome => {
+      const id = idOf(u);
+      if (written.has(id) || written.has(u.externalId)) return { externalId: u.externalId, status: 'written' };
+      if (failedIds.get(id) === 'OBJECT_NOT_FOUND' || !failedIds.has(id)) return { externalId: u.externalId, status: 'skipped', code: 'CRM_NOT_FOUND' };
+      return { externalId: u.externalId, status: 'failed', code: failedIds.get(id)!, message: 'HubSpot refused the update' };
+    });
+  }
+
+  /**
+   * Keeps one update per CRM record the ids resolve to (the last one: HubSpot would apply it last);
+   * the others are skipped (`MERGED`), ids that resolve to nothing are skipped (`CRM_NOT_FOUND`).
+   */
+  private async dedupeByResolvedId(
+    batch: readonly WritebackUpdate[],
+  ): Promise<{ unique: WritebackUpdate[]; resolved: Map<string, string>; outcomes: WritebackOutcome[] }> {
+    const res = await this.runner.run(['burst'], () =>
+      this.client.crm.contacts.batchApi.read(
+        { inputs: [...new Set(batch.map((u) => u.externalId))].map((id) => ({ id })), properties: ['hs_merged_object_ids'], propertiesWithHistory: [] },
+        false,
+      ),
+    );
+    const resolved = new Map<string, string>();
+    for (const r of res.results as HubSpotRecord[]) {
+      resolved.set(r.id, r.id);
+      for (const m of mergedIdsOf(r)) resolved.set(m, r.id);
+    }
+    const last = new Map<string, WritebackUpdate>();
+    const outcomes: WritebackOutcome[] = [];
+    for (const u of batch) {
+      const target = resolved.get(u.externalId);
+      if (target === undefined) {
+        outcomes.push({ externalId: u.externalId, status: 'skipped', code: 'CRM_NOT_FOUND' });
+        continue;
+      }
+      const earlier = last.get(target);
+      if (earlier) outcomes.push({ externalId: earlier.externalId, status: 'skipped', code: 'MERGED' });
+      last.set(target, u);
+    }
+    return { unique: [...last.values()], resolved, outcomes };
+  }
+
+  private async writeOneByOne(batch: readonly WritebackUpdate[]): Promise<WritebackOutcome[]> {
+    const outcomes: WritebackOutcome[] = [];
+    for (const u of batch) {
+      try {
+        await this.runner.run(['burst'], () => this.client.crm.contacts.basicApi.update(u.externalId, { properties: this.propertiesOf(u) }));
+        outcomes.push({ externalId: u.externalId, status: 'written' });
+      } catch (inner) {
+        const ie = inner as CrmError;
+        if (ie.code === CRM_ERROR.notFound) outcomes.push({ externalId: u.externalId, status: 'skipped', code: ie.code });
+        else if (ie.code === CRM_ERROR.invalidRequest) outcomes.push({ externalId: u.externalId, status: 'failed', code: ie.code, message: ie.message });
+        else throw inner;
+      }
+    }
+    return outcomes;
+  }
+
+  writebackValues(u: WritebackUpdate): Record<string, string> {
+    const hsPersona = this.options.settings.writeback?.hsPersona;
+    const t = this.targets;
+    return {
+      [t.persona!]: u.personaName,
+      ...(t.strategy ? { [t.strategy]: u.strategySummary } : {}),
+      ...(t.hsPersona && hsPersona && Object.hasOwn(hsPersona, u.personaKey) ? { [t.hsPersona]: hsPersona[u.personaKey] } : {}),
+    };
   }
 
   async test(): Promise<ConnectionTestResult> {
@@ -421,17 +531,21 @@ export class HubSpotConnector implements CrmConnector {
     try {
       const props = await this.runner.run(['burst'], () => this.client.crm.properties.coreApi.getAll('contacts', false));
       const names = new Set(props.results.map((p) => p.name));
-      const missing = [HUBSPOT_PERSONA_PROPERTY, HUBSPOT_STRATEGY_PROPERTY].filter((n) => !names.has(n));
-      checks.push(
-        missing.length
-          ? {
-              check: 'writeback_fields',
-              status: 'warning',
-              code: 'CRM_WRITEBACK_FIELD_MISSING',
-              message: `Write-back properties missing: ${missing.join(', ')}; Corridor creates them (group "corridor") before the first write-back`,
-            }
-          : { check: 'writeback_fields', status: 'ok', message: 'Write-back properties exist' },
-      );
+      const missing = (['persona', 'strategy'] as const)
+        .map((r) => this.targets[r])
+        .filter((n): n is string => n !== undefined && (n === HUBSPOT_PERSONA_PROPERTY || n === HUBSPOT_STRATEGY_PROPERTY) && !names.has(n));
+      const problems = this.writebackProblems(props.results as HubSpotProperty[]);
+      for (const p of problems) checks.push({ check: 'writeback_fields', status: 'failed', code: p.code, message: p.message });
+      if (missing.length) {
+        checks.push({
+          check: 'writeback_fields',
+          status: 'warning',
+          code: 'CRM_WRITEBACK_FIELD_MISSING',
+          message: `Write-back properties missing: ${missing.join(', ')}; Corridor creates them (group "corridor") before the first write-back`,
+        });
+      } else if (!problems.length) {
+        checks.push({ check: 'writeback_fields', status: 'ok', message: 'Write-back properties exist' });
+      }
       const misplaced = props.results.find((p) => p.name === HUBSPOT_PERSONA_PROPERTY && p.groupName !== HUBSPOT_PROPERTY_GROUP);
       if (misplaced) {
         checks.push({
@@ -440,9 +554,6 @@ export class HubSpotConnector implements CrmConnector {
           code: CRM_WRITEBACK_GROUP_FALLBACK,
           message: `Corridor's properties are in the group "${misplaced.groupName}", not "${HUBSPOT_PROPERTY_GROUP}": HubSpot refused to create that group (grant crm.schemas.contacts.write), or they were moved`,
         });
-      }
-      if (this.options.settings.writeback?.hsPersona && !names.has('hs_persona')) {
-        checks.push({ check: 'writeback_fields', status: 'failed', code: 'CRM_WRITEBACK_FIELD_MISSING', message: 'hs_persona does not exist' });
       }
     } catch (e) {
       checks.push({ ...failedCheck(e as CrmError, ''), check: 'properties_scope' });
@@ -482,10 +593,13 @@ export class HubSpotConnector implements CrmConnector {
     const merges: CrmMerge[] = [];
     for (const r of records) {
       const modifiedAt = modifiedAtOf(r);
+      const writebackValues: Record<string, string | null> = {};
+      for (const field of Object.values(this.targets)) writebackValues[field] = r.properties[field] ?? null;
       customers.push({
         externalId: r.id,
         crmObject: 'contact',
         attributes: mapRecord(r.properties, this.mappings),
+        writebackValues,
         ...(Number.isFinite(modifiedAt) && modifiedAt > 0 ? { crmModifiedAt: modifiedAt } : {}),
       });
       const merged = mergedIdsOf(r);
@@ -499,6 +613,13 @@ export class HubSpotConnector implements CrmConnector {
 function isRefusal(e: unknown): boolean {
   const code = (e as CrmError).code;
   return code === CRM_ERROR.invalidRequest || code === CRM_ERROR.forbidden || code === CRM_ERROR.notFound;
+}
+
+interface HubSpotProperty {
+  name: string;
+  type: string;
+  calculated?: boolean;
+  modificationMetadata?: { readOnlyValue?: boolean };
 }
 
 function mergedIdsOf(r: HubSpotRecord): string[] {

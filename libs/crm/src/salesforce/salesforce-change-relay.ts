@@ -29,7 +29,7 @@ interface RelayChange {
  * `changedFields` are all Corridor's own write-back fields (and the stamps a write bumps) is
  * dropped: none of them is mapped, so reading the record again could find nothing new.
  */
-export function parseSalesforceChanges(body: unknown): CrmWebhookEvent[] {
+export function parseSalesforceChanges(body: unknown, ownFields: ReadonlySet<string> = SALESFORCE_RESERVED_FIELDS): CrmWebhookEvent[] {
   const changes = (body as { changes?: unknown })?.changes;
   if (!Array.isArray(changes)) return [];
   const out: CrmWebhookEvent[] = [];
@@ -39,7 +39,7 @@ export function parseSalesforceChanges(body: unknown): CrmWebhookEvent[] {
     const ids = Array.isArray(c.recordIds) ? c.recordIds.map(String).filter((id) => /^[a-zA-Z0-9]{15,18}$/.test(id)) : [];
     if (ids.length === 0) continue;
     const type = String(c.changeType ?? '').toUpperCase();
-    if (type === 'UPDATE' && onlyOwnFields(c.changedFields)) continue;
+    if (type === 'UPDATE' && onlyOwnFields(c.changedFields, ownFields)) continue;
     const ts = typeof c.commitTimestamp === 'number' ? c.commitTimestamp : Date.parse(String(c.commitTimestamp ?? ''));
     const eventId =
       c.eventId !== undefined
@@ -57,7 +57,7 @@ export function parseSalesforceChanges(body: unknown): CrmWebhookEvent[] {
   return out;
 }
 
-function onlyOwnFields(changedFields: unknown): boolean {
+function onlyOwnFields(changedFields: unknown, ownFields: ReadonlySet<string>): boolean {
   // An empty or missing list says nothing about what changed: keep the change.
-  return Array.isArray(changedFields) && changedFields.length > 0 && changedFields.every((f) => SALESFORCE_RESERVED_FIELDS.has(String(f)));
+  return Array.isArray(changedFields) && changedFields.length > 0 && changedFields.every((f) => ownFields.has(String(f)));
 }

@@ -19,20 +19,21 @@ import {
   SalesforceCredentials,
   SyncMode,
   SyncPosition,
+  WritebackFieldProblem,
   WritebackOutcome,
+  WritebackRole,
   WritebackUpdate,
 } from '@corridor/domain';
 import { CrmCallRunner } from '../crm-call-runner';
 import { RequestBudget } from '../rate-limit/request-budget';
+import { WritebackTargets, writebackTargetsOf } from '../writeback-fields';
 import { salesforceError } from './salesforce-errors';
 import { SalesforceSessionCache } from './salesforce-session-cache';
 import {
   overridesFor,
   SALESFORCE_CONTACT_MAPPING,
   SALESFORCE_LEAD_MAPPING,
-  SALESFORCE_PERSONA_FIELD,
   SALESFORCE_RESERVED_FIELDS,
-  SALESFORCE_STRATEGY_FIELD,
   SalesforceObject,
 } from './salesforce-field-defaults';
 
@@ -111,9 +112,17 @@ export class SalesforceConnector implements CrmConnector {
   private mappings = new Map<SalesforceObject, ResolvedFieldMapping[]>();
   private fields = new Map<SalesforceObject, Set<string>>();
   private discovered: DiscoveredProperty[] | null = null;
+  /** describe() results of this connector's life: discovery's serve the write-back field check too. */
+  private described = new Map<SalesforceObject, DescribedField[]>();
+  /** The fields write-back fills (settings.writeback.fields over Corridor_Persona__c / Corridor_Strategy__c). */
+  private readonly targets: WritebackTargets;
+  /** Never read back as data: the standard reserved fields and the write-back targets. */
+  private readonly reserved: Set<string>;
 
   constructor(private readonly options: SalesforceConnectorOptions) {
     this.runner = new CrmCallRunner(options.budget, salesforceError, { maxAttempts: options.maxAttempts });
+    this.targets = writebackTargetsOf('salesforce', options.settings);
+    this.reserved = new Set([...SALESFORCE_RESERVED_FIELDS, ...Object.values(this.targets)]);
     for (const o of OBJECTS) this.mappings.set(o, this.resolve(o, []));
   }
 
@@ -124,7 +133,7 @@ export class SalesforceConnector implements CrmConnector {
       overrides: overridesFor(object, this.options.settings.fieldMapping),
       discovered: discovered.filter((p) => p.crmObject === (object === 'Contact' ? 'contact' : 'lead')),
       autoMapCustom: this.options.settings.autoMapCustomProperties ?? true,
-      reservedFields: SALESFORCE_RESERVED_FIELDS,
+      reservedFields: this.reserved,
       // Only fields the org has: SOQL refuses an unknown field (relationship paths are trusted).
     }).filter((m) => !known || m.field.includes('.') || known.has(m.field));
   }
@@ -193,6 +202,11 @@ export class SalesforceConnector implements CrmConnector {
     return this.runner.run(['burst'], () => conn.request<T>({ method: 'GET', url, headers }) as Promise<T>);
   }
 
+  syncWindow(start: SyncPosition): { from: Date | null; to: Date } {
+    const pos = start as unknown as SalesforcePosition;
+    return { from: pos.from ? new Date(pos.from) : null, to: new Date(pos.to) };
+  }
+
   begin(mode: SyncMode, previousWatermark: string | null, now: Date): SyncPosition {
     const to = soqlDate(new Date(now.getTime() - SALESFORCE_SAFETY_MS));
     const previous = mode === 'full' ? null : parseSalesforceWatermark(previousWatermark);
@@ -237,7 +251,7 @@ export class SalesforceConnector implements CrmConnector {
   private selectFields(object: SalesforceObject): string {
     const mapped = this.fieldMappings(object).map((m) => m.field);
     const extra = object === 'Lead' ? ['IsConverted', 'ConvertedContactId'] : [];
-    return [...new Set(['Id', 'SystemModstamp', ...extra, ...mapped])].join(', ');
+    return [...new Set(['Id', 'SystemModstamp', ...extra, ...mapped, ...this.writebackFieldsOn(object)])].join(', ');
   }
 
   private soql(object: SalesforceObject, from: string | null, to: string | null): string {
@@ -378,8 +392,9 @@ export class SalesforceConnector implements CrmConnector {
     for (const object of OBJECTS) {
       const d = await this.runner.run(['burst'], () => conn.describe(object));
       this.fields.set(object, new Set(d.fields.map((f) => f.name)));
+      this.described.set(object, d.fields as DescribedField[]);
       for (const f of d.fields) {
-        if (SALESFORCE_RESERVED_FIELDS.has(f.name)) continue;
+        if (this.reserved.has(f.name)) continue;
         const { type, enumValues } = salesforceAttributeTypeOf(f.type, (f.picklistValues ?? []).filter((p) => p.active).map((p) => p.value));
         discovered.push({
           crmObject: object === 'Contact' ? 'contact' : 'lead',
@@ -405,21 +420,44 @@ export class SalesforceConnector implements CrmConnector {
   }
 
   async ensureWritebackFields(): Promise<void> {
-    const missing = await this.missingWritebackFields();
-    if (missing.length) {
-      throw new CrmError(CRM_ERROR.invalidRequest, `Salesforce write-back fields missing: ${missing.join(', ')} (create them as Text fields)`);
+    const problems = await this.checkWritebackFields();
+    if (problems.length) {
+      throw new CrmError(CRM_ERROR.writebackFieldMissing, `${problems.map((p) => p.message).join('; ')}. Create them (Text, 255) or set settings.writeback.fields`);
     }
   }
 
-  private async missingWritebackFields(): Promise<string[]> {
-    const conn = await this.connection();
-    const missing: string[] = [];
+  /** The write-back targets on Contact and Lead, checked against describe (discovery's, when it ran). */
+  async checkWritebackFields(): Promise<WritebackFieldProblem[]> {
+    const problems: WritebackFieldProblem[] = [];
     for (const object of OBJECTS) {
-      const d = await this.runner.run(['burst'], () => conn.describe(object));
-      const names = new Set(d.fields.map((f) => f.name));
-      for (const f of [SALESFORCE_PERSONA_FIELD, SALESFORCE_STRATEGY_FIELD]) if (!names.has(f)) missing.push(`${object}.${f}`);
+      let fields = this.described.get(object);
+      if (!fields) {
+        const conn = await this.connection();
+        fields = (await this.runner.run(['burst'], () => conn.describe(object))).fields as DescribedField[];
+        this.described.set(object, fields);
+      }
+      const byName = new Map(fields.map((f) => [f.name, f]));
+      for (const [role, name] of Object.entries(this.targets) as Array<[WritebackRole, string]>) {
+        const f = byName.get(name);
+        const crmField = `${object}.${name}`;
+        if (!f) problems.push({ role, crmField, code: 'CRM_WRITEBACK_FIELD_MISSING', message: `Salesforce field ${crmField} (${role}) does not exist` });
+        else if (f.updateable === false) problems.push({ role, crmField, code: 'CRM_WRITEBACK_FIELD_READ_ONLY', message: `Salesforce field ${crmField} (${role}) is not writable` });
+        else if (!['string', 'textarea', 'picklist'].includes(f.type)) {
+          problems.push({ role, crmField, code: 'CRM_WRITEBACK_FIELD_TYPE', message: `Salesforce field ${crmField} (${role}) is of type ${f.type}; write-back needs a text field` });
+        }
+      }
     }
-    return missing;
+    return problems;
+  }
+
+  /** Write-back targets that exist on the object (SOQL refuses unknown fields): read for their current values. */
+  private writebackFieldsOn(object: SalesforceObject): string[] {
+    const known = this.fields.get(object);
+    return known ? Object.values(this.targets).filter((f) => known.has(f)) : [];
+  }
+
+  writebackValues(u: WritebackUpdate): Record<string, string> {
+    return { [this.targets.persona!]: u.personaName, ...(this.targets.strategy ? { [this.targets.strategy]: u.strategySummary } : {}) };
   }
 
   async writeBack(updates: readonly WritebackUpdate[]): Promise<WritebackOutcome[]> {
@@ -429,12 +467,11 @@ export class SalesforceConnector implements CrmConnector {
       const batch = updates.slice(i, i + SALESFORCE_COLLECTION);
       const body = {
         allOrNone: false,
-        records: batch.map((u) => ({
-          attributes: { type: u.crmObject === 'lead' ? 'Lead' : 'Contact' },
-          id: u.externalId,
-          [SALESFORCE_PERSONA_FIELD]: u.personaName,
-          [SALESFORCE_STRATEGY_FIELD]: u.strategySummary,
-        })),
+        records: batch.map((u) => {
+          const record: Record<string, unknown> = { attributes: { type: u.crmObject === 'lead' ? 'Lead' : 'Contact' }, id: u.externalId };
+          Object.assign(record, this.writebackValues(u));
+          return record;
+        }),
       };
       const results = await this.runner.run(['burst'], () =>
         conn.request<Array<{ id?: string; success: boolean; errors: Array<{ statusCode: string; message: string }> }>>({
@@ -476,12 +513,9 @@ export class SalesforceConnector implements CrmConnector {
     try {
       await this.get<QueryResult>(`/query?q=${encodeURIComponent('SELECT Id FROM Contact LIMIT 1')}`);
       checks.push({ check: 'read_scope', status: 'ok', message: 'Contacts can be read' });
-      const missing = await this.missingWritebackFields();
-      checks.push(
-        missing.length
-          ? { check: 'writeback_fields', status: 'failed', code: 'CRM_WRITEBACK_FIELD_MISSING', message: `Missing write-back fields: ${missing.join(', ')}` }
-          : { check: 'writeback_fields', status: 'ok', message: 'Write-back fields exist on Contact and Lead' },
-      );
+      const problems = await this.checkWritebackFields();
+      for (const p of problems) checks.push({ check: 'writeback_fields', status: 'failed', code: p.code, message: p.message });
+      if (!problems.length) checks.push({ check: 'writeback_fields', status: 'ok', message: 'Write-back fields exist on Contact and Lead and are writable' });
     } catch (e) {
       const error = e as CrmError;
       checks.push({
@@ -508,10 +542,13 @@ export class SalesforceConnector implements CrmConnector {
         continue;
       }
       const modifiedAt = r.SystemModstamp ? Date.parse(String(r.SystemModstamp)) : NaN;
+      const writebackValues: Record<string, string | null> = {};
+      for (const field of Object.values(this.targets)) if (field in r) writebackValues[field] = r[field] === null || r[field] === undefined ? null : String(r[field]);
       page.customers.push({
         externalId: r.Id,
         crmObject: object === 'Lead' ? 'lead' : 'contact',
         attributes: mapRecord(r, mappings),
+        ...(Object.keys(writebackValues).length ? { writebackValues } : {}),
         ...(Number.isFinite(modifiedAt) ? { crmModifiedAt: modifiedAt } : {}),
       });
     }
@@ -522,6 +559,12 @@ export class SalesforceConnector implements CrmConnector {
 /** SOQL bounds on a datetime field (datetimes unquoted). */
 function windowOf(field: string, from: string | null, to: string | null): string[] {
   return [from ? `${field} >= ${from}` : null, to ? `${field} <= ${to}` : null].filter((c): c is string => c !== null);
+}
+
+interface DescribedField {
+  name: string;
+  type: string;
+  updateable?: boolean;
 }
 
 function soqlDate(d: Date): string {

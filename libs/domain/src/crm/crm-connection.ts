@@ -43,8 +43,20 @@ export interface RateLimitSettings {
   dailyShare?: number;
 }
 
+/**
+ * The CRM fields write-back fills. HubSpot: contact property names (default `corridor_persona`,
+ * `corridor_strategy`, created by Corridor when missing); Salesforce: field API names on Contact
+ * and Lead (default `Corridor_Persona__c`, `Corridor_Strategy__c`; they must exist). `strategy: null`
+ * writes no strategy.
+ */
+export interface WritebackFieldSettings {
+  persona?: string;
+  strategy?: string | null;
+}
+
 export interface WritebackSettings {
   enabled?: boolean;
+  fields?: WritebackFieldSettings;
   /** HubSpot: persona key → hs_persona option value; absent = hs_persona untouched. */
   hsPersona?: Record<string, string>;
 }

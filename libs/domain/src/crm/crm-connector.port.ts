@@ -60,6 +60,18 @@ export type WritebackOutcome =
   | { externalId: string; status: 'skipped'; code: string }
   | { externalId: string; status: 'failed'; code: string; message: string };
 
+/** What write-back fills, by role: `persona`, `strategy`, and HubSpot's `hsPersona`. */
+export type WritebackRole = 'persona' | 'strategy' | 'hsPersona';
+
+/** A write-back target field that cannot be written: missing, read-only or of the wrong type. */
+export interface WritebackFieldProblem {
+  role: WritebackRole;
+  /** The CRM field, qualified by object where the CRM has several (`Contact.Persona__c`). */
+  crmField: string;
+  code: 'CRM_WRITEBACK_FIELD_MISSING' | 'CRM_WRITEBACK_FIELD_READ_ONLY' | 'CRM_WRITEBACK_FIELD_TYPE';
+  message: string;
+}
+
 export type ConnectionCheckStatus = 'ok' | 'failed' | 'warning';
 
 /** Something a connector worked around but the user should know (stable code, plain message). */
@@ -99,6 +111,8 @@ export interface CrmConnector {
   readonly kind: CrmKind;
   /** Where a new sync starts: `previousWatermark` is null on a first (full) sync. */
   begin(mode: SyncMode, previousWatermark: string | null, now: Date): SyncPosition;
+  /** The modification-time window a sync reads from its starting position: from (null: all) up to the cut-off. */
+  syncWindow(start: SyncPosition): { from: Date | null; to: Date };
   readPage(position: SyncPosition): Promise<CrmPage>;
   /** Current state of some records (webhook-driven updates): a page with no `next`. */
   readByIds(externalIds: readonly string[]): Promise<CrmPage>;
@@ -106,11 +120,18 @@ export interface CrmConnector {
   discoverProperties(): Promise<DiscoveredProperty[]>;
   /** Non-canonical attributes the mapping feeds (after discovery): they join the catalog. */
   catalogAttributes(): MappedAttribute[];
-  /** Creates Corridor's write-back fields when the CRM allows (HubSpot); checks them otherwise. */
+  /**
+   * Creates Corridor's own write-back fields when the CRM allows (HubSpot defaults); checks the
+   * configured ones otherwise. Throws CRM_WRITEBACK_FIELD_MISSING when one cannot be written.
+   */
   ensureWritebackFields(): Promise<void>;
   /** Problems the connector worked around since the last call (e.g. a fallback property group), to surface. */
   takeWarnings?(): CrmWarning[];
+  /** Checks the configured write-back fields (describe / properties) without creating any. */
+  checkWritebackFields(): Promise<WritebackFieldProblem[]>;
   writeBack(updates: readonly WritebackUpdate[]): Promise<WritebackOutcome[]>;
+  /** The values `writeBack` would write for an update, by CRM field (compared with what the record carries). */
+  writebackValues(update: WritebackUpdate): Record<string, string>;
   test(): Promise<ConnectionTestResult>;
   /** Counters since the connector was built (or last reset). */
   takeStats(): RequestStats;

@@ -9,6 +9,8 @@ export const CRM_ERROR = {
   invalidRequest: 'CRM_INVALID_REQUEST',
   notFound: 'CRM_NOT_FOUND',
   cursorExpired: 'CRM_CURSOR_EXPIRED',
+  /** The write-back target fields are missing, read-only or of the wrong type: write-back waits for the settings or the CRM to change. */
+  writebackFieldMissing: 'CRM_WRITEBACK_FIELD_MISSING',
 } as const;
 
 const KIND: Record<string, ErrorKind> = {
@@ -19,6 +21,7 @@ const KIND: Record<string, ErrorKind> = {
   CRM_INVALID_REQUEST: 'invalid',
   CRM_NOT_FOUND: 'not_found',
   CRM_CURSOR_EXPIRED: 'unavailable',
+  CRM_WRITEBACK_FIELD_MISSING: 'invalid',
 };
 
 /** A CRM call failed. Transient codes (rate limit, unavailable) are retried by the worker. */

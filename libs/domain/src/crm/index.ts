@@ -7,3 +7,4 @@ export * from './strategy-summary';
 export * from './sync-run';
 export * from './webhook-event';
 export * from './connection-move';
+export * from './writeback-plan';

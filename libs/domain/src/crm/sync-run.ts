@@ -1,6 +1,6 @@
 import { SyncMode } from './crm-connector.port';
 
-export type SyncRunStatus = 'queued' | 'running' | 'completed' | 'failed';
+export type SyncRunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 export type SyncTrigger = 'manual' | 'schedule' | 'first';
 
 export interface SyncCounts {
@@ -33,6 +33,11 @@ export interface SyncRun extends SyncCounts {
   /** records / totalHint, when the CRM told the total. */
   percent: number | null;
   pendingEvaluation: PendingEvaluation | null;
+  /** The CRM modification-time window the run reads: after `from` (null: everything, a full sync) up to the cut-off `to`; set when it starts reading. */
+  windowFrom: Date | null;
+  windowTo: Date | null;
+  /** When someone asked to cancel it; the worker stops at its next page (status `cancelled`, checkpoint kept). */
+  cancelRequestedAt: Date | null;
   error: string | null;
   startedAt: Date;
   updatedAt: Date;
@@ -48,6 +53,11 @@ export interface ChangeSet {
   merged: number;
   newCustomerIds: string[];
   dataChangeIds: string[];
+}
+
+/** A run that will not change any more. */
+export function isFinishedRun(status: SyncRunStatus): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
 }
 
 export function percentOf(records: number, totalHint: number | null, status: SyncRunStatus): number | null {

@@ -9,6 +9,11 @@ export interface IncomingCustomer {
   attributes: Attributes;
   /** The CRM's modification stamp of this version (epoch ms), when it has one: older versions never overwrite newer. */
   crmModifiedAt?: number;
+  /**
+   * The CRM's current values of Corridor's write-back fields (CRM field → value), when the read asked
+   * for them: not customer data, kept so write-back skips a record that already carries them.
+   */
+  writebackValues?: Record<string, string | null>;
 }
 
 export interface Customer {

@@ -41,6 +41,14 @@ export class CustomerEntity {
   @Column('timestamptz', { name: 'crm_modified_at', nullable: true })
   crmModifiedAt: Date | null;
 
+  /**
+   * The CRM's current values of Corridor's write-back fields (role → value: persona, strategy,
+   * hsPersona), as last read or written; not customer data (outside the content hash). Write-back
+   * skips a record that already carries the values (a merge survivor keeps its persona).
+   */
+  @Column('jsonb', { name: 'crm_writeback_values', nullable: true })
+  crmWritebackValues: Record<string, string | null> | null;
+
   @Column('timestamptz', { name: 'deleted_at', nullable: true })
   deletedAt: Date | null;
 

@@ -23,7 +23,7 @@ export class SyncRunEntity {
   @Column('text', { name: 'trigger' })
   trigger: string;
 
-  /** queued | running | completed | failed */
+  /** queued | running | completed | failed | cancelled */
   @Column('text')
   status: string;
 
@@ -32,6 +32,17 @@ export class SyncRunEntity {
 
   @Column('text', { nullable: true })
   watermark: string | null;
+
+  /** The CRM modification-time window the run reads: after `window_from` (null: everything) up to the cut-off `window_to`. */
+  @Column('timestamptz', { name: 'window_from', nullable: true })
+  windowFrom: Date | null;
+
+  @Column('timestamptz', { name: 'window_to', nullable: true })
+  windowTo: Date | null;
+
+  /** Asked to stop: the worker ends the run `cancelled` at its next page, checkpoint kept. */
+  @Column('timestamptz', { name: 'cancel_requested_at', nullable: true })
+  cancelRequestedAt: Date | null;
 
   @Column('int', { default: 0 })
   pages: number;

@@ -3,6 +3,7 @@ import { CrmSync1795459570371 } from './1795459570371-CrmSync';
 import { ChunkTrouble1796000000000 } from './1796000000000-ChunkTrouble';
 import { PersonaOrders1796300000000 } from './1796300000000-PersonaOrders';
 import { SyncRunSeen1796600000000 } from './1796600000000-SyncRunSeen';
+import { WritebackStatus1796700000000 } from './1796700000000-WritebackStatus';
 import { Treatments1796800000000 } from './1796800000000-Treatments';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
@@ -12,5 +13,6 @@ export const MIGRATIONS: Function[] = [
   ChunkTrouble1796000000000,
   PersonaOrders1796300000000,
   SyncRunSeen1796600000000,
+  WritebackStatus1796700000000,
   Treatments1796800000000,
 ];

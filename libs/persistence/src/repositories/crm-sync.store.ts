@@ -37,6 +37,9 @@ interface SyncRunRow {
   total_hint: number | null;
   pending_evaluation: PendingEvaluation | null;
   error: string | null;
+  window_from: Date | null;
+  window_to: Date | null;
+  cancel_requested_at: Date | null;
   started_at: Date;
   updated_at: Date;
   finished_at: Date | null;
@@ -67,7 +70,7 @@ export class LeaseLostError extends Error {
 }
 
 const RUN_COLUMNS = `id, connection_id, mode, trigger, status, position, pages, records, created, updated, unchanged, deleted,
-  merged, requests, rate_limited, retries, total_hint, pending_evaluation, error, started_at, updated_at, finished_at`;
+  merged, requests, rate_limited, retries, total_hint, pending_evaluation, error, window_from, window_to, cancel_requested_at, started_at, updated_at, finished_at`;
 
 /**
  * Persistence for CRM sync: runs with their checkpoints, the per-connection watermark, webhook
@@ -129,6 +132,56 @@ export class CrmSyncStore {
       [connectionId, limit],
     );
     return rows.map(toRun);
+  }
+
+  /** The latest run that finished (completed, failed or cancelled). */
+  async lastFinished(connectionId: string): Promise<SyncRun | null> {
+    const rows: SyncRunRow[] = await this.db.query(
+      `SELECT ${RUN_COLUMNS} FROM sync_runs WHERE connection_id = $1 AND status NOT IN ('queued', 'running') ORDER BY finished_at DESC NULLS LAST LIMIT 1`,
+      [connectionId],
+    );
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  /** Records the window a run reads (once, when it starts reading). */
+  async setWindow(runId: string, from: Date | null, to: Date): Promise<void> {
+    await this.db.query(`UPDATE sync_runs SET window_from = $2, window_to = $3 WHERE id = $1 AND window_to IS NULL`, [runId, from, to]);
+  }
+
+  /**
+   * Asks a queued or running run to stop. A run no worker holds (queued, or between retries) ends
+   * `cancelled` at once; a held one ends at its worker's next page. Null: no such active run.
+   */
+  async requestCancel(connectionId: string, runId: string): Promise<SyncRun | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(runId)) return null;
+    const rows = rowsOf<SyncRunRow>(await this.db.query(
+      `UPDATE sync_runs SET cancel_requested_at = COALESCE(cancel_requested_at, now()), updated_at = now(),
+          status = CASE WHEN lease_owner IS NULL OR lease_until < now() THEN 'cancelled' ELSE status END,
+          finished_at = CASE WHEN lease_owner IS NULL OR lease_until < now() THEN now() ELSE finished_at END
+        WHERE id = $1 AND connection_id = $2 AND status IN ('queued', 'running')
+        RETURNING ${RUN_COLUMNS}`,
+      [runId, connectionId],
+    ));
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  async cancelRequested(runId: string): Promise<boolean> {
+    const rows: Array<{ c: boolean }> = await this.db.query(`SELECT cancel_requested_at IS NOT NULL AS c FROM sync_runs WHERE id = $1`, [runId]);
+    return rows[0]?.c ?? false;
+  }
+
+  /** Ends a cancelled run held by `owner`: its checkpoint (position) and counts stay as committed. */
+  async cancelRun(runId: string, owner: string, stats: Pick<SyncCounts, 'requests' | 'rateLimited' | 'retries'>): Promise<SyncRun> {
+    const rows = rowsOf<SyncRunRow>(await this.db.query(
+      `UPDATE sync_runs SET status = 'cancelled', finished_at = now(), updated_at = now(), lease_owner = NULL, lease_until = NULL,
+          requests = requests + $3, rate_limited = rate_limited + $4, retries = retries + $5
+        WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING ${RUN_COLUMNS}`,
+      [runId, owner, stats.requests, stats.rateLimited, stats.retries],
+    ));
+    if (!rows[0]) throw new LeaseLostError(runId);
+    // A cancelled run sweeps nothing: its seen ids go.
+    await this.db.query(`DELETE FROM sync_run_seen WHERE run_id = $1`, [runId]);
+    return toRun(rows[0]);
   }
 
   async getWatermark(connectionId: string): Promise<string | null> {
@@ -426,6 +479,9 @@ function toRun(r: SyncRunRow): SyncRun {
     totalHint: r.total_hint,
     percent: percentOf(r.records, r.total_hint, status),
     pendingEvaluation: r.pending_evaluation,
+    windowFrom: r.window_from,
+    windowTo: r.window_to,
+    cancelRequestedAt: r.cancel_requested_at,
     error: r.error,
     startedAt: r.started_at,
     updatedAt: r.updated_at,

@@ -65,6 +65,7 @@ export async function upsertCustomers(em: EntityManager, connectionId: string, i
      RETURNING id, (xmax = 0) AS inserted`,
     [connectionId, JSON.stringify(rows)],
   );
+  await recordWritebackValues(em, connectionId, [...byExternalId.values()]);
   const createdIds = result.filter((r) => r.inserted).map((r) => String(r.id));
   return {
     created: createdIds.length,
@@ -98,6 +99,31 @@ async function upsertMerged(em: EntityManager, connectionId: string, incoming: r
     em,
     connectionId,
     incoming.map((c) => ({ ...c, attributes: merge(stored.get(c.externalId), c.attributes) })),
+  );
+}
+
+/**
+ * Keeps the CRM's current values of the write-back fields on each record read with them, outside the
+ * content hash (they are not customer data, and a write-back must not look like a change); only
+ * rows whose values differ are written, and never from an older version of the record.
+ */
+async function recordWritebackValues(em: EntityManager, connectionId: string, incoming: readonly IncomingCustomer[]): Promise<void> {
+  const rows = incoming
+    .filter((c) => c.writebackValues !== undefined)
+    .map((c) => ({
+      external_id: c.externalId,
+      // No values at all is stored as NULL: a first sync of records never written back writes nothing more.
+      v: Object.values(c.writebackValues!).some((v) => v !== null && v !== '') ? c.writebackValues : null,
+      m: c.crmModifiedAt === undefined ? null : new Date(c.crmModifiedAt).toISOString(),
+    }));
+  if (rows.length === 0) return;
+  await em.query(
+    `UPDATE customers c SET crm_writeback_values = x.v
+       FROM jsonb_to_recordset($2::jsonb) AS x(external_id text, v jsonb, m timestamptz)
+      WHERE c.connection_id = $1 AND c.external_id = x.external_id
+        AND c.crm_writeback_values IS DISTINCT FROM x.v
+        AND (x.m IS NULL OR c.crm_modified_at IS NULL OR x.m >= c.crm_modified_at)`,
+    [connectionId, JSON.stringify(rows)],
   );
 }
 

@@ -13,6 +13,8 @@ export interface PendingWriteback {
   personaKey: string;
   personaName: string;
   personaDescription: string;
+  /** The CRM's current values of the write-back fields (role → value), as last read or written; null when unknown. */
+  crmValues: Record<string, string | null> | null;
 }
 
 /**
@@ -37,6 +39,46 @@ export interface WritebackCursor {
   skipped: number;
   failed: number;
   updatedAt: Date | null;
+  /** The last permanent error, in plain words. */
+  lastError: { code: string; message: string; at: Date } | null;
+  /** Set while write-back cannot work (its fields are missing): changes wait, no CRM request is made until `recheckAt` or the settings change. */
+  blocked: { code: string; reason: string; since: Date; settings: string; recheckAt: Date | null } | null;
+}
+
+interface CursorRow {
+  last_history_id: string;
+  last_xact_id: string;
+  written: number;
+  skipped: number;
+  failed: number;
+  updated_at: Date;
+  last_error_code: string | null;
+  last_error: string | null;
+  last_error_at: Date | null;
+  blocked_code: string | null;
+  blocked_reason: string | null;
+  blocked_at: Date | null;
+  blocked_settings: string | null;
+  recheck_at: Date | null;
+}
+
+const CURSOR_COLUMNS = `connection_id, last_history_id, last_xact_id, written, skipped, failed, updated_at, last_error_code, last_error, last_error_at,
+  blocked_code, blocked_reason, blocked_at, blocked_settings, recheck_at`;
+
+function toCursor(connectionId: string, r: CursorRow | undefined): WritebackCursor {
+  return {
+    connectionId,
+    position: { xactId: r ? String(r.last_xact_id) : '0', historyId: r ? String(r.last_history_id) : '0' },
+    written: r?.written ?? 0,
+    skipped: r?.skipped ?? 0,
+    failed: r?.failed ?? 0,
+    updatedAt: r?.updated_at ?? null,
+    lastError: r?.last_error_code && r.last_error_at ? { code: r.last_error_code, message: r.last_error ?? '', at: r.last_error_at } : null,
+    blocked:
+      r?.blocked_code && r.blocked_at
+        ? { code: r.blocked_code, reason: r.blocked_reason ?? '', since: r.blocked_at, settings: r.blocked_settings ?? '', recheckAt: r.recheck_at }
+        : null,
+  };
 }
 
 /**
@@ -69,19 +111,48 @@ export class WritebackStore {
   }
 
   async cursor(connectionId: string): Promise<WritebackCursor> {
-    const rows: Array<{ last_history_id: string; last_xact_id: string; written: number; skipped: number; failed: number; updated_at: Date }> = await this.db.query(
-      `SELECT last_history_id, last_xact_id, written, skipped, failed, updated_at FROM crm_writeback_cursors WHERE connection_id = $1`,
+    const rows: CursorRow[] = await this.db.query(`SELECT ${CURSOR_COLUMNS} FROM crm_writeback_cursors WHERE connection_id = $1`, [connectionId]);
+    return toCursor(connectionId, rows[0]);
+  }
+
+  /** Records a permanent error (plain words) as the connection's last. */
+  async recordError(connectionId: string, code: string, message: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO crm_writeback_cursors (connection_id, last_error_code, last_error, last_error_at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (connection_id) DO UPDATE SET last_error_code = EXCLUDED.last_error_code, last_error = EXCLUDED.last_error, last_error_at = now()`,
+      [connectionId, code, message.slice(0, 2000)],
+    );
+  }
+
+  /** Write-back cannot work with these settings: stop until they change or `recheckAt`; also the last error. */
+  async block(connectionId: string, code: string, reason: string, settings: string, recheckAt: Date): Promise<void> {
+    await this.db.query(
+      `INSERT INTO crm_writeback_cursors (connection_id, blocked_code, blocked_reason, blocked_at, blocked_settings, recheck_at, last_error_code, last_error, last_error_at)
+       VALUES ($1, $2, $3, now(), $4, $5, $2, $3, now())
+       ON CONFLICT (connection_id) DO UPDATE SET blocked_code = EXCLUDED.blocked_code, blocked_reason = EXCLUDED.blocked_reason,
+         blocked_at = COALESCE(crm_writeback_cursors.blocked_at, now()), blocked_settings = EXCLUDED.blocked_settings, recheck_at = EXCLUDED.recheck_at,
+         last_error_code = EXCLUDED.last_error_code, last_error = EXCLUDED.last_error, last_error_at = now()`,
+      [connectionId, code, reason.slice(0, 2000), settings, recheckAt],
+    );
+  }
+
+  async unblock(connectionId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE crm_writeback_cursors SET blocked_code = NULL, blocked_reason = NULL, blocked_at = NULL, blocked_settings = NULL, recheck_at = NULL
+        WHERE connection_id = $1 AND blocked_code IS NOT NULL`,
       [connectionId],
     );
-    const r = rows[0];
-    return {
-      connectionId,
-      position: { xactId: r ? String(r.last_xact_id) : '0', historyId: r ? String(r.last_history_id) : '0' },
-      written: r?.written ?? 0,
-      skipped: r?.skipped ?? 0,
-      failed: r?.failed ?? 0,
-      updatedAt: r?.updated_at ?? null,
-    };
+  }
+
+  /** The CRM now carries these values (a write succeeded): merged over what was known. */
+  async recordWritten(entries: ReadonlyArray<{ customerId: string; values: Record<string, string> }>): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db.query(
+      `UPDATE customers c SET crm_writeback_values = COALESCE(c.crm_writeback_values, '{}'::jsonb) || x.v
+         FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, v jsonb)
+        WHERE c.id = x.id`,
+      [JSON.stringify(entries.map((e) => ({ id: e.customerId, v: e.values })))],
+    );
   }
 
   /**
@@ -101,8 +172,9 @@ export class WritebackStore {
       key: string | null;
       name: string | null;
       description: string | null;
+      crm_writeback_values: Record<string, string | null> | null;
     }> = await this.db.query(
-      `SELECT h.id::text AS id, h.xact_id::text AS xact_id, h.customer_id, c.external_id, c.crm_object,
+      `SELECT h.id::text AS id, h.xact_id::text AS xact_id, h.customer_id, c.external_id, c.crm_object, c.crm_writeback_values,
               (c.deleted_at IS NULL AND c.merged_into_id IS NULL) AS live, h.to_persona_id AS persona_id, p.key, p.name, p.description
          FROM persona_history h
          JOIN customers c ON c.id = h.customer_id
@@ -126,6 +198,7 @@ export class WritebackStore {
         personaKey: r.key ?? '',
         personaName: r.name ?? '',
         personaDescription: r.description ?? '',
+        crmValues: r.crm_writeback_values,
       });
     }
     const last = rows[rows.length - 1];
