@@ -21,6 +21,9 @@ export const DECIDE_EVENT = defineJob({
   jobId: (p) => jobIdOf('decide', p.eventId),
 });
 
+/** Every job of the touchpoint-events queue (its processor must handle each). */
+export const TOUCHPOINT_EVENT_JOBS = [DECIDE_EVENT] as const;
+
 export class DispatchDeliveryPayload {
   @Matches(BIGINT_ID)
   deliveryId: string;

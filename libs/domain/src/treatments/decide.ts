@@ -93,7 +93,7 @@ export function decide(input: DecideInput): DecideResult {
   if (!treatment || treatment.type === 'no_action') {
     return { ...chosen, outcome: 'no_treatment', reasons: [matched, reason('NO_ACTION', 'The option is "no action"')] };
   }
-  const policy = applyContactPolicies({ ...input, treatment, touchpoint, zone });
+  const policy = applyContactPolicies({ ...input, strategy, treatment, touchpoint, zone });
   return { ...chosen, ...policy, reasons: [matched, ...policy.reasons] };
 }
 

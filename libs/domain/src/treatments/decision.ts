@@ -36,8 +36,10 @@ export interface DecisionReason {
 /**
  * A delivery's life: `pending` (queued) → `delivered`, or → `retrying` (a retryable failure; next
  * attempt at `nextAttemptAt`) → … → `dead` (out of attempts, or a permanent failure); a dead
- * letter replayed goes back to `pending` with the same webhook id. `held` waits for quiet hours.
+ * letter replayed goes back to `pending` with the same webhook id. `held` waits for quiet hours;
+ * `suppressed`: a held delivery whose place under a frequency cap a moment of truth took (priority):
+ * it is never sent (dispatch treats it like `delivered`/`dead`: nothing to do).
  */
-export type DeliveryStatus = 'held' | 'pending' | 'retrying' | 'delivered' | 'dead';
+export type DeliveryStatus = 'held' | 'pending' | 'retrying' | 'delivered' | 'dead' | 'suppressed';
 
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['held', 'pending', 'retrying', 'delivered', 'dead'];
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['held', 'pending', 'retrying', 'delivered', 'dead', 'suppressed'];
