@@ -9,3 +9,4 @@ export * from './frequency-caps';
 export * from './contact-policies';
 export * from './template';
 export * from './decide';
+export * from './strategy-view';
