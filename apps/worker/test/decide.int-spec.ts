@@ -158,7 +158,7 @@ describe('decide processor', () => {
     expect(delivery.status).toBe('held');
     expect(delivery.next_attempt_at!.getTime()).toBe(end.toMillis());
     expect(await h.outboxFor(delivery.id)).toBe(0);
-    const jobId = DISPATCH_DELIVERY.jobId({ deliveryId: delivery.id, attempt: 1 });
+    const jobId = DISPATCH_DELIVERY.jobId({ deliveryId: delivery.id, attempt: 1 })!;
     expect(await dispatchQueue.getJobState(jobId)).toBe('delayed');
     // BullMQ promotes delayed jobs from a worker of the queue: a stand-in for the dispatcher (another
     // branch) records when the job reaches it (whichever worker takes it, it leaves `delayed`).

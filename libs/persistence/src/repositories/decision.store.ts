@@ -52,6 +52,39 @@ export interface DecisionWrite {
   displace: { ids: string[]; reason: DecisionReason } | null;
 }
 
+export interface RecentEvent {
+  id: string;
+  source: string;
+  touchpointKey: string;
+  occurredAt: Date;
+  receivedAt: Date;
+  properties: Record<string, unknown>;
+  decisions: Array<{
+    id: string;
+    touchpointKey: string;
+    personaKey: string | null;
+    personaSetVersion: number | null;
+    strategyVersion: number | null;
+    optionIndex: number | null;
+    treatmentKey: string | null;
+    outcome: DecisionOutcome;
+    reasons: DecisionReason[];
+    decidedAt: Date;
+    deliveries: Array<{
+      id: string;
+      treatmentKey: string;
+      treatmentType: string;
+      channel: string;
+      status: string;
+      attempts: number;
+      nextAttemptAt: Date | null;
+      createdAt: Date;
+      deliveredAt: Date | null;
+      lastStatusCode: number | null;
+    }>;
+  }>;
+}
+
 export type DecisionRecorded =
   | { created: true; decisionId: string; deliveryId: string | null; delivery: NewDelivery | null }
   | { created: false; decisionId: string };
@@ -141,6 +174,72 @@ export class DecisionStore {
   private async existingDecision(em: EntityManager, eventId: string, touchpointKey: string): Promise<string | null> {
     const rows: Array<{ id: string }> = await em.query(`SELECT id::text FROM decisions WHERE event_id = $1 AND touchpoint_key = $2`, [eventId, touchpointKey]);
     return rows[0]?.id ?? null;
+  }
+
+  /** The customer's deliveries that count against caps (for the agent's view: read without the lock). */
+  countedDeliveries(customerId: string, since: Date): Promise<CountedDelivery[]> {
+    return this.counted(this.db.manager, customerId, since);
+  }
+
+  /** The customer's latest touchpoint events, newest first, each with its decisions and their deliveries. */
+  async recentEvents(customerId: string, limit: number): Promise<RecentEvent[]> {
+    const events: Array<{ id: string; source: string; touchpoint_key: string; occurred_at: Date; received_at: Date; properties: Record<string, unknown> }> = await this.db.query(
+      `SELECT id::text, source, touchpoint_key, occurred_at, received_at, properties FROM touchpoint_events
+        WHERE customer_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2`,
+      [customerId, limit],
+    );
+    if (events.length === 0) return [];
+    const ids = events.map((e) => e.id);
+    const decisions: Array<{ id: string; event_id: string; touchpoint_key: string; persona_key: string | null; persona_set_version: number | null; strategy_version: number | null; option_index: number | null; treatment_key: string | null; outcome: DecisionOutcome; reasons: DecisionReason[]; decided_at: Date }> =
+      await this.db.query(
+        `SELECT id::text, event_id::text, touchpoint_key, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons, decided_at
+           FROM decisions WHERE event_id = ANY($1::bigint[]) ORDER BY id`,
+        [ids],
+      );
+    const deliveries: Array<{ id: string; decision_id: string; treatment_key: string; treatment_type: string; channel: string; status: string; attempts: number; next_attempt_at: Date | null; created_at: Date; delivered_at: Date | null; last_status_code: number | null }> =
+      decisions.length === 0
+        ? []
+        : await this.db.query(
+            `SELECT id::text, decision_id::text, treatment_key, treatment_type, channel, status, attempts, next_attempt_at, created_at, delivered_at, last_status_code
+               FROM deliveries WHERE decision_id = ANY($1::bigint[]) ORDER BY id`,
+            [decisions.map((d) => d.id)],
+          );
+    return events.map((e) => ({
+      id: e.id,
+      source: e.source,
+      touchpointKey: e.touchpoint_key,
+      occurredAt: e.occurred_at,
+      receivedAt: e.received_at,
+      properties: e.properties ?? {},
+      decisions: decisions
+        .filter((d) => d.event_id === e.id)
+        .map((d) => ({
+          id: d.id,
+          touchpointKey: d.touchpoint_key,
+          personaKey: d.persona_key,
+          personaSetVersion: d.persona_set_version,
+          strategyVersion: d.strategy_version,
+          optionIndex: d.option_index,
+          treatmentKey: d.treatment_key,
+          outcome: d.outcome,
+          reasons: d.reasons,
+          decidedAt: d.decided_at,
+          deliveries: deliveries
+            .filter((v) => v.decision_id === d.id)
+            .map((v) => ({
+              id: v.id,
+              treatmentKey: v.treatment_key,
+              treatmentType: v.treatment_type,
+              channel: v.channel,
+              status: v.status,
+              attempts: v.attempts,
+              nextAttemptAt: v.next_attempt_at,
+              createdAt: v.created_at,
+              deliveredAt: v.delivered_at,
+              lastStatusCode: v.last_status_code,
+            })),
+        })),
+    }));
   }
 
   /** Sent, in flight or held deliveries since `since` (held ones at their release instant, wherever it falls). */
