@@ -125,6 +125,12 @@ describe('decide', () => {
     expect(decide(input({ policies, counted: [sent], event: { touchpointKey: 'renewal', properties: {} } })).outcome).toBe('suppressed');
   });
 
+  it('an option whose condition no longer compiles (attribute deleted since) is skipped, not fatal', () => {
+    const s = strategy({}, {});
+    s.cells[0].options[0] = { treatmentKey: 'vip_call', condition: { attribute: 'gone_attribute', operator: 'equals', value: 'x' } };
+    expect(decide(input({ strategy: compileStrategy(s, CANONICAL_CATALOG) }))).toMatchObject({ outcome: 'treated', optionIndex: 1, treatment: { key: 'welcome_mail' } });
+  });
+
   it('agent scripts make a decision without a delivery; only the holdout applies to them', () => {
     const policies = {
       consent: [{ channel: 'phone' as const, attribute: 'do_not_call' }],

@@ -23,7 +23,21 @@ export function compileStrategy(strategy: PublishedStrategy, customers: Attribut
   for (const cell of strategy.cells) {
     const tp = touchpoints.get(cell.touchpointKey);
     if (!tp) continue;
-    cells.set(cellKey(cell.personaKey, cell.touchpointKey), compileCell(cell, strategyConditionCatalog(customers, tp.eventProperties)));
+    const catalog = strategyConditionCatalog(customers, tp.eventProperties);
+    try {
+      cells.set(cellKey(cell.personaKey, cell.touchpointKey), compileCell(cell, catalog));
+    } catch {
+      // Published conditions were valid against the catalog of the day; one that no longer compiles
+      // (an attribute deleted since) cannot hold, so its option is skipped rather than failing every decision.
+      const options = cell.options.flatMap((o, index) => {
+        try {
+          return [{ ...compileCell({ ...cell, options: [o] }, catalog).options[0], index }];
+        } catch {
+          return [];
+        }
+      });
+      cells.set(cellKey(cell.personaKey, cell.touchpointKey), { personaKey: cell.personaKey, touchpointKey: cell.touchpointKey, options });
+    }
   }
   return { strategy, touchpoints, treatments: new Map(strategy.treatments.map((t) => [t.key, t])), cells };
 }
