@@ -7,6 +7,7 @@ import { SegmentationWorkerModule } from './segmentation/segmentation-worker.mod
 import { CrmSyncWorkerModule } from './crm-sync/crm-sync-worker.module';
 import { CrmWritebackWorkerModule } from './crm-writeback/crm-writeback-worker.module';
 import { WatchdogModule } from './watchdog/watchdog.module';
+import { DecisionsWorkerModule } from './decisions/decisions-worker.module';
 
 /**
  * The worker process: one BullMQ processor per queue, each in its feature module below, and the
@@ -22,6 +23,7 @@ import { WatchdogModule } from './watchdog/watchdog.module';
     SegmentationWorkerModule,
     CrmSyncWorkerModule,
     CrmWritebackWorkerModule,
+    DecisionsWorkerModule,
     WatchdogModule,
   ],
 })

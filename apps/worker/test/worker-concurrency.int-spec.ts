@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { createTestContext, TestContext } from '@corridor/testing';
 import { CrmSyncProcessor } from '../src/crm-sync/crm-sync.processor';
 import { CrmWritebackProcessor } from '../src/crm-writeback/crm-writeback.processor';
+import { DecideProcessor } from '../src/decisions/decide.processor';
 import { SegmentationProcessor } from '../src/segmentation/segmentation.processor';
 import { WorkerModule } from '../src/worker.module';
 
@@ -25,7 +26,7 @@ describe('WORKER_CONCURRENCY', () => {
   });
 
   it('applies to the BullMQ worker of every queue', () => {
-    for (const processor of [SegmentationProcessor, CrmSyncProcessor, CrmWritebackProcessor]) {
+    for (const processor of [SegmentationProcessor, CrmSyncProcessor, CrmWritebackProcessor, DecideProcessor]) {
       expect({ processor: processor.name, concurrency: worker.get(processor).worker.concurrency }).toEqual({
         processor: processor.name,
         concurrency: 7,

@@ -4,3 +4,4 @@ export * from './segmentation.contract';
 export * from './persona-changes.contract';
 export * from './crm-sync.contract';
 export * from './crm-writeback.contract';
+export * from './treatments.contract';

@@ -18,3 +18,4 @@ export * from './attributes/catalog-entry';
 export * from './attributes/merge-enum-values';
 export * from './imports';
 export * from './text/storable-text';
+export * from './treatments';

@@ -17,6 +17,15 @@ import { SyncRunEntity } from './entities/sync-run.entity';
 import { SyncRunSeenEntity } from './entities/sync-run-seen.entity';
 import { WebhookEventEntity } from './entities/webhook-event.entity';
 import { WritebackCursorEntity } from './entities/writeback-cursor.entity';
+import { JourneyStageEntity } from './entities/journey-stage.entity';
+import { TouchpointEntity } from './entities/touchpoint.entity';
+import { TreatmentEntity } from './entities/treatment.entity';
+import { DestinationEntity } from './entities/destination.entity';
+import { StrategyVersionEntity } from './entities/strategy-version.entity';
+import { TouchpointEventEntity } from './entities/touchpoint-event.entity';
+import { OutboxEntity } from './entities/outbox.entity';
+import { DecisionEntity } from './entities/decision.entity';
+import { DeliveryEntity } from './entities/delivery.entity';
 
 /** Listed, not globbed: globs break under bundlers and hide a forgotten entity. */
 export const ENTITIES = [
@@ -39,4 +48,13 @@ export const ENTITIES = [
   SyncRunSeenEntity,
   WebhookEventEntity,
   WritebackCursorEntity,
+  JourneyStageEntity,
+  TouchpointEntity,
+  TreatmentEntity,
+  DestinationEntity,
+  StrategyVersionEntity,
+  TouchpointEventEntity,
+  OutboxEntity,
+  DecisionEntity,
+  DeliveryEntity,
 ];

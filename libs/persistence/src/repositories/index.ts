@@ -9,6 +9,8 @@ import { ConnectionRepository } from './connection.repository';
 import { CrmAttributeRepository } from './crm-attribute.repository';
 import { CrmSyncStore } from './crm-sync.store';
 import { WritebackStore } from './writeback.store';
+import { StrategyVersionRepository } from './strategy-version.repository';
+import { DecisionStore } from './decision.store';
 import { SecretBox } from '../secrets/secret-box';
 
 export { ApiKeyRepository } from './api-key.repository';
@@ -24,10 +26,14 @@ export * from './connection.repository';
 export * from './crm-attribute.repository';
 export * from './crm-sync.store';
 export * from './writeback.store';
+export * from './strategy-version.repository';
+export * from './decision.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
 export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepository, PersonaRepository, PersonaSetRepository, SegmentationStore, SegmentationWatchStore,
   // CRM sync (SecretBox rides along: ConnectionRepository seals credentials with it).
-  ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, SecretBox];
+  ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, SecretBox,
+  // Touchpoints and treatments.
+  StrategyVersionRepository, DecisionStore];
 export * from './copy-text';

@@ -1,0 +1,37 @@
+import { OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job } from 'bullmq';
+import { AppConfig } from '@corridor/config';
+import { DECIDE_EVENT, QUEUE, TOUCHPOINT_EVENT_JOBS } from '@corridor/contracts';
+import { bind, ContractDispatcher } from '../jobs/contract-dispatcher';
+import { DecisionsService } from './decisions.service';
+
+/** The touchpoint-events queue: one decision per (event, touchpoint), latency-sensitive, its own queue. */
+@Processor(QUEUE.touchpointEvents, { concurrency: 4 })
+export class DecideProcessor extends WorkerHost implements OnModuleInit, OnApplicationBootstrap {
+  private dispatcher!: ContractDispatcher;
+
+  constructor(
+    private readonly decisions: DecisionsService,
+    private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.WORKER_CONCURRENCY;
+  }
+
+  onModuleInit(): void {
+    this.dispatcher = new ContractDispatcher(QUEUE.touchpointEvents, TOUCHPOINT_EVENT_JOBS, [
+      bind(DECIDE_EVENT, async (p) => {
+        const r = await this.decisions.decideEvent(p.eventId);
+        return r ? { decisionId: r.decisionId, created: r.created } : { missing: true };
+      }),
+    ]);
+  }
+
+  process(job: Job, token?: string): Promise<unknown> {
+    return this.dispatcher.dispatch(job, token);
+  }
+}

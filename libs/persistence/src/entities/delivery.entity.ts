@@ -1,0 +1,77 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * One treatment leaving Corridor for one decision. The unique (decision, treatment) keeps it single
+ * whatever the retries, restarts and concurrent workers; `webhook_id` is the receivers'
+ * idempotency key and stays the same on every attempt and replay.
+ */
+@Entity('deliveries')
+@Index('deliveries_decision_treatment_key', ['decisionId', 'treatmentKey'], { unique: true })
+@Index('deliveries_webhook_id_key', ['webhookId'], { unique: true })
+@Index('deliveries_customer_channel_idx', ['customerId', 'channel', 'createdAt'])
+@Index('deliveries_due_idx', ['status', 'nextAttemptAt'], { where: `status IN ('held', 'pending', 'retrying')` })
+export class DeliveryEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: string;
+
+  @Column('bigint', { name: 'decision_id' })
+  decisionId: string;
+
+  @Column('bigint', { name: 'event_id' })
+  eventId: string;
+
+  @Column('bigint', { name: 'customer_id' })
+  customerId: string;
+
+  @Column('text', { name: 'treatment_key' })
+  treatmentKey: string;
+
+  /** webhook | crm_task | crm_property | crm_list */
+  @Column('text', { name: 'treatment_type' })
+  treatmentType: string;
+
+  @Column('text')
+  channel: string;
+
+  @Column('boolean', { name: 'moment_of_truth', default: false })
+  momentOfTruth: boolean;
+
+  @Column('text', { name: 'webhook_id' })
+  webhookId: string;
+
+  @Column('uuid', { name: 'destination_id', nullable: true })
+  destinationId: string | null;
+
+  @Column('uuid', { name: 'connection_id', nullable: true })
+  connectionId: string | null;
+
+  /** held | pending | retrying | delivered | dead */
+  @Column('text')
+  status: string;
+
+  @Column('integer', { default: 0 })
+  attempts: number;
+
+  /** When a held or retrying delivery is next due. */
+  @Column('timestamptz', { name: 'next_attempt_at', nullable: true })
+  nextAttemptAt: Date | null;
+
+  /** The rendered request (webhook body; CRM operation), fixed at decision time. */
+  @Column('jsonb', { default: () => `'{}'` })
+  request: Record<string, unknown>;
+
+  @Column('integer', { name: 'last_status_code', nullable: true })
+  lastStatusCode: number | null;
+
+  @Column('text', { name: 'last_error', nullable: true })
+  lastError: string | null;
+
+  @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
+  createdAt: Date;
+
+  @Column('timestamptz', { name: 'updated_at', default: () => 'now()' })
+  updatedAt: Date;
+
+  @Column('timestamptz', { name: 'delivered_at', nullable: true })
+  deliveredAt: Date | null;
+}

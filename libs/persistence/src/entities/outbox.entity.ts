@@ -1,0 +1,26 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * Transactional outbox: a row written in the same transaction as the fact it announces (an event
+ * to decide, a delivery to dispatch); a relay moves unrelayed rows to BullMQ and stamps them.
+ */
+@Entity('outbox')
+@Index('outbox_unrelayed_idx', ['id'], { where: 'relayed_at IS NULL' })
+export class OutboxEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: string;
+
+  /** What to enqueue: `decide-event`, `dispatch-delivery`. */
+  @Column('text')
+  topic: string;
+
+  /** The id of the row it announces (event id, delivery id). */
+  @Column('text')
+  ref: string;
+
+  @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
+  createdAt: Date;
+
+  @Column('timestamptz', { name: 'relayed_at', nullable: true })
+  relayedAt: Date | null;
+}
