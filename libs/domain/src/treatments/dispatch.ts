@@ -117,3 +117,65 @@ export interface CrmRecordRef {
   externalId: string;
   crmObject: CrmObject;
 }
+
+/** A delivery as the dispatcher and the dead-letter routes see it. */
+export interface DeliveryRecord {
+  id: string;
+  decisionId: string;
+  eventId: string;
+  customerId: string;
+  treatmentKey: string;
+  treatmentType: TreatmentType;
+  channel: string;
+  webhookId: string;
+  destinationId: string | null;
+  connectionId: string | null;
+  status: import('./decision').DeliveryStatus;
+  /** Every attempt ever made (replays included). */
+  attempts: number;
+  /** `attempts` when last replayed: attempts since then count against the retry policy. */
+  attemptsAtReplay: number;
+  replays: number;
+  nextAttemptAt: Date | null;
+  request: Record<string, unknown>;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  deliveredAt: Date | null;
+  deadAt: Date | null;
+}
+
+/** What an attempt writes back to its delivery. */
+export interface DeliveryUpdate {
+  status: import('./decision').DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+}
+
+/**
+ * Whether a dispatch job should make an attempt now: never for a delivered or dead delivery, nor
+ * for one due later (held for quiet hours, or waiting for its backoff): the job that brings it
+ * back at its time (a delayed job, or the reconciler) does.
+ */
+export function isDue(d: Pick<DeliveryRecord, 'status' | 'nextAttemptAt'>, now: Date): boolean {
+  if (d.status === 'delivered' || d.status === 'dead') return false;
+  return d.nextAttemptAt === null || d.nextAttemptAt.getTime() <= now.getTime();
+}
+
+/** The update an attempt's outcome leads to (after `nextStep`). */
+export function updateAfter(d: Pick<DeliveryRecord, 'attempts'>, outcome: SendOutcome, step: NextStep, now: Date): DeliveryUpdate {
+  const attempts = d.attempts + 1;
+  const statusCode = outcome.statusCode ?? null;
+  const lastError = outcome.kind === 'delivered' ? null : outcome.error.slice(0, 500);
+  switch (step.status) {
+    case 'delivered':
+      return { status: 'delivered', attempts, nextAttemptAt: null, lastStatusCode: statusCode, lastError: null };
+    case 'retrying':
+      return { status: 'retrying', attempts, nextAttemptAt: new Date(now.getTime() + step.delayMs), lastStatusCode: statusCode, lastError };
+    case 'dead':
+      return { status: 'dead', attempts, nextAttemptAt: null, lastStatusCode: statusCode, lastError };
+  }
+}

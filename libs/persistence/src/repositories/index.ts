@@ -10,6 +10,7 @@ import { CrmAttributeRepository } from './crm-attribute.repository';
 import { CrmSyncStore } from './crm-sync.store';
 import { WritebackStore } from './writeback.store';
 import { StrategyVersionRepository } from './strategy-version.repository';
+import { DispatchStore } from './dispatch.store';
 import { SecretBox } from '../secrets/secret-box';
 
 export { ApiKeyRepository } from './api-key.repository';
@@ -26,6 +27,7 @@ export * from './crm-attribute.repository';
 export * from './crm-sync.store';
 export * from './writeback.store';
 export * from './strategy-version.repository';
+export * from './dispatch.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -33,5 +35,5 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   // CRM sync (SecretBox rides along: ConnectionRepository seals credentials with it).
   ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, SecretBox,
   // Touchpoints and treatments.
-  StrategyVersionRepository];
+  StrategyVersionRepository, DispatchStore];
 export * from './copy-text';
