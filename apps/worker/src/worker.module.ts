@@ -6,6 +6,7 @@ import { PersistenceModule } from '@corridor/persistence';
 import { SegmentationWorkerModule } from './segmentation/segmentation-worker.module';
 import { CrmSyncWorkerModule } from './crm-sync/crm-sync-worker.module';
 import { CrmWritebackWorkerModule } from './crm-writeback/crm-writeback-worker.module';
+import { DispatchWorkerModule } from './dispatch/dispatch-worker.module';
 import { WatchdogModule } from './watchdog/watchdog.module';
 
 /**
@@ -22,6 +23,7 @@ import { WatchdogModule } from './watchdog/watchdog.module';
     SegmentationWorkerModule,
     CrmSyncWorkerModule,
     CrmWritebackWorkerModule,
+    DispatchWorkerModule,
     WatchdogModule,
   ],
 })
