@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { CrmModule } from '@corridor/crm';
+import { CrmConnectorFactory, CrmModule, CrmTreatmentSender } from '@corridor/crm';
 import { WebhookSender } from '@corridor/destinations';
-import { DispatchStore } from '@corridor/persistence';
+import { ConnectionRepository, DispatchStore } from '@corridor/persistence';
 import { DestinationThrottles } from './destination-throttle';
 import { DispatchProcessor } from './dispatch.processor';
 import { DispatchService, TREATMENT_SENDERS } from './dispatch.service';
@@ -12,9 +12,15 @@ import { DispatchService, TREATMENT_SENDERS } from './dispatch.service';
     DestinationThrottles,
     {
       provide: TREATMENT_SENDERS,
-      inject: [DispatchStore, DestinationThrottles],
-      useFactory: (store: DispatchStore, throttles: DestinationThrottles) => [
+      inject: [DispatchStore, DestinationThrottles, ConnectionRepository, CrmConnectorFactory],
+      useFactory: (store: DispatchStore, throttles: DestinationThrottles, connections: ConnectionRepository, crm: CrmConnectorFactory) => [
         new WebhookSender({ destination: (id) => store.destination(id), throttle: (d) => throttles.for(d) }),
+        // One attempt per request: the dispatcher's retry policy (backoff, dead letters) governs,
+        // not the connector's own retries.
+        new CrmTreatmentSender({
+          target: (customerId) => store.customerRecord(customerId),
+          connector: async (connectionId) => crm.create(await connections.get(connectionId), { maxAttempts: 1 }),
+        }),
       ],
     },
     DispatchService,
