@@ -140,9 +140,9 @@ describe('CRM treatments (task, property, list/campaign) through the dispatcher'
   });
 
   it('HubSpot: the admin API over HTTP shows tasks and list members', async () => {
-    const tasks = await fetch(`${sandbox.url}/_sandbox/hubspot/tasks`).then((r) => r.json());
-    expect(tasks.tasks.map((t: { contactIds: string[] }) => t.contactIds)).toEqual([[hubspotContact]]);
-    const members = await fetch(`${sandbox.url}/_sandbox/hubspot/lists/${hubspotList}/members`).then((r) => r.json());
+    const tasks = (await fetch(`${sandbox.url}/_sandbox/hubspot/tasks`).then((r) => r.json())) as { tasks: Array<{ contactIds: string[] }> };
+    expect(tasks.tasks.map((t) => t.contactIds)).toEqual([[hubspotContact]]);
+    const members = (await fetch(`${sandbox.url}/_sandbox/hubspot/lists/${hubspotList}/members`).then((r) => r.json())) as unknown;
     expect(members).toEqual({ listId: hubspotList, members: [hubspotContact] });
   });
 

@@ -92,6 +92,23 @@ describe('treatment dispatch (signed webhooks)', () => {
     expect([first.verified, second.verified]).toEqual([true, true]);
   });
 
+  it("a 429's Retry-After pauses the destination for every worker; a delivery held back by it counts no attempt", async () => {
+    receiver.on('/paused', [{ status: 429, headers: { 'retry-after': '3' } }, { status: 200 }]);
+    const dest = await destination('/paused');
+    const first = await delivery(dest);
+    await enqueue(first.id);
+    await statusIs(first.id, 'retrying');
+    const second = await delivery(dest);
+    await enqueue(second.id);
+    await Promise.all([statusIs(first.id, 'delivered'), statusIs(second.id, 'delivered')]);
+    const seen = receiver.at('/paused');
+    const refusedAt = seen[0].at;
+    const secondAt = seen.find((r) => r.webhookId === second.webhookId)!.at;
+    expect(secondAt - refusedAt).toBeGreaterThanOrEqual(2900);
+    expect(await row(second.id)).toMatchObject({ attempts: 1 });
+    expect(seen.filter((r) => r.webhookId === second.webhookId)).toHaveLength(1);
+  });
+
   it('does not retry a 400: the delivery is dead at once and listed with the dead letters', async () => {
     receiver.on('/refuses', [{ status: 400 }, { status: 200 }]);
     const d = await delivery(await destination('/refuses'));

@@ -15,7 +15,8 @@ export interface WebhookDestination {
 
 /** A destination's shared send budget (a Redis sliding window in production). */
 export interface DestinationThrottle {
-  acquire(): Promise<void>;
+  /** 0 when a request may go now; else how long until one may (too long to wait holding the delivery). */
+  acquire(): Promise<number>;
   /** After a 429: every process holds off this long. */
   pause(ms: number): Promise<void>;
 }
@@ -63,7 +64,8 @@ export class WebhookSender implements TreatmentSender {
     }
     const body = JSON.stringify(attempt.request.body ?? null);
     const throttle = this.options.throttle(destination);
-    await throttle.acquire();
+    const wait = await throttle.acquire();
+    if (wait > 0) return { kind: 'deferred', delayMs: wait, reason: 'the destination is paused or at its rate limit' };
     const sentAt = this.now();
     const headers = {
       'content-type': 'application/json',

@@ -58,11 +58,13 @@ export class DispatchService {
       const outcome = await this.send(d);
       const step = nextStep(outcome, d.attempts - d.attemptsAtReplay + 1, this.policy);
       const update = updateAfter(d, outcome, step, new Date());
+      if (step.status === 'deferred') return { update, result: { status: 'not_due', dueAt: update.nextAttemptAt! } };
+      const statusCode = outcome.kind === 'deferred' ? undefined : outcome.statusCode;
       this.logger.log(
-        { deliveryId: d.id, treatment: d.treatmentKey, type: d.treatmentType, attempt: update.attempts, outcome: outcome.kind, statusCode: outcome.statusCode, next: step.status },
+        { deliveryId: d.id, treatment: d.treatmentKey, type: d.treatmentType, attempt: update.attempts, outcome: outcome.kind, statusCode, next: step.status },
         'delivery attempt',
       );
-      return { update, result: { status: 'attempted', step, attempts: update.attempts, statusCode: outcome.statusCode } };
+      return { update, result: { status: 'attempted', step, attempts: update.attempts, statusCode } };
     });
     if (locked.status !== 'done') return locked;
     const result = locked.result;

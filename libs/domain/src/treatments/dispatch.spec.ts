@@ -1,4 +1,4 @@
-import { backoffDelay, nextStep, outcomeOfStatus, parseRetryAfter, RetryPolicy } from './dispatch';
+import { backoffDelay, nextStep, outcomeOfStatus, parseRetryAfter, RetryPolicy, updateAfter } from './dispatch';
 
 const policy: RetryPolicy = { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 5000 };
 
@@ -38,6 +38,15 @@ describe('dispatch retry policy', () => {
   it('never retries a permanent failure', () => {
     expect(nextStep({ kind: 'permanent', error: 'HTTP 400', statusCode: 400 }, 1, policy)).toEqual({ status: 'dead', reason: 'permanent' });
     expect(nextStep({ kind: 'delivered' }, 4, policy)).toEqual({ status: 'delivered' });
+  });
+
+  it('defers without counting an attempt when the destination asked everyone to hold off', () => {
+    const now = new Date('2026-12-06T12:00:00Z');
+    const deferred = { kind: 'deferred', delayMs: 30_000, reason: 'paused' } as const;
+    const step = nextStep(deferred, 8, policy);
+    expect(step).toEqual({ status: 'deferred', delayMs: 30_000 });
+    const d = { attempts: 2, status: 'retrying', lastStatusCode: 429, lastError: 'HTTP 429' } as const;
+    expect(updateAfter(d, deferred, step, now)).toEqual({ status: 'retrying', attempts: 2, nextAttemptAt: new Date('2026-12-06T12:00:30Z'), lastStatusCode: 429, lastError: 'HTTP 429' });
   });
 
   it('reads Retry-After as seconds or an HTTP date', () => {

@@ -48,6 +48,8 @@ export interface DeliveryAttempt {
  */
 export type SendOutcome =
   | { kind: 'delivered'; statusCode?: number }
+  /** Not attempted: the destination asked everyone to hold off (a shared 429 pause, its rate limit); no attempt is counted. */
+  | { kind: 'deferred'; delayMs: number; reason: string }
   | { kind: 'retryable'; statusCode?: number; error: string; retryAfterMs?: number }
   | { kind: 'permanent'; statusCode?: number; error: string };
 
@@ -71,6 +73,7 @@ export const MAX_RETRY_AFTER_MS = 24 * 3600_000;
 
 export type NextStep =
   | { status: 'delivered' }
+  | { status: 'deferred'; delayMs: number }
   | { status: 'retrying'; delayMs: number }
   | { status: 'dead'; reason: 'permanent' | 'out_of_attempts' };
 
@@ -82,6 +85,7 @@ export type NextStep =
  */
 export function nextStep(outcome: SendOutcome, attemptsInRound: number, policy: RetryPolicy, random: () => number = Math.random): NextStep {
   if (outcome.kind === 'delivered') return { status: 'delivered' };
+  if (outcome.kind === 'deferred') return { status: 'deferred', delayMs: Math.min(Math.max(0, Math.ceil(outcome.delayMs)), MAX_RETRY_AFTER_MS) };
   if (outcome.kind === 'permanent') return { status: 'dead', reason: 'permanent' };
   if (attemptsInRound >= policy.maxAttempts) return { status: 'dead', reason: 'out_of_attempts' };
   if (outcome.retryAfterMs !== undefined) return { status: 'retrying', delayMs: Math.min(Math.max(0, Math.ceil(outcome.retryAfterMs)), MAX_RETRY_AFTER_MS) };
@@ -166,7 +170,17 @@ export function isDue(d: Pick<DeliveryRecord, 'status' | 'nextAttemptAt'>, now: 
 }
 
 /** The update an attempt's outcome leads to (after `nextStep`). */
-export function updateAfter(d: Pick<DeliveryRecord, 'attempts'>, outcome: SendOutcome, step: NextStep, now: Date): DeliveryUpdate {
+export function updateAfter(
+  d: Pick<DeliveryRecord, 'attempts' | 'status' | 'lastStatusCode' | 'lastError'>,
+  outcome: SendOutcome,
+  step: NextStep,
+  now: Date,
+): DeliveryUpdate {
+  if (outcome.kind === 'deferred' || step.status === 'deferred') {
+    // Nothing was sent: only the time it is next due moves.
+    const delayMs = step.status === 'deferred' ? step.delayMs : 0;
+    return { status: d.status, attempts: d.attempts, nextAttemptAt: new Date(now.getTime() + delayMs), lastStatusCode: d.lastStatusCode, lastError: d.lastError };
+  }
   const attempts = d.attempts + 1;
   const statusCode = outcome.statusCode ?? null;
   const lastError = outcome.kind === 'delivered' ? null : outcome.error.slice(0, 500);
