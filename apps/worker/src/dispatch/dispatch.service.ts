@@ -60,7 +60,9 @@ export class DispatchService {
       const update = updateAfter(d, outcome, step, new Date());
       if (step.status === 'deferred') return { update, result: { status: 'not_due', dueAt: update.nextAttemptAt! } };
       const statusCode = outcome.kind === 'deferred' ? undefined : outcome.statusCode;
-      this.logger.log(
+      // Every attempt at debug (deliveries are the hot path); failures at info/warn.
+      const level = step.status === 'delivered' ? 'debug' : step.status === 'dead' ? 'warn' : 'log';
+      this.logger[level](
         { deliveryId: d.id, treatment: d.treatmentKey, type: d.treatmentType, attempt: update.attempts, outcome: outcome.kind, statusCode, next: step.status },
         'delivery attempt',
       );
