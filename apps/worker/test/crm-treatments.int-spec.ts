@@ -33,7 +33,7 @@ describe('CRM treatments (task, property, list/campaign) through the dispatcher'
   let hubspotContact = '';
 
   beforeAll(async () => {
-    Object.assign(process.env, { DISPATCH_MAX_ATTEMPTS: '2', DISPATCH_BACKOFF_BASE_MS: '100', DISPATCH_BACKOFF_MAX_MS: '200' });
+    Object.assign(process.env, { DISPATCH_MAX_ATTEMPTS: '3', DISPATCH_BACKOFF_BASE_MS: '100', DISPATCH_BACKOFF_MAX_MS: '200' });
     ctx = await createTestContext();
     sandbox = await startCrmSandbox({ port: 0, hubspot: { contacts: 20 }, salesforce: { contacts: 20, leads: 5, preDeleted: 0 } } as never);
     app = await NestFactory.createApplicationContext(DispatchTestModule, { logger: process.env.TEST_LOG_LEVEL ? undefined : false });
@@ -137,6 +137,18 @@ describe('CRM treatments (task, property, list/campaign) through the dispatcher'
     } finally {
       redis.disconnect();
     }
+  });
+
+  it('HubSpot: a 429 and a 503 from the CRM are retried by the dispatcher; the membership lands once', async () => {
+    const hs = sandbox.admin.hubspot;
+    const contactId = hs.idForIndex(5);
+    const customerId = await customer(hubspotId, contactId);
+    const list = hs.createList('Retry list');
+    sandbox.admin.failNext('hubspot', { path: `/lists/${list.listId}/memberships/add`, method: 'PUT', status: 429, count: 1, headers: { 'Retry-After': '1' } });
+    sandbox.admin.failNext('hubspot', { path: `/lists/${list.listId}/memberships/add`, method: 'PUT', status: 503, count: 1 });
+    const id = await deliver(hubspotId, customerId, 'crm_list', { listId: list.listId });
+    expect(await settled(id)).toMatchObject({ status: 'delivered', attempts: 3 });
+    expect(hs.listMembers(list.listId)).toEqual([contactId]);
   });
 
   it('HubSpot: the admin API over HTTP shows tasks and list members', async () => {
