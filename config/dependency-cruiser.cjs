@@ -47,6 +47,13 @@ module.exports = {
       to: { path: IMPURE_PACKAGES },
     },
     {
+      name: 'destinations-import-only-domain',
+      comment: 'The webhook adapter speaks HTTP to receivers; it knows the domain port and nothing else of ours (the worker wires storage and Redis in).',
+      severity: 'error',
+      from: { path: '^libs/destinations/' },
+      to: { path: '^(apps/|libs/(?!(destinations|domain)/))' },
+    },
+    {
       name: 'libs-never-import-apps',
       severity: 'error',
       from: { path: '^libs/' },

@@ -2,7 +2,7 @@
 // *.e2e-spec.ts whole apps over HTTP with the CRM sandbox. A fourth, *.fault-spec.ts, breaks things on
 // purpose (Redis flushed or restarted, workers SIGKILLed): longer, so `npm test` leaves it out and
 // `npm run test:faults` (the last CI step) runs it.
-const libs = '(domain|contracts|crm|persistence|config|jobs|observability|ingest|testing)';
+const libs = '(domain|contracts|crm|destinations|persistence|config|jobs|observability|ingest|testing)';
 const base = {
   rootDir: require('node:path').resolve(__dirname, '..'),
   moduleFileExtensions: ['ts', 'js', 'json'],

@@ -17,6 +17,7 @@ import { SegmentationModule } from './segmentation/segmentation.module';
 import { CustomersModule } from './customers/customers.module';
 import { RulesModule } from './rules/rules.module';
 import { CustomerStrategyModule } from './customer-strategy/customer-strategy.module';
+import { DeliveriesModule } from './deliveries/deliveries.module';
 
 export const API_STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -51,6 +52,7 @@ export const FEATURE_MODULES: Array<Type | DynamicModule> = [
   CustomersModule,
   RulesModule,
   CustomerStrategyModule,
+  DeliveriesModule,
 ];
 
 @Module({ imports: [...PLATFORM_MODULES, ...FEATURE_MODULES] })

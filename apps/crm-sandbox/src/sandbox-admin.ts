@@ -47,6 +47,12 @@ export interface HubSpotAdmin {
   pendingWebhookEvents(): HubSpotWebhookEvent[];
   signatureV3(method: string, uri: string, body: string, timestamp: number, clientSecret?: string): string;
   resetRateLimits(): void;
+  /** Creates a list (MANUAL by default) that treatments can add contacts to; returns its id. */
+  createList(name: string, processingType?: 'MANUAL' | 'SNAPSHOT' | 'DYNAMIC'): { listId: string; name: string; processingType: string };
+  /** Contact ids in a list (undefined: no such list). */
+  listMembers(listId: string): string[] | undefined;
+  /** Tasks created through the API, with the contacts they are associated with. */
+  tasks(): Array<{ id: string; properties: Record<string, string | null>; contactIds: string[] }>;
   /** In-process only: awaited before every search is evaluated (another writer acting between a reader's pages); undefined removes it. */
   beforeSearch(hook: ((request: unknown) => void | Promise<void>) | undefined): void;
 }
@@ -80,6 +86,12 @@ export interface SalesforceAdmin {
   flushChangeNotifications(): Promise<WebhookDelivery[]>;
   webhookDeliveries(): WebhookDelivery[];
   openQueryCursors(): number;
+  /** A campaign treatments can add Contacts and Leads to; returns its id. */
+  createCampaign(name: string): string;
+  /** Tasks created through the API (WhoId, OwnerId, Subject, ActivityDate, ...). */
+  tasks(): Array<Record<string, unknown>>;
+  /** CampaignMember records of a campaign. */
+  campaignMembers(campaignId: string): Array<Record<string, unknown>>;
   readonly orgId: string;
   readonly integrationUserId: string;
 }
@@ -169,6 +181,15 @@ export class SandboxAdmin {
       signatureV3: (method, uri, body, timestamp, clientSecret) =>
         hubSpotSignatureV3(clientSecret ?? hs().options.webhooks.clientSecret, method, uri, body, timestamp),
       resetRateLimits: () => hs().resetLimits(),
+      createList: (name, processingType) => {
+        const list = hs().engagements.createList(name, processingType);
+        return { listId: list.listId, name: list.name, processingType: list.processingType };
+      },
+      listMembers: (listId) => {
+        const list = hs().engagements.lists.get(listId);
+        return list ? [...list.members] : undefined;
+      },
+      tasks: () => [...hs().engagements.tasks.values()].map((t) => ({ id: t.id, properties: { ...t.properties }, contactIds: [...t.contactIds] })),
       beforeSearch: (hook) => {
         hs().beforeSearch = hook;
       },
@@ -193,6 +214,9 @@ export class SandboxAdmin {
       flushChangeNotifications: () => sf().webhooks.flush(),
       webhookDeliveries: () => sf().webhooks.deliveryLog(),
       openQueryCursors: () => sf().executor.openCursorCount(),
+      createCampaign: (name) => sf().engagements.createCampaign(name),
+      tasks: () => [...sf().engagements.tasks.values()].map((t) => ({ ...t })),
+      campaignMembers: (campaignId) => [...sf().engagements.members.values()].filter((m) => m.CampaignId === campaignId).map((m) => ({ ...m })),
       get orgId() {
         return sf().orgId;
       },

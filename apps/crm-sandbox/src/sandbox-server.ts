@@ -113,6 +113,19 @@ function adminRouter(admin: SandboxAdmin, adminToken: () => string | undefined):
   router.delete('/faults', handle((req) => admin.clearFaults(req.query.crm === undefined ? undefined : crmName(req.query.crm))));
 
   const hs = admin.hubspot;
+  router.post('/hubspot/lists', handle((req) => {
+    const b = body(req);
+    return hs.createList(String(b.name), (b.processingType as 'MANUAL' | 'SNAPSHOT' | 'DYNAMIC' | undefined) ?? 'MANUAL');
+  }));
+  router.get('/hubspot/lists/:listId/members', handle((req, res) => {
+    const members = hs.listMembers(String(req.params.listId));
+    if (!members) return res.status(404).json({ error: 'not_found', message: `No list ${String(req.params.listId)}` });
+    return { listId: String(req.params.listId), members };
+  }));
+  router.get('/hubspot/tasks', handle(() => ({ tasks: hs.tasks() })));
+  router.post('/salesforce/campaigns', handle((req) => ({ id: admin.salesforce.createCampaign(String(body(req).name ?? 'Campaign')) })));
+  router.get('/salesforce/campaigns/:id/members', handle((req) => ({ members: admin.salesforce.campaignMembers(String(req.params.id)) })));
+  router.get('/salesforce/tasks', handle(() => ({ tasks: admin.salesforce.tasks() })));
   router.post('/hubspot/contacts/merge', handle((req) => {
     const b = body(req);
     return hs.mergeContacts(String(b.primaryObjectId), String(b.objectIdToMerge), hubSpotOptions(b));

@@ -6,6 +6,7 @@ import { PersistenceModule } from '@corridor/persistence';
 import { SegmentationWorkerModule } from './segmentation/segmentation-worker.module';
 import { CrmSyncWorkerModule } from './crm-sync/crm-sync-worker.module';
 import { CrmWritebackWorkerModule } from './crm-writeback/crm-writeback-worker.module';
+import { DispatchWorkerModule } from './dispatch/dispatch-worker.module';
 import { WatchdogModule } from './watchdog/watchdog.module';
 import { DecisionsWorkerModule } from './decisions/decisions-worker.module';
 
@@ -24,6 +25,7 @@ import { DecisionsWorkerModule } from './decisions/decisions-worker.module';
     CrmSyncWorkerModule,
     CrmWritebackWorkerModule,
     DecisionsWorkerModule,
+    DispatchWorkerModule,
     WatchdogModule,
   ],
 })

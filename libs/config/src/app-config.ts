@@ -74,6 +74,34 @@ export class AppConfig {
   @Max(64)
   WORKER_CONCURRENCY = 4;
 
+  /** Jobs a worker process runs at once on the treatment-dispatch queue; 0: WORKER_CONCURRENCY. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(256)
+  DISPATCH_CONCURRENCY = 0;
+
+  /** Attempts at a delivery before it becomes a dead letter (a replay grants as many again). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  DISPATCH_MAX_ATTEMPTS = 8;
+
+  /** Delay after a delivery's first failed attempt; doubles each attempt (half of it jittered). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  DISPATCH_BACKOFF_BASE_MS = 1000;
+
+  /** The longest backoff between two attempts (a receiver's Retry-After may ask for longer). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  DISPATCH_BACKOFF_MAX_MS = 600_000;
+
   /**
    * How often (seconds) each worker's watchdog re-derives lost Redis state from Postgres: schedules
    * that are missing, and unfinished runs whose jobs are gone.

@@ -11,3 +11,4 @@ export * from './salesforce/salesforce-field-defaults';
 export * from './salesforce/salesforce-change-relay';
 export * from './salesforce/salesforce-session-cache';
 export * from './writeback-fields';
+export * from './crm-treatment-sender.adapter';

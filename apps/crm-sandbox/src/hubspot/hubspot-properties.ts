@@ -129,6 +129,14 @@ export function defaultContactProperties(numemployeesFormat: 'number' | 'range')
     { name: 'lastname', label: 'Last Name', type: 'string' },
     { name: 'company', label: 'Company Name', type: 'string' },
     { name: 'jobtitle', label: 'Job Title', type: 'string' },
+    // The record's owner (HubSpot users as options); generated contacts have none, tests set one.
+    {
+      name: 'hubspot_owner_id',
+      label: 'Contact owner',
+      type: 'enumeration',
+      fieldType: 'select',
+      options: options(['71000001', '71000002', '71000003'], ['Ada Owner', 'Bo Owner', 'Cy Owner']),
+    },
     {
       name: 'lifecyclestage',
       label: 'Lifecycle Stage',

@@ -582,6 +582,30 @@ export function hubSpotRouter(service: HubSpotService): Router {
     res.json(propertyToJson(prop));
   });
 
+  // ---------------------------------------------------------------- tasks and lists (treatments)
+
+  crm.post('/v3/objects/tasks', (req, res) => {
+    res.status(201).json(service.engagements.taskJson(service.engagements.createTask(req.body)));
+  });
+
+  crm.get('/v3/objects/tasks/:taskId', (req, res) => {
+    const task = service.engagements.tasks.get(req.params.taskId);
+    if (!task) throw new HubSpotError(404, 'resource not found', 'OBJECT_NOT_FOUND');
+    res.json(service.engagements.taskJson(task));
+  });
+
+  crm.put('/v3/lists/:listId/memberships/add', (req, res) => {
+    const { recordIdsAdded, recordIdsMissing } = service.engagements.addMembers(req.params.listId, req.body);
+    // The v3 lists API spells the added ids `recordsIdsAdded` (sic), as the official client reads them.
+    res.json({ recordsIdsAdded: recordIdsAdded, recordIdsMissing, recordIdsRemoved: [] });
+  });
+
+  crm.get('/v3/lists/:listId/memberships', (req, res) => {
+    const list = service.engagements.lists.get(req.params.listId);
+    if (!list) throw new HubSpotError(404, `List ${req.params.listId} does not exist`, 'OBJECT_NOT_FOUND');
+    res.json({ results: [...list.members].map((recordId) => ({ recordId })), total: list.members.size });
+  });
+
   crm.use((req: Request, res: Response) => {
     res.status(404).json(errorBody(`No endpoint for ${req.method} /crm${req.path} in the sandbox`, 'OBJECT_NOT_FOUND'));
   });

@@ -7,6 +7,7 @@ import type { WebhookDelivery } from '../core/webhook-sender';
 import type { HubSpotOptions } from '../sandbox-options';
 import type { HubSpotProps } from './hubspot-generator';
 import { normaliseWrite } from './hubspot-properties';
+import { HubSpotEngagements } from './hubspot-engagements';
 import { HubSpotSearch } from './hubspot-search';
 import {
   type ChangeSource,
@@ -56,6 +57,7 @@ export class HubSpotService {
   readonly store: HubSpotStore;
   readonly search: HubSpotSearch;
   readonly webhooks: HubSpotWebhooks;
+  readonly engagements: HubSpotEngagements;
   readonly stats = new RequestStats();
   readonly faults: FaultInjector;
   private burst: RollingWindowLimiter;
@@ -78,6 +80,13 @@ export class HubSpotService {
     this.search = new HubSpotSearch(this.store, clock);
     this.webhooks = new HubSpotWebhooks(options, clock, this.store);
     this.store.onChange = (change) => this.webhooks.onChange(change);
+    this.engagements = new HubSpotEngagements((id) => {
+      const ref = this.store.refOf(id);
+      if (ref === undefined) return undefined;
+      const resolved = this.store.resolveMerged(ref);
+      const record = this.store.record(resolved);
+      return record && !record.archived ? record.id : undefined;
+    }, () => clock.now());
     this.faults = new FaultInjector({ ...options.faults }, seed ^ 0xfa17);
     const limits = options.rateLimits;
     this.burst = new RollingWindowLimiter(limits.burstMax, limits.burstWindowMs);

@@ -232,6 +232,35 @@ export function salesforceRouter(service: SalesforceService, serverUrl: () => st
     return object;
   };
 
+  // Task, CampaignMember (treatments): created through REST like any sObject; before the generic routes.
+  const engagementCreate = (create: (fields: Record<string, unknown>, userId: string) => { id: string } | { issues: Array<{ errorCode: string; message: string; fields?: string[] }> }) =>
+    (req: Request, res: Response): void => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      if (Object.hasOwn(body, 'Id')) {
+        res.status(400).json(sfError('INVALID_FIELD', 'The Id field should not be specified in the sobject data.'));
+        return;
+      }
+      const { attributes: _attributes, ...fields } = body;
+      const created = create(fields, locals(res).session.userId);
+      if ('issues' in created) {
+        res.status(400).json(created.issues.map((i) => ({ message: i.message, errorCode: i.errorCode, fields: i.fields ?? [] })));
+        return;
+      }
+      res.status(201).json({ id: created.id, success: true, errors: [] });
+    };
+  data.post('/sobjects/Task', engagementCreate((f, u) => service.engagements.createTask(f, u)));
+  data.post('/sobjects/CampaignMember', engagementCreate((f, u) => service.engagements.createMember(f, u)));
+  const engagementRead = (records: () => Map<string, Record<string, unknown>>, type: string) => (req: Request, res: Response): void => {
+    const record = records().get(String(req.params.id));
+    if (!record) {
+      res.status(404).json(sfError('NOT_FOUND', 'The requested resource does not exist'));
+      return;
+    }
+    res.json({ attributes: { type, url: `/services/data/${locals(res).version}/sobjects/${type}/${String(req.params.id)}` }, ...record });
+  };
+  data.get('/sobjects/Task/:id', engagementRead(() => service.engagements.tasks, 'Task'));
+  data.get('/sobjects/CampaignMember/:id', engagementRead(() => service.engagements.members, 'CampaignMember'));
+
   data.get('/sobjects/:object/describe', (req, res) => {
     const described = describeObject(SCHEMAS[objectOf(String(req.params.object))], locals(res).version);
     const absent = service.absentFields();

@@ -1,3 +1,4 @@
+import { SalesforceEngagements } from './salesforce-engagements';
 import type { SandboxClock } from '../core/clock';
 import { FaultInjector } from '../core/fault-injector';
 import { seedToInt } from '../core/prng';
@@ -66,6 +67,7 @@ export class SalesforceService {
   readonly webhooks: SalesforceWebhooks;
   readonly orgId: string;
   readonly integrationUserId: string;
+  readonly engagements: SalesforceEngagements;
   lastApiVersion = '59.0';
 
   constructor(
@@ -110,6 +112,18 @@ export class SalesforceService {
     this.faults = new FaultInjector({ ...options.faults }, seed ^ 0x5f);
     this.webhooks = new SalesforceWebhooks(options, clock, this.orgId, () => this.lastApiVersion);
     for (const store of Object.values(this.stores)) store.onChange = (change) => this.webhooks.onChange(change);
+    this.engagements = new SalesforceEngagements(
+      (id) => {
+        for (const object of ['Contact', 'Lead'] as const) {
+          const ref = this.stores[object].refOf(id);
+          const record = ref === undefined ? undefined : this.stores[object].record(ref);
+          if (ref !== undefined && record && record.IsDeleted !== true) return { id: this.stores[object].idOf(ref), object };
+        }
+        return undefined;
+      },
+      (id) => parseId(id)?.prefix === KEY_PREFIXES.User,
+      () => clock.now(),
+    );
   }
 
   /** `Object.Field` names this org does not have (options.absentFields). */

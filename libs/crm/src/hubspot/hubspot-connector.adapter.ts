@@ -12,6 +12,8 @@ import {
   CrmError,
   CrmMerge,
   CrmPage,
+  CrmTarget,
+  CrmTaskInput,
   CrmWarning,
   CRM_WRITEBACK_GROUP_FALLBACK,
   DEFAULT_SEARCH_LAG_MS,
@@ -516,6 +518,42 @@ export class HubSpotConnector implements CrmConnector {
       ...(t.strategy ? { [t.strategy]: u.strategySummary } : {}),
       ...(t.hsPersona && hsPersona && Object.hasOwn(hsPersona, u.personaKey) ? { [t.hsPersona]: hsPersona[u.personaKey] } : {}),
     };
+  }
+
+  // ---------------------------------------------------------------- treatments
+
+  async createTask(target: CrmTarget, task: CrmTaskInput): Promise<{ id: string }> {
+    // The task goes to the contact's owner (a task without one is nobody's).
+    const contact = await this.runner.run(['burst'], () => this.client.crm.contacts.basicApi.getById(target.externalId, ['hubspot_owner_id']));
+    const owner = contact.properties?.hubspot_owner_id;
+    const properties: Record<string, string> = {
+      hs_timestamp: task.dueAt,
+      hs_task_subject: task.subject,
+      hs_task_status: 'NOT_STARTED',
+      ...(task.body ? { hs_task_body: task.body } : {}),
+      ...(task.priority ? { hs_task_priority: task.priority.toUpperCase() } : {}),
+      ...(owner ? { hubspot_owner_id: owner } : {}),
+    };
+    const created = await this.runner.run(['burst'], () =>
+      this.client.crm.objects.tasks.basicApi.create({
+        properties,
+        associations: [
+          // 204: task → contact, HUBSPOT_DEFINED.
+          { to: { id: contact.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 204 }] },
+        ],
+      }),
+    );
+    return { id: created.id };
+  }
+
+  async setProperty(target: CrmTarget, property: string, value: string): Promise<void> {
+    await this.runner.run(['burst'], () => this.client.crm.contacts.basicApi.update(target.externalId, { properties: { [property]: value } }));
+  }
+
+  async addToList(target: CrmTarget, listId: string): Promise<{ added: boolean }> {
+    const res = await this.runner.run(['burst'], () => this.client.crm.lists.membershipsApi.add(listId, [target.externalId]));
+    if ((res.recordIdsMissing ?? []).length > 0) throw new CrmError(CRM_ERROR.notFound, `HubSpot: contact ${target.externalId} is not a record list ${listId} can hold`, undefined, 404);
+    return { added: (res.recordsIdsAdded ?? []).length > 0 };
   }
 
   async test(): Promise<ConnectionTestResult> {

@@ -46,15 +46,26 @@ export class RedisRequestBudget implements RequestBudget {
   async acquire(lane: BudgetLane): Promise<void> {
     const limit = this.limits[lane];
     if (!limit || limit.max <= 0) return;
-    const windowMs = limit.windowMs + Math.min(WINDOW_SAFETY_MS, Math.floor(limit.windowMs / 20));
     for (;;) {
-      const wait = Number(
-        await this.redis.eval(ACQUIRE_SCRIPT, 2, `${this.keyPrefix}:${lane}`, `${this.keyPrefix}:pause`, limit.max, windowMs, `${this.member}.${this.seq++}`),
-      );
+      const wait = await this.tryAcquire(lane);
       if (wait <= 0) return;
       // Wake a little apart so waiting processes do not all retry at the same millisecond.
       await this.sleep(wait + Math.floor(Math.random() * 15));
     }
+  }
+
+  /**
+   * One try, no waiting: 0 when a slot was taken, else the milliseconds until one frees up (or a
+   * 429 pause ends). Without a limit for the lane only the pause is checked. For callers that must
+   * not sleep (a delivery holding its row lock defers instead).
+   */
+  async tryAcquire(lane: BudgetLane): Promise<number> {
+    const limit = this.limits[lane];
+    if (!limit || limit.max <= 0) return Math.max(0, await this.redis.pttl(`${this.keyPrefix}:pause`));
+    const windowMs = limit.windowMs + Math.min(WINDOW_SAFETY_MS, Math.floor(limit.windowMs / 20));
+    return Number(
+      await this.redis.eval(ACQUIRE_SCRIPT, 2, `${this.keyPrefix}:${lane}`, `${this.keyPrefix}:pause`, limit.max, windowMs, `${this.member}.${this.seq++}`),
+    );
   }
 
   async pause(ms: number): Promise<void> {

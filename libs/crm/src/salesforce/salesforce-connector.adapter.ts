@@ -10,6 +10,8 @@ import {
   CrmConnector,
   CrmError,
   CrmPage,
+  CrmTarget,
+  CrmTaskInput,
   DiscoveredProperty,
   MappedAttribute,
   mapRecord,
@@ -493,6 +495,53 @@ export class SalesforceConnector implements CrmConnector {
       });
     }
     return outcomes;
+  }
+
+  // ---------------------------------------------------------------- treatments
+
+  private objectOf(target: CrmTarget): 'Contact' | 'Lead' {
+    return target.crmObject === 'lead' ? 'Lead' : 'Contact';
+  }
+
+  async createTask(target: CrmTarget, task: CrmTaskInput): Promise<{ id: string }> {
+    const conn = await this.connection();
+    // The record's owner gets the task; an org whose records carry no OwnerId leaves it to
+    // Salesforce (the creating user), as the API does.
+    const record = await this.runner.run(['burst'], () => conn.sobject(this.objectOf(target)).retrieve(target.externalId) as Promise<Record<string, unknown>>);
+    const owner = typeof record?.OwnerId === 'string' ? record.OwnerId : undefined;
+    const priority = task.priority === 'high' ? 'High' : task.priority === 'low' ? 'Low' : 'Normal';
+    const created = await this.runner.run(['burst'], () =>
+      conn.sobject('Task').create({
+        Subject: task.subject,
+        ...(task.body ? { Description: task.body } : {}),
+        ActivityDate: task.dueAt.slice(0, 10),
+        Priority: priority,
+        Status: 'Not Started',
+        WhoId: target.externalId,
+        ...(owner ? { OwnerId: owner } : {}),
+      }) as Promise<{ id?: string; success: boolean }>,
+    );
+    return { id: String(created.id) };
+  }
+
+  async setProperty(target: CrmTarget, property: string, value: string): Promise<void> {
+    const conn = await this.connection();
+    await this.runner.run(['burst'], () => conn.sobject(this.objectOf(target)).update({ Id: target.externalId, [property]: value }) as Promise<unknown>);
+  }
+
+  async addToList(target: CrmTarget, campaignId: string): Promise<{ added: boolean }> {
+    const conn = await this.connection();
+    const field = target.crmObject === 'lead' ? 'LeadId' : 'ContactId';
+    return this.runner.run(['burst'], () =>
+      (conn.sobject('CampaignMember').create({ CampaignId: campaignId, [field]: target.externalId }) as Promise<unknown>).then(
+        () => ({ added: true }),
+        (e: { errorCode?: string }) => {
+          // Already a member: the treatment's effect is there.
+          if (e?.errorCode === 'DUPLICATE_VALUE') return { added: false };
+          throw e;
+        },
+      ),
+    );
   }
 
   async test(): Promise<ConnectionTestResult> {

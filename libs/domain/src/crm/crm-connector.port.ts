@@ -45,6 +45,21 @@ export interface MappedAttribute {
   label?: string;
 }
 
+/** The CRM record a treatment lands on. */
+export interface CrmTarget {
+  externalId: string;
+  crmObject: CrmObject;
+}
+
+/** A task for the record's owner (treatments). */
+export interface CrmTaskInput {
+  subject: string;
+  body?: string;
+  /** ISO date-time the task is due. */
+  dueAt: string;
+  priority?: 'low' | 'medium' | 'high';
+}
+
 /** Persona write-back for one CRM record. */
 export interface WritebackUpdate {
   externalId: string;
@@ -133,6 +148,18 @@ export interface CrmConnector {
   /** The values `writeBack` would write for an update, by CRM field (compared with what the record carries). */
   writebackValues(update: WritebackUpdate): Record<string, string>;
   test(): Promise<ConnectionTestResult>;
+  /**
+   * Treatments. A task for the record's owner, associated with the record (HubSpot task with a
+   * contact association, owner from `hubspot_owner_id`; Salesforce Task with WhoId and OwnerId).
+   */
+  createTask(target: CrmTarget, task: CrmTaskInput): Promise<{ id: string }>;
+  /** Sets one property (HubSpot property / Salesforce field) on the record. */
+  setProperty(target: CrmTarget, property: string, value: string): Promise<void>;
+  /**
+   * Adds the record to a HubSpot list or a Salesforce campaign (CampaignMember). Already a member
+   * is success (`added: false`); a record the CRM does not know is CRM_NOT_FOUND.
+   */
+  addToList(target: CrmTarget, listId: string): Promise<{ added: boolean }>;
   /** Counters since the connector was built (or last reset). */
   takeStats(): RequestStats;
 }

@@ -10,3 +10,4 @@ export * from './contact-policies';
 export * from './template';
 export * from './decide';
 export * from './strategy-view';
+export * from './dispatch';

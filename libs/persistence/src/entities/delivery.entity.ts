@@ -9,6 +9,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Index('deliveries_decision_treatment_key', ['decisionId', 'treatmentKey'], { unique: true })
 @Index('deliveries_webhook_id_key', ['webhookId'], { unique: true })
 @Index('deliveries_customer_channel_idx', ['customerId', 'channel', 'createdAt'])
+@Index('deliveries_dead_idx', ['id'], { where: `status = 'dead'` })
 @Index('deliveries_due_idx', ['status', 'nextAttemptAt'], { where: `status IN ('held', 'pending', 'retrying')` })
 export class DeliveryEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
@@ -74,4 +75,14 @@ export class DeliveryEntity {
 
   @Column('timestamptz', { name: 'delivered_at', nullable: true })
   deliveredAt: Date | null;
+
+  @Column('timestamptz', { name: 'dead_at', nullable: true })
+  deadAt: Date | null;
+
+  /** `attempts` at the last replay: attempts since then count against the retry policy. */
+  @Column('integer', { name: 'attempts_at_replay', default: 0 })
+  attemptsAtReplay: number;
+
+  @Column('integer', { default: 0 })
+  replays: number;
 }

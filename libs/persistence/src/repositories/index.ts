@@ -11,6 +11,7 @@ import { CrmSyncStore } from './crm-sync.store';
 import { WritebackStore } from './writeback.store';
 import { StrategyVersionRepository } from './strategy-version.repository';
 import { DecisionStore } from './decision.store';
+import { DispatchStore } from './dispatch.store';
 import { SecretBox } from '../secrets/secret-box';
 
 export { ApiKeyRepository } from './api-key.repository';
@@ -28,6 +29,7 @@ export * from './crm-sync.store';
 export * from './writeback.store';
 export * from './strategy-version.repository';
 export * from './decision.store';
+export * from './dispatch.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -35,5 +37,5 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   // CRM sync (SecretBox rides along: ConnectionRepository seals credentials with it).
   ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, SecretBox,
   // Touchpoints and treatments.
-  StrategyVersionRepository, DecisionStore];
+  StrategyVersionRepository, DecisionStore, DispatchStore];
 export * from './copy-text';

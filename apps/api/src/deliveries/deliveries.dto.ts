@@ -1,0 +1,84 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { DELIVERY_STATUSES, DeliveryRecord, DeliveryStatus } from '@corridor/domain';
+
+const BIGINT_ID = /^[0-9]{1,19}$/;
+
+export class ListDeliveriesQuery {
+  @ApiProperty({ enum: DELIVERY_STATUSES, example: 'dead', description: 'Which deliveries: `dead` lists the dead letters' })
+  @IsIn(DELIVERY_STATUSES as string[])
+  status: DeliveryStatus;
+
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200, description: 'Page size, newest first' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'The `next` of the previous page: deliveries older than this id' })
+  @IsOptional()
+  @Matches(BIGINT_ID, { message: 'before must be a delivery id (digits)' })
+  before?: string;
+}
+
+export class DeliveryIdParams {
+  @ApiProperty({ example: '42' })
+  @Matches(BIGINT_ID, { message: 'id must be a delivery id (digits)' })
+  id: string;
+}
+
+export class DeliveryDto {
+  @ApiProperty() id: string;
+  @ApiProperty() decisionId: string;
+  @ApiProperty() eventId: string;
+  @ApiProperty() customerId: string;
+  @ApiProperty() treatmentKey: string;
+  @ApiProperty({ enum: ['webhook', 'crm_task', 'crm_property', 'crm_list'] }) treatmentType: string;
+  @ApiProperty() channel: string;
+  @ApiProperty({ description: 'The `webhook-id` receivers deduplicate on: the same on every attempt and replay' }) webhookId: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) destinationId: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) connectionId: string | null;
+  @ApiProperty({ enum: DELIVERY_STATUSES }) status: string;
+  @ApiProperty({ description: 'Attempts ever made, replays included' }) attempts: number;
+  @ApiProperty({ description: 'Times this delivery was replayed from the dead letters' }) replays: number;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'When a held or retrying delivery is next due' }) nextAttemptAt: string | null;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'HTTP status of the last attempt, when there was an answer' }) lastStatusCode: number | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Why the last attempt failed, in short' }) lastError: string | null;
+  @ApiProperty() createdAt: string;
+  @ApiProperty() updatedAt: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) deliveredAt: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) deadAt: string | null;
+
+  static of(d: DeliveryRecord): DeliveryDto {
+    return {
+      id: d.id,
+      decisionId: d.decisionId,
+      eventId: d.eventId,
+      customerId: d.customerId,
+      treatmentKey: d.treatmentKey,
+      treatmentType: d.treatmentType,
+      channel: d.channel,
+      webhookId: d.webhookId,
+      destinationId: d.destinationId,
+      connectionId: d.connectionId,
+      status: d.status,
+      attempts: d.attempts,
+      replays: d.replays,
+      nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
+      lastStatusCode: d.lastStatusCode,
+      lastError: d.lastError,
+      createdAt: d.createdAt.toISOString(),
+      updatedAt: d.updatedAt.toISOString(),
+      deliveredAt: d.deliveredAt?.toISOString() ?? null,
+      deadAt: d.deadAt?.toISOString() ?? null,
+    };
+  }
+}
+
+export class DeliveryPageDto {
+  @ApiProperty({ type: [DeliveryDto] }) items: DeliveryDto[];
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Pass as `before` for the next page; null on the last' }) next: string | null;
+}

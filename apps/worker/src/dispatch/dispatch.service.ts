@@ -1,0 +1,104 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '@corridor/config';
+import { DISPATCH_DELIVERY } from '@corridor/contracts';
+import {
+  DeliveryRecord,
+  DomainError,
+  isDue,
+  nextStep,
+  NextStep,
+  RetryPolicy,
+  SendOutcome,
+  TreatmentSender,
+  TreatmentType,
+  updateAfter,
+} from '@corridor/domain';
+import { JobProducer } from '@corridor/jobs';
+import { DispatchStore } from '@corridor/persistence';
+
+export const TREATMENT_SENDERS = Symbol('TREATMENT_SENDERS');
+
+export type DispatchResult =
+  | { status: 'missing' }
+  /** Another worker holds this delivery (it is making the attempt). */
+  | { status: 'busy' }
+  | { status: 'finished'; deliveryStatus: string }
+  /** Held or backing off: due at `dueAt`. */
+  | { status: 'not_due'; dueAt: Date }
+  | { status: 'attempted'; step: NextStep; attempts: number; statusCode?: number };
+
+/**
+ * One attempt at one delivery. The delivery's row lock is held while its sender works, so two
+ * workers never make the same attempt; what the attempt came to is written in the same
+ * transaction. A retry is a new job (DISPATCH_DELIVERY with the next attempt number) delayed by
+ * the backoff or the receiver's Retry-After; if that enqueue is lost, the reconciler finds the
+ * `retrying` delivery past its next_attempt_at and enqueues it again.
+ */
+@Injectable()
+export class DispatchService {
+  private readonly logger = new Logger('dispatch');
+  private readonly senders = new Map<TreatmentType, TreatmentSender>();
+  private readonly policy: RetryPolicy;
+
+  constructor(
+    private readonly store: DispatchStore,
+    private readonly jobs: JobProducer,
+    config: AppConfig,
+    @Inject(TREATMENT_SENDERS) senders: TreatmentSender[],
+  ) {
+    for (const s of senders) for (const t of s.types) this.senders.set(t, s);
+    this.policy = { maxAttempts: config.DISPATCH_MAX_ATTEMPTS, baseDelayMs: config.DISPATCH_BACKOFF_BASE_MS, maxDelayMs: config.DISPATCH_BACKOFF_MAX_MS };
+  }
+
+  async dispatch(deliveryId: string): Promise<DispatchResult> {
+    const locked = await this.store.withLocked<DispatchResult>(deliveryId, async (d) => {
+      const now = new Date();
+      // Finished, or suppressed by a later decision (a moment of truth took its place under a cap).
+      if (d.status === 'delivered' || d.status === 'dead' || d.status === 'suppressed') return { update: null, result: { status: 'finished', deliveryStatus: d.status } };
+      if (!isDue(d, now)) return { update: null, result: { status: 'not_due', dueAt: d.nextAttemptAt! } };
+      const outcome = await this.send(d);
+      const step = nextStep(outcome, d.attempts - d.attemptsAtReplay + 1, this.policy);
+      const update = updateAfter(d, outcome, step, new Date());
+      if (step.status === 'deferred') return { update, result: { status: 'not_due', dueAt: update.nextAttemptAt! } };
+      const statusCode = outcome.kind === 'deferred' ? undefined : outcome.statusCode;
+      // Every attempt at debug (deliveries are the hot path); failures at info/warn.
+      const level = step.status === 'delivered' ? 'debug' : step.status === 'dead' ? 'warn' : 'log';
+      this.logger[level](
+        { deliveryId: d.id, treatment: d.treatmentKey, type: d.treatmentType, attempt: update.attempts, outcome: outcome.kind, statusCode, next: step.status },
+        'delivery attempt',
+      );
+      return { update, result: { status: 'attempted', step, attempts: update.attempts, statusCode } };
+    });
+    if (locked.status !== 'done') return locked;
+    const result = locked.result;
+    if (result.status === 'attempted' && result.step.status === 'retrying') {
+      await this.jobs
+        .enqueue(DISPATCH_DELIVERY, { deliveryId, attempt: result.attempts + 1 }, { delay: result.step.delayMs })
+        // The delivery is `retrying` in Postgres: the reconciler brings it back if this enqueue is lost.
+        .catch((e) => this.logger.warn({ deliveryId, err: (e as Error).message }, 'could not enqueue the retry'));
+    }
+    return result;
+  }
+
+  private async send(d: DeliveryRecord): Promise<SendOutcome> {
+    const sender = this.senders.get(d.treatmentType);
+    if (!sender) return { kind: 'permanent', error: `no sender for treatment type ${d.treatmentType}` };
+    try {
+      return await sender.send({
+        deliveryId: d.id,
+        webhookId: d.webhookId,
+        treatmentType: d.treatmentType,
+        attempt: d.attempts + 1,
+        request: d.request,
+        destinationId: d.destinationId,
+        connectionId: d.connectionId,
+        customerId: d.customerId,
+      });
+    } catch (e) {
+      // Senders answer outcomes; a throw is a dependency (Redis, the CRM) failing: retry, unless
+      // a domain error says it is permanent.
+      if (e instanceof DomainError && !e.transient) return { kind: 'permanent', error: `${e.code}: ${e.message}`.slice(0, 500) };
+      return { kind: 'retryable', error: e instanceof DomainError ? `${e.code}: ${e.message}` : 'internal error while sending' };
+    }
+  }
+}

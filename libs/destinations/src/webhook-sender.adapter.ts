@@ -1,0 +1,89 @@
+import { Webhook } from 'standardwebhooks';
+import { DeliveryAttempt, outcomeOfStatus, parseRetryAfter, SendOutcome, TreatmentSender } from '@corridor/domain';
+
+/** A webhook destination as the sender needs it: the secret opened (it never leaves this process). */
+export interface WebhookDestination {
+  id: string;
+  url: string;
+  /** Standard Webhooks secret: `whsec_` + base64 of the key bytes. */
+  secret: string;
+  timeoutMs: number;
+  /** Requests per second shared by every worker; null: unlimited. */
+  rateLimitPerSecond: number | null;
+  enabled: boolean;
+}
+
+/** A destination's shared send budget (a Redis sliding window in production). */
+export interface DestinationThrottle {
+  /** 0 when a request may go now; else how long until one may (too long to wait holding the delivery). */
+  acquire(): Promise<number>;
+  /** After a 429: every process holds off this long. */
+  pause(ms: number): Promise<void>;
+}
+
+export interface WebhookSenderOptions {
+  destination(id: string): Promise<WebhookDestination | null>;
+  throttle(destination: WebhookDestination): DestinationThrottle;
+  now?: () => Date;
+  userAgent?: string;
+}
+
+/** Errors the receiver must never see in our records: keep only a short, secret-free description. */
+function describe(e: unknown): string {
+  const err = e as { name?: string; code?: string; cause?: { code?: string } };
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return 'timed out';
+  const code = err?.cause?.code ?? err?.code;
+  return typeof code === 'string' ? `network error (${code})` : 'network error';
+}
+
+/**
+ * Signed webhooks by the Standard Webhooks convention: `webhook-id` is the delivery's webhook id
+ * (the same on every attempt and replay, so receivers deduplicate on it), `webhook-timestamp` the
+ * attempt's time, `webhook-signature` `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, made by the
+ * `standardwebhooks` library receivers verify with. The body is the one rendered at decision
+ * time. Redirects are not followed (a 3xx is a refusal): the signature covers one URL.
+ */
+export class WebhookSender implements TreatmentSender {
+  readonly types = ['webhook'] as const;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: WebhookSenderOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async send(attempt: DeliveryAttempt): Promise<SendOutcome> {
+    if (!attempt.destinationId) return { kind: 'permanent', error: 'the delivery names no destination' };
+    const destination = await this.options.destination(attempt.destinationId);
+    if (!destination) return { kind: 'permanent', error: 'the destination no longer exists' };
+    if (!destination.enabled) return { kind: 'permanent', error: 'the destination is disabled' };
+    let signer: Webhook;
+    try {
+      signer = new Webhook(destination.secret);
+    } catch {
+      return { kind: 'permanent', error: 'the destination secret is not a Standard Webhooks secret (whsec_ + base64)' };
+    }
+    const body = JSON.stringify(attempt.request.body ?? null);
+    const throttle = this.options.throttle(destination);
+    const wait = await throttle.acquire();
+    if (wait > 0) return { kind: 'deferred', delayMs: wait, reason: 'the destination is paused or at its rate limit' };
+    const sentAt = this.now();
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': this.options.userAgent ?? 'Corridor-Webhooks/1',
+      'webhook-id': attempt.webhookId,
+      'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+      'webhook-signature': signer.sign(attempt.webhookId, sentAt, body),
+    };
+    let res: Response;
+    try {
+      res = await fetch(destination.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(destination.timeoutMs) });
+      // The answer's body is not ours to keep; drain it so the connection is reused.
+      await res.arrayBuffer().catch(() => undefined);
+    } catch (e) {
+      return { kind: 'retryable', error: describe(e) };
+    }
+    const retryAfter = parseRetryAfter(res.headers.get('retry-after'), this.now());
+    if (res.status === 429) await throttle.pause(retryAfter ?? 1000);
+    return outcomeOfStatus(res.status, retryAfter);
+  }
+}

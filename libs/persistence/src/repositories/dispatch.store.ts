@@ -1,0 +1,146 @@
+import { Injectable } from '@nestjs/common';
+import { CrmObject, DeliveryRecord, DeliveryUpdate, TreatmentType } from '@corridor/domain';
+import { DataSource } from 'typeorm';
+import { SecretBox } from '../secrets/secret-box';
+
+const DELIVERY_COLUMNS = `id, decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, destination_id,
+  connection_id, status, attempts, attempts_at_replay, replays, next_attempt_at, request, last_status_code, last_error,
+  created_at, updated_at, delivered_at, dead_at`;
+
+/** A destination with its signing secret opened (for the sender only; never returned by the API). */
+export interface OpenedDestination {
+  id: string;
+  url: string;
+  secret: string;
+  timeoutMs: number;
+  rateLimitPerSecond: number | null;
+  enabled: boolean;
+}
+
+/** The CRM record a customer came from (CRM treatments land there). */
+export interface CustomerCrmRecord {
+  connectionId: string;
+  externalId: string;
+  crmObject: CrmObject;
+  deleted: boolean;
+}
+
+export type LockedAttempt<T> = { status: 'missing' } | { status: 'busy' } | { status: 'done'; result: T };
+
+/**
+ * Deliveries as the dispatcher and the dead-letter routes read and write them. `withLocked`
+ * holds the delivery's row lock for the whole attempt, so two workers never make the same attempt:
+ * the second one skips the locked row and does nothing.
+ */
+@Injectable()
+export class DispatchStore {
+  constructor(
+    private readonly db: DataSource,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async get(id: string): Promise<DeliveryRecord | null> {
+    const rows = await this.db.query(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = $1`, [id]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /**
+   * Locks the delivery (skipping it when another worker holds it), runs `attempt` with it, and
+   * writes the update it returns (null: nothing to write), in one transaction.
+   */
+  async withLocked<T>(id: string, attempt: (d: DeliveryRecord) => Promise<{ update: DeliveryUpdate | null; result: T }>): Promise<LockedAttempt<T>> {
+    return this.db.transaction(async (em) => {
+      const rows = await em.query(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = $1 FOR UPDATE SKIP LOCKED`, [id]);
+      if (!rows[0]) {
+        const [exists] = await em.query(`SELECT 1 FROM deliveries WHERE id = $1`, [id]);
+        return exists ? { status: 'busy' } : { status: 'missing' };
+      }
+      const { update, result } = await attempt(toRecord(rows[0]));
+      if (update) {
+        await em.query(
+          `UPDATE deliveries SET status = $2, attempts = $3, next_attempt_at = $4, last_status_code = $5, last_error = $6, updated_at = now(),
+                  delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END,
+                  dead_at = CASE WHEN $2 = 'dead' THEN now() ELSE NULL END
+            WHERE id = $1`,
+          [id, update.status, update.attempts, update.nextAttemptAt, update.lastStatusCode, update.lastError],
+        );
+      }
+      return { status: 'done', result };
+    });
+  }
+
+  /** Dead letters, newest first, by keyset on id. */
+  async listByStatus(status: string, limit: number, beforeId?: string): Promise<{ items: DeliveryRecord[]; next: string | null }> {
+    const rows = await this.db.query(
+      `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE status = $1 AND ($2::bigint IS NULL OR id < $2::bigint) ORDER BY id DESC LIMIT $3`,
+      [status, beforeId ?? null, limit + 1],
+    );
+    const items = rows.slice(0, limit).map(toRecord);
+    return { items, next: rows.length > limit ? items[items.length - 1].id : null };
+  }
+
+  /**
+   * A dead letter back to `pending` (a full set of attempts again, the same webhook id) with an
+   * outbox row in the same transaction, so the relay dispatches it even if the caller's enqueue is
+   * lost. Null when it is not dead (or does not exist).
+   */
+  async replay(id: string): Promise<DeliveryRecord | null> {
+    return this.db.transaction(async (em) => {
+      const [rows] = await em.query(
+        `UPDATE deliveries SET status = 'pending', attempts_at_replay = attempts, replays = replays + 1, next_attempt_at = NULL,
+                dead_at = NULL, updated_at = now()
+          WHERE id = $1 AND status = 'dead' RETURNING ${DELIVERY_COLUMNS}`,
+        [id],
+      );
+      if (!rows[0]) return null;
+      await em.query(`INSERT INTO outbox (topic, ref) VALUES ('dispatch-delivery', $1)`, [id]);
+      return toRecord(rows[0]);
+    });
+  }
+
+  async destination(id: string): Promise<OpenedDestination | null> {
+    const [row] = await this.db.query(`SELECT id, url, secret_encrypted, timeout_ms, rate_limit_per_second, enabled FROM destinations WHERE id = $1`, [id]);
+    if (!row) return null;
+    return {
+      id: row.id,
+      url: row.url,
+      secret: this.secrets.open(row.secret_encrypted),
+      timeoutMs: row.timeout_ms,
+      rateLimitPerSecond: row.rate_limit_per_second,
+      enabled: row.enabled,
+    };
+  }
+
+  async customerRecord(customerId: string): Promise<CustomerCrmRecord | null> {
+    const [row] = await this.db.query(`SELECT connection_id, external_id, crm_object, deleted_at FROM customers WHERE id = $1`, [customerId]);
+    if (!row) return null;
+    return { connectionId: row.connection_id, externalId: row.external_id, crmObject: row.crm_object, deleted: row.deleted_at !== null };
+  }
+}
+
+function toRecord(r: Record<string, any>): DeliveryRecord {
+  return {
+    id: String(r.id),
+    decisionId: String(r.decision_id),
+    eventId: String(r.event_id),
+    customerId: String(r.customer_id),
+    treatmentKey: r.treatment_key,
+    treatmentType: r.treatment_type as TreatmentType,
+    channel: r.channel,
+    webhookId: r.webhook_id,
+    destinationId: r.destination_id,
+    connectionId: r.connection_id,
+    status: r.status,
+    attempts: r.attempts,
+    attemptsAtReplay: r.attempts_at_replay,
+    replays: r.replays,
+    nextAttemptAt: r.next_attempt_at ? new Date(r.next_attempt_at) : null,
+    request: r.request ?? {},
+    lastStatusCode: r.last_status_code,
+    lastError: r.last_error,
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+    deliveredAt: r.delivered_at ? new Date(r.delivered_at) : null,
+    deadAt: r.dead_at ? new Date(r.dead_at) : null,
+  };
+}
