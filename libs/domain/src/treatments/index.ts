@@ -3,3 +3,8 @@ export * from './treatment';
 export * from './strategy';
 export * from './decision';
 export * from './strategy-conditions';
+export * from './template';
+export * from './destination-address';
+export * from './destination';
+export * from './strategy-validation';
+export * from './strategy-preview';

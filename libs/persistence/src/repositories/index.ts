@@ -10,6 +10,10 @@ import { CrmAttributeRepository } from './crm-attribute.repository';
 import { CrmSyncStore } from './crm-sync.store';
 import { WritebackStore } from './writeback.store';
 import { StrategyVersionRepository } from './strategy-version.repository';
+import { JourneyRepository } from './journey.repository';
+import { TreatmentRepository } from './treatment.repository';
+import { DestinationRepository } from './destination.repository';
+import { StrategyDraftRepository } from './strategy-draft.repository';
 import { SecretBox } from '../secrets/secret-box';
 
 export { ApiKeyRepository } from './api-key.repository';
@@ -26,6 +30,10 @@ export * from './crm-attribute.repository';
 export * from './crm-sync.store';
 export * from './writeback.store';
 export * from './strategy-version.repository';
+export * from './journey.repository';
+export * from './treatment.repository';
+export * from './destination.repository';
+export * from './strategy-draft.repository';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -33,5 +41,5 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   // CRM sync (SecretBox rides along: ConnectionRepository seals credentials with it).
   ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, SecretBox,
   // Touchpoints and treatments.
-  StrategyVersionRepository];
+  StrategyVersionRepository, JourneyRepository, TreatmentRepository, DestinationRepository, StrategyDraftRepository];
 export * from './copy-text';
