@@ -16,6 +16,11 @@ import { PersonasModule } from './personas/personas.module';
 import { SegmentationModule } from './segmentation/segmentation.module';
 import { CustomersModule } from './customers/customers.module';
 import { RulesModule } from './rules/rules.module';
+import { JourneyModule } from './journey/journey.module';
+import { TouchpointsModule } from './touchpoints/touchpoints.module';
+import { TreatmentsModule } from './treatments/treatments.module';
+import { DestinationsModule } from './destinations/destinations.module';
+import { StrategyModule } from './strategy/strategy.module';
 
 export const API_STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -49,6 +54,11 @@ export const FEATURE_MODULES: Array<Type | DynamicModule> = [
   SegmentationModule,
   CustomersModule,
   RulesModule,
+  JourneyModule,
+  TouchpointsModule,
+  TreatmentsModule,
+  DestinationsModule,
+  StrategyModule,
 ];
 
 @Module({ imports: [...PLATFORM_MODULES, ...FEATURE_MODULES] })

@@ -14,6 +14,7 @@ import { JourneyRepository } from './journey.repository';
 import { TreatmentRepository } from './treatment.repository';
 import { DestinationRepository } from './destination.repository';
 import { StrategyDraftRepository } from './strategy-draft.repository';
+import { StrategyPreviewStore } from './strategy-preview.store';
 import { SecretBox } from '../secrets/secret-box';
 
 export { ApiKeyRepository } from './api-key.repository';
@@ -34,6 +35,7 @@ export * from './journey.repository';
 export * from './treatment.repository';
 export * from './destination.repository';
 export * from './strategy-draft.repository';
+export * from './strategy-preview.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -41,5 +43,5 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   // CRM sync (SecretBox rides along: ConnectionRepository seals credentials with it).
   ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, SecretBox,
   // Touchpoints and treatments.
-  StrategyVersionRepository, JourneyRepository, TreatmentRepository, DestinationRepository, StrategyDraftRepository];
+  StrategyVersionRepository, JourneyRepository, TreatmentRepository, DestinationRepository, StrategyDraftRepository, StrategyPreviewStore];
 export * from './copy-text';
