@@ -66,7 +66,7 @@ export class TreatmentsService {
   /** The config as the type's class accepts it (unknown fields refused), with its templates checked. */
   private async checkConfig(type: TreatmentType, raw: Record<string, unknown>): Promise<Record<string, unknown>> {
     const instance = plainToInstance(CONFIG_CLASSES[type] as new () => object, raw);
-    const details: ErrorDetail[] = validationDetailsOf(validateSync(instance, { whitelist: true, forbidNonWhitelisted: true })).map((d) => ({
+    const details: ErrorDetail[] = validationDetailsOf(validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false })).map((d) => ({
       ...d,
       field: `config.${d.field}`,
     }));
