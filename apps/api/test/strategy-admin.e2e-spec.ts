@@ -356,6 +356,9 @@ describe('journey and strategy admin', () => {
       expect(second.body.policies).toEqual(first.body.policies);
       const revisions = (await api.http.get('/v1/strategy/draft/revisions').set(admin()).expect(200)).body.revisions;
       expect(revisions.map((r: { revision: number; cells: number }) => [r.revision, r.cells])).toEqual([[2, 4], [1, 4]]);
+      const one = await api.http.get('/v1/strategy/draft/revisions/1').set(admin()).expect(200);
+      expect(one.body).toMatchObject({ revision: 1, cells, policies: first.body.policies });
+      await api.http.get('/v1/strategy/draft/revisions/7').set(admin()).expect(404);
       // A touchpoint or treatment the draft uses cannot be deleted from under it.
       expect(detail(await api.http.delete('/v1/touchpoints/welcome').set(admin()).expect(409))).toMatchObject({ code: 'TOUCHPOINT_IN_USE' });
       expect(detail(await api.http.delete('/v1/treatments/big_cart_hook').set(admin()).expect(409))).toMatchObject({ code: 'TREATMENT_IN_USE' });

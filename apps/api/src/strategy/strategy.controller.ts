@@ -13,6 +13,8 @@ import { Roles } from '../auth/roles.decorator';
 import { ApiErrorDto } from '../errors/api-error.dto';
 import {
   DraftRevisionListDto,
+  DraftRevisionViewDto,
+  RevisionParams,
   GapReportDto,
   GapsQuery,
   InlineDraftDto,
@@ -59,6 +61,15 @@ export class StrategyController {
   @ApiOkResponse({ type: DraftRevisionListDto })
   async revisions(): Promise<DraftRevisionListDto> {
     return { revisions: await this.strategy.revisions() };
+  }
+
+  @Get('draft/revisions/:revision')
+  @Roles('admin')
+  @ApiOperation({ summary: 'One saved revision of the draft, as it was saved' })
+  @ApiOkResponse({ type: DraftRevisionViewDto })
+  @ApiNotFoundResponse({ type: ApiErrorDto })
+  revision(@Param() p: RevisionParams): Promise<DraftRevisionViewDto> {
+    return this.strategy.revision(p.revision);
   }
 
   @Post('validate')

@@ -207,6 +207,15 @@ export class VersionParams {
   version: number;
 }
 
+export class RevisionParams {
+  @ApiProperty({ example: 2 })
+  @Type(() => Number)
+  @IsInt({ message: 'revision must be a whole number' })
+  @Min(1)
+  @Max(2_147_483_647)
+  revision: number;
+}
+
 export class GapsQuery {
   @ApiPropertyOptional({ enum: ['live', 'draft'], default: 'live' })
   @IsOptional()
@@ -247,6 +256,14 @@ export class DraftRevisionDto {
   @ApiProperty({ nullable: true, type: String }) savedBy: string | null;
   @ApiProperty() savedAt: Date;
   @ApiProperty() cells: number;
+}
+
+export class DraftRevisionViewDto {
+  @ApiProperty() revision: number;
+  @ApiProperty({ nullable: true, type: String }) savedBy: string | null;
+  @ApiProperty() savedAt: Date;
+  @ApiProperty({ type: [StrategyCellDto] }) cells: StrategyCellDto[];
+  @ApiProperty({ type: ContactPoliciesViewDto }) policies: ContactPoliciesViewDto;
 }
 
 export class DraftRevisionListDto {

@@ -72,6 +72,12 @@ export class StrategyService {
     return this.drafts.list();
   }
 
+  async revision(revision: number) {
+    const found = await this.drafts.get(revision);
+    if (!found) throw new NotFoundError('Strategy draft revision', String(revision), 'DRAFT_REVISION_NOT_FOUND');
+    return found;
+  }
+
   /** Saves the draft as a new revision once it is valid (400 naming every problem). */
   async save(dto: SaveDraftDto, savedBy: string | null): Promise<DraftView> {
     const { cells, policies } = await this.resolve(dto);
