@@ -416,7 +416,9 @@ describe('journey and strategy admin', () => {
       expect(checkout.changes).toEqual([{ personaKey: 'europe', from: 'none', to: 'call_script', customers: 1 }]);
 
       await api.http.put('/v1/strategy/draft').set(admin()).send({ cells: next }).expect(200);
-      await api.http.post('/v1/strategy/publish').set(admin()).send({ expectedLiveVersion: 1 }).expect(201);
+      // Two admins publish at once from the same live version: exactly one wins, the other is told.
+      const racing = await Promise.all([1, 2].map(() => api.http.post('/v1/strategy/publish').set(admin()).send({ expectedLiveVersion: 1 })));
+      expect(racing.map((r) => r.status).sort()).toEqual([201, 409]);
       const versions = (await api.http.get('/v1/strategy/versions').set(api.auth('agent')).expect(200)).body;
       expect(versions.liveVersion).toBe(2);
       expect(versions.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);

@@ -24,6 +24,7 @@ import {
   PersonaSetRepository,
   StrategyDraftRepository,
   StrategyPreviewStore,
+  StrategyPublishStore,
   StrategyVersionRepository,
   TreatmentRepository,
 } from '@corridor/persistence';
@@ -57,6 +58,7 @@ export class StrategyService {
     private readonly sets: PersonaSetRepository,
     private readonly attributes: AttributeRepository,
     private readonly previewStore: StrategyPreviewStore,
+    private readonly publishStore: StrategyPublishStore,
     private readonly config: AppConfig,
   ) {}
 
@@ -132,23 +134,28 @@ export class StrategyService {
    * when the draft or the live strategy changed since the admin looked.
    */
   async publish(dto: PublishStrategyDto, publishedBy: string | null): Promise<{ version: number; publishedAt: string; draftRevision: number; warnings: ErrorDetail[] }> {
-    const current = await this.drafts.current();
-    const revision = current?.revision ?? 0;
-    if (dto.expectedRevision !== undefined && dto.expectedRevision !== revision) throw draftStale(dto.expectedRevision, revision);
-    const live = await this.versions.live();
-    const cells = current?.cells ?? [];
-    const policies = current?.policies ?? live?.policies ?? (await this.withSalt(DEFAULT_CONTACT_POLICIES));
-    const { warnings } = await this.check(cells, policies);
-    const [stages, touchpoints, treatments] = await Promise.all([this.journey.stages(), this.journey.touchpoints(), this.treatments.list()]);
-    const published = await this.versions.publish({ stages, touchpoints, treatments, cells, policies }, publishedBy, {
-      expectedLive: dto.expectedLiveVersion === undefined ? undefined : dto.expectedLiveVersion,
+    const catalog = await this.attributes.loadCatalog();
+    const personaKeys = new Set((await this.personas.list()).map((p) => p.key));
+    const salt = await this.withSalt(DEFAULT_CONTACT_POLICIES);
+    // One snapshot: the draft revision checked is the one frozen, with the journey and treatments as they were then.
+    return this.publishStore.transaction(async (tx) => {
+      const current = await tx.draft();
+      const revision = current?.revision ?? 0;
+      if (dto.expectedRevision !== undefined && dto.expectedRevision !== revision) throw draftStale(dto.expectedRevision, revision);
+      const [stages, touchpoints, treatments, liveVersion] = await Promise.all([tx.journey.stages(), tx.journey.touchpoints(), tx.treatments(), tx.live()]);
+      const live = liveVersion === null ? null : await this.versions.get(liveVersion);
+      const cells = current?.cells ?? [];
+      const policies = current?.policies ?? live?.policies ?? salt;
+      const { errors, warnings } = checkStrategyDraft({ cells, policies }, { personaKeys, touchpoints, treatments, catalog, isTimeZone });
+      if (errors.length) throw new ValidationError('The strategy is not valid', errors, 'STRATEGY_INVALID');
+      const published = await tx.publish({ stages, touchpoints, treatments, cells, policies }, publishedBy, dto.expectedLiveVersion);
+      if (!published) {
+        throw new ConflictError('Another strategy version was published since', [
+          { field: 'expectedLiveVersion', message: `is ${dto.expectedLiveVersion}, but the live version is ${liveVersion ?? 'none'} or newer`, code: 'STRATEGY_STALE' },
+        ], 'STRATEGY_STALE');
+      }
+      return { version: published.version, publishedAt: published.publishedAt, draftRevision: revision, warnings };
     });
-    if (!published) {
-      throw new ConflictError('Another strategy version was published since', [
-        { field: 'expectedLiveVersion', message: `is ${dto.expectedLiveVersion}, but the live version is ${(await this.versions.live())?.version ?? 'none'}`, code: 'STRATEGY_STALE' },
-      ], 'STRATEGY_STALE');
-    }
-    return { version: published.version, publishedAt: published.publishedAt, draftRevision: revision, warnings };
   }
 
   async listVersions() {

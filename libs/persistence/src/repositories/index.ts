@@ -15,6 +15,7 @@ import { TreatmentRepository } from './treatment.repository';
 import { DestinationRepository } from './destination.repository';
 import { StrategyDraftRepository } from './strategy-draft.repository';
 import { StrategyPreviewStore } from './strategy-preview.store';
+import { StrategyPublishStore } from './strategy-publish.store';
 import { SecretBox } from '../secrets/secret-box';
 
 export { ApiKeyRepository } from './api-key.repository';
@@ -32,10 +33,11 @@ export * from './crm-sync.store';
 export * from './writeback.store';
 export * from './strategy-version.repository';
 export * from './journey.repository';
-export * from './treatment.repository';
+export { TreatmentRepository } from './treatment.repository';
 export * from './destination.repository';
-export * from './strategy-draft.repository';
+export { StrategyDraftRepository, type StrategyDraftRevision } from './strategy-draft.repository';
 export * from './strategy-preview.store';
+export { StrategyPublishStore, StrategyPublishTransaction } from './strategy-publish.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -43,5 +45,5 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   // CRM sync (SecretBox rides along: ConnectionRepository seals credentials with it).
   ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, SecretBox,
   // Touchpoints and treatments.
-  StrategyVersionRepository, JourneyRepository, TreatmentRepository, DestinationRepository, StrategyDraftRepository, StrategyPreviewStore];
+  StrategyVersionRepository, JourneyRepository, TreatmentRepository, DestinationRepository, StrategyDraftRepository, StrategyPreviewStore, StrategyPublishStore];
 export * from './copy-text';

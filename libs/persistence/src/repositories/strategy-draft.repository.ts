@@ -18,12 +18,12 @@ export class StrategyDraftRepository {
 
   async current(): Promise<StrategyDraftRevision | null> {
     const rows = await this.db.getRepository(StrategyDraftEntity).find({ order: { revision: 'DESC' }, take: 1 });
-    return rows[0] ? toRevision(rows[0]) : null;
+    return rows[0] ? toDraftRevision(rows[0]) : null;
   }
 
   async get(revision: number): Promise<StrategyDraftRevision | null> {
     const row = await this.db.getRepository(StrategyDraftEntity).findOneBy({ revision });
-    return row ? toRevision(row) : null;
+    return row ? toDraftRevision(row) : null;
   }
 
   async list(limit = 50): Promise<Array<{ revision: number; savedBy: string | null; savedAt: Date; cells: number }>> {
@@ -50,11 +50,11 @@ export class StrategyDraftRepository {
         JSON.stringify(draft.policies),
         savedBy,
       ]);
-      return toRevision((await em.getRepository(StrategyDraftEntity).findOneByOrFail({ revision })));
+      return toDraftRevision((await em.getRepository(StrategyDraftEntity).findOneByOrFail({ revision })));
     });
   }
 }
 
-function toRevision(r: StrategyDraftEntity): StrategyDraftRevision {
+export function toDraftRevision(r: StrategyDraftEntity): StrategyDraftRevision {
   return { revision: r.revision, cells: r.cells as StrategyCell[], policies: r.policies as unknown as ContactPolicies, savedBy: r.savedBy, savedAt: r.savedAt };
 }

@@ -49,6 +49,6 @@ export class TreatmentRepository {
   }
 }
 
-function toTreatment(r: TreatmentEntity): Treatment {
+export function toTreatment(r: TreatmentEntity): Treatment {
   return { key: r.key, name: r.name, description: r.description, type: r.type as TreatmentType, channel: r.channel as Channel, config: r.config } as Treatment;
 }
