@@ -196,6 +196,10 @@ describe('journey and strategy admin', () => {
       }
       await api.http.get('/v1/destinations/not-a-uuid').set(admin()).expect(400);
       expect(detail(await api.http.post('/v1/destinations').set(admin()).send({ ...base, name: 'Receiver' }).expect(409))).toMatchObject({ field: 'name' });
+      const other = await api.http.post('/v1/destinations').set(admin()).send({ ...base, name: 'Other' }).expect(201);
+      expect(detail(await api.http.patch(`/v1/destinations/${other.body.id}`).set(admin()).send({ name: 'Receiver' }).expect(409))).toMatchObject({ field: 'name', code: 'DESTINATION_NAME_TAKEN' });
+      await api.http.delete(`/v1/destinations/${other.body.id}`).set(admin()).expect(204);
+      await api.http.get(`/v1/destinations/${other.body.id}`).set(admin()).expect(404);
     });
 
     describe('treatments', () => {

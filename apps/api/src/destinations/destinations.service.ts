@@ -36,9 +36,9 @@ export class DestinationsService {
   async update(id: string, dto: UpdateDestinationDto): Promise<Destination> {
     await this.get(id);
     if (dto.url !== undefined) await this.addresses.check(dto.url);
-    if (dto.name !== undefined && (await this.destinations.nameTaken(dto.name, id))) throw nameTaken(dto.name);
     const { secret, ...fields } = dto;
     const updated = await this.destinations.update(id, fields, secret);
+    if (updated === 'name_taken') throw nameTaken(dto.name!);
     if (!updated) throw new NotFoundError('Destination', id, 'DESTINATION_NOT_FOUND');
     return updated;
   }

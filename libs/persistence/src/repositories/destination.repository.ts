@@ -40,18 +40,19 @@ export class DestinationRepository {
     return rows[0] ? this.get(rows[0].id) : null;
   }
 
-  /** Null when the destination is gone; throws on a name taken by another (unique index). */
-  async update(id: string, fields: Partial<DestinationFields>, secret?: string): Promise<Destination | null> {
+  /** Null when the destination is gone; 'name_taken' when another has the name (the unique index decides). */
+  async update(id: string, fields: Partial<DestinationFields>, secret?: string): Promise<Destination | null | 'name_taken'> {
     const patch: Partial<DestinationEntity> = { updatedAt: new Date() };
     for (const [k, v] of Object.entries(fields)) if (v !== undefined) (patch as Record<string, unknown>)[k] = v;
     if (secret !== undefined) patch.secretEncrypted = this.box.seal(secret);
-    const res = await this.db.getRepository(DestinationEntity).update({ id }, patch);
-    return (res.affected ?? 0) > 0 ? this.get(id) : null;
-  }
-
-  async nameTaken(name: string, exceptId?: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`SELECT 1 FROM destinations WHERE name = $1 AND ($2::uuid IS NULL OR id <> $2)`, [name, exceptId ?? null]);
-    return rows.length > 0;
+    try {
+      const res = await this.db.getRepository(DestinationEntity).update({ id }, patch);
+      return (res.affected ?? 0) > 0 ? this.get(id) : null;
+    } catch (e) {
+      const pg = (e as { driverError?: { code?: string; constraint?: string } }).driverError;
+      if (pg?.code === '23505' && pg.constraint === 'destinations_name_key') return 'name_taken';
+      throw e;
+    }
   }
 
   async delete(id: string): Promise<void> {
