@@ -18,6 +18,11 @@ import { CustomersModule } from './customers/customers.module';
 import { RulesModule } from './rules/rules.module';
 import { CustomerStrategyModule } from './customer-strategy/customer-strategy.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';
+import { JourneyModule } from './journey/journey.module';
+import { TouchpointsModule } from './touchpoints/touchpoints.module';
+import { TreatmentsModule } from './treatments/treatments.module';
+import { DestinationsModule } from './destinations/destinations.module';
+import { StrategyModule } from './strategy/strategy.module';
 
 export const API_STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -53,6 +58,11 @@ export const FEATURE_MODULES: Array<Type | DynamicModule> = [
   RulesModule,
   CustomerStrategyModule,
   DeliveriesModule,
+  JourneyModule,
+  TouchpointsModule,
+  TreatmentsModule,
+  DestinationsModule,
+  StrategyModule,
 ];
 
 @Module({ imports: [...PLATFORM_MODULES, ...FEATURE_MODULES] })

@@ -70,4 +70,27 @@ describe('secrets never reach the logs when a query fails', () => {
     expect(text).not.toContain(storedSealed);
     expect(text).not.toMatch(SEALED);
   });
+  it('logs a failed destination insert and update without the plain or the sealed signing secret', async () => {
+    const SECRET = 'whsec_c2lnbmluZy1zZWNyZXQtZm9yLWxvZy10ZXN0LTQyNDI0Mg==';
+    const NEW_SECRET = 'whsec_YW5vdGhlci1zaWduaW5nLXNlY3JldC1mb3ItbG9nLXRlc3Q=';
+    await db.query(`ALTER TABLE destinations ADD CONSTRAINT test_refuses_destination CHECK (name <> 'refused-by-test')`);
+    // A literal public address: checked without DNS, never contacted.
+    const url = 'https://93.184.216.34/hook';
+    const created = await http.post('/v1/destinations').set(api.auth('admin')).send({ name: 'refused-by-test', url, secret: SECRET });
+    expect(created.status).toBe(500);
+    const ok = await http.post('/v1/destinations').set(api.auth('admin')).send({ name: 'fine', url, secret: SECRET });
+    expect(ok.status).toBe(201);
+    const updated = await http.patch(`/v1/destinations/${ok.body.id}`).set(api.auth('admin')).send({ name: 'refused-by-test', secret: NEW_SECRET });
+    expect(updated.status).toBe(500);
+    const { rows } = await db.query(`SELECT secret_encrypted FROM destinations WHERE id = $1`, [ok.body.id]);
+
+    await eventually(async () => lines.filter((l) => (l.err as { constraint?: string } | undefined)?.constraint === 'test_refuses_destination').length >= 2, 'both failures to be logged');
+    const text = lines.map((l) => JSON.stringify(l)).join('\n');
+    for (const secret of [SECRET, NEW_SECRET]) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(secret.slice(6, 30));
+    }
+    expect(text).not.toContain(rows[0].secret_encrypted);
+    expect(text).not.toMatch(SEALED);
+  });
 });

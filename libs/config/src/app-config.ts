@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { DestinationAllowList } from '@corridor/domain';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
@@ -117,6 +118,18 @@ export class AppConfig {
   @Matches(/^https?:\/\/.+/, { message: 'PUBLIC_URL must be an http(s) URL' })
   PUBLIC_URL?: string;
 
+  /**
+   * Comma-separated host names, IP addresses and CIDR ranges that webhook destinations may use
+   * although they are loopback, private or link-local (refused otherwise, after DNS resolution).
+   */
+  @IsString()
+  DESTINATION_ALLOWED_HOSTS = '';
+
+  /** DESTINATION_ALLOWED_HOSTS as a list. */
+  get destinationAllowedHosts(): string[] {
+    return this.DESTINATION_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean);
+  }
+
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
   }
@@ -144,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!isTimeZone(config.SEGMENTATION_TIMEZONE)) {
     problems.push(`SEGMENTATION_TIMEZONE: ${JSON.stringify(config.SEGMENTATION_TIMEZONE)} is not an IANA time zone`);
   }
+  for (const problem of DestinationAllowList.problems(config.destinationAllowedHosts)) problems.push(`DESTINATION_ALLOWED_HOSTS: ${problem}`);
   if (config.isProduction && !config.SECRETS_KEY) {
     problems.push('SECRETS_KEY: required when NODE_ENV=production (32 bytes, base64 or hex)');
   }

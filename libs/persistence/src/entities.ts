@@ -26,6 +26,7 @@ import { TouchpointEventEntity } from './entities/touchpoint-event.entity';
 import { OutboxEntity } from './entities/outbox.entity';
 import { DecisionEntity } from './entities/decision.entity';
 import { DeliveryEntity } from './entities/delivery.entity';
+import { StrategyDraftEntity } from './entities/strategy-draft.entity';
 
 /** Listed, not globbed: globs break under bundlers and hide a forgotten entity. */
 export const ENTITIES = [
@@ -57,4 +58,5 @@ export const ENTITIES = [
   OutboxEntity,
   DecisionEntity,
   DeliveryEntity,
+  StrategyDraftEntity,
 ];

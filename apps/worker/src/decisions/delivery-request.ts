@@ -16,7 +16,7 @@ export interface RequestContext {
 export function deliveryRequest(treatment: Treatment, ctx: RequestContext): Record<string, unknown> {
   const render = {
     customer: { ...ctx.customer.attributes, id: ctx.customer.id, email: ctx.customer.email },
-    persona: ctx.persona ?? { key: null, name: null, description: null },
+    persona: ctx.persona,
     touchpoint: { key: ctx.touchpoint.key, name: ctx.touchpoint.name },
     event: { ...ctx.event.properties, id: ctx.event.id, occurredAt: ctx.event.occurredAt.toISOString() },
   };

@@ -11,3 +11,7 @@ export * from './template';
 export * from './decide';
 export * from './strategy-view';
 export * from './dispatch';
+export * from './destination-address';
+export * from './destination';
+export * from './strategy-validation';
+export * from './strategy-preview';

@@ -6,6 +6,7 @@ import { SyncRunSeen1796600000000 } from './1796600000000-SyncRunSeen';
 import { WritebackStatus1796700000000 } from './1796700000000-WritebackStatus';
 import { FeedHorizon1796750000000 } from './1796750000000-FeedHorizon';
 import { Treatments1796800000000 } from './1796800000000-Treatments';
+import { StrategyDrafts1796810000000 } from './1796810000000-StrategyDrafts';
 import { DeliveryReplays1796840000000 } from './1796840000000-DeliveryReplays';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
@@ -18,5 +19,6 @@ export const MIGRATIONS: Function[] = [
   WritebackStatus1796700000000,
   FeedHorizon1796750000000,
   Treatments1796800000000,
+  StrategyDrafts1796810000000,
   DeliveryReplays1796840000000,
 ];

@@ -12,6 +12,12 @@ import { WritebackStore } from './writeback.store';
 import { StrategyVersionRepository } from './strategy-version.repository';
 import { DecisionStore } from './decision.store';
 import { DispatchStore } from './dispatch.store';
+import { JourneyRepository } from './journey.repository';
+import { TreatmentRepository } from './treatment.repository';
+import { DestinationRepository } from './destination.repository';
+import { StrategyDraftRepository } from './strategy-draft.repository';
+import { StrategyPreviewStore } from './strategy-preview.store';
+import { StrategyPublishStore } from './strategy-publish.store';
 import { SecretBox } from '../secrets/secret-box';
 
 export { ApiKeyRepository } from './api-key.repository';
@@ -30,6 +36,12 @@ export * from './writeback.store';
 export * from './strategy-version.repository';
 export * from './decision.store';
 export * from './dispatch.store';
+export * from './journey.repository';
+export { TreatmentRepository } from './treatment.repository';
+export * from './destination.repository';
+export { StrategyDraftRepository, type StrategyDraftRevision } from './strategy-draft.repository';
+export * from './strategy-preview.store';
+export { StrategyPublishStore, StrategyPublishTransaction } from './strategy-publish.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -37,5 +49,6 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   // CRM sync (SecretBox rides along: ConnectionRepository seals credentials with it).
   ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, SecretBox,
   // Touchpoints and treatments.
-  StrategyVersionRepository, DecisionStore, DispatchStore];
+  StrategyVersionRepository, JourneyRepository, TreatmentRepository, DestinationRepository, StrategyDraftRepository, StrategyPreviewStore, StrategyPublishStore,
+  DecisionStore, DispatchStore];
 export * from './copy-text';
