@@ -21,14 +21,15 @@ describe('treatment dispatch (signed webhooks)', () => {
   let workers: ChildProcess[] = [];
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   const secret = newWebhookSecret();
-  const settings = { DISPATCH_MAX_ATTEMPTS: '3', DISPATCH_BACKOFF_BASE_MS: '200', DISPATCH_BACKOFF_MAX_MS: '1000', DISPATCH_CONCURRENCY: '8' };
+  // The receiver listens on loopback, which destinations may only use when the allow-list names it.
+  const settings = { DISPATCH_MAX_ATTEMPTS: '3', DISPATCH_BACKOFF_BASE_MS: '200', DISPATCH_BACKOFF_MAX_MS: '1000', DISPATCH_CONCURRENCY: '8', DESTINATION_ALLOWED_HOSTS: '127.0.0.1' };
   let nextId = 1;
 
-  async function destination(path: string, options: { timeoutMs?: number; ratePerSecond?: number } = {}): Promise<string> {
+  async function destination(path: string, options: { timeoutMs?: number; ratePerSecond?: number; url?: string } = {}): Promise<string> {
     const sealed = api.app.get(SecretBox).seal(secret);
     const { rows } = await db.query(
       `INSERT INTO destinations (name, url, secret_encrypted, timeout_ms, rate_limit_per_second) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [`dest-${path}-${randomUUID()}`, receiver.url(path), sealed, options.timeoutMs ?? 5000, options.ratePerSecond ?? null],
+      [`dest-${path}-${randomUUID()}`, options.url ?? receiver.url(path), sealed, options.timeoutMs ?? 5000, options.ratePerSecond ?? null],
     );
     return rows[0].id;
   }
@@ -107,6 +108,16 @@ describe('treatment dispatch (signed webhooks)', () => {
     expect(secondAt - refusedAt).toBeGreaterThanOrEqual(2900);
     expect(await row(second.id)).toMatchObject({ attempts: 1 });
     expect(seen.filter((r) => r.webhookId === second.webhookId)).toHaveLength(1);
+  });
+
+  it('checks the address again before sending: a destination that now points inside (not allowed) is refused, never called', async () => {
+    // Saved when it was acceptable; now its address is a loopback one the allow-list does not name.
+    const inside = receiver.url('/inside').replace('127.0.0.1', '127.0.0.2');
+    const d = await delivery(await destination('/inside', { url: inside }));
+    await enqueue(d.id);
+    const dead = await statusIs(d.id, 'dead');
+    expect(dead.last_error).toMatch(/address is refused/);
+    expect(receiver.at('/inside')).toHaveLength(0);
   });
 
   it('does not retry a 400: the delivery is dead at once and listed with the dead letters', async () => {

@@ -1,1 +1,2 @@
 export * from './webhook-sender.adapter';
+export * from './destination-address.resolver';

@@ -1,5 +1,6 @@
 import { Webhook } from 'standardwebhooks';
-import { DeliveryAttempt, outcomeOfStatus, parseRetryAfter, SendOutcome, TreatmentSender } from '@corridor/domain';
+import { DeliveryAttempt, DestinationAllowList, outcomeOfStatus, parseRetryAfter, SendOutcome, TreatmentSender } from '@corridor/domain';
+import { destinationAddressProblem } from './destination-address.resolver';
 
 /** A webhook destination as the sender needs it: the secret opened (it never leaves this process). */
 export interface WebhookDestination {
@@ -24,6 +25,8 @@ export interface DestinationThrottle {
 export interface WebhookSenderOptions {
   destination(id: string): Promise<WebhookDestination | null>;
   throttle(destination: WebhookDestination): DestinationThrottle;
+  /** Addresses a destination may resolve to although internal (DESTINATION_ALLOWED_HOSTS). */
+  allow: DestinationAllowList;
   now?: () => Date;
   userAgent?: string;
 }
@@ -41,7 +44,8 @@ function describe(e: unknown): string {
  * (the same on every attempt and replay, so receivers deduplicate on it), `webhook-timestamp` the
  * attempt's time, `webhook-signature` `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, made by the
  * `standardwebhooks` library receivers verify with. The body is the one rendered at decision
- * time. Redirects are not followed (a 3xx is a refusal): the signature covers one URL.
+ * time. Redirects are not followed (a 3xx is a refusal): the signature covers one URL. The URL's
+ * addresses are checked before each send (SSRF: a name that now resolves inside is refused).
  */
 export class WebhookSender implements TreatmentSender {
   readonly types = ['webhook'] as const;
@@ -61,6 +65,13 @@ export class WebhookSender implements TreatmentSender {
       signer = new Webhook(destination.secret);
     } catch {
       return { kind: 'permanent', error: 'the destination secret is not a Standard Webhooks secret (whsec_ + base64)' };
+    }
+    // Checked again at every send: DNS can point a saved name somewhere internal later.
+    try {
+      const refused = await destinationAddressProblem(destination.url, this.options.allow);
+      if (refused) return { kind: 'permanent', error: `the destination address is refused: ${refused.message}` };
+    } catch {
+      return { kind: 'retryable', error: 'the destination name could not be resolved' };
     }
     const body = JSON.stringify(attempt.request.body ?? null);
     const throttle = this.options.throttle(destination);

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { AppConfig } from '@corridor/config';
 import { CrmConnectorFactory, CrmModule, CrmTreatmentSender } from '@corridor/crm';
 import { WebhookSender } from '@corridor/destinations';
+import { DestinationAllowList } from '@corridor/domain';
 import { ConnectionRepository, DispatchStore } from '@corridor/persistence';
 import { DestinationThrottles } from './destination-throttle';
 import { DispatchProcessor } from './dispatch.processor';
@@ -12,9 +14,13 @@ import { DispatchService, TREATMENT_SENDERS } from './dispatch.service';
     DestinationThrottles,
     {
       provide: TREATMENT_SENDERS,
-      inject: [DispatchStore, DestinationThrottles, ConnectionRepository, CrmConnectorFactory],
-      useFactory: (store: DispatchStore, throttles: DestinationThrottles, connections: ConnectionRepository, crm: CrmConnectorFactory) => [
-        new WebhookSender({ destination: (id) => store.destination(id), throttle: (d) => throttles.for(d) }),
+      inject: [DispatchStore, DestinationThrottles, ConnectionRepository, CrmConnectorFactory, AppConfig],
+      useFactory: (store: DispatchStore, throttles: DestinationThrottles, connections: ConnectionRepository, crm: CrmConnectorFactory, config: AppConfig) => [
+        new WebhookSender({
+          destination: (id) => store.destination(id),
+          throttle: (d) => throttles.for(d),
+          allow: new DestinationAllowList(config.destinationAllowedHosts),
+        }),
         // One attempt per request: the dispatcher's retry policy (backoff, dead letters) governs,
         // not the connector's own retries.
         new CrmTreatmentSender({
