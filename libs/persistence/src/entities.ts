@@ -26,6 +26,8 @@ import { TouchpointEventEntity } from './entities/touchpoint-event.entity';
 import { OutboxEntity } from './entities/outbox.entity';
 import { DecisionEntity } from './entities/decision.entity';
 import { DeliveryEntity } from './entities/delivery.entity';
+import { FeedCursorEntity } from './entities/feed-cursor.entity';
+import { EventSourceEntity } from './entities/event-source.entity';
 
 /** Listed, not globbed: globs break under bundlers and hide a forgotten entity. */
 export const ENTITIES = [
@@ -57,4 +59,6 @@ export const ENTITIES = [
   OutboxEntity,
   DecisionEntity,
   DeliveryEntity,
+  FeedCursorEntity,
+  EventSourceEntity,
 ];

@@ -11,6 +11,10 @@ import { CrmSyncStore } from './crm-sync.store';
 import { WritebackStore } from './writeback.store';
 import { StrategyVersionRepository } from './strategy-version.repository';
 import { SecretBox } from '../secrets/secret-box';
+import { TouchpointEventStore } from './touchpoint-event.store';
+import { OutboxStore } from './outbox.store';
+import { PersonaFeedStore } from './persona-feed.store';
+import { EventSourceStore } from './event-source.store';
 
 export { ApiKeyRepository } from './api-key.repository';
 export type { IssuedApiKey } from './api-key.repository';
@@ -26,6 +30,10 @@ export * from './crm-attribute.repository';
 export * from './crm-sync.store';
 export * from './writeback.store';
 export * from './strategy-version.repository';
+export * from './touchpoint-event.store';
+export * from './outbox.store';
+export * from './persona-feed.store';
+export * from './event-source.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -33,5 +41,7 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   // CRM sync (SecretBox rides along: ConnectionRepository seals credentials with it).
   ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, SecretBox,
   // Touchpoints and treatments.
-  StrategyVersionRepository];
+  StrategyVersionRepository,
+  // Events in: ingest with its outbox, the relay's queries, the persona-change feed, CDP sources.
+  TouchpointEventStore, OutboxStore, PersonaFeedStore, EventSourceStore];
 export * from './copy-text';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CrmObject } from '@corridor/domain';
 import { DataSource } from 'typeorm';
+import { FeedPosition } from './persona-feed.store';
 
 /** The latest persona change of one customer within a batch of persona_history rows. */
 export interface PendingWriteback {
@@ -15,15 +16,6 @@ export interface PendingWriteback {
   personaDescription: string;
   /** The CRM's current values of the write-back fields (role → value), as last read or written; null when unknown. */
   crmValues: Record<string, string | null> | null;
-}
-
-/**
- * A position in persona_history read in (xact_id, id) order: history ids are taken before commit,
- * so reading by id alone could pass a row that commits late and never see it.
- */
-export interface FeedPosition {
-  xactId: string;
-  historyId: string;
 }
 
 export interface WritebackBatch {

@@ -1,0 +1,2 @@
+export * from './touchpoint-event-input';
+export * from './segment-call';

@@ -1,0 +1,21 @@
+import { MigrationInterface, QueryRunner } from "typeorm";
+
+/**
+ * Events in: one cursor per consumer of the persona-change feed, Segment sources with their
+ * event → touchpoint mappings, and an index the reconciler scans (recent events without a decision).
+ */
+export class EventsIn1796820000000 implements MigrationInterface {
+    name = 'EventsIn1796820000000';
+
+    public async up(queryRunner: QueryRunner): Promise<void> {
+        await queryRunner.query(`CREATE TABLE "feed_cursors" ("consumer" text NOT NULL, "last_xact_id" bigint NOT NULL DEFAULT '0', "last_history_id" bigint NOT NULL DEFAULT '0', "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_feed_cursors_consumer" PRIMARY KEY ("consumer"))`);
+        await queryRunner.query(`CREATE TABLE "event_sources" ("key" text NOT NULL, "name" text NOT NULL, "mappings" jsonb NOT NULL DEFAULT '{}', "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_event_sources_key" PRIMARY KEY ("key"))`);
+        await queryRunner.query(`CREATE INDEX "touchpoint_events_received_idx" ON "touchpoint_events" ("received_at") `);
+    }
+
+    public async down(queryRunner: QueryRunner): Promise<void> {
+        await queryRunner.query(`DROP INDEX "public"."touchpoint_events_received_idx"`);
+        await queryRunner.query(`DROP TABLE "event_sources"`);
+        await queryRunner.query(`DROP TABLE "feed_cursors"`);
+    }
+}

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+export interface OutboxRow {
+  id: string;
+  topic: string;
+  ref: string;
+}
+
+/**
+ * The outbox's queries: the relay's claim-and-stamp, and what the reconciler finds in Postgres that
+ * the queue may have lost (events without a decision, deliveries past due).
+ */
+@Injectable()
+export class OutboxStore {
+  constructor(private readonly db: DataSource) {}
+
+  /**
+   * Claims up to `limit` unrelayed rows in id order (SKIP LOCKED: several relays share the work
+   * without waiting on each other), hands them to `publish`, and stamps them relayed in the same
+   * transaction. If `publish` throws, nothing is stamped and the rows come back next time.
+   */
+  async relay(limit: number, publish: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
+    return this.db.transaction(async (m) => {
+      const rows: OutboxRow[] = await m.query(
+        `SELECT id::text AS id, topic, ref FROM outbox WHERE relayed_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+      if (rows.length === 0) return 0;
+      await publish(rows);
+      await m.query(`UPDATE outbox SET relayed_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      return rows.length;
+    });
+  }
+
+  /** Events received between `horizonHours` and `graceSeconds` ago that have no decision yet. */
+  async undecidedEvents(graceSeconds: number, horizonHours: number, limit: number): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.db.query(
+      `SELECT e.id::text AS id FROM touchpoint_events e
+        WHERE e.received_at < now() - make_interval(secs => $1) AND e.received_at > now() - make_interval(hours => $2)
+          AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.event_id = e.id)
+        ORDER BY e.id LIMIT $3`,
+      [graceSeconds, horizonHours, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Deliveries that should have been attempted `graceSeconds` ago: pending or retrying past their
+   * next attempt (or creation), held past their release. `attempt` is the one to make next.
+   */
+  async dueDeliveries(graceSeconds: number, limit: number): Promise<Array<{ id: string; attempt: number }>> {
+    const rows: Array<{ id: string; attempts: number }> = await this.db.query(
+      `SELECT id::text AS id, attempts FROM deliveries
+        WHERE status IN ('pending', 'retrying', 'held')
+          AND COALESCE(next_attempt_at, created_at) < now() - make_interval(secs => $1)
+        ORDER BY id LIMIT $2`,
+      [graceSeconds, limit],
+    );
+    return rows.map((r) => ({ id: r.id, attempt: r.attempts + 1 }));
+  }
+
+  /** Relayed rows are history once the queue has them; the events and deliveries remain the truth. */
+  async purgeRelayed(olderThanHours: number): Promise<number> {
+    const rows: unknown[] = await this.db.query(
+      `DELETE FROM outbox WHERE relayed_at < now() - make_interval(hours => $1) RETURNING id`,
+      [olderThanHours],
+    );
+    return rows.length;
+  }
+}
