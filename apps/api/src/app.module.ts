@@ -16,6 +16,7 @@ import { PersonasModule } from './personas/personas.module';
 import { SegmentationModule } from './segmentation/segmentation.module';
 import { CustomersModule } from './customers/customers.module';
 import { RulesModule } from './rules/rules.module';
+import { EventsModule } from './events/events.module';
 
 export const API_STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -49,6 +50,7 @@ export const FEATURE_MODULES: Array<Type | DynamicModule> = [
   SegmentationModule,
   CustomersModule,
   RulesModule,
+  EventsModule,
 ];
 
 @Module({ imports: [...PLATFORM_MODULES, ...FEATURE_MODULES] })
