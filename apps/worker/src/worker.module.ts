@@ -7,6 +7,7 @@ import { SegmentationWorkerModule } from './segmentation/segmentation-worker.mod
 import { CrmSyncWorkerModule } from './crm-sync/crm-sync-worker.module';
 import { CrmWritebackWorkerModule } from './crm-writeback/crm-writeback-worker.module';
 import { WatchdogModule } from './watchdog/watchdog.module';
+import { OutboxWorkerModule } from './outbox/outbox-worker.module';
 
 /**
  * The worker process: one BullMQ processor per queue, each in its feature module below, and the
@@ -23,6 +24,7 @@ import { WatchdogModule } from './watchdog/watchdog.module';
     CrmSyncWorkerModule,
     CrmWritebackWorkerModule,
     WatchdogModule,
+    OutboxWorkerModule,
   ],
 })
 export class WorkerModule {}

@@ -10,6 +10,9 @@ export class EventsIn1796820000000 implements MigrationInterface {
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`CREATE TABLE "feed_cursors" ("consumer" text NOT NULL, "last_xact_id" bigint NOT NULL DEFAULT '0', "last_history_id" bigint NOT NULL DEFAULT '0', "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_feed_cursors_consumer" PRIMARY KEY ("consumer"))`);
         await queryRunner.query(`CREATE TABLE "event_sources" ("key" text NOT NULL, "name" text NOT NULL, "mappings" jsonb NOT NULL DEFAULT '{}', "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_event_sources_key" PRIMARY KEY ("key"))`);
+        // Treatments start from now: the history before this release raises no persona_changed events.
+        await queryRunner.query(`INSERT INTO "feed_cursors" ("consumer", "last_xact_id", "last_history_id")
+            SELECT 'treatments', COALESCE(MAX(xact_id), 0), COALESCE(MAX(id), 0) FROM "persona_history"`);
         await queryRunner.query(`CREATE INDEX "touchpoint_events_received_idx" ON "touchpoint_events" ("received_at") `);
     }
 

@@ -18,19 +18,41 @@ export class OutboxStore {
   /**
    * Claims up to `limit` unrelayed rows in id order (SKIP LOCKED: several relays share the work
    * without waiting on each other), hands them to `publish`, and stamps them relayed in the same
-   * transaction. If `publish` throws, nothing is stamped and the rows come back next time.
+   * transaction. If `publish` throws, nothing is stamped and the rows come back next time. Only
+   * `topics` are claimed: a row of a topic no relay knows stays visible without blocking the rest.
    */
-  async relay(limit: number, publish: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
+  async relay(topics: readonly string[], limit: number, publish: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
     return this.db.transaction(async (m) => {
       const rows: OutboxRow[] = await m.query(
-        `SELECT id::text AS id, topic, ref FROM outbox WHERE relayed_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [limit],
+        `SELECT id::text AS id, topic, ref FROM outbox WHERE relayed_at IS NULL AND topic = ANY($2::text[]) ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit, topics],
       );
       if (rows.length === 0) return 0;
       await publish(rows);
       await m.query(`UPDATE outbox SET relayed_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       return rows.length;
     });
+  }
+
+  /**
+   * Runs `fn` holding a session advisory lock named `name`, so one process at a time does it;
+   * returns false when another holds it. Postgres drops the lock with the session if the process dies.
+   */
+  async exclusively(name: string, fn: () => Promise<void>): Promise<boolean> {
+    const qr = this.db.createQueryRunner();
+    await qr.connect();
+    try {
+      const [{ locked }] = await qr.query(`SELECT pg_try_advisory_lock(hashtext('corridor.outbox'), hashtext($1)) AS locked`, [name]);
+      if (!locked) return false;
+      try {
+        await fn();
+        return true;
+      } finally {
+        await qr.query(`SELECT pg_advisory_unlock(hashtext('corridor.outbox'), hashtext($1))`, [name]);
+      }
+    } finally {
+      await qr.release();
+    }
   }
 
   /** Events received between `horizonHours` and `graceSeconds` ago that have no decision yet. */
