@@ -41,7 +41,7 @@ export class TouchpointEventStore {
         ready.push({ index, event: { ...event, customerId: customer.id } });
       }
     }
-    if (ready.length) results.push(...(await this.db.transaction((m) => this.insert(m, source, ready, correlationId))));
+    if (ready.length) results.push(...(await this.db.transaction((m) => insertTouchpointEvents(m, source, ready, correlationId))));
     return results.sort((a, b) => a.index - b.index);
   }
 
@@ -51,48 +51,7 @@ export class TouchpointEventStore {
    */
   async insertResolved(manager: EntityManager, source: string, events: readonly ResolvedTouchpointEvent[], correlationId?: string): Promise<EventIngestResult[]> {
     if (events.length === 0) return [];
-    return this.insert(manager, source, events.map((event, index) => ({ index, event })), correlationId);
-  }
-
-  private async insert(
-    manager: EntityManager,
-    source: string,
-    ready: ReadonlyArray<{ index: number; event: ResolvedTouchpointEvent }>,
-    correlationId?: string,
-  ): Promise<EventIngestResult[]> {
-    const rows = ready.map(({ index, event }) => ({ i: index, k: event.idempotencyKey, t: event.touchpoint, c: event.customerId, o: event.occurredAt.toISOString(), p: event.properties }));
-    // One statement: the events, then an outbox row for each one that is new (a conflict returns nothing).
-    const inserted: Array<{ id: string; idempotency_key: string }> = await manager.query(
-      `WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, k text, t text, c bigint, o timestamptz, p jsonb)),
-            ins AS (INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at, properties, correlation_id)
-                    SELECT $1, k, t, c, o, p, $3 FROM input ORDER BY i
-                    ON CONFLICT (source, idempotency_key) DO NOTHING
-                    RETURNING id, idempotency_key),
-            ob AS (INSERT INTO outbox (topic, ref) SELECT '${DECIDE_EVENT_TOPIC}', id::text FROM ins ORDER BY id)
-       SELECT id::text AS id, idempotency_key FROM ins`,
-      [source, JSON.stringify(rows), correlationId ?? null],
-    );
-    const fresh = new Map(inserted.map((r) => [r.idempotency_key, r.id]));
-    const missing = [...new Set(ready.map((r) => r.event.idempotencyKey).filter((k) => !fresh.has(k)))];
-    const existing = new Map<string, string>();
-    if (missing.length) {
-      const rows: Array<{ id: string; idempotency_key: string }> = await manager.query(
-        `SELECT id::text AS id, idempotency_key FROM touchpoint_events WHERE source = $1 AND idempotency_key = ANY($2::text[])`,
-        [source, missing],
-      );
-      for (const r of rows) existing.set(r.idempotency_key, r.id);
-    }
-    const claimed = new Set<string>();
-    return ready.map(({ index, event }): EventIngestResult => {
-      const key = event.idempotencyKey;
-      const id = fresh.get(key);
-      // The first of a batch's repeats is the accepted one; the rest are duplicates of it.
-      if (id && !claimed.has(key)) {
-        claimed.add(key);
-        return { index, status: 'accepted', eventId: id };
-      }
-      return { index, status: 'duplicate', eventId: id ?? existing.get(key) ?? '' };
-    });
+    return insertTouchpointEvents(manager, source, events.map((event, index) => ({ index, event })), correlationId);
   }
 
   private async knownTouchpoints(keys: readonly string[]): Promise<Set<string>> {
@@ -173,4 +132,49 @@ function refKey(r: CustomerRef): string {
     case 'import':
       return `ext:${IMPORT_CONNECTION_ID}:${r.externalId}`;
   }
+}
+
+/**
+ * Inserts events whose customer and touchpoint are known, each new one with its outbox row, in the
+ * caller's transaction; a repeated (source, idempotency key) is a duplicate of the stored event.
+ */
+export async function insertTouchpointEvents(
+  manager: EntityManager,
+  source: string,
+  ready: ReadonlyArray<{ index: number; event: ResolvedTouchpointEvent }>,
+  correlationId?: string,
+): Promise<EventIngestResult[]> {
+  const rows = ready.map(({ index, event }) => ({ i: index, k: event.idempotencyKey, t: event.touchpoint, c: event.customerId, o: event.occurredAt.toISOString(), p: event.properties }));
+  // One statement: the events, then an outbox row for each one that is new (a conflict returns nothing).
+  const inserted: Array<{ id: string; idempotency_key: string }> = await manager.query(
+    `WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, k text, t text, c bigint, o timestamptz, p jsonb)),
+          ins AS (INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at, properties, correlation_id)
+                  SELECT $1, k, t, c, o, p, $3 FROM input ORDER BY i
+                  ON CONFLICT (source, idempotency_key) DO NOTHING
+                  RETURNING id, idempotency_key),
+          ob AS (INSERT INTO outbox (topic, ref) SELECT '${DECIDE_EVENT_TOPIC}', id::text FROM ins ORDER BY id)
+     SELECT id::text AS id, idempotency_key FROM ins`,
+    [source, JSON.stringify(rows), correlationId ?? null],
+  );
+  const fresh = new Map(inserted.map((r) => [r.idempotency_key, r.id]));
+  const missing = [...new Set(ready.map((r) => r.event.idempotencyKey).filter((k) => !fresh.has(k)))];
+  const existing = new Map<string, string>();
+  if (missing.length) {
+    const rows: Array<{ id: string; idempotency_key: string }> = await manager.query(
+      `SELECT id::text AS id, idempotency_key FROM touchpoint_events WHERE source = $1 AND idempotency_key = ANY($2::text[])`,
+      [source, missing],
+    );
+    for (const r of rows) existing.set(r.idempotency_key, r.id);
+  }
+  const claimed = new Set<string>();
+  return ready.map(({ index, event }): EventIngestResult => {
+    const key = event.idempotencyKey;
+    const id = fresh.get(key);
+    // The first of a batch's repeats is the accepted one; the rest are duplicates of it.
+    if (id && !claimed.has(key)) {
+      claimed.add(key);
+      return { index, status: 'accepted', eventId: id };
+    }
+    return { index, status: 'duplicate', eventId: id ?? existing.get(key) ?? '' };
+  });
 }
