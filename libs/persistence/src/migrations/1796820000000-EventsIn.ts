@@ -1,7 +1,8 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
 /**
- * Events in: one cursor per consumer of the persona-change feed, Segment sources with their
+ * Events in: one cursor per consumer of the persona-change feed (write-back's per-connection
+ * positions move there, as consumers `writeback:<connectionId>`), Segment sources with their
  * event → touchpoint mappings, and an index the reconciler scans (recent events without a decision).
  */
 export class EventsIn1796820000000 implements MigrationInterface {
@@ -13,11 +14,20 @@ export class EventsIn1796820000000 implements MigrationInterface {
         // Treatments start from now: the history before this release raises no persona_changed events.
         await queryRunner.query(`INSERT INTO "feed_cursors" ("consumer", "last_xact_id", "last_history_id")
             SELECT 'treatments', COALESCE(MAX(xact_id), 0), COALESCE(MAX(id), 0) FROM "persona_history"`);
+        // Write-back's per-connection positions become consumers of the one feed.
+        await queryRunner.query(`INSERT INTO "feed_cursors" ("consumer", "last_xact_id", "last_history_id", "updated_at")
+            SELECT 'writeback:' || connection_id, last_xact_id, last_history_id, updated_at FROM "crm_writeback_cursors"`);
+        await queryRunner.query(`ALTER TABLE "crm_writeback_cursors" DROP COLUMN "last_xact_id"`);
+        await queryRunner.query(`ALTER TABLE "crm_writeback_cursors" DROP COLUMN "last_history_id"`);
         await queryRunner.query(`CREATE INDEX "touchpoint_events_received_idx" ON "touchpoint_events" ("received_at") `);
     }
 
     public async down(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`DROP INDEX "public"."touchpoint_events_received_idx"`);
+        await queryRunner.query(`ALTER TABLE "crm_writeback_cursors" ADD "last_history_id" bigint NOT NULL DEFAULT '0'`);
+        await queryRunner.query(`ALTER TABLE "crm_writeback_cursors" ADD "last_xact_id" bigint NOT NULL DEFAULT '0'`);
+        await queryRunner.query(`UPDATE "crm_writeback_cursors" w SET last_xact_id = f.last_xact_id, last_history_id = f.last_history_id
+            FROM "feed_cursors" f WHERE f.consumer = 'writeback:' || w.connection_id`);
         await queryRunner.query(`DROP TABLE "event_sources"`);
         await queryRunner.query(`DROP TABLE "feed_cursors"`);
     }
