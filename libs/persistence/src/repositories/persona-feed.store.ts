@@ -40,7 +40,7 @@ export class PersonaFeedStore {
 
   /**
    * Runs `handle` on the next changes after the consumer's cursor, then advances it, in one
-   * transaction holding the cursor row (a second process of the same consumer skips: `busy`).
+   * transaction holding the consumer's advisory lock (a second process of the same consumer skips: `busy`).
    * Returns how many changes were handled, 0 when none are visible yet.
    */
   async consume(
@@ -48,22 +48,26 @@ export class PersonaFeedStore {
     limit: number,
     handle: (changes: PersonaChange[], manager: EntityManager) => Promise<void>,
   ): Promise<{ busy: true } | { busy: false; handled: number }> {
-    await this.db.query(`INSERT INTO feed_cursors (consumer) VALUES ($1) ON CONFLICT (consumer) DO NOTHING`, [consumer]);
     return this.db.transaction(async (m) => {
+      // An advisory lock, not a row lock: a transaction that only looks takes no transaction id,
+      // so an idle consumer polling the feed never holds back the snapshot horizon other readers of
+      // the feed (write-back) wait on.
+      const [{ locked }] = await m.query(`SELECT pg_try_advisory_xact_lock(hashtext('corridor.feed'), hashtext($1)) AS locked`, [consumer]);
+      if (!locked) return { busy: true as const };
       const cursor: Array<{ x: string; h: string }> = await m.query(
-        `SELECT last_xact_id::text AS x, last_history_id::text AS h FROM feed_cursors WHERE consumer = $1 FOR UPDATE SKIP LOCKED`,
+        `SELECT last_xact_id::text AS x, last_history_id::text AS h FROM feed_cursors WHERE consumer = $1`,
         [consumer],
       );
-      if (cursor.length === 0) return { busy: true as const };
+      if (cursor.length === 0) cursor.push({ x: '0', h: '0' });
       const changes = await this.read(m, { xactId: cursor[0].x, historyId: cursor[0].h }, limit);
       if (changes.length === 0) return { busy: false as const, handled: 0 };
       await handle(changes, m);
       const last = changes[changes.length - 1];
-      await m.query(`UPDATE feed_cursors SET last_xact_id = $2, last_history_id = $3, updated_at = now() WHERE consumer = $1`, [
-        consumer,
-        last.xactId,
-        last.historyId,
-      ]);
+      await m.query(
+        `INSERT INTO feed_cursors (consumer, last_xact_id, last_history_id, updated_at) VALUES ($1, $2, $3, now())
+         ON CONFLICT (consumer) DO UPDATE SET last_xact_id = EXCLUDED.last_xact_id, last_history_id = EXCLUDED.last_history_id, updated_at = now()`,
+        [consumer, last.xactId, last.historyId],
+      );
       return { busy: false as const, handled: changes.length };
     });
   }
