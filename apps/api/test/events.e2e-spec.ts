@@ -79,6 +79,16 @@ describe('POST /v1/events', () => {
     expect(batch.body.results[1].eventId).toBe(batch.body.results[0].eventId);
   });
 
+  it('stores one event when requests with the same key race', async () => {
+    const body = { touchpoint: 'support_call', customer: 'c-1', idempotencyKey: 'race-1' };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post({ events: [body] })));
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(202));
+    const statuses = answers.map((a) => a.body.results[0].status).sort();
+    expect(statuses).toEqual(['accepted', ...Array(7).fill('duplicate')]);
+    expect(new Set(answers.map((a) => a.body.results[0].eventId)).size).toBe(1);
+    expect(await db.query(`SELECT 1 FROM touchpoint_events WHERE source = 'api' AND idempotency_key = 'race-1'`)).toHaveLength(1);
+  });
+
   it('reports unknown customers and touchpoints per event and stores the rest of the batch', async () => {
     const before = await counts();
     const res = await post({
