@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
 import { JobProducer } from '@corridor/jobs';
-import { OutboxStore } from '@corridor/persistence';
+import { OutboxListener, OutboxStore } from '@corridor/persistence';
 import { publishOutboxRows, RELAYED_TOPICS } from './outbox-topics';
 
 const BATCH = 500;
@@ -9,7 +9,8 @@ const BATCH = 500;
 /**
  * Moves outbox rows to BullMQ continuously: claim a batch (SKIP LOCKED, so every worker process
  * can run a relay), enqueue, stamp relayed_at, commit. A full batch is followed at once by the
- * next; an empty look waits OUTBOX_POLL_MS. A failure (Redis or Postgres away) leaves the rows
+ * next; an empty look waits OUTBOX_POLL_MS, or less when Postgres notifies that rows were
+ * committed (LISTEN; a trigger on outbox notifies at commit). A failure (Redis or Postgres away) leaves the rows
  * unrelayed and backs off; nothing is lost, at worst a row is enqueued twice (same job id).
  */
 @Injectable()
@@ -18,6 +19,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private stopped = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  /** Set when a notice arrives while a pass runs: look again at once. */
+  private noticed = false;
+  private listener?: OutboxListener;
 
   constructor(
     private readonly outbox: OutboxStore,
@@ -32,6 +36,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.wake?.();
+    await this.listener?.close();
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, 5000).unref())]);
   }
 
@@ -40,20 +45,26 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return this.outbox.relay(RELAYED_TOPICS, BATCH, (rows) => publishOutboxRows(this.jobs, rows));
   }
 
+  private failures = 0;
+
   private async run(): Promise<void> {
-    let failures = 0;
     while (!this.stopped) {
       let pause = this.config.OUTBOX_POLL_MS;
+      await this.keepListening();
+      this.noticed = false;
       try {
         const n = await this.relayOnce();
-        failures = 0;
+        this.failures = 0;
         if (n === BATCH) pause = 0;
       } catch (e) {
-        failures++;
-        pause = Math.min(5000, this.config.OUTBOX_POLL_MS * 2 ** failures);
-        if (failures === 1 || failures % 20 === 0) this.logger.warn({ msg: 'outbox relay failed; retrying', err: (e as Error).message, failures });
+        this.failures++;
+        pause = Math.min(5000, this.config.OUTBOX_POLL_MS * 2 ** this.failures);
+        if (this.failures === 1 || this.failures % 20 === 0) {
+          this.logger.warn({ msg: 'outbox relay failed; retrying', err: (e as Error).message, failures: this.failures });
+        }
       }
-      if (pause > 0 && !this.stopped) {
+      // A notice cuts the wait short, except while backing off from a failure.
+      if (pause > 0 && !this.stopped && (this.failures > 0 || !this.noticed)) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, pause);
           this.wake = () => {
@@ -62,6 +73,23 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           };
         });
       }
+    }
+  }
+
+  /** (Re-)establishes the LISTEN connection when there is none; without one the relay just polls. */
+  private async keepListening(): Promise<void> {
+    if (this.listener || this.stopped) return;
+    try {
+      const listener = await this.outbox.listen(() => {
+        this.noticed = true;
+        if (this.failures === 0) this.wake?.();
+      });
+      this.listener = listener;
+      void listener.lost.then(() => {
+        if (this.listener === listener) this.listener = undefined;
+      });
+    } catch {
+      // Postgres away: the pass below fails and backs off the same way.
     }
   }
 }

@@ -19,11 +19,16 @@ export class EventsIn1796820000000 implements MigrationInterface {
             SELECT 'writeback:' || connection_id, last_xact_id, last_history_id, updated_at FROM "crm_writeback_cursors"`);
         await queryRunner.query(`ALTER TABLE "crm_writeback_cursors" DROP COLUMN "last_xact_id"`);
         await queryRunner.query(`ALTER TABLE "crm_writeback_cursors" DROP COLUMN "last_history_id"`);
+        // Whoever writes outbox rows wakes the relays at commit (one notice per statement; Postgres folds repeats within a transaction).
+        await queryRunner.query(`CREATE FUNCTION "outbox_notify"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('corridor_outbox', ''); RETURN NULL; END $$`);
+        await queryRunner.query(`CREATE TRIGGER "outbox_notify" AFTER INSERT ON "outbox" FOR EACH STATEMENT EXECUTE FUNCTION "outbox_notify"()`);
         await queryRunner.query(`CREATE INDEX "touchpoint_events_received_idx" ON "touchpoint_events" ("received_at") `);
     }
 
     public async down(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`DROP INDEX "public"."touchpoint_events_received_idx"`);
+        await queryRunner.query(`DROP TRIGGER "outbox_notify" ON "outbox"`);
+        await queryRunner.query(`DROP FUNCTION "outbox_notify"()`);
         await queryRunner.query(`ALTER TABLE "crm_writeback_cursors" ADD "last_history_id" bigint NOT NULL DEFAULT '0'`);
         await queryRunner.query(`ALTER TABLE "crm_writeback_cursors" ADD "last_xact_id" bigint NOT NULL DEFAULT '0'`);
         await queryRunner.query(`UPDATE "crm_writeback_cursors" w SET last_xact_id = f.last_xact_id, last_history_id = f.last_history_id

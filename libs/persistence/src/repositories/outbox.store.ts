@@ -1,5 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+
+/** The channel a trigger on outbox notifies at commit (migration EventsIn). */
+const OUTBOX_CHANNEL = 'corridor_outbox';
+
+export interface OutboxListener {
+  /** Resolves when the connection is lost (Postgres restarted): listen again. */
+  readonly lost: Promise<void>;
+  close(): Promise<void>;
+}
 
 export interface OutboxRow {
   id: string;
@@ -53,6 +63,48 @@ export class OutboxStore {
     } finally {
       await qr.release();
     }
+  }
+
+  /**
+   * Calls `onNotice` whenever outbox rows are committed (LISTEN on a pooled connection held for
+   * it). A wake-up only: the relay still polls, so a missed notice only delays a row.
+   */
+  async listen(onNotice: () => void): Promise<OutboxListener> {
+    const [client, release] = await (this.db.driver as PostgresDriver).obtainMasterConnection();
+    let closed = false;
+    let markLost!: () => void;
+    const lost = new Promise<void>((resolve) => (markLost = resolve));
+    const onNotification = (msg: { channel: string }) => {
+      if (msg.channel === OUTBOX_CHANNEL) onNotice();
+    };
+    const onGone = () => markLost();
+    client.on('notification', onNotification);
+    client.on('error', onGone);
+    client.on('end', onGone);
+    try {
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    } catch (e) {
+      client.off('notification', onNotification);
+      release(e);
+      throw e;
+    }
+    return {
+      lost,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        client.off('notification', onNotification);
+        client.off('error', onGone);
+        client.off('end', onGone);
+        await client.query(`UNLISTEN ${OUTBOX_CHANNEL}`).catch(() => undefined);
+        try {
+          release();
+        } catch {
+          // The pool is already closed (shutdown order): nothing to give back.
+        }
+        markLost();
+      },
+    };
   }
 
   /** Events received between `horizonHours` and `graceSeconds` ago that have no decision yet. */
