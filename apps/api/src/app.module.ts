@@ -23,6 +23,7 @@ import { TouchpointsModule } from './touchpoints/touchpoints.module';
 import { TreatmentsModule } from './treatments/treatments.module';
 import { DestinationsModule } from './destinations/destinations.module';
 import { StrategyModule } from './strategy/strategy.module';
+import { EventsModule } from './events/events.module';
 
 export const API_STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -63,6 +64,7 @@ export const FEATURE_MODULES: Array<Type | DynamicModule> = [
   TreatmentsModule,
   DestinationsModule,
   StrategyModule,
+  EventsModule,
 ];
 
 @Module({ imports: [...PLATFORM_MODULES, ...FEATURE_MODULES] })

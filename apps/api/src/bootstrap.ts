@@ -16,6 +16,8 @@ import { ApiValidationPipe } from './validation/api-validation.pipe';
 
 /** JSON bodies are small (definitions, not data); bulk data goes through the streamed import. */
 export const JSON_BODY_LIMIT = '1mb';
+/** Event batches (1,000 events of up to 16 KB of properties each) get a larger limit of their own. */
+export const EVENTS_BODY_LIMIT = '20mb';
 
 /** A request whose JSON body parser kept the bytes it parsed. */
 export type RawBodyRequest = IncomingMessage & { rawBody?: Buffer };
@@ -49,6 +51,7 @@ export function configureApiApp(app: INestApplication): void {
   app.use(app.get(ApiMetrics).middleware);
   // The raw bytes stay on the request (req.rawBody): webhook signatures are over them, not over
   // the parsed JSON re-serialised (key order, whitespace and escapes may differ).
+  app.use(['/v1/events'], json({ limit: EVENTS_BODY_LIMIT }));
   app.use(json({ limit: JSON_BODY_LIMIT, verify: keepRawBody }));
   app.use(bodyParserErrors);
 

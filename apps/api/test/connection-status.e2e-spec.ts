@@ -101,7 +101,7 @@ describe('connection status, write-back targets and sync control (API + worker +
   /** Write-back of the connection has passed this history row. */
   const writtenUpTo = (connectionId: string, historyId: string) =>
     eventually(async () => {
-      const { rows } = await db.query(`SELECT last_history_id::text AS h FROM crm_writeback_cursors WHERE connection_id = $1`, [connectionId]);
+      const { rows } = await db.query(`SELECT last_history_id::text AS h FROM feed_cursors WHERE consumer = $1`, [`writeback:${connectionId}`]);
       return rows[0] && BigInt(rows[0].h) >= BigInt(historyId);
     }, 'write-back to pass the change');
   const hubspotRequests = (endpoint: string) => sandbox.admin.stats().hubspot.byEndpoint[endpoint] ?? 0;

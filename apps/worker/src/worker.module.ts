@@ -9,6 +9,7 @@ import { CrmWritebackWorkerModule } from './crm-writeback/crm-writeback-worker.m
 import { DispatchWorkerModule } from './dispatch/dispatch-worker.module';
 import { WatchdogModule } from './watchdog/watchdog.module';
 import { DecisionsWorkerModule } from './decisions/decisions-worker.module';
+import { OutboxWorkerModule } from './outbox/outbox-worker.module';
 
 /**
  * The worker process: one BullMQ processor per queue, each in its feature module below, and the
@@ -27,6 +28,7 @@ import { DecisionsWorkerModule } from './decisions/decisions-worker.module';
     DecisionsWorkerModule,
     DispatchWorkerModule,
     WatchdogModule,
+    OutboxWorkerModule,
   ],
 })
 export class WorkerModule {}

@@ -113,6 +113,27 @@ export class AppConfig {
   @Max(3600)
   WORKER_WATCHDOG_SECONDS = 30;
 
+  /** How often (ms) the worker's outbox relay looks for new rows when the last look found none. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(10_000)
+  OUTBOX_POLL_MS = 100;
+
+  /** How often (seconds) the outbox reconciler re-queues events and deliveries the queue lost. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  OUTBOX_RECONCILE_SECONDS = 10;
+
+  /** An event without a decision, or a delivery past due, this long (seconds) is re-queued by the reconciler. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  OUTBOX_RECONCILE_GRACE_SECONDS = 30;
+
   /** Base URL where Corridor is reachable from outside (webhook URLs shown to admins; signature checks). */
   @IsOptional()
   @Matches(/^https?:\/\/.+/, { message: 'PUBLIC_URL must be an http(s) URL' })

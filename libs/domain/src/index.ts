@@ -19,3 +19,4 @@ export * from './attributes/merge-enum-values';
 export * from './imports';
 export * from './text/storable-text';
 export * from './treatments';
+export * from './events';

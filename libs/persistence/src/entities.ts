@@ -27,6 +27,8 @@ import { OutboxEntity } from './entities/outbox.entity';
 import { DecisionEntity } from './entities/decision.entity';
 import { DeliveryEntity } from './entities/delivery.entity';
 import { StrategyDraftEntity } from './entities/strategy-draft.entity';
+import { FeedCursorEntity } from './entities/feed-cursor.entity';
+import { EventSourceEntity } from './entities/event-source.entity';
 
 /** Listed, not globbed: globs break under bundlers and hide a forgotten entity. */
 export const ENTITIES = [
@@ -59,4 +61,6 @@ export const ENTITIES = [
   DecisionEntity,
   DeliveryEntity,
   StrategyDraftEntity,
+  FeedCursorEntity,
+  EventSourceEntity,
 ];

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -88,6 +90,25 @@ export class WritebackDto {
   hsPersona?: Record<string, string>;
 }
 
+/** A CRM property change that raises a touchpoint event (README "Events in"). */
+export class CrmPropertyTouchpointDto {
+  @ApiProperty({ description: 'Corridor attribute (after the field mapping)', example: 'lifecycle_stage' })
+  @IsString()
+  @Length(1, 200)
+  attribute: string;
+
+  @ApiProperty({ description: 'The value that, newly taken by an existing customer, raises the event', example: 'customer' })
+  @IsString()
+  @Length(1, 1000)
+  becomes: string;
+
+  @ApiProperty({ description: 'Touchpoint key (a mapping to a touchpoint that does not exist raises nothing)', example: 'purchase_completed' })
+  @IsString()
+  @Length(1, 100)
+  @Matches(/^[a-z0-9][a-z0-9_.-]*$/, { message: 'touchpoint must be a touchpoint key' })
+  touchpoint: string;
+}
+
 export class ConnectionSettingsDto {
   @ApiPropertyOptional({ description: 'Seconds between scheduled syncs (default 300); the schedule also runs the first (full) sync at once. 0 = manual only: no sync runs by itself, not even the first (POST /v1/connections/:id/sync)' })
   @IsOptional()
@@ -130,6 +151,14 @@ export class ConnectionSettingsDto {
   @ValidateNested()
   @Type(() => WritebackDto)
   writeback?: WritebackDto;
+
+  @ApiPropertyOptional({ type: [CrmPropertyTouchpointDto], description: 'CRM property changes that raise touchpoint events, applied as sync and webhooks bring changes in' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => CrmPropertyTouchpointDto)
+  touchpoints?: CrmPropertyTouchpointDto[];
 }
 
 /** Credentials are write-only: answers say which fields are set, never their values. */

@@ -1,3 +1,4 @@
+import type { CrmPropertyTouchpoint } from '../events/crm-property-touchpoint';
 import { AttributeType } from '../attributes/attribute';
 import { CrmKind } from './crm-connector.port';
 
@@ -76,6 +77,8 @@ export interface CrmConnectionSettings {
   autoMapCustomProperties?: boolean;
   rateLimit?: RateLimitSettings;
   writeback?: WritebackSettings;
+  /** CRM property changes that raise touchpoint events (events/crm-property-touchpoint.ts). */
+  touchpoints?: CrmPropertyTouchpoint[];
 }
 
 export interface CrmConnection {

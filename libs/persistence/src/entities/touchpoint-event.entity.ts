@@ -8,6 +8,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Entity('touchpoint_events')
 @Index('touchpoint_events_idempotency_key', ['source', 'idempotencyKey'], { unique: true })
 @Index('touchpoint_events_customer_idx', ['customerId', 'occurredAt'])
+// The reconciler's scan: recent events without a decision.
+@Index('touchpoint_events_received_idx', ['receivedAt'])
 export class TouchpointEventEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

@@ -7,6 +7,7 @@ import { WritebackStatus1796700000000 } from './1796700000000-WritebackStatus';
 import { FeedHorizon1796750000000 } from './1796750000000-FeedHorizon';
 import { Treatments1796800000000 } from './1796800000000-Treatments';
 import { StrategyDrafts1796810000000 } from './1796810000000-StrategyDrafts';
+import { EventsIn1796820000000 } from './1796820000000-EventsIn';
 import { DeliveryReplays1796840000000 } from './1796840000000-DeliveryReplays';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
@@ -20,5 +21,6 @@ export const MIGRATIONS: Function[] = [
   FeedHorizon1796750000000,
   Treatments1796800000000,
   StrategyDrafts1796810000000,
+  EventsIn1796820000000,
   DeliveryReplays1796840000000,
 ];

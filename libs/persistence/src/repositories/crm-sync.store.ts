@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import {
+  CrmPropertyTouchpoint,
+  crmPropertyChanges,
+  EVENT_SOURCE,
   ChangeSet,
   ConflictError,
   CrmMerge,
@@ -16,6 +19,7 @@ import {
 } from '@corridor/domain';
 import { DataSource, EntityManager } from 'typeorm';
 import { upsertCustomers } from './customer.repository';
+import { insertTouchpointEvents } from './touchpoint-event.store';
 
 interface SyncRunRow {
   id: string;
@@ -391,7 +395,9 @@ export async function applyCustomerChanges(em: EntityManager, connectionId: stri
   const set = emptyChangeSet();
   const dataChange = new Set<string>();
   if (changes.customers.length) {
+    const watch = await crmTouchpointWatch(em, connectionId, changes.customers.map((c) => c.externalId));
     const upserted = await upsertCustomers(em, connectionId, changes.customers);
+    if (watch) await raiseCrmPropertyTouchpoints(em, connectionId, watch, upserted.changedIds);
     const created = new Set(upserted.createdIds);
     set.newCustomerIds.push(...upserted.createdIds);
     for (const id of upserted.changedIds) if (!created.has(id)) dataChange.add(id);
@@ -487,4 +493,61 @@ function toRun(r: SyncRunRow): SyncRun {
     updatedAt: r.updated_at,
     finishedAt: r.finished_at,
   };
+}
+
+interface TouchpointWatch {
+  mappings: CrmPropertyTouchpoint[];
+  /** Customer id → attributes before the upsert (existing live records only). */
+  before: Map<string, Record<string, unknown>>;
+}
+
+/**
+ * The connection's CRM property → touchpoint mappings (settings.touchpoints, those naming a
+ * touchpoint that exists) and, when there are any, the incoming records' attributes before the
+ * upsert, locked so a concurrent apply cannot slip between this read and the upsert.
+ */
+async function crmTouchpointWatch(em: EntityManager, connectionId: string, externalIds: readonly string[]): Promise<TouchpointWatch | null> {
+  const [conn]: Array<{ touchpoints: unknown }> = await em.query(`SELECT settings->'touchpoints' AS touchpoints FROM connections WHERE id = $1`, [connectionId]);
+  const configured = Array.isArray(conn?.touchpoints) ? (conn.touchpoints as CrmPropertyTouchpoint[]) : [];
+  if (configured.length === 0) return null;
+  const known: Array<{ key: string }> = await em.query(`SELECT key FROM touchpoints WHERE key = ANY($1::text[])`, [configured.map((m) => m.touchpoint)]);
+  const keys = new Set(known.map((k) => k.key));
+  const mappings = configured.filter((m) => keys.has(m.touchpoint));
+  if (mappings.length === 0) return null;
+  const rows: Array<{ id: string; attributes: Record<string, unknown> }> = await em.query(
+    `SELECT id::text AS id, attributes FROM customers
+      WHERE connection_id = $1 AND external_id = ANY($2::text[]) AND merged_into_id IS NULL AND deleted_at IS NULL
+      ORDER BY id FOR UPDATE`,
+    [connectionId, [...new Set(externalIds)]],
+  );
+  return { mappings, before: new Map(rows.map((r) => [r.id, r.attributes])) };
+}
+
+/** Raises a touchpoint event, in the upsert's transaction, for each mapped property that became its value. */
+async function raiseCrmPropertyTouchpoints(em: EntityManager, connectionId: string, watch: TouchpointWatch, changedIds: readonly string[]): Promise<void> {
+  const ids = changedIds.filter((id) => watch.before.has(id));
+  if (ids.length === 0) return;
+  const after: Array<{ id: string; attributes: Record<string, unknown> }> = await em.query(
+    `SELECT id::text AS id, attributes FROM customers WHERE id = ANY($1::bigint[])`,
+    [ids],
+  );
+  const changes = after.flatMap((r) => crmPropertyChanges(watch.mappings, r.id, watch.before.get(r.id)!, r.attributes));
+  if (changes.length === 0) return;
+  // One change of a record per transaction: the transaction id makes the key of this change.
+  const [{ xid }]: Array<{ xid: string }> = await em.query(`SELECT pg_current_xact_id()::text AS xid`);
+  const now = new Date();
+  await insertTouchpointEvents(
+    em,
+    EVENT_SOURCE.crm(connectionId),
+    changes.map((c, i) => ({
+      index: i,
+      event: {
+        touchpoint: c.touchpoint,
+        customerId: c.customerId,
+        occurredAt: now,
+        properties: { attribute: c.attribute, from: c.from, to: c.to },
+        idempotencyKey: `${c.touchpoint}:${c.customerId}:${c.attribute}:${xid}`,
+      },
+    })),
+  );
 }

@@ -19,6 +19,10 @@ import { StrategyDraftRepository } from './strategy-draft.repository';
 import { StrategyPreviewStore } from './strategy-preview.store';
 import { StrategyPublishStore } from './strategy-publish.store';
 import { SecretBox } from '../secrets/secret-box';
+import { TouchpointEventStore } from './touchpoint-event.store';
+import { OutboxStore } from './outbox.store';
+import { PersonaFeedStore } from './persona-feed.store';
+import { EventSourceStore } from './event-source.store';
 
 export { ApiKeyRepository } from './api-key.repository';
 export type { IssuedApiKey } from './api-key.repository';
@@ -42,6 +46,10 @@ export * from './destination.repository';
 export { StrategyDraftRepository, type StrategyDraftRevision } from './strategy-draft.repository';
 export * from './strategy-preview.store';
 export { StrategyPublishStore, StrategyPublishTransaction } from './strategy-publish.store';
+export * from './touchpoint-event.store';
+export * from './outbox.store';
+export * from './persona-feed.store';
+export * from './event-source.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -50,5 +58,7 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, SecretBox,
   // Touchpoints and treatments.
   StrategyVersionRepository, JourneyRepository, TreatmentRepository, DestinationRepository, StrategyDraftRepository, StrategyPreviewStore, StrategyPublishStore,
-  DecisionStore, DispatchStore];
+  DecisionStore, DispatchStore,
+  // Events in: ingest with its outbox, the relay's queries, the persona-change feed, CDP sources.
+  TouchpointEventStore, OutboxStore, PersonaFeedStore, EventSourceStore];
 export * from './copy-text';

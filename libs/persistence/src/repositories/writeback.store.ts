@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CrmObject } from '@corridor/domain';
 import { DataSource } from 'typeorm';
+import { FeedPosition } from './persona-feed.store';
 
 /** The latest persona change of one customer within a batch of persona_history rows. */
 export interface PendingWriteback {
@@ -15,15 +16,6 @@ export interface PendingWriteback {
   personaDescription: string;
   /** The CRM's current values of the write-back fields (role → value), as last read or written; null when unknown. */
   crmValues: Record<string, string | null> | null;
-}
-
-/**
- * A position in persona_history read in (xact_id, id) order: history ids are taken before commit,
- * so reading by id alone could pass a row that commits late and never see it.
- */
-export interface FeedPosition {
-  xactId: string;
-  historyId: string;
 }
 
 export interface WritebackBatch {
@@ -46,8 +38,9 @@ export interface WritebackCursor {
 }
 
 interface CursorRow {
-  last_history_id: string;
-  last_xact_id: string;
+  /** From feed_cursors (consumer `writeback:<connectionId>`). */
+  last_history_id: string | null;
+  last_xact_id: string | null;
   written: number;
   skipped: number;
   failed: number;
@@ -62,13 +55,13 @@ interface CursorRow {
   recheck_at: Date | null;
 }
 
-const CURSOR_COLUMNS = `connection_id, last_history_id, last_xact_id, written, skipped, failed, updated_at, last_error_code, last_error, last_error_at,
+const CURSOR_COLUMNS = `connection_id, written, skipped, failed, updated_at, last_error_code, last_error, last_error_at,
   blocked_code, blocked_reason, blocked_at, blocked_settings, recheck_at`;
 
 function toCursor(connectionId: string, r: CursorRow | undefined): WritebackCursor {
   return {
     connectionId,
-    position: { xactId: r ? String(r.last_xact_id) : '0', historyId: r ? String(r.last_history_id) : '0' },
+    position: { xactId: r?.last_xact_id != null ? String(r.last_xact_id) : '0', historyId: r?.last_history_id != null ? String(r.last_history_id) : '0' },
     written: r?.written ?? 0,
     skipped: r?.skipped ?? 0,
     failed: r?.failed ?? 0,
@@ -81,9 +74,14 @@ function toCursor(connectionId: string, r: CursorRow | undefined): WritebackCurs
   };
 }
 
+/** Write-back's cursor in the persona-change feed, one consumer per connection. */
+export function writebackFeedConsumer(connectionId: string): string {
+  return `writeback:${connectionId}`;
+}
+
 /**
  * Write-back reads persona_history (the event log of persona changes) from a per-connection
- * cursor; a change is written at least once, and writing the same persona again is harmless.
+ * cursor (feed_cursors, consumer `writeback:<connectionId>`); a change is written at least once, and writing the same persona again is harmless.
  */
 @Injectable()
 export class WritebackStore {
@@ -111,8 +109,13 @@ export class WritebackStore {
   }
 
   async cursor(connectionId: string): Promise<WritebackCursor> {
-    const rows: CursorRow[] = await this.db.query(`SELECT ${CURSOR_COLUMNS} FROM crm_writeback_cursors WHERE connection_id = $1`, [connectionId]);
-    return toCursor(connectionId, rows[0]);
+    // The position is the connection's cursor in the persona-change feed; the rest is write-back's status.
+    const [rows, feed]: [CursorRow[], Array<{ x: string; h: string }>] = await Promise.all([
+      this.db.query(`SELECT ${CURSOR_COLUMNS} FROM crm_writeback_cursors WHERE connection_id = $1`, [connectionId]),
+      this.db.query(`SELECT last_xact_id::text AS x, last_history_id::text AS h FROM feed_cursors WHERE consumer = $1`, [writebackFeedConsumer(connectionId)]),
+    ]);
+    const row = rows[0] ?? (feed[0] ? ({ written: 0, skipped: 0, failed: 0 } as CursorRow) : undefined);
+    return toCursor(connectionId, row && { ...row, last_xact_id: feed[0]?.x ?? null, last_history_id: feed[0]?.h ?? null });
   }
 
   /** Records a permanent error (plain words) as the connection's last. */
@@ -216,20 +219,29 @@ export class WritebackStore {
   }
 
   async advance(connectionId: string, last: FeedPosition, counts: { written: number; skipped: number; failed: number }): Promise<void> {
-    // The position only moves forward (the connection lock makes one writer, this keeps it so).
-    await this.db.query(
-      `INSERT INTO crm_writeback_cursors (connection_id, last_xact_id, last_history_id, written, skipped, failed, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, now())
-       ON CONFLICT (connection_id) DO UPDATE SET
-         last_xact_id = CASE WHEN (EXCLUDED.last_xact_id, EXCLUDED.last_history_id) > (crm_writeback_cursors.last_xact_id, crm_writeback_cursors.last_history_id)
-                             THEN EXCLUDED.last_xact_id ELSE crm_writeback_cursors.last_xact_id END,
-         last_history_id = CASE WHEN (EXCLUDED.last_xact_id, EXCLUDED.last_history_id) > (crm_writeback_cursors.last_xact_id, crm_writeback_cursors.last_history_id)
-                                THEN EXCLUDED.last_history_id ELSE crm_writeback_cursors.last_history_id END,
-         written = crm_writeback_cursors.written + EXCLUDED.written,
-         skipped = crm_writeback_cursors.skipped + EXCLUDED.skipped,
-         failed = crm_writeback_cursors.failed + EXCLUDED.failed,
-         updated_at = now()`,
-      [connectionId, last.xactId, last.historyId, counts.written, counts.skipped, counts.failed],
-    );
+    await this.db.transaction(async (m) => {
+      // The position only moves forward (the connection lock makes one writer, this keeps it so).
+      await m.query(
+        `INSERT INTO feed_cursors (consumer, last_xact_id, last_history_id, updated_at) VALUES ($1, $2, $3, now())
+         ON CONFLICT (consumer) DO UPDATE SET
+           last_xact_id = CASE WHEN (EXCLUDED.last_xact_id, EXCLUDED.last_history_id) > (feed_cursors.last_xact_id, feed_cursors.last_history_id)
+                               THEN EXCLUDED.last_xact_id ELSE feed_cursors.last_xact_id END,
+           last_history_id = CASE WHEN (EXCLUDED.last_xact_id, EXCLUDED.last_history_id) > (feed_cursors.last_xact_id, feed_cursors.last_history_id)
+                                  THEN EXCLUDED.last_history_id ELSE feed_cursors.last_history_id END,
+           updated_at = now()`,
+        [writebackFeedConsumer(connectionId), last.xactId, last.historyId],
+      );
+      await m.query(
+        `INSERT INTO crm_writeback_cursors (connection_id, written, skipped, failed, updated_at)
+         VALUES ($1, $2, $3, $4, now())
+         ON CONFLICT (connection_id) DO UPDATE SET
+           written = crm_writeback_cursors.written + EXCLUDED.written,
+           skipped = crm_writeback_cursors.skipped + EXCLUDED.skipped,
+           failed = crm_writeback_cursors.failed + EXCLUDED.failed,
+           updated_at = now()`,
+        [connectionId, counts.written, counts.skipped, counts.failed],
+      );
+    });
   }
+
 }

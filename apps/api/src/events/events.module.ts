@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { EventsController, EventSourcesController } from './events.controller';
+import { EventSourcesService } from './event-sources.service';
+import { EventsService } from './events.service';
+
+/** Touchpoint events in (API and Segment-spec) and the CDP sources' mappings. */
+@Module({ controllers: [EventsController, EventSourcesController], providers: [EventsService, EventSourcesService] })
+export class EventsModule {}

@@ -1,0 +1,95 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '@corridor/config';
+import { JobProducer } from '@corridor/jobs';
+import { OutboxListener, OutboxStore } from '@corridor/persistence';
+import { publishOutboxRows, RELAYED_TOPICS } from './outbox-topics';
+
+const BATCH = 500;
+
+/**
+ * Moves outbox rows to BullMQ continuously: claim a batch (SKIP LOCKED, so every worker process
+ * can run a relay), enqueue, stamp relayed_at, commit. A full batch is followed at once by the
+ * next; an empty look waits OUTBOX_POLL_MS, or less when Postgres notifies that rows were
+ * committed (LISTEN; a trigger on outbox notifies at commit). A failure (Redis or Postgres away) leaves the rows
+ * unrelayed and backs off; nothing is lost, at worst a row is enqueued twice (same job id).
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private stopped = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  /** Set when a notice arrives while a pass runs: look again at once. */
+  private noticed = false;
+  private listener?: OutboxListener;
+
+  constructor(
+    private readonly outbox: OutboxStore,
+    private readonly jobs: JobProducer,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.listener?.close();
+    await Promise.race([this.loop, new Promise((r) => setTimeout(r, 5000).unref())]);
+  }
+
+  /** One claim-enqueue-stamp pass; returns the rows relayed. */
+  relayOnce(): Promise<number> {
+    return this.outbox.relay(RELAYED_TOPICS, BATCH, (rows) => publishOutboxRows(this.jobs, rows));
+  }
+
+  private failures = 0;
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let pause = this.config.OUTBOX_POLL_MS;
+      await this.keepListening();
+      this.noticed = false;
+      try {
+        const n = await this.relayOnce();
+        this.failures = 0;
+        if (n === BATCH) pause = 0;
+      } catch (e) {
+        this.failures++;
+        pause = Math.min(5000, this.config.OUTBOX_POLL_MS * 2 ** this.failures);
+        if (this.failures === 1 || this.failures % 20 === 0) {
+          this.logger.warn({ msg: 'outbox relay failed; retrying', err: (e as Error).message, failures: this.failures });
+        }
+      }
+      // A notice cuts the wait short, except while backing off from a failure.
+      if (pause > 0 && !this.stopped && (this.failures > 0 || !this.noticed)) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, pause);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+      }
+    }
+  }
+
+  /** (Re-)establishes the LISTEN connection when there is none; without one the relay just polls. */
+  private async keepListening(): Promise<void> {
+    if (this.listener || this.stopped) return;
+    try {
+      const listener = await this.outbox.listen(() => {
+        this.noticed = true;
+        if (this.failures === 0) this.wake?.();
+      });
+      this.listener = listener;
+      void listener.lost.then(() => {
+        if (this.listener === listener) this.listener = undefined;
+      });
+    } catch {
+      // Postgres away: the pass below fails and backs off the same way.
+    }
+  }
+}

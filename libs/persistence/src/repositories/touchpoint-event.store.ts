@@ -1,0 +1,180 @@
+import { Injectable } from '@nestjs/common';
+import { CustomerRef, EventIngestResult, ResolvedTouchpointEvent, TouchpointEventInput } from '@corridor/domain';
+import { DataSource, EntityManager } from 'typeorm';
+import { IMPORT_CONNECTION_ID } from '../import-connection';
+
+/** The outbox topic that asks for a decision (the relay turns it into DECIDE_EVENT). */
+export const DECIDE_EVENT_TOPIC = 'decide-event';
+
+type Resolution = { id: string } | { code: 'CUSTOMER_NOT_FOUND' | 'CUSTOMER_REF_AMBIGUOUS'; message: string };
+
+/**
+ * Touchpoint events in: each new event is inserted with its outbox row in the transaction of its
+ * batch, so nothing is acknowledged that is not committed, and nothing committed lacks its job.
+ * The unique (source, idempotency_key) makes a repeat a no-op, even when two requests race.
+ */
+@Injectable()
+export class TouchpointEventStore {
+  constructor(private readonly db: DataSource) {}
+
+  /**
+   * Resolves customers and touchpoints, then writes the events that name both. `field(index, name)`
+   * says how the caller's body names a field of event `index` (`events[3].touchpoint`).
+   */
+  async ingest(
+    source: string,
+    items: ReadonlyArray<{ index: number; event: TouchpointEventInput; customerField?: string }>,
+    field: (index: number, name: string) => string,
+    correlationId?: string,
+  ): Promise<EventIngestResult[]> {
+    if (items.length === 0) return [];
+    const [customers, touchpoints] = await Promise.all([this.resolveCustomers(items.map((i) => i.event.customer)), this.knownTouchpoints(items.map((i) => i.event.touchpoint))]);
+    const results: EventIngestResult[] = [];
+    const ready: Array<{ index: number; event: ResolvedTouchpointEvent }> = [];
+    for (const { index, event, customerField } of items) {
+      const customer = customers.get(refKey(event.customer))!;
+      if (!touchpoints.has(event.touchpoint)) {
+        results.push({ index, status: 'rejected', code: 'TOUCHPOINT_NOT_FOUND', field: field(index, 'touchpoint'), message: `no touchpoint has the key ${JSON.stringify(event.touchpoint)}` });
+      } else if (!('id' in customer)) {
+        results.push({ index, status: 'rejected', code: customer.code, field: customerField ?? field(index, 'customer'), message: customer.message });
+      } else {
+        ready.push({ index, event: { ...event, customerId: customer.id } });
+      }
+    }
+    if (ready.length) results.push(...(await this.db.transaction((m) => insertTouchpointEvents(m, source, ready, correlationId))));
+    return results.sort((a, b) => a.index - b.index);
+  }
+
+  /**
+   * Writes events whose customer and touchpoint are known, within the caller's transaction
+   * (Corridor's own events commit with the fact that raised them: a feed cursor, a CRM upsert).
+   */
+  async insertResolved(manager: EntityManager, source: string, events: readonly ResolvedTouchpointEvent[], correlationId?: string): Promise<EventIngestResult[]> {
+    if (events.length === 0) return [];
+    return insertTouchpointEvents(manager, source, events.map((event, index) => ({ index, event })), correlationId);
+  }
+
+  private async knownTouchpoints(keys: readonly string[]): Promise<Set<string>> {
+    const rows: Array<{ key: string }> = await this.db.query(`SELECT key FROM touchpoints WHERE key = ANY($1::text[])`, [[...new Set(keys)]]);
+    return new Set(rows.map((r) => r.key));
+  }
+
+  /** Each distinct reference → the one live customer it names (merged-away ids and CRM ids follow to the survivor). */
+  private async resolveCustomers(refs: readonly CustomerRef[]): Promise<Map<string, Resolution>> {
+    const ids = new Set<string>();
+    const emails = new Set<string>();
+    const external = new Map<string, { c: string; e: string }>();
+    for (const r of refs) {
+      if (r.kind === 'id') ids.add(r.id);
+      else if (r.kind === 'email') emails.add(r.email);
+      else {
+        const c = r.kind === 'import' ? IMPORT_CONNECTION_ID : r.connectionId;
+        external.set(`${c}:${r.externalId}`, { c, e: r.externalId });
+      }
+    }
+    const found = new Map<string, string[]>();
+    const [byId, byEmail, byExternal] = await Promise.all([
+      ids.size
+        ? this.db.query(
+            `SELECT c.id::text AS ref, array_agg(s.id::text) AS ids FROM customers c JOIN customers s ON s.id = COALESCE(c.merged_into_id, c.id)
+              WHERE c.id = ANY($1::bigint[]) AND s.deleted_at IS NULL AND s.merged_into_id IS NULL GROUP BY c.id`,
+            [[...ids]],
+          )
+        : [],
+      emails.size
+        ? this.db.query(
+            `SELECT email AS ref, array_agg(id::text ORDER BY id) AS ids FROM customers
+              WHERE email = ANY($1::text[]) AND merged_into_id IS NULL AND deleted_at IS NULL GROUP BY email`,
+            [[...emails]],
+          )
+        : [],
+      external.size
+        ? this.db.query(
+            `SELECT x.c::text || ':' || x.e AS ref, array_agg(DISTINCT m.id::text) AS ids
+               FROM jsonb_to_recordset($1::jsonb) AS x(c uuid, e text)
+               JOIN LATERAL (SELECT id FROM customers WHERE connection_id = x.c AND external_id = x.e AND merged_into_id IS NULL AND deleted_at IS NULL
+                             UNION
+                             SELECT s.id FROM customer_aliases a JOIN customers s ON s.id = a.customer_id
+                              WHERE a.connection_id = x.c AND a.external_id = x.e AND s.deleted_at IS NULL AND s.merged_into_id IS NULL) m ON true
+              GROUP BY x.c, x.e`,
+            [JSON.stringify([...external.values()])],
+          )
+        : [],
+    ]);
+    for (const r of byId as Array<{ ref: string; ids: string[] }>) found.set(`id:${r.ref}`, r.ids);
+    for (const r of byEmail as Array<{ ref: string; ids: string[] }>) found.set(`email:${r.ref}`, r.ids);
+    for (const r of byExternal as Array<{ ref: string; ids: string[] }>) found.set(`ext:${r.ref}`, r.ids);
+    const out = new Map<string, Resolution>();
+    for (const r of refs) {
+      const key = refKey(r);
+      const hits = found.get(key) ?? [];
+      out.set(
+        key,
+        hits.length === 1
+          ? { id: hits[0] }
+          : hits.length === 0
+            ? { code: 'CUSTOMER_NOT_FOUND', message: 'no live customer matches this reference' }
+            : { code: 'CUSTOMER_REF_AMBIGUOUS', message: `${hits.length} customers match (ids ${hits.slice(0, 5).join(', ')}): name one by its id or <connectionId>:<CRM id>` },
+      );
+    }
+    return out;
+  }
+}
+
+function refKey(r: CustomerRef): string {
+  switch (r.kind) {
+    case 'id':
+      return `id:${r.id}`;
+    case 'email':
+      return `email:${r.email}`;
+    case 'external':
+      return `ext:${r.connectionId}:${r.externalId}`;
+    case 'import':
+      return `ext:${IMPORT_CONNECTION_ID}:${r.externalId}`;
+  }
+}
+
+/**
+ * Inserts events whose customer and touchpoint are known, each new one with its outbox row, in the
+ * caller's transaction; a repeated (source, idempotency key) is a duplicate of the stored event.
+ */
+export async function insertTouchpointEvents(
+  manager: EntityManager,
+  source: string,
+  ready: ReadonlyArray<{ index: number; event: ResolvedTouchpointEvent }>,
+  correlationId?: string,
+): Promise<EventIngestResult[]> {
+  const rows = ready.map(({ index, event }) => ({ i: index, k: event.idempotencyKey, t: event.touchpoint, c: event.customerId, o: event.occurredAt.toISOString(), p: event.properties }));
+  // One statement: the events, then an outbox row for each one that is new (a conflict returns nothing).
+  const inserted: Array<{ id: string; idempotency_key: string }> = await manager.query(
+    `WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, k text, t text, c bigint, o timestamptz, p jsonb)),
+          ins AS (INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at, properties, correlation_id)
+                  SELECT $1, k, t, c, o, p, $3 FROM input ORDER BY i
+                  ON CONFLICT (source, idempotency_key) DO NOTHING
+                  RETURNING id, idempotency_key),
+          ob AS (INSERT INTO outbox (topic, ref) SELECT '${DECIDE_EVENT_TOPIC}', id::text FROM ins ORDER BY id)
+     SELECT id::text AS id, idempotency_key FROM ins`,
+    [source, JSON.stringify(rows), correlationId ?? null],
+  );
+  const fresh = new Map(inserted.map((r) => [r.idempotency_key, r.id]));
+  const missing = [...new Set(ready.map((r) => r.event.idempotencyKey).filter((k) => !fresh.has(k)))];
+  const existing = new Map<string, string>();
+  if (missing.length) {
+    const rows: Array<{ id: string; idempotency_key: string }> = await manager.query(
+      `SELECT id::text AS id, idempotency_key FROM touchpoint_events WHERE source = $1 AND idempotency_key = ANY($2::text[])`,
+      [source, missing],
+    );
+    for (const r of rows) existing.set(r.idempotency_key, r.id);
+  }
+  const claimed = new Set<string>();
+  return ready.map(({ index, event }): EventIngestResult => {
+    const key = event.idempotencyKey;
+    const id = fresh.get(key);
+    // The first of a batch's repeats is the accepted one; the rest are duplicates of it.
+    if (id && !claimed.has(key)) {
+      claimed.add(key);
+      return { index, status: 'accepted', eventId: id };
+    }
+    return { index, status: 'duplicate', eventId: id ?? existing.get(key) ?? '' };
+  });
+}
