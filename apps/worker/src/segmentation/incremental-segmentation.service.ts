@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EVALUATE_CUSTOMERS, EvaluationCause } from '@corridor/contracts';
 import { JobProducer } from '@corridor/jobs';
-import { SegmentationStore } from '@corridor/persistence';
-import { CompiledSetCache } from './compiled-set.cache';
+import { SegmentationStore, CompiledSetCache } from '@corridor/persistence';
 import { PersonaChangeNotifier } from './persona-change.notifier';
 
 /** Re-segments customers whose data changed, under the live set, as soon as the change lands. */

@@ -10,6 +10,7 @@ import { CrmAttributeRepository } from './crm-attribute.repository';
 import { CrmSyncStore } from './crm-sync.store';
 import { WritebackStore } from './writeback.store';
 import { StrategyVersionRepository } from './strategy-version.repository';
+import { CompiledSetCache } from './compiled-set.cache';
 import { SecretBox } from '../secrets/secret-box';
 
 export { ApiKeyRepository } from './api-key.repository';
@@ -19,6 +20,7 @@ export { CustomerRepository, contentHashOf, type AttributeMerge, type CustomerBa
 export { PersonaRepository, PersonaTransaction } from './persona.repository';
 export type { PersonaFields } from './persona.repository';
 export { PersonaSetRepository } from './persona-set.repository';
+export { CompiledSetCache } from './compiled-set.cache';
 export * from './segmentation.store';
 export * from './segmentation-watch.store';
 export * from './connection.repository';
@@ -29,7 +31,7 @@ export * from './strategy-version.repository';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
-export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepository, PersonaRepository, PersonaSetRepository, SegmentationStore, SegmentationWatchStore,
+export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepository, PersonaRepository, PersonaSetRepository, CompiledSetCache, SegmentationStore, SegmentationWatchStore,
   // CRM sync (SecretBox rides along: ConnectionRepository seals credentials with it).
   ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, SecretBox,
   // Touchpoints and treatments.
