@@ -75,6 +75,16 @@ export class AppConfig {
   WORKER_CONCURRENCY = 4;
 
   /**
+   * Concurrency of particular queues, overriding WORKER_CONCURRENCY for them:
+   * `queue=n` pairs separated by commas, e.g. `segmentation-live=8,treatment-dispatch=16`.
+   * The worker refuses to boot on a name that is not one of its queues.
+   */
+  @Matches(/^$|^[a-z][a-z-]{0,63}=([1-9]|[1-5][0-9]|6[0-4])(,[a-z][a-z-]{0,63}=([1-9]|[1-5][0-9]|6[0-4]))*$/, {
+    message: 'WORKER_QUEUE_CONCURRENCY must be queue=n pairs separated by commas (n 1 – 64), e.g. segmentation-live=8',
+  })
+  WORKER_QUEUE_CONCURRENCY = '';
+
+  /**
    * How often (seconds) each worker's watchdog re-derives lost Redis state from Postgres: schedules
    * that are missing, and unfinished runs whose jobs are gone.
    */
@@ -88,6 +98,17 @@ export class AppConfig {
   @IsOptional()
   @Matches(/^https?:\/\/.+/, { message: 'PUBLIC_URL must be an http(s) URL' })
   PUBLIC_URL?: string;
+
+  /** Jobs a worker process runs at once on `queue`: its own setting, else WORKER_CONCURRENCY. */
+  concurrencyOf(queue: string): number {
+    return this.queueConcurrency().get(queue) ?? this.WORKER_CONCURRENCY;
+  }
+
+  /** The queues WORKER_QUEUE_CONCURRENCY names, with their concurrency. */
+  queueConcurrency(): Map<string, number> {
+    const pairs = this.WORKER_QUEUE_CONCURRENCY ? this.WORKER_QUEUE_CONCURRENCY.split(',') : [];
+    return new Map(pairs.map((p) => p.split('=')).map(([q, n]) => [q, Number(n)] as const));
+  }
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
@@ -108,7 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const input: Record<string, unknown> = {};
   for (const key of [...known, 'SECRETS_KEY', 'PUBLIC_URL']) {
-    if (env[key] !== undefined && (env[key] !== '' || key === 'SEGMENTATION_REFRESH_CRON')) input[key] = env[key];
+    if (env[key] !== undefined && (env[key] !== '' || key === 'SEGMENTATION_REFRESH_CRON' || key === 'WORKER_QUEUE_CONCURRENCY')) input[key] = env[key];
   }
   const config = plainToInstance(AppConfig, input);
   const errors = validateSync(config, { skipMissingProperties: false });
