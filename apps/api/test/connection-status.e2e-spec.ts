@@ -5,6 +5,7 @@ import { PERSONA_CHANGES, QUEUE } from '@corridor/contracts';
 import { JobProducer } from '@corridor/jobs';
 import { startCrmSandbox } from '../../crm-sandbox/src/sandbox-server';
 import { WorkerModule } from '../../worker/src/worker.module';
+import { markPersonasPublished } from '@corridor/testing';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
 jest.setTimeout(180_000);
@@ -109,6 +110,7 @@ describe('connection status, write-back targets and sync control (API + worker +
 
   beforeAll(async () => {
     await db.query(`INSERT INTO personas (key, name, description) VALUES ('vip', 'VIP', 'Big spenders'), ('saver', 'Saver', 'Careful buyers')`);
+    await markPersonasPublished(db, ['vip', 'saver']);
   });
 
   describe('Salesforce org without the write-back fields', () => {

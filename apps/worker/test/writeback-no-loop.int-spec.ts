@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { parseHubSpotEvents, parseSalesforceChanges } from '@corridor/crm';
 import { CrmWebhookEvent } from '@corridor/domain';
 import { Client } from 'pg';
+import { markPersonasPublished } from '@corridor/testing';
 import { SyncHarness, startSyncHarness } from './crm-sync-harness';
 
 jest.setTimeout(180_000);
@@ -38,6 +39,7 @@ async function publishPersonas(h: SyncHarness, connectionId: string): Promise<nu
   await h.db.query(
     `INSERT INTO personas (key, name, description, priority) VALUES ('hot_lead', 'Hot lead', 'Engaged prospects.', 1) ON CONFLICT (key) DO NOTHING`,
   );
+  if ((await h.db.query(`SELECT 1 FROM persona_versions WHERE key = 'hot_lead'`)).rowCount === 0) await markPersonasPublished(h.db, ['hot_lead']);
   const { rowCount } = await h.db.query(
     `INSERT INTO persona_history (customer_id, from_persona_id, to_persona_id, set_version, cause, changed_at)
      SELECT c.id, NULL, CASE WHEN c.id % 2 = 0 THEN p1.id ELSE p2.id END, 2, 'rules_published', now()

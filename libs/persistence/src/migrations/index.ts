@@ -5,6 +5,7 @@ import { PersonaOrders1796300000000 } from './1796300000000-PersonaOrders';
 import { SyncRunSeen1796600000000 } from './1796600000000-SyncRunSeen';
 import { WritebackStatus1796700000000 } from './1796700000000-WritebackStatus';
 import { Treatments1796800000000 } from './1796800000000-Treatments';
+import { WritebackPublished1796850000000 } from './1796850000000-WritebackPublished';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -15,4 +16,5 @@ export const MIGRATIONS: Function[] = [
   SyncRunSeen1796600000000,
   WritebackStatus1796700000000,
   Treatments1796800000000,
+  WritebackPublished1796850000000,
 ];

@@ -9,6 +9,7 @@ import { ConnectionRepository } from './connection.repository';
 import { CrmAttributeRepository } from './crm-attribute.repository';
 import { CrmSyncStore } from './crm-sync.store';
 import { WritebackStore } from './writeback.store';
+import { WritebackPublishedStore } from './writeback-published.store';
 import { StrategyVersionRepository } from './strategy-version.repository';
 import { CompiledSetCache } from './compiled-set.cache';
 import { SecretBox } from '../secrets/secret-box';
@@ -27,13 +28,14 @@ export * from './connection.repository';
 export * from './crm-attribute.repository';
 export * from './crm-sync.store';
 export * from './writeback.store';
+export * from './writeback-published.store';
 export * from './strategy-version.repository';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
 export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepository, PersonaRepository, PersonaSetRepository, CompiledSetCache, SegmentationStore, SegmentationWatchStore,
   // CRM sync (SecretBox rides along: ConnectionRepository seals credentials with it).
-  ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, SecretBox,
+  ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, WritebackPublishedStore, SecretBox,
   // Touchpoints and treatments.
   StrategyVersionRepository];
 export * from './copy-text';
