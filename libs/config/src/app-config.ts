@@ -86,7 +86,8 @@ export class AppConfig {
 
   /**
    * How often (seconds) each worker's watchdog re-derives lost Redis state from Postgres: schedules
-   * that are missing, and unfinished runs whose jobs are gone.
+   * that are missing, and unfinished runs whose jobs are gone; and write-back jobs for connections
+   * whose CRM records are behind the latest publish.
    */
   @Transform(toInt)
   @IsInt()
