@@ -93,7 +93,8 @@ async function main(): Promise<void> {
     const second = await fullRun(db.ds, store, flows, changed, 'second publish: one rule changed');
 
     // 4. Incremental: a customer changes; time until its assignment is stored, through the queue.
-    const queueEvents = new QueueEvents(QUEUE.segmentation, { connection, prefix });
+    const liveQueue = new Queue(EVALUATE_CUSTOMERS.queue, { connection, prefix });
+    const queueEvents = new QueueEvents(EVALUATE_CUSTOMERS.queue, { connection, prefix });
     await queueEvents.waitUntilReady();
     const customers = new CustomerRepository(db.ds);
     const latencies: number[] = [];
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
       const c = syntheticCustomer(i, NOW);
       const outcome = await customers.upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: c.externalId, attributes: { ...c.attributes, total_revenue: 1000 + k } }]);
       const t0 = performance.now(); // the change is stored: from here to the assignment stored
-      const job = await queue.add(EVALUATE_CUSTOMERS.name, { customerIds: outcome.changedIds, cause: 'data_change' }, { removeOnComplete: false });
+      const job = await liveQueue.add(EVALUATE_CUSTOMERS.name, { customerIds: outcome.changedIds, cause: 'data_change' }, { removeOnComplete: false });
       await job.waitUntilFinished(queueEvents, 10_000);
       latencies.push(performance.now() - t0);
     }
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
     }
     direct.sort((a, b) => a - b);
     const rss = await Promise.all(workers.map((w) => peakRssMb(w.pid!)));
-    await Promise.all([queueEvents.close(), queue.close(), flows.close()]);
+    await Promise.all([queueEvents.close(), liveQueue.close(), queue.close(), flows.close()]);
 
     const floor = copyFloor.out + copyFloor.in;
     const figures = {

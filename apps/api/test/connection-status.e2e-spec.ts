@@ -5,6 +5,7 @@ import { PERSONA_CHANGES, QUEUE } from '@corridor/contracts';
 import { JobProducer } from '@corridor/jobs';
 import { startCrmSandbox } from '../../crm-sandbox/src/sandbox-server';
 import { WorkerModule } from '../../worker/src/worker.module';
+import { markPersonasPublished } from '@corridor/testing';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
 jest.setTimeout(180_000);
@@ -89,6 +90,8 @@ describe('connection status, write-back targets and sync control (API + worker +
     const { rows } = await db.query(`SELECT id FROM personas WHERE key = $1`, [personaKey]);
     let last = '0';
     for (const id of customerIds) {
+      // As segmentation would: the live assignment and its history row (write-back sweeps assignments after a publish).
+      await db.query(`UPDATE assignments SET persona_id = $2 WHERE customer_id = $1 AND set_version = (SELECT version FROM persona_sets WHERE status = 'live')`, [id, rows[0].id]);
       const r = await db.query(
         `INSERT INTO persona_history (customer_id, to_persona_id, set_version, cause, changed_at) VALUES ($1, $2, 1, 'rule_change', now()) RETURNING id::text`,
         [id, rows[0].id],
@@ -109,6 +112,7 @@ describe('connection status, write-back targets and sync control (API + worker +
 
   beforeAll(async () => {
     await db.query(`INSERT INTO personas (key, name, description) VALUES ('vip', 'VIP', 'Big spenders'), ('saver', 'Saver', 'Careful buyers')`);
+    await markPersonasPublished(db, ['vip', 'saver']);
   });
 
   describe('Salesforce org without the write-back fields', () => {

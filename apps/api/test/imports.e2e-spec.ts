@@ -16,7 +16,7 @@ describe('customer import', () => {
     db = new Client({ connectionString: api.ctx.databaseUrl });
     await db.connect();
     // A queue handle of our own under the test's Redis prefix: what a worker would see.
-    segmentation = new Queue(QUEUE.segmentation, { connection: { url: api.ctx.redisUrl }, prefix: api.ctx.redisPrefix });
+    segmentation = new Queue(QUEUE.segmentationLive, { connection: { url: api.ctx.redisUrl }, prefix: api.ctx.redisPrefix });
     await api.http.post('/v1/attributes').set(api.auth('admin')).send({ name: 'plan', type: 'enum', enumValues: ['free', 'pro'] }).expect(201);
   });
   afterAll(async () => {

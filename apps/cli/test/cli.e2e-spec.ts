@@ -84,8 +84,8 @@ describe('corridor CLI', () => {
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({ received: 2, created: 1, rejected: 1, errors: [{ line: 2, field: 'shoe_size' }] });
 
-    const queue = new Queue('segmentation', { connection: { url: ctx.redisUrl }, prefix: ctx.redisPrefix });
-    const jobs = await queue.getJobs(['waiting']);
+    const queue = new Queue('segmentation-live', { connection: { url: ctx.redisUrl }, prefix: ctx.redisPrefix });
+    const jobs = await queue.getJobs(['waiting', 'prioritized']);
     await queue.close();
     expect(jobs.map((j) => [j.name, j.data.cause, j.data.customerIds.length])).toEqual([['evaluate-customers', 'new_customer', 1]]);
   });

@@ -83,7 +83,7 @@ export async function startSyncHarness(sandboxOptions: SandboxOptionsInput = {})
         ...credentials,
       } as CrmCredentials),
     async takeEvaluations() {
-      const queued = await jobs.queue(QUEUE.segmentation).getJobs(['waiting', 'delayed', 'active', 'completed', 'failed'], 0, -1);
+      const queued = await jobs.queue(QUEUE.segmentationLive).getJobs(['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'], 0, -1);
       const out = { new_customer: [] as string[], data_change: [] as string[] };
       for (const j of queued) {
         if (j.name !== 'evaluate-customers' || seen.has(String(j.id))) continue;

@@ -22,7 +22,7 @@ describe('treatment dispatch (signed webhooks)', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   const secret = newWebhookSecret();
   // The receiver listens on loopback, which destinations may only use when the allow-list names it.
-  const settings = { DISPATCH_MAX_ATTEMPTS: '3', DISPATCH_BACKOFF_BASE_MS: '200', DISPATCH_BACKOFF_MAX_MS: '1000', DISPATCH_CONCURRENCY: '8', DESTINATION_ALLOWED_HOSTS: '127.0.0.1' };
+  const settings = { DISPATCH_MAX_ATTEMPTS: '3', DISPATCH_BACKOFF_BASE_MS: '200', DISPATCH_BACKOFF_MAX_MS: '1000', WORKER_QUEUE_CONCURRENCY: 'treatment-dispatch=8', DESTINATION_ALLOWED_HOSTS: '127.0.0.1' };
   let nextId = 1;
 
   async function destination(path: string, options: { timeoutMs?: number; ratePerSecond?: number; url?: string } = {}): Promise<string> {

@@ -75,12 +75,6 @@ export class AppConfig {
   @Max(64)
   WORKER_CONCURRENCY = 4;
 
-  /** Jobs a worker process runs at once on the treatment-dispatch queue; 0: WORKER_CONCURRENCY. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(256)
-  DISPATCH_CONCURRENCY = 0;
 
   /** Attempts at a delivery before it becomes a dead letter (a replay grants as many again). */
   @Transform(toInt)
@@ -104,8 +98,19 @@ export class AppConfig {
   DISPATCH_BACKOFF_MAX_MS = 600_000;
 
   /**
+   * Concurrency of particular queues, overriding WORKER_CONCURRENCY for them:
+   * `queue=n` pairs separated by commas, e.g. `segmentation-live=8,treatment-dispatch=16`.
+   * The worker refuses to boot on a name that is not one of its queues.
+   */
+  @Matches(/^$|^[a-z][a-z-]{0,63}=([1-9]|[1-5][0-9]|6[0-4])(,[a-z][a-z-]{0,63}=([1-9]|[1-5][0-9]|6[0-4]))*$/, {
+    message: 'WORKER_QUEUE_CONCURRENCY must be queue=n pairs separated by commas (n 1 – 64), e.g. segmentation-live=8',
+  })
+  WORKER_QUEUE_CONCURRENCY = '';
+
+  /**
    * How often (seconds) each worker's watchdog re-derives lost Redis state from Postgres: schedules
-   * that are missing, and unfinished runs whose jobs are gone.
+   * that are missing, and unfinished runs whose jobs are gone; and write-back jobs for connections
+   * whose CRM records are behind the latest publish.
    */
   @Transform(toInt)
   @IsInt()
@@ -151,6 +156,17 @@ export class AppConfig {
     return this.DESTINATION_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean);
   }
 
+  /** Jobs a worker process runs at once on `queue`: its own setting, else WORKER_CONCURRENCY. */
+  concurrencyOf(queue: string): number {
+    return this.queueConcurrency().get(queue) ?? this.WORKER_CONCURRENCY;
+  }
+
+  /** The queues WORKER_QUEUE_CONCURRENCY names, with their concurrency. */
+  queueConcurrency(): Map<string, number> {
+    const pairs = this.WORKER_QUEUE_CONCURRENCY ? this.WORKER_QUEUE_CONCURRENCY.split(',') : [];
+    return new Map(pairs.map((p) => p.split('=')).map(([q, n]) => [q, Number(n)] as const));
+  }
+
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
   }
@@ -170,7 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const input: Record<string, unknown> = {};
   for (const key of [...known, 'SECRETS_KEY', 'PUBLIC_URL']) {
-    if (env[key] !== undefined && (env[key] !== '' || key === 'SEGMENTATION_REFRESH_CRON')) input[key] = env[key];
+    if (env[key] !== undefined && (env[key] !== '' || key === 'SEGMENTATION_REFRESH_CRON' || key === 'WORKER_QUEUE_CONCURRENCY')) input[key] = env[key];
   }
   const config = plainToInstance(AppConfig, input);
   const errors = validateSync(config, { skipMissingProperties: false });

@@ -2,6 +2,8 @@
 export const QUEUE = {
   crmSync: 'crm-sync',
   segmentation: 'segmentation',
+  /** One customer's (or a few customers') re-evaluation: never behind the bulk chunks of `segmentation`. */
+  segmentationLive: 'segmentation-live',
   crmWriteback: 'crm-writeback',
   touchpointEvents: 'touchpoint-events',
   treatmentDispatch: 'treatment-dispatch',

@@ -52,13 +52,23 @@ export class EvaluateCustomersPayload {
   cause: EvaluationCause;
 }
 
-/** Incremental re-segmentation of customers whose data changed. */
+/**
+ * Incremental re-segmentation of customers whose data changed. On a queue of its own so that a
+ * customer's re-evaluation never waits behind a full run's chunks; bulk producers (sync pages,
+ * imports, the reconciler) enqueue with BULK_EVALUATION so a webhook's evaluation passes them too.
+ */
 export const EVALUATE_CUSTOMERS = defineJob({
-  queue: QUEUE.segmentation,
+  queue: QUEUE.segmentationLive,
   name: 'evaluate-customers',
   payload: EvaluateCustomersPayload,
   jobId: () => undefined,
 });
+
+/**
+ * Job options for evaluations enqueued in bulk. BullMQ takes jobs without a priority before any
+ * prioritized job, so one customer's evaluation is never queued behind a million-row sync.
+ */
+export const BULK_EVALUATION = { priority: 10 } as const;
 
 export class ReconcilePayload {}
 
@@ -95,4 +105,6 @@ export const REFRESH_SEGMENTS = defineJob({
 
 export const REFRESH_SCHEDULER_ID = 'segmentation-refresh';
 
-export const SEGMENTATION_JOBS = [RUN_CHUNK, RUN_FINALIZE, EVALUATE_CUSTOMERS, RECONCILE_ASSIGNMENTS, REFRESH_SEGMENTS] as const;
+export const SEGMENTATION_JOBS = [RUN_CHUNK, RUN_FINALIZE, RECONCILE_ASSIGNMENTS, REFRESH_SEGMENTS] as const;
+
+export const SEGMENTATION_LIVE_JOBS = [EVALUATE_CUSTOMERS] as const;

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EVALUATE_CUSTOMERS, EvaluateCustomersPayload, EvaluationCause } from '@corridor/contracts';
+import { BULK_EVALUATION, EVALUATE_CUSTOMERS, EvaluateCustomersPayload, EvaluationCause } from '@corridor/contracts';
 import {
   checkImportRow,
   DomainError,
@@ -134,7 +134,7 @@ export class CustomerImportService {
     await this.jobs.enqueueMany(EVALUATE_CUSTOMERS, [
       ...chunk(outcome.createdIds, EVALUATE_CHUNK).map((ids) => payload(ids, 'new_customer')),
       ...chunk(outcome.changedIds.filter((id) => !created.has(id)), EVALUATE_CHUNK).map((ids) => payload(ids, 'data_change')),
-    ]);
+    ], BULK_EVALUATION);
   }
 }
 

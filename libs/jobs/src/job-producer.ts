@@ -46,6 +46,7 @@ export class JobProducer {
   constructor(
     @InjectQueue(QUEUE.crmSync) crmSync: Queue,
     @InjectQueue(QUEUE.segmentation) segmentation: Queue,
+    @InjectQueue(QUEUE.segmentationLive) segmentationLive: Queue,
     @InjectQueue(QUEUE.crmWriteback) crmWriteback: Queue,
     @InjectQueue(QUEUE.touchpointEvents) touchpointEvents: Queue,
     @InjectQueue(QUEUE.treatmentDispatch) treatmentDispatch: Queue,
@@ -54,6 +55,7 @@ export class JobProducer {
     this.queues = new Map<QueueName, Queue>([
       [QUEUE.crmSync, crmSync],
       [QUEUE.segmentation, segmentation],
+      [QUEUE.segmentationLive, segmentationLive],
       [QUEUE.crmWriteback, crmWriteback],
       [QUEUE.touchpointEvents, touchpointEvents],
       [QUEUE.treatmentDispatch, treatmentDispatch],

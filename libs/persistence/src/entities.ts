@@ -17,6 +17,7 @@ import { SyncRunEntity } from './entities/sync-run.entity';
 import { SyncRunSeenEntity } from './entities/sync-run-seen.entity';
 import { WebhookEventEntity } from './entities/webhook-event.entity';
 import { WritebackCursorEntity } from './entities/writeback-cursor.entity';
+import { WritebackPublishedEntity } from './entities/writeback-published.entity';
 import { JourneyStageEntity } from './entities/journey-stage.entity';
 import { TouchpointEntity } from './entities/touchpoint.entity';
 import { TreatmentEntity } from './entities/treatment.entity';
@@ -51,6 +52,7 @@ export const ENTITIES = [
   SyncRunSeenEntity,
   WebhookEventEntity,
   WritebackCursorEntity,
+  WritebackPublishedEntity,
   JourneyStageEntity,
   TouchpointEntity,
   TreatmentEntity,

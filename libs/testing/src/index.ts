@@ -2,3 +2,4 @@ export * from './test-context';
 export * from './test-services';
 export * from './worker-process';
 export * from './own-services';
+export * from './published-personas';

@@ -1,15 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiKeyRepository } from '@corridor/persistence';
 import { ApiErrorDto } from '../errors/api-error.dto';
 import { Roles } from '../auth/roles.decorator';
+import { ApiKeysService } from './api-keys.service';
 import { ApiKeyDto, ApiKeyIdParams, ApiKeyListDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-keys.dto';
 
 @ApiTags('api-keys')
 @Controller('v1/api-keys')
 @Roles('admin')
 export class ApiKeysController {
-  constructor(private readonly keys: ApiKeyRepository) {}
+  constructor(private readonly keys: ApiKeysService) {}
 
   @Get()
   @ApiOperation({ summary: 'Every API key (never the secret), revoked ones included' })

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysService } from './api-keys.service';
 
 /** Admin endpoints to list, create and revoke API keys (the CLI does the same for the first key). */
-@Module({ controllers: [ApiKeysController] })
+@Module({ controllers: [ApiKeysController], providers: [ApiKeysService] })
 export class ApiKeysModule {}

@@ -331,6 +331,11 @@ export class ConnectionCheckDto {
   @ApiProperty({ example: 'Salesforce field Contact.Corridor_Persona__c (persona) does not exist' }) message: string;
 }
 
+export class ConnectionTestResultDto {
+  @ApiProperty({ description: 'Every check passed' }) ok: boolean;
+  @ApiProperty({ type: [ConnectionCheckDto] }) checks: ConnectionCheckDto[];
+}
+
 export class WritebackFieldsStatusDto {
   @ApiProperty({ example: 'corridor_persona' }) persona: string;
   @ApiProperty({ nullable: true, type: String, example: 'corridor_strategy' }) strategy: string | null;
@@ -416,6 +421,10 @@ export class SyncRunDto {
       finishedAt: r.finishedAt?.toISOString() ?? null,
     };
   }
+}
+
+export class SyncRunListDto {
+  @ApiProperty({ type: [SyncRunDto], description: 'Newest first' }) items: SyncRunDto[];
 }
 
 export class ConnectionSyncStatusDto {

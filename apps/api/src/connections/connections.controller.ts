@@ -12,7 +12,18 @@ import {
 } from '@nestjs/swagger';
 import { ApiErrorDto } from '../errors/api-error.dto';
 import { Roles } from '../auth/roles.decorator';
-import { ConnectionDto, CreateConnectionDto, IdParams, RunParams, StartSyncDto, SyncRunDto, UpdateConnectionDto, WritebackStatusDto } from './connection.dto';
+import {
+  ConnectionDto,
+  ConnectionTestResultDto,
+  CreateConnectionDto,
+  IdParams,
+  RunParams,
+  StartSyncDto,
+  SyncRunDto,
+  SyncRunListDto,
+  UpdateConnectionDto,
+  WritebackStatusDto,
+} from './connection.dto';
 import { ConnectionsService } from './connections.service';
 
 @ApiTags('connections')
@@ -75,7 +86,9 @@ export class ConnectionsController {
   @Post('connections/:id/test')
   @HttpCode(200)
   @ApiOperation({ summary: 'Check credentials, scopes, reachability and write-back fields; says what is wrong' })
-  async test(@Param() p: IdParams) {
+  @ApiOkResponse({ type: ConnectionTestResultDto })
+  @ApiNotFoundResponse({ type: ApiErrorDto })
+  async test(@Param() p: IdParams): Promise<ConnectionTestResultDto> {
     return this.connections.test(p.id);
   }
 
@@ -100,7 +113,9 @@ export class ConnectionsController {
 
   @Get('connections/:id/sync-runs')
   @ApiOperation({ summary: 'Sync history of a connection, newest first, with progress counts and the window each run reads' })
-  async runs(@Param() p: IdParams): Promise<{ items: SyncRunDto[] }> {
+  @ApiOkResponse({ type: SyncRunListDto })
+  @ApiNotFoundResponse({ type: ApiErrorDto })
+  async runs(@Param() p: IdParams): Promise<SyncRunListDto> {
     return { items: (await this.connections.runs(p.id)).map(SyncRunDto.of) };
   }
 

@@ -1,8 +1,9 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiErrorDto } from '../errors/api-error.dto';
 import { Roles } from '../auth/roles.decorator';
-import { FindCustomersQuery } from './customers.dto';
-import { CustomersService } from './customers.service';
+import { CustomerListDto, CustomerViewDto, FindCustomersQuery } from './customers.dto';
+import { CustomersService, CustomerView } from './customers.service';
 
 @ApiTags('customers')
 @Controller('v1/customers')
@@ -12,7 +13,9 @@ export class CustomersController {
   @Get()
   @Roles('agent', 'admin')
   @ApiOperation({ summary: 'Find customers by email or CRM id (merged-away CRM ids resolve to the surviving customer)' })
-  async find(@Query() query: FindCustomersQuery) {
+  @ApiOkResponse({ type: CustomerListDto })
+  @ApiBadRequestResponse({ type: ApiErrorDto })
+  async find(@Query() query: FindCustomersQuery): Promise<CustomerListDto> {
     return { customers: await this.customers.find(query) };
   }
 
@@ -27,7 +30,11 @@ export class CustomersController {
       '400 INVALID_CUSTOMER_REF names a malformed reference; 409 CUSTOMER_REF_AMBIGUOUS lists the customers an email matches.',
     example: 'email:ann@x.io',
   })
-  view(@Param('ref') ref: string) {
+  @ApiOkResponse({ type: CustomerViewDto })
+  @ApiBadRequestResponse({ type: ApiErrorDto })
+  @ApiNotFoundResponse({ type: ApiErrorDto })
+  @ApiConflictResponse({ type: ApiErrorDto })
+  view(@Param('ref') ref: string): Promise<CustomerView> {
     return this.customers.viewByRef(ref);
   }
 }

@@ -1,15 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import {
   AssignmentExplanation,
-  compileSetSnapshot,
   ConflictError,
   Customer,
-  LoadedPersonaSet,
   NotFoundError,
   parseCustomerRef,
   ValidationError,
 } from '@corridor/domain';
-import { CustomerRepository, IMPORT_CONNECTION_ID, PersonaSetRepository, SegmentationStore } from '@corridor/persistence';
+import { CompiledSetCache, CustomerRepository, IMPORT_CONNECTION_ID, SegmentationStore } from '@corridor/persistence';
 
 export interface CustomerView {
   customer: Customer;
@@ -38,12 +36,10 @@ export interface CustomerView {
  */
 @Injectable()
 export class CustomersService {
-  private readonly compiled = new Map<number, LoadedPersonaSet>();
-
   constructor(
     private readonly customers: CustomerRepository,
     private readonly store: SegmentationStore,
-    private readonly sets: PersonaSetRepository,
+    private readonly sets: CompiledSetCache,
   ) {}
 
   async find(query: { id?: string; email?: string; crmId?: string; connectionId?: string }): Promise<Customer[]> {
@@ -113,7 +109,7 @@ export class CustomersService {
     ]);
     let persona: CustomerView['persona'] = null;
     if (assignment && !customer.deleted) {
-      const set = await this.setFor(assignment.setVersion);
+      const set = await this.sets.get(assignment.setVersion);
       const explanation = set.compiled.explain(customer.attributes, { now: assignment.evaluatedAt.getTime(), timeZone: set.timeZone });
       const i = set.personaIds.indexOf(assignment.personaId);
       persona = {
@@ -137,17 +133,5 @@ export class CustomersService {
         changedAt: h.changedAt,
       })),
     };
-  }
-
-  private async setFor(version: number): Promise<LoadedPersonaSet> {
-    let set = this.compiled.get(version);
-    if (!set) {
-      const stored = await this.sets.get(version);
-      if (!stored) throw new NotFoundError('Persona set', String(version), 'SET_NOT_FOUND');
-      set = compileSetSnapshot(stored.members, stored.catalog, stored.timeZone);
-      this.compiled.set(version, set);
-      for (const old of [...this.compiled.keys()].sort((a, b) => a - b).slice(0, -4)) this.compiled.delete(old);
-    }
-    return set;
   }
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { DomainError, ErrorDetail } from '@corridor/domain';
 import { ApiErrorDto } from '../errors/api-error.dto';
@@ -7,6 +7,20 @@ import { Public } from '../auth/roles.decorator';
 import { RedisHealthIndicator } from './redis.health';
 
 const PING_TIMEOUT_MS = 1500;
+
+const INDICATORS = {
+  type: 'object' as const,
+  additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['up', 'down'] } }, additionalProperties: true },
+  example: { postgres: { status: 'up' }, redis: { status: 'up' } },
+};
+
+/** Terminus' readiness answer. */
+export class HealthDto {
+  @ApiProperty({ enum: ['ok'] }) status: string;
+  @ApiProperty({ ...INDICATORS, description: 'Dependencies that answered' }) info: Record<string, unknown>;
+  @ApiProperty({ ...INDICATORS, description: 'Dependencies that did not (empty when ready)' }) error: Record<string, unknown>;
+  @ApiProperty({ ...INDICATORS, description: 'Every dependency' }) details: Record<string, unknown>;
+}
 
 @ApiTags('operations')
 @Controller('health')
@@ -20,7 +34,7 @@ export class HealthController {
 
   @Get()
   @ApiOperation({ summary: 'Readiness: Postgres and Redis answer a ping' })
-  @ApiOkResponse({ description: 'Terminus result: {status: "ok", info, error, details}' })
+  @ApiOkResponse({ type: HealthDto, description: 'Ready: Postgres and Redis answered' })
   @ApiServiceUnavailableResponse({ type: ApiErrorDto, description: 'A dependency is down: details name it' })
   async check(): Promise<HealthCheckResult> {
     try {

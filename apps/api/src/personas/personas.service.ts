@@ -15,7 +15,8 @@ import {
   ValidationError,
 } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
-import { AttributeRepository, PersonaRepository, PersonaTransaction, RunPlan, SegmentationStore } from '@corridor/persistence';
+import { AttributeRepository, PersonaRepository, PersonaSetRepository, PersonaTransaction, RunPlan, SegmentationStore } from '@corridor/persistence';
+import { awaitRun } from '../segmentation/await-run';
 import { CreatePersonaDto, DraftPersonaDto, UpdatePersonaDto } from './persona.dto';
 
 /** Keys that GET /v1/personas/:key could not reach, because a route of the same path comes first. */
@@ -28,12 +29,31 @@ export class PersonasService {
     private readonly personas: PersonaRepository,
     private readonly attributes: AttributeRepository,
     private readonly store: SegmentationStore,
+    private readonly sets: PersonaSetRepository,
     private readonly jobs: JobProducer,
     private readonly config: AppConfig,
   ) {}
 
   list(): Promise<Persona[]> {
     return this.personas.list();
+  }
+
+  /** The draft in evaluation order, and which personas the live set holds. */
+  async listWithLive(): Promise<{ personas: Persona[]; live: { version: number; liveAt: Date | null; members: string[] } }> {
+    const [personas, live] = await Promise.all([this.list(), this.sets.live()]);
+    return { personas, live: { version: live.version, liveAt: live.liveAt, members: live.members.map((m) => m.key) } };
+  }
+
+  /** A page of the customers the live set puts in this persona, by id. */
+  async members(idOrKey: string, page: { limit: number; afterId?: string; connectionId?: string }) {
+    const persona = await this.get(idOrKey);
+    const ids = await this.store.customersInPersona(persona.id, page);
+    return { persona: persona.key, customerIds: ids, nextAfterId: ids.length === page.limit ? ids[ids.length - 1] : null };
+  }
+
+  /** The run once it leaves `running`, or as it is when `timeoutMs` is up. */
+  awaitRun(runId: string, timeoutMs: number): Promise<SegmentationRun> {
+    return awaitRun(this.store, runId, timeoutMs);
   }
 
   async get(idOrKey: string): Promise<Persona> {

@@ -41,3 +41,31 @@ export class EvaluateRuleDto {
   @Type(() => PlaygroundCustomerDto)
   customers: PlaygroundCustomerDto[];
 }
+
+// Response bodies.
+
+export class ConditionOutcomeDto {
+  @ApiProperty({ example: '$.all[0]', description: 'JSON path of the condition in the rule' }) path: string;
+  @ApiProperty({ example: 'country' }) attribute: string;
+  @ApiProperty({ example: 'equals' }) operator: string;
+  @ApiPropertyOptional({ description: 'The rule value as written; absent for is_set / is_not_set' }) value?: unknown;
+  @ApiPropertyOptional() case_sensitive?: boolean;
+  @ApiProperty({ description: "The condition's own result, before an enclosing `not`" }) result: boolean;
+  @ApiPropertyOptional({ enum: [true], description: 'An odd number of `not` groups enclose it' }) negated?: true;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: "The customer's value as the condition read it" }) actual: unknown;
+}
+
+export class RuleExplanationDto {
+  @ApiProperty() matched: boolean;
+  @ApiProperty({ type: [ConditionOutcomeDto], description: 'The conditions that decided it, in rule order' }) conditions: ConditionOutcomeDto[];
+}
+
+export class PlaygroundResultDto {
+  @ApiProperty() id: string;
+  @ApiProperty() matched: boolean;
+  @ApiProperty({ type: RuleExplanationDto }) explanation: RuleExplanationDto;
+}
+
+export class PlaygroundResultsDto {
+  @ApiProperty({ type: [PlaygroundResultDto] }) results: PlaygroundResultDto[];
+}

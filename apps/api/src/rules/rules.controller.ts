@@ -1,43 +1,22 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { compileRule, isValidTimeZone, ValidationError } from '@corridor/domain';
-import { AttributeRepository } from '@corridor/persistence';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/roles.decorator';
-import { EvaluateRuleDto } from './evaluate-rule.dto';
-
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+import { ApiErrorDto } from '../errors/api-error.dto';
+import { EvaluateRuleDto, PlaygroundResultsDto } from './evaluate-rule.dto';
+import { RulesService } from './rules.service';
 
 @ApiTags('rules')
 @Controller('v1/rules')
 export class RulesController {
-  constructor(private readonly attributes: AttributeRepository) {}
+  constructor(private readonly rules: RulesService) {}
 
   @Post('evaluate')
   @Roles('admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'The rule playground: evaluate a rule against up to 1,000 inline customers, storing nothing' })
-  async evaluate(@Body() dto: EvaluateRuleDto) {
-    const timeZone = dto.timezone ?? 'UTC';
-    const problems = [];
-    if (!isValidTimeZone(timeZone)) problems.push({ field: 'timezone', message: `${JSON.stringify(timeZone)} is not an IANA time zone`, code: 'INVALID_TIMEZONE' });
-    const now = dto.now === undefined ? Date.now() : parseInstant(dto.now);
-    if (Number.isNaN(now)) problems.push({ field: 'now', message: 'must be an ISO 8601 timestamp with an offset, e.g. 2026-11-23T12:00:00Z', code: 'INVALID_NOW' });
-    if (problems.length) throw new ValidationError('The evaluation settings are invalid', problems);
-
-    const rule = compileRule(dto.rule, await this.attributes.loadCatalog());
-    const ctx = { now, timeZone };
-    return {
-      results: dto.customers.map((c) => {
-        const explanation = rule.explain(c.attributes ?? {}, ctx);
-        return { id: c.id, matched: explanation.matched, explanation };
-      }),
-    };
+  @ApiOkResponse({ type: PlaygroundResultsDto })
+  @ApiBadRequestResponse({ type: ApiErrorDto, description: 'The rule, the time zone or `now` is invalid (the field is named)' })
+  async evaluate(@Body() dto: EvaluateRuleDto): Promise<PlaygroundResultsDto> {
+    return { results: await this.rules.evaluate(dto.rule, dto.customers, { now: dto.now, timezone: dto.timezone }) };
   }
-}
-
-function parseInstant(text: string): number {
-  if (!INSTANT.test(text)) return NaN;
-  const ms = Date.parse(text);
-  // Date.parse rolls 2026-02-30 over to March; an impossible date must stay invalid.
-  return Number.isNaN(ms) || new Date(Date.parse(text.slice(0, 10) + 'T00:00:00Z')).toISOString().slice(0, 10) !== text.slice(0, 10) ? NaN : ms;
 }

@@ -1,17 +1,17 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { NotFoundError } from '@corridor/domain';
-import { PersonaSetRepository, SegmentationStore } from '@corridor/persistence';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PersonaSet, SegmentationRun } from '@corridor/domain';
+import { ApiErrorDto } from '../errors/api-error.dto';
 import { Roles } from '../auth/roles.decorator';
 import { SegmentationRefreshService } from './segmentation-refresh.service';
-import { RunsQuery } from './segmentation.dto';
+import { SegmentationService } from './segmentation.service';
+import { PersonaSetDto, PersonaSetListDto, RunsQuery, SegmentationRunDto, SegmentationRunListDto, StartedRunDto } from './segmentation.dto';
 
 @ApiTags('segmentation')
 @Controller('v1/segmentation')
 export class SegmentationController {
   constructor(
-    private readonly store: SegmentationStore,
-    private readonly sets: PersonaSetRepository,
+    private readonly segmentation: SegmentationService,
     private readonly refreshes: SegmentationRefreshService,
   ) {}
 
@@ -22,24 +22,27 @@ export class SegmentationController {
     summary: 'Re-apply the live rules to everyone now (relative dates move with the calendar; also runs daily on a schedule)',
     description: '202 with the run started (poll GET /v1/segmentation/runs/:id); 409 RUN_IN_PROGRESS when a full run is already re-segmenting everyone.',
   })
-  async refresh() {
+  @ApiAcceptedResponse({ type: StartedRunDto })
+  @ApiConflictResponse({ type: ApiErrorDto, description: 'RUN_IN_PROGRESS' })
+  async refresh(): Promise<StartedRunDto> {
     return this.refreshes.start();
   }
 
   @Get('runs')
   @Roles('admin')
   @ApiOperation({ summary: 'Recent re-segmentation runs and previews with their progress' })
-  async runs(@Query() query: RunsQuery) {
-    return { runs: await this.store.listRuns(query.limit ?? 20) };
+  @ApiOkResponse({ type: SegmentationRunListDto })
+  async runs(@Query() query: RunsQuery): Promise<SegmentationRunListDto> {
+    return { runs: await this.segmentation.runs(query.limit ?? 20) };
   }
 
   @Get('runs/:id')
   @Roles('admin')
   @ApiOperation({ summary: 'One run: status, progress (done, total, percent) and, when finished, its result' })
-  async run(@Param('id') id: string) {
-    const run = await this.store.getRun(id);
-    if (!run) throw new NotFoundError('Segmentation run', id, 'RUN_NOT_FOUND');
-    return run;
+  @ApiOkResponse({ type: SegmentationRunDto })
+  @ApiNotFoundResponse({ type: ApiErrorDto })
+  run(@Param('id') id: string): Promise<SegmentationRun> {
+    return this.segmentation.run(id);
   }
 
   // Agents may read published rules: a customer's explanation names the set it was assigned by,
@@ -47,16 +50,17 @@ export class SegmentationController {
   @Get('sets')
   @Roles('agent')
   @ApiOperation({ summary: 'Published persona sets, newest first' })
-  async list() {
-    return { sets: await this.sets.list() };
+  @ApiOkResponse({ type: PersonaSetListDto })
+  async list(): Promise<PersonaSetListDto> {
+    return { sets: await this.segmentation.publishedSets() };
   }
 
   @Get('sets/:version')
   @Roles('agent')
   @ApiOperation({ summary: 'One published persona set with its rules' })
-  async set(@Param('version') version: string) {
-    const set = /^[0-9]{1,9}$/.test(version) ? await this.sets.get(Number(version)) : null;
-    if (!set) throw new NotFoundError('Persona set', version, 'SET_NOT_FOUND');
-    return set;
+  @ApiOkResponse({ type: PersonaSetDto })
+  @ApiNotFoundResponse({ type: ApiErrorDto })
+  set(@Param('version') version: string): Promise<PersonaSet> {
+    return this.segmentation.publishedSet(version);
   }
 }

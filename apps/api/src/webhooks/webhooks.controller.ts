@@ -1,7 +1,9 @@
 import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiErrorDto } from '../errors/api-error.dto';
 import type { Request } from 'express';
 import { Public } from '../auth/roles.decorator';
+import { WebhookReceiptDto } from './webhook-receipt.dto';
 import { WebhooksService } from './webhooks.service';
 
 /** Raw body as received (kept by the JSON parser, see bootstrap.ts): signatures are over bytes, not over the parsed JSON. */
@@ -17,7 +19,9 @@ export class WebhooksController {
   @Post('hubspot/:connectionId')
   @HttpCode(200)
   @ApiOperation({ summary: 'HubSpot webhook (signature v3 verified; events deduplicated by eventId)' })
-  hubspot(@Param('connectionId') connectionId: string, @Req() req: RawRequest) {
+  @ApiOkResponse({ type: WebhookReceiptDto })
+  @ApiUnauthorizedResponse({ type: ApiErrorDto, description: 'The signature does not verify' })
+  hubspot(@Param('connectionId') connectionId: string, @Req() req: RawRequest): Promise<WebhookReceiptDto> {
     return this.webhooks.receiveHubSpot(connectionId, {
       method: req.method,
       uri: this.webhooks.fullUri(req.protocol, req.get('host') ?? '', req.originalUrl),
@@ -32,7 +36,9 @@ export class WebhooksController {
   @Post('salesforce/:connectionId')
   @HttpCode(200)
   @ApiOperation({ summary: 'Salesforce change notifications relay ({changes: [...]}, X-Corridor-Webhook-Secret)' })
-  salesforce(@Param('connectionId') connectionId: string, @Req() req: RawRequest) {
+  @ApiOkResponse({ type: WebhookReceiptDto })
+  @ApiUnauthorizedResponse({ type: ApiErrorDto, description: 'The secret does not match' })
+  salesforce(@Param('connectionId') connectionId: string, @Req() req: RawRequest): Promise<WebhookReceiptDto> {
     return this.webhooks.receiveSalesforce(connectionId, req.get('x-corridor-webhook-secret'), req.body);
   }
 }

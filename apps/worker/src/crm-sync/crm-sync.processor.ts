@@ -4,6 +4,7 @@ import { Job } from 'bullmq';
 import { AppConfig } from '@corridor/config';
 import { APPLY_WEBHOOK_EVENTS, CRM_SYNC_JOBS, QUEUE, SYNC_CONNECTION } from '@corridor/contracts';
 import { bind, ContractDispatcher } from '../jobs/contract-dispatcher';
+import { applyQueueConcurrency } from '../jobs/queue-concurrency';
 import { CrmSyncService } from './crm-sync.service';
 import { WebhookEventsService } from './webhook-events.service';
 
@@ -24,7 +25,7 @@ export class CrmSyncProcessor extends WorkerHost implements OnModuleInit, OnAppl
   }
 
   onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.WORKER_CONCURRENCY;
+    applyQueueConcurrency(this.worker, QUEUE.crmSync, this.config);
   }
 
   onModuleInit(): void {

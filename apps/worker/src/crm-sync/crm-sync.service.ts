@@ -69,7 +69,7 @@ export class CrmSyncService {
       this.logger.log({ ...log, msg: 'sync cancelled before it read a page' });
       return this.store.cancelRun(claimed.id, owner, { requests: 0, rateLimited: 0, retries: 0 });
     }
-    if (claimed.pendingEvaluation) await enqueueEvaluations(this.jobs, claimed.pendingEvaluation);
+    if (claimed.pendingEvaluation) await enqueueEvaluations(this.jobs, claimed.pendingEvaluation, { bulk: true });
 
     const connector = this.connectors.create(connection);
     try {
@@ -156,7 +156,7 @@ export class CrmSyncService {
           totalHint,
           seenExternalIds: run.mode === 'full' ? buffer.customers.map((c) => c.externalId) : undefined,
         });
-        await enqueueEvaluations(this.jobs, { newCustomer: change.newCustomerIds, dataChange: change.dataChangeIds });
+        await enqueueEvaluations(this.jobs, { newCustomer: change.newCustomerIds, dataChange: change.dataChangeIds }, { bulk: true });
         progress = { pages: progress.pages + pages, records: progress.records + buffer.customers.length };
         this.logger.log({
           runId: run.id,
@@ -197,7 +197,7 @@ export class CrmSyncService {
     if (run.mode !== 'full') return;
     const swept = await this.store.sweepUnseen(run.id, owner, connectionId);
     if (swept.length === 0) return;
-    await enqueueEvaluations(this.jobs, { newCustomer: [], dataChange: swept });
+    await enqueueEvaluations(this.jobs, { newCustomer: [], dataChange: swept }, { bulk: true });
     this.logger.log({ runId: run.id, connectionId, swept: swept.length, msg: 'sync swept customers gone from the CRM' });
   }
 }

@@ -53,7 +53,7 @@ export class WebhookEventsService {
           merges: [...page.merges, ...merges],
         },
       );
-      await enqueueEvaluations(this.jobs, { newCustomer: change.newCustomerIds, dataChange: change.dataChangeIds });
+      await enqueueEvaluations(this.jobs, { newCustomer: change.newCustomerIds, dataChange: change.dataChangeIds }, { bulk: false });
       events += pending.length;
       changed += change.newCustomerIds.length + change.dataChangeIds.length;
       if (pending.length < EVENTS_PER_BATCH) break;

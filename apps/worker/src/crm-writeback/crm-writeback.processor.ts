@@ -4,6 +4,7 @@ import { DelayedError, Job } from 'bullmq';
 import { AppConfig } from '@corridor/config';
 import { CRM_WRITEBACK_JOBS, PERSONA_CHANGES, QUEUE, WRITEBACK_CONNECTION } from '@corridor/contracts';
 import { bind, ContractDispatcher } from '../jobs/contract-dispatcher';
+import { applyQueueConcurrency } from '../jobs/queue-concurrency';
 import { CrmWritebackService } from './crm-writeback.service';
 
 const BUSY_RETRY_MS = 2_000;
@@ -21,7 +22,7 @@ export class CrmWritebackProcessor extends WorkerHost implements OnModuleInit, O
   }
 
   onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.WORKER_CONCURRENCY;
+    applyQueueConcurrency(this.worker, QUEUE.crmWriteback, this.config);
   }
 
   onModuleInit(): void {

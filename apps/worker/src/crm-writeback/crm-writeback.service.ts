@@ -1,20 +1,21 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { WRITEBACK_CONNECTION } from '@corridor/contracts';
 import { CrmConnectorFactory, writebackFingerprintOf } from '@corridor/crm';
-import {
-  carriesWriteback,
-  CRM_ERROR,
-  DomainError,
-  strategySummaryOf,
-  WritebackOutcome,
-  writebackErrorInWords,
-  WritebackUpdate,
-} from '@corridor/domain';
+import { CRM_ERROR, CrmConnector, CrmObject, PublishedStrategy, strategySummaryOf, writebackErrorInWords, WritebackUpdate } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
-import { ConnectionRepository, PendingWriteback, WritebackStore } from '@corridor/persistence';
+import {
+  ConnectionRepository,
+  PublishedContent,
+  StrategyVersionRepository,
+  WritebackPublishedStore,
+  WritebackStore,
+} from '@corridor/persistence';
+import { RecordWriter, WriteCounts } from './record-writer';
 
 /** persona_history rows read per step; the connector batches them (HubSpot 100, Salesforce 200). */
 const HISTORY_BATCH = 1000;
+/** Customers read per step when a publish changed what their persona's records should say. */
+const REFRESH_BATCH = 1000;
 /** While its fields are missing, a connection's write-back checks again this often (and when its settings change). */
 export const WRITEBACK_RECHECK_MS = 15 * 60_000;
 
@@ -36,6 +37,11 @@ export interface WritebackResult {
 /**
  * Writes changed personas to the CRM records, driven by persona_history from a per-connection
  * cursor (advanced after each batch is written, so a crash re-writes at most one batch: harmless).
+ * What is written is always the PUBLISHED text: the persona's name and description as the live set
+ * froze them, and a strategy summary from the live strategy (drafts never reach the CRM). When a
+ * publish changes those texts (a set that only renames or re-describes, a new strategy), the
+ * customers who keep their persona are re-written once: the connection's records are swept for
+ * the ones that do not carry the new values yet, and the publish is recorded as done for it.
  * The fields written are never mapped back into attributes, so the next incremental sync sees an
  * unchanged content hash: no re-segmentation, no new history, no second write. A record that
  * already carries the values (as last read by the sync or written here) is skipped.
@@ -51,7 +57,25 @@ export class CrmWritebackService {
     private readonly store: WritebackStore,
     private readonly connectors: CrmConnectorFactory,
     private readonly jobs: JobProducer,
+    private readonly published: WritebackPublishedStore,
+    private readonly strategies: StrategyVersionRepository,
   ) {}
+
+  /**
+   * Connections whose records were not yet brought up to date with what is published now (a persona
+   * set went live, a strategy was published): one write-back job each, with an id per publish so a
+   * repeated check adds nothing. Called by the worker's watchdog on every pass.
+   */
+  async enqueuePublishedRefresh(): Promise<string[]> {
+    const key = await this.published.currentKey();
+    const done = await this.published.keys();
+    const behind = (await this.connections.list()).filter((c) => c.settings.writeback?.enabled !== false && done.get(c.id) !== key);
+    await this.jobs.enqueueMany(
+      WRITEBACK_CONNECTION,
+      behind.map((c) => ({ connectionId: c.id, publishedKey: key })),
+    );
+    return behind.map((c) => c.id);
+  }
 
   /** PERSONA_CHANGES: one write-back job per CRM connection with write-back enabled. */
   async fanOut(toHistoryId: string): Promise<number> {
@@ -86,77 +110,92 @@ export class CrmWritebackService {
       return { ...total, blocked: { code: block.code, reason: block.reason, recheckAt: block.recheckAt, checked: false } };
     }
     const connector = this.connectors.create(connection);
-    let fieldsReady = false;
+    const content = await this.published.current();
+    const texts = new PublishedTexts(content, content.strategyVersion ? await this.strategies.get(content.strategyVersion) : null);
+    const writer = new RecordWriter(connectionId, connector, this.store, this.logger, async () => {
+      if (block) await this.store.unblock(connectionId);
+    });
     for (;;) {
       const batch = await this.store.nextBatch(connectionId, position, HISTORY_BATCH);
       if (!batch) break;
       const live = batch.items.filter((i) => i.live);
-      const planned = live.map((i) => {
-        const update: WritebackUpdate = {
-          externalId: i.externalId,
-          crmObject: i.crmObject,
-          personaKey: i.personaKey,
-          personaName: i.personaName,
-          strategySummary: strategySummaryOf({ personaName: i.personaName, personaDescription: i.personaDescription }),
-        };
-        return { item: i, update, values: connector.writebackValues(update) };
-      });
-      // The record already carries these values (a merge survivor, a repeat): no request.
-      const toWrite = planned.filter((p) => !carriesWriteback(p.values, p.item.crmValues));
-      let outcomes: WritebackOutcome[] = [];
-      if (toWrite.length) {
-        if (!fieldsReady) {
-          try {
-            await connector.ensureWritebackFields();
-          } catch (e) {
-            if ((e as DomainError).code !== CRM_ERROR.writebackFieldMissing) throw e;
-            const reason = writebackErrorInWords(CRM_ERROR.writebackFieldMissing, (e as Error).message);
-            const recheckAt = new Date(Date.now() + this.recheckMs);
-            await this.store.block(connectionId, CRM_ERROR.writebackFieldMissing, reason, fingerprint, recheckAt);
-            this.logger.warn({ connectionId, code: CRM_ERROR.writebackFieldMissing, recheckAt, msg: 'write-back blocked: target fields missing' });
-            return { ...total, blocked: { code: CRM_ERROR.writebackFieldMissing, reason, recheckAt, checked: true } };
-          }
-          fieldsReady = true;
-          for (const w of connector.takeWarnings?.() ?? []) this.logger.warn({ connectionId, code: w.code, msg: w.message });
-          if (block) await this.store.unblock(connectionId);
-        }
-        outcomes = await connector.writeBack(toWrite.map((p) => p.update));
-        await this.store.recordWritten(writtenValues(toWrite, outcomes));
-      }
-      const counts = {
-        written: outcomes.filter((o) => o.status === 'written').length,
-        skipped: batch.items.length - toWrite.length + outcomes.filter((o) => o.status === 'skipped').length,
-        failed: outcomes.filter((o) => o.status === 'failed').length,
-      };
+      const written = await writer.write(live, (i) => texts.updateFor(i));
+      if ('blocked' in written) return this.blocked(total, connectionId, fingerprint, written.blocked);
+      const counts = { ...written, skipped: batch.items.length - live.length + written.skipped };
       await this.store.advance(connectionId, batch.last, counts);
       position = batch.last;
-      total.written += counts.written;
-      total.skipped += counts.skipped;
-      total.failed += counts.failed;
+      add(total, counts);
       total.lastHistoryId = batch.last.historyId;
-      if (counts.failed) {
-        const failed = outcomes.filter((o): o is Extract<WritebackOutcome, { status: 'failed' }> => o.status === 'failed');
-        const codes = [...new Set(failed.map((o) => o.code))];
-        await this.store.recordError(
-          connectionId,
-          failed[0].code,
-          writebackErrorInWords(failed[0].code, `${counts.failed} record(s) refused, e.g. ${failed[0].externalId}: ${failed[0].message}`),
-        );
-        this.logger.warn({ connectionId, failed: counts.failed, codes, msg: 'write-back refused for some records' });
-      }
     }
-    if (!fieldsReady && block && block.settings !== fingerprint) await this.store.unblock(connectionId);
     total.pending = await this.store.hasRowsAfter(connectionId, position);
+    // A publish changed what the records should say (names, descriptions, strategy): bring the
+    // customers who keep their persona up to date, once per publish. Only records whose known values
+    // differ are read (a crash re-reads just the ones still behind).
+    if (!total.pending && (await this.published.keyOf(connectionId)) !== content.key) {
+      const wanted = texts.valuesByPersona(connector);
+      for (let afterId = '0'; ; ) {
+        const stale = await this.published.stale(connectionId, content.setVersion, wanted, afterId, REFRESH_BATCH);
+        if (stale.length === 0) break;
+        const written = await writer.write(stale, (i) => texts.updateFor(i));
+        if ('blocked' in written) return this.blocked(total, connectionId, fingerprint, written.blocked);
+        add(total, written);
+        afterId = stale[stale.length - 1].customerId;
+      }
+      await this.published.markUpToDate(connectionId, content.key);
+    }
+    if (!writer.fieldsReady && block && block.settings !== fingerprint) await this.store.unblock(connectionId);
     const stats = connector.takeStats();
     this.logger.log({ connectionId, ...total, requests: stats.requests, rateLimited: stats.rateLimited, msg: 'write-back done' });
     return total;
   }
+
+  private async blocked(total: WritebackResult, connectionId: string, fingerprint: string, detail: string): Promise<WritebackResult> {
+    const reason = writebackErrorInWords(CRM_ERROR.writebackFieldMissing, detail);
+    const recheckAt = new Date(Date.now() + this.recheckMs);
+    await this.store.block(connectionId, CRM_ERROR.writebackFieldMissing, reason, fingerprint, recheckAt);
+    this.logger.warn({ connectionId, code: CRM_ERROR.writebackFieldMissing, recheckAt, msg: 'write-back blocked: target fields missing' });
+    return { ...total, blocked: { code: CRM_ERROR.writebackFieldMissing, reason, recheckAt, checked: true } };
+  }
 }
 
-function writtenValues(
-  planned: ReadonlyArray<{ item: PendingWriteback; values: Record<string, string> }>,
-  outcomes: readonly WritebackOutcome[],
-): Array<{ customerId: string; values: Record<string, string> }> {
-  const written = new Set(outcomes.filter((o) => o.status === 'written').map((o) => o.externalId));
-  return planned.filter((p) => written.has(p.item.externalId)).map((p) => ({ customerId: p.item.customerId, values: p.values }));
+function add(total: WritebackResult, counts: WriteCounts): void {
+  total.written += counts.written;
+  total.skipped += counts.skipped;
+  total.failed += counts.failed;
+}
+
+/**
+ * The write-back values as published now: each persona's name and description from the live set's
+ * frozen version, and the summary of the live strategy for it (computed once per persona per run).
+ */
+class PublishedTexts {
+  private readonly byPersona = new Map<string, Omit<WritebackUpdate, 'externalId' | 'crmObject'>>();
+
+  constructor(
+    private readonly content: PublishedContent,
+    private readonly strategy: PublishedStrategy | null,
+  ) {}
+
+  /** Null when the live set does not hold the persona: a later change moves the customer anyway. */
+  updateFor(item: { personaId: string; externalId: string; crmObject: CrmObject }): WritebackUpdate | null {
+    const text = this.textOf(item.personaId);
+    return text ? { ...text, externalId: item.externalId, crmObject: item.crmObject } : null;
+  }
+
+  /** Persona id → the field values its customers' records should carry on this connection. */
+  valuesByPersona(connector: CrmConnector): Map<string, Record<string, string>> {
+    return new Map([...this.content.personas.keys()].map((id) => [id, connector.writebackValues({ ...this.textOf(id)!, externalId: '', crmObject: 'contact' })]));
+  }
+
+  private textOf(personaId: string): Omit<WritebackUpdate, 'externalId' | 'crmObject'> | null {
+    let text = this.byPersona.get(personaId);
+    if (!text) {
+      const persona = this.content.personas.get(personaId);
+      if (!persona) return null;
+      const strategySummary = strategySummaryOf({ personaKey: persona.key, personaName: persona.name, personaDescription: persona.description, strategy: this.strategy });
+      text = { personaKey: persona.key, personaName: persona.name, strategySummary };
+      this.byPersona.set(personaId, text);
+    }
+    return text;
+  }
 }

@@ -4,6 +4,7 @@ import { Job } from 'bullmq';
 import { AppConfig } from '@corridor/config';
 import { DECIDE_EVENT, QUEUE, TOUCHPOINT_EVENT_JOBS } from '@corridor/contracts';
 import { bind, ContractDispatcher } from '../jobs/contract-dispatcher';
+import { applyQueueConcurrency } from '../jobs/queue-concurrency';
 import { DecisionsService } from './decisions.service';
 
 /** The touchpoint-events queue: one decision per (event, touchpoint), latency-sensitive, its own queue. */
@@ -19,7 +20,7 @@ export class DecideProcessor extends WorkerHost implements OnModuleInit, OnAppli
   }
 
   onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.WORKER_CONCURRENCY;
+    applyQueueConcurrency(this.worker, QUEUE.touchpointEvents, this.config);
   }
 
   onModuleInit(): void {

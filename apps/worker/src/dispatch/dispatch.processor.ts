@@ -4,6 +4,7 @@ import { DelayedError, Job } from 'bullmq';
 import { AppConfig } from '@corridor/config';
 import { DISPATCH_DELIVERY, QUEUE } from '@corridor/contracts';
 import { bind, ContractDispatcher } from '../jobs/contract-dispatcher';
+import { applyQueueConcurrency } from '../jobs/queue-concurrency';
 import { DispatchService } from './dispatch.service';
 
 /** The treatment-dispatch queue: one attempt per job; deliveries wait behind nothing else. */
@@ -19,7 +20,7 @@ export class DispatchProcessor extends WorkerHost implements OnModuleInit, OnApp
   }
 
   onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.DISPATCH_CONCURRENCY || this.config.WORKER_CONCURRENCY;
+    applyQueueConcurrency(this.worker, QUEUE.treatmentDispatch, this.config);
   }
 
   onModuleInit(): void {

@@ -1,5 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import { EVALUATE_CUSTOMERS, QUEUE, RECONCILE_ASSIGNMENTS, REFRESH_SEGMENTS, RUN_CHUNK, RUN_FINALIZE, SEGMENTATION_JOBS } from '@corridor/contracts';
+import { QUEUE, RECONCILE_ASSIGNMENTS, REFRESH_SEGMENTS, RUN_CHUNK, RUN_FINALIZE, SEGMENTATION_JOBS } from '@corridor/contracts';
 import { DomainError, ValidationError } from '@corridor/domain';
 import { bind, ContractDispatcher } from './contract-dispatcher';
 
@@ -9,7 +9,7 @@ const noop = async () => undefined;
 describe('ContractDispatcher', () => {
   it('refuses to boot when a contract of the queue has no handler', () => {
     expect(() => new ContractDispatcher(QUEUE.segmentation, SEGMENTATION_JOBS, [bind(RUN_CHUNK, noop)])).toThrow(
-      /no handler for: run-finalize, evaluate-customers, reconcile-assignments, refresh-segments/,
+      /no handler for: run-finalize, reconcile-assignments, refresh-segments/,
     );
   });
 
@@ -17,15 +17,14 @@ describe('ContractDispatcher', () => {
     new ContractDispatcher(QUEUE.segmentation, SEGMENTATION_JOBS, [
       bind(RUN_CHUNK, handle),
       bind(RUN_FINALIZE, handle),
-      bind(EVALUATE_CUSTOMERS, handle),
       bind(RECONCILE_ASSIGNMENTS, handle),
       bind(REFRESH_SEGMENTS, handle),
     ]);
 
   it('passes a validated payload to the handler', async () => {
     const seen: unknown[] = [];
-    await all(async (p: unknown) => seen.push(p)).dispatch(job('evaluate-customers', { customerIds: ['7'], cause: 'data_change' }));
-    expect(seen).toEqual([{ customerIds: ['7'], cause: 'data_change' }]);
+    await all(async (p: unknown) => seen.push(p)).dispatch(job('run-chunk', { runId: '5b6a2b0e-8c55-4f7e-9f0e-0a1b2c3d4e5f', chunk: 3 }));
+    expect(seen).toEqual([{ runId: '5b6a2b0e-8c55-4f7e-9f0e-0a1b2c3d4e5f', chunk: 3 }]);
   });
 
   it('never retries an invalid payload or a permanent domain error', async () => {

@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EVALUATE_CUSTOMERS, EvaluationCause } from '@corridor/contracts';
+import { BULK_EVALUATION, EVALUATE_CUSTOMERS, EvaluationCause } from '@corridor/contracts';
 import { JobProducer } from '@corridor/jobs';
-import { SegmentationStore } from '@corridor/persistence';
-import { CompiledSetCache } from './compiled-set.cache';
+import { SegmentationStore, CompiledSetCache } from '@corridor/persistence';
 import { PersonaChangeNotifier } from './persona-change.notifier';
 
 /** Re-segments customers whose data changed, under the live set, as soon as the change lands. */
@@ -33,7 +32,7 @@ export class IncrementalSegmentationService {
     const stale = await this.store.staleCustomers(limit);
     const batches: Array<{ customerIds: string[]; cause: 'data_change' }> = [];
     for (let i = 0; i < stale.length; i += 1000) batches.push({ customerIds: stale.slice(i, i + 1000), cause: 'data_change' });
-    await this.jobs.enqueueMany(EVALUATE_CUSTOMERS, batches);
+    await this.jobs.enqueueMany(EVALUATE_CUSTOMERS, batches, BULK_EVALUATION);
     if (stale.length) this.logger.warn({ msg: 'reconcile queued customers whose assignment was stale', queued: stale.length });
     return { queued: stale.length };
   }

@@ -2,8 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AttributeType, compileSetSnapshot, countTransition, emptyCounts, LoadedPersonaSet, mergeCounts, movedCount, SegmentationRun } from '@corridor/domain';
 import { AppConfig } from '@corridor/config';
 import { JobProducer } from '@corridor/jobs';
-import { ChunkOutcome, CustomerForEvaluation, PersonaSetRepository, SegmentationStore, SegmentationWatchStore } from '@corridor/persistence';
-import { CompiledSetCache } from './compiled-set.cache';
+import { ChunkOutcome, CustomerForEvaluation, PersonaSetRepository, SegmentationStore, SegmentationWatchStore, CompiledSetCache } from '@corridor/persistence';
 import { PersonaChangeNotifier } from './persona-change.notifier';
 
 /**

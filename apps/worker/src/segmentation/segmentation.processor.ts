@@ -5,7 +5,6 @@ import { JobSchedules } from '@corridor/jobs';
 import { SegmentationStore, SegmentationWatchStore } from '@corridor/persistence';
 import { Job } from 'bullmq';
 import {
-  EVALUATE_CUSTOMERS,
   parseRunChunkJobId,
   QUEUE,
   RECONCILE_ASSIGNMENTS,
@@ -15,6 +14,7 @@ import {
   SEGMENTATION_JOBS,
 } from '@corridor/contracts';
 import { bind, ContractDispatcher } from '../jobs/contract-dispatcher';
+import { applyQueueConcurrency } from '../jobs/queue-concurrency';
 import { IncrementalSegmentationService } from './incremental-segmentation.service';
 import { SegmentationRunsService } from './segmentation-runs.service';
 
@@ -26,8 +26,9 @@ import { SegmentationRunsService } from './segmentation-runs.service';
 export const SEGMENTATION_LOCK = { lockDuration: 10_000, lockRenewTime: 2_500, stalledInterval: 5_000 } as const;
 
 /**
- * The segmentation queue: chunks of full runs and previews, their finalize step, and incremental
- * evaluations. Concurrency > 1 lets one chunk's database time overlap another's evaluation.
+ * The segmentation queue (bulk): chunks of full runs and previews, their finalize step, the daily
+ * refresh and the reconciler. Incremental evaluation runs on `segmentation-live`
+ * (SegmentationLiveProcessor). Concurrency > 1 lets one chunk's database time overlap another's evaluation.
  */
 @Processor(QUEUE.segmentation, { concurrency: 4, ...SEGMENTATION_LOCK, maxStalledCount: 3 })
 export class SegmentationProcessor extends WorkerHost implements OnModuleInit, OnApplicationBootstrap {
@@ -46,7 +47,7 @@ export class SegmentationProcessor extends WorkerHost implements OnModuleInit, O
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.worker.concurrency = this.config.WORKER_CONCURRENCY;
+    applyQueueConcurrency(this.worker, QUEUE.segmentation, this.config);
     // Every worker process upserts the same scheduler ids, so there is exactly one schedule of each.
     await this.schedules.ensureSegmentation({ onlyMissing: false });
   }
@@ -55,7 +56,6 @@ export class SegmentationProcessor extends WorkerHost implements OnModuleInit, O
     this.dispatcher = new ContractDispatcher(QUEUE.segmentation, SEGMENTATION_JOBS, [
       bind(RUN_CHUNK, (p) => this.runs.runChunk(p.runId, p.chunk)),
       bind(RUN_FINALIZE, (p) => this.runs.finalize(p.runId)),
-      bind(EVALUATE_CUSTOMERS, (p) => this.incremental.evaluate(p.customerIds, p.cause)),
       bind(RECONCILE_ASSIGNMENTS, () => this.incremental.reconcile()),
       bind(REFRESH_SEGMENTS, (p) => this.runs.refresh(p.asOf ? new Date(p.asOf) : undefined)),
     ]);

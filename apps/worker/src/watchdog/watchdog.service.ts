@@ -3,6 +3,7 @@ import { AppConfig } from '@corridor/config';
 import { QUEUE, RUN_FINALIZE } from '@corridor/contracts';
 import { JobProducer, JobSchedules } from '@corridor/jobs';
 import { ConnectionRepository, SegmentationStore, SegmentationWatchStore } from '@corridor/persistence';
+import { CrmWritebackService } from '../crm-writeback/crm-writeback.service';
 
 /**
  * A run younger than this may sit between its commit and its enqueue; re-queueing it anyway would be
@@ -17,6 +18,8 @@ export interface WatchdogReport {
   schedulesRemoved: string[];
   runsRequeued: Array<{ runId: string; chunks: number }>;
   runsFailed: string[];
+  /** Connections given a write-back job because a publish changed what their records should say. */
+  writebackRefreshes: string[];
 }
 
 /**
@@ -25,7 +28,9 @@ export interface WatchdogReport {
  * - re-creates the job schedulers that are missing (reconcile, refresh, each connection's sync):
  *   a BullMQ scheduler lost in a flush or a restart without persistence cannot re-create itself;
  * - re-queues every running segmentation run whose finalize job Redis no longer knows: the chunks
- *   not done yet and the go-live after them (chunks and finalize are idempotent in Postgres).
+ *   not done yet and the go-live after them (chunks and finalize are idempotent in Postgres);
+ * - gives a write-back job to each connection whose CRM records were not yet brought up to date with
+ *   the published persona texts and strategy (a publish is a row in Postgres; this derives the work).
  * A timer, not a scheduled job, because the schedules are among what it must bring back.
  */
 @Injectable()
@@ -41,6 +46,7 @@ export class Watchdog implements OnApplicationBootstrap, OnApplicationShutdown {
     private readonly schedules: JobSchedules,
     private readonly jobs: JobProducer,
     private readonly config: AppConfig,
+    private readonly writeback: CrmWritebackService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -63,10 +69,11 @@ export class Watchdog implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   async pass(): Promise<WatchdogReport> {
-    const report: WatchdogReport = { ran: false, schedulesCreated: [], schedulesRemoved: [], runsRequeued: [], runsFailed: [] };
+    const report: WatchdogReport = { ran: false, schedulesCreated: [], schedulesRemoved: [], runsRequeued: [], runsFailed: [], writebackRefreshes: [] };
     report.ran = await this.watch.exclusively(async () => {
       await this.keepSchedules(report);
       await this.keepRuns(report);
+      report.writebackRefreshes = await this.writeback.enqueuePublishedRefresh();
     });
     if (report.schedulesCreated.length || report.schedulesRemoved.length || report.runsRequeued.length || report.runsFailed.length) {
       this.logger.warn({ msg: 'watchdog rebuilt lost queue state', ...report });

@@ -9,6 +9,7 @@ import { Treatments1796800000000 } from './1796800000000-Treatments';
 import { StrategyDrafts1796810000000 } from './1796810000000-StrategyDrafts';
 import { EventsIn1796820000000 } from './1796820000000-EventsIn';
 import { DeliveryReplays1796840000000 } from './1796840000000-DeliveryReplays';
+import { WritebackPublished1796850000000 } from './1796850000000-WritebackPublished';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -23,4 +24,5 @@ export const MIGRATIONS: Function[] = [
   StrategyDrafts1796810000000,
   EventsIn1796820000000,
   DeliveryReplays1796840000000,
+  WritebackPublished1796850000000,
 ];

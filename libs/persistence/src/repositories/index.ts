@@ -9,6 +9,7 @@ import { ConnectionRepository } from './connection.repository';
 import { CrmAttributeRepository } from './crm-attribute.repository';
 import { CrmSyncStore } from './crm-sync.store';
 import { WritebackStore } from './writeback.store';
+import { WritebackPublishedStore } from './writeback-published.store';
 import { StrategyVersionRepository } from './strategy-version.repository';
 import { DecisionStore } from './decision.store';
 import { DispatchStore } from './dispatch.store';
@@ -18,6 +19,7 @@ import { DestinationRepository } from './destination.repository';
 import { StrategyDraftRepository } from './strategy-draft.repository';
 import { StrategyPreviewStore } from './strategy-preview.store';
 import { StrategyPublishStore } from './strategy-publish.store';
+import { CompiledSetCache } from './compiled-set.cache';
 import { SecretBox } from '../secrets/secret-box';
 import { TouchpointEventStore } from './touchpoint-event.store';
 import { OutboxStore } from './outbox.store';
@@ -31,12 +33,14 @@ export { CustomerRepository, contentHashOf, type AttributeMerge, type CustomerBa
 export { PersonaRepository, PersonaTransaction } from './persona.repository';
 export type { PersonaFields } from './persona.repository';
 export { PersonaSetRepository } from './persona-set.repository';
+export { CompiledSetCache } from './compiled-set.cache';
 export * from './segmentation.store';
 export * from './segmentation-watch.store';
 export * from './connection.repository';
 export * from './crm-attribute.repository';
 export * from './crm-sync.store';
 export * from './writeback.store';
+export * from './writeback-published.store';
 export * from './strategy-version.repository';
 export * from './decision.store';
 export * from './dispatch.store';
@@ -53,9 +57,9 @@ export * from './event-source.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
-export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepository, PersonaRepository, PersonaSetRepository, SegmentationStore, SegmentationWatchStore,
+export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepository, PersonaRepository, PersonaSetRepository, CompiledSetCache, SegmentationStore, SegmentationWatchStore,
   // CRM sync (SecretBox rides along: ConnectionRepository seals credentials with it).
-  ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, SecretBox,
+  ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, WritebackPublishedStore, SecretBox,
   // Touchpoints and treatments.
   StrategyVersionRepository, JourneyRepository, TreatmentRepository, DestinationRepository, StrategyDraftRepository, StrategyPreviewStore, StrategyPublishStore,
   DecisionStore, DispatchStore,

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { compileSetSnapshot, LoadedPersonaSet } from '@corridor/domain';
-import { PersonaSetRepository } from '@corridor/persistence';
+import { compileSetSnapshot, LoadedPersonaSet, NotFoundError } from '@corridor/domain';
+import { PersonaSetRepository } from './persona-set.repository';
 
 /**
  * Published sets never change, so each is compiled once per process and kept (the few most
- * recent); a compile costs far more than an evaluation.
+ * recent), keyed by set version; a compile costs far more than an evaluation. One cache for the
+ * worker (evaluation) and the API (explanations), so both read a set the same way.
  */
 @Injectable()
 export class CompiledSetCache {
@@ -25,7 +26,7 @@ export class CompiledSetCache {
 
   private async load(version: number): Promise<LoadedPersonaSet> {
     const set = await this.personaSets.get(version);
-    if (!set) throw new Error(`persona set ${version} not found`);
+    if (!set) throw new NotFoundError('Persona set', String(version), 'SET_NOT_FOUND');
     return compileSetSnapshot(set.members, set.catalog, set.timeZone);
   }
 }
