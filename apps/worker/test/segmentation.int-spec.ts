@@ -12,6 +12,9 @@ import { createTestContext, eventually, spawnWorkerProcess, stopProcess, TestCon
 import { WorkerModule } from '../src/worker.module';
 import { IncrementalSegmentationService } from '../src/segmentation/incremental-segmentation.service';
 
+// Each case publishes and waits for a real run: seconds on a quiet machine, far more on a loaded one.
+jest.setTimeout(60_000);
+
 const NOW = new Date('2026-11-23T12:00:00Z');
 
 /** Full runs, previews, superseding and incremental evaluation through real Postgres, Redis and BullMQ. */
