@@ -14,12 +14,14 @@ describe('GET /v1/customers/:ref/strategy', () => {
   let worker: INestApplicationContext;
   let h: DecideHarness;
   let ids: Map<string, string>;
+  let destination: Awaited<ReturnType<DecideHarness['localDestination']>>;
 
   beforeAll(async () => {
-    api = await startApiTestApp();
+    api = await startApiTestApp({ env: { DESTINATION_ALLOWED_HOSTS: '127.0.0.1' } });
     worker = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
     await worker.init();
     h = new DecideHarness(worker);
+    destination = await h.localDestination();
     ids = await h.seedCustomers([
       { externalId: 'ann', attributes: { email: 'ann@x.io', first_name: 'Ann', country: 'US', email_opt_out: false } },
       { externalId: 'bob', attributes: { email: 'bob@x.io', first_name: 'Bob', country: 'US', email_opt_out: true } },
@@ -29,6 +31,7 @@ describe('GET /v1/customers/:ref/strategy', () => {
   });
   afterAll(async () => {
     await worker?.close();
+    await destination?.close();
     await api?.close();
   });
 
@@ -65,13 +68,17 @@ describe('GET /v1/customers/:ref/strategy', () => {
     expect(tp.renewal_sms).toMatchObject({ outcome: 'held' });
     expect(tp.renewal_sms.reasons[1]).toMatchObject({ code: 'QUIET_HOURS', details: { releaseAt: expect.any(String) } });
 
-    expect(body.recentEvents).toHaveLength(1);
-    expect(body.recentEvents[0]).toMatchObject({
+    // Her events: the signup, and the persona_changed events Corridor raised as her persona was set.
+    const byTouchpoint = (key: string) => body.recentEvents.filter((e: { touchpointKey: string }) => e.touchpointKey === key);
+    expect(byTouchpoint('persona_changed')).toEqual(expect.arrayContaining([expect.objectContaining({ source: 'corridor', properties: expect.objectContaining({ to: 'vip' }) })]));
+    expect(byTouchpoint('signup')).toHaveLength(1);
+    expect(byTouchpoint('signup')[0]).toMatchObject({
       id: signup,
       touchpointKey: 'signup',
       properties: { plan: 'free' },
-      decisions: [{ outcome: 'treated', personaKey: 'vip', strategyVersion: strategy.version, treatmentKey: 'welcome_mail', deliveries: [{ status: 'pending', channel: 'email', treatmentKey: 'welcome_mail' }] }],
+      decisions: [{ outcome: 'treated', personaKey: 'vip', strategyVersion: strategy.version, treatmentKey: 'welcome_mail', deliveries: [{ channel: 'email', treatmentKey: 'welcome_mail' }] }],
     });
+    expect(['pending', 'delivered']).toContain(byTouchpoint('signup')[0].decisions[0].deliveries[0].status);
   });
 
   it('says consent stops the email, the fallback persona has nothing planned, and the holdout', async () => {

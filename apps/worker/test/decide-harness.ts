@@ -1,3 +1,5 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DECIDE_EVENT, RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
@@ -12,7 +14,7 @@ import {
   type Treatment,
 } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
-import { CustomerRepository, IMPORT_CONNECTION_ID, PersonaRepository, SegmentationStore, StrategyVersionRepository } from '@corridor/persistence';
+import { CustomerRepository, IMPORT_CONNECTION_ID, PersonaRepository, SecretBox, SegmentationStore, StrategyVersionRepository } from '@corridor/persistence';
 import { eventually } from '@corridor/testing';
 
 /** Seeds customers, personas, strategies and events directly (other parts of issue 8 build the APIs). */
@@ -23,6 +25,7 @@ export class DecideHarness {
   private readonly personas: PersonaRepository;
   private readonly store: SegmentationStore;
   private readonly strategies: StrategyVersionRepository;
+  private readonly secrets: SecretBox;
   private seq = 0;
 
   constructor(app: INestApplicationContext) {
@@ -32,6 +35,26 @@ export class DecideHarness {
     this.personas = app.get(PersonaRepository);
     this.store = app.get(SegmentationStore);
     this.strategies = app.get(StrategyVersionRepository);
+    this.secrets = app.get(SecretBox);
+  }
+
+  /**
+   * The strategies' webhook destination (DESTINATION_ID): a local receiver answering 200, so the
+   * worker's dispatcher delivers what decide creates (the worker must allow 127.0.0.1:
+   * DESTINATION_ALLOWED_HOSTS). Returns when each webhook id arrived, and a close function.
+   */
+  async localDestination(): Promise<{ received: Map<string, number>; close: () => Promise<void> }> {
+    const received = new Map<string, number>();
+    const server: Server = createServer((req, res) => {
+      received.set(String(req.headers['webhook-id']), Date.now());
+      req.resume();
+      req.on('end', () => res.writeHead(200).end());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+    const secret = `whsec_${Buffer.from('decide-harness-signing-key-32-bytes!').toString('base64')}`;
+    await this.db.query(`INSERT INTO destinations (id, name, url, secret_encrypted) VALUES ($1, 'decide harness', $2, $3)`, [DESTINATION_ID, url, this.secrets.seal(secret)]);
+    return { received, close: () => new Promise<void>((r) => server.close(() => r())) };
   }
 
   /** Customers c<i> (country US for the `vip` persona unless said otherwise); returns their ids by external id. */
