@@ -72,6 +72,8 @@ describe('outbox relay and persona-change feed', () => {
     const job = await queue.getJob(DECIDE_EVENT.jobId({ eventId: ids[0] })!);
     expect(job?.name).toBe(DECIDE_EVENT.name);
     expect(job?.data).toMatchObject({ eventId: ids[0] });
+    // An integration's event is not prioritised down: it goes before Corridor's own bulk events.
+    expect(job?.opts.priority ?? 0).toBe(0);
   });
 
   it('lets several relays share the outbox without relaying a row twice (SKIP LOCKED)', async () => {
@@ -115,6 +117,9 @@ describe('outbox relay and persona-change feed', () => {
         .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     );
     await eventually(async () => (await undecidedWithoutJob(events.map((e) => e.id))).length === 0, 'their DECIDE_EVENT jobs');
+    // Raised in bulk by a publish: decided after the events customers cause (BullMQ priority).
+    const raisedJob = await queue.getJob(DECIDE_EVENT.jobId({ eventId: events[0].id })!);
+    expect(raisedJob?.opts.priority).toBe(10);
     // One event per change, however many passes ran (later passes find the cursor past them).
     await new Promise((r) => setTimeout(r, 1500));
     const { rows: perChange } = await db.query(

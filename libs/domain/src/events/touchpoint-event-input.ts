@@ -17,6 +17,11 @@ export const EVENT_SOURCE = {
   crm: (connectionId: string) => `crm:${connectionId}`,
 } as const;
 
+/** Raised by Corridor itself (persona changes, CRM property changes): may come a million at a time. */
+export function isRaisedSource(source: string): boolean {
+  return source === EVENT_SOURCE.corridor || source.startsWith('crm:');
+}
+
 /** One event as a producer sends it, validated and with its customer reference parsed. */
 export interface TouchpointEventInput {
   touchpoint: string;

@@ -1,10 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { CustomerRef, EventIngestResult, ResolvedTouchpointEvent, TouchpointEventInput } from '@corridor/domain';
+import { CustomerRef, EventIngestResult, isRaisedSource, ResolvedTouchpointEvent, TouchpointEventInput } from '@corridor/domain';
 import { DataSource, EntityManager } from 'typeorm';
 import { IMPORT_CONNECTION_ID } from '../import-connection';
 
 /** The outbox topic that asks for a decision (the relay turns it into DECIDE_EVENT). */
 export const DECIDE_EVENT_TOPIC = 'decide-event';
+
+/**
+ * The same for events Corridor raises itself (persona_changed, CRM property changes): a publish
+ * or a full sync can raise a million of them at once, so the relay enqueues them at a lower priority and a
+ * customer's own event is decided first.
+ */
+export const DECIDE_RAISED_EVENT_TOPIC = 'decide-raised-event';
 
 type Resolution = { id: string } | { code: 'CUSTOMER_NOT_FOUND' | 'CUSTOMER_REF_AMBIGUOUS'; message: string };
 
@@ -152,9 +159,9 @@ export async function insertTouchpointEvents(
                   SELECT $1, k, t, c, o, p, $3 FROM input ORDER BY i
                   ON CONFLICT (source, idempotency_key) DO NOTHING
                   RETURNING id, idempotency_key),
-          ob AS (INSERT INTO outbox (topic, ref) SELECT '${DECIDE_EVENT_TOPIC}', id::text FROM ins ORDER BY id)
+          ob AS (INSERT INTO outbox (topic, ref) SELECT $4, id::text FROM ins ORDER BY id)
      SELECT id::text AS id, idempotency_key FROM ins`,
-    [source, JSON.stringify(rows), correlationId ?? null],
+    [source, JSON.stringify(rows), correlationId ?? null, isRaisedSource(source) ? DECIDE_RAISED_EVENT_TOPIC : DECIDE_EVENT_TOPIC],
   );
   const fresh = new Map(inserted.map((r) => [r.idempotency_key, r.id]));
   const missing = [...new Set(ready.map((r) => r.event.idempotencyKey).filter((k) => !fresh.has(k)))];
