@@ -22,8 +22,9 @@ describe('treatments pipeline, end to end', () => {
   const settings = { DESTINATION_ALLOWED_HOSTS: '127.0.0.1', DISPATCH_CONCURRENCY: '4' };
   const admin = () => api.auth('admin');
 
-  // 24 customers: US/GB ones are "buyers" (a cell treats them), the rest fall back (no cell).
-  const customers = Array.from({ length: 24 }, (_, i) => ({
+  // 60 customers: US/GB ones are "buyers" (a cell treats them), the rest fall back (no cell). With
+  // ~36 buyers who consent, a 20 % holdout leaves nobody out with a chance of about 1 in 3,000.
+  const customers = Array.from({ length: 60 }, (_, i) => ({
     id: `cust-${i}`,
     attributes: { email: `c${i}@shop.test`, first_name: `Name${i}`, country: i % 4 === 3 ? 'FR' : i % 2 ? 'GB' : 'US', email_opt_out: i % 5 === 0 },
   }));
@@ -119,6 +120,7 @@ describe('treatments pipeline, end to end', () => {
     const treated = customers.filter((c) => expected(c) === 'treated');
     expect(treated.length).toBeGreaterThan(0);
     expect(customers.filter((c) => expected(c) === 'suppressed').length).toBeGreaterThan(0);
+    expect(customers.filter((c) => expected(c) === 'held_out').length).toBeGreaterThan(0);
 
     await eventually(async () => {
       const { rows } = await db.query(`SELECT count(*)::int AS n FROM decisions WHERE event_id = ANY($1::bigint[])`, [eventIds]);
