@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine: CRM sandbox → sync → personas → publish → the
-# customer view → a change in the CRM → re-segmentation → write-back, with a readable summary.
+# customer view → a change in the CRM → re-segmentation → write-back, then touchpoints, treatments
+# and a strategy with contact policies, a burst of touchpoint events decided and delivered as
+# signed webhooks to a receiver the demo runs itself, with a readable summary.
 #   npm run demo            (or: bash scripts/demo.sh)
 # Everything runs locally: a fresh `corridor_demo` database, Redis keys under `corridor-demo`,
 # the sandbox on :4110, the API on :3100, two worker processes. Logs land in .demo/.
@@ -25,6 +27,8 @@ export PORT=3100
 export PUBLIC_URL="http://127.0.0.1:${PORT}"
 export LOG_LEVEL=info
 export SEGMENTATION_REFRESH_CRON=""
+# The demo's signed-webhook receiver listens on loopback, which destinations may only use when allowed.
+export DESTINATION_ALLOWED_HOSTS="127.0.0.1"
 SANDBOX_URL="http://127.0.0.1:4110"
 mkdir -p .demo
 pids=()

@@ -3,6 +3,7 @@
  * the CRM user). Started by scripts/demo.sh, which boots the sandbox, the API and two workers.
  */
 import { DEMO_PERSONAS } from './demo-personas';
+import { runTreatments } from './treatments';
 
 const API = must('API_URL');
 const SANDBOX = must('SANDBOX_URL');
@@ -169,7 +170,10 @@ async function main(): Promise<void> {
   line(`  the customer is still ${still.persona.name}: the sync's lagging search never takes a record back to an older version`);
   if (still.persona.key !== after.persona.key) throw new Error('the incremental sync reverted the customer');
 
+  const treatments = await runTreatments({ call, line, heading, table, until, personas: personas.map((p) => p.key), agentKey: AGENT });
+
   heading('Summary');
+  line(`  treatments: ${n(treatments.events)} touchpoint events decided, ${n(treatments.sent)} treatments sent, ${n(treatments.webhooksVerified)} signed webhooks verified by the receiver`);
   line(`  customers: ${n(result.customers)} from 2 CRMs; personas: ${personas.length} (fallback included); demo took ${secs(Date.now() - started)}`);
   line(`  open ${API}/docs for the API; logs are in .demo/`);
 }

@@ -1,0 +1,322 @@
+/**
+ * npm run bench:treatments      (sizes by env: BENCH_EVENTS=10000 BENCH_CUSTOMERS=1000 BENCH_RATE=500
+ *                                BENCH_LATENCY_SECONDS=10 BENCH_WORKERS=2 BENCH_TIMEOUT_S=300)
+ *
+ * Treatments through the real path: the built API and worker processes (dist/apps/…), HTTP ingest
+ * (POST /v1/events) → Postgres (event + outbox in one transaction) → relay → BullMQ decide →
+ * delivery + outbox → BullMQ dispatch → a signed webhook to a local receiver (in this process) that
+ * verifies every signature with `standardwebhooks`. Measured in the same run:
+ *
+ * 1. the **peer**: a bare BullMQ pipeline on the same Redis — addBulk jobs, one Worker making one
+ *    HTTP POST per job to the same receiver — jobs/s end to end;
+ * 2. **sustained** events/s: BENCH_EVENTS events in batches of 1,000 (4 requests in flight), from
+ *    the first request to the last webhook received; and its ratio to the peer;
+ * 3. **latency**: BENCH_RATE single-event requests per second offered (open loop) for
+ *    BENCH_LATENCY_SECONDS; p50/p99 from sending the request to the receiver getting the webhook;
+ * 4. `lost` (acknowledged but never delivered, from the receiver and from Postgres) and `duplicates`
+ *    (a second delivery for one (event, treatment): webhooks received twice and delivery rows).
+ *
+ * The strategy treats every customer at the touchpoint with one webhook (no policies), so each
+ * accepted event means exactly one delivery. Ends with one line of JSON.
+ */
+import 'reflect-metadata';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Queue, Worker } from 'bullmq';
+import Redis from 'ioredis';
+import { Webhook } from 'standardwebhooks';
+import { createBenchDatabase, percentile, round } from '../harness/bench-database';
+
+const num = (name: string, fallback: number) => {
+  const v = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);
+  return v;
+};
+const EVENTS = num('BENCH_EVENTS', 10_000);
+const CUSTOMERS = num('BENCH_CUSTOMERS', 1_000);
+const RATE = num('BENCH_RATE', 500);
+const LATENCY_SECONDS = num('BENCH_LATENCY_SECONDS', 10);
+const WORKERS = num('BENCH_WORKERS', 2);
+const TIMEOUT_MS = num('BENCH_TIMEOUT_S', 300) * 1000;
+const BATCH = 1_000;
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ROOT = resolve(__dirname, '../../..');
+const log = (msg: string) => process.stderr.write(`[bench:treatments] ${msg}\n`);
+
+/** The receiver: every request's signature verified; arrivals per (phase, seq) with their time. */
+async function startReceiver(secret: string) {
+  const verifier = new Webhook(secret);
+  const seen = new Map<string, number[]>(); // `${phase}:${seq}` → arrival times
+  const stats = { received: 0, verified: 0, refused: 0, webhookIds: new Set<string>(), repeatedIds: 0 };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const at = performance.now();
+      stats.received++;
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (req.url === '/bare') {
+        const { seq } = JSON.parse(body);
+        const k = `bare:${seq}`;
+        seen.set(k, [...(seen.get(k) ?? []), at]);
+        return void res.writeHead(204).end();
+      }
+      try {
+        const payload = verifier.verify(body, req.headers as Record<string, string>) as { phase: string; seq: number };
+        stats.verified++;
+        const id = String(req.headers['webhook-id']);
+        if (stats.webhookIds.has(id)) stats.repeatedIds++;
+        stats.webhookIds.add(id);
+        const k = `${payload.phase}:${payload.seq}`;
+        seen.set(k, [...(seen.get(k) ?? []), at]);
+        res.writeHead(204).end();
+      } catch {
+        stats.refused++;
+        res.writeHead(401).end();
+      }
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const count = (phase: string) => [...seen.keys()].filter((k) => k.startsWith(`${phase}:`)).length;
+  const extra = (phase: string) => [...seen].filter(([k]) => k.startsWith(`${phase}:`)).reduce((s, [, v]) => s + v.length - 1, 0);
+  return { url: `http://127.0.0.1:${port}`, seen, stats, count, extra, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function until(what: string, f: () => Promise<boolean> | boolean, timeoutMs = TIMEOUT_MS, everyMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await f())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+async function main(): Promise<void> {
+  const db = await createBenchDatabase('corridor_bench_treatments');
+  const prefix = `corridor-bench-treatments-${Date.now().toString(36)}`;
+  const port = await freePort();
+  const secret = `whsec_${randomBytes(24).toString('base64')}`;
+  const receiver = await startReceiver(secret);
+  const env = {
+    ...process.env,
+    NODE_ENV: 'development',
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: 'error',
+    SEGMENTATION_REFRESH_CRON: '',
+    DESTINATION_ALLOWED_HOSTS: '127.0.0.1',
+  };
+  const children: ChildProcess[] = [];
+  const start = (main: string) => {
+    const p = spawn(process.execPath, [resolve(ROOT, main)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(p);
+    return p;
+  };
+  const bareQueueName = 'bench-bare';
+  const bareConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  try {
+    // 1. The peer: bare BullMQ, one POST per job to the same receiver.
+    log(`bare BullMQ pipeline: ${EVENTS.toLocaleString()} jobs → one HTTP POST each`);
+    const bareQueue = new Queue(bareQueueName, { connection: bareConnection, prefix });
+    const bareWorker = new Worker(
+      bareQueueName,
+      async (job) => {
+        const res = await fetch(`${receiver.url}/bare`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seq: job.data.seq }) });
+        if (!res.ok) throw new Error(`receiver answered ${res.status}`);
+      },
+      { connection: bareConnection.duplicate(), prefix, concurrency: 50 },
+    );
+    const bareStart = performance.now();
+    for (let i = 0; i < EVENTS; i += BATCH) {
+      await bareQueue.addBulk(Array.from({ length: Math.min(BATCH, EVENTS - i) }, (_, k) => ({ name: 'post', data: { seq: i + k }, opts: { removeOnComplete: true } })));
+    }
+    await until('the bare pipeline', () => receiver.count('bare') >= EVENTS);
+    const bareSeconds = (performance.now() - bareStart) / 1000;
+    const barePerS = EVENTS / bareSeconds;
+    await bareWorker.close();
+    await bareQueue.obliterate({ force: true });
+    await bareQueue.close();
+    log(`bare: ${Math.round(barePerS).toLocaleString()} jobs/s (${round(bareSeconds)} s)`);
+
+    // 2. Corridor: API + workers, set up over HTTP.
+    const adminKey = execFileSync(process.execPath, [resolve(ROOT, 'dist/apps/cli/src/main.js'), 'keys', 'create', '--role', 'admin', '--name', 'bench'], { cwd: ROOT, env, encoding: 'utf8' }).trim().split('\n').pop()!;
+    start('dist/apps/api/src/main.js');
+    for (let i = 0; i < WORKERS; i++) start('dist/apps/worker/src/main.js');
+    const api = `http://127.0.0.1:${port}`;
+    const call = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
+      const res = await fetch(`${api}${path}`, {
+        method,
+        headers: { 'content-type': contentType, authorization: `Bearer ${adminKey}` },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
+      return text ? JSON.parse(text) : undefined;
+    };
+    await until('the API', () => fetch(`${api}/health`).then((r) => r.ok, () => false), 120_000, 250);
+
+    const destination = await call('POST', '/v1/destinations', { name: 'bench receiver', url: `${receiver.url}/hooks`, secret, timeoutMs: 5000 });
+    await call('POST', '/v1/touchpoints', { key: 'bench_tp', name: 'Bench touchpoint', stageKey: 'purchase', channel: 'web', eventProperties: [{ name: 'seq', type: 'number' }, { name: 'phase', type: 'string' }] });
+    await call('POST', '/v1/treatments', {
+      key: 'bench_hook',
+      name: 'Bench webhook',
+      type: 'webhook',
+      channel: 'email',
+      config: { destinationId: destination.id, payloadTemplate: { phase: '{{event.phase}}', seq: '{{event.seq}}', customer: '{{customer.id}}', persona: '{{persona.key}}' } },
+    });
+    const rows = Array.from({ length: CUSTOMERS }, (_, i) => JSON.stringify({ id: `b${i}`, attributes: { email: `b${i}@bench.test` } })).join('\n');
+    await call('POST', '/v1/customers/import', rows, 'application/x-ndjson');
+    await call('POST', '/v1/personas', { key: 'bench', name: 'Bench', rule: { attribute: 'email', operator: 'is_set' } });
+    const published = await call('POST', '/v1/personas/publish', { wait: 300 });
+    await until('the persona set', async () => (await call('GET', `/v1/segmentation/runs/${published.run.id}`)).status === 'completed', 300_000, 250);
+    await call('PUT', '/v1/strategy/draft', { cells: [{ personaKey: 'bench', touchpointKey: 'bench_tp', options: [{ treatmentKey: 'bench_hook' }] }], policies: { holdoutPercent: 0 } });
+    await call('POST', '/v1/strategy/publish', {});
+    // The persona publish raised persona_changed events; let the workers finish them first.
+    const undecided = async () => (await db.ds.query(`SELECT count(*)::int AS n FROM touchpoint_events e WHERE NOT EXISTS (SELECT 1 FROM decisions d WHERE d.event_id = e.id)`))[0].n as number;
+    await until('the persona_changed events to be decided', async () => (await undecided()) === 0, TIMEOUT_MS, 250);
+    const customerIds: string[] = (await db.ds.query(`SELECT id::text FROM customers ORDER BY id`)).map((r: { id: string }) => r.id);
+
+    const event = (phase: string, seq: number) => ({ touchpoint: 'bench_tp', customer: `id:${customerIds[seq % customerIds.length]}`, properties: { phase, seq }, idempotencyKey: `${phase}-${seq}` });
+
+    // 3. Sustained: batches of 1,000, four requests in flight.
+    log(`sustained: ${EVENTS.toLocaleString()} events in batches of ${BATCH}`);
+    let accepted = 0;
+    const sustainedStart = performance.now();
+    const batches = Array.from({ length: Math.ceil(EVENTS / BATCH) }, (_, b) => Array.from({ length: Math.min(BATCH, EVENTS - b * BATCH) }, (_, k) => event('sustained', b * BATCH + k)));
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < batches.length) {
+          const answer = await call('POST', '/v1/events', { events: batches[next++] });
+          accepted += answer.accepted;
+        }
+      }),
+    );
+    const ingestSeconds = (performance.now() - sustainedStart) / 1000;
+    await until('the sustained deliveries', () => receiver.count('sustained') >= accepted).catch((e) => log(String(e)));
+    const sustainedSeconds = (performance.now() - sustainedStart) / 1000;
+    const eventsPerS = receiver.count('sustained') / sustainedSeconds;
+    log(`sustained: ${accepted.toLocaleString()} accepted (ingest ${round(ingestSeconds)} s), all delivered in ${round(sustainedSeconds)} s = ${Math.round(eventsPerS).toLocaleString()} events/s`);
+
+    // 4. Latency at a modest offered rate, one event per request, open loop.
+    const total = Math.round(RATE * LATENCY_SECONDS);
+    log(`latency: ${total.toLocaleString()} single-event requests at ${RATE}/s`);
+    const sentAt = new Array<number>(total);
+    let latencyAccepted = 0;
+    let unanswered = 0;
+    // A request the loaded API drops is sent again with the same idempotency key (safe: a repeat is
+    // acknowledged as a duplicate); the latency still counts from the first send.
+    const sendOne = async (i: number): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const a = await call('POST', '/v1/events', event('latency', i));
+          latencyAccepted += a.accepted + a.duplicate;
+          return;
+        } catch (e) {
+          if (attempt >= 5) {
+            unanswered++;
+            log(`request ${i} failed ${attempt} times: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`);
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
+    };
+    const inFlight: Array<Promise<void>> = [];
+    const latencyStart = performance.now();
+    for (let i = 0; i < total; i++) {
+      const due = latencyStart + (i * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      sentAt[i] = performance.now();
+      inFlight.push(sendOne(i));
+    }
+    await Promise.all(inFlight);
+    await until('the latency deliveries', () => receiver.count('latency') >= latencyAccepted).catch((e) => log(String(e)));
+    const latencies = Array.from({ length: total }, (_, i) => receiver.seen.get(`latency:${i}`)?.[0])
+      .map((at, i) => (at === undefined ? NaN : at - sentAt[i]))
+      .filter(Number.isFinite)
+      .sort((a, b) => a - b);
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    log(`latency: p50 ${round(p50)} ms, p99 ${round(p99)} ms over ${latencies.length.toLocaleString()} deliveries`);
+
+    // 5. Lost and duplicates, from the receiver and from Postgres.
+    await new Promise((r) => setTimeout(r, 1000)); // a late second delivery would show up now
+    const ackd = accepted + latencyAccepted;
+    const receivedOnce = receiver.count('sustained') + receiver.count('latency');
+    const [{ undelivered }] = await db.ds.query(
+      `SELECT count(*)::int AS undelivered FROM touchpoint_events e WHERE e.source = 'api'
+          AND NOT EXISTS (SELECT 1 FROM deliveries v WHERE v.event_id = e.id AND v.status = 'delivered')`,
+    );
+    const [{ extraRows }] = await db.ds.query(`SELECT (count(*) - count(DISTINCT (event_id, treatment_key)))::int AS "extraRows" FROM deliveries`);
+    const lost = Math.max(ackd - receivedOnce, undelivered);
+    const duplicates = receiver.extra('sustained') + receiver.extra('latency') + extraRows;
+    log(`acknowledged ${ackd.toLocaleString()}, received ${receivedOnce.toLocaleString()}, undelivered in Postgres ${undelivered}, second deliveries ${duplicates}; signatures verified ${receiver.stats.verified.toLocaleString()}, refused ${receiver.stats.refused}`);
+
+    const result = {
+      events: accepted,
+      events_per_s: Math.round(eventsPerS),
+      ingest_seconds: round(ingestSeconds),
+      sustained_seconds: round(sustainedSeconds),
+      bare_pipeline_per_s: Math.round(barePerS),
+      ratio_vs_bare: round(eventsPerS / barePerS, 3),
+      offered_rate_per_s: RATE,
+      latency_requests_unanswered: unanswered,
+      latency_events: latencies.length,
+      p50_ms: round(p50),
+      p99_ms: round(p99),
+      lost,
+      duplicates,
+      signatures_verified: receiver.stats.verified,
+      signatures_refused: receiver.stats.refused,
+      workers: WORKERS,
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await Promise.all(
+      children.map(
+        (p) =>
+          new Promise<void>((done) => {
+            if (p.exitCode !== null) return done();
+            p.once('exit', () => done());
+            p.kill('SIGTERM');
+            setTimeout(() => p.kill('SIGKILL'), 10_000).unref();
+          }),
+      ),
+    );
+    await receiver.close();
+    await db.drop();
+    let cursor = '0';
+    do {
+      const [nextCursor, keys] = await bareConnection.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = nextCursor;
+      if (keys.length) await bareConnection.unlink(...keys);
+    } while (cursor !== '0');
+    bareConnection.disconnect();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);
