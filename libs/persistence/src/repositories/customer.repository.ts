@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Attributes, canonicalJson, compactAttributes, Customer, CrmObject, IncomingCustomer, UpsertOutcome } from '@corridor/domain';
+import { Attributes, canonicalAttributesJson, canonicalJson, compactAttributes, Customer, CrmObject, IncomingCustomer, UpsertOutcome } from '@corridor/domain';
 import { DataSource, EntityManager } from 'typeorm';
 
 interface CustomerRow {
@@ -36,17 +36,19 @@ export async function upsertCustomers(em: EntityManager, connectionId: string, i
   // Last one wins within a batch: Postgres refuses to update one row twice in a statement.
   const byExternalId = new Map<string, IncomingCustomer>();
   for (const c of incoming) byExternalId.set(c.externalId, c);
-  const rows = [...byExternalId.values()].map((c) => {
+  // The jsonb payload is written by hand around each document's canonical text (also what is
+  // hashed), so a record's attributes are serialised once, not twice (hash, then payload).
+  const rows: string[] = [];
+  for (const c of byExternalId.values()) {
     const attributes = compactAttributes(c.attributes);
-    return {
-      external_id: c.externalId,
-      crm_object: c.crmObject ?? 'contact',
-      email: normaliseEmail(attributes.email),
-      attributes,
-      content_hash: contentHashOf(attributes),
-      crm_modified_at: c.crmModifiedAt === undefined ? null : new Date(c.crmModifiedAt).toISOString(),
-    };
-  });
+    const { json, plain } = canonicalAttributesJson(attributes);
+    rows.push(
+      `{"external_id":${JSON.stringify(c.externalId)},"crm_object":${JSON.stringify(c.crmObject ?? 'contact')},` +
+        `"email":${JSON.stringify(normaliseEmail(attributes.email))},"attributes":${plain ? json : JSON.stringify(attributes)},` +
+        `"content_hash":"${createHash('sha1').update(json).digest('base64url')}",` +
+        `"crm_modified_at":${c.crmModifiedAt === undefined ? 'null' : JSON.stringify(new Date(c.crmModifiedAt).toISOString())}}`,
+    );
+  }
   const result: Array<{ id: string; inserted: boolean }> = await em.query(
     `WITH input AS (
        SELECT * FROM jsonb_to_recordset($2::jsonb)
@@ -63,7 +65,7 @@ export async function upsertCustomers(em: EntityManager, connectionId: string, i
          -- never step back to an older version of the record (a lagging search index)
          AND (EXCLUDED.crm_modified_at IS NULL OR customers.crm_modified_at IS NULL OR EXCLUDED.crm_modified_at >= customers.crm_modified_at)
      RETURNING id, (xmax = 0) AS inserted`,
-    [connectionId, JSON.stringify(rows)],
+    [connectionId, `[${rows.join(',')}]`],
   );
   await recordWritebackValues(em, connectionId, [...byExternalId.values()]);
   const createdIds = result.filter((r) => r.inserted).map((r) => String(r.id));
