@@ -215,11 +215,10 @@ export class CrmSyncStore {
       );
       if (!held[0]) throw new LeaseLostError(input.runId);
       const change = await applyCustomerChanges(em, input.connectionId, input.changes);
-      if (input.seenExternalIds?.length) {
-        await em.query(`INSERT INTO sync_run_seen (run_id, external_ids) VALUES ($1, $2::text[])`, [input.runId, input.seenExternalIds]);
-      }
+      // The seen ids ride on the checkpoint's statement (one round trip less per commit).
       await em.query(
-        `UPDATE sync_runs SET position = $3, pages = pages + $4, records = records + $5, created = created + $6,
+        `WITH seen AS (INSERT INTO sync_run_seen (run_id, external_ids) SELECT $1::uuid, $17::text[] WHERE cardinality($17::text[]) > 0)
+         UPDATE sync_runs SET position = $3, pages = pages + $4, records = records + $5, created = created + $6,
             updated = updated + $7, unchanged = unchanged + $8, deleted = deleted + $9, merged = merged + $10,
             requests = requests + $11, rate_limited = rate_limited + $12, retries = retries + $13,
             total_hint = COALESCE($14, total_hint), pending_evaluation = $15,
@@ -242,6 +241,7 @@ export class CrmSyncStore {
           input.totalHint ?? null,
           JSON.stringify({ newCustomer: change.newCustomerIds, dataChange: change.dataChangeIds }),
           String(input.leaseMs),
+          input.seenExternalIds ?? [],
         ],
       );
       return change;
