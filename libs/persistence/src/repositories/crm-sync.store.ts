@@ -267,10 +267,17 @@ export class CrmSyncStore {
       const seenAny: unknown[] = await em.query(`SELECT 1 FROM sync_run_seen WHERE run_id = $1 LIMIT 1`, [runId]);
       if (seenAny.length === 0) return [];
       const swept = rowsOf<{ id: string }>(await em.query(
-        `WITH seen AS MATERIALIZED (SELECT DISTINCT unnest(external_ids) AS external_id FROM sync_run_seen WHERE run_id = $2)
-         UPDATE customers c SET deleted_at = now(), updated_at = now(), data_changed_at = now()
+        // The unseen ids by EXCEPT (hashed or sorted, never a nested loop), then looked up by the
+        // unique index. A NOT EXISTS against the seen ids was planned as a nested-loop anti-join
+        // over the materialised CTE when customers' statistics lagged (a freshly loaded
+        // connection): quadratic, 70-90 s at 30,000 customers.
+        `UPDATE customers c SET deleted_at = now(), updated_at = now(), data_changed_at = now()
           WHERE c.connection_id = $1 AND c.deleted_at IS NULL AND c.merged_into_id IS NULL AND c.updated_at < $3
-            AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.external_id = c.external_id)
+            AND c.external_id = ANY (ARRAY(
+              SELECT external_id FROM customers
+               WHERE connection_id = $1 AND deleted_at IS NULL AND merged_into_id IS NULL AND updated_at < $3
+              EXCEPT
+              SELECT unnest(external_ids) FROM sync_run_seen WHERE run_id = $2))
           RETURNING c.id::text AS id`,
         [connectionId, runId, held[0].started_at],
       ));
