@@ -198,6 +198,12 @@ async function main(): Promise<void> {
     log(`incremental sync after ${changed.toLocaleString()} contacts changed`);
     const inc = await runChild({ ...env, BENCH_CONNECTION_ID: bigId, BENCH_MODE: 'incremental' });
     log(`incremental: ${inc.run.requests} requests, ${inc.run.updated} updated, ${inc.run.unchanged} unchanged, ${round(inc.seconds)} s`);
+
+    // 2b. A second full sync of the same contacts (nothing changed since): hashes say unchanged; the
+    // sweep at its end compares every stored customer with the ids it saw.
+    log(`full re-sync of ${CONTACTS.toLocaleString()} contacts (unchanged)`);
+    const resync = await runChild({ ...env, BENCH_CONNECTION_ID: bigId, BENCH_MODE: 'full' });
+    log(`full re-sync: ${resync.run.unchanged.toLocaleString()} unchanged, ${resync.run.deleted} swept, ${round(resync.seconds)} s; CPU ${resync.cpu.node} node + ${resync.cpu.postgres} postgres`);
     await sandbox.close();
 
     // 3. HubSpot's default limit (100 / rolling 10 s, search 5 / s): budget use and 429s.
@@ -237,6 +243,8 @@ async function main(): Promise<void> {
       incremental_requests: inc.run.requests,
       incremental_records_read: inc.run.records,
       incremental_seconds: round(inc.seconds),
+      resync_seconds: round(resync.seconds),
+      resync_unchanged: resync.run.unchanged,
       client_pull_contacts_per_s: Math.round(pullPerS),
       client_pull_seconds: round(pull.seconds),
       client_pull_requests: pull.requests,
