@@ -14,6 +14,7 @@
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -23,6 +24,7 @@ import { CrmConnectorFactory, CrmModule } from '@corridor/crm';
 import { CrmConnectionSettings, SyncPosition, SyncRun } from '@corridor/domain';
 import { JobsModule } from '@corridor/jobs';
 import { ConnectionRepository, PersistenceModule, SecretBox } from '@corridor/persistence';
+import { DataSource } from 'typeorm';
 import { CrmSyncService } from '../../apps/worker/src/crm-sync/crm-sync.service';
 import { startCrmSandbox } from '../../apps/crm-sandbox/src/sandbox-server';
 import { createBenchDatabase, flag, peakRssMb, round } from '../harness/bench-database';
@@ -39,6 +41,7 @@ const log = (msg: string) => process.stderr.write(`[bench:sync] ${msg}\n`);
 interface ChildResult {
   run: SyncRun;
   seconds: number;
+  cpu: CpuSeconds;
   peakRssMb: number;
   retainedHeapMb: number;
 }
@@ -48,7 +51,36 @@ interface PullResult {
   records: number;
   requests: number;
   seconds: number;
+  cpu: CpuSeconds;
   peakRssMb: number;
+}
+
+/** CPU the child's process and its Postgres backends used: steadier than wall time on a shared machine. */
+interface CpuSeconds {
+  node: number;
+  postgres: number;
+}
+
+/** User + system CPU of this database's backends, by pid (Linux /proc; a backend gone is not counted). */
+async function backendCpuMs(ds: DataSource): Promise<Map<number, number>> {
+  const rows: Array<{ pid: number }> = await ds.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields.length > 12) cpu.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / 100);
+  }
+  return cpu;
+}
+
+async function measureCpu<T>(ds: DataSource, work: () => Promise<T>): Promise<{ result: T; cpu: CpuSeconds }> {
+  const pg0 = await backendCpuMs(ds);
+  const node0 = process.cpuUsage();
+  const result = await work();
+  const node = process.cpuUsage(node0);
+  let pgMs = 0;
+  for (const [pid, ms] of await backendCpuMs(ds)) pgMs += ms - (pg0.get(pid) ?? 0);
+  return { result, cpu: { node: round((node.user + node.system) / 1e6), postgres: round(pgMs / 1000) } };
 }
 
 @Module({ imports: [ConfigModule, PersistenceModule, JobsModule, CrmModule], providers: [CrmSyncService] })
@@ -60,13 +92,15 @@ async function child(): Promise<void> {
   if (process.env.BENCH_MODE === 'pull') return pullChild(app);
   const sync = app.get(CrmSyncService);
   const t = performance.now();
-  const run = await sync.sync({ connectionId: process.env.BENCH_CONNECTION_ID!, mode: process.env.BENCH_MODE as 'full' | 'incremental' });
+  const { result: run, cpu } = await measureCpu(app.get(DataSource), () =>
+    sync.sync({ connectionId: process.env.BENCH_CONNECTION_ID!, mode: process.env.BENCH_MODE as 'full' | 'incremental' }),
+  );
   const seconds = (performance.now() - t) / 1000;
   await app.close();
   // What the sync retained, apart from garbage V8 had not collected yet (which peak RSS includes).
   global.gc?.();
   const retainedHeapMb = Math.round(process.memoryUsage().heapUsed / 1e6);
-  process.stdout.write(`${JSON.stringify({ run, seconds, peakRssMb: await peakRssMb(process.pid), retainedHeapMb })}\n`);
+  process.stdout.write(`${JSON.stringify({ run, seconds, cpu, peakRssMb: await peakRssMb(process.pid), retainedHeapMb })}\n`);
 }
 
 /**
@@ -77,19 +111,23 @@ async function child(): Promise<void> {
 async function pullChild(app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>): Promise<void> {
   const connections = app.get(ConnectionRepository);
   const factory = app.get(CrmConnectorFactory);
+  let requests = 0;
   const t = performance.now();
-  const connector = factory.create(await connections.get(process.env.BENCH_CONNECTION_ID!));
-  await connector.discoverProperties();
-  let records = 0;
-  for (let position: SyncPosition | null = connector.begin('full', null, new Date()); position; ) {
-    const page = await connector.readPage(position);
-    records += page.customers.length;
-    position = page.next;
-  }
+  const { result: records, cpu } = await measureCpu(app.get(DataSource), async () => {
+    const connector = factory.create(await connections.get(process.env.BENCH_CONNECTION_ID!));
+    await connector.discoverProperties();
+    let read = 0;
+    for (let position: SyncPosition | null = connector.begin('full', null, new Date()); position; ) {
+      const page = await connector.readPage(position);
+      read += page.customers.length;
+      position = page.next;
+    }
+    requests = connector.takeStats().requests;
+    return read;
+  });
   const seconds = (performance.now() - t) / 1000;
-  const { requests } = connector.takeStats();
   await app.close();
-  const result: PullResult = { records, requests, seconds, peakRssMb: await peakRssMb(process.pid) };
+  const result: PullResult = { records, requests, seconds, cpu, peakRssMb: await peakRssMb(process.pid) };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -149,6 +187,7 @@ async function main(): Promise<void> {
     const ratioVsPull = contactsPerS / pullPerS;
     log(`${big.run.created.toLocaleString()} contacts in ${round(big.seconds)} s = ${Math.round(contactsPerS).toLocaleString()} contacts/s; ${big.run.requests} requests; peak RSS ${big.peakRssMb} MB (${smallRun.peakRssMb} MB at ${SMALL.toLocaleString()}), heap retained after GC ${big.retainedHeapMb} MB (${smallRun.retainedHeapMb} MB)`);
     log(`full sync vs client pull: ${Math.round(contactsPerS).toLocaleString()} / ${Math.round(pullPerS).toLocaleString()} contacts/s = ${round(ratioVsPull)}× of the read path's ceiling`);
+    log(`CPU (s): full sync ${big.cpu.node} node + ${big.cpu.postgres} postgres; client pull ${pull.cpu.node} node + ${pull.cpu.postgres} postgres`);
 
     // 2. Incremental after 1% changed (one bulk update, as a workflow does).
     const changed = Math.max(1, Math.round(CONTACTS * CHANGED_RATIO));
@@ -159,6 +198,12 @@ async function main(): Promise<void> {
     log(`incremental sync after ${changed.toLocaleString()} contacts changed`);
     const inc = await runChild({ ...env, BENCH_CONNECTION_ID: bigId, BENCH_MODE: 'incremental' });
     log(`incremental: ${inc.run.requests} requests, ${inc.run.updated} updated, ${inc.run.unchanged} unchanged, ${round(inc.seconds)} s`);
+
+    // 2b. A second full sync of the same contacts (nothing changed since): hashes say unchanged; the
+    // sweep at its end compares every stored customer with the ids it saw.
+    log(`full re-sync of ${CONTACTS.toLocaleString()} contacts (unchanged)`);
+    const resync = await runChild({ ...env, BENCH_CONNECTION_ID: bigId, BENCH_MODE: 'full' });
+    log(`full re-sync: ${resync.run.unchanged.toLocaleString()} unchanged, ${resync.run.deleted} swept, ${round(resync.seconds)} s; CPU ${resync.cpu.node} node + ${resync.cpu.postgres} postgres`);
     await sandbox.close();
 
     // 3. HubSpot's default limit (100 / rolling 10 s, search 5 / s): budget use and 429s.
@@ -198,10 +243,15 @@ async function main(): Promise<void> {
       incremental_requests: inc.run.requests,
       incremental_records_read: inc.run.records,
       incremental_seconds: round(inc.seconds),
+      resync_seconds: round(resync.seconds),
+      resync_unchanged: resync.run.unchanged,
       client_pull_contacts_per_s: Math.round(pullPerS),
       client_pull_seconds: round(pull.seconds),
       client_pull_requests: pull.requests,
       ratio_vs_client_pull: round(ratioVsPull),
+      full_sync_cpu_node_s: big.cpu.node,
+      full_sync_cpu_postgres_s: big.cpu.postgres,
+      client_pull_cpu_node_s: pull.cpu.node,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

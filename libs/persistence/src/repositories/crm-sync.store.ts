@@ -219,11 +219,10 @@ export class CrmSyncStore {
       );
       if (!held[0]) throw new LeaseLostError(input.runId);
       const change = await applyCustomerChanges(em, input.connectionId, input.changes);
-      if (input.seenExternalIds?.length) {
-        await em.query(`INSERT INTO sync_run_seen (run_id, external_ids) VALUES ($1, $2::text[])`, [input.runId, input.seenExternalIds]);
-      }
+      // The seen ids ride on the checkpoint's statement (one round trip less per commit).
       await em.query(
-        `UPDATE sync_runs SET position = $3, pages = pages + $4, records = records + $5, created = created + $6,
+        `WITH seen AS (INSERT INTO sync_run_seen (run_id, external_ids) SELECT $1::uuid, $17::text[] WHERE cardinality($17::text[]) > 0)
+         UPDATE sync_runs SET position = $3, pages = pages + $4, records = records + $5, created = created + $6,
             updated = updated + $7, unchanged = unchanged + $8, deleted = deleted + $9, merged = merged + $10,
             requests = requests + $11, rate_limited = rate_limited + $12, retries = retries + $13,
             total_hint = COALESCE($14, total_hint), pending_evaluation = $15,
@@ -246,6 +245,7 @@ export class CrmSyncStore {
           input.totalHint ?? null,
           JSON.stringify({ newCustomer: change.newCustomerIds, dataChange: change.dataChangeIds }),
           String(input.leaseMs),
+          input.seenExternalIds ?? [],
         ],
       );
       return change;
@@ -271,10 +271,17 @@ export class CrmSyncStore {
       const seenAny: unknown[] = await em.query(`SELECT 1 FROM sync_run_seen WHERE run_id = $1 LIMIT 1`, [runId]);
       if (seenAny.length === 0) return [];
       const swept = rowsOf<{ id: string }>(await em.query(
-        `WITH seen AS MATERIALIZED (SELECT DISTINCT unnest(external_ids) AS external_id FROM sync_run_seen WHERE run_id = $2)
-         UPDATE customers c SET deleted_at = now(), updated_at = now(), data_changed_at = now()
+        // The unseen ids by EXCEPT (hashed or sorted, never a nested loop), then looked up by the
+        // unique index. A NOT EXISTS against the seen ids was planned as a nested-loop anti-join
+        // over the materialised CTE when customers' statistics lagged (a freshly loaded
+        // connection): quadratic, 70-90 s at 30,000 customers.
+        `UPDATE customers c SET deleted_at = now(), updated_at = now(), data_changed_at = now()
           WHERE c.connection_id = $1 AND c.deleted_at IS NULL AND c.merged_into_id IS NULL AND c.updated_at < $3
-            AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.external_id = c.external_id)
+            AND c.external_id = ANY (ARRAY(
+              SELECT external_id FROM customers
+               WHERE connection_id = $1 AND deleted_at IS NULL AND merged_into_id IS NULL AND updated_at < $3
+              EXCEPT
+              SELECT unnest(external_ids) FROM sync_run_seen WHERE run_id = $2))
           RETURNING c.id::text AS id`,
         [connectionId, runId, held[0].started_at],
       ));

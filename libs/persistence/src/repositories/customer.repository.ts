@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Attributes, canonicalJson, compactAttributes, Customer, CrmObject, IncomingCustomer, UpsertOutcome } from '@corridor/domain';
+import { Attributes, canonicalAttributesJson, canonicalJson, compactAttributes, Customer, CrmObject, IncomingCustomer, UpsertOutcome } from '@corridor/domain';
 import { DataSource, EntityManager } from 'typeorm';
 
 interface CustomerRow {
@@ -36,36 +36,43 @@ export async function upsertCustomers(em: EntityManager, connectionId: string, i
   // Last one wins within a batch: Postgres refuses to update one row twice in a statement.
   const byExternalId = new Map<string, IncomingCustomer>();
   for (const c of incoming) byExternalId.set(c.externalId, c);
-  const rows = [...byExternalId.values()].map((c) => {
+  // The jsonb payload is written by hand around each document's canonical text (also what is
+  // hashed), so a record's attributes are serialised once, not twice (hash, then payload).
+  const rows: string[] = [];
+  for (const c of byExternalId.values()) {
     const attributes = compactAttributes(c.attributes);
-    return {
-      external_id: c.externalId,
-      crm_object: c.crmObject ?? 'contact',
-      email: normaliseEmail(attributes.email),
-      attributes,
-      content_hash: contentHashOf(attributes),
-      crm_modified_at: c.crmModifiedAt === undefined ? null : new Date(c.crmModifiedAt).toISOString(),
-    };
-  });
+    const { json, plain } = canonicalAttributesJson(attributes);
+    rows.push(
+      `{"external_id":${JSON.stringify(c.externalId)},"crm_object":${JSON.stringify(c.crmObject ?? 'contact')},` +
+        `"email":${JSON.stringify(normaliseEmail(attributes.email))},"attributes":${plain ? json : JSON.stringify(attributes)},` +
+        `"content_hash":"${createHash('sha1').update(json).digest('base64url')}",` +
+        `"crm_modified_at":${c.crmModifiedAt === undefined ? 'null' : JSON.stringify(new Date(c.crmModifiedAt).toISOString())},` +
+        `"wb":${c.writebackValues !== undefined},"wbv":${JSON.stringify(writebackValuesToStore(c.writebackValues))}}`,
+    );
+  }
+  // One statement: the upsert, and the write-back values of the records it read (see
+  // writebackValuesToStore). Rows it inserts or updates take them in the same write; those it
+  // leaves alone (unchanged content) get them from `writeback` only where they differ. A
+  // record read without them (`wb` false) keeps what is stored. The two inserts and the update
+  // touch disjoint rows (one row may change once per statement).
   const result: Array<{ id: string; inserted: boolean }> = await em.query(
-    `WITH input AS (
+    `WITH input AS MATERIALIZED (
        SELECT * FROM jsonb_to_recordset($2::jsonb)
-         AS x(external_id text, crm_object text, email text, attributes jsonb, content_hash text, crm_modified_at timestamptz)
+         AS x(external_id text, crm_object text, email text, attributes jsonb, content_hash text, crm_modified_at timestamptz, wb boolean, wbv jsonb)
+     ),
+     with_wb AS (${UPSERT.replace('$WBV', 'wbv').replace('$WHERE', 'wb').replace('$SET_WB', ', crm_writeback_values = EXCLUDED.crm_writeback_values')}),
+     without_wb AS (${UPSERT.replace('$WBV', 'NULL::jsonb').replace('$WHERE', 'NOT wb').replace('$SET_WB', '')}),
+     writeback AS (
+       UPDATE customers c SET crm_writeback_values = x.wbv
+         FROM input x
+        WHERE x.wb AND c.connection_id = $1 AND c.external_id = x.external_id
+          AND c.crm_writeback_values IS DISTINCT FROM x.wbv
+          AND (x.crm_modified_at IS NULL OR c.crm_modified_at IS NULL OR x.crm_modified_at >= c.crm_modified_at)
+          AND NOT EXISTS (SELECT 1 FROM with_wb u WHERE u.external_id = x.external_id)
      )
-     INSERT INTO customers (connection_id, crm_object, external_id, email, attributes, content_hash, crm_modified_at, data_changed_at)
-     SELECT $1, crm_object, external_id, email, attributes, content_hash, crm_modified_at, now() FROM input
-     ON CONFLICT (connection_id, external_id) DO UPDATE
-       SET crm_object = EXCLUDED.crm_object, email = EXCLUDED.email, attributes = EXCLUDED.attributes,
-           content_hash = EXCLUDED.content_hash, crm_modified_at = coalesce(EXCLUDED.crm_modified_at, customers.crm_modified_at),
-           data_changed_at = now(), updated_at = now(), deleted_at = NULL
-       WHERE customers.merged_into_id IS NULL
-         AND (customers.content_hash <> EXCLUDED.content_hash OR customers.deleted_at IS NOT NULL)
-         -- never step back to an older version of the record (a lagging search index)
-         AND (EXCLUDED.crm_modified_at IS NULL OR customers.crm_modified_at IS NULL OR EXCLUDED.crm_modified_at >= customers.crm_modified_at)
-     RETURNING id, (xmax = 0) AS inserted`,
-    [connectionId, JSON.stringify(rows)],
+     SELECT id, inserted FROM with_wb UNION ALL SELECT id, inserted FROM without_wb`,
+    [connectionId, `[${rows.join(',')}]`],
   );
-  await recordWritebackValues(em, connectionId, [...byExternalId.values()]);
   const createdIds = result.filter((r) => r.inserted).map((r) => String(r.id));
   return {
     created: createdIds.length,
@@ -103,29 +110,30 @@ async function upsertMerged(em: EntityManager, connectionId: string, incoming: r
 }
 
 /**
- * Keeps the CRM's current values of the write-back fields on each record read with them, outside the
- * content hash (they are not customer data, and a write-back must not look like a change); only
- * rows whose values differ are written, and never from an older version of the record.
+ * The CRM's current values of the write-back fields, kept on each record read with them, outside
+ * the content hash (they are not customer data, and a write-back must not look like a change);
+ * only rows whose values differ are written, and never from an older version of the record. No
+ * values at all is stored as NULL: a first sync of records never written back writes nothing more.
  */
-async function recordWritebackValues(em: EntityManager, connectionId: string, incoming: readonly IncomingCustomer[]): Promise<void> {
-  const rows = incoming
-    .filter((c) => c.writebackValues !== undefined)
-    .map((c) => ({
-      external_id: c.externalId,
-      // No values at all is stored as NULL: a first sync of records never written back writes nothing more.
-      v: Object.values(c.writebackValues!).some((v) => v !== null && v !== '') ? c.writebackValues : null,
-      m: c.crmModifiedAt === undefined ? null : new Date(c.crmModifiedAt).toISOString(),
-    }));
-  if (rows.length === 0) return;
-  await em.query(
-    `UPDATE customers c SET crm_writeback_values = x.v
-       FROM jsonb_to_recordset($2::jsonb) AS x(external_id text, v jsonb, m timestamptz)
-      WHERE c.connection_id = $1 AND c.external_id = x.external_id
-        AND c.crm_writeback_values IS DISTINCT FROM x.v
-        AND (x.m IS NULL OR c.crm_modified_at IS NULL OR x.m >= c.crm_modified_at)`,
-    [connectionId, JSON.stringify(rows)],
-  );
+function writebackValuesToStore(values: IncomingCustomer['writebackValues']): Record<string, string | null> | null {
+  if (values === undefined) return null;
+  for (const key in values) if (values[key] !== null && values[key] !== '') return values;
+  return null;
 }
+
+/** upsertCustomers' insert-or-update of changed content, for the rows of `input` matching $WHERE. */
+const UPSERT = `
+  INSERT INTO customers (connection_id, crm_object, external_id, email, attributes, content_hash, crm_modified_at, data_changed_at, crm_writeback_values)
+  SELECT $1, crm_object, external_id, email, attributes, content_hash, crm_modified_at, now(), $WBV FROM input WHERE $WHERE
+  ON CONFLICT (connection_id, external_id) DO UPDATE
+    SET crm_object = EXCLUDED.crm_object, email = EXCLUDED.email, attributes = EXCLUDED.attributes,
+        content_hash = EXCLUDED.content_hash, crm_modified_at = coalesce(EXCLUDED.crm_modified_at, customers.crm_modified_at),
+        data_changed_at = now(), updated_at = now(), deleted_at = NULL$SET_WB
+    WHERE customers.merged_into_id IS NULL
+      AND (customers.content_hash <> EXCLUDED.content_hash OR customers.deleted_at IS NOT NULL)
+      -- never step back to an older version of the record (a lagging search index)
+      AND (EXCLUDED.crm_modified_at IS NULL OR customers.crm_modified_at IS NULL OR EXCLUDED.crm_modified_at >= customers.crm_modified_at)
+  RETURNING id, external_id, (xmax = 0) AS inserted`;
 
 @Injectable()
 export class CustomerRepository {
