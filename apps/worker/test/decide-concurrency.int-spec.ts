@@ -23,16 +23,23 @@ describe('decide under concurrent workers and retries', () => {
   let app: INestApplicationContext;
   let h: DecideHarness;
   const workers: ChildProcess[] = [];
+  let destination: Awaited<ReturnType<DecideHarness['localDestination']>>;
 
   beforeAll(async () => {
     ctx = await createTestContext();
+    // Deliveries reach a local receiver through the real dispatcher: a delivery that died would
+    // count toward no cap, and the cap is what this test checks.
+    process.env.DESTINATION_ALLOWED_HOSTS = '127.0.0.1';
     app = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
     await app.init();
     h = new DecideHarness(app);
+    destination = await h.localDestination();
   });
   afterAll(async () => {
     await Promise.all(workers.map((w) => stopProcess(w)));
     await app?.close();
+    await destination?.close();
+    delete process.env.DESTINATION_ALLOWED_HOSTS;
     await ctx?.dispose();
   });
 
@@ -40,7 +47,7 @@ describe('decide under concurrent workers and retries', () => {
     const ids = await h.seedCustomers(Array.from({ length: CUSTOMERS }, (_, i) => ({ externalId: `p${i}`, attributes: { email: `p${i}@x.io`, country: 'US' } })));
     await h.publishPersonas();
     await h.publishStrategy({ caps: [{ scope: 'channel', key: 'email', period: 'day', max: CAP }] });
-    for (let i = 0; i < 2; i++) workers.push(spawnWorkerProcess({ ...ctx.env, WORKER_CONCURRENCY: '8' }));
+    for (let i = 0; i < 2; i++) workers.push(spawnWorkerProcess({ ...ctx.env, WORKER_CONCURRENCY: '8', DESTINATION_ALLOWED_HOSTS: '127.0.0.1' }));
 
     const events: string[] = [];
     for (const customerId of ids.values()) {
