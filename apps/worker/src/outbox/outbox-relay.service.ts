@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
 import { JobProducer } from '@corridor/jobs';
 import { OutboxListener, OutboxStore } from '@corridor/persistence';
@@ -14,7 +14,7 @@ const BATCH = 500;
  * unrelayed and backs off; nothing is lost, at worst a row is enqueued twice (same job id).
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private stopped = false;
   private loop?: Promise<void>;
@@ -33,7 +33,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.loop = this.run();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before any module's shutdown: the LISTEN connection is a pooled client held for good, and the
+   * data source's own shutdown waits for every client to come back (it hung the worker's exit).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.wake?.();
     await this.listener?.close();
