@@ -40,8 +40,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.wake?.();
-    await this.listener?.close();
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, 5000).unref())]);
+    await this.listener?.close();
   }
 
   /** One claim-enqueue-stamp pass; returns the rows relayed. */
@@ -88,6 +88,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         this.noticed = true;
         if (this.failures === 0) this.wake?.();
       });
+      if (this.stopped) {
+        // Shutdown began while this connection was being set up: give it straight back.
+        await listener.close();
+        return;
+      }
       this.listener = listener;
       void listener.lost.then(() => {
         if (this.listener === listener) this.listener = undefined;
