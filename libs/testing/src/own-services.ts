@@ -126,7 +126,7 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
   }
   await pg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions', '-E', 'UTF8']);
   const port = await freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
   let running = false;
   const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
   const server: OwnPostgres = {
