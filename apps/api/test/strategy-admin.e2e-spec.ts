@@ -75,10 +75,10 @@ describe('journey and strategy admin', () => {
       expect(created.body).toMatchObject({ key: 'checkout', stageKey: 'purchase', major: true, momentOfTruth: true, builtIn: false, position: 1, warnings: [] });
       await api.http.post('/v1/touchpoints').set(admin()).send({ key: 'welcome', name: 'Welcome call', stageKey: 'onboarding', channel: 'phone', momentOfTruth: true, owner: 'Partner call centre' }).expect(201);
       const moved = await api.http.patch('/v1/touchpoints/welcome').set(admin()).send({ stageKey: 'service', description: 'First call' }).expect(200);
-      expect(moved.body).toMatchObject({ stageKey: 'service', description: 'First call', position: 2 }); // after persona_changed
+      expect(moved.body).toMatchObject({ stageKey: 'service', description: 'First call', position: 3 }); // after persona_changed and recovery_needed
 
       const list = await api.http.get('/v1/touchpoints').set(api.auth('agent')).expect(200);
-      expect(list.body.touchpoints.map((t: { key: string }) => t.key)).toEqual(['checkout', 'persona_changed', 'welcome']);
+      expect(list.body.touchpoints.map((t: { key: string }) => t.key)).toEqual(['checkout', 'persona_changed', 'recovery_needed', 'welcome']);
 
       const builtIn = await api.http.delete('/v1/touchpoints/persona_changed').set(admin()).expect(409);
       expect(detail(builtIn)).toMatchObject({ field: 'key', code: 'TOUCHPOINT_BUILT_IN' });

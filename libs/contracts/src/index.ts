@@ -5,3 +5,4 @@ export * from './persona-changes.contract';
 export * from './crm-sync.contract';
 export * from './crm-writeback.contract';
 export * from './treatments.contract';
+export * from './outcomes.contract';

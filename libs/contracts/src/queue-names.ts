@@ -7,6 +7,8 @@ export const QUEUE = {
   crmWriteback: 'crm-writeback',
   touchpointEvents: 'touchpoint-events',
   treatmentDispatch: 'treatment-dispatch',
+  /** Reactions to outcomes and feedback (experience score, recovery). */
+  outcomes: 'outcomes',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];

@@ -20,3 +20,4 @@ export * from './imports';
 export * from './text/storable-text';
 export * from './treatments';
 export * from './events';
+export * from './outcomes';

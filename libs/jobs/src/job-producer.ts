@@ -50,6 +50,7 @@ export class JobProducer {
     @InjectQueue(QUEUE.crmWriteback) crmWriteback: Queue,
     @InjectQueue(QUEUE.touchpointEvents) touchpointEvents: Queue,
     @InjectQueue(QUEUE.treatmentDispatch) treatmentDispatch: Queue,
+    @InjectQueue(QUEUE.outcomes) outcomes: Queue,
     @InjectFlowProducer(SEGMENTATION_FLOW) private readonly flows: FlowProducer,
   ) {
     this.queues = new Map<QueueName, Queue>([
@@ -59,6 +60,7 @@ export class JobProducer {
       [QUEUE.crmWriteback, crmWriteback],
       [QUEUE.touchpointEvents, touchpointEvents],
       [QUEUE.treatmentDispatch, treatmentDispatch],
+      [QUEUE.outcomes, outcomes],
     ]);
   }
 

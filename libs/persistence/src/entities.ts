@@ -30,6 +30,8 @@ import { DeliveryEntity } from './entities/delivery.entity';
 import { StrategyDraftEntity } from './entities/strategy-draft.entity';
 import { FeedCursorEntity } from './entities/feed-cursor.entity';
 import { EventSourceEntity } from './entities/event-source.entity';
+import { OutcomeEntity } from './entities/outcome.entity';
+import { CustomerExperienceEntity } from './entities/customer-experience.entity';
 
 /** Listed, not globbed: globs break under bundlers and hide a forgotten entity. */
 export const ENTITIES = [
@@ -65,4 +67,6 @@ export const ENTITIES = [
   StrategyDraftEntity,
   FeedCursorEntity,
   EventSourceEntity,
+  OutcomeEntity,
+  CustomerExperienceEntity,
 ];

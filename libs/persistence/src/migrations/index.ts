@@ -10,6 +10,7 @@ import { StrategyDrafts1796810000000 } from './1796810000000-StrategyDrafts';
 import { EventsIn1796820000000 } from './1796820000000-EventsIn';
 import { DeliveryReplays1796840000000 } from './1796840000000-DeliveryReplays';
 import { WritebackPublished1796850000000 } from './1796850000000-WritebackPublished';
+import { Outcomes1797000000000 } from './1797000000000-Outcomes';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -25,4 +26,5 @@ export const MIGRATIONS: Function[] = [
   EventsIn1796820000000,
   DeliveryReplays1796840000000,
   WritebackPublished1796850000000,
+  Outcomes1797000000000,
 ];

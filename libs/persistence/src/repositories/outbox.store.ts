@@ -5,6 +5,9 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 /** The channel a trigger on outbox notifies at commit (migration EventsIn). */
 const OUTBOX_CHANNEL = 'corridor_outbox';
 
+/** Written with each stored feedback outcome (in the same transaction); the experience reacts to it. */
+export const FEEDBACK_RECORDED_TOPIC = 'feedback-recorded';
+
 export interface OutboxListener {
   /** Resolves when the connection is lost (Postgres restarted): listen again. */
   readonly lost: Promise<void>;

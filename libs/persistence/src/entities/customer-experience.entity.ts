@@ -1,0 +1,30 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** One customer's experience as their feedback makes it: the peak-end score and the latest answers. */
+@Entity('customer_experience')
+export class CustomerExperienceEntity {
+  @PrimaryColumn('bigint', { name: 'customer_id' })
+  customerId: string;
+
+  /** 0–100 (see docs/experience.md); null without feedback in the window. */
+  @Column('numeric', { precision: 6, scale: 3, nullable: true })
+  score: string | null;
+
+  @Column('integer', { name: 'feedback_count', default: 0 })
+  feedbackCount: number;
+
+  @Column('smallint', { name: 'last_csat', nullable: true })
+  lastCsat: number | null;
+
+  @Column('smallint', { name: 'last_nps', nullable: true })
+  lastNps: number | null;
+
+  @Column('smallint', { name: 'last_effort', nullable: true })
+  lastEffort: number | null;
+
+  @Column('timestamptz', { name: 'last_feedback_at', nullable: true })
+  lastFeedbackAt: Date | null;
+
+  @Column('timestamptz', { name: 'updated_at', default: () => 'now()' })
+  updatedAt: Date;
+}
