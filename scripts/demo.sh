@@ -3,11 +3,31 @@
 # customer view → a change in the CRM → re-segmentation → write-back, then touchpoints, treatments
 # and a strategy with contact policies, a burst of touchpoint events decided and delivered as
 # signed webhooks to a receiver the demo runs itself, with a readable summary.
-#   npm run demo            (or: bash scripts/demo.sh)
-# Everything runs locally: a fresh `corridor_demo` database, Redis keys under `corridor-demo`,
-# the sandbox on :4110, the API on :3100, two worker processes. Logs land in .demo/.
+#   npm run demo             runs the scenario, then keeps the product running until Ctrl-C
+#   npm run demo -- --once   runs the scenario and exits 0 when done (CI, smoke tests)
+# Everything runs locally: a fresh database and Redis keys named after DEMO_NAME (default
+# corridor_demo), the sandbox on DEMO_SANDBOX_PORT (4110), the API on DEMO_PORT (3100), two worker
+# processes. Two demos with different DEMO_NAME and ports do not touch each other's data.
+# Logs land in .demo/<DEMO_NAME>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+ONCE=0
+for arg in "$@"; do
+  case "$arg" in
+    --once) ONCE=1 ;;
+    *) echo "unknown option $arg (use --once)" >&2; exit 2 ;;
+  esac
+done
+DEMO_NAME="${DEMO_NAME:-corridor_demo}"
+if [[ ! "$DEMO_NAME" =~ ^[a-z][a-z0-9_]{0,40}$ ]]; then echo "DEMO_NAME must match ^[a-z][a-z0-9_]{0,40}\$" >&2; exit 2; fi
+DEMO_PORT="${DEMO_PORT:-3100}"
+DEMO_SANDBOX_PORT="${DEMO_SANDBOX_PORT:-4110}"
+
+if ! command -v pg_isready >/dev/null || ! command -v redis-cli >/dev/null; then
+  echo "The demo needs PostgreSQL 15 and Redis 7 on this machine (Debian: apt-get install postgresql redis-server)." >&2
+  exit 1
+fi
 
 if ! pg_isready -h 127.0.0.1 -q; then pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start; fi
 if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
@@ -21,33 +41,49 @@ echo "building…"
 npm run --silent build
 
 export NODE_ENV=development
-export DATABASE_URL="postgres://postgres@127.0.0.1:5432/corridor_demo"
-export REDIS_PREFIX="corridor-demo"
-export PORT=3100
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/${DEMO_NAME}"
+export REDIS_PREFIX="${DEMO_NAME//_/-}"
+export PORT="$DEMO_PORT"
 export PUBLIC_URL="http://127.0.0.1:${PORT}"
 export LOG_LEVEL=info
 export SEGMENTATION_REFRESH_CRON=""
 # The demo's signed-webhook receiver listens on loopback, which destinations may only use when allowed.
 export DESTINATION_ALLOWED_HOSTS="127.0.0.1"
-SANDBOX_URL="http://127.0.0.1:4110"
-mkdir -p .demo
+SANDBOX_URL="http://127.0.0.1:${DEMO_SANDBOX_PORT}"
+LOGS=".demo/${DEMO_NAME}"
+mkdir -p "$LOGS"
 pids=()
 cleanup() { for p in "${pids[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 echo "fresh database and Redis keys…"
-psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS corridor_demo WITH (FORCE)" postgres
+psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS \"${DEMO_NAME}\" WITH (FORCE)" postgres
 redis-cli -h 127.0.0.1 --scan --pattern "${REDIS_PREFIX}*" | xargs -r redis-cli -h 127.0.0.1 unlink >/dev/null
-npm run --silent migration:run > .demo/migrate.log
+npm run --silent migration:run > "$LOGS/migrate.log"
 
-SANDBOX_PORT=4110 SANDBOX_HUBSPOT_CONTACTS=10000 SANDBOX_SALESFORCE_CONTACTS=3000 SANDBOX_SALESFORCE_LEADS=1000 \
-  node dist/apps/crm-sandbox/src/main.js > .demo/sandbox.log 2>&1 & pids+=($!)
-node dist/apps/api/src/main.js > .demo/api.log 2>&1 & pids+=($!)
-node dist/apps/worker/src/main.js > .demo/worker-1.log 2>&1 & pids+=($!)
-node dist/apps/worker/src/main.js > .demo/worker-2.log 2>&1 & pids+=($!)
+SANDBOX_PORT="$DEMO_SANDBOX_PORT" SANDBOX_HUBSPOT_CONTACTS=10000 SANDBOX_SALESFORCE_CONTACTS=3000 SANDBOX_SALESFORCE_LEADS=1000 \
+  node dist/apps/crm-sandbox/src/main.js > "$LOGS/sandbox.log" 2>&1 & pids+=($!)
+node dist/apps/api/src/main.js > "$LOGS/api.log" 2>&1 & pids+=($!)
+node dist/apps/worker/src/main.js > "$LOGS/worker-1.log" 2>&1 & pids+=($!)
+node dist/apps/worker/src/main.js > "$LOGS/worker-2.log" 2>&1 & pids+=($!)
 
 ADMIN_KEY="$(npm run --silent corridor -- keys create --role admin --name demo | tail -n 1)"
 AGENT_KEY="$(npm run --silent corridor -- keys create --role agent --name demo-agent | tail -n 1)"
 
 API_URL="http://127.0.0.1:${PORT}" SANDBOX_URL="$SANDBOX_URL" ADMIN_KEY="$ADMIN_KEY" AGENT_KEY="$AGENT_KEY" \
   node dist/scripts/demo/main.js
+
+if [[ $ONCE == 1 ]]; then exit 0; fi
+cat <<MSG
+
+The demo keeps running for you to explore (Ctrl-C stops everything it started):
+  API and docs   ${PUBLIC_URL}/docs
+  console        ${PUBLIC_URL}/console   (sign in with a key below)
+  admin key      ${ADMIN_KEY}
+  agent key      ${AGENT_KEY}
+  CRM sandbox    ${SANDBOX_URL}
+  logs           ${LOGS}/
+MSG
+trap 'echo; echo "stopping…"; exit 0' INT TERM
+sleep infinity & pids+=($!)
+wait "$!"
