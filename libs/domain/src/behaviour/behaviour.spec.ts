@@ -1,4 +1,4 @@
-import { behaviourDefaults, behaviourDefinitionProblems, BehaviouralAttribute, computeBehaviour, planBehaviour, sameBehaviour, trackedTouchpoints } from './behaviour';
+import { behaviourDefaults, behaviourDefinitionProblems, BehaviouralAttribute, computeBehaviour, planBehaviour, trackedTouchpoints } from './behaviour';
 
 const ATTRS: BehaviouralAttribute[] = [
   { name: 'tickets_30d', behaviour: { kind: 'event_count', touchpoint: 'support_ticket', days: 30 } },
@@ -103,10 +103,7 @@ describe('computeBehaviour', () => {
 });
 
 describe('helpers', () => {
-  it('trackedTouchpoints and sameBehaviour', () => {
+  it('trackedTouchpoints', () => {
     expect([...trackedTouchpoints(ATTRS)]).toEqual(['support_ticket']);
-    expect(sameBehaviour({ a: 1, b: 2 }, { b: 2, a: 1 })).toBe(true);
-    expect(sameBehaviour({ a: 1 }, { a: 1, b: 0 })).toBe(false);
-    expect(sameBehaviour({ a: 1 }, { a: 2 })).toBe(false);
   });
 });

@@ -175,10 +175,3 @@ export function behaviourDefaults(attributes: readonly BehaviouralAttribute[]): 
 export function trackedTouchpoints(attributes: readonly BehaviouralAttribute[]): Set<string> {
   return new Set(attributes.map((a) => a.behaviour.touchpoint).filter((t): t is string => t !== undefined));
 }
-
-/** Whether two value maps say the same (key order aside). */
-export function sameBehaviour(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && b[k] === a[k]);
-}
