@@ -1,10 +1,10 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
-import { DECIDE_EVENT, RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
+import { DECIDE_EVENT, REFRESH_BEHAVIOUR, RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
 import { buildPersonaSet, parseCustomerRef } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
-import { AttributeRepository, CustomerRepository, IMPORT_CONNECTION_ID, PersonaRepository, SegmentationStore, TouchpointEventStore } from '@corridor/persistence';
+import { AttributeRepository, BehaviourStore, CustomerRepository, IMPORT_CONNECTION_ID, PersonaRepository, SegmentationStore, TouchpointEventStore } from '@corridor/persistence';
 import { createTestContext, eventually, TestContext } from '@corridor/testing';
 import { BehaviourService } from '../src/segmentation/behaviour.service';
 import { IncrementalSegmentationService } from '../src/segmentation/incremental-segmentation.service';
@@ -153,6 +153,30 @@ describe('behavioural attributes in rules', () => {
     await app.get(JobProducer).enqueueMany(DECIDE_EVENT, [{ eventId: called }, { eventId: once }]);
     expect((await harness.decisionOf(called)).treatment_key).toBe('vip_script');
     expect((await harness.decisionOf(once)).treatment_key).toBeNull();
+  });
+
+  it('follows the experience: a new attribute is backfilled by its job, then refreshed as feedback changes it', async () => {
+    const c3 = ids.get('c3')!;
+    // customer_experience is the experience processor's table; written directly here.
+    await db.query(`INSERT INTO customer_experience (customer_id, score, feedback_count, last_csat, last_nps, last_feedback_at) VALUES ($1, 35.5, 2, 1, 3, now())`, [c3]);
+    const repo = app.get(AttributeRepository);
+    await repo.createBehaviour({ name: 'csat_last', behaviour: { kind: 'last_csat' } });
+    await repo.createBehaviour({ name: 'xp', behaviour: { kind: 'experience_score' } });
+    // What POST /v1/attributes/behaviour does after creating it: mark the candidates, queue the backfill.
+    expect(await app.get(BehaviourStore).markCandidates({ kind: 'last_csat' }, null)).toBe(1);
+    await app.get(JobProducer).enqueue(REFRESH_BEHAVIOUR, {});
+    await eventually(async () => {
+      const [row] = await db.query(`SELECT values FROM customer_behaviour WHERE customer_id = $1`, [c3]);
+      return row?.values.csat_last === 1 ? row : null;
+    }, 'the backfill job to compute c3', 30_000);
+    expect((await app.get(CustomerRepository).findById(c3))!.attributes).toMatchObject({ csat_last: 1, xp: 35.5, support_tickets_30d: 0 });
+
+    // New feedback: the experience processor updates its row, then refreshes the customer's behaviour.
+    await db.query(`UPDATE customer_experience SET last_csat = 5, score = 71 WHERE customer_id = $1`, [c3]);
+    expect(await app.get(BehaviourService).refreshCustomers([c3])).toMatchObject({ changed: 1 });
+    expect((await app.get(CustomerRepository).findById(c3))!.attributes).toMatchObject({ csat_last: 5, xp: 71 });
+    // Nothing changed: nothing re-evaluated.
+    expect(await app.get(BehaviourService).refreshCustomers([c3])).toEqual({ changed: 0, evaluated: 0 });
   });
 
   it('drops events that left the window at the daily refresh the scheduler runs', async () => {

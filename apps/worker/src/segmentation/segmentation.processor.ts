@@ -59,8 +59,8 @@ export class SegmentationProcessor extends WorkerHost implements OnModuleInit, O
     this.dispatcher = new ContractDispatcher(QUEUE.segmentation, SEGMENTATION_JOBS, [
       bind(RUN_CHUNK, (p) => this.runs.runChunk(p.runId, p.chunk)),
       bind(RUN_FINALIZE, (p) => this.runs.finalize(p.runId)),
-      // Behaviour behind its events (a lost job) first, so the reconcile sees what it changed.
-      bind(RECONCILE_ASSIGNMENTS, async () => ({ behaviourBehind: await this.behaviour.catchUp(), ...(await this.incremental.reconcile()) })),
+      // Then behaviour behind its events (a lost job): catchUp re-evaluates whom it changes itself.
+      bind(RECONCILE_ASSIGNMENTS, async () => ({ ...(await this.incremental.reconcile()), behaviourBehind: await this.behaviour.catchUp() })),
       bind(REFRESH_SEGMENTS, (p) => this.runs.refresh(p.asOf ? new Date(p.asOf) : undefined)),
       bind(REFRESH_BEHAVIOUR, async () => ({ recomputed: (await this.behaviour.refreshDue()).recomputed })),
     ]);
