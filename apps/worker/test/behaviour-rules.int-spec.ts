@@ -207,4 +207,16 @@ describe('behavioural attributes in rules', () => {
     // c1's tickets are recent: the refresh keeps them frustrated.
     expect(await personaOf(ids.get('c1')!)).toBe('frustrated');
   });
+
+  it('catches up, at the scheduled reconcile, a customer whose events were stored without their recompute job', async () => {
+    const c2 = ids.get('c2')!;
+    expect(await personaOf(c2)).not.toBe('frustrated');
+    // A third ticket whose behaviour job was lost (no outbox row, as if Redis lost the job).
+    await db.query(`INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at) VALUES ('api', 'lost-1', 'support_ticket', $1, now())`, [c2]);
+    await app.close();
+    await boot({ SEGMENTATION_RECONCILE_MINUTES: '1' }); // an `every` scheduler fires at once
+    await eventually(async () => (await personaOf(c2)) === 'frustrated', 'the reconcile to catch c2 up', 60_000);
+    const [row] = await db.query(`SELECT values FROM customer_behaviour WHERE customer_id = $1`, [c2]);
+    expect(row.values.support_tickets_30d).toBe(3);
+  });
 });

@@ -72,13 +72,16 @@ export class BehaviourService {
       recomputed += ids.length;
       changed.push(...(await this.recompute(definitions, ids, asOf)));
     }
-    if (options.evaluate && changed.length) {
-      const batches: Array<{ customerIds: string[]; cause: 'data_change' }> = [];
-      for (let i = 0; i < changed.length; i += 1000) batches.push({ customerIds: changed.slice(i, i + 1000), cause: 'data_change' });
-      await this.jobs.enqueueMany(EVALUATE_CUSTOMERS, batches, BULK_EVALUATION);
-    }
+    if (options.evaluate) await this.queueEvaluation(changed);
     if (recomputed) this.logger.log({ msg: 'behaviour recomputed by the calendar', recomputed, changed: changed.length });
     return { recomputed, changed };
+  }
+
+  /** Queues customers for re-evaluation on the live path, at the bulk priority (1,000 a job). */
+  async queueEvaluation(customerIds: readonly string[]): Promise<void> {
+    const batches: Array<{ customerIds: string[]; cause: 'data_change' }> = [];
+    for (let i = 0; i < customerIds.length; i += 1000) batches.push({ customerIds: customerIds.slice(i, i + 1000), cause: 'data_change' });
+    await this.jobs.enqueueMany(EVALUATE_CUSTOMERS, batches, BULK_EVALUATION);
   }
 
   /** The safety net: customers with counted events received since their last recompute (a lost job). */

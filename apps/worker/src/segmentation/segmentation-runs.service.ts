@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AttributeType, compileSetSnapshot, countTransition, emptyCounts, LoadedPersonaSet, mergeCounts, movedCount, SegmentationRun } from '@corridor/domain';
 import { AppConfig } from '@corridor/config';
 import { JobProducer } from '@corridor/jobs';
-import { BULK_EVALUATION, EVALUATE_CUSTOMERS } from '@corridor/contracts';
 import { ChunkOutcome, CustomerForEvaluation, PersonaSetRepository, SegmentationStore, SegmentationWatchStore, CompiledSetCache } from '@corridor/persistence';
 import { BehaviourService } from './behaviour.service';
 import { PersonaChangeNotifier } from './persona-change.notifier';
@@ -38,11 +37,7 @@ export class SegmentationRunsService {
   async refresh(asOf = new Date()): Promise<{ runId: string } | { runId: null; skipped: string; runningRunId: string | null }> {
     const { changed } = await this.behaviour.refreshDue(asOf, { evaluate: false });
     const result = await this.refreshRun(asOf);
-    if (result.runId === null && changed.length) {
-      const batches: Array<{ customerIds: string[]; cause: 'data_change' }> = [];
-      for (let i = 0; i < changed.length; i += 1000) batches.push({ customerIds: changed.slice(i, i + 1000), cause: 'data_change' });
-      await this.jobs.enqueueMany(EVALUATE_CUSTOMERS, batches, BULK_EVALUATION);
-    }
+    if (result.runId === null) await this.behaviour.queueEvaluation(changed);
     return result;
   }
 
