@@ -120,6 +120,10 @@ describe('behavioural attributes in rules', () => {
   it('survives a CRM-style replacement of the attributes document, without writing it back', async () => {
     const c1 = ids.get('c1')!;
     // An import/sync replaces customers.attributes wholesale; the behaviour lives in its own table.
+    // Even one that carries a value under the behavioural name: the stored document keeps it, no reader sees it.
+    await app.get(CustomerRepository).upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: 'c1', attributes: { email: 'c1@x.io', country: 'FR', support_tickets_30d: 0 } }]);
+    await app.get(CustomerRepository).upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: 'c3', attributes: { email: 'c3@x.io', country: 'GB', support_tickets_30d: 7 } }]);
+    expect((await app.get(CustomerRepository).findById(ids.get('c3')!))!.attributes).toMatchObject({ support_tickets_30d: 0 });
     await app.get(CustomerRepository).upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: 'c1', attributes: { email: 'c1@x.io', country: 'FR' } }]);
     const [{ attributes }] = await db.query(`SELECT attributes FROM customers WHERE id = $1`, [c1]);
     expect(attributes).toEqual({ email: 'c1@x.io', country: 'FR' });
