@@ -1,5 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { DECIDE_EVENT, REFRESH_BEHAVIOUR, RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
 import { buildPersonaSet, parseCustomerRef } from '@corridor/domain';
@@ -181,6 +182,28 @@ describe('behavioural attributes in rules', () => {
     expect((await app.get(CustomerRepository).findById(c3))!.attributes).toMatchObject({ csat_last: 5, xp: 71 });
     // Nothing changed: nothing re-evaluated.
     expect(await app.get(BehaviourService).refreshCustomers([c3])).toEqual({ changed: 0, evaluated: 0 });
+  });
+
+  it("serialises a customer's recomputes: one waits for the other's commit and reads what it wrote", async () => {
+    const c3 = ids.get('c3')!;
+    const other = new Client({ connectionString: ctx.databaseUrl });
+    await other.connect();
+    try {
+      // Another recompute of c3 holds its lock while an event of c3 is not committed yet.
+      await other.query('BEGIN');
+      await other.query(`SELECT pg_advisory_xact_lock(hashtext('corridor.behaviour'), ($1::bigint % 2147483647)::int)`, [c3]);
+      await other.query(`INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at) VALUES ('api', 'serial-1', 'support_ticket', $1, now())`, [c3]);
+      let done = false;
+      const refresh = app.get(BehaviourService).refreshCustomers([c3]).then((r) => ((done = true), r));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(done).toBe(false);
+      await other.query('COMMIT');
+      expect(await refresh).toMatchObject({ changed: 1 });
+      const [row] = await db.query(`SELECT values FROM customer_behaviour WHERE customer_id = $1`, [c3]);
+      expect(row.values.support_tickets_30d).toBe(1);
+    } finally {
+      await other.end();
+    }
   });
 
   it('drops events that left the window at the daily refresh the scheduler runs', async () => {

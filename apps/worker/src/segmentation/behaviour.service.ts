@@ -99,11 +99,11 @@ export class BehaviourService {
   private async recompute(definitions: readonly BehaviouralAttribute[], ids: readonly string[], now: Date): Promise<string[]> {
     const timeZone = this.config.SEGMENTATION_TIMEZONE;
     const plan = planBehaviour(definitions, now.getTime(), timeZone);
-    const facts = await this.store.facts(ids, plan.windows);
-    const computed: ComputedBehaviour[] = ids.map((customerId) => {
-      const r = computeBehaviour(definitions, plan, { windows: facts.windows.get(customerId) ?? [], experience: facts.experience.get(customerId) ?? null }, now.getTime(), timeZone);
-      return { customerId, values: r.values, nextChangeAt: r.nextChangeAt === null ? null : new Date(r.nextChangeAt) };
-    });
-    return this.store.save(computed);
+    return this.store.recompute(ids, plan.windows, (facts) =>
+      ids.map((customerId): ComputedBehaviour => {
+        const r = computeBehaviour(definitions, plan, { windows: facts.windows.get(customerId) ?? [], experience: facts.experience.get(customerId) ?? null }, now.getTime(), timeZone);
+        return { customerId, values: r.values, nextChangeAt: r.nextChangeAt === null ? null : new Date(r.nextChangeAt) };
+      }),
+    );
   }
 }

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { BehaviouralAttribute, BehaviourDefinition, EventWindowFacts, EventWindowQuery, ExperienceFacts } from '@corridor/domain';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+/** Two-key advisory lock space for "one customer's behaviour recompute". */
+const BEHAVIOUR_LOCK_CLASS = `hashtext('corridor.behaviour')`;
 
 export interface CustomerFacts {
   /** Per customer: the facts of each window asked for (same order; undefined: no events in it). */
@@ -30,54 +33,24 @@ export class BehaviourStore {
     return rows.map((r) => ({ name: r.name, behaviour: r.behaviour }));
   }
 
-  /** The facts of `windows` for these customers: one grouped read of their events (customer, occurred_at index), one of their experience. */
-  async facts(customerIds: readonly string[], windows: readonly EventWindowQuery[]): Promise<CustomerFacts> {
-    const out: CustomerFacts = { windows: new Map(), experience: new Map() };
-    if (customerIds.length === 0) return out;
-    const [events, experience] = await Promise.all([
-      windows.length === 0
-        ? []
-        : (this.db.query(
-            `SELECT e.customer_id::text AS customer_id, (q.n - 1)::int AS i, count(*)::int AS count, min(e.occurred_at) AS first, max(e.occurred_at) AS last
-               FROM unnest($2::text[], $3::timestamptz[]) WITH ORDINALITY AS q(touchpoint, since, n)
-               JOIN touchpoint_events e ON e.customer_id = ANY($1::bigint[]) AND e.touchpoint_key = q.touchpoint AND e.occurred_at >= q.since
-              GROUP BY e.customer_id, q.n`,
-            [customerIds, windows.map((w) => w.touchpoint), windows.map((w) => (w.since === -Infinity ? '-infinity' : new Date(w.since).toISOString()))],
-          ) as Promise<Array<{ customer_id: string; i: number; count: number; first: Date; last: Date }>>),
-      this.db.query(
-        `SELECT customer_id::text AS customer_id, score::float8 AS score, last_csat, last_nps FROM customer_experience WHERE customer_id = ANY($1::bigint[])`,
-        [customerIds],
-      ) as Promise<Array<{ customer_id: string; score: number | null; last_csat: number | null; last_nps: number | null }>>,
-    ]);
-    for (const r of events) {
-      let list = out.windows.get(r.customer_id);
-      if (!list) out.windows.set(r.customer_id, (list = []));
-      list[r.i] = { count: r.count, first: r.first.getTime(), last: r.last.getTime() };
-    }
-    for (const r of experience) out.experience.set(r.customer_id, { score: r.score, lastCsat: r.last_csat, lastNps: r.last_nps });
-    return out;
-  }
-
   /**
-   * Stores computed values; `changed_at` moves only where the values differ. Returns the customers
-   * whose values changed.
+   * One recompute of these customers, serialised per customer: under their advisory locks (taken in
+   * id order), `compute` gets the facts of `windows` read after the locks, and what it returns is
+   * saved before they are released. Two jobs recomputing one customer at once (two relay batches)
+   * thus cannot save an older reading over a newer one. Returns the customers whose values changed.
    */
-  async save(computed: readonly ComputedBehaviour[]): Promise<string[]> {
-    if (computed.length === 0) return [];
-    const rows: Array<{ customer_id: string }> = await this.db.query(
-      `WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(c bigint, v jsonb, n timestamptz)),
-            old AS (SELECT b.customer_id, b.values FROM customer_behaviour b JOIN input ON input.c = b.customer_id),
-            up AS (
-              INSERT INTO customer_behaviour (customer_id, values, next_change_at, computed_at, changed_at)
-              SELECT c, v, n, now(), now() FROM input
-              ON CONFLICT (customer_id) DO UPDATE SET values = EXCLUDED.values, next_change_at = EXCLUDED.next_change_at, computed_at = now(),
-                changed_at = CASE WHEN customer_behaviour.values IS DISTINCT FROM EXCLUDED.values THEN now() ELSE customer_behaviour.changed_at END
-              RETURNING customer_id, values)
-       SELECT up.customer_id::text AS customer_id FROM up LEFT JOIN old ON old.customer_id = up.customer_id
-        WHERE old.values IS DISTINCT FROM up.values`,
-      [JSON.stringify(computed.map((c) => ({ c: c.customerId, v: c.values, n: c.nextChangeAt?.toISOString() ?? null })))],
-    );
-    return rows.map((r) => r.customer_id);
+  async recompute(
+    customerIds: readonly string[],
+    windows: readonly EventWindowQuery[],
+    compute: (facts: CustomerFacts) => ComputedBehaviour[],
+  ): Promise<string[]> {
+    if (customerIds.length === 0) return [];
+    const ids = [...new Set(customerIds)].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    return this.db.transaction(async (m) => {
+      // unnest yields the ids in the (sorted) order given: locks are always taken in id order, so no deadlock.
+      await m.query(`SELECT pg_advisory_xact_lock(${BEHAVIOUR_LOCK_CLASS}, (x % 2147483647)::int) FROM unnest($1::bigint[]) AS u(x)`, [ids]);
+      return save(m, compute(await readFacts(m, ids, windows)));
+    });
   }
 
   /** Live customers among `customerIds` whose live assignment is older than their behaviour's last change. */
@@ -148,4 +121,51 @@ export class BehaviourStore {
     );
     return rows.length;
   }
+}
+
+/** One grouped read of the customers' events per window (customer, occurred_at index), one of their experience. */
+async function readFacts(m: EntityManager, customerIds: readonly string[], windows: readonly EventWindowQuery[]): Promise<CustomerFacts> {
+  const out: CustomerFacts = { windows: new Map(), experience: new Map() };
+  if (customerIds.length === 0) return out;
+  // One after the other: inside recompute both run on the transaction's one connection.
+  const events: Array<{ customer_id: string; i: number; count: number; first: Date; last: Date }> =
+    windows.length === 0
+      ? []
+      : await m.query(
+          `SELECT e.customer_id::text AS customer_id, (q.n - 1)::int AS i, count(*)::int AS count, min(e.occurred_at) AS first, max(e.occurred_at) AS last
+             FROM unnest($2::text[], $3::timestamptz[]) WITH ORDINALITY AS q(touchpoint, since, n)
+             JOIN touchpoint_events e ON e.customer_id = ANY($1::bigint[]) AND e.touchpoint_key = q.touchpoint AND e.occurred_at >= q.since
+            GROUP BY e.customer_id, q.n`,
+          [customerIds, windows.map((w) => w.touchpoint), windows.map((w) => (w.since === -Infinity ? '-infinity' : new Date(w.since).toISOString()))],
+        );
+  const experience: Array<{ customer_id: string; score: number | null; last_csat: number | null; last_nps: number | null }> = await m.query(
+    `SELECT customer_id::text AS customer_id, score::float8 AS score, last_csat, last_nps FROM customer_experience WHERE customer_id = ANY($1::bigint[])`,
+    [customerIds],
+  );
+  for (const r of events) {
+    let list = out.windows.get(r.customer_id);
+    if (!list) out.windows.set(r.customer_id, (list = []));
+    list[r.i] = { count: r.count, first: r.first.getTime(), last: r.last.getTime() };
+  }
+  for (const r of experience) out.experience.set(r.customer_id, { score: r.score, lastCsat: r.last_csat, lastNps: r.last_nps });
+  return out;
+}
+
+/** Stores computed values; `changed_at` moves only where the values differ. Returns the customers whose values changed. */
+async function save(m: EntityManager, computed: readonly ComputedBehaviour[]): Promise<string[]> {
+  if (computed.length === 0) return [];
+  const rows: Array<{ customer_id: string }> = await m.query(
+    `WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(c bigint, v jsonb, n timestamptz)),
+          old AS (SELECT b.customer_id, b.values FROM customer_behaviour b JOIN input ON input.c = b.customer_id),
+          up AS (
+            INSERT INTO customer_behaviour (customer_id, values, next_change_at, computed_at, changed_at)
+            SELECT c, v, n, now(), now() FROM input
+            ON CONFLICT (customer_id) DO UPDATE SET values = EXCLUDED.values, next_change_at = EXCLUDED.next_change_at, computed_at = now(),
+              changed_at = CASE WHEN customer_behaviour.values IS DISTINCT FROM EXCLUDED.values THEN now() ELSE customer_behaviour.changed_at END
+            RETURNING customer_id, values)
+     SELECT up.customer_id::text AS customer_id FROM up LEFT JOIN old ON old.customer_id = up.customer_id
+      WHERE old.values IS DISTINCT FROM up.values`,
+    [JSON.stringify(computed.map((c) => ({ c: c.customerId, v: c.values, n: c.nextChangeAt?.toISOString() ?? null })))],
+  );
+  return rows.map((r) => r.customer_id);
 }
