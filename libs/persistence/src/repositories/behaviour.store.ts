@@ -35,7 +35,7 @@ export class BehaviourStore {
 
   /**
    * One recompute of these customers, serialised per customer: under their advisory locks (taken in
-   * id order), `compute` gets the facts of `windows` read after the locks, and what it returns is
+   * key order), `compute` gets the facts of `windows` read after the locks, and what it returns is
    * saved before they are released. Two jobs recomputing one customer at once (two relay batches)
    * thus cannot save an older reading over a newer one. Returns the customers whose values changed.
    */
@@ -45,9 +45,11 @@ export class BehaviourStore {
     compute: (facts: CustomerFacts) => ComputedBehaviour[],
   ): Promise<string[]> {
     if (customerIds.length === 0) return [];
-    const ids = [...new Set(customerIds)].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    // Sorted by lock key (ids past 2^31 fold onto it), so every transaction locks in one order.
+    const key = (id: string) => BigInt(id) % 2147483647n;
+    const ids = [...new Set(customerIds)].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     return this.db.transaction(async (m) => {
-      // unnest yields the ids in the (sorted) order given: locks are always taken in id order, so no deadlock.
+      // unnest yields the ids in the order given: locks are taken in key order, so no deadlock.
       await m.query(`SELECT pg_advisory_xact_lock(${BEHAVIOUR_LOCK_CLASS}, (x % 2147483647)::int) FROM unnest($1::bigint[]) AS u(x)`, [ids]);
       return save(m, compute(await readFacts(m, ids, windows)));
     });
