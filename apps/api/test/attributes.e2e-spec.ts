@@ -104,4 +104,38 @@ describe('attribute catalog API', () => {
     expect((await api.http.post('/v1/attributes').set(api.auth('agent')).send({ name: 'x', type: 'string' })).status).toBe(403);
     expect((await api.http.delete('/v1/attributes/score').set(api.auth('agent'))).status).toBe(403);
   });
+
+  it('defines behavioural attributes: typed number, validated per kind, deletable with their values', async () => {
+    const { DataSource } = await import('typeorm');
+    const db = api.app.get(DataSource);
+    await db.query(`INSERT INTO touchpoints (key, name, stage_key, channel, position) VALUES ('support_ticket', 'Support ticket', 'service', 'phone', 9)`);
+    const created = await api.http
+      .post('/v1/attributes/behaviour')
+      .set(api.auth('admin'))
+      .send({ name: 'support_tickets_30d', kind: 'event_count', touchpoint: 'support_ticket', days: 30, label: 'Tickets (30 days)' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      name: 'support_tickets_30d',
+      type: 'number',
+      source: 'behaviour',
+      label: 'Tickets (30 days)',
+      behaviour: { kind: 'event_count', touchpoint: 'support_ticket', days: 30 },
+    });
+    expect((await api.http.get('/v1/attributes/support_tickets_30d').set(api.auth('agent'))).body.behaviour).toEqual({ kind: 'event_count', touchpoint: 'support_ticket', days: 30 });
+    await api.http.post('/v1/attributes/behaviour').set(api.auth('admin')).send({ name: 'csat_last', kind: 'last_csat' }).expect(201);
+
+    const bad = async (body: object) => (await api.http.post('/v1/attributes/behaviour').set(api.auth('admin')).send(body)).body;
+    expect(await bad({ name: 'x', kind: 'event_count', touchpoint: 'support_ticket' })).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'days', code: 'INVALID_DAYS' }] });
+    expect(await bad({ name: 'x', kind: 'event_count', touchpoint: 'nope', days: 7 })).toMatchObject({ details: [{ field: 'touchpoint', code: 'TOUCHPOINT_NOT_FOUND' }] });
+    expect(await bad({ name: 'x', kind: 'last_nps', touchpoint: 'support_ticket' })).toMatchObject({ details: [{ field: 'touchpoint', code: 'TOUCHPOINT_NOT_ALLOWED' }] });
+    expect((await bad({ name: 'x', kind: 'sum' })).details[0].field).toBe('kind');
+    expect((await bad({ name: 'x', kind: 'event_count', touchpoint: 'support_ticket', days: 400 })).details[0].field).toBe('days');
+    expect(await bad({ name: 'email', kind: 'last_nps' })).toMatchObject({ code: 'ATTRIBUTE_EXISTS' });
+    expect((await api.http.post('/v1/attributes/behaviour').set(api.auth('agent')).send({ name: 'y', kind: 'last_nps' })).status).toBe(403);
+
+    // Deleting one drops its computed values too.
+    await db.query(`INSERT INTO customer_behaviour (customer_id, values) VALUES (42, '{"csat_last": 4, "support_tickets_30d": 1}')`);
+    expect((await api.http.delete('/v1/attributes/csat_last').set(api.auth('admin'))).status).toBe(204);
+    expect((await db.query(`SELECT values FROM customer_behaviour WHERE customer_id = 42`))[0].values).toEqual({ support_tickets_30d: 1 });
+  });
 });

@@ -105,6 +105,39 @@ export const REFRESH_SEGMENTS = defineJob({
 
 export const REFRESH_SCHEDULER_ID = 'segmentation-refresh';
 
-export const SEGMENTATION_JOBS = [RUN_CHUNK, RUN_FINALIZE, RECONCILE_ASSIGNMENTS, REFRESH_SEGMENTS] as const;
+export class BehaviourEventsPayload {
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  @Matches(/^[1-9][0-9]{0,18}$/, { each: true, message: 'eventIds must be positive integer strings' })
+  eventIds: string[];
+}
 
-export const SEGMENTATION_LIVE_JOBS = [EVALUATE_CUSTOMERS] as const;
+/**
+ * Touchpoint events were stored (one job per outbox relay batch): recompute the behavioural
+ * attributes of their customers whose touchpoint some attribute counts, and re-evaluate those
+ * whose values changed. Idempotent: a recompute reads the events, not the job.
+ */
+export const BEHAVIOUR_EVENTS = defineJob({
+  queue: QUEUE.segmentationLive,
+  name: 'behaviour-events',
+  payload: BehaviourEventsPayload,
+  jobId: (p) => jobIdOf('behaviour-events', p.eventIds[0], p.eventIds.length),
+});
+
+export class RefreshBehaviourPayload {}
+
+/**
+ * Recomputes every customer whose behavioural values are due (a new attribute's candidates, values
+ * the calendar moved) and re-evaluates those that changed. The daily refresh does the same first.
+ */
+export const REFRESH_BEHAVIOUR = defineJob({
+  queue: QUEUE.segmentation,
+  name: 'refresh-behaviour',
+  payload: RefreshBehaviourPayload,
+  jobId: () => undefined,
+});
+
+export const SEGMENTATION_JOBS = [RUN_CHUNK, RUN_FINALIZE, RECONCILE_ASSIGNMENTS, REFRESH_SEGMENTS, REFRESH_BEHAVIOUR] as const;
+
+export const SEGMENTATION_LIVE_JOBS = [EVALUATE_CUSTOMERS, BEHAVIOUR_EVENTS] as const;

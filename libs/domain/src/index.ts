@@ -21,3 +21,4 @@ export * from './text/storable-text';
 export * from './treatments';
 export * from './events';
 export * from './outcomes';
+export * from './behaviour';

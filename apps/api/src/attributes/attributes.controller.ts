@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiErrorDto } from '../errors/api-error.dto';
 import { Roles } from '../auth/roles.decorator';
-import { AttributeDto, AttributeListDto, AttributeNameParams, CreateAttributeDto, UpdateAttributeDto } from './attributes.dto';
+import { AttributeDto, AttributeListDto, AttributeNameParams, CreateAttributeDto, CreateBehaviourAttributeDto, UpdateAttributeDto } from './attributes.dto';
 import { AttributesService } from './attributes.service';
 
 @ApiTags('attributes')
@@ -46,6 +46,20 @@ export class AttributesController {
     return AttributeDto.of(await this.attributes.create(dto));
   }
 
+  @Post('behaviour')
+  @Roles('admin')
+  @ApiOperation({
+    summary: 'Define a behavioural attribute (a number Corridor computes per customer from events and feedback)',
+    description:
+      'Rules use it like any number attribute. Values follow each event of the touchpoint and each feedback within seconds, re-evaluating only that customer, and the calendar at the daily refresh. Customers who already have events or feedback get their values from a background job.',
+  })
+  @ApiCreatedResponse({ type: AttributeDto })
+  @ApiBadRequestResponse({ type: ApiErrorDto, description: 'A bad definition (codes name the field: INVALID_DAYS, TOUCHPOINT_REQUIRED, TOUCHPOINT_NOT_FOUND…)' })
+  @ApiConflictResponse({ type: ApiErrorDto, description: 'An attribute with this name exists' })
+  async createBehaviour(@Body() dto: CreateBehaviourAttributeDto): Promise<AttributeDto> {
+    return AttributeDto.of(await this.attributes.createBehaviour(dto));
+  }
+
   @Patch(':name')
   @Roles('admin')
   @ApiOperation({ summary: 'Change the label or description of any attribute, or add values to a custom enum' })
@@ -59,7 +73,7 @@ export class AttributesController {
   @Delete(':name')
   @Roles('admin')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a custom attribute (customers keep the stored values; rules can no longer use it)' })
+  @ApiOperation({ summary: 'Delete a custom attribute (customers keep the stored values; rules can no longer use it), or a behavioural one (its values go)' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ApiErrorDto })
   @ApiConflictResponse({ type: ApiErrorDto, description: 'Canonical and CRM attributes cannot be deleted' })

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
 import { AttributeType, ConflictError, SegmentationRun } from '@corridor/domain';
+import { REFRESH_BEHAVIOUR } from '@corridor/contracts';
 import { JobProducer } from '@corridor/jobs';
 import { PersonaSetRepository, SegmentationStore, SegmentationWatchStore } from '@corridor/persistence';
 
@@ -11,6 +12,8 @@ import { PersonaSetRepository, SegmentationStore, SegmentationWatchStore } from 
  */
 @Injectable()
 export class SegmentationRefreshService {
+  private readonly logger = new Logger(SegmentationRefreshService.name);
+
   constructor(
     private readonly sets: PersonaSetRepository,
     private readonly store: SegmentationStore,
@@ -34,6 +37,12 @@ export class SegmentationRefreshService {
       );
     }
     await this.jobs.enqueueSegmentationRun(started.plan.run.id, started.plan.chunks);
+    // Behavioural values the calendar moved: the worker recomputes them and re-evaluates who
+    // changed, which a running full run also takes (evaluateIncrementally's overrides). The
+    // scheduled refresh recomputes them before its run instead.
+    await this.jobs.enqueue(REFRESH_BEHAVIOUR, {}).catch((e: Error) => {
+      this.logger.warn({ msg: 'could not queue the behaviour refresh; the next scheduled refresh does it', err: e.message });
+    });
     return { setVersion: started.set.version, run: started.plan.run };
   }
 }

@@ -1,4 +1,4 @@
-import { BULK_EVALUATION, DECIDE_EVENT, DISPATCH_DELIVERY, REACT_TO_FEEDBACK } from '@corridor/contracts';
+import { BEHAVIOUR_EVENTS, BULK_EVALUATION, DECIDE_EVENT, DISPATCH_DELIVERY, REACT_TO_FEEDBACK } from '@corridor/contracts';
 import { DECIDE_EVENT_TOPIC, DECIDE_RAISED_EVENT_TOPIC, FEEDBACK_RECORDED_TOPIC, OutboxRow } from '@corridor/persistence';
 import { JobProducer } from '@corridor/jobs';
 
@@ -14,6 +14,10 @@ export const RELAYED_TOPICS = [DECIDE_EVENT_TOPIC, DECIDE_RAISED_EVENT_TOPIC, DI
  * takes unprioritised jobs first: events customers cause never wait behind a publish's
  * persona_changed burst). Job ids are deterministic, so a row relayed twice is one job.
  * An unknown topic is a bug in a producer: it throws, and the rows stay unrelayed and visible.
+ *
+ * The batch's events also go, as one BEHAVIOUR_EVENTS job (per priority), to the behavioural
+ * attributes: enqueued with the decide jobs, before the rows are stamped, so it is as durable as
+ * they are, costs the ingest nothing, and coalesces a burst into one recompute per batch.
  */
 export async function publishOutboxRows(jobs: JobProducer, rows: readonly OutboxRow[]): Promise<void> {
   const decide: Array<{ eventId: string }> = [];
@@ -32,5 +36,7 @@ export async function publishOutboxRows(jobs: JobProducer, rows: readonly Outbox
     jobs.enqueueMany(DECIDE_EVENT, raised, BULK_EVALUATION),
     jobs.enqueueMany(DISPATCH_DELIVERY, dispatch),
     jobs.enqueueMany(REACT_TO_FEEDBACK, feedback),
+    jobs.enqueueMany(BEHAVIOUR_EVENTS, decide.length ? [{ eventIds: decide.map((d) => d.eventId) }] : []),
+    jobs.enqueueMany(BEHAVIOUR_EVENTS, raised.length ? [{ eventIds: raised.map((d) => d.eventId) }] : [], BULK_EVALUATION),
   ]);
 }

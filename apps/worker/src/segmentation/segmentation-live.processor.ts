@@ -1,10 +1,11 @@
 import { Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { AppConfig } from '@corridor/config';
-import { EVALUATE_CUSTOMERS, QUEUE, SEGMENTATION_LIVE_JOBS } from '@corridor/contracts';
+import { BEHAVIOUR_EVENTS, EVALUATE_CUSTOMERS, QUEUE, SEGMENTATION_LIVE_JOBS } from '@corridor/contracts';
 import { Job } from 'bullmq';
 import { bind, ContractDispatcher } from '../jobs/contract-dispatcher';
 import { applyQueueConcurrency } from '../jobs/queue-concurrency';
+import { BehaviourService } from './behaviour.service';
 import { IncrementalSegmentationService } from './incremental-segmentation.service';
 
 /**
@@ -19,6 +20,7 @@ export class SegmentationLiveProcessor extends WorkerHost implements OnModuleIni
 
   constructor(
     private readonly incremental: IncrementalSegmentationService,
+    private readonly behaviour: BehaviourService,
     private readonly config: AppConfig,
   ) {
     super();
@@ -31,6 +33,7 @@ export class SegmentationLiveProcessor extends WorkerHost implements OnModuleIni
   onModuleInit(): void {
     this.dispatcher = new ContractDispatcher(QUEUE.segmentationLive, SEGMENTATION_LIVE_JOBS, [
       bind(EVALUATE_CUSTOMERS, (p) => this.incremental.evaluate(p.customerIds, p.cause)),
+      bind(BEHAVIOUR_EVENTS, (p) => this.behaviour.eventsRecorded(p.eventIds)),
     ]);
   }
 

@@ -3,6 +3,7 @@ import { AttributeType, compileSetSnapshot, countTransition, emptyCounts, Loaded
 import { AppConfig } from '@corridor/config';
 import { JobProducer } from '@corridor/jobs';
 import { ChunkOutcome, CustomerForEvaluation, PersonaSetRepository, SegmentationStore, SegmentationWatchStore, CompiledSetCache } from '@corridor/persistence';
+import { BehaviourService } from './behaviour.service';
 import { PersonaChangeNotifier } from './persona-change.notifier';
 
 /**
@@ -23,13 +24,24 @@ export class SegmentationRunsService {
     private readonly personaSets: PersonaSetRepository,
     private readonly jobs: JobProducer,
     private readonly config: AppConfig,
+    private readonly behaviour: BehaviourService,
   ) {}
 
   /**
    * Re-applies the live set as a new version (reason `refresh`), unless a full run is already in
-   * progress (it evaluates at about the same instant anyway); says which when it skips.
+   * progress (it evaluates at about the same instant anyway); says which when it skips. First
+   * recomputes the behavioural values the calendar moved (windows that lost events, days since),
+   * so the run reads them as of `asOf`; when the run is skipped, those customers are re-evaluated
+   * on the live path instead.
    */
   async refresh(asOf = new Date()): Promise<{ runId: string } | { runId: null; skipped: string; runningRunId: string | null }> {
+    const { changed } = await this.behaviour.refreshDue(asOf, { evaluate: false });
+    const result = await this.refreshRun(asOf);
+    if (result.runId === null) await this.behaviour.queueEvaluation(changed);
+    return result;
+  }
+
+  private async refreshRun(asOf: Date): Promise<{ runId: string } | { runId: null; skipped: string; runningRunId: string | null }> {
     const live = await this.personaSets.live();
     const started = await this.store.publish(
       { members: live.members, catalog: live.catalog.map((c) => ({ ...c, type: c.type as AttributeType })) },

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BehaviourService } from './behaviour.service';
 import { IncrementalSegmentationService } from './incremental-segmentation.service';
 import { PersonaChangeNotifier } from './persona-change.notifier';
 import { SegmentationProcessor } from './segmentation.processor';
@@ -6,7 +7,8 @@ import { SegmentationLiveProcessor } from './segmentation-live.processor';
 import { SegmentationRunsService } from './segmentation-runs.service';
 
 @Module({
-  providers: [PersonaChangeNotifier, SegmentationRunsService, IncrementalSegmentationService, SegmentationProcessor, SegmentationLiveProcessor],
-  exports: [IncrementalSegmentationService],
+  providers: [BehaviourService, PersonaChangeNotifier, SegmentationRunsService, IncrementalSegmentationService, SegmentationProcessor, SegmentationLiveProcessor],
+  // BehaviourService: the experience processor refreshes a customer's behaviour after their feedback.
+  exports: [IncrementalSegmentationService, BehaviourService],
 })
 export class SegmentationWorkerModule {}

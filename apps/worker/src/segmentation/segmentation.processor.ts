@@ -8,6 +8,7 @@ import {
   parseRunChunkJobId,
   QUEUE,
   RECONCILE_ASSIGNMENTS,
+  REFRESH_BEHAVIOUR,
   REFRESH_SEGMENTS,
   RUN_CHUNK,
   RUN_FINALIZE,
@@ -15,6 +16,7 @@ import {
 } from '@corridor/contracts';
 import { bind, ContractDispatcher } from '../jobs/contract-dispatcher';
 import { applyQueueConcurrency } from '../jobs/queue-concurrency';
+import { BehaviourService } from './behaviour.service';
 import { IncrementalSegmentationService } from './incremental-segmentation.service';
 import { SegmentationRunsService } from './segmentation-runs.service';
 
@@ -38,6 +40,7 @@ export class SegmentationProcessor extends WorkerHost implements OnModuleInit, O
   constructor(
     private readonly runs: SegmentationRunsService,
     private readonly incremental: IncrementalSegmentationService,
+    private readonly behaviour: BehaviourService,
     private readonly store: SegmentationStore,
     private readonly watch: SegmentationWatchStore,
     private readonly config: AppConfig,
@@ -56,8 +59,10 @@ export class SegmentationProcessor extends WorkerHost implements OnModuleInit, O
     this.dispatcher = new ContractDispatcher(QUEUE.segmentation, SEGMENTATION_JOBS, [
       bind(RUN_CHUNK, (p) => this.runs.runChunk(p.runId, p.chunk)),
       bind(RUN_FINALIZE, (p) => this.runs.finalize(p.runId)),
-      bind(RECONCILE_ASSIGNMENTS, () => this.incremental.reconcile()),
+      // Then behaviour behind its events (a lost job): catchUp re-evaluates whom it changes itself.
+      bind(RECONCILE_ASSIGNMENTS, async () => ({ ...(await this.incremental.reconcile()), behaviourBehind: await this.behaviour.catchUp() })),
       bind(REFRESH_SEGMENTS, (p) => this.runs.refresh(p.asOf ? new Date(p.asOf) : undefined)),
+      bind(REFRESH_BEHAVIOUR, async () => ({ recomputed: (await this.behaviour.refreshDue()).recomputed })),
     ]);
   }
 

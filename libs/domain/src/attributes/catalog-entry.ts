@@ -1,14 +1,20 @@
 import { ErrorDetail } from '../errors/domain-error';
+import type { BehaviourDefinition } from '../behaviour/behaviour';
 import { ATTRIBUTE_NAME_PATTERN, ATTRIBUTE_TYPES, AttributeDefinition, AttributeType } from './attribute';
 
-/** canonical: built in; custom: defined by an admin; crm: discovered from a connection's properties. */
-export type AttributeSource = 'canonical' | 'custom' | 'crm';
+/**
+ * canonical: built in; custom: defined by an admin; crm: discovered from a connection's properties;
+ * behaviour: defined by an admin, its values computed by Corridor from events and feedback.
+ */
+export type AttributeSource = 'canonical' | 'custom' | 'crm' | 'behaviour';
 
 /** An attribute as the catalog stores it: its definition plus what people see. */
 export interface CatalogEntry extends AttributeDefinition {
   source: AttributeSource;
   label: string | null;
   description: string | null;
+  /** What a behavioural attribute measures (source `behaviour` only). */
+  behaviour?: BehaviourDefinition;
   createdAt: Date;
   updatedAt: Date;
 }

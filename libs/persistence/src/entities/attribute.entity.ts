@@ -22,6 +22,10 @@ export class AttributeEntity {
   @Column('text', { nullable: true })
   description: string | null;
 
+  /** A behavioural attribute's definition ({kind, touchpoint?, days?}); null for every other source. */
+  @Column('jsonb', { nullable: true })
+  behaviour: Record<string, unknown> | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -4,6 +4,7 @@ import {
   AttributeChanges,
   AttributeSource,
   AttributeType,
+  BehaviourDefinition,
   CatalogEntry,
   catalogOf,
   ConflictError,
@@ -19,11 +20,12 @@ interface AttributeRow {
   source: AttributeSource;
   label: string | null;
   description: string | null;
+  behaviour: BehaviourDefinition | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const COLUMNS = 'name, type, enum_values, source, label, description, created_at, updated_at';
+const COLUMNS = 'name, type, enum_values, source, label, description, behaviour, created_at, updated_at';
 
 /** The attribute catalog: canonical, admin-defined (custom) and CRM-discovered attributes. */
 @Injectable()
@@ -62,6 +64,28 @@ export class AttributeRepository {
     return toEntry(row);
   }
 
+  /**
+   * Adds a behavioural attribute (type number, source `behaviour`); ConflictError when the name is
+   * taken. Its definition is fixed: to measure something else, delete it and define another.
+   */
+  async createBehaviour(input: { name: string; behaviour: BehaviourDefinition; label?: string | null; description?: string | null }): Promise<CatalogEntry> {
+    const b = input.behaviour;
+    const definition = { kind: b.kind, ...(b.touchpoint !== undefined ? { touchpoint: b.touchpoint } : {}), ...(b.days !== undefined ? { days: b.days } : {}) };
+    const [row]: AttributeRow[] = await this.db.query(
+      `INSERT INTO attributes (name, type, source, label, description, behaviour)
+       VALUES ($1, 'number', 'behaviour', $2, $3, $4)
+       ON CONFLICT (name) DO NOTHING
+       RETURNING ${COLUMNS}`,
+      [input.name, input.label ?? null, input.description ?? null, JSON.stringify(definition)],
+    );
+    if (!row) {
+      throw new ConflictError(`Attribute ${JSON.stringify(input.name)} already exists`, [
+        { field: 'name', message: `an attribute named ${input.name} already exists`, code: 'ATTRIBUTE_EXISTS' },
+      ], 'ATTRIBUTE_EXISTS');
+    }
+    return toEntry(row);
+  }
+
   /** Applies the given changes (undefined = keep; null clears label/description). */
   async update(name: string, changes: AttributeChanges): Promise<CatalogEntry> {
     // TypeORM answers an UPDATE with [rows, affected count].
@@ -87,16 +111,24 @@ export class AttributeRepository {
     return toEntry(rows[0]);
   }
 
-  /** Deletes a custom attribute. Canonical and CRM-discovered ones are not the admin's to delete. */
+  /**
+   * Deletes a custom or behavioural attribute (with a behavioural one, its computed values).
+   * Canonical and CRM-discovered ones are not the admin's to delete.
+   */
   async deleteCustom(name: string): Promise<void> {
     const existing = await this.findByName(name);
     if (!existing) throw new NotFoundError('Attribute', name, 'ATTRIBUTE_NOT_FOUND');
-    if (existing.source !== 'custom') {
-      throw new ConflictError(`${name} is a ${existing.source} attribute: only custom attributes can be deleted`, [
+    if (existing.source !== 'custom' && existing.source !== 'behaviour') {
+      throw new ConflictError(`${name} is a ${existing.source} attribute: only custom and behavioural attributes can be deleted`, [
         { field: 'name', message: `${name} is a ${existing.source} attribute`, code: 'ATTRIBUTE_READ_ONLY' },
       ], 'ATTRIBUTE_READ_ONLY');
     }
-    await this.db.query(`DELETE FROM attributes WHERE name = $1 AND source = 'custom'`, [name]);
+    await this.db.transaction(async (m) => {
+      await m.query(`DELETE FROM attributes WHERE name = $1 AND source IN ('custom', 'behaviour')`, [name]);
+      if (existing.source === 'behaviour') {
+        await m.query(`UPDATE customer_behaviour SET values = values - $1::text, changed_at = now() WHERE values ? $1`, [name]);
+      }
+    });
   }
 }
 
@@ -108,6 +140,7 @@ function toEntry(r: AttributeRow): CatalogEntry {
     source: r.source,
     label: r.label,
     description: r.description,
+    ...(r.behaviour ? { behaviour: r.behaviour } : {}),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Attributes, canonicalAttributesJson, canonicalJson, compactAttributes, Customer, CrmObject, IncomingCustomer, UpsertOutcome } from '@corridor/domain';
 import { DataSource, EntityManager } from 'typeorm';
+import { BEHAVIOUR_JOIN, EVALUATED_ATTRIBUTES } from './evaluated-attributes';
 
 interface CustomerRow {
   id: string;
@@ -17,8 +18,10 @@ interface CustomerRow {
   data_changed_at: Date;
 }
 
-const COLUMNS = `c.id, c.connection_id, c.crm_object, c.external_id, c.email, c.attributes, c.deleted_at,
+/** A customer as read: attributes as rules see them (behavioural values merged in; evaluated-attributes.ts). */
+const COLUMNS = `c.id, c.connection_id, c.crm_object, c.external_id, c.email, ${EVALUATED_ATTRIBUTES} AS attributes, c.deleted_at,
   c.merged_into_id, c.created_at, c.updated_at, c.data_changed_at`;
+const FROM = `customers c ${BEHAVIOUR_JOIN}`;
 
 export function contentHashOf(attributes: Record<string, unknown>): string {
   return createHash('sha1').update(canonicalJson(attributes)).digest('base64url');
@@ -175,14 +178,14 @@ export class CustomerRepository {
 
   async findById(id: string): Promise<Customer | null> {
     if (!/^[1-9][0-9]{0,18}$/.test(id)) return null;
-    const rows: CustomerRow[] = await this.db.query(`SELECT ${COLUMNS} FROM customers c WHERE c.id = $1`, [id]);
+    const rows: CustomerRow[] = await this.db.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE c.id = $1`, [id]);
     return rows[0] ? toCustomer(rows[0]) : null;
   }
 
   /** Live customers with this email (several CRMs may hold the same person). */
   async findByEmail(email: string): Promise<Customer[]> {
     const rows: CustomerRow[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM customers c WHERE c.email = $1 AND c.merged_into_id IS NULL ORDER BY c.id`,
+      `SELECT ${COLUMNS} FROM ${FROM} WHERE c.email = $1 AND c.merged_into_id IS NULL ORDER BY c.id`,
       [normaliseEmail(email)],
     );
     return rows.map(toCustomer);
@@ -191,7 +194,7 @@ export class CustomerRepository {
   /** By CRM id, following merge aliases to the surviving record; optionally within one connection. */
   async findByExternalId(externalId: string, connectionId?: string): Promise<Customer[]> {
     const rows: CustomerRow[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM customers c
+      `SELECT ${COLUMNS} FROM ${FROM}
         WHERE c.id IN (
           SELECT id FROM customers WHERE external_id = $1 AND ($2::uuid IS NULL OR connection_id = $2) AND merged_into_id IS NULL
           UNION
@@ -206,8 +209,8 @@ export class CustomerRepository {
   async findManyForEvaluation(ids: readonly string[]): Promise<Array<{ id: string; attributes: Record<string, unknown>; live: boolean }>> {
     if (ids.length === 0) return [];
     const rows: Array<{ id: string; attributes: Record<string, unknown>; live: boolean }> = await this.db.query(
-      `SELECT id::text AS id, attributes, (deleted_at IS NULL AND merged_into_id IS NULL) AS live
-         FROM customers WHERE id = ANY($1::bigint[])`,
+      `SELECT c.id::text AS id, ${EVALUATED_ATTRIBUTES} AS attributes, (c.deleted_at IS NULL AND c.merged_into_id IS NULL) AS live
+         FROM ${FROM} WHERE c.id = ANY($1::bigint[])`,
       [ids],
     );
     return rows;

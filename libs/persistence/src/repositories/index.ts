@@ -23,6 +23,7 @@ import { CompiledSetCache } from './compiled-set.cache';
 import { SecretBox } from '../secrets/secret-box';
 import { TouchpointEventStore } from './touchpoint-event.store';
 import { OutboxStore } from './outbox.store';
+import { BehaviourStore } from './behaviour.store';
 import { PersonaFeedStore } from './persona-feed.store';
 import { EventSourceStore } from './event-source.store';
 
@@ -54,6 +55,8 @@ export * from './touchpoint-event.store';
 export * from './outbox.store';
 export * from './persona-feed.store';
 export * from './event-source.store';
+export * from './behaviour.store';
+export { EVALUATED_ATTRIBUTES, BEHAVIOUR_JOIN } from './evaluated-attributes';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -64,5 +67,7 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   StrategyVersionRepository, JourneyRepository, TreatmentRepository, DestinationRepository, StrategyDraftRepository, StrategyPreviewStore, StrategyPublishStore,
   DecisionStore, DispatchStore,
   // Events in: ingest with its outbox, the relay's queries, the persona-change feed, CDP sources.
-  TouchpointEventStore, OutboxStore, PersonaFeedStore, EventSourceStore];
+  TouchpointEventStore, OutboxStore, PersonaFeedStore, EventSourceStore,
+  // Behaviour in rules.
+  BehaviourStore];
 export * from './copy-text';

@@ -18,6 +18,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
 import { copyLinesInto, forEachCopyLine, unescapeCopyField } from './copy-text';
 import { PersonaSetEntity } from '../entities/persona-set.entity';
+import { BEHAVIOUR_JOIN, EVALUATED_ATTRIBUTES } from './evaluated-attributes';
 import { toPersonaSet } from './persona-set.repository';
 
 /** Incremental evaluation holds this lock shared; a run going live holds it exclusively. */
@@ -367,8 +368,8 @@ export class SegmentationStore {
       await em.query(`SELECT pg_advisory_xact_lock_shared(${SEGMENTATION_LOCK})`);
       const [{ version }] = await em.query(`SELECT version FROM persona_sets WHERE status = 'live'`);
       const rows: Array<{ id: string; attributes: Record<string, unknown>; live: boolean; current: string | null }> = await em.query(
-        `SELECT c.id::text AS id, c.attributes, (c.deleted_at IS NULL AND c.merged_into_id IS NULL) AS live, a.persona_id AS current
-           FROM customers c LEFT JOIN assignments a ON a.set_version = $2 AND a.customer_id = c.id
+        `SELECT c.id::text AS id, ${EVALUATED_ATTRIBUTES} AS attributes, (c.deleted_at IS NULL AND c.merged_into_id IS NULL) AS live, a.persona_id AS current
+           FROM customers c ${BEHAVIOUR_JOIN} LEFT JOIN assignments a ON a.set_version = $2 AND a.customer_id = c.id
           WHERE c.id = ANY($1::bigint[])`,
         [customerIds, version],
       );
@@ -425,8 +426,10 @@ export class SegmentationStore {
          FROM customers c
          JOIN persona_sets s ON s.status = 'live'
          LEFT JOIN assignments a ON a.set_version = s.version AND a.customer_id = c.id
+         ${BEHAVIOUR_JOIN}
         WHERE CASE WHEN c.deleted_at IS NULL AND c.merged_into_id IS NULL
-                   THEN a.customer_id IS NULL OR c.data_changed_at > greatest(a.evaluated_at, s.live_at)
+                   -- behavioural values changing count as data changing (their evaluation job may be lost too)
+                   THEN a.customer_id IS NULL OR greatest(c.data_changed_at, b.changed_at) > greatest(a.evaluated_at, s.live_at)
                    ELSE a.customer_id IS NOT NULL END
         LIMIT $1`,
       [limit],
@@ -496,7 +499,7 @@ async function streamCustomers(
     baselineVersion === null
       ? `(SELECT NULL::uuid AS persona_id) a ON false`
       : `${partitionOf(baselineVersion)} a ON a.customer_id = c.id AND a.customer_id ${ids}`;
-  const sql = `COPY (SELECT c.id, a.persona_id, c.attributes FROM customers c LEFT JOIN ${join}
+  const sql = `COPY (SELECT c.id, a.persona_id, ${EVALUATED_ATTRIBUTES} FROM customers c ${BEHAVIOUR_JOIN} LEFT JOIN ${join}
                      WHERE c.id ${ids} AND c.deleted_at IS NULL AND c.merged_into_id IS NULL) TO STDOUT`;
   let n = 0;
   await forEachCopyLine(client.query(copyTo(sql)), (line) => {
