@@ -279,7 +279,8 @@ describe('segmentation worker', () => {
     ({ db, store, personas, customers, jobs, queue } = await boot(app));
     const procs = [spawnWorkerProcess(ctx.env), spawnWorkerProcess(ctx.env)];
     try {
-      await eventually(async () => ((await queue.getWorkersCount()) >= 2 ? true : null), 'two worker processes', 60_000);
+      // Each process compiles the worker with ts-node first: on a loaded 2-core machine that alone can take a minute.
+      await eventually(async () => ((await queue.getWorkersCount()) >= 2 ? true : null), 'two worker processes', 150_000);
       await seedCustomers(15_000, 5000);
       const draft = await setDraft([{ key: 'us_only', rule: { attribute: 'country', operator: 'equals', value: 'US' } }]);
       const { set, run } = await publish(draft, 500);
@@ -296,7 +297,7 @@ describe('segmentation worker', () => {
     } finally {
       await Promise.all(procs.map((p) => stopProcess(p)));
     }
-  }, 120_000);
+  }, 240_000);
 });
 
 @Module({ imports: [ConfigModule, PersistenceModule, JobsModule] })
