@@ -82,7 +82,10 @@ export class ExperienceService {
 
   private async recomputeIn(tx: ExperienceTransaction, customerId: string, settings: ExperienceSettings, now: number): Promise<{ changed: boolean; score: number | null }> {
     const since = new Date(now - settings.windowDays * 86_400_000);
-    const [pieces, latest, before] = await Promise.all([tx.feedbackSince(customerId, since, MAX_SCORED_FEEDBACK), tx.latestAnswers(customerId), tx.current(customerId)]);
+    // One after the other: they share the transaction's connection.
+    const pieces = await tx.feedbackSince(customerId, since, MAX_SCORED_FEEDBACK);
+    const latest = await tx.latestAnswers(customerId);
+    const before = await tx.current(customerId);
     const scored = experienceScore(
       pieces.map((p) => ({ id: p.id, at: p.occurredAt.getTime(), momentOfTruth: p.momentOfTruth, csat: p.csat, nps: p.nps, effort: p.effort })),
       settings,
