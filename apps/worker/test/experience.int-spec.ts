@@ -177,6 +177,17 @@ describe('react to feedback (experience score, service recovery)', () => {
     expect(await recoveries(id('c1'))).toEqual([]);
   });
 
+  it('counts every piece when twenty feedback jobs of one customer arrive at once', async () => {
+    const now = Date.now();
+    // Twenty answers CSAT 1..5 in turn, committed at once, their jobs run concurrently (each recompute
+    // reads the table under the customer lock, so the last one to run sees them all).
+    const pieces = await Promise.all(Array.from({ length: 20 }, (_, i) => feedback(id('c1'), 'support_call', { csat: (i % 5) + 1 }, new Date(now - (30 - i) * 60_000))));
+    await reacted(pieces.map((p) => p.outcomeId));
+    const row = await experienceOf(id('c1'));
+    // With the two pieces of the last test: 22 in the window; the latest answer is the 20th (CSAT 5).
+    expect(row).toMatchObject({ feedback_count: 22, last_csat: 5 });
+  });
+
   it('refresh-experience: the daily schedule recomputes a row whose window dropped feedback', async () => {
     expect(await queue.getJobScheduler(EXPERIENCE_REFRESH_SCHEDULER_ID)).toMatchObject({ pattern: '*/2 * * * * *' });
     const piece = await feedback(id('c2'), 'support_call', { csat: 4 }, new Date(Date.now() - 80 * DAY));
