@@ -31,13 +31,13 @@ describe('react to feedback (experience score, service recovery)', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    Object.assign(process.env, { DESTINATION_ALLOWED_HOSTS: '127.0.0.1', EXPERIENCE_REFRESH_CRON: '*/2 * * * * *' });
+    Object.assign(process.env, { DESTINATION_ALLOWED_HOSTS: '127.0.0.1', EXPERIENCE_REFRESH_CRON: '*/2 * * * * *', OUTBOX_RECONCILE_SECONDS: '1', OUTBOX_RECONCILE_GRACE_SECONDS: '1' });
     app = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
     await app.init();
     h = new DecideHarness(app);
     queue = app.get<Queue>(getQueueToken(QUEUE.outcomes));
     destination = await h.localDestination();
-    ids = await h.seedCustomers(['c0', 'c1', 'c2'].map((externalId) => ({ externalId, attributes: { email: `${externalId}@x.io`, first_name: externalId, country: 'US' } })));
+    ids = await h.seedCustomers(['c0', 'c1', 'c2', 'c3'].map((externalId) => ({ externalId, attributes: { email: `${externalId}@x.io`, first_name: externalId, country: 'US' } })));
     await h.publishPersonas();
     // The touchpoints as admins mapped them: the renewal is a moment of truth, a support call is not.
     await h.db.query(
@@ -68,13 +68,21 @@ describe('react to feedback (experience score, service recovery)', () => {
     await destination?.close();
     delete process.env.DESTINATION_ALLOWED_HOSTS;
     delete process.env.EXPERIENCE_REFRESH_CRON;
+    delete process.env.OUTBOX_RECONCILE_SECONDS;
+    delete process.env.OUTBOX_RECONCILE_GRACE_SECONDS;
     await ctx?.dispose();
   });
 
   const id = (ext: string) => ids.get(ext)!;
 
   /** A touchpoint event and a feedback outcome against it, with its outbox row, in one transaction. */
-  async function feedback(customerId: string, touchpoint: string, answers: { csat?: number; nps?: number; effort?: number }, occurredAt: Date): Promise<{ eventId: string; outcomeId: string }> {
+  async function feedback(
+    customerId: string,
+    touchpoint: string,
+    answers: { csat?: number; nps?: number; effort?: number },
+    occurredAt: Date,
+    options: { outbox?: boolean } = {},
+  ): Promise<{ eventId: string; outcomeId: string }> {
     const n = ++seq;
     return h.db.transaction(async (m) => {
       const [{ id: eventId }] = await m.query(
@@ -86,7 +94,7 @@ describe('react to feedback (experience score, service recovery)', () => {
          VALUES ('api', $1, 'feedback', $2, $3, $4, $5, $6, $7, $8) RETURNING id::text`,
         [`fb-${n}`, customerId, eventId, touchpoint, answers.csat ?? null, answers.nps ?? null, answers.effort ?? null, occurredAt],
       );
-      await m.query(`INSERT INTO outbox (topic, ref) VALUES ($1, $2)`, [FEEDBACK_RECORDED_TOPIC, outcomeId]);
+      if (options.outbox !== false) await m.query(`INSERT INTO outbox (topic, ref) VALUES ($1, $2)`, [FEEDBACK_RECORDED_TOPIC, outcomeId]);
       return { eventId, outcomeId };
     });
   }
@@ -186,6 +194,16 @@ describe('react to feedback (experience score, service recovery)', () => {
     const row = await experienceOf(id('c1'));
     // With the two pieces of the last test: 22 in the window; the latest answer is the 20th (CSAT 5).
     expect(row).toMatchObject({ feedback_count: 22, last_csat: 5 });
+  });
+
+  it('reacts to feedback whose job was lost: the outbox reconciler re-queues it from Postgres', async () => {
+    // Stored without its outbox row: as if Redis lost the job after the relay stamped the row.
+    const lost = await feedback(id('c3'), 'renewal_due', { nps: 0 }, new Date(Date.now() - 60_000), { outbox: false });
+    const row = await eventually(() => experienceOf(id('c3')), 'the reconciler to re-queue the lost feedback', 30_000);
+    expect(row).toMatchObject({ score: 0, feedback_count: 1, last_nps: 0 });
+    const [event, ...more] = await eventually(async () => ((await recoveries(id('c3'))).length ? recoveries(id('c3')) : null), 'its recovery');
+    expect(more).toEqual([]);
+    expect(event.properties).toEqual({ touchpoint: 'renewal_due', measure: 'nps', score: 0, outcomeId: lost.outcomeId });
   });
 
   it('refresh-experience: the daily schedule recomputes a row whose window dropped feedback', async () => {

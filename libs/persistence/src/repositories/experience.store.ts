@@ -99,6 +99,21 @@ export class ExperienceStore {
   }
 
   /**
+   * Feedback received between `horizonHours` and `graceSeconds` ago that its customer's row has not
+   * seen (no row, or a row written before it came): its job was lost, or is late.
+   */
+  async unreactedFeedback(graceSeconds: number, horizonHours: number, limit: number): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.db.query(
+      `SELECT o.id::text AS id FROM outcomes o
+        WHERE o.type = 'feedback' AND o.received_at < now() - make_interval(secs => $1) AND o.received_at > now() - make_interval(hours => $2)
+          AND NOT EXISTS (SELECT 1 FROM customer_experience ce WHERE ce.customer_id = o.customer_id AND ce.updated_at >= o.received_at)
+        ORDER BY o.id LIMIT $3`,
+      [graceSeconds, horizonHours, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
    * Customers whose row counted feedback that has since left the window (it occurred after the
    * row's window start, `updated_at − windowDays`, and before today's), by id after `afterId`.
    */
