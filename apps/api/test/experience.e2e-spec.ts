@@ -106,7 +106,9 @@ describe('experience: journey timeline and settings', () => {
       next = page.body.next;
       if (!next) break;
     }
-    expect(seen).toEqual(all.body.events.map((e: { id: string }) => e.id));
+    // Compared without persona_changed events: Corridor may raise one between the requests.
+    const ours = new Set(mine.map((e: { id: string }) => e.id));
+    expect(seen.filter((e) => ours.has(e))).toEqual(mine.map((e: { id: string }) => e.id));
 
     // The agent's strategy view carries the experience and the way to the timeline.
     const view = await get('/v1/customers/ann/strategy');
