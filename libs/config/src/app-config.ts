@@ -68,6 +68,14 @@ export class AppConfig {
   @Matches(/^$|^(\S+\s+){4,5}\S+$/, { message: 'SEGMENTATION_REFRESH_CRON must be a 5-field cron pattern (6 with seconds first) or empty' })
   SEGMENTATION_REFRESH_CRON = '0 3 * * *';
 
+  /**
+   * When to recompute experience scores whose window dropped feedback (cron, UTC); empty turns it
+   * off (docs/experience.md#keeping-it-up-to-date).
+   */
+  @IsString()
+  @Matches(/^$|^(\S+\s+){4,5}\S+$/, { message: 'EXPERIENCE_REFRESH_CRON must be a 5-field cron pattern (6 with seconds first) or empty' })
+  EXPERIENCE_REFRESH_CRON = '0 4 * * *';
+
   /** Jobs a worker process runs at once per queue. */
   @Transform(toInt)
   @IsInt()
@@ -186,7 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const input: Record<string, unknown> = {};
   for (const key of [...known, 'SECRETS_KEY', 'PUBLIC_URL']) {
-    if (env[key] !== undefined && (env[key] !== '' || key === 'SEGMENTATION_REFRESH_CRON' || key === 'WORKER_QUEUE_CONCURRENCY')) input[key] = env[key];
+    if (env[key] !== undefined && (env[key] !== '' || key === 'SEGMENTATION_REFRESH_CRON' || key === 'EXPERIENCE_REFRESH_CRON' || key === 'WORKER_QUEUE_CONCURRENCY')) input[key] = env[key];
   }
   const config = plainToInstance(AppConfig, input);
   const errors = validateSync(config, { skipMissingProperties: false });

@@ -21,5 +21,20 @@ export const REACT_TO_FEEDBACK = defineJob({
   jobId: (p) => jobIdOf('feedback', p.outcomeId),
 });
 
+export class RefreshExperiencePayload {}
+
+/**
+ * Daily (a job scheduler with a fixed id): recomputes the experience of customers whose counted
+ * feedback has left the window since their row was written, a bounded number per run.
+ */
+export const REFRESH_EXPERIENCE = defineJob({
+  queue: QUEUE.outcomes,
+  name: 'refresh-experience',
+  payload: RefreshExperiencePayload,
+  jobId: () => undefined,
+});
+
+export const EXPERIENCE_REFRESH_SCHEDULER_ID = 'experience-refresh';
+
 /** Every job of the outcomes queue (its processor must handle each). */
-export const OUTCOME_JOBS = [REACT_TO_FEEDBACK] as const;
+export const OUTCOME_JOBS = [REACT_TO_FEEDBACK, REFRESH_EXPERIENCE] as const;

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
 import {
+  EXPERIENCE_REFRESH_SCHEDULER_ID,
   QUEUE,
   RECONCILE_ASSIGNMENTS,
   RECONCILE_SCHEDULER_ID,
   REFRESH_SCHEDULER_ID,
+  REFRESH_EXPERIENCE,
   REFRESH_SEGMENTS,
   SYNC_CONNECTION,
   syncSchedulerId,
@@ -51,6 +53,20 @@ export class JobSchedules {
         created.push(REFRESH_SCHEDULER_ID);
       }
       return created;
+    });
+  }
+
+  /** The daily experience refresh as EXPERIENCE_REFRESH_CRON says (UTC); returns the ids (re-)created. */
+  async ensureExperience(options: { onlyMissing: boolean }): Promise<string[]> {
+    return this.jobs.onQueue(QUEUE.outcomes, 'schedule experience refresh', async (queue) => {
+      const cron = this.config.EXPERIENCE_REFRESH_CRON;
+      if (!cron) {
+        await queue.removeJobScheduler(EXPERIENCE_REFRESH_SCHEDULER_ID);
+        return [];
+      }
+      if (options.onlyMissing && (await queue.getJobScheduler(EXPERIENCE_REFRESH_SCHEDULER_ID))) return [];
+      await queue.upsertJobScheduler(EXPERIENCE_REFRESH_SCHEDULER_ID, { pattern: cron, tz: 'UTC' }, { name: REFRESH_EXPERIENCE.name, data: {} });
+      return [EXPERIENCE_REFRESH_SCHEDULER_ID];
     });
   }
 

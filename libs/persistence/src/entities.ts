@@ -33,6 +33,7 @@ import { EventSourceEntity } from './entities/event-source.entity';
 import { OutcomeEntity } from './entities/outcome.entity';
 import { CustomerExperienceEntity } from './entities/customer-experience.entity';
 import { CustomerBehaviourEntity } from './entities/customer-behaviour.entity';
+import { ExperienceSettingsEntity } from './entities/experience-settings.entity';
 
 /** Listed, not globbed: globs break under bundlers and hide a forgotten entity. */
 export const ENTITIES = [
@@ -71,4 +72,5 @@ export const ENTITIES = [
   OutcomeEntity,
   CustomerExperienceEntity,
   CustomerBehaviourEntity,
+  ExperienceSettingsEntity,
 ];

@@ -107,6 +107,18 @@ export class RecentEventDto {
   @ApiProperty({ type: [EventDecisionDto], description: 'Empty while the event waits to be decided' }) decisions: EventDecisionDto[];
 }
 
+export class ExperienceSummaryDto {
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'The experience score, 0–100 (peak-end over the window, docs/experience.md); null without feedback in the window', example: 19.6 })
+  score: number | null;
+  @ApiProperty({ description: 'Pieces of feedback in the window' }) feedbackCount: number;
+  @ApiProperty({ description: 'The window the score covers, in days (the current setting)', example: 90 }) windowDays: number;
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'The latest CSAT answer (1–5), whenever it came' }) lastCsat: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'The latest NPS answer (0–10)' }) lastNps: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'The latest customer effort answer (1–7, 1 effortless)' }) lastEffort: number | null;
+  @ApiPropertyOptional({ type: Date, nullable: true }) lastFeedbackAt: Date | null;
+  @ApiPropertyOptional({ type: Date, nullable: true, description: 'When the score was last computed' }) updatedAt: Date | null;
+}
+
 export class CustomerStrategyDto {
   @ApiProperty({ type: StrategyCustomerDto }) customer: StrategyCustomerDto;
   @ApiPropertyOptional({ type: StrategyPersonaDto, nullable: true }) persona: StrategyPersonaDto | null;
@@ -115,4 +127,7 @@ export class CustomerStrategyDto {
   @ApiProperty({ description: 'The instant the answer describes' }) asOf: Date;
   @ApiProperty({ type: [TouchpointStrategyDto], description: 'Every touchpoint, in journey order' }) touchpoints: TouchpointStrategyDto[];
   @ApiProperty({ type: [RecentEventDto] }) recentEvents: RecentEventDto[];
+  @ApiProperty({ type: ExperienceSummaryDto, description: "The customer's experience score and latest answers" }) experience: ExperienceSummaryDto;
+  @ApiProperty({ description: 'The path of the full journey timeline (events, decisions, deliveries, outcomes and feedback)', example: '/v1/customers/42/timeline' })
+  timeline: string;
 }

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { compileStrategy, customerTimeZone, DEFAULT_CONTACT_POLICIES, journeyOrder, previewTouchpoint, type CompiledStrategy } from '@corridor/domain';
-import { AttributeRepository, DecisionStore, StrategyVersionRepository } from '@corridor/persistence';
+import { compileStrategy, customerTimeZone, DEFAULT_CONTACT_POLICIES, DEFAULT_EXPERIENCE_SETTINGS, journeyOrder, previewTouchpoint, type CompiledStrategy } from '@corridor/domain';
+import { AttributeRepository, DecisionStore, ExperienceStore, StrategyVersionRepository } from '@corridor/persistence';
 import { CustomersService } from '../customers/customers.service';
 import type { CustomerStrategyDto } from './customer-strategy.dto';
+import { experienceSummary } from './experience-summary';
 
 /** Caps count at most a calendar month back (as the decide worker does). */
 const CAP_LOOKBACK_MS = 33 * 86_400_000;
@@ -21,17 +22,20 @@ export class CustomerStrategyService {
     private readonly decisions: DecisionStore,
     private readonly strategies: StrategyVersionRepository,
     private readonly attributes: AttributeRepository,
+    private readonly experience: ExperienceStore,
   ) {}
 
   async view(ref: string, options: { events?: number; now?: number } = {}): Promise<CustomerStrategyDto> {
     const now = options.now ?? Date.now();
     const view = await this.customers.viewByRef(ref);
     const customer = view.customer;
-    const [persona, strategy, counted, recentEvents] = await Promise.all([
+    const [persona, strategy, counted, recentEvents, experience, settings] = await Promise.all([
       this.decisions.livePersona(customer.id),
       this.liveStrategy(),
       this.decisions.countedDeliveries(customer.id, new Date(now - CAP_LOOKBACK_MS)),
       this.decisions.recentEvents(customer.id, options.events ?? 20),
+      this.experience.experience(customer.id),
+      this.experience.settings(),
     ]);
     const personaKey = customer.deleted ? null : (view.persona?.key ?? null);
     const stages = new Map((strategy?.strategy.stages ?? []).map((s) => [s.key, s.name]));
@@ -74,6 +78,8 @@ export class CustomerStrategyService {
       asOf: new Date(now),
       touchpoints,
       recentEvents,
+      experience: experienceSummary(experience, settings ?? DEFAULT_EXPERIENCE_SETTINGS),
+      timeline: `/v1/customers/${customer.id}/timeline`,
     };
   }
 

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
-import { DECIDE_EVENT, DISPATCH_DELIVERY, JobContract } from '@corridor/contracts';
+import { DECIDE_EVENT, DISPATCH_DELIVERY, JobContract, REACT_TO_FEEDBACK } from '@corridor/contracts';
 import { JobProducer } from '@corridor/jobs';
-import { OutboxStore } from '@corridor/persistence';
+import { ExperienceStore, OutboxStore } from '@corridor/persistence';
 import { PersonaChangedRaiser } from './persona-changed.raiser';
 
 /** Events older than this are left to be seen (a decision may never come for events that old: a bug, not a lost job). */
@@ -15,13 +15,16 @@ export interface ReconcileReport {
   events: number;
   deliveries: number;
   personaChanges: number;
+  /** Feedback whose customer's experience row has not seen it (a lost react-to-feedback job). */
+  feedback: number;
 }
 
 /**
  * Redis is rebuildable (STYLE.md §18): every OUTBOX_RECONCILE_SECONDS one worker process (an
  * advisory lock) re-enqueues, from Postgres, what the queue should hold but may have lost:
  * events without a decision older than OUTBOX_RECONCILE_GRACE_SECONDS, deliveries pending,
- * retrying or held past their time by as long. Job ids are deterministic, so a job that is still
+ * retrying or held past their time by as long, feedback its customer's experience row has not seen.
+ * Job ids are deterministic, so a job that is still
  * there is not doubled, and decisions and deliveries are unique in Postgres. It also catches up the
  * persona-change feed's treatments consumer and purges relayed outbox rows after a day.
  * A timer of its own, like the watchdog, since scheduled jobs live in the Redis it repairs.
@@ -37,6 +40,7 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnApplicationSh
     private readonly jobs: JobProducer,
     private readonly personaChanges: PersonaChangedRaiser,
     private readonly config: AppConfig,
+    private readonly experience: ExperienceStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -56,7 +60,7 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async pass(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { ran: false, events: 0, deliveries: 0, personaChanges: 0 };
+    const report: ReconcileReport = { ran: false, events: 0, deliveries: 0, personaChanges: 0, feedback: 0 };
     const grace = this.config.OUTBOX_RECONCILE_GRACE_SECONDS;
     report.ran = await this.outbox.exclusively('reconcile', async () => {
       const events = await this.outbox.undecidedEvents(grace, HORIZON_HOURS, BATCH);
@@ -65,10 +69,13 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnApplicationSh
       const deliveries = await this.outbox.dueDeliveries(grace, BATCH);
       await this.requeue(DISPATCH_DELIVERY, deliveries.map((d) => ({ deliveryId: d.id, attempt: d.attempt })));
       report.deliveries = deliveries.length;
+      const feedback = await this.experience.unreactedFeedback(grace, HORIZON_HOURS, BATCH);
+      await this.requeue(REACT_TO_FEEDBACK, feedback.map((outcomeId) => ({ outcomeId })));
+      report.feedback = feedback.length;
       report.personaChanges = await this.personaChanges.catchUp();
       await this.outbox.purgeRelayed(PURGE_RELAYED_AFTER_HOURS);
     });
-    if (report.events || report.deliveries) this.logger.warn({ msg: 'outbox reconciler re-queued work the queue did not hold', ...report });
+    if (report.events || report.deliveries || report.feedback) this.logger.warn({ msg: 'outbox reconciler re-queued work the queue did not hold', ...report });
     return report;
   }
 

@@ -10,6 +10,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Index('outcomes_customer_idx', ['customerId', 'occurredAt'])
 @Index('outcomes_event_idx', ['eventId'])
 @Index('outcomes_delivery_idx', ['deliveryId'])
+@Index('outcomes_feedback_received_idx', ['receivedAt'], { where: `type = 'feedback'` })
 export class OutcomeEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

@@ -26,6 +26,8 @@ import { OutboxStore } from './outbox.store';
 import { BehaviourStore } from './behaviour.store';
 import { PersonaFeedStore } from './persona-feed.store';
 import { EventSourceStore } from './event-source.store';
+import { ExperienceStore } from './experience.store';
+import { TimelineStore } from './timeline.store';
 
 export { ApiKeyRepository } from './api-key.repository';
 export type { IssuedApiKey } from './api-key.repository';
@@ -57,6 +59,8 @@ export * from './persona-feed.store';
 export * from './event-source.store';
 export * from './behaviour.store';
 export { EVALUATED_ATTRIBUTES, BEHAVIOUR_JOIN } from './evaluated-attributes';
+export * from './experience.store';
+export * from './timeline.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -69,5 +73,7 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   // Events in: ingest with its outbox, the relay's queries, the persona-change feed, CDP sources.
   TouchpointEventStore, OutboxStore, PersonaFeedStore, EventSourceStore,
   // Behaviour in rules.
-  BehaviourStore];
+  BehaviourStore,
+  // One customer's experience (score, settings) and journey timeline.
+  ExperienceStore, TimelineStore];
 export * from './copy-text';
