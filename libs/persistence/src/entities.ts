@@ -32,6 +32,7 @@ import { FeedCursorEntity } from './entities/feed-cursor.entity';
 import { EventSourceEntity } from './entities/event-source.entity';
 import { OutcomeEntity } from './entities/outcome.entity';
 import { CustomerExperienceEntity } from './entities/customer-experience.entity';
+import { TreatmentFatigueEntity } from './entities/treatment-fatigue.entity';
 
 /** Listed, not globbed: globs break under bundlers and hide a forgotten entity. */
 export const ENTITIES = [
@@ -69,4 +70,5 @@ export const ENTITIES = [
   EventSourceEntity,
   OutcomeEntity,
   CustomerExperienceEntity,
+  TreatmentFatigueEntity,
 ];

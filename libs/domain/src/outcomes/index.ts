@@ -1,1 +1,3 @@
 export * from './outcome';
+export * from './outcome-input';
+export * from './treatment-fatigue';

@@ -13,6 +13,8 @@ import { WritebackPublishedStore } from './writeback-published.store';
 import { StrategyVersionRepository } from './strategy-version.repository';
 import { DecisionStore } from './decision.store';
 import { DispatchStore } from './dispatch.store';
+import { OutcomeStore } from './outcome.store';
+import { TreatmentFatigueStore } from './treatment-fatigue.store';
 import { JourneyRepository } from './journey.repository';
 import { TreatmentRepository } from './treatment.repository';
 import { DestinationRepository } from './destination.repository';
@@ -54,6 +56,8 @@ export * from './touchpoint-event.store';
 export * from './outbox.store';
 export * from './persona-feed.store';
 export * from './event-source.store';
+export * from './outcome.store';
+export * from './treatment-fatigue.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -64,5 +68,7 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   StrategyVersionRepository, JourneyRepository, TreatmentRepository, DestinationRepository, StrategyDraftRepository, StrategyPreviewStore, StrategyPublishStore,
   DecisionStore, DispatchStore,
   // Events in: ingest with its outbox, the relay's queries, the persona-change feed, CDP sources.
-  TouchpointEventStore, OutboxStore, PersonaFeedStore, EventSourceStore];
+  TouchpointEventStore, OutboxStore, PersonaFeedStore, EventSourceStore,
+  // Outcomes in, and the pauses after ignored deliveries.
+  OutcomeStore, TreatmentFatigueStore];
 export * from './copy-text';
