@@ -4,6 +4,9 @@ import { DataSource } from 'typeorm';
 import { SecretBox } from '@corridor/persistence';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
+// Booting the app and dropping its database take longer than jest's 5 s on a busy machine.
+jest.setTimeout(60_000);
+
 /**
  * Outcomes in (docs/experience.md "Outcomes in"): stored with everything resolved before the 202,
  * a repeated idempotency key changes nothing, an unknown delivery or event is per outcome, a
@@ -146,6 +149,24 @@ describe('POST /v1/outcomes and destination callbacks', () => {
     const many = Array.from({ length: 1001 }, (_, i) => ({ eventId, type: 'opened', idempotencyKey: `m-${i}` }));
     expect((await post({ outcomes: many })).status).toBe(400);
     expect((await post({ eventId, type: 'opened', idempotencyKey: 'agent' }, 'agent')).status).toBe(403);
+  });
+
+  it("a treatment's response settings: set, shown, kept by a PATCH that omits them, back to the default with null, refused out of range", async () => {
+    const admin = api.auth('admin');
+    const created = await api.http
+      .post('/v1/treatments')
+      .set(admin)
+      .send({ key: 'nudge', name: 'Nudge', type: 'agent_script', channel: 'phone', config: { script: 'Hi' }, responseWindowHours: 24, ignoredInARow: 2 })
+      .expect(201);
+    expect(created.body).toMatchObject({ responseWindowHours: 24, ignoredInARow: 2, pauseDays: null });
+    await api.http.patch('/v1/treatments/nudge').set(admin).send({ name: 'Nudge 2', pauseDays: 7 }).expect(200);
+    expect((await api.http.get('/v1/treatments/nudge').set(admin).expect(200)).body).toMatchObject({ name: 'Nudge 2', responseWindowHours: 24, ignoredInARow: 2, pauseDays: 7 });
+    await api.http.patch('/v1/treatments/nudge').set(admin).send({ responseWindowHours: null }).expect(200);
+    expect(await db.query(`SELECT response_window_hours, ignored_in_a_row, pause_days FROM treatments WHERE key = 'nudge'`)).toEqual([{ response_window_hours: null, ignored_in_a_row: 2, pause_days: 7 }]);
+    for (const bad of [{ responseWindowHours: 0 }, { ignoredInARow: 101 }, { pauseDays: 1.5 }]) {
+      const res = await api.http.patch('/v1/treatments/nudge').set(admin).send(bad).expect(400);
+      expect(res.body.details[0].field).toBe(Object.keys(bad)[0]);
+    }
   });
 
   describe('signed callbacks', () => {
