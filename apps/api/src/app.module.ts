@@ -25,6 +25,7 @@ import { DestinationsModule } from './destinations/destinations.module';
 import { StrategyModule } from './strategy/strategy.module';
 import { EventsModule } from './events/events.module';
 import { ExperienceModule } from './experience/experience.module';
+import { OutcomesModule } from './outcomes/outcomes.module';
 
 export const API_STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -67,6 +68,7 @@ export const FEATURE_MODULES: Array<Type | DynamicModule> = [
   StrategyModule,
   EventsModule,
   ExperienceModule,
+  OutcomesModule,
 ];
 
 @Module({ imports: [...PLATFORM_MODULES, ...FEATURE_MODULES] })

@@ -18,6 +18,10 @@ import { ApiValidationPipe } from './validation/api-validation.pipe';
 export const JSON_BODY_LIMIT = '1mb';
 /** Event batches (1,000 events of up to 16 KB of properties each) get a larger limit of their own. */
 export const EVENTS_BODY_LIMIT = '20mb';
+/** Outcome batches (1,000 outcomes with comments of up to 2,000 characters, escaped at worst 6 bytes each). */
+export const OUTCOMES_BODY_LIMIT = '16mb';
+/** Destinations' signed outcome callbacks: the signature is over the raw bytes. */
+const OUTCOME_CALLBACKS_PATH = /^\/v1\/destinations\/[^/]+\/callbacks\/?$/;
 
 /** A request whose JSON body parser kept the bytes it parsed. */
 export type RawBodyRequest = IncomingMessage & { rawBody?: Buffer };
@@ -52,6 +56,8 @@ export function configureApiApp(app: INestApplication): void {
   // The raw bytes stay on the request (req.rawBody): webhook signatures are over them, not over
   // the parsed JSON re-serialised (key order, whitespace and escapes may differ).
   app.use(['/v1/events'], json({ limit: EVENTS_BODY_LIMIT }));
+  app.use(['/v1/outcomes'], json({ limit: OUTCOMES_BODY_LIMIT }));
+  app.use(OUTCOME_CALLBACKS_PATH, json({ limit: OUTCOMES_BODY_LIMIT, verify: keepRawBody }));
   app.use(json({ limit: JSON_BODY_LIMIT, verify: keepRawBody }));
   app.use(bodyParserErrors);
 

@@ -11,6 +11,7 @@ import { WatchdogModule } from './watchdog/watchdog.module';
 import { DecisionsWorkerModule } from './decisions/decisions-worker.module';
 import { OutboxWorkerModule } from './outbox/outbox-worker.module';
 import { OutcomesWorkerModule } from './outcomes/outcomes-worker.module';
+import { OutcomeSweepsWorkerModule } from './outcome-sweeps/outcome-sweeps-worker.module';
 
 /**
  * The worker process: one BullMQ processor per queue, each in its feature module below, and the
@@ -31,6 +32,7 @@ import { OutcomesWorkerModule } from './outcomes/outcomes-worker.module';
     WatchdogModule,
     OutboxWorkerModule,
     OutcomesWorkerModule,
+    OutcomeSweepsWorkerModule,
   ],
 })
 export class WorkerModule {}

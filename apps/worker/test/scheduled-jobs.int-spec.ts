@@ -4,7 +4,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { ConfigModule } from '@corridor/config';
-import { QUEUE, RECONCILE_SCHEDULER_ID, REFRESH_SCHEDULER_ID, syncSchedulerId } from '@corridor/contracts';
+import { INFER_IGNORED_SCHEDULER_ID, QUEUE, RECONCILE_SCHEDULER_ID, REFRESH_SCHEDULER_ID, syncSchedulerId } from '@corridor/contracts';
 import { JobsModule } from '@corridor/jobs';
 import { ConnectionRepository, CustomerRepository, IMPORT_CONNECTION_ID, PersistenceModule, SegmentationStore } from '@corridor/persistence';
 import { createTestContext, eventually, TestContext } from '@corridor/testing';
@@ -100,4 +100,18 @@ describe('scheduled jobs through the real dispatcher', () => {
       await sandbox.close();
     }
   }, 120_000);
+
+  it('infer-ignored: the worker schedules the sweep from its setting, and the watchdog brings the schedule back when Redis loses it', async () => {
+    try {
+      await bootWorker({ OUTCOME_IGNORED_SWEEP_SECONDS: '2' });
+      const sweeps = worker!.get<Queue>(getQueueToken(QUEUE.outcomeSweeps));
+      expect(await sweeps.getJobScheduler(INFER_IGNORED_SCHEDULER_ID)).toMatchObject({ every: 2000 });
+      await eventually(async () => (await sweeps.getCompletedCount()) > 0, 'a scheduled sweep to run', 30_000);
+      await sweeps.removeJobScheduler(INFER_IGNORED_SCHEDULER_ID);
+      await eventually(() => sweeps.getJobScheduler(INFER_IGNORED_SCHEDULER_ID), 'the watchdog to re-create the sweep schedule', 30_000);
+      expect(await sweeps.getFailedCount()).toBe(0);
+    } finally {
+      delete process.env.OUTCOME_IGNORED_SWEEP_SECONDS;
+    }
+  }, 90_000);
 });

@@ -116,6 +116,16 @@ export class AppConfig {
   WORKER_QUEUE_CONCURRENCY = '';
 
   /**
+   * How often (seconds) the worker infers `ignored` for delivered treatments whose response window
+   * closed with no engagement (and pauses treatments ignored too often in a row); 0 turns it off.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(24 * 3600)
+  OUTCOME_IGNORED_SWEEP_SECONDS = 300;
+
+  /**
    * How often (seconds) each worker's watchdog re-derives lost Redis state from Postgres: schedules
    * that are missing, and unfinished runs whose jobs are gone; and write-back jobs for connections
    * whose CRM records are behind the latest publish.

@@ -1,4 +1,4 @@
-import { Matches } from 'class-validator';
+import { IsISO8601, IsOptional, Matches } from 'class-validator';
 import { defineJob, jobIdOf } from './job-contract';
 import { QUEUE } from './queue-names';
 
@@ -38,3 +38,28 @@ export const EXPERIENCE_REFRESH_SCHEDULER_ID = 'experience-refresh';
 
 /** Every job of the outcomes queue (its processor must handle each). */
 export const OUTCOME_JOBS = [REACT_TO_FEEDBACK, REFRESH_EXPERIENCE] as const;
+
+export class InferIgnoredPayload {
+  /** The instant windows are judged at (tests); defaults to when the job runs. */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  asOf?: string;
+}
+
+/**
+ * Infer `ignored` for delivered deliveries whose treatment's response window closed with no
+ * engagement, in bounded batches. Run by a job scheduler with a fixed id; each outcome's key is
+ * derived from its delivery, so a rerun (or two at once) records nothing twice.
+ */
+export const INFER_IGNORED = defineJob({
+  queue: QUEUE.outcomeSweeps,
+  name: 'infer-ignored',
+  payload: InferIgnoredPayload,
+  jobId: () => undefined,
+});
+
+/** The scheduler's fixed id (BullMQ job scheduler). */
+export const INFER_IGNORED_SCHEDULER_ID = 'infer-ignored';
+
+/** Every job of the outcome-sweeps queue (its processor must handle each). */
+export const OUTCOME_SWEEP_JOBS = [INFER_IGNORED] as const;

@@ -9,6 +9,8 @@ export const QUEUE = {
   treatmentDispatch: 'treatment-dispatch',
   /** Reactions to outcomes and feedback (experience score, recovery). */
   outcomes: 'outcomes',
+  /** Periodic sweeps over outcomes (inferred `ignored`): bulk, so never ahead of a customer's feedback on `outcomes`. */
+  outcomeSweeps: 'outcome-sweeps',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];

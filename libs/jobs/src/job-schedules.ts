@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
 import {
   EXPERIENCE_REFRESH_SCHEDULER_ID,
+  INFER_IGNORED,
+  INFER_IGNORED_SCHEDULER_ID,
   QUEUE,
   RECONCILE_ASSIGNMENTS,
   RECONCILE_SCHEDULER_ID,
@@ -67,6 +69,25 @@ export class JobSchedules {
       if (options.onlyMissing && (await queue.getJobScheduler(EXPERIENCE_REFRESH_SCHEDULER_ID))) return [];
       await queue.upsertJobScheduler(EXPERIENCE_REFRESH_SCHEDULER_ID, { pattern: cron, tz: 'UTC' }, { name: REFRESH_EXPERIENCE.name, data: {} });
       return [EXPERIENCE_REFRESH_SCHEDULER_ID];
+    });
+  }
+
+  /** The inferred-`ignored` sweep every OUTCOME_IGNORED_SWEEP_SECONDS (0: none); returns the ids (re-)created. */
+  async ensureOutcomeSweeps(options: { onlyMissing: boolean }): Promise<string[]> {
+    return this.jobs.onQueue(QUEUE.outcomeSweeps, 'schedule outcome sweeps', async (queue) => {
+      const seconds = this.config.OUTCOME_IGNORED_SWEEP_SECONDS;
+      if (seconds === 0) {
+        await queue.removeJobScheduler(INFER_IGNORED_SCHEDULER_ID);
+        return [];
+      }
+      if (options.onlyMissing && (await queue.getJobScheduler(INFER_IGNORED_SCHEDULER_ID))) return [];
+      const { attempts, backoff, removeOnComplete, removeOnFail } = DEFAULT_JOB_OPTIONS;
+      await queue.upsertJobScheduler(
+        INFER_IGNORED_SCHEDULER_ID,
+        { every: seconds * 1000 },
+        { name: INFER_IGNORED.name, data: {}, opts: { attempts, backoff, removeOnComplete, removeOnFail } },
+      );
+      return [INFER_IGNORED_SCHEDULER_ID];
     });
   }
 

@@ -34,6 +34,7 @@ import { OutcomeEntity } from './entities/outcome.entity';
 import { CustomerExperienceEntity } from './entities/customer-experience.entity';
 import { CustomerBehaviourEntity } from './entities/customer-behaviour.entity';
 import { ExperienceSettingsEntity } from './entities/experience-settings.entity';
+import { TreatmentFatigueEntity } from './entities/treatment-fatigue.entity';
 
 /** Listed, not globbed: globs break under bundlers and hide a forgotten entity. */
 export const ENTITIES = [
@@ -73,4 +74,5 @@ export const ENTITIES = [
   CustomerExperienceEntity,
   CustomerBehaviourEntity,
   ExperienceSettingsEntity,
+  TreatmentFatigueEntity,
 ];

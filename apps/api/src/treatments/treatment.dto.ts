@@ -1,6 +1,6 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { IsDefined, IsIn, IsObject, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { CHANNELS, TREATMENT_TYPES } from '@corridor/domain';
+import { IsDefined, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { CHANNELS, TREATMENT_RESPONSE_DEFAULTS, TREATMENT_RESPONSE_LIMITS, TREATMENT_TYPES } from '@corridor/domain';
 import { IsOptionalNotNull } from '../input/is-optional-not-null.decorator';
 import { JOURNEY_KEY, JOURNEY_KEY_MESSAGE } from '../journey/journey.dto';
 import { RawJson } from '../validation/raw-json.decorator';
@@ -48,6 +48,42 @@ export class CreateTreatmentDto {
   @IsObject()
   @RawJson()
   config: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    description: `Hours after delivery with no engagement (opened, clicked, converted, dismissed) before the delivery counts as ignored; null: ${TREATMENT_RESPONSE_DEFAULTS.responseWindowHours}`,
+    minimum: TREATMENT_RESPONSE_LIMITS.responseWindowHours.min,
+    maximum: TREATMENT_RESPONSE_LIMITS.responseWindowHours.max,
+    nullable: true,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(TREATMENT_RESPONSE_LIMITS.responseWindowHours.min)
+  @Max(TREATMENT_RESPONSE_LIMITS.responseWindowHours.max)
+  responseWindowHours?: number | null;
+
+  @ApiPropertyOptional({
+    description: `Ignored deliveries in a row that pause the treatment for that customer; null: ${TREATMENT_RESPONSE_DEFAULTS.ignoredInARow}`,
+    minimum: TREATMENT_RESPONSE_LIMITS.ignoredInARow.min,
+    maximum: TREATMENT_RESPONSE_LIMITS.ignoredInARow.max,
+    nullable: true,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(TREATMENT_RESPONSE_LIMITS.ignoredInARow.min)
+  @Max(TREATMENT_RESPONSE_LIMITS.ignoredInARow.max)
+  ignoredInARow?: number | null;
+
+  @ApiPropertyOptional({
+    description: `Days that pause lasts; null: ${TREATMENT_RESPONSE_DEFAULTS.pauseDays}`,
+    minimum: TREATMENT_RESPONSE_LIMITS.pauseDays.min,
+    maximum: TREATMENT_RESPONSE_LIMITS.pauseDays.max,
+    nullable: true,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(TREATMENT_RESPONSE_LIMITS.pauseDays.min)
+  @Max(TREATMENT_RESPONSE_LIMITS.pauseDays.max)
+  pauseDays?: number | null;
 }
 
 export class UpdateTreatmentDto {
@@ -74,6 +110,42 @@ export class UpdateTreatmentDto {
   @IsObject()
   @RawJson()
   config?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    description: `Hours after delivery with no engagement (opened, clicked, converted, dismissed) before the delivery counts as ignored; null: ${TREATMENT_RESPONSE_DEFAULTS.responseWindowHours}`,
+    minimum: TREATMENT_RESPONSE_LIMITS.responseWindowHours.min,
+    maximum: TREATMENT_RESPONSE_LIMITS.responseWindowHours.max,
+    nullable: true,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(TREATMENT_RESPONSE_LIMITS.responseWindowHours.min)
+  @Max(TREATMENT_RESPONSE_LIMITS.responseWindowHours.max)
+  responseWindowHours?: number | null;
+
+  @ApiPropertyOptional({
+    description: `Ignored deliveries in a row that pause the treatment for that customer; null: ${TREATMENT_RESPONSE_DEFAULTS.ignoredInARow}`,
+    minimum: TREATMENT_RESPONSE_LIMITS.ignoredInARow.min,
+    maximum: TREATMENT_RESPONSE_LIMITS.ignoredInARow.max,
+    nullable: true,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(TREATMENT_RESPONSE_LIMITS.ignoredInARow.min)
+  @Max(TREATMENT_RESPONSE_LIMITS.ignoredInARow.max)
+  ignoredInARow?: number | null;
+
+  @ApiPropertyOptional({
+    description: `Days that pause lasts; null: ${TREATMENT_RESPONSE_DEFAULTS.pauseDays}`,
+    minimum: TREATMENT_RESPONSE_LIMITS.pauseDays.min,
+    maximum: TREATMENT_RESPONSE_LIMITS.pauseDays.max,
+    nullable: true,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(TREATMENT_RESPONSE_LIMITS.pauseDays.min)
+  @Max(TREATMENT_RESPONSE_LIMITS.pauseDays.max)
+  pauseDays?: number | null;
 }
 
 export class TreatmentDto {
@@ -83,6 +155,9 @@ export class TreatmentDto {
   @ApiProperty({ enum: TREATMENT_TYPES }) type: string;
   @ApiProperty({ enum: CHANNELS }) channel: string;
   @ApiProperty(CONFIG_SCHEMA) config: object;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'null: the default response window' }) responseWindowHours?: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'null: the default' }) ignoredInARow?: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'null: the default' }) pauseDays?: number | null;
 }
 
 export class TreatmentListDto {

@@ -29,7 +29,17 @@ export class TreatmentsService {
 
   async create(dto: CreateTreatmentDto): Promise<Treatment> {
     const config = await this.checkConfig(dto.type, dto.config);
-    const treatment = { key: dto.key, name: dto.name, description: dto.description ?? '', type: dto.type, channel: dto.channel, config } as Treatment;
+    const treatment = {
+      key: dto.key,
+      name: dto.name,
+      description: dto.description ?? '',
+      type: dto.type,
+      channel: dto.channel,
+      config,
+      responseWindowHours: dto.responseWindowHours ?? null,
+      ignoredInARow: dto.ignoredInARow ?? null,
+      pauseDays: dto.pauseDays ?? null,
+    } as Treatment;
     if (!(await this.treatments.create(treatment))) {
       throw new ConflictError(`A treatment with key ${JSON.stringify(dto.key)} exists`, [{ field: 'key', message: 'is already used by another treatment', code: 'TREATMENT_KEY_TAKEN' }], 'TREATMENT_KEY_TAKEN');
     }
@@ -45,6 +55,10 @@ export class TreatmentsService {
       description: dto.description ?? current.description,
       channel: dto.channel ?? current.channel,
       config,
+      // Absent keeps the setting; null goes back to the default.
+      responseWindowHours: dto.responseWindowHours === undefined ? (current.responseWindowHours ?? null) : dto.responseWindowHours,
+      ignoredInARow: dto.ignoredInARow === undefined ? (current.ignoredInARow ?? null) : dto.ignoredInARow,
+      pauseDays: dto.pauseDays === undefined ? (current.pauseDays ?? null) : dto.pauseDays,
     } as Treatment;
     if (!(await this.treatments.replace(next))) throw new NotFoundError('Treatment', key, 'TREATMENT_NOT_FOUND');
     return next;

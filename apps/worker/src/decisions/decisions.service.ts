@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DISPATCH_DELIVERY } from '@corridor/contracts';
 import { decide, isDelivered, type DecideResult, type DecisionReason } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
-import { CustomerRepository, DecisionStore, type DecisionRecorded, type DecisionWrite } from '@corridor/persistence';
+import { CustomerRepository, DecisionStore, TreatmentFatigueStore, type DecisionRecorded, type DecisionWrite } from '@corridor/persistence';
 import { deliveryRequest } from './delivery-request';
 import { StrategyCache } from './strategy.cache';
 
@@ -25,16 +25,18 @@ export class DecisionsService {
     private readonly customers: CustomerRepository,
     private readonly strategies: StrategyCache,
     private readonly jobs: JobProducer,
+    private readonly fatigue: TreatmentFatigueStore,
   ) {}
 
   async decideEvent(eventId: string, clock: () => number = Date.now): Promise<DecisionRecorded | null> {
     const event = await this.store.event(eventId);
     // The event row is the truth; a job for a row that does not exist has nothing to decide.
     if (!event) return null;
-    const [customer, persona, strategy] = await Promise.all([
+    const [customer, persona, strategy, paused] = await Promise.all([
       this.customers.findById(event.customerId),
       this.store.livePersona(event.customerId),
       this.strategies.get(event.liveStrategyVersion),
+      this.fatigue.paused(event.customerId, new Date(clock())),
     ]);
     let result: DecideResult | null = null;
     const recorded = await this.store.decideUnderLock(event, new Date(clock() - CAP_LOOKBACK_MS), (counted): DecisionWrite => {
@@ -46,6 +48,7 @@ export class DecisionsService {
         personaKey: persona?.key ?? null,
         strategy,
         counted,
+        paused,
       });
       result = r;
       const t = r.treatment;

@@ -1,2 +1,4 @@
 export * from './outcome';
 export * from './experience-score';
+export * from './outcome-input';
+export * from './treatment-fatigue';

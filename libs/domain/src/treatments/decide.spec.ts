@@ -75,6 +75,15 @@ describe('decide', () => {
     expect(r).toMatchObject({ outcome: 'suppressed', delivery: null, reasons: [{ code: 'OPTION_MATCHED' }, { code: 'CONSENT_REFUSED', details: { channel: 'email', attribute: 'email_opt_out' } }] });
   });
 
+  it('a treatment paused after ignored deliveries is suppressed until the pause ends, others are not', () => {
+    const until = NOW + 86_400_000;
+    const paused = [{ treatmentKey: 'welcome_mail', until }];
+    const r = decide(input({ paused }));
+    expect(r).toMatchObject({ outcome: 'suppressed', delivery: null, reasons: [{ code: 'OPTION_MATCHED' }, { code: 'TREATMENT_PAUSED', details: { treatmentKey: 'welcome_mail', until: new Date(until).toISOString() } }] });
+    expect(decide(input({ paused, now: until }))).toMatchObject({ outcome: 'treated', treatment: { key: 'welcome_mail' } });
+    expect(decide(input({ paused, event: { touchpointKey: 'signup', properties: { plan: 'pro' } } }))).toMatchObject({ outcome: 'treated', treatment: { key: 'vip_call' } });
+  });
+
   it('holdout: the customers under the share are held out, others treated', () => {
     const salt = 'strategy-salt';
     const inId = Array.from({ length: 500 }, (_, i) => String(i + 1)).find((id) => holdoutBucket(salt, id) < 1000)!;

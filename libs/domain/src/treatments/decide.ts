@@ -1,4 +1,5 @@
 import type { AttributeCatalog, Attributes } from '../attributes/attribute';
+import { activePause, type TreatmentPause } from '../outcomes/treatment-fatigue';
 import { consentRefusal, customerTimeZone } from './contact-policies';
 import type { DecisionOutcome, DecisionReason } from './decision';
 import { displacementsFor, firstCapReached, type CountedDelivery } from './frequency-caps';
@@ -52,6 +53,8 @@ export interface DecideInput {
   strategy: CompiledStrategy | null;
   /** The customer's deliveries that count against caps (sent, in flight, or held). */
   counted: readonly CountedDelivery[];
+  /** Treatments paused for this customer after ignored deliveries (any still listed past `until` is over). */
+  paused?: readonly TreatmentPause[];
 }
 
 export interface DecideResult {
@@ -74,7 +77,7 @@ const reason = (code: DecisionReason['code'], message: string, details?: Record<
 /**
  * What a touchpoint event gets: the strategy cell for (live persona, touchpoint), its first option
  * whose condition holds (customer attributes and `event.*`), then the contact policies in order:
- * consent for the channel, holdout, quiet hours (held until they end, never dropped), frequency
+ * consent for the channel, a pause after ignored deliveries, holdout, quiet hours (held until they end, never dropped), frequency
  * caps counted in the customer's zone at the instant it would reach them, and priority (a moment
  * of truth displaces held treatments that are not, when a cap allows only one). The first policy
  * that stops it records its reason. Pure: the caller supplies the clock and the counted deliveries.
@@ -118,6 +121,7 @@ export interface PolicyInput {
   treatment: Treatment;
   touchpoint: Touchpoint;
   counted: readonly CountedDelivery[];
+  paused?: readonly TreatmentPause[];
   zone: string;
 }
 
@@ -144,6 +148,11 @@ export function applyContactPolicies(input: PolicyInput): PolicyResult {
           attribute: refused.attribute,
         })],
       };
+    }
+    const pause = activePause(input.paused, treatment.key, input.now);
+    if (pause) {
+      const until = new Date(pause.until).toISOString();
+      return { ...none, outcome: 'suppressed', reasons: [reason('TREATMENT_PAUSED', `${treatment.key} is paused for this customer until ${until}: ignored too many times in a row`, { treatmentKey: treatment.key, until })] };
     }
   }
   if (isHeldOut(policies.holdoutPercent, policies.holdoutSalt, customer.id)) {

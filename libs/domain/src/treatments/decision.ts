@@ -24,7 +24,9 @@ export type DecisionReasonCode =
   | 'QUIET_HOURS'
   | 'PRIORITY'
   | 'HOLDOUT'
-  | 'CUSTOMER_DELETED';
+  | 'CUSTOMER_DELETED'
+  /** The customer ignored this treatment too many times in a row: paused for them for a while. */
+  | 'TREATMENT_PAUSED';
 
 export interface DecisionReason {
   code: DecisionReasonCode;

@@ -58,6 +58,12 @@ export type Treatment = TreatmentConfig & {
   description: string;
   /** The channel the treatment reaches the customer on (consent, caps and quiet hours apply per channel). */
   channel: Channel;
+  /** Hours after delivery without engagement before a delivery counts as ignored (null/absent: the default, 72). */
+  responseWindowHours?: number | null;
+  /** Ignored deliveries in a row that pause the treatment for the customer (null/absent: 3). */
+  ignoredInARow?: number | null;
+  /** Days such a pause lasts (null/absent: 30). */
+  pauseDays?: number | null;
 };
 
 /** Treatments that create a delivery (something leaves Corridor); agent scripts and "no action" do not. */

@@ -9,6 +9,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Index('deliveries_decision_treatment_key', ['decisionId', 'treatmentKey'], { unique: true })
 @Index('deliveries_webhook_id_key', ['webhookId'], { unique: true })
 @Index('deliveries_customer_channel_idx', ['customerId', 'channel', 'createdAt'])
+@Index('deliveries_awaiting_response_idx', ['deliveredAt', 'id'], { where: `status = 'delivered' AND response_settled_at IS NULL` })
 @Index('deliveries_dead_idx', ['id'], { where: `status = 'dead'` })
 @Index('deliveries_due_idx', ['status', 'nextAttemptAt'], { where: `status IN ('held', 'pending', 'retrying')` })
 export class DeliveryEntity {
@@ -75,6 +76,10 @@ export class DeliveryEntity {
 
   @Column('timestamptz', { name: 'delivered_at', nullable: true })
   deliveredAt: Date | null;
+
+  /** When its response was settled: an engagement seen, or `ignored` inferred (the sweep skips it after). */
+  @Column('timestamptz', { name: 'response_settled_at', nullable: true })
+  responseSettledAt: Date | null;
 
   @Column('timestamptz', { name: 'dead_at', nullable: true })
   deadAt: Date | null;

@@ -21,6 +21,16 @@ export class TreatmentEntity {
   @Column('jsonb', { default: () => `'{}'` })
   config: Record<string, unknown>;
 
+  /** Null: the default response window (TREATMENT_RESPONSE_DEFAULTS). */
+  @Column('integer', { name: 'response_window_hours', nullable: true })
+  responseWindowHours: number | null;
+
+  @Column('integer', { name: 'ignored_in_a_row', nullable: true })
+  ignoredInARow: number | null;
+
+  @Column('integer', { name: 'pause_days', nullable: true })
+  pauseDays: number | null;
+
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
   createdAt: Date;
 

@@ -13,6 +13,8 @@ import { WritebackPublishedStore } from './writeback-published.store';
 import { StrategyVersionRepository } from './strategy-version.repository';
 import { DecisionStore } from './decision.store';
 import { DispatchStore } from './dispatch.store';
+import { OutcomeStore } from './outcome.store';
+import { TreatmentFatigueStore } from './treatment-fatigue.store';
 import { JourneyRepository } from './journey.repository';
 import { TreatmentRepository } from './treatment.repository';
 import { DestinationRepository } from './destination.repository';
@@ -61,6 +63,8 @@ export * from './behaviour.store';
 export { EVALUATED_ATTRIBUTES, BEHAVIOUR_JOIN } from './evaluated-attributes';
 export * from './experience.store';
 export * from './timeline.store';
+export * from './outcome.store';
+export * from './treatment-fatigue.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -75,5 +79,7 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   // Behaviour in rules.
   BehaviourStore,
   // One customer's experience (score, settings) and journey timeline.
-  ExperienceStore, TimelineStore];
+  ExperienceStore, TimelineStore,
+  // Outcomes in, and the pauses after ignored deliveries.
+  OutcomeStore, TreatmentFatigueStore];
 export * from './copy-text';

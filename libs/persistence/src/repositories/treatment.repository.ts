@@ -21,9 +21,9 @@ export class TreatmentRepository {
   /** False when the key is taken. */
   async create(t: Treatment): Promise<boolean> {
     const rows: unknown[] = await this.db.query(
-      `INSERT INTO treatments (key, name, description, type, channel, config) VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO treatments (key, name, description, type, channel, config, response_window_hours, ignored_in_a_row, pause_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (key) DO NOTHING RETURNING key`,
-      [t.key, t.name, t.description, t.type, t.channel, JSON.stringify(t.config)],
+      [t.key, t.name, t.description, t.type, t.channel, JSON.stringify(t.config), t.responseWindowHours ?? null, t.ignoredInARow ?? null, t.pauseDays ?? null],
     );
     return rows.length > 0;
   }
@@ -31,7 +31,20 @@ export class TreatmentRepository {
   async replace(t: Treatment): Promise<boolean> {
     const res = await this.db
       .getRepository(TreatmentEntity)
-      .update({ key: t.key }, { name: t.name, description: t.description, type: t.type, channel: t.channel, config: t.config as never, updatedAt: new Date() });
+      .update(
+        { key: t.key },
+        {
+          name: t.name,
+          description: t.description,
+          type: t.type,
+          channel: t.channel,
+          config: t.config as never,
+          responseWindowHours: t.responseWindowHours ?? null,
+          ignoredInARow: t.ignoredInARow ?? null,
+          pauseDays: t.pauseDays ?? null,
+          updatedAt: new Date(),
+        },
+      );
     return (res.affected ?? 0) > 0;
   }
 
@@ -50,5 +63,15 @@ export class TreatmentRepository {
 }
 
 export function toTreatment(r: TreatmentEntity): Treatment {
-  return { key: r.key, name: r.name, description: r.description, type: r.type as TreatmentType, channel: r.channel as Channel, config: r.config } as Treatment;
+  return {
+    key: r.key,
+    name: r.name,
+    description: r.description,
+    type: r.type as TreatmentType,
+    channel: r.channel as Channel,
+    config: r.config,
+    responseWindowHours: r.responseWindowHours,
+    ignoredInARow: r.ignoredInARow,
+    pauseDays: r.pauseDays,
+  } as Treatment;
 }
