@@ -32,6 +32,10 @@ import { FeedCursorEntity } from './entities/feed-cursor.entity';
 import { EventSourceEntity } from './entities/event-source.entity';
 import { OutcomeEntity } from './entities/outcome.entity';
 import { CustomerExperienceEntity } from './entities/customer-experience.entity';
+import { MeasureDeltaEntity } from './entities/measure-delta.entity';
+import { MeasureCellEntity } from './entities/measure-cell.entity';
+import { MeasureConversionEntity } from './entities/measure-conversion.entity';
+import { MeasureTargetEntity } from './entities/measure-target.entity';
 
 /** Listed, not globbed: globs break under bundlers and hide a forgotten entity. */
 export const ENTITIES = [
@@ -69,4 +73,8 @@ export const ENTITIES = [
   EventSourceEntity,
   OutcomeEntity,
   CustomerExperienceEntity,
+  MeasureDeltaEntity,
+  MeasureCellEntity,
+  MeasureConversionEntity,
+  MeasureTargetEntity,
 ];
