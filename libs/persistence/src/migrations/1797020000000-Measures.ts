@@ -14,10 +14,10 @@ const counterColumns = COUNTERS.map((c) => `"${c}" bigint NOT NULL DEFAULT '0'`)
  * Appends one delta row per (cell, day) from `contrib`, a query of rows
  * (persona_key, touchpoint_key, day, <some counters>, reason, n_reason); zero rows are dropped.
  */
-function appendDeltas(contrib: string, columns: string[]): string {
+function appendDeltas(contrib: string, columns: string[], withClause = ''): string {
   const sums = columns.map((c) => `sum(${c}) AS ${c}`).join(', ');
   return `
-    INSERT INTO measure_deltas (persona_key, touchpoint_key, day, ${columns.join(', ')}, suppressed_by)
+    ${withClause} INSERT INTO measure_deltas (persona_key, touchpoint_key, day, ${columns.join(', ')}, suppressed_by)
     SELECT * FROM (
       SELECT persona_key, touchpoint_key, day, ${sums},
              coalesce(jsonb_object_agg(reason, n_reason) FILTER (WHERE reason IS NOT NULL AND n_reason <> 0), '{}'::jsonb) AS suppressed_by
@@ -65,7 +65,7 @@ const outcomeContrib = (changes: string) => `
          CASE WHEN ch.type = 'converted' THEN ch.s * coalesce(ch.value, 0) ELSE 0 END AS conversion_value,
          ch.s * coalesce(ch.csat, 0) AS csat_sum, ch.s * (ch.csat IS NOT NULL)::int AS csat_count,
          ch.s * coalesce(ch.nps, 0) AS nps_sum, ch.s * (ch.nps IS NOT NULL)::int AS nps_count,
-         ch.s * (ch.nps >= 9)::int AS nps_promoters, ch.s * (ch.nps <= 6)::int AS nps_detractors,
+         ch.s * coalesce(ch.nps >= 9, false)::int AS nps_promoters, ch.s * coalesce(ch.nps <= 6, false)::int AS nps_detractors,
          ch.s * coalesce(ch.effort, 0) AS effort_sum, ch.s * (ch.effort IS NOT NULL)::int AS effort_count,
          NULL::text AS reason, 0 AS n_reason
     FROM (${changes}) ch JOIN decisions d ON d.id = ch.decision_id`;
@@ -88,17 +88,17 @@ const conversions = (changes: string) => `
       FROM (SELECT decision_id, sum(s)::int AS k FROM (${changes}) ch WHERE type = 'converted' GROUP BY decision_id HAVING sum(s) <> 0) x;
     IF cardinality(conv_ids) > 0 THEN
       PERFORM 1 FROM decisions WHERE id = ANY(conv_ids) ORDER BY id FOR SHARE;
-      ${appendDeltas(`
-        WITH up AS (
-          INSERT INTO measure_conversions (decision_id, n) SELECT * FROM unnest(conv_ids, conv_ks)
-          ON CONFLICT (decision_id) DO UPDATE SET n = measure_conversions.n + EXCLUDED.n
-          RETURNING decision_id, n)
-        SELECT ${CELL},
+      ${appendDeltas(
+        `SELECT ${CELL},
                (d.outcome IN ('treated', 'held'))::int * ((up.n > 0)::int - (up.n - k.k > 0)::int) AS treated_converted,
                (d.outcome = 'held_out')::int * ((up.n > 0)::int - (up.n - k.k > 0)::int) AS holdout_converted,
                NULL::text AS reason, 0 AS n_reason
           FROM up JOIN unnest(conv_ids, conv_ks) AS k(id, k) ON k.id = up.decision_id JOIN decisions d ON d.id = up.decision_id`,
         ['treated_converted', 'holdout_converted'],
+        `WITH up AS (
+          INSERT INTO measure_conversions (decision_id, n) SELECT * FROM unnest(conv_ids, conv_ks)
+          ON CONFLICT (decision_id) DO UPDATE SET n = measure_conversions.n + EXCLUDED.n
+          RETURNING decision_id, n)`,
       )};
     END IF;`;
 

@@ -25,6 +25,8 @@ import { TouchpointEventStore } from './touchpoint-event.store';
 import { OutboxStore } from './outbox.store';
 import { PersonaFeedStore } from './persona-feed.store';
 import { EventSourceStore } from './event-source.store';
+import { MeasureStore } from './measure.store';
+import { MeasureTargetStore } from './measure-target.store';
 
 export { ApiKeyRepository } from './api-key.repository';
 export type { IssuedApiKey } from './api-key.repository';
@@ -54,6 +56,8 @@ export * from './touchpoint-event.store';
 export * from './outbox.store';
 export * from './persona-feed.store';
 export * from './event-source.store';
+export * from './measure.store';
+export * from './measure-target.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -64,5 +68,7 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   StrategyVersionRepository, JourneyRepository, TreatmentRepository, DestinationRepository, StrategyDraftRepository, StrategyPreviewStore, StrategyPublishStore,
   DecisionStore, DispatchStore,
   // Events in: ingest with its outbox, the relay's queries, the persona-change feed, CDP sources.
-  TouchpointEventStore, OutboxStore, PersonaFeedStore, EventSourceStore];
+  TouchpointEventStore, OutboxStore, PersonaFeedStore, EventSourceStore,
+  // Measures: per-cell counters and targets.
+  MeasureStore, MeasureTargetStore];
 export * from './copy-text';
