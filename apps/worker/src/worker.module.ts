@@ -10,6 +10,7 @@ import { DispatchWorkerModule } from './dispatch/dispatch-worker.module';
 import { WatchdogModule } from './watchdog/watchdog.module';
 import { DecisionsWorkerModule } from './decisions/decisions-worker.module';
 import { OutboxWorkerModule } from './outbox/outbox-worker.module';
+import { MeasuresWorkerModule } from './measures/measures-worker.module';
 
 /**
  * The worker process: one BullMQ processor per queue, each in its feature module below, and the
@@ -29,6 +30,7 @@ import { OutboxWorkerModule } from './outbox/outbox-worker.module';
     DispatchWorkerModule,
     WatchdogModule,
     OutboxWorkerModule,
+    MeasuresWorkerModule,
   ],
 })
 export class WorkerModule {}

@@ -9,6 +9,8 @@ export const QUEUE = {
   treatmentDispatch: 'treatment-dispatch',
   /** Reactions to outcomes and feedback (experience score, recovery). */
   outcomes: 'outcomes',
+  /** Folding the measure counters' deltas into daily rows (periodic, small). */
+  measures: 'measures',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];

@@ -51,6 +51,7 @@ export class JobProducer {
     @InjectQueue(QUEUE.touchpointEvents) touchpointEvents: Queue,
     @InjectQueue(QUEUE.treatmentDispatch) treatmentDispatch: Queue,
     @InjectQueue(QUEUE.outcomes) outcomes: Queue,
+    @InjectQueue(QUEUE.measures) measures: Queue,
     @InjectFlowProducer(SEGMENTATION_FLOW) private readonly flows: FlowProducer,
   ) {
     this.queues = new Map<QueueName, Queue>([
@@ -61,6 +62,7 @@ export class JobProducer {
       [QUEUE.touchpointEvents, touchpointEvents],
       [QUEUE.treatmentDispatch, treatmentDispatch],
       [QUEUE.outcomes, outcomes],
+      [QUEUE.measures, measures],
     ]);
   }
 

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
 import {
+  MEASURES_ROLLUP_SCHEDULER_ID,
   QUEUE,
+  ROLLUP_MEASURES,
   RECONCILE_ASSIGNMENTS,
   RECONCILE_SCHEDULER_ID,
   REFRESH_SCHEDULER_ID,
@@ -51,6 +53,21 @@ export class JobSchedules {
         created.push(REFRESH_SCHEDULER_ID);
       }
       return created;
+    });
+  }
+
+  /** The measures rollup every MEASURES_ROLLUP_SECONDS (0: none); returns the ids (re-)created. */
+  async ensureMeasures(options: { onlyMissing: boolean }): Promise<string[]> {
+    return this.jobs.onQueue(QUEUE.measures, 'schedule measures rollup', async (queue) => {
+      const seconds = this.config.MEASURES_ROLLUP_SECONDS;
+      if (seconds === 0) {
+        await queue.removeJobScheduler(MEASURES_ROLLUP_SCHEDULER_ID);
+        return [];
+      }
+      if (options.onlyMissing && (await queue.getJobScheduler(MEASURES_ROLLUP_SCHEDULER_ID))) return [];
+      const { removeOnComplete, removeOnFail } = DEFAULT_JOB_OPTIONS;
+      await queue.upsertJobScheduler(MEASURES_ROLLUP_SCHEDULER_ID, { every: seconds * 1000 }, { name: ROLLUP_MEASURES.name, data: {}, opts: { removeOnComplete, removeOnFail } });
+      return [MEASURES_ROLLUP_SCHEDULER_ID];
     });
   }
 
