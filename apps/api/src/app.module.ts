@@ -24,6 +24,7 @@ import { TreatmentsModule } from './treatments/treatments.module';
 import { DestinationsModule } from './destinations/destinations.module';
 import { StrategyModule } from './strategy/strategy.module';
 import { EventsModule } from './events/events.module';
+import { MeasuresModule } from './measures/measures.module';
 
 export const API_STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -65,6 +66,7 @@ export const FEATURE_MODULES: Array<Type | DynamicModule> = [
   DestinationsModule,
   StrategyModule,
   EventsModule,
+  MeasuresModule,
 ];
 
 @Module({ imports: [...PLATFORM_MODULES, ...FEATURE_MODULES] })

@@ -62,8 +62,9 @@ export class MeasureTargetStore {
   }
 
   async remove(personaKey: string, touchpointKey: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`DELETE FROM measure_targets WHERE persona_key = $1 AND touchpoint_key = $2 RETURNING 1`, [personaKey, touchpointKey]);
-    return rows.length > 0;
+    // TypeORM answers a DELETE with [rows, affected].
+    const [, affected]: [unknown[], number] = await this.db.query(`DELETE FROM measure_targets WHERE persona_key = $1 AND touchpoint_key = $2`, [personaKey, touchpointKey]);
+    return affected > 0;
   }
 
   /** Whether the keys name a persona (any version) and a touchpoint. */
