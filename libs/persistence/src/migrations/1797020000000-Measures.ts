@@ -102,8 +102,14 @@ const conversions = (changes: string) => `
       )};
     END IF;`;
 
-/** Outcomes whose event is decided by these rows, or decided already, are linked under the event's lock. */
+/**
+ * Linking an outcome that arrived before its decision is serialized per bucket of events: decide
+ * takes its events' buckets shared (decide batches never wait for each other), an undecided
+ * outcome's insert takes its bucket exclusive; whichever commits second sees the other's row. At
+ * most LINK_BUCKETS locks per transaction, however large the batch.
+ */
 const EVENT_LOCK = `hashtext('corridor.measure-event')`;
+const LINK_BUCKETS = 64;
 
 export class Measures1797020000000 implements MigrationInterface {
   name = 'Measures1797020000000';
@@ -125,7 +131,7 @@ export class Measures1797020000000 implements MigrationInterface {
         IF TG_OP = 'INSERT' THEN
           ${appendDeltas(decisionContrib(decisionRows('new_rows', 1)), DECISION_COLUMNS)};
           -- Outcomes that arrived before their event was decided count from now on.
-          PERFORM pg_advisory_xact_lock(${EVENT_LOCK}, (event_id % 2147483647)::int) FROM (SELECT DISTINCT event_id FROM new_rows ORDER BY 1) e;
+          PERFORM pg_advisory_xact_lock_shared(${EVENT_LOCK}, b) FROM (SELECT DISTINCT (event_id % ${LINK_BUCKETS})::int AS b FROM new_rows ORDER BY 1) e;
           UPDATE outcomes o SET decision_id = n.id FROM new_rows n
            WHERE o.event_id = n.event_id AND o.touchpoint_key = n.touchpoint_key AND o.decision_id IS NULL;
         ELSIF TG_OP = 'UPDATE' THEN
@@ -156,7 +162,7 @@ export class Measures1797020000000 implements MigrationInterface {
           ${conversions(outcomeRows('new_rows', 1))}
           -- Undecided at ingest: link to a decision made meanwhile, serialized with the decide's own link.
           IF EXISTS (SELECT 1 FROM new_rows WHERE decision_id IS NULL) THEN
-            PERFORM pg_advisory_xact_lock(${EVENT_LOCK}, (event_id % 2147483647)::int) FROM (SELECT DISTINCT event_id FROM new_rows WHERE decision_id IS NULL ORDER BY 1) e;
+            PERFORM pg_advisory_xact_lock(${EVENT_LOCK}, b) FROM (SELECT DISTINCT (event_id % ${LINK_BUCKETS})::int AS b FROM new_rows WHERE decision_id IS NULL ORDER BY 1) e;
             UPDATE outcomes o SET decision_id = d.id FROM new_rows n JOIN decisions d ON d.event_id = n.event_id AND d.touchpoint_key = n.touchpoint_key
              WHERE o.id = n.id AND n.decision_id IS NULL AND o.decision_id IS NULL;
           END IF;

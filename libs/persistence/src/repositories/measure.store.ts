@@ -40,7 +40,8 @@ export class MeasureStore {
     if (filter.personaKey !== undefined) where += ` AND persona_key = $${params.push(filter.personaKey)}`;
     if (filter.touchpointKey !== undefined) where += ` AND touchpoint_key = $${params.push(filter.touchpointKey)}`;
     const cols = ['persona_key', 'touchpoint_key', ...COUNTERS, 'suppressed_by'].join(', ');
-    const rows: CounterRow[] = await this.db.query(
+    // JIT would compile this small query for >100 ms: jsonb_each's row estimate (100) inflates its cost.
+    const rows: CounterRow[] = await this.db.transaction((em) => em.query(`SET LOCAL jit = off`).then(() => em.query(
       `WITH x AS MATERIALIZED (SELECT ${cols} FROM measure_cells WHERE ${where} UNION ALL SELECT ${cols} FROM measure_deltas WHERE ${where}),
             reasons AS (SELECT persona_key, touchpoint_key, jsonb_object_agg(key, n) AS suppressed_by
                           FROM (SELECT persona_key, touchpoint_key, r.key, sum(r.value::bigint) AS n
@@ -50,7 +51,7 @@ export class MeasureStore {
          LEFT JOIN reasons USING (persona_key, touchpoint_key)
         ORDER BY persona_key, touchpoint_key`,
       params,
-    );
+    )));
     return rows.map(toCounters).filter((c) => !isEmpty(c));
   }
 
