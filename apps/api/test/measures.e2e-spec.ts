@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
+jest.setTimeout(60_000);
+
 /**
  * The measures routes over HTTP on counters the triggers kept as rows were written: cell
  * statistics with the lift and its interval against a hand-computed case, the too-few case,

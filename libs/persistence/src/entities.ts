@@ -34,6 +34,7 @@ import { OutcomeEntity } from './entities/outcome.entity';
 import { CustomerExperienceEntity } from './entities/customer-experience.entity';
 import { MeasureDeltaEntity } from './entities/measure-delta.entity';
 import { MeasureCellEntity } from './entities/measure-cell.entity';
+import { MeasureCellReasonEntity } from './entities/measure-cell-reason.entity';
 import { MeasureConversionEntity } from './entities/measure-conversion.entity';
 import { MeasureTargetEntity } from './entities/measure-target.entity';
 
@@ -75,6 +76,7 @@ export const ENTITIES = [
   CustomerExperienceEntity,
   MeasureDeltaEntity,
   MeasureCellEntity,
+  MeasureCellReasonEntity,
   MeasureConversionEntity,
   MeasureTargetEntity,
 ];

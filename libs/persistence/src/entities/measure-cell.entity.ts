@@ -91,8 +91,4 @@ export class MeasureCellEntity {
   effortCount: string;
   @Column('numeric', { name: 'conversion_value', default: '0' })
   conversionValue: string;
-
-  /** Suppressed decisions by the reason code that stopped them. */
-  @Column('jsonb', { name: 'suppressed_by', default: {} })
-  suppressedBy: Record<string, number>;
 }

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Counter columns shared by the delta and the daily table (suppressed_by is the jsonb beside them). */
+/** Counter columns shared by the delta and the daily table (deltas carry suppression reasons as jsonb, days as rows of measure_cell_reasons). */
 const COUNTERS = [
   'decisions', 'treated', 'held', 'suppressed', 'held_out', 'no_treatment',
   'deliveries', 'sent', 'dead',
@@ -119,7 +119,11 @@ export class Measures1797020000000 implements MigrationInterface {
       `CREATE TABLE "measure_deltas" ("id" bigint GENERATED ALWAYS AS IDENTITY NOT NULL, "persona_key" text NOT NULL, "touchpoint_key" text NOT NULL, "day" date NOT NULL, ${counterColumns}, "conversion_value" numeric NOT NULL DEFAULT '0', "suppressed_by" jsonb NOT NULL DEFAULT '{}', CONSTRAINT "PK_measure_deltas_id" PRIMARY KEY ("id"))`,
     );
     await queryRunner.query(
-      `CREATE TABLE "measure_cells" ("persona_key" text NOT NULL, "touchpoint_key" text NOT NULL, "day" date NOT NULL, ${counterColumns}, "conversion_value" numeric NOT NULL DEFAULT '0', "suppressed_by" jsonb NOT NULL DEFAULT '{}', CONSTRAINT "PK_measure_cells" PRIMARY KEY ("day", "persona_key", "touchpoint_key"))`,
+      `CREATE TABLE "measure_cells" ("persona_key" text NOT NULL, "touchpoint_key" text NOT NULL, "day" date NOT NULL, ${counterColumns}, "conversion_value" numeric NOT NULL DEFAULT '0', CONSTRAINT "PK_measure_cells" PRIMARY KEY ("day", "persona_key", "touchpoint_key"))`,
+    );
+    // Folded suppression reasons are rows, not jsonb: reading a period sums plain columns.
+    await queryRunner.query(
+      `CREATE TABLE "measure_cell_reasons" ("day" date NOT NULL, "persona_key" text NOT NULL, "touchpoint_key" text NOT NULL, "reason" text NOT NULL, "n" bigint NOT NULL, CONSTRAINT "PK_measure_cell_reasons" PRIMARY KEY ("day", "persona_key", "touchpoint_key", "reason"))`,
     );
     await queryRunner.query(`CREATE TABLE "measure_conversions" ("decision_id" bigint NOT NULL, "n" integer NOT NULL, CONSTRAINT "PK_measure_conversions_decision_id" PRIMARY KEY ("decision_id"))`);
     await queryRunner.query(
@@ -190,6 +194,7 @@ export class Measures1797020000000 implements MigrationInterface {
     }
     await queryRunner.query(`DROP TABLE "measure_targets"`);
     await queryRunner.query(`DROP TABLE "measure_conversions"`);
+    await queryRunner.query(`DROP TABLE "measure_cell_reasons"`);
     await queryRunner.query(`DROP TABLE "measure_cells"`);
     await queryRunner.query(`DROP TABLE "measure_deltas"`);
   }

@@ -163,7 +163,11 @@ describe('MeasureStore: counters equal a recount under concurrent writers', () =
     while ((await measures.rollup(1000)) > 0);
     expect(await measures.pendingDeltas()).toBe(0);
     const byDay = await measures.recount(period, { byDay: true });
-    const daily = await db.query(`SELECT day::text, persona_key, touchpoint_key, decisions::int, treated_converted::int, outcome_converted::int, suppressed_by FROM measure_cells ORDER BY persona_key, touchpoint_key`);
+    const daily = await db.query(
+      `SELECT c.day::text, c.persona_key, c.touchpoint_key, c.decisions::int, c.treated_converted::int, c.outcome_converted::int,
+              coalesce((SELECT jsonb_object_agg(reason, n) FROM measure_cell_reasons r WHERE (r.day, r.persona_key, r.touchpoint_key) = (c.day, c.persona_key, c.touchpoint_key) AND n <> 0), '{}') AS suppressed_by
+         FROM measure_cells c ORDER BY c.persona_key, c.touchpoint_key`,
+    );
     expect(daily.map((r: any) => ({ personaKey: r.persona_key || null, touchpointKey: r.touchpoint_key, day: r.day, decisions: r.decisions, treatedConverted: r.treated_converted, converted: r.outcome_converted, suppressedBy: r.suppressed_by })))
       .toEqual(byDay.map((c) => ({ personaKey: c.personaKey, touchpointKey: c.touchpointKey, day: c.day, decisions: c.decisions, treatedConverted: c.treatedConverted, converted: c.outcomes.converted, suppressedBy: c.suppressedBy })));
     expect(await measures.cells(period)).toEqual(recount);

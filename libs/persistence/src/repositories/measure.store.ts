@@ -39,15 +39,19 @@ export class MeasureStore {
     let where = `day BETWEEN $1::date AND $2::date`;
     if (filter.personaKey !== undefined) where += ` AND persona_key = $${params.push(filter.personaKey)}`;
     if (filter.touchpointKey !== undefined) where += ` AND touchpoint_key = $${params.push(filter.touchpointKey)}`;
-    const cols = ['persona_key', 'touchpoint_key', ...COUNTERS, 'suppressed_by'].join(', ');
+    const cols = ['persona_key', 'touchpoint_key', ...COUNTERS].join(', ');
     // JIT would compile this small query for >100 ms: jsonb_each's row estimate (100) inflates its cost.
     const rows: CounterRow[] = await this.db.transaction((em) => em.query(`SET LOCAL jit = off`).then(() => em.query(
-      `WITH x AS MATERIALIZED (SELECT ${cols} FROM measure_cells WHERE ${where} UNION ALL SELECT ${cols} FROM measure_deltas WHERE ${where}),
-            reasons AS (SELECT persona_key, touchpoint_key, jsonb_object_agg(key, n) AS suppressed_by
-                          FROM (SELECT persona_key, touchpoint_key, r.key, sum(r.value::bigint) AS n
-                                  FROM x CROSS JOIN LATERAL jsonb_each_text(x.suppressed_by) r WHERE x.suppressed_by <> '{}'::jsonb GROUP BY 1, 2, 3) s
+      `WITH reasons AS (SELECT persona_key, touchpoint_key, jsonb_object_agg(reason, n) AS suppressed_by
+                          FROM (SELECT persona_key, touchpoint_key, reason, sum(n) AS n FROM (
+                                  SELECT persona_key, touchpoint_key, reason, n FROM measure_cell_reasons WHERE ${where}
+                                  UNION ALL
+                                  SELECT persona_key, touchpoint_key, r.key, r.value::bigint FROM measure_deltas CROSS JOIN LATERAL jsonb_each_text(suppressed_by) r
+                                   WHERE ${where} AND suppressed_by <> '{}'::jsonb) u GROUP BY 1, 2, 3) s
                          WHERE n <> 0 GROUP BY 1, 2)
-       SELECT t.*, reasons.suppressed_by FROM (SELECT persona_key, touchpoint_key, ${COUNTERS.map((c) => `sum(${c}) AS ${c}`).join(', ')} FROM x GROUP BY 1, 2) t
+       SELECT t.*, reasons.suppressed_by
+         FROM (SELECT persona_key, touchpoint_key, ${COUNTERS.map((c) => `sum(${c}) AS ${c}`).join(', ')}
+                 FROM (SELECT ${cols} FROM measure_cells WHERE ${where} UNION ALL SELECT ${cols} FROM measure_deltas WHERE ${where}) x GROUP BY 1, 2) t
          LEFT JOIN reasons USING (persona_key, touchpoint_key)
         ORDER BY persona_key, touchpoint_key`,
       params,
@@ -66,18 +70,16 @@ export class MeasureStore {
       const set = COUNTERS.map((c) => `${c} = measure_cells.${c} + EXCLUDED.${c}`).join(', ');
       const rows: Array<{ n: string }> = await em.query(
         `WITH moved AS (DELETE FROM measure_deltas WHERE id IN (SELECT id FROM measure_deltas ORDER BY id LIMIT $1) RETURNING *),
-              reasons AS (SELECT day, persona_key, touchpoint_key, jsonb_object_agg(key, n) AS suppressed_by
-                            FROM (SELECT day, persona_key, touchpoint_key, r.key, sum(r.value::bigint) AS n
-                                    FROM moved CROSS JOIN LATERAL jsonb_each_text(moved.suppressed_by) r GROUP BY 1, 2, 3, 4) s GROUP BY 1, 2, 3),
+              reasons AS (
+                INSERT INTO measure_cell_reasons (day, persona_key, touchpoint_key, reason, n)
+                SELECT day, persona_key, touchpoint_key, r.key, sum(r.value::bigint)
+                  FROM moved CROSS JOIN LATERAL jsonb_each_text(moved.suppressed_by) r GROUP BY 1, 2, 3, 4
+                ON CONFLICT (day, persona_key, touchpoint_key, reason) DO UPDATE SET n = measure_cell_reasons.n + EXCLUDED.n
+                RETURNING 1),
               folded AS (
-                INSERT INTO measure_cells (day, persona_key, touchpoint_key, ${COUNTERS.join(', ')}, suppressed_by)
-                SELECT t.*, coalesce(reasons.suppressed_by, '{}'::jsonb)
-                  FROM (SELECT day, persona_key, touchpoint_key, ${COUNTERS.map((c) => `sum(${c})`).join(', ')} FROM moved GROUP BY 1, 2, 3) t
-                  LEFT JOIN reasons USING (day, persona_key, touchpoint_key)
-                ON CONFLICT (day, persona_key, touchpoint_key) DO UPDATE SET ${set},
-                   suppressed_by = (SELECT coalesce(jsonb_object_agg(key, n), '{}'::jsonb) FROM (
-                     SELECT key, sum(value::bigint) AS n FROM (SELECT * FROM jsonb_each_text(measure_cells.suppressed_by) UNION ALL SELECT * FROM jsonb_each_text(EXCLUDED.suppressed_by)) u
-                      GROUP BY key) s WHERE n <> 0)
+                INSERT INTO measure_cells (day, persona_key, touchpoint_key, ${COUNTERS.join(', ')})
+                SELECT day, persona_key, touchpoint_key, ${COUNTERS.map((c) => `sum(${c})`).join(', ')} FROM moved GROUP BY 1, 2, 3
+                ON CONFLICT (day, persona_key, touchpoint_key) DO UPDATE SET ${set}
                 RETURNING 1)
          SELECT count(*)::text AS n FROM moved`,
         [limit],
@@ -109,11 +111,14 @@ export class MeasureStore {
     await this.db.transaction(async (em) => {
       await em.query(`LOCK TABLE decisions, deliveries, outcomes IN SHARE MODE`);
       await em.query(`SELECT pg_advisory_xact_lock(${ROLLUP_LOCK})`);
-      await em.query(`TRUNCATE measure_deltas, measure_cells, measure_conversions`);
+      await em.query(`TRUNCATE measure_deltas, measure_cells, measure_cell_reasons, measure_conversions`);
       await em.query(`INSERT INTO measure_conversions (decision_id, n) SELECT decision_id, count(*) FROM outcomes WHERE type = 'converted' AND decision_id IS NOT NULL GROUP BY 1`);
       await em.query(
-        `INSERT INTO measure_cells (persona_key, touchpoint_key, day, ${COUNTERS.join(', ')}, suppressed_by)
-         SELECT persona_key, touchpoint_key, day::date, ${COUNTERS.join(', ')}, coalesce(suppressed_by, '{}'::jsonb) FROM (${recountSql(true, false)}) r`,
+        `WITH r AS MATERIALIZED (${recountSql(true, false)}),
+              reasons AS (INSERT INTO measure_cell_reasons (day, persona_key, touchpoint_key, reason, n)
+                          SELECT r.day::date, r.persona_key, r.touchpoint_key, x.key, x.value::bigint FROM r CROSS JOIN LATERAL jsonb_each_text(r.suppressed_by) x WHERE r.suppressed_by IS NOT NULL)
+         INSERT INTO measure_cells (persona_key, touchpoint_key, day, ${COUNTERS.join(', ')})
+         SELECT persona_key, touchpoint_key, day::date, ${COUNTERS.join(', ')} FROM r`,
         [],
       );
     });
