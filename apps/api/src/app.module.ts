@@ -26,6 +26,7 @@ import { StrategyModule } from './strategy/strategy.module';
 import { EventsModule } from './events/events.module';
 import { ExperienceModule } from './experience/experience.module';
 import { OutcomesModule } from './outcomes/outcomes.module';
+import { MeasuresModule } from './measures/measures.module';
 
 export const API_STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -69,6 +70,7 @@ export const FEATURE_MODULES: Array<Type | DynamicModule> = [
   EventsModule,
   ExperienceModule,
   OutcomesModule,
+  MeasuresModule,
 ];
 
 @Module({ imports: [...PLATFORM_MODULES, ...FEATURE_MODULES] })

@@ -12,6 +12,7 @@ import { DecisionsWorkerModule } from './decisions/decisions-worker.module';
 import { OutboxWorkerModule } from './outbox/outbox-worker.module';
 import { OutcomesWorkerModule } from './outcomes/outcomes-worker.module';
 import { OutcomeSweepsWorkerModule } from './outcome-sweeps/outcome-sweeps-worker.module';
+import { MeasuresWorkerModule } from './measures/measures-worker.module';
 
 /**
  * The worker process: one BullMQ processor per queue, each in its feature module below, and the
@@ -33,6 +34,7 @@ import { OutcomeSweepsWorkerModule } from './outcome-sweeps/outcome-sweeps-worke
     OutboxWorkerModule,
     OutcomesWorkerModule,
     OutcomeSweepsWorkerModule,
+    MeasuresWorkerModule,
   ],
 })
 export class WorkerModule {}

@@ -150,6 +150,13 @@ export class AppConfig {
   @Max(3600)
   OUTBOX_RECONCILE_SECONDS = 10;
 
+  /** How often the worker folds the measure counters' deltas into daily rows (seconds; 0: never, reads stay exact but slow down). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  MEASURES_ROLLUP_SECONDS = 10;
+
   /** An event without a decision, or a delivery past due, this long (seconds) is re-queued by the reconciler. */
   @Transform(toInt)
   @IsInt()

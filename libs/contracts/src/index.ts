@@ -6,3 +6,4 @@ export * from './crm-sync.contract';
 export * from './crm-writeback.contract';
 export * from './treatments.contract';
 export * from './outcomes.contract';
+export * from './measures.contract';

@@ -11,6 +11,8 @@ export const QUEUE = {
   outcomes: 'outcomes',
   /** Periodic sweeps over outcomes (inferred `ignored`): bulk, so never ahead of a customer's feedback on `outcomes`. */
   outcomeSweeps: 'outcome-sweeps',
+  /** Folding the measure counters' deltas into daily rows (periodic, small). */
+  measures: 'measures',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];

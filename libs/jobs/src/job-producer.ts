@@ -52,6 +52,7 @@ export class JobProducer {
     @InjectQueue(QUEUE.treatmentDispatch) treatmentDispatch: Queue,
     @InjectQueue(QUEUE.outcomes) outcomes: Queue,
     @InjectQueue(QUEUE.outcomeSweeps) outcomeSweeps: Queue,
+    @InjectQueue(QUEUE.measures) measures: Queue,
     @InjectFlowProducer(SEGMENTATION_FLOW) private readonly flows: FlowProducer,
   ) {
     this.queues = new Map<QueueName, Queue>([
@@ -63,6 +64,7 @@ export class JobProducer {
       [QUEUE.treatmentDispatch, treatmentDispatch],
       [QUEUE.outcomes, outcomes],
       [QUEUE.outcomeSweeps, outcomeSweeps],
+      [QUEUE.measures, measures],
     ]);
   }
 

@@ -4,7 +4,9 @@ import {
   EXPERIENCE_REFRESH_SCHEDULER_ID,
   INFER_IGNORED,
   INFER_IGNORED_SCHEDULER_ID,
+  MEASURES_ROLLUP_SCHEDULER_ID,
   QUEUE,
+  ROLLUP_MEASURES,
   RECONCILE_ASSIGNMENTS,
   RECONCILE_SCHEDULER_ID,
   REFRESH_SCHEDULER_ID,
@@ -88,6 +90,21 @@ export class JobSchedules {
         { name: INFER_IGNORED.name, data: {}, opts: { attempts, backoff, removeOnComplete, removeOnFail } },
       );
       return [INFER_IGNORED_SCHEDULER_ID];
+    });
+  }
+
+  /** The measures rollup every MEASURES_ROLLUP_SECONDS (0: none); returns the ids (re-)created. */
+  async ensureMeasures(options: { onlyMissing: boolean }): Promise<string[]> {
+    return this.jobs.onQueue(QUEUE.measures, 'schedule measures rollup', async (queue) => {
+      const seconds = this.config.MEASURES_ROLLUP_SECONDS;
+      if (seconds === 0) {
+        await queue.removeJobScheduler(MEASURES_ROLLUP_SCHEDULER_ID);
+        return [];
+      }
+      if (options.onlyMissing && (await queue.getJobScheduler(MEASURES_ROLLUP_SCHEDULER_ID))) return [];
+      const { removeOnComplete, removeOnFail } = DEFAULT_JOB_OPTIONS;
+      await queue.upsertJobScheduler(MEASURES_ROLLUP_SCHEDULER_ID, { every: seconds * 1000 }, { name: ROLLUP_MEASURES.name, data: {}, opts: { removeOnComplete, removeOnFail } });
+      return [MEASURES_ROLLUP_SCHEDULER_ID];
     });
   }
 

@@ -35,6 +35,11 @@ import { CustomerExperienceEntity } from './entities/customer-experience.entity'
 import { CustomerBehaviourEntity } from './entities/customer-behaviour.entity';
 import { ExperienceSettingsEntity } from './entities/experience-settings.entity';
 import { TreatmentFatigueEntity } from './entities/treatment-fatigue.entity';
+import { MeasureDeltaEntity } from './entities/measure-delta.entity';
+import { MeasureCellEntity } from './entities/measure-cell.entity';
+import { MeasureCellReasonEntity } from './entities/measure-cell-reason.entity';
+import { MeasureConversionEntity } from './entities/measure-conversion.entity';
+import { MeasureTargetEntity } from './entities/measure-target.entity';
 
 /** Listed, not globbed: globs break under bundlers and hide a forgotten entity. */
 export const ENTITIES = [
@@ -75,4 +80,9 @@ export const ENTITIES = [
   CustomerBehaviourEntity,
   ExperienceSettingsEntity,
   TreatmentFatigueEntity,
+  MeasureDeltaEntity,
+  MeasureCellEntity,
+  MeasureCellReasonEntity,
+  MeasureConversionEntity,
+  MeasureTargetEntity,
 ];

@@ -12,6 +12,7 @@ import { DeliveryReplays1796840000000 } from './1796840000000-DeliveryReplays';
 import { WritebackPublished1796850000000 } from './1796850000000-WritebackPublished';
 import { Outcomes1797000000000 } from './1797000000000-Outcomes';
 import { OutcomesIn1797010000000 } from './1797010000000-OutcomesIn';
+import { Measures1797020000000 } from './1797020000000-Measures';
 import { ExperienceSettings1797030000000 } from './1797030000000-ExperienceSettings';
 import { BehaviourInRules1797040000000 } from './1797040000000-BehaviourInRules';
 
@@ -31,6 +32,7 @@ export const MIGRATIONS: Function[] = [
   WritebackPublished1796850000000,
   Outcomes1797000000000,
   OutcomesIn1797010000000,
+  Measures1797020000000,
   ExperienceSettings1797030000000,
   BehaviourInRules1797040000000,
 ];

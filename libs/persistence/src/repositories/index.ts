@@ -30,6 +30,8 @@ import { PersonaFeedStore } from './persona-feed.store';
 import { EventSourceStore } from './event-source.store';
 import { ExperienceStore } from './experience.store';
 import { TimelineStore } from './timeline.store';
+import { MeasureStore } from './measure.store';
+import { MeasureTargetStore } from './measure-target.store';
 
 export { ApiKeyRepository } from './api-key.repository';
 export type { IssuedApiKey } from './api-key.repository';
@@ -65,6 +67,8 @@ export * from './experience.store';
 export * from './timeline.store';
 export * from './outcome.store';
 export * from './treatment-fatigue.store';
+export * from './measure.store';
+export * from './measure-target.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -81,5 +85,7 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   // One customer's experience (score, settings) and journey timeline.
   ExperienceStore, TimelineStore,
   // Outcomes in, and the pauses after ignored deliveries.
-  OutcomeStore, TreatmentFatigueStore];
+  OutcomeStore, TreatmentFatigueStore,
+  // Measures: per-cell counters and targets.
+  MeasureStore, MeasureTargetStore];
 export * from './copy-text';
