@@ -296,6 +296,9 @@ async function main(): Promise<void> {
           AND NOT EXISTS (SELECT 1 FROM deliveries v WHERE v.event_id = e.id AND v.status = 'delivered')`,
     );
     const [{ extraRows }] = await db.ds.query(`SELECT (count(*) - count(DISTINCT (event_id, treatment_key)))::int AS "extraRows" FROM deliveries`);
+    // A second webhook under the same webhook id is a retried attempt (say the first timed out after
+    // the receiver had read it): at-least-once on the wire, which receivers deduplicate on `webhook-id`.
+    const [{ retried }] = await db.ds.query(`SELECT count(*)::int AS retried FROM deliveries WHERE attempts > 1`);
     const lost = Math.max(ackd - receivedOnce, undelivered);
     const duplicates = receiver.extra('sustained') + receiver.extra('latency') + extraRows;
     log(`acknowledged ${ackd.toLocaleString()}, received ${receivedOnce.toLocaleString()}, undelivered in Postgres ${undelivered}, second deliveries ${duplicates}; signatures verified ${receiver.stats.verified.toLocaleString()}, refused ${receiver.stats.refused}`);
@@ -316,6 +319,8 @@ async function main(): Promise<void> {
       duplicates,
       signatures_verified: receiver.stats.verified,
       signatures_refused: receiver.stats.refused,
+      repeated_webhook_ids: receiver.stats.repeatedIds,
+      deliveries_retried: retried,
       workers: WORKERS,
       cpu_ms_per_event: cpu,
       cpu_ms_per_event_total: cpuTotal,
