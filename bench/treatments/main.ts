@@ -18,6 +18,11 @@
  *
  * The strategy treats every customer at the touchpoint with one webhook (no policies), so each
  * accepted event means exactly one delivery. Ends with one line of JSON.
+ *
+ * The CPU each part used during the sustained phase (API, workers, the bench database's Postgres
+ * backends, Redis; from /proc) is reported per event: unlike events/s it does not depend on what
+ * else the machine is running. BENCH_CPU_PROF_DIR=<dir> writes V8 CPU profiles of the API and the
+ * workers there (node --cpu-prof).
  */
 import 'reflect-metadata';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -29,7 +34,7 @@ import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { Webhook } from 'standardwebhooks';
-import { createBenchDatabase, percentile, round } from '../harness/bench-database';
+import { cpuMs, createBenchDatabase, percentile, round } from '../harness/bench-database';
 
 const num = (name: string, fallback: number) => {
   const v = Number(process.env[name] ?? fallback);
@@ -123,8 +128,10 @@ async function main(): Promise<void> {
     DESTINATION_ALLOWED_HOSTS: '127.0.0.1',
   };
   const children: ChildProcess[] = [];
+  const profileDir = process.env.BENCH_CPU_PROF_DIR;
   const start = (main: string) => {
-    const p = spawn(process.execPath, [resolve(ROOT, main)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const args = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, resolve(ROOT, main)] : [resolve(ROOT, main)];
+    const p = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(p);
     return p;
   };
@@ -156,8 +163,8 @@ async function main(): Promise<void> {
 
     // 2. Corridor: API + workers, set up over HTTP.
     const adminKey = execFileSync(process.execPath, [resolve(ROOT, 'dist/apps/cli/src/main.js'), 'keys', 'create', '--role', 'admin', '--name', 'bench'], { cwd: ROOT, env, encoding: 'utf8' }).trim().split('\n').pop()!;
-    start('dist/apps/api/src/main.js');
-    for (let i = 0; i < WORKERS; i++) start('dist/apps/worker/src/main.js');
+    const apiProcess = start('dist/apps/api/src/main.js');
+    const workerProcesses = Array.from({ length: WORKERS }, () => start('dist/apps/worker/src/main.js'));
     const api = `http://127.0.0.1:${port}`;
     const call = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
       const res = await fetch(`${api}${path}`, {
@@ -194,9 +201,19 @@ async function main(): Promise<void> {
 
     const event = (phase: string, seq: number) => ({ touchpoint: 'bench_tp', customer: `id:${customerIds[seq % customerIds.length]}`, properties: { phase, seq }, idempotencyKey: `${phase}-${seq}` });
 
+    // CPU used by each part, read from /proc around the sustained phase.
+    const redisPid = Number(/process_id:(\d+)/.exec(await bareConnection.info('server'))?.[1] ?? 0);
+    const cpuNow = async () => {
+      const pids: number[] = (await db.ds.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)).map((r: { pid: number }) => r.pid);
+      const backends = new Map(await Promise.all(pids.map(async (pid) => [pid, await cpuMs(pid)] as const)));
+      const workers = (await Promise.all(workerProcesses.map((w) => cpuMs(w.pid!)))).reduce((a, b) => a + b, 0);
+      return { api: await cpuMs(apiProcess.pid!), workers, redis: redisPid ? await cpuMs(redisPid) : 0, backends };
+    };
+
     // 3. Sustained: batches of 1,000, four requests in flight.
     log(`sustained: ${EVENTS.toLocaleString()} events in batches of ${BATCH}`);
     let accepted = 0;
+    const cpuBefore = await cpuNow();
     const sustainedStart = performance.now();
     const batches = Array.from({ length: Math.ceil(EVENTS / BATCH) }, (_, b) => Array.from({ length: Math.min(BATCH, EVENTS - b * BATCH) }, (_, k) => event('sustained', b * BATCH + k)));
     let next = 0;
@@ -212,6 +229,19 @@ async function main(): Promise<void> {
     await until('the sustained deliveries', () => receiver.count('sustained') >= accepted).catch((e) => log(String(e)));
     const sustainedSeconds = (performance.now() - sustainedStart) / 1000;
     const eventsPerS = receiver.count('sustained') / sustainedSeconds;
+    const cpuAfter = await cpuNow();
+    // A backend that connected during the phase counts from zero; one that closed during it is missed
+    // (the pools keep theirs while busy, so few are).
+    const pgMs = [...cpuAfter.backends].reduce((sum, [pid, ms]) => sum + ms - (cpuBefore.backends.get(pid) ?? 0), 0);
+    const perEvent = (ms: number) => round(ms / Math.max(1, accepted), 3);
+    const cpu = {
+      api: perEvent(cpuAfter.api - cpuBefore.api),
+      workers: perEvent(cpuAfter.workers - cpuBefore.workers),
+      postgres: perEvent(pgMs),
+      redis: perEvent(cpuAfter.redis - cpuBefore.redis),
+    };
+    const cpuTotal = round(cpu.api + cpu.workers + cpu.postgres + cpu.redis, 3);
+    log(`sustained CPU per event: ${JSON.stringify(cpu)} = ${cpuTotal} ms (so at most ~${Math.round(2000 / cpuTotal).toLocaleString()} events/s on 2 idle cores)`);
     log(`sustained: ${accepted.toLocaleString()} accepted (ingest ${round(ingestSeconds)} s), all delivered in ${round(sustainedSeconds)} s = ${Math.round(eventsPerS).toLocaleString()} events/s`);
 
     // 4. Latency at a modest offered rate, one event per request, open loop.
@@ -266,6 +296,9 @@ async function main(): Promise<void> {
           AND NOT EXISTS (SELECT 1 FROM deliveries v WHERE v.event_id = e.id AND v.status = 'delivered')`,
     );
     const [{ extraRows }] = await db.ds.query(`SELECT (count(*) - count(DISTINCT (event_id, treatment_key)))::int AS "extraRows" FROM deliveries`);
+    // A second webhook under the same webhook id is a retried attempt (say the first timed out after
+    // the receiver had read it): at-least-once on the wire, which receivers deduplicate on `webhook-id`.
+    const [{ retried }] = await db.ds.query(`SELECT count(*)::int AS retried FROM deliveries WHERE attempts > 1`);
     const lost = Math.max(ackd - receivedOnce, undelivered);
     const duplicates = receiver.extra('sustained') + receiver.extra('latency') + extraRows;
     log(`acknowledged ${ackd.toLocaleString()}, received ${receivedOnce.toLocaleString()}, undelivered in Postgres ${undelivered}, second deliveries ${duplicates}; signatures verified ${receiver.stats.verified.toLocaleString()}, refused ${receiver.stats.refused}`);
@@ -286,7 +319,11 @@ async function main(): Promise<void> {
       duplicates,
       signatures_verified: receiver.stats.verified,
       signatures_refused: receiver.stats.refused,
+      repeated_webhook_ids: receiver.stats.repeatedIds,
+      deliveries_retried: retried,
       workers: WORKERS,
+      cpu_ms_per_event: cpu,
+      cpu_ms_per_event_total: cpuTotal,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { DateTime } from 'luxon';
-import { DECIDE_EVENT, DISPATCH_DELIVERY, QUEUE } from '@corridor/contracts';
+import { DECIDE_EVENT, DECIDE_EVENTS, DISPATCH_DELIVERY, QUEUE } from '@corridor/contracts';
 import { holdoutBucket } from '@corridor/domain';
 import { createTestContext, eventually, TestContext } from '@corridor/testing';
 import { WorkerModule } from '../src/worker.module';
@@ -144,6 +144,55 @@ describe('decide processor', () => {
     // A third (minor) one finds the cap taken by the moment of truth.
     const third = await h.event(id('c5'), 'renewal_sms');
     expect((await h.decisionOf(third)).reasons.map((r) => r.code)).toEqual(['OPTION_MATCHED', 'FREQUENCY_CAP']);
+  });
+
+  it('a batch (DECIDE_EVENTS, as the relay sends) counts what it made itself: the cap, and a moment of truth displacing a held delivery of the same batch', async () => {
+    const now = DateTime.utc();
+    await h.publishStrategy({
+      quietHours: { start: now.minus({ minutes: 30 }).toFormat('HH:mm'), end: now.plus({ hours: 3 }).toFormat('HH:mm'), channels: ['sms'] },
+      caps: [{ scope: 'channel', key: 'sms', period: 'day', max: 1 }, { scope: 'channel', key: 'email', period: 'day', max: 2 }],
+    });
+    // c8: minor sms (held), a moment of truth (displaces it), another minor (the cap is taken);
+    // c9: three emails, the third over the cap; all in one job, c9's interleaved with c8's.
+    const minor = await h.event(id('c8'), 'renewal_sms', {}, false);
+    const mails = [await h.event(id('c9'), 'signup', {}, false), await h.event(id('c9'), 'signup', {}, false)];
+    const mot = await h.event(id('c8'), 'renewal_due', {}, false);
+    mails.push(await h.event(id('c9'), 'signup', {}, false));
+    const third = await h.event(id('c8'), 'renewal_sms', {}, false);
+    await h.jobs.enqueue(DECIDE_EVENTS, { eventIds: [minor, mails[0], mails[1], mot, mails[2], third] });
+
+    const d = await h.decisionOf(mot);
+    expect(d.outcome).toBe('held');
+    expect(d.reasons.map((r) => r.code)).toEqual(['OPTION_MATCHED', 'PRIORITY', 'QUIET_HOURS']);
+    const [displaced] = await h.deliveriesOf(minor);
+    // The reason names the displaced delivery by the id it was stored under.
+    expect(d.reasons[1].details).toMatchObject({ displaced: [displaced.id] });
+    expect(displaced.status).toBe('suppressed');
+    const [before] = await h.db.query(`SELECT outcome, reasons FROM decisions WHERE event_id = $1`, [minor]);
+    expect(before.outcome).toBe('suppressed');
+    expect(before.reasons.map((r: { code: string }) => r.code)).toEqual(['OPTION_MATCHED', 'QUIET_HOURS', 'PRIORITY']);
+    expect((await h.decisionOf(third)).reasons.map((r) => r.code)).toEqual(['OPTION_MATCHED', 'FREQUENCY_CAP']);
+    expect(await h.deliveriesOf(third)).toHaveLength(0);
+    // The held moment of truth is brought back at its release (a delayed dispatch job); the displaced one is not.
+    const [held] = await h.deliveriesOf(mot);
+    expect(held.status).toBe('held');
+    expect(await dispatchQueue.getJob(DISPATCH_DELIVERY.jobId({ deliveryId: held.id, attempt: 1 })!)).toBeDefined();
+    expect(await dispatchQueue.getJob(DISPATCH_DELIVERY.jobId({ deliveryId: displaced.id, attempt: 1 })!)).toBeUndefined();
+
+    expect(await Promise.all(mails.map(async (m) => (await h.decisionOf(m)).outcome))).toEqual(['treated', 'treated', 'suppressed']);
+    for (const m of mails.slice(0, 2)) {
+      const [v] = await h.deliveriesOf(m);
+      expect(await h.outboxFor(v.id)).toBe(1);
+    }
+    // Again, as a retry or a second relay would: nothing more is written.
+    await h.jobs.enqueue(DECIDE_EVENTS, { eventIds: [minor, mails[0], mails[1], mot, mails[2], third] }, { jobId: undefined });
+    await h.jobs.enqueue(DECIDE_EVENT, { eventId: mails[2] }, { jobId: undefined });
+    await new Promise((r) => setTimeout(r, 1500));
+    const [{ decisions, deliveries }] = await h.db.query(
+      `SELECT (SELECT count(*)::int FROM decisions WHERE event_id = ANY($1::bigint[])) AS decisions, (SELECT count(*)::int FROM deliveries WHERE event_id = ANY($1::bigint[])) AS deliveries`,
+      [[minor, mot, third, ...mails]],
+    );
+    expect({ decisions, deliveries }).toEqual({ decisions: 6, deliveries: 4 });
   });
 
   it('quiet hours: held with its release time, no outbox row, and released (due on the dispatch queue) when the window ends', async () => {

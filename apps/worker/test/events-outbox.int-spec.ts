@@ -1,12 +1,13 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import { Client } from 'pg';
-import { DECIDE_EVENT, QUEUE } from '@corridor/contracts';
+import { DECIDE_EVENTS, QUEUE } from '@corridor/contracts';
 import { parseCustomerRef } from '@corridor/domain';
 import { CustomerRepository, IMPORT_CONNECTION_ID, OutboxRow, OutboxStore, TouchpointEventStore } from '@corridor/persistence';
 import { createTestContext, eventually, TestContext } from '@corridor/testing';
+import { RELAY_JOB_BATCH } from '../src/outbox/outbox-topics';
 import { WorkerModule } from '../src/worker.module';
 
 jest.setTimeout(120_000);
@@ -14,7 +15,7 @@ jest.setTimeout(120_000);
 /**
  * The outbox relay and the persona-change feed's treatments consumer, in a real worker process
  * context against real Postgres and Redis: acknowledged events reach the touchpoint-events queue
- * as DECIDE_EVENT jobs, and persona changes raise `persona_changed` events exactly once.
+ * in DECIDE_EVENTS batch jobs, and persona changes raise `persona_changed` events exactly once.
  */
 describe('outbox relay and persona-change feed', () => {
   let ctx: TestContext;
@@ -42,18 +43,25 @@ describe('outbox relay and persona-change feed', () => {
     await ctx?.dispose();
   });
 
-  /** Every event is decided, or its DECIDE_EVENT job is in the queue (whatever its state). */
+  /** The touchpoint-events jobs (any state) that name an event: the relay's DECIDE_EVENTS batches, or DECIDE_EVENT. */
+  async function jobsByEvent(): Promise<Map<string, Job[]>> {
+    const jobs = await queue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized', 'waiting-children'], 0, -1);
+    const byEvent = new Map<string, Job[]>();
+    for (const job of jobs) {
+      for (const id of job.name === DECIDE_EVENTS.name ? (job.data.eventIds as string[]) : [job.data.eventId as string]) byEvent.set(id, [...(byEvent.get(id) ?? []), job]);
+    }
+    return byEvent;
+  }
+
+  /** Every event is decided, or a job that names it is in the queue (whatever its state). */
   async function undecidedWithoutJob(eventIds: readonly string[]): Promise<string[]> {
     const { rows } = await db.query(`SELECT event_id::text AS id FROM decisions WHERE event_id = ANY($1::bigint[])`, [eventIds]);
     const decided = new Set(rows.map((r) => r.id));
-    const missing: string[] = [];
-    for (const id of eventIds) {
-      if (!decided.has(id) && !(await queue.getJob(DECIDE_EVENT.jobId({ eventId: id })!))) missing.push(id);
-    }
-    return missing;
+    const jobs = await jobsByEvent();
+    return eventIds.filter((id) => !decided.has(id) && !jobs.has(id));
   }
 
-  it('relays every acknowledged event to a DECIDE_EVENT job and stamps its outbox row', async () => {
+  it('relays every acknowledged event to a DECIDE_EVENTS batch job and stamps its outbox row', async () => {
     const results = await ingest.ingest(
       'api',
       Array.from({ length: 120 }, (_, i) => ({
@@ -64,16 +72,21 @@ describe('outbox relay and persona-change feed', () => {
     );
     const ids = results.map((r) => ('eventId' in r ? r.eventId : ''));
     expect(ids.filter(Boolean)).toHaveLength(120);
-    await eventually(async () => (await undecidedWithoutJob(ids)).length === 0, 'every event to have its DECIDE_EVENT job');
+    await eventually(async () => (await undecidedWithoutJob(ids)).length === 0, 'every event to be in a DECIDE_EVENTS job');
     await eventually(async () => {
       const { rows } = await db.query(`SELECT count(*)::int AS n FROM outbox WHERE ref = ANY($1::text[]) AND relayed_at IS NULL`, [ids]);
       return rows[0].n === 0;
     }, 'the outbox rows to be stamped relayed');
-    const job = await queue.getJob(DECIDE_EVENT.jobId({ eventId: ids[0] })!);
-    expect(job?.name).toBe(DECIDE_EVENT.name);
-    expect(job?.data).toMatchObject({ eventId: ids[0] });
+    // Relayed in batches (one DECIDE_EVENTS job per RELAY_JOB_BATCH rows of a claim), each event in one job.
+    const jobs = await jobsByEvent();
+    const [job] = jobs.get(ids[0])!;
+    expect(job.name).toBe(DECIDE_EVENTS.name);
+    expect(job.data.eventIds).toContain(ids[0]);
+    expect(job.data.eventIds.length).toBeLessThanOrEqual(RELAY_JOB_BATCH);
+    expect(ids.every((id) => jobs.get(id)?.length === 1)).toBe(true);
+    expect(new Set(ids.map((id) => jobs.get(id)![0].id)).size).toBeLessThan(ids.length);
     // An integration's event is not prioritised down: it goes before Corridor's own bulk events.
-    expect(job?.opts.priority ?? 0).toBe(0);
+    expect(job.opts.priority ?? 0).toBe(0);
   });
 
   it('lets several relays share the outbox without relaying a row twice (SKIP LOCKED)', async () => {
@@ -116,10 +129,10 @@ describe('outbox relay and persona-change feed', () => {
         .map((h) => [`persona_changed:${h.id}`, h.customer_id, { from: h.had_from ? 'churn_risk' : null, to: 'vip', cause: 'rules_published' }])
         .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     );
-    await eventually(async () => (await undecidedWithoutJob(events.map((e) => e.id))).length === 0, 'their DECIDE_EVENT jobs');
+    await eventually(async () => (await undecidedWithoutJob(events.map((e) => e.id))).length === 0, 'their DECIDE_EVENTS jobs');
     // Raised in bulk by a publish: decided after the events customers cause (BullMQ priority).
-    const raisedJob = await queue.getJob(DECIDE_EVENT.jobId({ eventId: events[0].id })!);
-    expect(raisedJob?.opts.priority).toBe(10);
+    const [raisedJob] = (await jobsByEvent()).get(events[0].id)!;
+    expect(raisedJob.opts.priority).toBe(10);
     // One event per change, however many passes ran (later passes find the cursor past them).
     await new Promise((r) => setTimeout(r, 1500));
     const { rows: perChange } = await db.query(

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { DECIDE_EVENT, DISPATCH_DELIVERY, QUEUE } from '@corridor/contracts';
+import { DECIDE_EVENTS, DISPATCH_DELIVERY, QUEUE } from '@corridor/contracts';
 import { eventually, OwnRedis, startOwnRedis } from '@corridor/testing';
 import { ApiTestApp, startApiTestApp } from '../../api/test/api-test-app';
 import { WorkerModule } from '../src/worker.module';
@@ -49,12 +49,13 @@ describe('events surviving a Redis flush', () => {
     await redis?.stop();
   }, 30_000);
 
+  /** Events neither decided nor named by a job of the queue (the relay's DECIDE_EVENTS batches, the reconciler's DECIDE_EVENT). */
   async function missingJobs(eventIds: readonly string[]): Promise<string[]> {
     const { rows } = await db.query(`SELECT event_id::text AS id FROM decisions WHERE event_id = ANY($1::bigint[])`, [eventIds]);
     const decided = new Set(rows.map((r) => r.id));
-    const missing: string[] = [];
-    for (const id of eventIds) if (!decided.has(id) && !(await decide.getJob(DECIDE_EVENT.jobId({ eventId: id })!))) missing.push(id);
-    return missing;
+    const jobs = await decide.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'], 0, -1);
+    const named = new Set(jobs.flatMap((j) => (j.name === DECIDE_EVENTS.name ? (j.data.eventIds as string[]) : [j.data.eventId as string])));
+    return eventIds.filter((id) => !decided.has(id) && !named.has(id));
   }
 
   it('brings back every acknowledged event\'s DECIDE_EVENT job, and due deliveries\' dispatch jobs', async () => {

@@ -1,4 +1,4 @@
-import { IsInt, Matches, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, Matches, Min } from 'class-validator';
 import { defineJob, jobIdOf } from './job-contract';
 import { QUEUE } from './queue-names';
 
@@ -21,8 +21,32 @@ export const DECIDE_EVENT = defineJob({
   jobId: (p) => jobIdOf('decide', p.eventId),
 });
 
+/** The most events (or deliveries) one batch job carries. */
+export const MAX_JOB_BATCH = 200;
+
+export class DecideEventsPayload {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_JOB_BATCH)
+  @Matches(BIGINT_ID, { each: true })
+  eventIds: string[];
+}
+
+/**
+ * Decide several touchpoint events in one job and one transaction (what the outbox relay enqueues:
+ * the events one claim of outbox rows announced). Each event is decided exactly as DECIDE_EVENT
+ * would; the id names the batch's first and last event and its size, so a batch relayed twice
+ * (a claim whose stamp was lost) is one job while BullMQ remembers it.
+ */
+export const DECIDE_EVENTS = defineJob({
+  queue: QUEUE.touchpointEvents,
+  name: 'decide-events',
+  payload: DecideEventsPayload,
+  jobId: (p) => jobIdOf('decide-batch', p.eventIds[0], p.eventIds[p.eventIds.length - 1], p.eventIds.length),
+});
+
 /** Every job of the touchpoint-events queue (its processor must handle each). */
-export const TOUCHPOINT_EVENT_JOBS = [DECIDE_EVENT] as const;
+export const TOUCHPOINT_EVENT_JOBS = [DECIDE_EVENT, DECIDE_EVENTS] as const;
 
 export class DispatchDeliveryPayload {
   @Matches(BIGINT_ID)
@@ -41,3 +65,26 @@ export const DISPATCH_DELIVERY = defineJob({
   payload: DispatchDeliveryPayload,
   jobId: (p) => jobIdOf('dispatch', p.deliveryId, String(p.attempt)),
 });
+
+export class DispatchDeliveriesPayload {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_JOB_BATCH)
+  @Matches(BIGINT_ID, { each: true })
+  deliveryIds: string[];
+}
+
+/**
+ * First attempts at several deliveries in one job (what the outbox relay enqueues for new pending
+ * deliveries): their rows locked together, the requests sent concurrently, the results written in
+ * one statement. A delivery that needs another attempt continues as DISPATCH_DELIVERY jobs.
+ */
+export const DISPATCH_DELIVERIES = defineJob({
+  queue: QUEUE.treatmentDispatch,
+  name: 'dispatch-deliveries',
+  payload: DispatchDeliveriesPayload,
+  jobId: (p) => jobIdOf('dispatch-batch', p.deliveryIds[0], p.deliveryIds[p.deliveryIds.length - 1], p.deliveryIds.length),
+});
+
+/** Every job of the treatment-dispatch queue (its processor must handle each). */
+export const TREATMENT_DISPATCH_JOBS = [DISPATCH_DELIVERY, DISPATCH_DELIVERIES] as const;

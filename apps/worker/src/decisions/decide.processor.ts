@@ -2,12 +2,15 @@ import { OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { AppConfig } from '@corridor/config';
-import { DECIDE_EVENT, QUEUE, TOUCHPOINT_EVENT_JOBS } from '@corridor/contracts';
+import { DECIDE_EVENT, DECIDE_EVENTS, QUEUE, TOUCHPOINT_EVENT_JOBS } from '@corridor/contracts';
 import { bind, ContractDispatcher } from '../jobs/contract-dispatcher';
 import { applyQueueConcurrency } from '../jobs/queue-concurrency';
 import { DecisionsService } from './decisions.service';
 
-/** The touchpoint-events queue: one decision per (event, touchpoint), latency-sensitive, its own queue. */
+/**
+ * The touchpoint-events queue: one decision per (event, touchpoint), latency-sensitive, its own
+ * queue. The relay sends batches (DECIDE_EVENTS); the reconciler and tests single events.
+ */
 @Processor(QUEUE.touchpointEvents, { concurrency: 4 })
 export class DecideProcessor extends WorkerHost implements OnModuleInit, OnApplicationBootstrap {
   private dispatcher!: ContractDispatcher;
@@ -28,6 +31,10 @@ export class DecideProcessor extends WorkerHost implements OnModuleInit, OnAppli
       bind(DECIDE_EVENT, async (p) => {
         const r = await this.decisions.decideEvent(p.eventId);
         return r ? { decisionId: r.decisionId, created: r.created } : { missing: true };
+      }),
+      bind(DECIDE_EVENTS, async (p) => {
+        const rs = await this.decisions.decideEvents(p.eventIds);
+        return { created: rs.filter((r) => r?.created).length, existing: rs.filter((r) => r && !r.created).length, missing: rs.filter((r) => !r).length };
       }),
     ]);
   }

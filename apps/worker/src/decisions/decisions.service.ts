@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { DISPATCH_DELIVERY } from '@corridor/contracts';
 import { decide, isDelivered, type DecideResult, type DecisionReason } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
-import { CustomerRepository, DecisionStore, TreatmentFatigueStore, type DecisionRecorded, type DecisionWrite } from '@corridor/persistence';
+import { correlationIdFrom, withCorrelationId } from '@corridor/observability';
+import { CustomerRepository, DecisionStore, TreatmentFatigueStore, type DecisionRecorded, type DecisionWrite, type EventToDecide } from '@corridor/persistence';
 import { deliveryRequest } from './delivery-request';
 import { StrategyCache } from './strategy.cache';
 
@@ -11,9 +12,9 @@ import { StrategyCache } from './strategy.cache';
 const CAP_LOOKBACK_MS = 33 * 86_400_000;
 
 /**
- * Decides one touchpoint event: loads the event, customer, live persona and live strategy, runs
- * the pure decide() under the customer's lock (so caps are exact with concurrent workers), and
- * records the decision and its delivery. A held delivery gets a delayed dispatch job at its
+ * Decides touchpoint events: loads the events, customers, live personas and live strategy, runs
+ * the pure decide() per event under the customers' locks (so caps are exact with concurrent
+ * workers), and records the decisions and their deliveries. A held delivery gets a delayed dispatch job at its
  * release (the reconciler re-derives it from Postgres if Redis loses it).
  */
 @Injectable()
@@ -29,66 +30,96 @@ export class DecisionsService {
   ) {}
 
   async decideEvent(eventId: string, clock: () => number = Date.now): Promise<DecisionRecorded | null> {
-    const event = await this.store.event(eventId);
-    // The event row is the truth; a job for a row that does not exist has nothing to decide.
-    if (!event) return null;
-    const [customer, persona, strategy, paused] = await Promise.all([
-      this.customers.findById(event.customerId),
-      this.store.livePersona(event.customerId),
-      this.strategies.get(event.liveStrategyVersion),
-      this.fatigue.paused(event.customerId, new Date(clock())),
+    return (await this.decideEvents([eventId], clock))[0];
+  }
+
+  /**
+   * Decides several events (one job's worth) with one read per kind (events, customers, live
+   * personas) and one transaction holding all their customers' locks. decide() still runs once per
+   * event, inside that event's correlation id (its request's, stored with the event), so what it
+   * logs and the release jobs it enqueues carry the id. Returns, per id, what was recorded (null: no
+   * such event, nothing to decide).
+   */
+  async decideEvents(eventIds: readonly string[], clock: () => number = Date.now): Promise<Array<DecisionRecorded | null>> {
+    const events = await this.store.events(eventIds);
+    if (events.length === 0) return eventIds.map(() => null);
+    const customerIds = [...new Set(events.map((e) => e.customerId))];
+    const [customers, personas, paused, strategies] = await Promise.all([
+      this.customers.findByIds(customerIds),
+      this.store.livePersonas(customerIds),
+      // Treatments paused after ignored deliveries (read outside the locks: a pause only ever starts with an outcome).
+      this.fatigue.pausedFor(customerIds, new Date(clock())),
+      // Read once for the batch: every event of it was read with the same live version.
+      this.strategies.get(events[0].liveStrategyVersion),
     ]);
-    let result: DecideResult | null = null;
-    const recorded = await this.store.decideUnderLock(event, new Date(clock() - CAP_LOOKBACK_MS), (counted): DecisionWrite => {
-      const now = clock();
-      const r = decide({
-        now,
-        event: { touchpointKey: event.touchpointKey, properties: event.properties },
-        customer: { id: event.customerId, attributes: customer?.attributes ?? {}, deleted: !customer || customer.deleted || customer.mergedIntoId !== null },
-        personaKey: persona?.key ?? null,
-        strategy,
-        counted,
-        paused,
-      });
-      result = r;
-      const t = r.treatment;
-      const delivery =
-        r.delivery && t && isDelivered(t.type) && customer && r.touchpoint
-          ? {
-              treatmentKey: t.key,
-              treatmentType: t.type,
-              channel: t.channel,
-              momentOfTruth: r.touchpoint.momentOfTruth,
-              webhookId: `msg_${randomUUID().replace(/-/g, '')}`,
-              destinationId: t.type === 'webhook' ? t.config.destinationId : null,
-              connectionId: t.type === 'webhook' ? null : customer.connectionId,
-              status: r.delivery.status,
-              nextAttemptAt: r.delivery.status === 'held' ? new Date(r.delivery.sendAt) : null,
-              request: deliveryRequest(t, { customer, persona, touchpoint: r.touchpoint, event, now }),
-            }
-          : null;
-      const priority = r.reasons.find((x): x is DecisionReason => x.code === 'PRIORITY');
-      return {
-        decision: {
+    const outcomes = new Map<string, DecideResult>();
+    const recorded = await this.store.decideBatchUnderLocks(events, new Date(clock() - CAP_LOOKBACK_MS), (event, counted): DecisionWrite =>
+      this.inContext(event, () => {
+        const now = clock();
+        const customer = customers.get(event.customerId) ?? null;
+        const persona = personas.get(event.customerId) ?? null;
+        const strategy = strategies;
+        const r = decide({
+          now,
+          event: { touchpointKey: event.touchpointKey, properties: event.properties },
+          customer: { id: event.customerId, attributes: customer?.attributes ?? {}, deleted: !customer || customer.deleted || customer.mergedIntoId !== null },
           personaKey: persona?.key ?? null,
-          personaSetVersion: persona?.setVersion ?? null,
-          strategyVersion: strategy?.strategy.version ?? null,
-          optionIndex: r.optionIndex,
-          treatmentKey: t?.key ?? null,
-          outcome: r.outcome,
-          reasons: r.reasons,
-        },
-        delivery,
-        displace: r.displace.length > 0 && priority
-          ? { ids: r.displace, reason: { code: 'PRIORITY', message: `A moment of truth at ${event.touchpointKey} took this treatment's place under the cap`, details: { byEventId: event.id } } }
-          : null,
-      };
-    });
-    if (recorded.created && recorded.deliveryId && recorded.delivery?.status === 'held' && recorded.delivery.nextAttemptAt) {
-      await this.scheduleRelease(recorded.deliveryId, recorded.delivery.nextAttemptAt, clock());
+          strategy,
+          counted,
+          paused: paused.get(event.customerId) ?? [],
+        });
+        outcomes.set(event.id, r);
+        const t = r.treatment;
+        const delivery =
+          r.delivery && t && isDelivered(t.type) && customer && r.touchpoint
+            ? {
+                treatmentKey: t.key,
+                treatmentType: t.type,
+                channel: t.channel,
+                momentOfTruth: r.touchpoint.momentOfTruth,
+                webhookId: `msg_${randomUUID().replace(/-/g, '')}`,
+                destinationId: t.type === 'webhook' ? t.config.destinationId : null,
+                connectionId: t.type === 'webhook' ? null : customer.connectionId,
+                status: r.delivery.status,
+                nextAttemptAt: r.delivery.status === 'held' ? new Date(r.delivery.sendAt) : null,
+                request: deliveryRequest(t, { customer, persona, touchpoint: r.touchpoint, event, now }),
+              }
+            : null;
+        const priority = r.reasons.find((x): x is DecisionReason => x.code === 'PRIORITY');
+        return {
+          decision: {
+            personaKey: persona?.key ?? null,
+            personaSetVersion: persona?.setVersion ?? null,
+            strategyVersion: strategy?.strategy.version ?? null,
+            optionIndex: r.optionIndex,
+            treatmentKey: t?.key ?? null,
+            outcome: r.outcome,
+            reasons: r.reasons,
+          },
+          delivery,
+          displace: r.displace.length > 0 && priority
+            ? { ids: r.displace, reason: { code: 'PRIORITY', message: `A moment of truth at ${event.touchpointKey} took this treatment's place under the cap`, details: { byEventId: event.id } } }
+            : null,
+        };
+      }),
+    );
+    const byId = new Map<string, DecisionRecorded>();
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      const rec = recorded[i];
+      byId.set(event.id, rec);
+      if (!rec.created) continue;
+      await this.inContext(event, async () => {
+        if (rec.deliveryId && rec.delivery?.status === 'held' && rec.delivery.nextAttemptAt) await this.scheduleRelease(rec.deliveryId, rec.delivery.nextAttemptAt, clock());
+        this.logger.debug({ eventId: event.id, outcome: outcomes.get(event.id)?.outcome }, 'decided');
+      });
     }
-    if (recorded.created) this.logger.debug({ eventId, outcome: (result as DecideResult | null)?.outcome }, 'decided');
-    return recorded;
+    return eventIds.map((id) => byId.get(id) ?? null);
+  }
+
+  /** Runs `fn` under the event's own correlation id (the request that sent it), else the job's. */
+  private inContext<T>(event: EventToDecide, fn: () => T): T {
+    return event.correlationId ? withCorrelationId(correlationIdFrom(event.correlationId), fn) : fn();
   }
 
   /** Brings a held delivery back at its release instant (a delayed dispatch job, attempt 1). */

@@ -3,6 +3,7 @@ import { AppConfig } from '@corridor/config';
 import { DISPATCH_DELIVERY } from '@corridor/contracts';
 import {
   DeliveryRecord,
+  DeliveryUpdate,
   DomainError,
   isDue,
   nextStep,
@@ -14,9 +15,17 @@ import {
   updateAfter,
 } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
+import { correlationIdFrom, withCorrelationId } from '@corridor/observability';
 import { DispatchStore } from '@corridor/persistence';
 
 export const TREATMENT_SENDERS = Symbol('TREATMENT_SENDERS');
+
+/** Requests one DISPATCH_DELIVERIES job has in flight at once. */
+const SEND_CONCURRENCY = 16;
+
+function inCorrelation<T>(correlationId: string | null, fn: () => T): T {
+  return correlationId ? withCorrelationId(correlationIdFrom(correlationId), fn) : fn();
+}
 
 export type DispatchResult =
   | { status: 'missing' }
@@ -51,33 +60,77 @@ export class DispatchService {
   }
 
   async dispatch(deliveryId: string): Promise<DispatchResult> {
-    const locked = await this.store.withLocked<DispatchResult>(deliveryId, async (d) => {
-      const now = new Date();
-      // Finished, or suppressed by a later decision (a moment of truth took its place under a cap).
-      if (d.status === 'delivered' || d.status === 'dead' || d.status === 'suppressed') return { update: null, result: { status: 'finished', deliveryStatus: d.status } };
-      if (!isDue(d, now)) return { update: null, result: { status: 'not_due', dueAt: d.nextAttemptAt! } };
-      const outcome = await this.send(d);
-      const step = nextStep(outcome, d.attempts - d.attemptsAtReplay + 1, this.policy);
-      const update = updateAfter(d, outcome, step, new Date());
-      if (step.status === 'deferred') return { update, result: { status: 'not_due', dueAt: update.nextAttemptAt! } };
-      const statusCode = outcome.kind === 'deferred' ? undefined : outcome.statusCode;
-      // Every attempt at debug (deliveries are the hot path); failures at info/warn.
-      const level = step.status === 'delivered' ? 'debug' : step.status === 'dead' ? 'warn' : 'log';
-      this.logger[level](
-        { deliveryId: d.id, treatment: d.treatmentKey, type: d.treatmentType, attempt: update.attempts, outcome: outcome.kind, statusCode, next: step.status },
-        'delivery attempt',
-      );
-      return { update, result: { status: 'attempted', step, attempts: update.attempts, statusCode } };
-    });
+    const locked = await this.store.withLocked<DispatchResult>(deliveryId, (d) => this.attempt(d));
     if (locked.status !== 'done') return locked;
     const result = locked.result;
-    if (result.status === 'attempted' && result.step.status === 'retrying') {
-      await this.jobs
-        .enqueue(DISPATCH_DELIVERY, { deliveryId, attempt: result.attempts + 1 }, { delay: result.step.delayMs })
-        // The delivery is `retrying` in Postgres: the reconciler brings it back if this enqueue is lost.
-        .catch((e) => this.logger.warn({ deliveryId, err: (e as Error).message }, 'could not enqueue the retry'));
-    }
+    if (result.status === 'attempted' && result.step.status === 'retrying') await this.retry(deliveryId, result.attempts + 1, result.step.delayMs);
     return result;
+  }
+
+  /**
+   * First attempts at several deliveries (DISPATCH_DELIVERIES): one transaction locks them all,
+   * the requests go out concurrently (SEND_CONCURRENCY at a time), the outcomes are written by one
+   * statement. What comes next is as for one: a retry is a DISPATCH_DELIVERY job with the next
+   * attempt number after the backoff; one not due yet (rate limited) a DISPATCH_DELIVERY at its
+   * time. Each delivery is attempted and logged under its event's correlation id.
+   */
+  async dispatchMany(deliveryIds: readonly string[]): Promise<Map<string, DispatchResult>> {
+    const results = new Map<string, DispatchResult>();
+    const records = new Map<string, { attempts: number; correlationId: string | null }>();
+    const locked = await this.store.withLockedMany(deliveryIds, async (ds) => {
+      const updates = new Map<string, DeliveryUpdate>();
+      let next = 0;
+      const lane = async () => {
+        while (next < ds.length) {
+          const d = ds[next++];
+          records.set(d.id, { attempts: d.attempts, correlationId: d.correlationId });
+          const { update, result } = await inCorrelation(d.correlationId, () => this.attempt(d));
+          if (update) updates.set(d.id, update);
+          results.set(d.id, result);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, ds.length) }, lane));
+      return { updates, result: null };
+    });
+    for (const id of locked.busy) results.set(id, { status: 'busy' });
+    for (const id of locked.missing) results.set(id, { status: 'missing' });
+    for (const [id, result] of results) {
+      const rec = records.get(id);
+      if (!rec) continue;
+      await inCorrelation(rec.correlationId, async () => {
+        if (result.status === 'attempted' && result.step.status === 'retrying') await this.retry(id, result.attempts + 1, result.step.delayMs);
+        // No attempt was made (rate limited, or due later): the attempt it would have been comes back at its time.
+        else if (result.status === 'not_due') await this.retry(id, rec.attempts + 1, Math.max(0, result.dueAt.getTime() - Date.now()));
+      });
+    }
+    return results;
+  }
+
+  /** One attempt at a locked delivery, and the update to write with it (null: nothing to write). */
+  private async attempt(d: DeliveryRecord): Promise<{ update: DeliveryUpdate | null; result: DispatchResult }> {
+    const now = new Date();
+    // Finished, or suppressed by a later decision (a moment of truth took its place under a cap).
+    if (d.status === 'delivered' || d.status === 'dead' || d.status === 'suppressed') return { update: null, result: { status: 'finished', deliveryStatus: d.status } };
+    if (!isDue(d, now)) return { update: null, result: { status: 'not_due', dueAt: d.nextAttemptAt! } };
+    const outcome = await this.send(d);
+    const step = nextStep(outcome, d.attempts - d.attemptsAtReplay + 1, this.policy);
+    const update = updateAfter(d, outcome, step, new Date());
+    if (step.status === 'deferred') return { update, result: { status: 'not_due', dueAt: update.nextAttemptAt! } };
+    const statusCode = outcome.kind === 'deferred' ? undefined : outcome.statusCode;
+    // Every attempt at debug (deliveries are the hot path); failures at info/warn.
+    const level = step.status === 'delivered' ? 'debug' : step.status === 'dead' ? 'warn' : 'log';
+    this.logger[level](
+      { deliveryId: d.id, treatment: d.treatmentKey, type: d.treatmentType, attempt: update.attempts, outcome: outcome.kind, statusCode, next: step.status },
+      'delivery attempt',
+    );
+    return { update, result: { status: 'attempted', step, attempts: update.attempts, statusCode } };
+  }
+
+  private async retry(deliveryId: string, attempt: number, delayMs: number): Promise<void> {
+    await this.jobs
+      .enqueue(DISPATCH_DELIVERY, { deliveryId, attempt }, { delay: delayMs })
+      // The delivery is `retrying` (or pending) in Postgres: the reconciler brings it back if this enqueue is lost.
+      .catch((e) => this.logger.warn({ deliveryId, err: (e as Error).message }, 'could not enqueue the next attempt'));
   }
 
   private async send(d: DeliveryRecord): Promise<SendOutcome> {

@@ -1,18 +1,26 @@
-import { BEHAVIOUR_EVENTS, BULK_EVALUATION, DECIDE_EVENT, DISPATCH_DELIVERY, REACT_TO_FEEDBACK } from '@corridor/contracts';
+import { BEHAVIOUR_EVENTS, BULK_EVALUATION, DECIDE_EVENTS, DISPATCH_DELIVERIES, REACT_TO_FEEDBACK } from '@corridor/contracts';
 import { DECIDE_EVENT_TOPIC, DECIDE_RAISED_EVENT_TOPIC, FEEDBACK_RECORDED_TOPIC, OutboxRow } from '@corridor/persistence';
 import { JobProducer } from '@corridor/jobs';
 
 export const DISPATCH_DELIVERY_TOPIC = 'dispatch-delivery';
 
-
 /** The topics the relay claims. */
 export const RELAYED_TOPICS = [DECIDE_EVENT_TOPIC, DECIDE_RAISED_EVENT_TOPIC, DISPATCH_DELIVERY_TOPIC, FEEDBACK_RECORDED_TOPIC] as const;
 
 /**
- * Enqueues what outbox rows announce, by topic: `decide-event` → DECIDE_EVENT, `dispatch-delivery`
- * → DISPATCH_DELIVERY attempt 1, `feedback-recorded` → REACT_TO_FEEDBACK, `decide-raised-event` → DECIDE_EVENT at the bulk priority (BullMQ
- * takes unprioritised jobs first: events customers cause never wait behind a publish's
- * persona_changed burst). Job ids are deterministic, so a row relayed twice is one job.
+ * Events (deliveries) per batch job: small enough that one claim spreads over the workers'
+ * concurrency, large enough that a transaction carries many. At a trickle a claim holds one or two
+ * rows, and the job is that small.
+ */
+export const RELAY_JOB_BATCH = 50;
+
+/**
+ * Enqueues what outbox rows announce, by topic: `decide-event` → DECIDE_EVENTS, `dispatch-delivery`
+ * → DISPATCH_DELIVERIES (first attempts), both in batches of RELAY_JOB_BATCH rows in id order,
+ * `feedback-recorded` → REACT_TO_FEEDBACK, `decide-raised-event` → DECIDE_EVENTS at the bulk
+ * priority (BullMQ takes unprioritised jobs first: events customers cause never wait behind a
+ * publish's persona_changed burst). Job ids are deterministic, so a batch relayed twice is one job
+ * while BullMQ remembers it (and decisions and deliveries are unique in Postgres anyway).
  * An unknown topic is a bug in a producer: it throws, and the rows stay unrelayed and visible.
  *
  * The batch's events also go, as one BEHAVIOUR_EVENTS job (per priority), to the behavioural
@@ -20,23 +28,29 @@ export const RELAYED_TOPICS = [DECIDE_EVENT_TOPIC, DECIDE_RAISED_EVENT_TOPIC, DI
  * they are, costs the ingest nothing, and coalesces a burst into one recompute per batch.
  */
 export async function publishOutboxRows(jobs: JobProducer, rows: readonly OutboxRow[]): Promise<void> {
-  const decide: Array<{ eventId: string }> = [];
-  const raised: Array<{ eventId: string }> = [];
-  const dispatch: Array<{ deliveryId: string; attempt: number }> = [];
+  const decide: string[] = [];
+  const raised: string[] = [];
+  const dispatch: string[] = [];
   const feedback: Array<{ outcomeId: string }> = [];
   for (const r of rows) {
-    if (r.topic === DECIDE_EVENT_TOPIC) decide.push({ eventId: r.ref });
-    else if (r.topic === DECIDE_RAISED_EVENT_TOPIC) raised.push({ eventId: r.ref });
-    else if (r.topic === DISPATCH_DELIVERY_TOPIC) dispatch.push({ deliveryId: r.ref, attempt: 1 });
+    if (r.topic === DECIDE_EVENT_TOPIC) decide.push(r.ref);
+    else if (r.topic === DECIDE_RAISED_EVENT_TOPIC) raised.push(r.ref);
+    else if (r.topic === DISPATCH_DELIVERY_TOPIC) dispatch.push(r.ref);
     else if (r.topic === FEEDBACK_RECORDED_TOPIC) feedback.push({ outcomeId: r.ref });
     else throw new Error(`outbox row ${r.id} has unknown topic ${JSON.stringify(r.topic)}`);
   }
   await Promise.all([
-    jobs.enqueueMany(DECIDE_EVENT, decide),
-    jobs.enqueueMany(DECIDE_EVENT, raised, BULK_EVALUATION),
-    jobs.enqueueMany(DISPATCH_DELIVERY, dispatch),
+    jobs.enqueueMany(DECIDE_EVENTS, chunks(decide).map((eventIds) => ({ eventIds }))),
+    jobs.enqueueMany(DECIDE_EVENTS, chunks(raised).map((eventIds) => ({ eventIds })), BULK_EVALUATION),
+    jobs.enqueueMany(DISPATCH_DELIVERIES, chunks(dispatch).map((deliveryIds) => ({ deliveryIds }))),
     jobs.enqueueMany(REACT_TO_FEEDBACK, feedback),
-    jobs.enqueueMany(BEHAVIOUR_EVENTS, decide.length ? [{ eventIds: decide.map((d) => d.eventId) }] : []),
-    jobs.enqueueMany(BEHAVIOUR_EVENTS, raised.length ? [{ eventIds: raised.map((d) => d.eventId) }] : [], BULK_EVALUATION),
+    jobs.enqueueMany(BEHAVIOUR_EVENTS, decide.length ? [{ eventIds: decide }] : []),
+    jobs.enqueueMany(BEHAVIOUR_EVENTS, raised.length ? [{ eventIds: raised }] : [], BULK_EVALUATION),
   ]);
+}
+
+function chunks(ids: readonly string[]): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < ids.length; i += RELAY_JOB_BATCH) out.push(ids.slice(i, i + RELAY_JOB_BATCH));
+  return out;
 }

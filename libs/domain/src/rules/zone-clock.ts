@@ -9,8 +9,20 @@ const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;
  * would take them.
  */
 export function isValidTimeZone(tz: string): boolean {
-  return typeof tz === 'string' && ZONE_NAME.test(tz) && IANAZone.isValidZone(tz);
+  if (typeof tz !== 'string' || !ZONE_NAME.test(tz)) return false;
+  // Intl builds a formatter to answer (tens of microseconds); decide asks for every event, and the
+  // answer for a name never changes in a running process. Bounded: names come from customer data.
+  let known = zoneValidity.get(tz);
+  if (known === undefined) {
+    known = IANAZone.isValidZone(tz);
+    if (zoneValidity.size >= MAX_CACHED_ZONES) zoneValidity.clear();
+    zoneValidity.set(tz, known);
+  }
+  return known;
 }
+
+const MAX_CACHED_ZONES = 2_000;
+const zoneValidity = new Map<string, boolean>();
 
 const UTC_NAMES = new Set(['UTC', 'Etc/UTC', 'Etc/GMT', 'GMT', 'Etc/Universal', 'Etc/Zulu', 'Universal', 'Zulu', 'Etc/UCT', 'UCT', 'Etc/GMT0', 'Etc/GMT+0', 'Etc/GMT-0', 'GMT0', 'GMT+0', 'GMT-0', 'Etc/Greenwich', 'Greenwich']);
 

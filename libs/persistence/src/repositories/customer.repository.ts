@@ -182,6 +182,14 @@ export class CustomerRepository {
     return rows[0] ? toCustomer(rows[0]) : null;
   }
 
+  /** Several customers by id (id → customer; unknown ids are absent). */
+  async findByIds(ids: readonly string[]): Promise<Map<string, Customer>> {
+    const valid = [...new Set(ids)].filter((id) => /^[1-9][0-9]{0,18}$/.test(id));
+    if (valid.length === 0) return new Map();
+    const rows: CustomerRow[] = await this.db.query(`SELECT ${COLUMNS} FROM customers c WHERE c.id = ANY($1::bigint[])`, [valid]);
+    return new Map(rows.map((r) => toCustomer(r)).map((c) => [c.id, c]));
+  }
+
   /** Live customers with this email (several CRMs may hold the same person). */
   async findByEmail(email: string): Promise<Customer[]> {
     const rows: CustomerRow[] = await this.db.query(

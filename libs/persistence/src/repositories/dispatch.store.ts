@@ -69,6 +69,50 @@ export class DispatchStore {
     });
   }
 
+  /**
+   * `withLocked` for several deliveries in one transaction: the rows it can lock (SKIP LOCKED:
+   * another worker is attempting the rest) are handed to `attempt` with the correlation id of the
+   * event that caused each, and the updates it returns are written by one statement. Ids it could
+   * not lock come back as `busy` (locked elsewhere) or `missing`.
+   */
+  async withLockedMany<T>(
+    ids: readonly string[],
+    attempt: (ds: Array<DeliveryRecord & { correlationId: string | null }>) => Promise<{ updates: ReadonlyMap<string, DeliveryUpdate>; result: T }>,
+  ): Promise<{ busy: string[]; missing: string[]; result: T }> {
+    return this.db.transaction(async (em) => {
+      const rows: Array<Record<string, any>> = await em.query(
+        `SELECT ${DELIVERY_COLUMNS}, (SELECT e.correlation_id FROM touchpoint_events e WHERE e.id = deliveries.event_id) AS correlation_id
+           FROM deliveries WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE SKIP LOCKED`,
+        [ids],
+      );
+      const lockedIds = new Set(rows.map((r) => String(r.id)));
+      const notLocked = ids.filter((id) => !lockedIds.has(id));
+      const exists: Array<{ id: string }> = notLocked.length ? await em.query(`SELECT id::text FROM deliveries WHERE id = ANY($1::bigint[])`, [notLocked]) : [];
+      const existing = new Set(exists.map((r) => r.id));
+      const { updates, result } = await attempt(rows.map((r) => ({ ...toRecord(r), correlationId: r.correlation_id ?? null })));
+      if (updates.size > 0) {
+        const list = [...updates].map(([id, u]) => ({
+          id,
+          status: u.status,
+          attempts: u.attempts,
+          next_attempt_at: u.nextAttemptAt?.toISOString() ?? null,
+          last_status_code: u.lastStatusCode,
+          last_error: u.lastError,
+        }));
+        await em.query(
+          `UPDATE deliveries d SET status = u.status, attempts = u.attempts, next_attempt_at = u.next_attempt_at, last_status_code = u.last_status_code,
+                  last_error = u.last_error, updated_at = now(),
+                  delivered_at = CASE WHEN u.status = 'delivered' THEN now() ELSE d.delivered_at END,
+                  dead_at = CASE WHEN u.status = 'dead' THEN now() ELSE NULL END
+             FROM jsonb_to_recordset($1::jsonb) AS u(id bigint, status text, attempts int, next_attempt_at timestamptz, last_status_code int, last_error text)
+            WHERE d.id = u.id`,
+          [JSON.stringify(list)],
+        );
+      }
+      return { busy: notLocked.filter((id) => existing.has(id)), missing: notLocked.filter((id) => !existing.has(id)), result };
+    });
+  }
+
   /** Dead letters, newest first, by keyset on id. */
   async listByStatus(status: string, limit: number, beforeId?: string): Promise<{ items: DeliveryRecord[]; next: string | null }> {
     const rows = await this.db.query(
@@ -98,7 +142,22 @@ export class DispatchStore {
     });
   }
 
-  async destination(id: string): Promise<OpenedDestination | null> {
+  /**
+   * A destination, its secret opened. Concurrent look-ups of one destination (a batch's sends)
+   * share one query; nothing is kept after it answers, so a change applies to the next send.
+   */
+  destination(id: string): Promise<OpenedDestination | null> {
+    let pending = this.destinationLookups.get(id);
+    if (!pending) {
+      pending = this.readDestination(id).finally(() => this.destinationLookups.delete(id));
+      this.destinationLookups.set(id, pending);
+    }
+    return pending;
+  }
+
+  private readonly destinationLookups = new Map<string, Promise<OpenedDestination | null>>();
+
+  private async readDestination(id: string): Promise<OpenedDestination | null> {
     const [row] = await this.db.query(`SELECT id, url, secret_encrypted, timeout_ms, rate_limit_per_second, enabled FROM destinations WHERE id = $1`, [id]);
     if (!row) return null;
     return {

@@ -28,6 +28,22 @@ export class TreatmentFatigueStore {
     return rows.map((r) => ({ treatmentKey: r.treatment_key, until: r.paused_until.getTime() }));
   }
 
+  /** Each of these customers' treatments paused beyond `at` (a decide batch reads them once). */
+  async pausedFor(customerIds: readonly string[], at: Date): Promise<Map<string, TreatmentPause[]>> {
+    const out = new Map<string, TreatmentPause[]>();
+    if (customerIds.length === 0) return out;
+    const rows: Array<{ customer_id: string; treatment_key: string; paused_until: Date }> = await this.db.query(
+      `SELECT customer_id::text, treatment_key, paused_until FROM treatment_fatigue WHERE customer_id = ANY($1::bigint[]) AND paused_until > $2`,
+      [customerIds, at],
+    );
+    for (const r of rows) {
+      const list = out.get(r.customer_id) ?? [];
+      list.push({ treatmentKey: r.treatment_key, until: r.paused_until.getTime() });
+      out.set(r.customer_id, list);
+    }
+    return out;
+  }
+
   /**
    * Applies new outcomes to the streaks, in the caller's transaction. Rows are created, then locked,
    * in (customer, treatment) order, so two batches touching the same pairs wait rather than deadlock.
