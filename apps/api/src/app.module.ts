@@ -24,6 +24,8 @@ import { TreatmentsModule } from './treatments/treatments.module';
 import { DestinationsModule } from './destinations/destinations.module';
 import { StrategyModule } from './strategy/strategy.module';
 import { EventsModule } from './events/events.module';
+import { ConsoleModule } from './console/console.module';
+import { QueuesBoardModule } from './queues-board/queues-board.module';
 
 export const API_STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -65,6 +67,8 @@ export const FEATURE_MODULES: Array<Type | DynamicModule> = [
   DestinationsModule,
   StrategyModule,
   EventsModule,
+  ConsoleModule,
+  QueuesBoardModule,
 ];
 
 @Module({ imports: [...PLATFORM_MODULES, ...FEATURE_MODULES] })
