@@ -1,6 +1,7 @@
 /**
  * Generates the console's API client types from the API's own OpenAPI document:
- *   npm run console:client        (writes apps/console/src/api/schema.d.ts)
+ *   npm run console:client                  (writes apps/console/src/api/schema.d.ts)
+ *   npm run console:client -- --out <file>  (writes elsewhere: the drift test compares the two)
  * The document is built from the AppModule created in Nest's preview mode (controllers and their
  * Swagger metadata, no providers instantiated: no database, no Redis). A unit test
  * (apps/console/test/client-drift.spec.ts) regenerates it and fails when the committed file differs.
@@ -36,10 +37,12 @@ export async function consoleSchemaSource(): Promise<string> {
 }
 
 if (require.main === module) {
+  const at = process.argv.indexOf('--out');
+  const out = at > 0 && process.argv[at + 1] ? resolve(process.argv[at + 1]) : CONSOLE_SCHEMA_PATH;
   consoleSchemaSource()
     .then((source) => {
-      writeFileSync(CONSOLE_SCHEMA_PATH, source);
-      console.log(`wrote ${CONSOLE_SCHEMA_PATH}`);
+      writeFileSync(out, source);
+      console.log(`wrote ${out}`);
       process.exit(0);
     })
     .catch((e) => {
