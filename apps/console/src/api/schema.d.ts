@@ -1540,6 +1540,9 @@ export interface components {
             /** @description On create: what the connection test found wrong (the connection is created anyway), and a manual-only schedule */
             warnings?: components["schemas"]["ConnectionCheckDto"][];
         };
+        ConnectionListDto: {
+            items: components["schemas"]["ConnectionDto"][];
+        };
         UpdateConnectionDto: {
             name?: string;
             accessToken?: string;
@@ -3303,7 +3306,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConnectionDto"][];
+                    "application/json": components["schemas"]["ConnectionListDto"];
                 };
             };
             /** @description No API key, or one that is unknown or revoked */

@@ -13,7 +13,7 @@ export function OperationsScreen() {
 
   const load = useCallback(async () => {
     const [c, r, d] = await Promise.all([api.GET('/v1/connections'), api.GET('/v1/segmentation/runs'), api.GET('/v1/deliveries', { params: { query: { status: 'dead', limit: 50 } } })]);
-    if (c.data) setConnections(c.data);
+    if (c.data) setConnections(c.data.items);
     if (r.data) setRuns(r.data.runs.slice(0, 5));
     if (d.data) setDead(d.data);
     const failed = [c, r, d].find((x) => x.error);
@@ -85,10 +85,10 @@ export function OperationsScreen() {
                   {run?.error && <p className="error">Last error: {run.error}</p>}
                   {c.writeback?.lastError && <p className="error">Write-back: {c.writeback.lastError.message}</p>}
                   {c.sync?.nextSyncAt && <p className="help">Next scheduled sync {new Date(c.sync.nextSyncAt).toLocaleString()}</p>}
-                  <button type="button" onClick={() => syncNow(c.id, 'incremental')} disabled={Boolean(c.sync?.currentRun)} aria-label={`Sync ${c.name} now`}>
+                  <button type="button" onClick={() => syncNow(c.id, 'incremental')} disabled={Boolean(c.sync?.currentRun)} aria-label={`Sync now: ${c.name}`}>
                     Sync now
                   </button>{' '}
-                  <button type="button" onClick={() => syncNow(c.id, 'full')} disabled={Boolean(c.sync?.currentRun)} aria-label={`Full sync of ${c.name}`}>
+                  <button type="button" onClick={() => syncNow(c.id, 'full')} disabled={Boolean(c.sync?.currentRun)} aria-label={`Full sync: ${c.name}`}>
                     Full sync
                   </button>
                 </li>

@@ -69,7 +69,7 @@ export function PersonasScreen() {
                 <td>{p.isFallback ? 'fallback' : p.enabled ? 'enabled' : 'disabled'}</td>
                 <td>
                   {!p.isFallback && (
-                    <button type="button" onClick={() => setEditing(p.key)} aria-label={`Edit the rule of ${p.name}`}>
+                    <button type="button" onClick={() => setEditing(p.key)} aria-label={`Edit rule of ${p.name}`}>
                       Edit rule
                     </button>
                   )}

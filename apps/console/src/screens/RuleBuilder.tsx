@@ -71,11 +71,13 @@ function NodeEditor(props: RuleBuilderProps & { node: Node; path: string; depth:
         </label>
       </legend>
       {groupErrors.length > 0 && (
-        <ul className="field-errors" id={`${legendId}-err`} role="alert">
-          {groupErrors.map((m) => (
-            <li key={m}>{m}</li>
-          ))}
-        </ul>
+        <div role="alert" id={`${legendId}-err`}>
+          <ul className="field-errors">
+            {groupErrors.map((m) => (
+              <li key={m}>{m}</li>
+            ))}
+          </ul>
+        </div>
       )}
       <ol className="children">
         {children.map((child, i) => (
@@ -152,11 +154,13 @@ function ConditionEditor({ condition, path, attributes, errors, onChange }: Rule
         Remove
       </button>
       {problems.length > 0 && (
-        <ul className="field-errors" id={`${id}-err`} role="alert">
-          {problems.map((m) => (
-            <li key={m}>{m}</li>
-          ))}
-        </ul>
+        <div role="alert" id={`${id}-err`} className="field-errors-wrap">
+          <ul className="field-errors">
+            {problems.map((m) => (
+              <li key={m}>{m}</li>
+            ))}
+          </ul>
+        </div>
       )}
     </div>
   );
