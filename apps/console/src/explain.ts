@@ -16,7 +16,7 @@ export interface Explanation {
   rejected: Array<{ key: string; name: string; index: number; firstFailed: ConditionOutcome; conditions: ConditionOutcome[] }>;
 }
 
-const OPERATOR_WORDS: Record<string, string> = {
+export const OPERATOR_WORDS: Record<string, string> = {
   equals: 'is',
   not_equals: 'is not',
   in: 'is one of',

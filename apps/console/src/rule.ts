@@ -71,3 +71,15 @@ export function replaceAt(root: Node, path: string, replacement: Node | null): N
   };
   return walk(root, 0);
 }
+
+/** The rule with each condition's keys in reading order (attribute, operator, value): stored JSON comes back key-sorted. */
+export function tidy(node: Node): Node {
+  if (isCondition(node)) {
+    const { attribute, operator, value, case_sensitive, ...rest } = node as Condition & Record<string, unknown>;
+    return { attribute, operator, ...(value !== undefined ? { value } : {}), ...(case_sensitive !== undefined ? { case_sensitive } : {}), ...rest } as Condition;
+  }
+  if ('not' in node) return { not: tidy(node.not) };
+  if ('all' in node && Array.isArray(node.all)) return { all: node.all.map(tidy) };
+  if ('any' in node && Array.isArray(node.any)) return { any: node.any.map(tidy) };
+  return node;
+}

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, errorText, type ApiError, type Schemas } from '../api/client';
-import { replaceAt, type Node } from '../rule';
+import { replaceAt, tidy, type Node } from '../rule';
 import { RuleBuilder } from './RuleBuilder';
 import { RunProgress, waitForRun } from './runs';
 import { TransitionMatrix, type PreviewCounts } from './TransitionMatrix';
@@ -95,7 +95,7 @@ function pathErrors(error: ApiError | undefined): Record<string, string[]> {
 }
 
 function RuleEditor({ persona, attributes, onSaved }: { persona: Persona; personas: Persona[]; attributes: Schemas['AttributeDto'][]; onSaved: () => void }) {
-  const [rule, setRule] = useState<Node>((persona.rule as Node | null) ?? { all: [] });
+  const [rule, setRule] = useState<Node>(() => tidy((persona.rule as Node | null) ?? { all: [] }));
   const [json, setJson] = useState(() => JSON.stringify(rule, null, 2));
   const [jsonError, setJsonError] = useState<string | null>(null);
   const [errors, setErrors] = useState<Record<string, string[]>>({});
@@ -173,7 +173,30 @@ function RuleEditor({ persona, attributes, onSaved }: { persona: Persona; person
           {status}
         </p>
       )}
+      <Versions personaKey={persona.key} />
     </section>
+  );
+}
+
+/** Every version of the persona: who changed what, newest first. */
+function Versions({ personaKey }: { personaKey: string }) {
+  const [versions, setVersions] = useState<Schemas['PersonaVersionDto'][] | null>(null);
+  useEffect(() => {
+    void api.GET('/v1/personas/{key}/versions', { params: { path: { key: personaKey } } }).then(({ data }) => setVersions(data?.versions ?? []));
+  }, [personaKey]);
+  if (!versions || versions.length === 0) return null;
+  return (
+    <details className="versions">
+      <summary>Versions ({versions.length})</summary>
+      <ol reversed>
+        {versions.map((v) => (
+          <li key={v.id}>
+            Version {v.version}: {v.change} on {new Date(v.createdAt).toLocaleString()}
+            {v.changedBy ? ` by key ${v.changedBy.slice(0, 8)}` : ''} — <code>{JSON.stringify(v.rule)}</code>
+          </li>
+        ))}
+      </ol>
+    </details>
   );
 }
 

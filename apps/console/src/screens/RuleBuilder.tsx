@@ -12,7 +12,7 @@ import {
   type Condition,
   type Node,
 } from '../rule';
-import { conditionWords } from '../explain';
+import { conditionWords, OPERATOR_WORDS } from '../explain';
 
 type Attribute = Schemas['AttributeDto'];
 
@@ -145,7 +145,7 @@ function ConditionEditor({ condition, path, attributes, errors, onChange }: Rule
         {!operators.includes(condition.operator) && <option value={condition.operator}>{condition.operator} — not valid for {type}</option>}
         {operators.map((o) => (
           <option key={o} value={o}>
-            {o.replace(/_/g, ' ')}
+            {OPERATOR_WORDS[o] ?? o} ({o})
           </option>
         ))}
       </select>

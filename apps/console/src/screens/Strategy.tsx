@@ -76,6 +76,8 @@ export function StrategyScreen() {
   const cellOf = (p: string, t: string) => data.draft.cells.find((c) => c.personaKey === p && c.touchpointKey === t);
   const gapOf = (p: string, t: string) => data.gaps.gaps.find((g) => g.personaKey === p && g.touchpointKey === t);
   const treatmentName = (k: string) => data.treatments.find((t) => t.key === k)?.name ?? k;
+  const touchpointName = (k: string) => data.touchpoints.touchpoints.find((t) => t.key === k)?.name ?? k;
+  const personaName = (k: string) => data.personas.find((p) => p.key === k)?.name ?? k;
   const byStage = data.stages.map((s) => ({ stage: s, touchpoints: data.touchpoints.touchpoints.filter((t) => t.stageKey === s.key) }));
 
   async function saveCell(cell: Cell) {
@@ -131,18 +133,20 @@ export function StrategyScreen() {
                     <span className="help"> · {t.channel.replace('_', ' ')}</span>
                   </li>
                 ))}
-                {touchpoints.length === 0 && <li className="help">No touchpoints</li>}
               </ol>
+              {touchpoints.length === 0 && <p className="help">No touchpoints</p>}
             </li>
           ))}
         </ol>
-        <p className="help">{data.touchpoints.majorCount} major touchpoints (a warning shows past ten).</p>
+        <p className="help">
+          {data.touchpoints.majorCount} major touchpoint{data.touchpoints.majorCount === 1 ? '' : 's'} (more than ten is a warning: too many to manage well).
+        </p>
       </section>
 
       <section className="card" aria-labelledby="grid-title">
         <h2 id="grid-title">Strategy grid (draft revision {data.draft.revision})</h2>
         <p className="help">
-          Live version {data.draft.liveVersion ?? 'none'}. {data.gaps.gaps.length} gap{data.gaps.gaps.length === 1 ? '' : 's'} at moments of truth are highlighted.
+          Live version {data.draft.liveVersion ?? 'none'}. {data.gaps.gaps.length === 1 ? '1 gap at a moment of truth is' : `${data.gaps.gaps.length} gaps at moments of truth are`} highlighted.
         </p>
         <div className="table-wrap" tabIndex={0} aria-label="Strategy grid, scrollable">
           <table className="grid">
@@ -219,7 +223,7 @@ export function StrategyScreen() {
               <ul>
                 {changes.map((c, i) => (
                   <li key={i}>
-                    {c.touchpointKey}, {c.personaKey}: {c.from || 'nothing'} → {c.to || 'nothing'} ({c.customers.toLocaleString('en-US')} customers)
+                    {touchpointName(c.touchpointKey)}, {personaName(c.personaKey)}: {c.from ? treatmentName(c.from) : 'nothing'} → {c.to ? treatmentName(c.to) : 'nothing'} ({c.customers.toLocaleString('en-US')} customers)
                   </li>
                 ))}
               </ul>
