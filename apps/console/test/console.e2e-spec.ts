@@ -98,6 +98,7 @@ describe('web console in a browser', () => {
     const rows = [
       { externalId: 'ann', attributes: { email: 'ann@x.io', first_name: 'Ann', last_name: 'Lee', total_revenue: 80000, employees: 80 } },
       { externalId: 'bob', attributes: { email: 'bob@x.io', first_name: 'Bob', last_name: 'Ray', total_revenue: 1000, employees: 800 } },
+      { externalId: 'bobby', attributes: { email: 'bobby@x.io', first_name: 'Bobby', last_name: 'Stone', total_revenue: 0, employees: 3 } },
       ...Array.from({ length: 10 }, (_, i) => ({ externalId: `c${i}`, attributes: { email: `c${i}@x.io`, total_revenue: i * 1000, employees: 400 + i * 100 } })),
     ];
     await api.app.get(CustomerRepository).upsertBatch(IMPORT_CONNECTION_ID, rows);
@@ -170,9 +171,14 @@ describe('web console in a browser', () => {
     await see(page.getByRole('heading', { name: 'Personas' })).toHaveCount(0);
 
     await page.goto('/console/customers');
-    await page.getByLabel('Search by').selectOption('email');
-    await page.getByLabel('Email', { exact: true }).fill('bob@x.io');
-    await page.getByRole('button', { name: 'Search' }).click();
+    // By name: two match, the agent picks one (keyboard: Enter on the focused result).
+    await page.getByLabel('Search by').selectOption('name');
+    await page.getByLabel('Name', { exact: true }).fill('bob');
+    await page.keyboard.press('Enter');
+    const results = page.getByRole('list', { name: 'Matching customers' });
+    await see(results.getByRole('button')).toHaveText(['Bob Ray — bob@x.io (CRM id bob)', 'Bobby Stone — bobby@x.io (CRM id bobby)']);
+    await results.getByRole('button', { name: /Bob Ray/ }).focus();
+    await page.keyboard.press('Enter');
     await see(page.getByRole('heading', { name: 'Bob Ray' })).toBeVisible();
     await see(page.getByTestId('persona-why')).toHaveText('Enterprise: employees of at least 500');
     await see(page.getByRole('list', { name: 'Personas above it that did not match' })).toContainText(

@@ -537,7 +537,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Find customers by email or CRM id (merged-away CRM ids resolve to the surviving customer) */
+        /** Find customers by email, CRM id (merged-away CRM ids resolve to the surviving customer) or name (prefix of the full or last name, at most 20) */
         get: operations["CustomersController_find"];
         put?: never;
         post?: never;
@@ -4659,6 +4659,8 @@ export interface operations {
                 email?: string;
                 /** @description The id the CRM (or the import) gives the customer */
                 crmId?: string;
+                /** @description Customers whose full name ("first last") or last name starts with this, case ignored (at least 2 characters; at most 20 answers, by id) */
+                name?: string;
                 /** @description Only with crmId: the connection the id belongs to */
                 connectionId?: string;
             };

@@ -2,8 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { api, errorText, type Schemas } from '../api/client';
 import { actualWords, matchedSentence, rejectedSentences, type Explanation } from '../explain';
 
-type By = 'email' | 'crmId' | 'id';
-const BY_LABEL: Record<By, string> = { email: 'Email', crmId: 'CRM id', id: 'Corridor id' };
+type By = 'name' | 'email' | 'crmId' | 'id';
+const BY_LABEL: Record<By, string> = { name: 'Name', email: 'Email', crmId: 'CRM id', id: 'Corridor id' };
 
 const OUTCOME_WORDS: Record<Schemas['TouchpointStrategyDto']['outcome'], string> = {
   treated: 'Will treat',
@@ -15,7 +15,7 @@ const OUTCOME_WORDS: Record<Schemas['TouchpointStrategyDto']['outcome'], string>
 
 /** The agent's screen: find a customer, then their persona and why, and what each touchpoint will do. */
 export function CustomerScreen() {
-  const [by, setBy] = useState<By>('email');
+  const [by, setBy] = useState<By>('name');
   const [term, setTerm] = useState('');
   const [found, setFound] = useState<Schemas['CustomerDto'][] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -28,7 +28,7 @@ export function CustomerScreen() {
     const q = term.trim();
     // A Corridor id names one customer: open it (the detail answers 404 when there is none).
     if (by === 'id') return setFound(null), setSelected(q);
-    const { data, error } = await api.GET('/v1/customers', { params: { query: by === 'email' ? { email: q } : { crmId: q } } });
+    const { data, error } = await api.GET('/v1/customers', { params: { query: by === 'email' ? { email: q } : by === 'name' ? { name: q } : { crmId: q } } });
     if (error) return setError(errorText(error)), setFound(null);
     setFound(data.customers);
     if (data.customers.length === 1) setSelected(data.customers[0].id);
@@ -47,8 +47,21 @@ export function CustomerScreen() {
           ))}
         </select>
         <label htmlFor="search-term">{BY_LABEL[by]}</label>
-        <input id="search-term" type={by === 'email' ? 'email' : 'text'} required value={term} onChange={(e) => setTerm(e.target.value)} />
+        <input
+          id="search-term"
+          type={by === 'email' ? 'email' : 'text'}
+          required
+          minLength={by === 'name' ? 2 : undefined}
+          value={term}
+          onChange={(e) => setTerm(e.target.value)}
+          aria-describedby={by === 'name' ? 'search-help' : undefined}
+        />
         <button type="submit">Search</button>
+        {by === 'name' && (
+          <p id="search-help" className="help">
+            The start of the full name or of the last name (“ann l”, “lee”); up to 20 matches.
+          </p>
+        )}
       </form>
       {error && (
         <p role="alert" className="error">

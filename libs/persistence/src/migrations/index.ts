@@ -11,6 +11,7 @@ import { EventsIn1796820000000 } from './1796820000000-EventsIn';
 import { DeliveryReplays1796840000000 } from './1796840000000-DeliveryReplays';
 import { WritebackPublished1796850000000 } from './1796850000000-WritebackPublished';
 import { Outcomes1797000000000 } from './1797000000000-Outcomes';
+import { CustomerNameSearch1797060000000 } from './1797060000000-CustomerNameSearch';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -27,4 +28,5 @@ export const MIGRATIONS: Function[] = [
   DeliveryReplays1796840000000,
   WritebackPublished1796850000000,
   Outcomes1797000000000,
+  CustomerNameSearch1797060000000,
 ];
