@@ -165,7 +165,7 @@ function CustomerDetail({ id }: { id: string }) {
           <p>No strategy is published yet.</p>
         ) : (
           <div className="table-wrap" tabIndex={0} aria-label="Touchpoints, scrollable">
-            <table>
+            <table className="stack">
               <caption>
                 Strategy version {strategy.strategyVersion}, as of {new Date(strategy.asOf).toLocaleString()} ({strategy.timeZone})
               </caption>
@@ -180,17 +180,17 @@ function CustomerDetail({ id }: { id: string }) {
               <tbody>
                 {strategy.touchpoints.map((t) => (
                   <tr key={t.key} data-touchpoint={t.key}>
-                    <td>{t.stageName}</td>
+                    <td data-label="Stage">{t.stageName}</td>
                     <th scope="row">
                       {t.name}
                       {t.momentOfTruth && <span className="badge mot">moment of truth</span>}
                     </th>
-                    <td>
+                    <td data-label="Now">
                       <span className={`outcome ${t.outcome}`}>{OUTCOME_WORDS[t.outcome]}</span>
                       {t.treatment && <>: {t.treatment.name}</>}
                       {t.treatment?.script && <blockquote className="script">{t.treatment.script}</blockquote>}
                     </td>
-                    <td>
+                    <td data-label="Why">
                       <ul className="reasons">
                         {t.reasons.map((r, i) => (
                           <li key={i}>{r.message}</li>
