@@ -1,4 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { INestApplicationContext } from '@nestjs/common';
@@ -66,31 +68,42 @@ describe('web console in a browser', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let receiver: Server;
   const pageErrors: string[] = [];
 
   const admin = () => api.auth('admin');
 
   beforeAll(async () => {
     await ensureConsoleBuilt();
-    api = await startApiTestApp();
+    // A webhook receiver that refuses everything (400, never retried): its deliveries become dead letters.
+    receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(400).end('no')));
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    api = await startApiTestApp({ env: { DESTINATION_ALLOWED_HOSTS: '127.0.0.1' } });
     worker = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
     await worker.init();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
     await seed();
   });
   afterAll(async () => {
+    await context?.close();
     await browser?.close();
     await worker?.close();
     await api?.close();
+    await new Promise((r) => receiver?.close(r));
   });
   beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: api.url });
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    // One page for the whole file; each test starts signed out at 1280 px.
+    if (!page) {
+      context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: api.url });
+      page = await context.newPage();
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto('/console/');
+    await page.evaluate('sessionStorage.clear()');
   });
-  afterEach(async () => {
-    await context?.close();
-    expect(pageErrors).toEqual([]);
+  afterEach(() => {
+    expect(pageErrors.splice(0)).toEqual([]);
   });
 
   /** Customers, two personas (published), a journey, treatments and a published strategy: all through the API. */
@@ -119,6 +132,10 @@ describe('web console in a browser', () => {
     ]) {
       ok(await api.http.post('/v1/treatments').set(admin()).send({ key, name, type: 'agent_script', channel: 'phone', config: { script } }), key);
     }
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    const secret = `whsec_${Buffer.from('console-test-signing-key-32-bytes!!').toString('base64')}`;
+    const destination = ok(await api.http.post('/v1/destinations').set(admin()).send({ name: 'Refusing receiver', url, secret, timeoutMs: 2000, enabled: true }), 'destination');
+    ok(await api.http.post('/v1/treatments').set(admin()).send({ key: 'renewal_mail', name: 'Renewal mail', type: 'webhook', channel: 'email', config: { destinationId: destination.body.id } }), 'webhook treatment');
     ok(
       await api.http
         .put('/v1/strategy/draft')
@@ -127,11 +144,18 @@ describe('web console in a browser', () => {
           cells: [
             { personaKey: 'champion', touchpointKey: 'support_call', options: [{ treatmentKey: 'champion_script' }] },
             { personaKey: 'enterprise', touchpointKey: 'support_call', options: [{ treatmentKey: 'enterprise_script' }] },
+            { personaKey: 'champion', touchpointKey: 'renewal', options: [{ treatmentKey: 'renewal_mail' }] },
           ],
         }),
       'draft',
     );
     ok(await api.http.post('/v1/strategy/publish').set(admin()).send({}), 'publish strategy');
+    // Ann reaches the renewal: the worker decides, the receiver refuses, the delivery is dead.
+    ok(await api.http.post('/v1/events').set(api.auth('integration')).send({ touchpoint: 'renewal', customer: 'email:ann@x.io', idempotencyKey: 'renewal-ann-1' }), 'event');
+    await eventually(async () => {
+      const dead = await api.http.get('/v1/deliveries').query({ status: 'dead' }).set(admin());
+      expect(dead.body.items).toHaveLength(1);
+    }, 60_000);
   }
 
   async function signIn(key: string) {
@@ -278,13 +302,23 @@ describe('web console in a browser', () => {
     await page.getByRole('link', { name: 'Operations' }).click();
     await see(page.getByRole('heading', { name: 'Re-segmentation' })).toBeVisible();
     await see(page.getByText(/completed/).first()).toBeVisible();
-    await see(page.getByText('No dead letters.')).toBeVisible();
+    const deadRow = page.getByRole('table').locator('tbody tr');
+    await see(deadRow).toContainText('renewal_mail');
+    await see(deadRow).toContainText('HTTP 400');
     await accessible('operations');
     await shot('operations');
+    await deadRow.getByRole('button', { name: /Replay delivery/ }).click();
+    await see(page.getByRole('status')).toContainText('is pending again');
+    const replayed = await api.http.get('/v1/deliveries').query({ status: 'dead' }).set(admin());
+    const pending = await api.http.get('/v1/deliveries').query({ status: 'pending' }).set(admin());
+    const retrying = await api.http.get('/v1/deliveries').query({ status: 'retrying' }).set(admin());
+    // Back to pending (or already dead again: the receiver still refuses), with the replay counted.
+    expect([...replayed.body.items, ...pending.body.items, ...retrying.body.items].map((d: { replays: number }) => d.replays)).toEqual([1]);
 
     const [board] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Open queues' }).click()]);
     await board.waitForLoadState();
     expect(board.url()).toBe(`${api.url}/admin/queues`);
     await see(board.getByText('segmentation', { exact: false }).first()).toBeVisible({ timeout: 20_000 });
+    await board.close();
   });
 });
