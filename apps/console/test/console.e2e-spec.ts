@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -74,6 +74,7 @@ describe('web console in a browser', () => {
   const admin = () => api.auth('admin');
 
   beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (as .ci/run does), or set CHROMIUM_PATH`);
     await ensureConsoleBuilt();
     // A webhook receiver that refuses everything (400, never retried): its deliveries become dead letters.
     receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(400).end('no')));
@@ -254,6 +255,10 @@ describe('web console in a browser', () => {
     await see(page.getByTestId('rule-status')).toHaveText('The rule is valid.');
     // The JSON beside the form follows it.
     await see(page.getByLabel('Rule as JSON')).toHaveValue(/"value": 900/);
+    // Preview while editing: the unsaved rule, inline; publishing waits for a save.
+    await page.getByRole('button', { name: 'Preview with the unsaved rule' }).click();
+    await see(page.getByTestId('preview-enterprise')).toHaveText(/Enterprise\s*5$/, { timeout: 60_000 });
+    await see(page.getByText('This preview includes an unsaved rule')).toBeVisible();
     await page.getByRole('button', { name: 'Save rule' }).click();
     await see(page.getByText('Saved to the draft')).toBeVisible();
 

@@ -14,6 +14,7 @@ export function PersonasScreen() {
   const [sizes, setSizes] = useState<{ perPersona: Record<string, number>; at: string } | null>(null);
   const [attributes, setAttributes] = useState<Schemas['AttributeDto'][]>([]);
   const [editing, setEditing] = useState<string | null>(null);
+  const [unsaved, setUnsaved] = useState<{ key: string; rule: Node } | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(async () => {
@@ -79,8 +80,17 @@ export function PersonasScreen() {
           </tbody>
         </table>
       </div>
-      {persona && <RuleEditor key={persona.key} persona={persona} personas={personas} attributes={attributes} onSaved={load} />}
-      <PreviewAndPublish personas={personas} onPublished={load} />
+      {persona && (
+        <RuleEditor
+          key={persona.key}
+          persona={persona}
+          personas={personas}
+          attributes={attributes}
+          onEdited={(rule) => setUnsaved(rule ? { key: persona.key, rule } : null)}
+          onSaved={() => (setUnsaved(null), load())}
+        />
+      )}
+      <PreviewAndPublish personas={personas} unsaved={unsaved} onPublished={load} />
     </section>
   );
 }
@@ -94,7 +104,19 @@ function pathErrors(error: ApiError | undefined): Record<string, string[]> {
   return out;
 }
 
-function RuleEditor({ persona, attributes, onSaved }: { persona: Persona; personas: Persona[]; attributes: Schemas['AttributeDto'][]; onSaved: () => void }) {
+function RuleEditor({
+  persona,
+  attributes,
+  onEdited,
+  onSaved,
+}: {
+  persona: Persona;
+  personas: Persona[];
+  attributes: Schemas['AttributeDto'][];
+  /** The rule as edited and valid but not saved (null when saved or invalid): the preview can use it. */
+  onEdited: (rule: Node | null) => void;
+  onSaved: () => void;
+}) {
   const [rule, setRule] = useState<Node>(() => tidy((persona.rule as Node | null) ?? { all: [] }));
   const [json, setJson] = useState(() => JSON.stringify(rule, null, 2));
   const [jsonError, setJsonError] = useState<string | null>(null);
@@ -108,6 +130,7 @@ function RuleEditor({ persona, attributes, onSaved }: { persona: Persona; person
     timer.current = window.setTimeout(async () => {
       const { error } = await api.POST('/v1/personas/validate', { body: { rule: rule as never } });
       setErrors(pathErrors(error as ApiError | undefined));
+      onEdited(error || JSON.stringify(rule) === JSON.stringify(tidy((persona.rule as Node | null) ?? { all: [] })) ? null : rule);
     }, 300);
     return () => window.clearTimeout(timer.current);
   }, [rule]);
@@ -200,18 +223,24 @@ function Versions({ personaKey }: { personaKey: string }) {
   );
 }
 
-function PreviewAndPublish({ personas, onPublished }: { personas: Persona[]; onPublished: () => void }) {
+function PreviewAndPublish({ personas, unsaved, onPublished }: { personas: Persona[]; unsaved: { key: string; rule: Node } | null; onPublished: () => void }) {
   const [preview, setPreview] = useState<PreviewCounts | null>(null);
   const [run, setRun] = useState<Schemas['SegmentationRunDto'] | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [previewedUnsaved, setPreviewedUnsaved] = useState(false);
 
   async function runPreview() {
     setBusy(true);
     setMessage(null);
     setConfirming(false);
-    const { data, error } = await api.POST('/v1/personas/preview', { body: { wait: 20 } });
+    // An edited, valid, unsaved rule is previewed inline (the draft with it in place); publishing needs it saved.
+    const inline = unsaved
+      ? personas.filter((p) => !p.isFallback).map((p) => ({ key: p.key, name: p.name, enabled: p.enabled, rule: (p.key === unsaved.key ? unsaved.rule : p.rule) as never }))
+      : undefined;
+    setPreviewedUnsaved(Boolean(unsaved));
+    const { data, error } = await api.POST('/v1/personas/preview', { body: { wait: 20, ...(inline ? { personas: inline } : {}) } });
     if (error || !data) return setBusy(false), setMessage(errorText(error));
     const done = await waitForRun(data, setRun);
     setBusy(false);
@@ -237,13 +266,15 @@ function PreviewAndPublish({ personas, onPublished }: { personas: Persona[]; onP
       <h2 id="preview-title">Preview and publish the draft</h2>
       <p className="help">The preview evaluates every customer under the draft and counts where each would go; nothing changes until you publish.</p>
       <button type="button" onClick={runPreview} disabled={busy}>
-        Preview the draft
+        {unsaved ? 'Preview with the unsaved rule' : 'Preview the draft'}
       </button>
       {run && busy && <RunProgress run={run} />}
       {preview && (
         <>
           <TransitionMatrix counts={preview} names={names} />
-          {!confirming ? (
+          {previewedUnsaved || unsaved ? (
+            <p className="help">This preview includes an unsaved rule: save it, then preview again to publish.</p>
+          ) : !confirming ? (
             <button type="button" className="primary" onClick={() => setConfirming(true)} disabled={busy}>
               Publish…
             </button>
