@@ -43,9 +43,9 @@ export const OPERATOR_WORDS: Record<string, string> = {
   contains_none: 'includes none of',
 };
 
-/** `total_revenue` → `total revenue` */
+/** `total_revenue` → `total revenue`, `last_purchase_at` → `last purchase` */
 export function attributeWords(name: string): string {
-  return name.replace(/_/g, ' ');
+  return name.replace(/_at$/, '').replace(/_/g, ' ');
 }
 
 export function valueWords(value: unknown): string {
