@@ -122,6 +122,7 @@ function RuleEditor({
   const [jsonError, setJsonError] = useState<string | null>(null);
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [status, setStatus] = useState<string | null>(null);
+  const [saves, setSaves] = useState(0);
   const timer = useRef<number>(undefined);
 
   // Validate as the admin edits (debounced): problems appear at the condition they concern.
@@ -152,6 +153,7 @@ function RuleEditor({
       return;
     }
     setStatus('Saved to the draft. Preview, then publish to apply it.');
+    setSaves((n) => n + 1);
     onSaved();
   }
 
@@ -196,7 +198,7 @@ function RuleEditor({
           {status}
         </p>
       )}
-      <Versions personaKey={persona.key} />
+      <Versions key={saves} personaKey={persona.key} />
     </section>
   );
 }

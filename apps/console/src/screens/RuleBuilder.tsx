@@ -145,7 +145,7 @@ function ConditionEditor({ condition, path, attributes, errors, onChange }: Rule
         {!operators.includes(condition.operator) && <option value={condition.operator}>{condition.operator} — not valid for {type}</option>}
         {operators.map((o) => (
           <option key={o} value={o}>
-            {OPERATOR_WORDS[o] ?? o} ({o})
+            {(OPERATOR_WORDS[o] ?? o).replace(/^of /, '')} ({o})
           </option>
         ))}
       </select>
