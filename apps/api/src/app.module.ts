@@ -27,6 +27,8 @@ import { EventsModule } from './events/events.module';
 import { ExperienceModule } from './experience/experience.module';
 import { OutcomesModule } from './outcomes/outcomes.module';
 import { MeasuresModule } from './measures/measures.module';
+import { ConsoleModule } from './console/console.module';
+import { QueuesBoardModule } from './queues-board/queues-board.module';
 
 export const API_STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -71,6 +73,8 @@ export const FEATURE_MODULES: Array<Type | DynamicModule> = [
   ExperienceModule,
   OutcomesModule,
   MeasuresModule,
+  ConsoleModule,
+  QueuesBoardModule,
 ];
 
 @Module({ imports: [...PLATFORM_MODULES, ...FEATURE_MODULES] })

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import { Logger } from 'nestjs-pino';
 import { correlationIdMiddleware } from '@corridor/observability';
@@ -74,6 +74,14 @@ export function configureApiApp(app: INestApplication): void {
 }
 
 function setUpApiDocs(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, buildApiDocument(app), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}
+
+/**
+ * The OpenAPI document of the API: served at /docs-json, and what the console's client is generated
+ * from (scripts/console-client.ts builds it from an app created in preview mode, without a database).
+ */
+export function buildApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Corridor API')
     .setDescription(
@@ -90,6 +98,5 @@ function setUpApiDocs(app: INestApplication): void {
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'crd_… API key' }, 'api-key')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The same API key as a bearer token' }, 'bearer')
     .build();
-  const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  return SwaggerModule.createDocument(app, config);
 }

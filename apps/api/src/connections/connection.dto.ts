@@ -478,3 +478,8 @@ export class ConnectionDto {
     };
   }
 }
+
+/** GET /v1/connections answers `{items}` (the document said a bare array: the generated console client caught it). */
+export class ConnectionListDto {
+  @ApiProperty({ type: [ConnectionDto] }) items: ConnectionDto[];
+}

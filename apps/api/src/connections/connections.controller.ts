@@ -14,6 +14,7 @@ import { ApiErrorDto } from '../errors/api-error.dto';
 import { Roles } from '../auth/roles.decorator';
 import {
   ConnectionDto,
+  ConnectionListDto,
   ConnectionTestResultDto,
   CreateConnectionDto,
   IdParams,
@@ -46,8 +47,8 @@ export class ConnectionsController {
   }
 
   @Get('connections')
-  @ApiOkResponse({ type: [ConnectionDto] })
-  async list(): Promise<{ items: ConnectionDto[] }> {
+  @ApiOkResponse({ type: ConnectionListDto })
+  async list(): Promise<ConnectionListDto> {
     const items = await this.connections.list();
     return { items: await Promise.all(items.map((c) => this.connections.view(c))) };
   }

@@ -12,7 +12,10 @@ export class CustomersController {
 
   @Get()
   @Roles('agent', 'admin')
-  @ApiOperation({ summary: 'Find customers by email or CRM id (merged-away CRM ids resolve to the surviving customer)' })
+  @ApiOperation({
+    summary:
+      'Find customers by email, CRM id (merged-away CRM ids resolve to the surviving customer) or name (prefix of the full or last name, at most 20)',
+  })
   @ApiOkResponse({ type: CustomerListDto })
   @ApiBadRequestResponse({ type: ApiErrorDto })
   async find(@Query() query: FindCustomersQuery): Promise<CustomerListDto> {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 
 /** Each parameter once (a repeated one is a list, refused) and a connection id that is a UUID. */
 export class FindCustomersQuery {
@@ -14,6 +14,16 @@ export class FindCustomersQuery {
   @IsString()
   @MaxLength(255)
   crmId?: string;
+
+  @ApiPropertyOptional({
+    example: 'ann l',
+    description: 'Customers whose full name ("first last") or last name starts with this, case ignored (at least 2 characters; at most 20 answers, by id)',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(2)
+  @MaxLength(200)
+  name?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Only with crmId: the connection the id belongs to' })
   @IsOptional()

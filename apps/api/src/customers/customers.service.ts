@@ -9,6 +9,9 @@ import {
 } from '@corridor/domain';
 import { CompiledSetCache, CustomerRepository, IMPORT_CONNECTION_ID, SegmentationStore } from '@corridor/persistence';
 
+/** A name search answers at most this many customers (the console lists them to pick from). */
+export const NAME_SEARCH_LIMIT = 20;
+
 export interface CustomerView {
   customer: Customer;
   persona: {
@@ -42,15 +45,16 @@ export class CustomersService {
     private readonly sets: CompiledSetCache,
   ) {}
 
-  async find(query: { id?: string; email?: string; crmId?: string; connectionId?: string }): Promise<Customer[]> {
+  async find(query: { id?: string; email?: string; crmId?: string; connectionId?: string; name?: string }): Promise<Customer[]> {
     if (query.id) {
       const c = await this.customers.findById(query.id);
       return c ? [c] : [];
     }
     if (query.email) return this.customers.findByEmail(query.email);
     if (query.crmId) return this.customers.findByExternalId(query.crmId, query.connectionId);
-    throw new ValidationError('Say which customer: id, email or crmId', [
-      { field: 'email', message: 'one of id, email or crmId is required', code: 'LOOKUP_KEY_REQUIRED' },
+    if (query.name?.trim()) return this.customers.searchByName(query.name, NAME_SEARCH_LIMIT);
+    throw new ValidationError('Say which customer: id, email, crmId or name', [
+      { field: 'email', message: 'one of id, email, crmId or name is required', code: 'LOOKUP_KEY_REQUIRED' },
     ]);
   }
 

@@ -8,6 +8,9 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Update
 @Entity('customers')
 @Index('customers_connection_external_key', ['connectionId', 'externalId'], { unique: true })
 @Index('customers_email_idx', ['email'])
+// Expression indexes on the name (migration CustomerNameSearch1797060000000): declared, not synchronised.
+@Index('customers_full_name_idx', { synchronize: false })
+@Index('customers_last_name_idx', { synchronize: false })
 export class CustomerEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

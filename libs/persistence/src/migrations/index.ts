@@ -15,6 +15,7 @@ import { OutcomesIn1797010000000 } from './1797010000000-OutcomesIn';
 import { Measures1797020000000 } from './1797020000000-Measures';
 import { ExperienceSettings1797030000000 } from './1797030000000-ExperienceSettings';
 import { BehaviourInRules1797040000000 } from './1797040000000-BehaviourInRules';
+import { CustomerNameSearch1797060000000 } from './1797060000000-CustomerNameSearch';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -35,4 +36,5 @@ export const MIGRATIONS: Function[] = [
   Measures1797020000000,
   ExperienceSettings1797030000000,
   BehaviourInRules1797040000000,
+  CustomerNameSearch1797060000000,
 ];

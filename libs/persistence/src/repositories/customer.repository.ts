@@ -199,6 +199,27 @@ export class CustomerRepository {
     return rows.map(toCustomer);
   }
 
+  /**
+   * By name: customers whose full name ("first last") or last name starts with `term`, case
+   * ignored, at most `limit`, by id. Both predicates are the expressions of the name indexes
+   * (migration CustomerNameSearch1797060000000): two index range scans, never a scan of the table.
+   * The matches are capped at NAME_SEARCH_CANDIDATES before sorting (a materialised CTE, so the
+   * planner cannot trade the index scans for a walk of the primary key in id order): a prefix
+   * shared by more customers than that gives some of them, and the caller should narrow it.
+   */
+  async searchByName(term: string, limit: number): Promise<Customer[]> {
+    const prefix = `${term.trim().toLowerCase().replace(/\s+/g, ' ').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows: CustomerRow[] = await this.db.query(
+      `WITH m AS MATERIALIZED (
+         SELECT c.id FROM customers c
+          WHERE (${FULL_NAME_SQL} LIKE $1 OR ${LAST_NAME_SQL} LIKE $1) AND c.merged_into_id IS NULL
+          LIMIT ${NAME_SEARCH_CANDIDATES})
+       SELECT ${COLUMNS} FROM customers c JOIN m ON m.id = c.id ORDER BY c.id LIMIT $2`,
+      [prefix, limit],
+    );
+    return rows.map(toCustomer);
+  }
+
   /** By CRM id, following merge aliases to the surviving record; optionally within one connection. */
   async findByExternalId(externalId: string, connectionId?: string): Promise<Customer[]> {
     const rows: CustomerRow[] = await this.db.query(
@@ -240,3 +261,9 @@ function toCustomer(r: CustomerRow): Customer {
     dataChangedAt: r.data_changed_at,
   };
 }
+
+export const NAME_SEARCH_CANDIDATES = 500;
+
+/** The indexed name expressions (must stay exactly as in migration CustomerNameSearch1797060000000). */
+export const FULL_NAME_SQL = `lower(btrim(coalesce(c.attributes->>'first_name', '') || ' ' || coalesce(c.attributes->>'last_name', '')))`;
+export const LAST_NAME_SQL = `lower(btrim(c.attributes->>'last_name'))`;
