@@ -101,12 +101,32 @@ export interface paths {
         get: operations["AttributesController_get"];
         put?: never;
         post?: never;
-        /** Delete a custom attribute (customers keep the stored values; rules can no longer use it) */
+        /** Delete a custom attribute (customers keep the stored values; rules can no longer use it), or a behavioural one (its values go) */
         delete: operations["AttributesController_delete"];
         options?: never;
         head?: never;
         /** Change the label or description of any attribute, or add values to a custom enum */
         patch: operations["AttributesController_update"];
+        trace?: never;
+    };
+    "/v1/attributes/behaviour": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Define a behavioural attribute (a number Corridor computes per customer from events and feedback)
+         * @description Rules use it like any number attribute. Values follow each event of the touchpoint and each feedback within seconds, re-evaluating only that customer, and the calendar at the daily refresh. Customers who already have events or feedback get their values from a background job.
+         */
+        post: operations["AttributesController_createBehaviour"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/customers/import": {
@@ -1029,6 +1049,156 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/experience/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The experience score settings (the defaults until an admin saves some); see docs/experience.md */
+        get: operations["ExperienceSettingsController_get"];
+        /** Set the experience score weights, window and recovery threshold (all of them); applies to scores computed from now on */
+        put: operations["ExperienceSettingsController_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{ref}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's journey timeline: touchpoint events newest first, each with its decisions (treatment given, or why not), their deliveries and the outcomes and feedback recorded against it; and the experience score */
+        get: operations["CustomerTimelineController_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/outcomes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Outcomes and feedback: one, or {outcomes: [...]} (up to 1,000)
+         * @description Each answers a delivery (webhookId) or a touchpoint event (eventId, or eventKey with eventSource). New outcomes are committed before the answer; a repeated idempotencyKey is `duplicate` and changes nothing; an unknown delivery or event is `rejected` for that outcome alone. A malformed request is refused whole (400 naming e.g. outcomes[3].csat).
+         */
+        post: operations["OutcomesController_ingest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/destinations/{id}/callbacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Outcomes from a destination, signed with its secret (Standard Webhooks), as POST /v1/outcomes takes them
+         * @description webhook-signature is verified over the exact body with the destination's secret, in constant time; a webhook-timestamp more than 5 minutes from now is refused (a replay). Idempotency keys are the destination's own (source callback:<id>): a message sent again changes nothing.
+         */
+        post: operations["OutcomeCallbacksController_callback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/measures/cells": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statistics per persona × touchpoint cell over a period of UTC days: counts, rates, feedback averages and the lift of treated over holdout
+         * @description Figures belong to the day of the decision (outcomes count with their decision). Lift is the treated conversion rate minus the holdout one with a 95% Newcombe hybrid score interval; under `minimumSample` decisions in either group it says `insufficient` instead. 400 VALIDATION_FAILED names `from`/`to`/`persona`/`touchpoint`.
+         */
+        get: operations["MeasuresController_cells"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/measures/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The target score per cell (what the brand promises there) */
+        get: operations["MeasuresController_targets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/measures/targets/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Expectation versus experience: each target, the CSAT average measured over the period and the gap, worst first */
+        get: operations["MeasuresController_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/measures/targets/{personaKey}/{touchpointKey}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a cell's target (creates or replaces it)
+         * @description 404 CELL_NOT_FOUND when the persona or touchpoint does not exist (details name which).
+         */
+        put: operations["MeasuresController_put"];
+        post?: never;
+        /** Remove a cell's target */
+        delete: operations["MeasuresController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/queues/session": {
         parameters: {
             query?: never;
@@ -1194,16 +1364,24 @@ export interface components {
              */
             key: string;
         };
+        BehaviourDto: {
+            /** @enum {string} */
+            kind: "event_count" | "days_since_event" | "last_csat" | "last_nps" | "experience_score";
+            touchpoint?: string;
+            days?: number;
+        };
         AttributeDto: {
             name: string;
             /** @enum {string} */
             type: "string" | "number" | "boolean" | "date" | "enum" | "string_list";
             enumValues?: string[];
             /**
-             * @description canonical: built in; custom: defined by an admin; crm: discovered from a CRM
+             * @description canonical: built in; custom: defined by an admin; crm: discovered from a CRM; behaviour: computed by Corridor from events and feedback
              * @enum {string}
              */
-            source: "canonical" | "custom" | "crm";
+            source: "canonical" | "custom" | "crm" | "behaviour";
+            /** @description What a behavioural attribute measures (source behaviour only) */
+            behaviour?: components["schemas"]["BehaviourDto"];
             label: string | null;
             description: string | null;
             /** Format: date-time */
@@ -1228,6 +1406,28 @@ export interface components {
              */
             enumValues?: string[];
             /** @example Plan */
+            label?: string;
+            description?: string;
+        };
+        CreateBehaviourAttributeDto: {
+            /** @example support_tickets_30d */
+            name: string;
+            /**
+             * @description event_count: events of `touchpoint` in the last `days` calendar days, today included (0 without any); days_since_event: whole calendar days since the last event of `touchpoint` (missing: never); last_csat, last_nps: the latest answer; experience_score: 0–100
+             * @enum {string}
+             */
+            kind: "event_count" | "days_since_event" | "last_csat" | "last_nps" | "experience_score";
+            /**
+             * @description The touchpoint counted: required for event_count and days_since_event, refused otherwise
+             * @example support_ticket
+             */
+            touchpoint?: string;
+            /**
+             * @description The window in calendar days: required for event_count, refused otherwise
+             * @example 30
+             */
+            days?: number;
+            /** @example Support tickets, 30 days */
             label?: string;
             description?: string;
         };
@@ -2133,6 +2333,33 @@ export interface components {
             /** @description Empty while the event waits to be decided */
             decisions: components["schemas"]["EventDecisionDto"][];
         };
+        ExperienceSummaryDto: {
+            /**
+             * @description The experience score, 0–100 (peak-end over the window, docs/experience.md); null without feedback in the window
+             * @example 19.6
+             */
+            score?: number | null;
+            /** @description Pieces of feedback in the window */
+            feedbackCount: number;
+            /**
+             * @description The window the score covers, in days (the current setting)
+             * @example 90
+             */
+            windowDays: number;
+            /** @description The latest CSAT answer (1–5), whenever it came */
+            lastCsat?: number | null;
+            /** @description The latest NPS answer (0–10) */
+            lastNps?: number | null;
+            /** @description The latest customer effort answer (1–7, 1 effortless) */
+            lastEffort?: number | null;
+            /** Format: date-time */
+            lastFeedbackAt?: string | null;
+            /**
+             * Format: date-time
+             * @description When the score was last computed
+             */
+            updatedAt?: string | null;
+        };
         CustomerStrategyDto: {
             customer: components["schemas"]["StrategyCustomerDto"];
             persona?: components["schemas"]["StrategyPersonaDto"] | null;
@@ -2148,6 +2375,13 @@ export interface components {
             /** @description Every touchpoint, in journey order */
             touchpoints: components["schemas"]["TouchpointStrategyDto"][];
             recentEvents: components["schemas"]["RecentEventDto"][];
+            /** @description The customer's experience score and latest answers */
+            experience: components["schemas"]["ExperienceSummaryDto"];
+            /**
+             * @description The path of the full journey timeline (events, decisions, deliveries, outcomes and feedback)
+             * @example /v1/customers/42/timeline
+             */
+            timeline: string;
         };
         DeliveryDto: {
             id: string;
@@ -2336,6 +2570,12 @@ export interface components {
             channel: "web" | "email" | "phone" | "chat" | "sms" | "push" | "in_store" | "partner" | "social" | "crm" | "other";
             /** @description Depends on `type`: webhook, crm_task, crm_property, crm_list, agent_script, no_action ({}) */
             config: components["schemas"]["WebhookConfigDto"] | components["schemas"]["CrmTaskConfigDto"] | components["schemas"]["CrmPropertyConfigDto"] | components["schemas"]["CrmListConfigDto"] | components["schemas"]["AgentScriptConfigDto"] | components["schemas"]["NoActionConfigDto"];
+            /** @description null: the default response window */
+            responseWindowHours: number | null;
+            /** @description null: the default */
+            ignoredInARow: number | null;
+            /** @description null: the default */
+            pauseDays: number | null;
         };
         TreatmentListDto: {
             treatments: components["schemas"]["TreatmentDto"][];
@@ -2413,6 +2653,12 @@ export interface components {
             channel: "web" | "email" | "phone" | "chat" | "sms" | "push" | "in_store" | "partner" | "social" | "crm" | "other";
             /** @description Depends on `type`: webhook, crm_task, crm_property, crm_list, agent_script, no_action ({}) */
             config: components["schemas"]["WebhookConfigDto"] | components["schemas"]["CrmTaskConfigDto"] | components["schemas"]["CrmPropertyConfigDto"] | components["schemas"]["CrmListConfigDto"] | components["schemas"]["AgentScriptConfigDto"] | components["schemas"]["NoActionConfigDto"];
+            /** @description Hours after delivery with no engagement (opened, clicked, converted, dismissed) before the delivery counts as ignored; null: 72 */
+            responseWindowHours?: Record<string, never> | null;
+            /** @description Ignored deliveries in a row that pause the treatment for that customer; null: 3 */
+            ignoredInARow?: Record<string, never> | null;
+            /** @description Days that pause lasts; null: 30 */
+            pauseDays?: Record<string, never> | null;
         };
         UpdateTreatmentDto: {
             name?: string;
@@ -2421,6 +2667,12 @@ export interface components {
             channel?: "web" | "email" | "phone" | "chat" | "sms" | "push" | "in_store" | "partner" | "social" | "crm" | "other";
             /** @description Replaces the whole config (the type stays) */
             config?: components["schemas"]["WebhookConfigDto"] | components["schemas"]["CrmTaskConfigDto"] | components["schemas"]["CrmPropertyConfigDto"] | components["schemas"]["CrmListConfigDto"] | components["schemas"]["AgentScriptConfigDto"] | components["schemas"]["NoActionConfigDto"];
+            /** @description Hours after delivery with no engagement (opened, clicked, converted, dismissed) before the delivery counts as ignored; null: 72 */
+            responseWindowHours?: Record<string, never> | null;
+            /** @description Ignored deliveries in a row that pause the treatment for that customer; null: 3 */
+            ignoredInARow?: Record<string, never> | null;
+            /** @description Days that pause lasts; null: 30 */
+            pauseDays?: Record<string, never> | null;
         };
         DestinationDto: {
             /** Format: uuid */
@@ -2770,6 +3022,348 @@ export interface components {
              *     }
              */
             mappings: Record<string, never>;
+        };
+        ExperienceSettingsViewDto: {
+            /**
+             * @description Weight of the (moment-of-truth weighted) average
+             * @example 1
+             */
+            averageWeight: number;
+            /**
+             * @description Weight of the most intense piece of feedback (farthest from neutral)
+             * @example 1
+             */
+            peakWeight: number;
+            /**
+             * @description Weight of the most recent piece (average, peak and end cannot all be 0)
+             * @example 1
+             */
+            endWeight: number;
+            /**
+             * @description How much more feedback at a moment of truth counts
+             * @example 2
+             */
+            momentOfTruthWeight: number;
+            /**
+             * @description Feedback older than this many days does not count
+             * @example 90
+             */
+            windowDays: number;
+            /**
+             * @description A measure strictly below this on the 0–100 scale, at a moment of truth, raises recovery_needed (40: CSAT 1–2, NPS 0–3, effort 5–7)
+             * @example 40
+             */
+            recoveryThreshold: number;
+            /** @description False while no admin has saved settings (these are the defaults) */
+            saved: boolean;
+        };
+        ExperienceSettingsDto: {
+            /**
+             * @description Weight of the (moment-of-truth weighted) average
+             * @example 1
+             */
+            averageWeight: number;
+            /**
+             * @description Weight of the most intense piece of feedback (farthest from neutral)
+             * @example 1
+             */
+            peakWeight: number;
+            /**
+             * @description Weight of the most recent piece (average, peak and end cannot all be 0)
+             * @example 1
+             */
+            endWeight: number;
+            /**
+             * @description How much more feedback at a moment of truth counts
+             * @example 2
+             */
+            momentOfTruthWeight: number;
+            /**
+             * @description Feedback older than this many days does not count
+             * @example 90
+             */
+            windowDays: number;
+            /**
+             * @description A measure strictly below this on the 0–100 scale, at a moment of truth, raises recovery_needed (40: CSAT 1–2, NPS 0–3, effort 5–7)
+             * @example 40
+             */
+            recoveryThreshold: number;
+        };
+        TimelineOutcomeDto: {
+            id: string;
+            /** @enum {string} */
+            type: "delivered" | "opened" | "clicked" | "converted" | "dismissed" | "ignored" | "feedback";
+            /** @description `api`, `callback:<destination id>` or `corridor` (inferred) */
+            source: string;
+            /** @description The delivery it answers */
+            deliveryId?: string | null;
+            /** @description A conversion's value */
+            value?: number | null;
+            csat?: number | null;
+            nps?: number | null;
+            effort?: number | null;
+            comment?: string | null;
+            /** Format: date-time */
+            occurredAt: string;
+        };
+        TimelineEventDto: {
+            id: string;
+            source: string;
+            touchpointKey: string;
+            /** Format: date-time */
+            occurredAt: string;
+            /** Format: date-time */
+            receivedAt: string;
+            properties: {
+                [key: string]: unknown;
+            };
+            /** @description What the strategy did (treatment given, or why not: the reasons) and the deliveries; empty while undecided */
+            decisions: components["schemas"]["EventDecisionDto"][];
+            /** @description Outcomes and feedback recorded against the event, oldest first */
+            outcomes: components["schemas"]["TimelineOutcomeDto"][];
+        };
+        CustomerTimelineDto: {
+            customer: components["schemas"]["StrategyCustomerDto"];
+            experience: components["schemas"]["ExperienceSummaryDto"];
+            /** @description Newest first (occurredAt, then id) */
+            events: components["schemas"]["TimelineEventDto"][];
+            /** @description Pass as `before` for the next (older) page; null on the last page */
+            next?: string | null;
+        };
+        OutcomeDto: {
+            /**
+             * @description The delivery this answers: the `webhook-id` it was sent with. Exactly one of webhookId, eventId, eventKey.
+             * @example msg_2b7f0c…
+             */
+            webhookId?: string;
+            /**
+             * @description The touchpoint event, by Corridor's id (as POST /v1/events answered it)
+             * @example 1042
+             */
+            eventId?: string;
+            /**
+             * @description The touchpoint event, by the idempotencyKey its producer sent it with (see eventSource)
+             * @example order-1
+             */
+            eventKey?: string;
+            /**
+             * @description With eventKey: the source the event came in by: `api` (the default, POST /v1/events) or `segment:<sourceKey>`
+             * @example api
+             */
+            eventSource?: string;
+            /** @enum {string} */
+            type: "delivered" | "opened" | "clicked" | "converted" | "dismissed" | "ignored" | "feedback";
+            /**
+             * @description A conversion's value (only with type converted)
+             * @example 49.9
+             */
+            value?: number;
+            /** @description Feedback: customer satisfaction, 1 to 5 */
+            csat?: number;
+            /** @description Feedback: likelihood to recommend, 0 to 10 */
+            nps?: number;
+            /** @description Feedback: customer effort, 1 (effortless) to 7 (very hard) */
+            effort?: number;
+            /** @description Feedback: the customer's words */
+            comment?: string;
+            /**
+             * @description When it happened (ISO 8601 with offset); defaults to when Corridor received it
+             * @example 2026-12-06T10:15:00Z
+             */
+            occurredAt?: string;
+            /** @description Unique per outcome from this source: a repeat is acknowledged as duplicate and changes nothing */
+            idempotencyKey: string;
+        };
+        OutcomeBatchDto: {
+            outcomes: components["schemas"]["OutcomeDto"][];
+        };
+        OutcomeResultDto: {
+            /** @description Position of the outcome in the request (0 for a single outcome) */
+            index: number;
+            /** @enum {string} */
+            status: "accepted" | "duplicate" | "rejected";
+            /** @description The stored outcome (accepted, or the earlier one a duplicate repeats) */
+            outcomeId?: string;
+            /** @description Why it was rejected: DELIVERY_NOT_FOUND, EVENT_NOT_FOUND */
+            code?: string;
+            /** @description The field at fault, e.g. outcomes[3].webhookId */
+            field?: string;
+            message?: string;
+        };
+        OutcomeIngestAnswerDto: {
+            accepted: number;
+            duplicate: number;
+            rejected: number;
+            results: components["schemas"]["OutcomeResultDto"][];
+        };
+        RateDto: {
+            count: number;
+            /** @description count per sent delivery (null: nothing sent); above 1 when a delivery earns several */
+            rate?: number | null;
+        };
+        OutcomeRatesDto: {
+            delivered: components["schemas"]["RateDto"];
+            opened: components["schemas"]["RateDto"];
+            clicked: components["schemas"]["RateDto"];
+            converted: components["schemas"]["RateDto"];
+            dismissed: components["schemas"]["RateDto"];
+            ignored: components["schemas"]["RateDto"];
+            feedback: components["schemas"]["RateDto"];
+        };
+        ConversionsDto: {
+            /** @description `converted` outcomes */
+            count: number;
+            /** @description Sum of their values */
+            value: number;
+            averageValue?: number | null;
+        };
+        AverageDto: {
+            count: number;
+            average?: number | null;
+        };
+        NpsDto: {
+            count: number;
+            average?: number | null;
+            /** @description Answers of 9 or 10 */
+            promoters: number;
+            /** @description Answers of 0 to 6 */
+            detractors: number;
+            /** @description Net Promoter Score: % promoters − % detractors (−100 to 100) */
+            score?: number | null;
+        };
+        FeedbackDto: {
+            /** @description CSAT 1–5 */
+            csat: components["schemas"]["AverageDto"];
+            /** @description NPS 0–10 */
+            nps: components["schemas"]["NpsDto"];
+            /** @description Customer effort 1 (effortless) – 7 */
+            effort: components["schemas"]["AverageDto"];
+        };
+        GroupDto: {
+            /** @description Decisions in the group */
+            n: number;
+            /** @description Of them, decisions with at least one conversion */
+            converted: number;
+            /** @description converted / n (absent when insufficient) */
+            rate?: number;
+        };
+        IntervalDto: {
+            lower: number;
+            upper: number;
+        };
+        InsufficientDto: {
+            /** @example Too few decisions to measure lift: holdout 12 (at least 30 in each group) */
+            reason: string;
+            /** @description Decisions needed in each group */
+            minimum: number;
+        };
+        LiftDto: {
+            /** @description Decisions whose outcome is treated or held (quiet hours; sent later) */
+            treated: components["schemas"]["GroupDto"];
+            /** @description Held-out decisions */
+            holdout: components["schemas"]["GroupDto"];
+            /** @description Treated conversion rate minus holdout conversion rate (0.05: five points) */
+            difference?: number;
+            /** @enum {number} */
+            confidence?: 0.95;
+            /** @description Confidence interval of the difference */
+            interval?: components["schemas"]["IntervalDto"];
+            /** @enum {string} */
+            method?: "newcombe-hybrid-score";
+            /** @description Instead of a number, when a group is too small */
+            insufficient?: components["schemas"]["InsufficientDto"];
+        };
+        CellStatisticsDto: {
+            /** @description null: decisions made while the customer had no live persona */
+            personaKey?: string | null;
+            touchpointKey: string;
+            /** @description Touchpoint events decided in the cell (one decision per event: equal to decisions) */
+            events: number;
+            decisions: number;
+            /** @description Decisions treated at once */
+            treated: number;
+            /** @description Decisions held for quiet hours (sent at their end unless displaced) */
+            held: number;
+            suppressed: number;
+            /**
+             * @description Suppressed decisions by the reason code that stopped them
+             * @example {
+             *       "FREQUENCY_CAP": 12,
+             *       "CONSENT_REFUSED": 3
+             *     }
+             */
+            suppressedBy: {
+                [key: string]: number;
+            };
+            heldOut: number;
+            noTreatment: number;
+            /** @description Deliveries created */
+            deliveries: number;
+            /** @description Deliveries delivered (treatments sent) */
+            sent: number;
+            /** @description Dead letters */
+            dead: number;
+            outcomes: components["schemas"]["OutcomeRatesDto"];
+            conversions: components["schemas"]["ConversionsDto"];
+            feedback: components["schemas"]["FeedbackDto"];
+            lift: components["schemas"]["LiftDto"];
+        };
+        CellStatisticsPageDto: {
+            from: string;
+            to: string;
+            /** @description Decisions needed in each group before lift is shown */
+            minimumSample: number;
+            /** @description Cells with any figure in the period, by persona then touchpoint */
+            cells: components["schemas"]["CellStatisticsDto"][];
+        };
+        TargetDto: {
+            personaKey: string;
+            touchpointKey: string;
+            /** @enum {string} */
+            measure: "csat";
+            target: number;
+            note: string;
+            /** @description The admin key that last set it */
+            updatedBy?: string | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        TargetListDto: {
+            items: components["schemas"]["TargetDto"][];
+        };
+        TargetGapDto: {
+            personaKey: string;
+            touchpointKey: string;
+            /** @enum {string} */
+            measure: "csat";
+            target: number;
+            /** @description The average measured over the period (null: no answers) */
+            measured?: number | null;
+            /** @description Answers the average is over */
+            responses: number;
+            /** @description measured − target: negative falls short */
+            gap?: number | null;
+        };
+        TargetReportDto: {
+            from: string;
+            to: string;
+            /** @description Worst first: the largest shortfall; cells without answers last */
+            items: components["schemas"]["TargetGapDto"][];
+        };
+        PutTargetDto: {
+            /**
+             * @description The measure the target is for: the CSAT average (1–5)
+             * @default csat
+             * @enum {string}
+             */
+            measure: "csat";
+            /**
+             * @description The promised average
+             * @example 4.5
+             */
+            target: number;
+            /** @example Checkout must feel effortless */
+            note?: string;
         };
         QueuesBoardSessionDto: {
             /**
@@ -3206,6 +3800,65 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    AttributesController_createBehaviour: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBehaviourAttributeDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributeDto"];
+                };
+            };
+            /** @description A bad definition (codes name the field: INVALID_DAYS, TOUCHPOINT_REQUIRED, TOUCHPOINT_NOT_FOUND…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Requires a key with role admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description An attribute with this name exists */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6620,6 +7273,536 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    ExperienceSettingsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperienceSettingsViewDto"];
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Requires a key with role agent or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    ExperienceSettingsController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperienceSettingsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperienceSettingsViewDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED naming each field out of range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Requires a key with role admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    CustomerTimelineController_timeline: {
+        parameters: {
+            query?: {
+                /** @description Events per page, newest first */
+                limit?: number;
+                /** @description The previous page's `next`: the events older than the last one it showed */
+                before?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The customer, as GET /v1/customers/:ref takes it */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerTimelineDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Requires a key with role agent or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    OutcomesController_ingest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OutcomeDto"] | components["schemas"]["OutcomeBatchDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeIngestAnswerDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Requires a key with role integration or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    OutcomeCallbacksController_callback: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description v1,<base64 HMAC-SHA256 of "id.timestamp.body"> */
+                "webhook-signature": string;
+                /** @description Unix seconds */
+                "webhook-timestamp": string;
+                "webhook-id": string;
+            };
+            path: {
+                /** @description The destination (as GET /v1/destinations lists it) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OutcomeDto"] | components["schemas"]["OutcomeBatchDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeIngestAnswerDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description CALLBACK_SIGNATURE_MISSING, CALLBACK_SIGNATURE_INVALID or CALLBACK_TIMESTAMP_STALE */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description DESTINATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    MeasuresController_cells: {
+        parameters: {
+            query: {
+                /** @description First UTC day of the period (the day a decision was made; its outcomes count with it) */
+                from: string;
+                /** @description Last UTC day of the period, included (at most 366 days after from) */
+                to: string;
+                /** @description Only this persona's cells */
+                persona?: string;
+                /** @description Only this touchpoint's cells */
+                touchpoint?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CellStatisticsPageDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Requires a key with role agent or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    MeasuresController_targets: {
+        parameters: {
+            query?: {
+                persona?: string;
+                touchpoint?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetListDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Requires a key with role agent or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    MeasuresController_report: {
+        parameters: {
+            query: {
+                /** @description First UTC day of the period (the day a decision was made; its outcomes count with it) */
+                from: string;
+                /** @description Last UTC day of the period, included (at most 366 days after from) */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetReportDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Requires a key with role agent or admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    MeasuresController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                personaKey: string;
+                touchpointKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutTargetDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Requires a key with role admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    MeasuresController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                personaKey: string;
+                touchpointKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Requires a key with role admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description TARGET_NOT_FOUND */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
