@@ -3,6 +3,7 @@
  * the CRM user). Started by scripts/demo.sh, which boots the sandbox, the API and two workers.
  */
 import { DEMO_PERSONAS } from './demo-personas';
+import { runOutcomes } from './outcomes';
 import { runTreatments } from './treatments';
 
 const API = must('API_URL');
@@ -171,11 +172,18 @@ async function main(): Promise<void> {
   if (still.persona.key !== after.persona.key) throw new Error('the incremental sync reverted the customer');
 
   const treatments = await runTreatments({ call, line, heading, table, until, personas: personas.map((p) => p.key), agentKey: AGENT });
+  let outcomes;
+  try {
+    outcomes = await runOutcomes({ call, line, heading, table, until, agentKey: AGENT }, treatments);
+  } finally {
+    await treatments.close();
+  }
 
   heading('Summary');
   line(`  treatments: ${n(treatments.events)} touchpoint events decided, ${n(treatments.sent)} treatments sent, ${n(treatments.webhooksVerified)} signed webhooks verified by the receiver`);
+  line(`  outcomes: ${n(outcomes.outcomes)} stored (${n(outcomes.feedback)} CSAT answers); lift measured in ${outcomes.measuredCells} persona cells of the cart reminder; ${n(outcomes.recoveries)} customers needed a recovery`);
   line(`  customers: ${n(result.customers)} from 2 CRMs; personas: ${personas.length} (fallback included); demo took ${secs(Date.now() - started)}`);
-  line(`  open ${API}/docs for the API; logs are in .demo/`);
+  line(`  open ${API}/docs for the API and ${API}/console for the console; logs are in .demo/`);
 }
 
 /** The first customer the live set puts in this persona (optionally from one connection). */

@@ -52,7 +52,22 @@ async function startReceiver(secret: string) {
   return { url: `http://127.0.0.1:${port}/corridor`, stats, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-export async function runTreatments(t: Tools): Promise<{ events: number; sent: number; webhooksVerified: number }> {
+export interface TreatmentsResult {
+  events: number;
+  sent: number;
+  webhooksVerified: number;
+  /** This run's event keys are `demo-<runId>-<n>`. */
+  runId: string;
+  /** Customers the bursts pick from. */
+  pool: string[];
+  /** The receiver's counters (it keeps running for the outcomes step). */
+  receiver: { stats: { received: number; verified: number; failed: number; ids: Set<string> } };
+  db: Pool;
+  /** Stops the receiver and the database pool. */
+  close: () => Promise<void>;
+}
+
+export async function runTreatments(t: Tools): Promise<TreatmentsResult> {
   const { call, line, heading, table, until } = t;
   const db = new Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
@@ -79,6 +94,8 @@ export async function runTreatments(t: Tools): Promise<{ events: number; sent: n
       { key: 'vip_script', name: 'VIP call script', type: 'agent_script', channel: 'phone', config: { script: 'Thank {{customer.first_name}} for being one of our best customers; offer the priority line.' } },
       { key: 'save_script', name: 'Retention call script', type: 'agent_script', channel: 'phone', config: { script: 'Ask {{customer.first_name}} what changed since their last order; offer the loyalty discount.' } },
       { key: 'nothing', name: 'No action', type: 'no_action', channel: 'other', config: {} },
+      // Service recovery: Corridor raises recovery_needed after bad feedback at a moment of truth.
+      { key: 'support_followup', name: 'Support tool follow-up', type: 'webhook', channel: 'crm', config: webhook({ template: 'recovery', customerId: '{{customer.id}}', email: '{{customer.email}}', where: '{{event.touchpoint}}', measure: '{{event.measure}}', score: '{{event.score}}' }) },
     ];
     for (const tr of treatments) await call('POST', '/v1/treatments', tr);
 
@@ -99,6 +116,7 @@ export async function runTreatments(t: Tools): Promise<{ events: number; sent: n
     cell('churn_risk', 'support_call', [{ treatmentKey: 'save_script' }]);
     cell('churn_risk', 'renewal_due', [{ treatmentKey: 'renewal_offer' }]);
     cell('enterprise_champion', 'renewal_due', [{ treatmentKey: 'renewal_offer' }]);
+    for (const p of t.personas) cell(p, 'recovery_needed', [{ treatmentKey: 'support_followup' }]);
     // Quiet hours for push around the current UTC hour, so the demo shows held treatments.
     const now = new Date();
     const hhmm = (d: Date) => d.toISOString().slice(11, 16);
@@ -226,9 +244,14 @@ export async function runTreatments(t: Tools): Promise<{ events: number; sent: n
         ['touchpoint', 'treatment', 'now', 'why'],
       );
     }
-    return { events: totals.accepted, sent: perTreatment.reduce((a, r) => a + r.delivered, 0), webhooksVerified: s.verified };
-  } finally {
+    const close = async () => {
+      await receiver.close();
+      await db.end();
+    };
+    return { events: totals.accepted, sent: perTreatment.reduce((a, r) => a + r.delivered, 0), webhooksVerified: s.verified, runId, pool, receiver, db, close };
+  } catch (e) {
     await receiver.close();
     await db.end();
+    throw e;
   }
 }
