@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { EXPERIENCE_REFRESH_SCHEDULER_ID, QUEUE, REACT_TO_FEEDBACK } from '@corridor/contracts';
 import { DEFAULT_CONTACT_POLICIES, DEFAULT_JOURNEY_STAGES, type Touchpoint, type Treatment } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
-import { FEEDBACK_RECORDED_TOPIC, StrategyVersionRepository } from '@corridor/persistence';
+import { AttributeRepository, FEEDBACK_RECORDED_TOPIC, StrategyVersionRepository } from '@corridor/persistence';
 import { createTestContext, eventually, TestContext } from '@corridor/testing';
 import { WorkerModule } from '../src/worker.module';
 import { CELLS, DecideHarness, DESTINATION_ID, TOUCHPOINTS, TREATMENTS } from './decide-harness';
@@ -32,7 +32,7 @@ describe('react to feedback (experience score, service recovery)', () => {
   beforeAll(async () => {
     ctx = await createTestContext();
     Object.assign(process.env, { DESTINATION_ALLOWED_HOSTS: '127.0.0.1', EXPERIENCE_REFRESH_CRON: '*/2 * * * * *', OUTBOX_RECONCILE_SECONDS: '1', OUTBOX_RECONCILE_GRACE_SECONDS: '1' });
-    app = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
+    app = await NestFactory.createApplicationContext(WorkerModule, { logger: ['error', 'warn'] });
     await app.init();
     h = new DecideHarness(app);
     queue = app.get<Queue>(getQueueToken(QUEUE.outcomes));
@@ -221,5 +221,19 @@ describe('react to feedback (experience score, service recovery)', () => {
     // No feedback in the window: no score; the latest answer stays what it was.
     expect(row).toMatchObject({ score: null, feedback_count: 0, last_csat: 4 });
     expect(await queue.getFailedCount()).toBe(0);
+  });
+
+  it("a changed experience refreshes the customer's behavioural attributes (last CSAT, score) that rules read", async () => {
+    await app.get(AttributeRepository).createBehaviour({ name: 'csat_latest', behaviour: { kind: 'last_csat' } });
+    await app.get(AttributeRepository).createBehaviour({ name: 'experience', behaviour: { kind: 'experience_score' } });
+    const piece = await feedback(id('c1'), 'support_call', { csat: 2 }, new Date(Date.now() - 60_000));
+    await reacted([piece.outcomeId]);
+    const [row] = await h.db.query(`SELECT values FROM customer_behaviour WHERE customer_id = $1`, [id('c1')]);
+    const experience = await experienceOf(id('c1'));
+    // The listener ran after the processor's commit, before the job completed.
+    expect(row?.values).toEqual({ csat_latest: 2, experience: experience!.score });
+    // Only the customer whose feedback it was.
+    const [{ n }] = await h.db.query(`SELECT count(*)::int AS n FROM customer_behaviour WHERE customer_id <> $1 AND values ? 'csat_latest'`, [id('c1')]);
+    expect(n).toBe(0);
   });
 });

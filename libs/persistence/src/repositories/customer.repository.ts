@@ -186,7 +186,7 @@ export class CustomerRepository {
   async findByIds(ids: readonly string[]): Promise<Map<string, Customer>> {
     const valid = [...new Set(ids)].filter((id) => /^[1-9][0-9]{0,18}$/.test(id));
     if (valid.length === 0) return new Map();
-    const rows: CustomerRow[] = await this.db.query(`SELECT ${COLUMNS} FROM customers c WHERE c.id = ANY($1::bigint[])`, [valid]);
+    const rows: CustomerRow[] = await this.db.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE c.id = ANY($1::bigint[])`, [valid]);
     return new Map(rows.map((r) => toCustomer(r)).map((c) => [c.id, c]));
   }
 
@@ -214,7 +214,7 @@ export class CustomerRepository {
          SELECT c.id FROM customers c
           WHERE (${FULL_NAME_SQL} LIKE $1 OR ${LAST_NAME_SQL} LIKE $1) AND c.merged_into_id IS NULL
           LIMIT ${NAME_SEARCH_CANDIDATES})
-       SELECT ${COLUMNS} FROM customers c JOIN m ON m.id = c.id ORDER BY c.id LIMIT $2`,
+       SELECT ${COLUMNS} FROM ${FROM} JOIN m ON m.id = c.id ORDER BY c.id LIMIT $2`,
       [prefix, limit],
     );
     return rows.map(toCustomer);
