@@ -32,7 +32,7 @@ describe('react to feedback (experience score, service recovery)', () => {
   beforeAll(async () => {
     ctx = await createTestContext();
     Object.assign(process.env, { DESTINATION_ALLOWED_HOSTS: '127.0.0.1', EXPERIENCE_REFRESH_CRON: '*/2 * * * * *', OUTBOX_RECONCILE_SECONDS: '1', OUTBOX_RECONCILE_GRACE_SECONDS: '1' });
-    app = await NestFactory.createApplicationContext(WorkerModule, { logger: ['error', 'warn'] });
+    app = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
     await app.init();
     h = new DecideHarness(app);
     queue = app.get<Queue>(getQueueToken(QUEUE.outcomes));
