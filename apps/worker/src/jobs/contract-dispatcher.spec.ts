@@ -1,5 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import { QUEUE, RECONCILE_ASSIGNMENTS, REFRESH_SEGMENTS, RUN_CHUNK, RUN_FINALIZE, SEGMENTATION_JOBS } from '@corridor/contracts';
+import { QUEUE, RECONCILE_ASSIGNMENTS, REFRESH_BEHAVIOUR, REFRESH_SEGMENTS, RUN_CHUNK, RUN_FINALIZE, SEGMENTATION_JOBS } from '@corridor/contracts';
 import { DomainError, ValidationError } from '@corridor/domain';
 import { bind, ContractDispatcher } from './contract-dispatcher';
 
@@ -9,7 +9,7 @@ const noop = async () => undefined;
 describe('ContractDispatcher', () => {
   it('refuses to boot when a contract of the queue has no handler', () => {
     expect(() => new ContractDispatcher(QUEUE.segmentation, SEGMENTATION_JOBS, [bind(RUN_CHUNK, noop)])).toThrow(
-      /no handler for: run-finalize, reconcile-assignments, refresh-segments/,
+      /no handler for: run-finalize, reconcile-assignments, refresh-segments, refresh-behaviour/,
     );
   });
 
@@ -19,6 +19,7 @@ describe('ContractDispatcher', () => {
       bind(RUN_FINALIZE, handle),
       bind(RECONCILE_ASSIGNMENTS, handle),
       bind(REFRESH_SEGMENTS, handle),
+      bind(REFRESH_BEHAVIOUR, handle),
     ]);
 
   it('passes a validated payload to the handler', async () => {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { DomainError } from '@corridor/domain';
 import { InvalidJobPayloadError, jobCorrelationId, JobContract, parseJobPayload, QueueName } from '@corridor/contracts';
-import { correlationIdFrom, withCorrelationId } from '@corridor/observability';
+import { correlationIdFrom, errorForLog, withCorrelationId } from '@corridor/observability';
 
 export type JobHandler<P extends object> = (payload: P, job: Job, token?: string) => Promise<unknown>;
 
@@ -66,6 +66,13 @@ export class ContractDispatcher {
         this.logger.warn({ job: job.name, jobId: job.id, code: e.code, msg: e.message }, 'job failed permanently');
         throw new UnrecoverableError(`${e.code}: ${e.message}`);
       }
+      // Otherwise BullMQ only records it on the job: say so in the log, safely (no SQL parameters).
+      const attempt = (job.attemptsMade ?? 0) + 1;
+      const attempts = job.opts?.attempts ?? 1;
+      this.logger.warn(
+        { job: job.name, jobId: job.id, attempt, attempts, err: e instanceof Error ? errorForLog(e) : String(e) },
+        attempt < attempts ? 'job failed; BullMQ retries it' : 'job failed on its last attempt',
+      );
       throw e;
     }
   }
