@@ -23,6 +23,12 @@ DEMO_NAME="${DEMO_NAME:-corridor_demo}"
 if [[ ! "$DEMO_NAME" =~ ^[a-z][a-z0-9_]{0,40}$ ]]; then echo "DEMO_NAME must match ^[a-z][a-z0-9_]{0,40}\$" >&2; exit 2; fi
 DEMO_PORT="${DEMO_PORT:-3100}"
 DEMO_SANDBOX_PORT="${DEMO_SANDBOX_PORT:-4110}"
+# Ports the WHATWG fetch standard blocks ("bad port"): Node's fetch refuses them, so the demo would wait forever.
+for port in "$DEMO_PORT" "$DEMO_SANDBOX_PORT"; do
+  case " 1 7 9 11 13 15 17 19 20 21 22 23 25 37 42 43 53 69 77 79 87 95 101 102 103 104 109 110 111 113 115 117 119 123 135 137 139 143 161 179 389 427 465 512 513 514 515 526 530 531 532 540 548 554 556 563 587 601 636 989 990 993 995 1719 1720 1723 2049 3659 4045 4190 5060 5061 6000 6566 6665 6666 6667 6668 6669 6679 6697 10080 " in
+    *" $port "*) echo "port $port is one fetch refuses (a WHATWG 'bad port'); pick another for DEMO_PORT / DEMO_SANDBOX_PORT" >&2; exit 2 ;;
+  esac
+done
 
 if ! command -v pg_isready >/dev/null || ! command -v redis-cli >/dev/null; then
   echo "The demo needs PostgreSQL 15 and Redis 7 on this machine (Debian: apt-get install postgresql redis-server)." >&2
