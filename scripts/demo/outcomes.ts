@@ -64,11 +64,12 @@ export async function runOutcomes(t: Tools, r: TreatmentsResult): Promise<Outcom
       `SELECT d.outcome, e.idempotency_key AS key, v.webhook_id
          FROM decisions d JOIN touchpoint_events e ON e.id = d.event_id
          LEFT JOIN deliveries v ON v.decision_id = d.id AND v.status = 'delivered'
-        WHERE ${mine} AND d.touchpoint_key = 'cart_abandoned' AND (d.outcome = 'held_out' OR v.webhook_id IS NOT NULL)`,
+        WHERE ${mine} AND d.touchpoint_key = 'cart_abandoned' AND (d.outcome IN ('held_out', 'held') OR v.webhook_id IS NOT NULL)`,
     )
   ).rows as Array<{ outcome: string; key: string; webhook_id: string | null }>;
   const outcomes: Array<Record<string, unknown>> = [];
   for (const d of cartDecisions) {
+    // Held for quiet hours: counted as treated (intention to treat), but the reminder has not gone out yet.
     const treated = d.webhook_id !== null;
     const ref = treated ? { webhookId: d.webhook_id } : { eventKey: d.key };
     if (treated && Math.random() < 0.45) outcomes.push({ ...ref, type: 'opened', idempotencyKey: `open-${d.key}` });
