@@ -2,7 +2,9 @@
 # The main job, end to end on this machine: CRM sandbox → sync → personas → publish → the
 # customer view → a change in the CRM → re-segmentation → write-back, then touchpoints, treatments
 # and a strategy with contact policies, a burst of touchpoint events decided and delivered as
-# signed webhooks to a receiver the demo runs itself, with a readable summary.
+# signed webhooks to a receiver the demo runs itself, then outcomes and CSAT answers coming back
+# (lift per persona over the holdout, targets against measured CSAT, service recovery), with a
+# readable summary.
 #   npm run demo             runs the scenario, then keeps the product running until Ctrl-C
 #   npm run demo -- --once   runs the scenario and exits 0 when done (CI, smoke tests)
 # Everything runs locally: a fresh database and Redis keys named after DEMO_NAME (default
