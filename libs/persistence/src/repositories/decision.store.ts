@@ -177,49 +177,6 @@ export class DecisionStore {
   }
 
   /**
-   * Decides and records one (event, touchpoint) atomically, holding the customer's advisory lock so
-   * caps are counted exactly under concurrent workers: an existing decision is returned untouched
-   * (a repeated job); else `decideWith` gets the customer's deliveries that count against caps and
-   * its result is written: the decision (ON CONFLICT DO NOTHING as the last guard), the delivery,
-   * and for a pending delivery its outbox row. A held one is brought back at its release time.
-   */
-  decideUnderLock(
-    event: { id: string; touchpointKey: string; customerId: string },
-    countSince: Date,
-    decideWith: (counted: CountedDelivery[]) => DecisionWrite,
-  ): Promise<DecisionRecorded> {
-    return this.db.transaction(async (em) => {
-      await em.query(`SELECT pg_advisory_xact_lock(${DECIDE_LOCK_CLASS}, ($1::bigint % 2147483647)::int)`, [event.customerId]);
-      const existing = await this.existingDecision(em, event.id, event.touchpointKey);
-      if (existing) return { created: false, decisionId: existing };
-      const counted = await this.counted(em, event.customerId, countSince);
-      const write = decideWith(counted);
-      const d = write.decision;
-      const inserted: Array<{ id: string }> = await em.query(
-        `INSERT INTO decisions (event_id, touchpoint_key, customer_id, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-         ON CONFLICT (event_id, touchpoint_key) DO NOTHING RETURNING id::text`,
-        [event.id, event.touchpointKey, event.customerId, d.personaKey, d.personaSetVersion, d.strategyVersion, d.optionIndex, d.treatmentKey, d.outcome, JSON.stringify(d.reasons)],
-      );
-      if (inserted.length === 0) return { created: false, decisionId: (await this.existingDecision(em, event.id, event.touchpointKey))! };
-      const decisionId = inserted[0].id;
-      if (write.displace && write.displace.ids.length > 0) await this.suppressHeld(em, write.displace.ids, write.displace.reason);
-      let deliveryId: string | null = null;
-      if (write.delivery) {
-        const v = write.delivery;
-        const rows: Array<{ id: string }> = await em.query(
-          `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, moment_of_truth, webhook_id, destination_id, connection_id, status, next_attempt_at, request)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id::text`,
-          [decisionId, event.id, event.customerId, v.treatmentKey, v.treatmentType, v.channel, v.momentOfTruth, v.webhookId, v.destinationId, v.connectionId, v.status, v.nextAttemptAt, JSON.stringify(v.request)],
-        );
-        deliveryId = rows[0].id;
-        if (v.status === 'pending') await em.query(`INSERT INTO outbox (topic, ref) VALUES ('dispatch-delivery', $1)`, [deliveryId]);
-      }
-      return { created: true, decisionId, deliveryId, delivery: write.delivery };
-    });
-  }
-
-  /**
    * Decides and records several events in one transaction: the advisory locks of all their
    * customers taken in one statement in ascending key order (two batches sharing customers queue
    * up instead of deadlocking), existing decisions returned untouched, the counted deliveries of

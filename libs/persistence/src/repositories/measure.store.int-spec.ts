@@ -73,7 +73,8 @@ describe('MeasureStore: counters equal a recount under concurrent writers', () =
   });
 
   function decide(eventId: string, customerId: string, touchpointKey: string, write: (held: string[]) => DecisionWrite) {
-    return decisions.decideUnderLock({ id: eventId, touchpointKey, customerId }, new Date(0), (counted) => write(counted.filter((c) => c.bumpable).map((c) => c.id)));
+    const event = { id: eventId, touchpointKey, customerId, occurredAt: new Date(), properties: {}, correlationId: null, liveStrategyVersion: 1 };
+    return decisions.decideBatchUnderLocks([event], new Date(0), (_e, counted) => write(counted.filter((c) => c.bumpable).map((c) => c.id))).then(([recorded]) => recorded);
   }
 
   const write = (personaKey: string | null, outcome: DecisionWrite['decision']['outcome'], reasons: DecisionReason[], d: NewDelivery | null, displace: string[] = []): DecisionWrite => ({

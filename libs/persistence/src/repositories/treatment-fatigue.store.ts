@@ -19,15 +19,6 @@ export interface FatigueFact {
 export class TreatmentFatigueStore {
   constructor(private readonly db: DataSource) {}
 
-  /** The customer's treatments paused beyond `at`. */
-  async paused(customerId: string, at: Date): Promise<TreatmentPause[]> {
-    const rows: Array<{ treatment_key: string; paused_until: Date }> = await this.db.query(
-      `SELECT treatment_key, paused_until FROM treatment_fatigue WHERE customer_id = $1 AND paused_until > $2`,
-      [customerId, at],
-    );
-    return rows.map((r) => ({ treatmentKey: r.treatment_key, until: r.paused_until.getTime() }));
-  }
-
   /** Each of these customers' treatments paused beyond `at` (a decide batch reads them once). */
   async pausedFor(customerIds: readonly string[], at: Date): Promise<Map<string, TreatmentPause[]>> {
     const out = new Map<string, TreatmentPause[]>();
