@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Channel, CountedDelivery, DecisionOutcome, DecisionReason, TreatmentType } from '@corridor/domain';
 import { DataSource, EntityManager } from 'typeorm';
+import { decisionsOfEvents, eventWithDecisions, type EventRow } from './event-decisions.query';
 
 export interface EventToDecide {
   id: string;
@@ -349,63 +350,13 @@ export class DecisionStore {
 
   /** The customer's latest touchpoint events, newest first, each with its decisions and their deliveries. */
   async recentEvents(customerId: string, limit: number): Promise<RecentEvent[]> {
-    const events: Array<{ id: string; source: string; touchpoint_key: string; occurred_at: Date; received_at: Date; properties: Record<string, unknown> }> = await this.db.query(
+    const events: EventRow[] = await this.db.query(
       `SELECT id::text, source, touchpoint_key, occurred_at, received_at, properties FROM touchpoint_events
         WHERE customer_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2`,
       [customerId, limit],
     );
-    if (events.length === 0) return [];
-    const ids = events.map((e) => e.id);
-    const decisions: Array<{ id: string; event_id: string; touchpoint_key: string; persona_key: string | null; persona_set_version: number | null; strategy_version: number | null; option_index: number | null; treatment_key: string | null; outcome: DecisionOutcome; reasons: DecisionReason[]; decided_at: Date }> =
-      await this.db.query(
-        `SELECT id::text, event_id::text, touchpoint_key, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons, decided_at
-           FROM decisions WHERE event_id = ANY($1::bigint[]) ORDER BY id`,
-        [ids],
-      );
-    const deliveries: Array<{ id: string; decision_id: string; treatment_key: string; treatment_type: string; channel: string; status: string; attempts: number; next_attempt_at: Date | null; created_at: Date; delivered_at: Date | null; last_status_code: number | null }> =
-      decisions.length === 0
-        ? []
-        : await this.db.query(
-            `SELECT id::text, decision_id::text, treatment_key, treatment_type, channel, status, attempts, next_attempt_at, created_at, delivered_at, last_status_code
-               FROM deliveries WHERE decision_id = ANY($1::bigint[]) ORDER BY id`,
-            [decisions.map((d) => d.id)],
-          );
-    return events.map((e) => ({
-      id: e.id,
-      source: e.source,
-      touchpointKey: e.touchpoint_key,
-      occurredAt: e.occurred_at,
-      receivedAt: e.received_at,
-      properties: e.properties ?? {},
-      decisions: decisions
-        .filter((d) => d.event_id === e.id)
-        .map((d) => ({
-          id: d.id,
-          touchpointKey: d.touchpoint_key,
-          personaKey: d.persona_key,
-          personaSetVersion: d.persona_set_version,
-          strategyVersion: d.strategy_version,
-          optionIndex: d.option_index,
-          treatmentKey: d.treatment_key,
-          outcome: d.outcome,
-          reasons: d.reasons,
-          decidedAt: d.decided_at,
-          deliveries: deliveries
-            .filter((v) => v.decision_id === d.id)
-            .map((v) => ({
-              id: v.id,
-              treatmentKey: v.treatment_key,
-              treatmentType: v.treatment_type,
-              channel: v.channel,
-              status: v.status,
-              attempts: v.attempts,
-              nextAttemptAt: v.next_attempt_at,
-              createdAt: v.created_at,
-              deliveredAt: v.delivered_at,
-              lastStatusCode: v.last_status_code,
-            })),
-        })),
-    }));
+    const decisions = await decisionsOfEvents(this.db, events.map((e) => e.id));
+    return events.map((e) => eventWithDecisions(e, decisions));
   }
 
   /** `counted` for several customers in one query (customer id → deliveries). */

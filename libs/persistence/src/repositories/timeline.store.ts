@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { RecentEvent } from './decision.store';
+import { decisionsOfEvents, eventWithDecisions, groupBy, type EventDecision, type EventRow } from './event-decisions.query';
 
 /** An outcome recorded against a touchpoint event (engagement or feedback). */
 export interface TimelineOutcome {
@@ -27,14 +28,14 @@ export interface TimelinePosition {
 /**
  * One customer's journey timeline: their touchpoint events newest first (occurred_at, then id),
  * keyset-paged, each with its decisions, their deliveries and the outcomes recorded against it.
- * Five indexed queries per page, whatever its size.
+ * Four indexed queries per page, whatever its size (decisions and outcomes read side by side).
  */
 @Injectable()
 export class TimelineStore {
   constructor(private readonly db: DataSource) {}
 
   async page(customerId: string, limit: number, before: TimelinePosition | null): Promise<{ events: TimelineEvent[]; next: TimelinePosition | null }> {
-    const events: Array<{ id: string; source: string; touchpoint_key: string; occurred_at: Date; received_at: Date; properties: Record<string, unknown>; micros: string }> = await this.db.query(
+    const events: Array<EventRow & { micros: string }> = await this.db.query(
       `SELECT id::text, source, touchpoint_key, occurred_at, received_at, properties,
               (extract(epoch FROM occurred_at) * 1000000)::bigint::text AS micros
          FROM touchpoint_events
@@ -47,81 +48,35 @@ export class TimelineStore {
     const shown = events.slice(0, limit);
     if (shown.length === 0) return { events: [], next: null };
     const ids = shown.map((e) => e.id);
-    const decisions: Array<{ id: string; event_id: string; touchpoint_key: string; persona_key: string | null; persona_set_version: number | null; strategy_version: number | null; option_index: number | null; treatment_key: string | null; outcome: RecentEvent['decisions'][number]['outcome']; reasons: RecentEvent['decisions'][number]['reasons']; decided_at: Date }> =
-      await this.db.query(
-        `SELECT id::text, event_id::text, touchpoint_key, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons, decided_at
-           FROM decisions WHERE event_id = ANY($1::bigint[]) ORDER BY id`,
-        [ids],
-      );
-    const [deliveries, outcomes]: [
-      Array<{ id: string; decision_id: string; treatment_key: string; treatment_type: string; channel: string; status: string; attempts: number; next_attempt_at: Date | null; created_at: Date; delivered_at: Date | null; last_status_code: number | null }>,
+    const [decisions, outcomes]: [
+      Map<string, EventDecision[]>,
       Array<{ id: string; event_id: string; type: string; source: string; delivery_id: string | null; value: string | null; csat: number | null; nps: number | null; effort: number | null; comment: string | null; occurred_at: Date }>,
     ] = await Promise.all([
-      decisions.length === 0
-        ? []
-        : this.db.query(
-            `SELECT id::text, decision_id::text, treatment_key, treatment_type, channel, status, attempts, next_attempt_at, created_at, delivered_at, last_status_code
-               FROM deliveries WHERE decision_id = ANY($1::bigint[]) ORDER BY id`,
-            [decisions.map((d) => d.id)],
-          ),
+      decisionsOfEvents(this.db, ids),
       this.db.query(
         `SELECT id::text, event_id::text, type, source, delivery_id::text, value::text, csat, nps, effort, comment, occurred_at
            FROM outcomes WHERE event_id = ANY($1::bigint[]) ORDER BY occurred_at, id`,
         [ids],
       ),
     ]);
+    const outcomesOf = groupBy(outcomes, (o) => o.event_id);
     const last = shown[shown.length - 1];
     return {
       next: more ? { micros: last.micros, id: last.id } : null,
       events: shown.map((e) => ({
-        id: e.id,
-        source: e.source,
-        touchpointKey: e.touchpoint_key,
-        occurredAt: e.occurred_at,
-        receivedAt: e.received_at,
-        properties: e.properties ?? {},
-        decisions: decisions
-          .filter((d) => d.event_id === e.id)
-          .map((d) => ({
-            id: d.id,
-            touchpointKey: d.touchpoint_key,
-            personaKey: d.persona_key,
-            personaSetVersion: d.persona_set_version,
-            strategyVersion: d.strategy_version,
-            optionIndex: d.option_index,
-            treatmentKey: d.treatment_key,
-            outcome: d.outcome,
-            reasons: d.reasons,
-            decidedAt: d.decided_at,
-            deliveries: deliveries
-              .filter((v) => v.decision_id === d.id)
-              .map((v) => ({
-                id: v.id,
-                treatmentKey: v.treatment_key,
-                treatmentType: v.treatment_type,
-                channel: v.channel,
-                status: v.status,
-                attempts: v.attempts,
-                nextAttemptAt: v.next_attempt_at,
-                createdAt: v.created_at,
-                deliveredAt: v.delivered_at,
-                lastStatusCode: v.last_status_code,
-              })),
-          })),
-        outcomes: outcomes
-          .filter((o) => o.event_id === e.id)
-          .map((o) => ({
-            id: o.id,
-            type: o.type,
-            source: o.source,
-            deliveryId: o.delivery_id,
-            value: o.value === null ? null : Number(o.value),
-            csat: o.csat,
-            nps: o.nps,
-            effort: o.effort,
-            comment: o.comment,
-            occurredAt: o.occurred_at,
-          })),
+        ...eventWithDecisions(e, decisions),
+        outcomes: (outcomesOf.get(e.id) ?? []).map((o) => ({
+          id: o.id,
+          type: o.type,
+          source: o.source,
+          deliveryId: o.delivery_id,
+          value: o.value === null ? null : Number(o.value),
+          csat: o.csat,
+          nps: o.nps,
+          effort: o.effort,
+          comment: o.comment,
+          occurredAt: o.occurred_at,
+        })),
       })),
     };
   }
