@@ -17,38 +17,8 @@ export class TreatmentKeyParams {
   key: string;
 }
 
-@ApiExtraModels(WebhookConfigDto, CrmTaskConfigDto, CrmPropertyConfigDto, CrmListConfigDto, AgentScriptConfigDto, NoActionConfigDto)
-export class CreateTreatmentDto {
-  @ApiProperty({ example: 'welcome_call' })
-  @Matches(JOURNEY_KEY, { message: `key ${JOURNEY_KEY_MESSAGE}` })
-  key: string;
-
-  @ApiProperty({ example: 'Welcome call' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  name: string;
-
-  @ApiPropertyOptional()
-  @IsOptionalNotNull()
-  @IsString()
-  @MaxLength(2000)
-  description?: string;
-
-  @ApiProperty({ enum: TREATMENT_TYPES })
-  @IsIn(TREATMENT_TYPES)
-  type: (typeof TREATMENT_TYPES)[number];
-
-  @ApiProperty({ enum: CHANNELS, description: 'Where it reaches the customer (consent, caps and quiet hours apply per channel)' })
-  @IsIn(CHANNELS)
-  channel: (typeof CHANNELS)[number];
-
-  @ApiProperty(CONFIG_SCHEMA)
-  @IsDefined({ message: 'config is required ({} for no_action)' })
-  @IsObject()
-  @RawJson()
-  config: Record<string, unknown>;
-
+/** How a treatment's deliveries count as ignored and pause it: the same on create and update. */
+export class TreatmentResponseSettingsDto {
   @ApiPropertyOptional({
     description: `Hours after delivery with no engagement (opened, clicked, converted, dismissed) before the delivery counts as ignored; null: ${TREATMENT_RESPONSE_DEFAULTS.responseWindowHours}`,
     minimum: TREATMENT_RESPONSE_LIMITS.responseWindowHours.min,
@@ -86,7 +56,40 @@ export class CreateTreatmentDto {
   pauseDays?: number | null;
 }
 
-export class UpdateTreatmentDto {
+@ApiExtraModels(WebhookConfigDto, CrmTaskConfigDto, CrmPropertyConfigDto, CrmListConfigDto, AgentScriptConfigDto, NoActionConfigDto)
+export class CreateTreatmentDto extends TreatmentResponseSettingsDto {
+  @ApiProperty({ example: 'welcome_call' })
+  @Matches(JOURNEY_KEY, { message: `key ${JOURNEY_KEY_MESSAGE}` })
+  key: string;
+
+  @ApiProperty({ example: 'Welcome call' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name: string;
+
+  @ApiPropertyOptional()
+  @IsOptionalNotNull()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+
+  @ApiProperty({ enum: TREATMENT_TYPES })
+  @IsIn(TREATMENT_TYPES)
+  type: (typeof TREATMENT_TYPES)[number];
+
+  @ApiProperty({ enum: CHANNELS, description: 'Where it reaches the customer (consent, caps and quiet hours apply per channel)' })
+  @IsIn(CHANNELS)
+  channel: (typeof CHANNELS)[number];
+
+  @ApiProperty(CONFIG_SCHEMA)
+  @IsDefined({ message: 'config is required ({} for no_action)' })
+  @IsObject()
+  @RawJson()
+  config: Record<string, unknown>;
+}
+
+export class UpdateTreatmentDto extends TreatmentResponseSettingsDto {
   @ApiPropertyOptional()
   @IsOptionalNotNull()
   @IsString()
@@ -110,42 +113,6 @@ export class UpdateTreatmentDto {
   @IsObject()
   @RawJson()
   config?: Record<string, unknown>;
-
-  @ApiPropertyOptional({
-    description: `Hours after delivery with no engagement (opened, clicked, converted, dismissed) before the delivery counts as ignored; null: ${TREATMENT_RESPONSE_DEFAULTS.responseWindowHours}`,
-    minimum: TREATMENT_RESPONSE_LIMITS.responseWindowHours.min,
-    maximum: TREATMENT_RESPONSE_LIMITS.responseWindowHours.max,
-    nullable: true,
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(TREATMENT_RESPONSE_LIMITS.responseWindowHours.min)
-  @Max(TREATMENT_RESPONSE_LIMITS.responseWindowHours.max)
-  responseWindowHours?: number | null;
-
-  @ApiPropertyOptional({
-    description: `Ignored deliveries in a row that pause the treatment for that customer; null: ${TREATMENT_RESPONSE_DEFAULTS.ignoredInARow}`,
-    minimum: TREATMENT_RESPONSE_LIMITS.ignoredInARow.min,
-    maximum: TREATMENT_RESPONSE_LIMITS.ignoredInARow.max,
-    nullable: true,
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(TREATMENT_RESPONSE_LIMITS.ignoredInARow.min)
-  @Max(TREATMENT_RESPONSE_LIMITS.ignoredInARow.max)
-  ignoredInARow?: number | null;
-
-  @ApiPropertyOptional({
-    description: `Days that pause lasts; null: ${TREATMENT_RESPONSE_DEFAULTS.pauseDays}`,
-    minimum: TREATMENT_RESPONSE_LIMITS.pauseDays.min,
-    maximum: TREATMENT_RESPONSE_LIMITS.pauseDays.max,
-    nullable: true,
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(TREATMENT_RESPONSE_LIMITS.pauseDays.min)
-  @Max(TREATMENT_RESPONSE_LIMITS.pauseDays.max)
-  pauseDays?: number | null;
 }
 
 export class TreatmentDto {

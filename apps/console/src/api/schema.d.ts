@@ -2639,6 +2639,12 @@ export interface components {
         };
         NoActionConfigDto: Record<string, never>;
         CreateTreatmentDto: {
+            /** @description Hours after delivery with no engagement (opened, clicked, converted, dismissed) before the delivery counts as ignored; null: 72 */
+            responseWindowHours?: Record<string, never> | null;
+            /** @description Ignored deliveries in a row that pause the treatment for that customer; null: 3 */
+            ignoredInARow?: Record<string, never> | null;
+            /** @description Days that pause lasts; null: 30 */
+            pauseDays?: Record<string, never> | null;
             /** @example welcome_call */
             key: string;
             /** @example Welcome call */
@@ -2653,26 +2659,20 @@ export interface components {
             channel: "web" | "email" | "phone" | "chat" | "sms" | "push" | "in_store" | "partner" | "social" | "crm" | "other";
             /** @description Depends on `type`: webhook, crm_task, crm_property, crm_list, agent_script, no_action ({}) */
             config: components["schemas"]["WebhookConfigDto"] | components["schemas"]["CrmTaskConfigDto"] | components["schemas"]["CrmPropertyConfigDto"] | components["schemas"]["CrmListConfigDto"] | components["schemas"]["AgentScriptConfigDto"] | components["schemas"]["NoActionConfigDto"];
+        };
+        UpdateTreatmentDto: {
             /** @description Hours after delivery with no engagement (opened, clicked, converted, dismissed) before the delivery counts as ignored; null: 72 */
             responseWindowHours?: Record<string, never> | null;
             /** @description Ignored deliveries in a row that pause the treatment for that customer; null: 3 */
             ignoredInARow?: Record<string, never> | null;
             /** @description Days that pause lasts; null: 30 */
             pauseDays?: Record<string, never> | null;
-        };
-        UpdateTreatmentDto: {
             name?: string;
             description?: string;
             /** @enum {string} */
             channel?: "web" | "email" | "phone" | "chat" | "sms" | "push" | "in_store" | "partner" | "social" | "crm" | "other";
             /** @description Replaces the whole config (the type stays) */
             config?: components["schemas"]["WebhookConfigDto"] | components["schemas"]["CrmTaskConfigDto"] | components["schemas"]["CrmPropertyConfigDto"] | components["schemas"]["CrmListConfigDto"] | components["schemas"]["AgentScriptConfigDto"] | components["schemas"]["NoActionConfigDto"];
-            /** @description Hours after delivery with no engagement (opened, clicked, converted, dismissed) before the delivery counts as ignored; null: 72 */
-            responseWindowHours?: Record<string, never> | null;
-            /** @description Ignored deliveries in a row that pause the treatment for that customer; null: 3 */
-            ignoredInARow?: Record<string, never> | null;
-            /** @description Days that pause lasts; null: 30 */
-            pauseDays?: Record<string, never> | null;
         };
         DestinationDto: {
             /** Format: uuid */
