@@ -99,14 +99,52 @@ describe('API with Redis or Postgres away', () => {
     );
   });
 
+  it('Redis away: events, outcomes and the measured experience need only Postgres, so they keep working', async () => {
+    await api.http.post('/v1/touchpoints').set(admin()).send({ key: 'purchase', name: 'Purchase', stageKey: 'purchase', channel: 'web' }).expect(201);
+    await api.http.post('/v1/customers/import').set(api.auth('integration')).set('Content-Type', 'application/x-ndjson').send('{"id":"c-9","email":"c9@example.com"}\n').expect(200);
+
+    await redis.stop();
+    try {
+      // Acknowledged events and outcomes are rows in Postgres (the outbox relays them later), so an
+      // outage of the queue is no reason to refuse them.
+      const event = await api.http.post('/v1/events').set(api.auth('integration')).send({ touchpoint: 'purchase', customer: 'c-9', idempotencyKey: 'order-9' }).timeout(HANG);
+      expect(event.status).toBe(202);
+      expect(event.body.results[0]).toMatchObject({ status: 'accepted' });
+      const eventId = event.body.results[0].eventId;
+      const outcome = await api.http.post('/v1/outcomes').set(api.auth('integration')).send({ eventId, type: 'feedback', csat: 2, idempotencyKey: 'survey-9' }).timeout(HANG);
+      expect(outcome.status).toBe(202);
+      expect(outcome.body.results[0]).toMatchObject({ status: 'accepted' });
+      const timeline = await api.http.get('/v1/customers/c-9/timeline').set(api.auth('agent')).timeout(HANG);
+      expect(timeline.status).toBe(200);
+      expect(timeline.body.events.map((e: { touchpointKey: string }) => e.touchpointKey)).toEqual(['purchase']);
+      expect(timeline.body.events[0].outcomes).toEqual([expect.objectContaining({ type: 'feedback', csat: 2 })]);
+      const today = new Date().toISOString().slice(0, 10);
+      await api.http.get(`/v1/measures/cells?from=${today}&to=${today}`).set(api.auth('agent')).timeout(HANG).expect(200);
+      await api.http.get('/v1/experience/settings').set(api.auth('agent')).timeout(HANG).expect(200);
+    } finally {
+      await redis.start();
+    }
+  });
+
   it('Postgres away: requests answer 503 DATABASE_UNAVAILABLE, then work again when it is back', async () => {
     await api.http.get('/v1/attributes').set(admin()).expect(200);
+    const { saved: _saved, ...settings } = (await api.http.get('/v1/experience/settings').set(admin()).expect(200)).body;
 
     await pg.stop();
     for (const request of [
       () => api.http.get('/v1/attributes').set(admin()),
       () => api.http.post('/v1/attributes').set(admin()).send({ name: 'plan', type: 'string' }),
       () => api.http.get('/v1/personas').set(api.auth('agent')),
+      // The routes of the measured experience, each its own way in.
+      () => api.http.post('/v1/events').set(api.auth('integration')).send({ touchpoint: 'purchase', customer: 'c-9', idempotencyKey: 'order-10' }),
+      () => api.http.post('/v1/outcomes').set(api.auth('integration')).send({ eventKey: 'order-9', type: 'converted', value: 5, idempotencyKey: 'conv-9' }),
+      () => api.http.post('/v1/destinations/00000000-0000-4000-8000-000000000000/callbacks').set({ 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' }).send({ type: 'clicked' }),
+      () => api.http.get('/v1/customers/c-9/timeline').set(api.auth('agent')),
+      () => api.http.get('/v1/customers/c-9/strategy').set(api.auth('agent')),
+      () => api.http.get('/v1/measures/cells?from=2026-01-01&to=2026-01-31').set(api.auth('agent')),
+      () => api.http.get('/v1/measures/targets/report').set(api.auth('agent')),
+      () => api.http.get('/v1/experience/settings').set(api.auth('agent')),
+      () => api.http.put('/v1/experience/settings').set(admin()).send(settings),
     ]) {
       const res = await request().timeout(HANG);
       expect(res.status).toBe(503);
