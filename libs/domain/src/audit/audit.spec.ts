@@ -58,5 +58,7 @@ describe('redactSecrets', () => {
   it('replaces sealed values whatever the field is called', () => {
     const sealed = 'v1.AAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBB.CCCCCCCC';
     expect(redactSecrets({ note: sealed, list: [sealed, 'v1.2.3'] })).toEqual({ note: REDACTED, list: [REDACTED, 'v1.2.3'] });
+    // An API key shown once at creation (`key`, a name personas and touchpoints use too).
+    expect(redactSecrets({ key: `crd_0123456789ab_${'A'.repeat(43)}` })).toEqual({ key: REDACTED });
   });
 });

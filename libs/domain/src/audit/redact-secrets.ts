@@ -1,8 +1,10 @@
+import { API_KEY_PATTERN } from '../access/api-key';
+
 /**
  * What the audit log may keep of a request or a resource: the same document with every secret
  * replaced by REDACTED. A value is a secret by its field's name (credentials, passwords, tokens,
  * webhook and destination secrets, API keys) or by its form (a value sealed by the secret box,
- * `v<n>.<iv>.<tag>.<body>` in base64url, whatever the field is called): a log readable by every
+ * `v<n>.<iv>.<tag>.<body>` in base64url, or an API key `crd_…`, whatever the field is called): a log readable by every
  * admin must not become a second copy of what the connections and destinations encrypt.
  */
 export const REDACTED = '[redacted]';
@@ -48,7 +50,7 @@ export function looksSealed(value: string): boolean {
 /** Deep copy of `value` with secrets replaced; depth-capped (the log keeps documents, not graphs). */
 export function redactSecrets(value: unknown, depth = 0): unknown {
   if (depth > 32) return REDACTED;
-  if (typeof value === 'string') return looksSealed(value) ? REDACTED : value;
+  if (typeof value === 'string') return looksSealed(value) || API_KEY_PATTERN.test(value) ? REDACTED : value;
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1));
