@@ -159,4 +159,21 @@ describe('customer export and erasure', () => {
     expect(exp).toMatchObject({ path: `/v1/customers/${customerId}/export`, after: { customerId, rows: { events: 2, deliveries: 2, outcomes: 1 } } });
     expect(JSON.stringify(page)).not.toContain('Erasable');
   });
+
+  it('a file import (no modification stamps) re-imports an erased customer only with other content', async () => {
+    const reimport = (attributes: Record<string, unknown>) =>
+      api.http
+        .post('/v1/customers/import')
+        .set(api.auth('integration'))
+        .set('Content-Type', 'application/x-ndjson')
+        .send(JSON.stringify({ id: 'c-1', attributes }))
+        .expect(200);
+    const erased = { email: EMAIL, first_name: 'Ann', last_name: 'Erasable', country: 'GB' };
+    await reimport(erased);
+    const [still] = await db.query(`SELECT attributes, email, erased_at FROM customers WHERE id = $1`, [customerId]);
+    expect(still).toMatchObject({ attributes: {}, email: null, erased_at: expect.any(Date) });
+    await reimport({ ...erased, country: 'IE' });
+    const [back] = await db.query(`SELECT attributes, email, erased_at, deleted_at FROM customers WHERE id = $1`, [customerId]);
+    expect(back).toMatchObject({ email: EMAIL, erased_at: null, deleted_at: null, attributes: { country: 'IE', first_name: 'Ann' } });
+  });
 });
