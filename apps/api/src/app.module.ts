@@ -29,6 +29,8 @@ import { OutcomesModule } from './outcomes/outcomes.module';
 import { MeasuresModule } from './measures/measures.module';
 import { ConsoleModule } from './console/console.module';
 import { QueuesBoardModule } from './queues-board/queues-board.module';
+import { AuditModule } from './audit/audit.module';
+import { CustomerDataModule } from './customer-data/customer-data.module';
 
 export const API_STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -75,6 +77,8 @@ export const FEATURE_MODULES: Array<Type | DynamicModule> = [
   MeasuresModule,
   ConsoleModule,
   QueuesBoardModule,
+  AuditModule,
+  CustomerDataModule,
 ];
 
 @Module({ imports: [...PLATFORM_MODULES, ...FEATURE_MODULES] })

@@ -22,3 +22,6 @@ export * from './treatments';
 export * from './events';
 export * from './outcomes';
 export * from './behaviour';
+export * from './audit/audit-entry';
+export * from './audit/redact-secrets';
+export * from './audit/audit-action';

@@ -40,6 +40,7 @@ import { MeasureCellEntity } from './entities/measure-cell.entity';
 import { MeasureCellReasonEntity } from './entities/measure-cell-reason.entity';
 import { MeasureConversionEntity } from './entities/measure-conversion.entity';
 import { MeasureTargetEntity } from './entities/measure-target.entity';
+import { AuditLogEntity } from './entities/audit-log.entity';
 
 /** Listed, not globbed: globs break under bundlers and hide a forgotten entity. */
 export const ENTITIES = [
@@ -85,4 +86,5 @@ export const ENTITIES = [
   MeasureCellReasonEntity,
   MeasureConversionEntity,
   MeasureTargetEntity,
+  AuditLogEntity,
 ];

@@ -1216,6 +1216,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log: every change made by an admin key (who, what, before, after, when), newest first, paged by `before`
+         * @description Secrets (credentials, webhook and destination secrets, API keys, sealed values) are redacted in request, before and after.
+         */
+        get: operations["AuditController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{ref}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer data request: everything held about one customer (attributes, persona and history, events, decisions, deliveries, outcomes, behaviour, timeline) as JSON */
+        get: operations["CustomerDataController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{ref}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase one customer: attributes, event properties, rendered deliveries, decision reasons and outcome comments anonymised; the record stays as a tombstone
+         * @description Counts and measures are kept. The next CRM sync leaves the record erased unless the CRM holds a newer version of it (README "Customer data requests").
+         */
+        post: operations["CustomerDataController_erase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3373,6 +3430,156 @@ export interface components {
             path: string;
             /** Format: date-time */
             expiresAt: string;
+        };
+        AuditActorDto: {
+            /**
+             * Format: uuid
+             * @description The API key that made the change
+             */
+            keyId: string;
+            /** @description The key's name */
+            name: string;
+            /** @example admin */
+            role: string;
+        };
+        AuditTargetDto: {
+            /** @example persona */
+            type: string;
+            /**
+             * @description Its id or key; null for a collection-wide change (a publish)
+             * @example vip
+             */
+            id?: string | null;
+        };
+        AuditEntryDto: {
+            id: string;
+            /** Format: date-time */
+            at: string;
+            actor: components["schemas"]["AuditActorDto"];
+            /**
+             * @description <resource>.<operation>: persona.publish, connection.update, customer.erase, …
+             * @example persona.update
+             */
+            action: string;
+            /** @example PATCH */
+            method: string;
+            /**
+             * @description The route pattern
+             * @example /v1/personas/:key
+             */
+            route: string;
+            /**
+             * @description The path as requested
+             * @example /v1/personas/vip
+             */
+            path: string;
+            target: components["schemas"]["AuditTargetDto"];
+            /**
+             * @description The status the change answered with
+             * @example 200
+             */
+            statusCode: number;
+            /** @description The request body, secrets redacted; null where it carries customer data or was empty */
+            request?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The target before the change, secrets redacted; null for a create or where none is read */
+            before?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The response to the change, secrets redacted */
+            after?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The request id (X-Request-Id), also in the logs */
+            correlationId?: string | null;
+        };
+        AuditPageDto: {
+            items: components["schemas"]["AuditEntryDto"][];
+            /** @description Pass as `before` for the next page; null at the end */
+            next?: string | null;
+        };
+        CustomerExportDto: {
+            /** Format: date-time */
+            exportedAt: string;
+            /** @description The record: stored attributes (stored_attributes) and as rules read them (attributes: behavioural values merged in), CRM ids, erasure mark */
+            customer: {
+                [key: string]: unknown;
+            };
+            /** @description The persona assignment with its explanation, and the persona history, as GET /v1/customers/:ref shows them */
+            view: components["schemas"]["CustomerViewDto"];
+            /** @description Records merged into this one */
+            mergedRecords: {
+                [key: string]: unknown;
+            }[];
+            /** @description CRM ids that lead to this customer */
+            aliases: {
+                [key: string]: unknown;
+            }[];
+            /** @description Assignments in every persona set version */
+            assignments: {
+                [key: string]: unknown;
+            }[];
+            /** @description Every persona change, oldest first */
+            personaHistory: {
+                [key: string]: unknown;
+            }[];
+            /** @description Touchpoint events with their properties */
+            events: {
+                [key: string]: unknown;
+            }[];
+            decisions: {
+                [key: string]: unknown;
+            }[];
+            /** @description Deliveries with their rendered requests */
+            deliveries: {
+                [key: string]: unknown;
+            }[];
+            /** @description Outcomes and feedback, comments included */
+            outcomes: {
+                [key: string]: unknown;
+            }[];
+            /** @description Behavioural values (counts, recency) */
+            behaviour?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The experience score and latest answers */
+            experience?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Pauses after ignored treatments */
+            treatmentFatigue: {
+                [key: string]: unknown;
+            }[];
+            /** @description The journey timeline (GET /v1/customers/:ref/timeline), every page, newest first */
+            timeline: {
+                [key: string]: unknown;
+            }[];
+        };
+        ErasureCountsDto: {
+            /** @description The customer and the records merged into it */
+            customers: number;
+            /** @description Events whose properties were cleared */
+            events: number;
+            /** @description Decisions whose reasons (which quote attribute values) were cleared */
+            decisions: number;
+            /** @description Deliveries whose rendered request and error were cleared */
+            deliveries: number;
+            /** @description Deliveries not yet sent, stopped (dead) so nothing more goes out */
+            deliveriesStopped: number;
+            /** @description Outcomes whose free-text comment was cleared */
+            outcomes: number;
+        };
+        ErasureDto: {
+            /** @example 123 */
+            customerId: string;
+            /** @description The connection and CRM id kept on the tombstone (how the next sync recognises the record) */
+            connectionId: string;
+            externalId: string;
+            /** Format: date-time */
+            erasedAt: string;
+            /** @description Rows anonymised (0 for what was already empty: erasing twice is harmless) */
+            counts: components["schemas"]["ErasureCountsDto"];
         };
     };
     responses: never;
@@ -7840,6 +8047,194 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    AuditController_list: {
+        parameters: {
+            query?: {
+                /** @description Changes at or after this instant */
+                since?: string;
+                /** @description Changes before this instant */
+                until?: string;
+                /** @description Changes made with this API key */
+                actorKeyId?: string;
+                /** @description The kind of thing changed (persona, touchpoint, connection, customer, …) */
+                targetType?: string;
+                /** @description The id or key of the thing changed (with targetType) */
+                targetId?: string;
+                /** @description The `next` of the previous page: entries older than this id */
+                before?: string;
+                /** @description Page size, newest first */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPageDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Requires a key with role admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    CustomerDataController_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer, as GET /v1/customers/:ref takes it */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerExportDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Requires a key with role admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    CustomerDataController_erase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The customer, as GET /v1/customers/:ref takes it */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No API key, or one that is unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Requires a key with role admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

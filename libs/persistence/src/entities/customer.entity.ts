@@ -59,6 +59,14 @@ export class CustomerEntity {
   @Column('bigint', { name: 'merged_into_id', nullable: true })
   mergedIntoId: string | null;
 
+  /**
+   * Set when the customer's data was erased on request (README "Customer data requests"): the row
+   * stays as an anonymised tombstone, and a sync brings the record back only when the CRM holds a
+   * version newer than `crm_modified_at` (kept at erasure) or, for a source without one, other content.
+   */
+  @Column('timestamptz', { name: 'erased_at', nullable: true })
+  erasedAt: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

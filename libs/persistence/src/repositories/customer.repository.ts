@@ -131,8 +131,13 @@ const UPSERT = `
   ON CONFLICT (connection_id, external_id) DO UPDATE
     SET crm_object = EXCLUDED.crm_object, email = EXCLUDED.email, attributes = EXCLUDED.attributes,
         content_hash = EXCLUDED.content_hash, crm_modified_at = coalesce(EXCLUDED.crm_modified_at, customers.crm_modified_at),
-        data_changed_at = now(), updated_at = now(), deleted_at = NULL$SET_WB
+        data_changed_at = now(), updated_at = now(), deleted_at = NULL, erased_at = NULL$SET_WB
     WHERE customers.merged_into_id IS NULL
+      -- an erased record (customer-data.store.ts) comes back only as a newer version from the CRM:
+      -- a newer modification stamp, or other content where the source has no stamp
+      AND (customers.erased_at IS NULL OR CASE WHEN EXCLUDED.crm_modified_at IS NOT NULL AND customers.crm_modified_at IS NOT NULL
+                                                THEN EXCLUDED.crm_modified_at > customers.crm_modified_at
+                                                ELSE customers.content_hash <> EXCLUDED.content_hash END)
       AND (customers.content_hash <> EXCLUDED.content_hash OR customers.deleted_at IS NOT NULL)
       -- never step back to an older version of the record (a lagging search index)
       AND (EXCLUDED.crm_modified_at IS NULL OR customers.crm_modified_at IS NULL OR EXCLUDED.crm_modified_at >= customers.crm_modified_at)

@@ -32,6 +32,8 @@ import { ExperienceStore } from './experience.store';
 import { TimelineStore } from './timeline.store';
 import { MeasureStore } from './measure.store';
 import { MeasureTargetStore } from './measure-target.store';
+import { AuditStore } from './audit.store';
+import { CustomerDataStore } from './customer-data.store';
 
 export { ApiKeyRepository } from './api-key.repository';
 export type { IssuedApiKey } from './api-key.repository';
@@ -69,6 +71,8 @@ export * from './outcome.store';
 export * from './treatment-fatigue.store';
 export * from './measure.store';
 export * from './measure-target.store';
+export * from './audit.store';
+export * from './customer-data.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -87,5 +91,7 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   // Outcomes in, and the pauses after ignored deliveries.
   OutcomeStore, TreatmentFatigueStore,
   // Measures: per-cell counters and targets.
-  MeasureStore, MeasureTargetStore];
+  MeasureStore, MeasureTargetStore,
+  // The audit log, and customer data requests (export, erasure).
+  AuditStore, CustomerDataStore];
 export * from './copy-text';
