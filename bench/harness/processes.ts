@@ -46,9 +46,9 @@ export class Children {
 
   constructor(private readonly env: NodeJS.ProcessEnv) {}
 
-  start(main: string, opts: { profileDir?: string; env?: NodeJS.ProcessEnv; stdout?: 'ignore' | 'pipe' } = {}): ChildProcess {
+  start(main: string, opts: { profileDir?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
     const args = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`, resolve(ROOT, main)] : [resolve(ROOT, main)];
-    const p = spawn(process.execPath, args, { cwd: ROOT, env: { ...this.env, ...opts.env }, stdio: ['ignore', opts.stdout ?? 'ignore', 'inherit'] });
+    const p = spawn(process.execPath, args, { cwd: ROOT, env: { ...this.env, ...opts.env }, stdio: ['ignore', 'ignore', 'inherit'] });
     this.all.push(p);
     return p;
   }
