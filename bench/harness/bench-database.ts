@@ -72,3 +72,17 @@ export async function cpuMs(pid: number): Promise<number> {
   const ticks = Number(fields[11]) + Number(fields[12]);
   return Number.isFinite(ticks) ? ticks * 10 : 0; // USER_HZ is 100 on Linux
 }
+
+/**
+ * CPU time used so far by each Postgres backend serving the bench's database, by pid: the
+ * difference of two readings is what Postgres spent on it (a backend that connected in between
+ * counts from zero; one that closed is missed, and pools keep theirs while busy).
+ */
+export async function postgresBackendsCpuMs(ds: DataSource): Promise<Map<number, number>> {
+  const pids: number[] = (await ds.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)).map((r: { pid: number }) => r.pid);
+  return new Map(await Promise.all(pids.map(async (pid) => [pid, await cpuMs(pid)] as const)));
+}
+
+export function cpuSpentMs(before: Map<number, number>, after: Map<number, number>): number {
+  return [...after].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
+}

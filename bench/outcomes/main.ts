@@ -27,20 +27,13 @@
  * Ends with one line of JSON.
  */
 import 'reflect-metadata';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parsePeriod } from '@corridor/domain';
 import { MeasureStore } from '@corridor/persistence';
 import { createBenchDatabase, percentile, round } from '../harness/bench-database';
+import { Children, createApiKey, envNumber, freePort, until } from '../harness/processes';
 
-const num = (name: string, fallback: number) => {
-  const v = Number((process.env[name] ?? String(fallback)).replace(/_/g, ''));
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);
-  return Math.floor(v);
-};
+const num = (name: string, fallback: number) => Math.floor(envNumber(name, fallback));
 const EVENTS = num('BENCH_OUTCOMES_EVENTS', 10_000_000);
 const CUSTOMERS = num('BENCH_OUTCOMES_CUSTOMERS', 1_000_000);
 const DAYS = num('BENCH_OUTCOMES_DAYS', 180);
@@ -52,25 +45,7 @@ const SCANS = num('BENCH_OUTCOMES_SCANS', 1);
 const CHUNK = 1_000_000;
 const PERSONAS = 14;
 const TOUCHPOINTS = 10;
-const ROOT = resolve(__dirname, '../../..');
 const log = (msg: string) => process.stderr.write(`[bench:outcomes] ${msg}\n`);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function until(what: string, f: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 250): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await f())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 
 /** One chunk of ids [lo, hi]: events, their decisions, deliveries and one outcome each. */
 function generate(lo: number, hi: number): string[] {
@@ -129,12 +104,8 @@ async function main(): Promise<void> {
     // add its own outcomes during the ingest measurement. Only what the API was sent is measured.
     OUTCOME_IGNORED_SWEEP_SECONDS: '0',
   };
-  const children: ChildProcess[] = [];
-  const start = (main: string) => {
-    const p = spawn(process.execPath, [resolve(ROOT, main)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
-    children.push(p);
-    return p;
-  };
+  const children = new Children(env);
+  const start = (main: string) => children.start(main);
   try {
     // 1. Data, the counting triggers off; then the product's rebuild fills the counters.
     log(`generating ${EVENTS.toLocaleString()} events (decisions, deliveries, one outcome each) over ${CUSTOMERS.toLocaleString()} customers and ${DAYS} days`);
@@ -161,8 +132,7 @@ async function main(): Promise<void> {
     log(`counters rebuilt in ${round(rebuildSeconds, 1)} s (${cellRows.toLocaleString()} daily cell rows)`);
 
     // 2. The endpoint, through the built API process.
-    const cli = (role: string) =>
-      execFileSync(process.execPath, [resolve(ROOT, 'dist/apps/cli/src/main.js'), 'keys', 'create', '--role', role, '--name', `bench-${role}`], { cwd: ROOT, env, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const cli = (role: string) => createApiKey(env, role);
     const agentKey = cli('agent');
     const integrationKey = cli('integration');
     start('dist/apps/api/src/main.js');
@@ -274,17 +244,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    await Promise.all(
-      children.map(
-        (p) =>
-          new Promise<void>((done) => {
-            if (p.exitCode !== null) return done();
-            p.once('exit', () => done());
-            p.kill('SIGTERM');
-            setTimeout(() => p.kill('SIGKILL'), 10_000).unref();
-          }),
-      ),
-    );
+    await children.stopAll();
     if (process.env.BENCH_OUTCOMES_KEEP) log(`kept database ${db.name}`);
     else await db.drop();
   }

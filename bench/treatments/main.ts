@@ -25,22 +25,17 @@
  * workers there (node --cpu-prof).
  */
 import 'reflect-metadata';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { Webhook } from 'standardwebhooks';
-import { cpuMs, createBenchDatabase, percentile, round } from '../harness/bench-database';
+import { cpuMs, cpuSpentMs, createBenchDatabase, percentile, postgresBackendsCpuMs, round } from '../harness/bench-database';
+import { apiClient, Children, clearRedisPrefix, createApiKey, envNumber as num, freePort, until as untilWithin } from '../harness/processes';
+import { setUpWebhookStrategy } from '../harness/webhook-strategy';
 
-const num = (name: string, fallback: number) => {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);
-  return v;
-};
 const EVENTS = num('BENCH_EVENTS', 10_000);
 const CUSTOMERS = num('BENCH_CUSTOMERS', 1_000);
 const RATE = num('BENCH_RATE', 500);
@@ -49,7 +44,6 @@ const WORKERS = num('BENCH_WORKERS', 2);
 const TIMEOUT_MS = num('BENCH_TIMEOUT_S', 300) * 1000;
 const BATCH = 1_000;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const ROOT = resolve(__dirname, '../../..');
 const log = (msg: string) => process.stderr.write(`[bench:treatments] ${msg}\n`);
 
 /** The receiver: every request's signature verified; arrivals per (phase, seq) with their time. */
@@ -93,21 +87,7 @@ async function startReceiver(secret: string) {
   return { url: `http://127.0.0.1:${port}`, seen, stats, count, extra, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function until(what: string, f: () => Promise<boolean> | boolean, timeoutMs = TIMEOUT_MS, everyMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await f())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+const until = (what: string, f: () => Promise<boolean> | boolean, timeoutMs = TIMEOUT_MS, everyMs = 20) => untilWithin(what, f, timeoutMs, everyMs);
 
 async function main(): Promise<void> {
   const db = await createBenchDatabase('corridor_bench_treatments');
@@ -127,14 +107,9 @@ async function main(): Promise<void> {
     SEGMENTATION_REFRESH_CRON: '',
     DESTINATION_ALLOWED_HOSTS: '127.0.0.1',
   };
-  const children: ChildProcess[] = [];
+  const children = new Children(env);
   const profileDir = process.env.BENCH_CPU_PROF_DIR;
-  const start = (main: string) => {
-    const args = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, resolve(ROOT, main)] : [resolve(ROOT, main)];
-    const p = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
-    children.push(p);
-    return p;
-  };
+  const start = (main: string) => children.start(main, { profileDir });
   const bareQueueName = 'bench-bare';
   const bareConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   try {
@@ -162,50 +137,28 @@ async function main(): Promise<void> {
     log(`bare: ${Math.round(barePerS).toLocaleString()} jobs/s (${round(bareSeconds)} s)`);
 
     // 2. Corridor: API + workers, set up over HTTP.
-    const adminKey = execFileSync(process.execPath, [resolve(ROOT, 'dist/apps/cli/src/main.js'), 'keys', 'create', '--role', 'admin', '--name', 'bench'], { cwd: ROOT, env, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const adminKey = createApiKey(env, 'admin', 'bench');
     const apiProcess = start('dist/apps/api/src/main.js');
     const workerProcesses = Array.from({ length: WORKERS }, () => start('dist/apps/worker/src/main.js'));
     const api = `http://127.0.0.1:${port}`;
-    const call = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
-      const res = await fetch(`${api}${path}`, {
-        method,
-        headers: { 'content-type': contentType, authorization: `Bearer ${adminKey}` },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
-      return text ? JSON.parse(text) : undefined;
-    };
+    const call = apiClient(api, adminKey);
     await until('the API', () => fetch(`${api}/health`).then((r) => r.ok, () => false), 120_000, 250);
-
-    const destination = await call('POST', '/v1/destinations', { name: 'bench receiver', url: `${receiver.url}/hooks`, secret, timeoutMs: 5000 });
-    await call('POST', '/v1/touchpoints', { key: 'bench_tp', name: 'Bench touchpoint', stageKey: 'purchase', channel: 'web', eventProperties: [{ name: 'seq', type: 'number' }, { name: 'phase', type: 'string' }] });
-    await call('POST', '/v1/treatments', {
-      key: 'bench_hook',
-      name: 'Bench webhook',
-      type: 'webhook',
-      channel: 'email',
-      config: { destinationId: destination.id, payloadTemplate: { phase: '{{event.phase}}', seq: '{{event.seq}}', customer: '{{customer.id}}', persona: '{{persona.key}}' } },
+    const customerIds = await setUpWebhookStrategy(call, db.ds, {
+      receiverUrl: `${receiver.url}/hooks`,
+      secret,
+      touchpoint: 'bench_tp',
+      eventProperties: [{ name: 'seq', type: 'number' }, { name: 'phase', type: 'string' }],
+      payloadTemplate: { phase: '{{event.phase}}', seq: '{{event.seq}}', customer: '{{customer.id}}', persona: '{{persona.key}}' },
+      customers: CUSTOMERS,
+      timeoutMs: TIMEOUT_MS,
     });
-    const rows = Array.from({ length: CUSTOMERS }, (_, i) => JSON.stringify({ id: `b${i}`, attributes: { email: `b${i}@bench.test` } })).join('\n');
-    await call('POST', '/v1/customers/import', rows, 'application/x-ndjson');
-    await call('POST', '/v1/personas', { key: 'bench', name: 'Bench', rule: { attribute: 'email', operator: 'is_set' } });
-    const published = await call('POST', '/v1/personas/publish', { wait: 300 });
-    await until('the persona set', async () => (await call('GET', `/v1/segmentation/runs/${published.run.id}`)).status === 'completed', 300_000, 250);
-    await call('PUT', '/v1/strategy/draft', { cells: [{ personaKey: 'bench', touchpointKey: 'bench_tp', options: [{ treatmentKey: 'bench_hook' }] }], policies: { holdoutPercent: 0 } });
-    await call('POST', '/v1/strategy/publish', {});
-    // The persona publish raised persona_changed events; let the workers finish them first.
-    const undecided = async () => (await db.ds.query(`SELECT count(*)::int AS n FROM touchpoint_events e WHERE NOT EXISTS (SELECT 1 FROM decisions d WHERE d.event_id = e.id)`))[0].n as number;
-    await until('the persona_changed events to be decided', async () => (await undecided()) === 0, TIMEOUT_MS, 250);
-    const customerIds: string[] = (await db.ds.query(`SELECT id::text FROM customers ORDER BY id`)).map((r: { id: string }) => r.id);
 
     const event = (phase: string, seq: number) => ({ touchpoint: 'bench_tp', customer: `id:${customerIds[seq % customerIds.length]}`, properties: { phase, seq }, idempotencyKey: `${phase}-${seq}` });
 
     // CPU used by each part, read from /proc around the sustained phase.
     const redisPid = Number(/process_id:(\d+)/.exec(await bareConnection.info('server'))?.[1] ?? 0);
     const cpuNow = async () => {
-      const pids: number[] = (await db.ds.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)).map((r: { pid: number }) => r.pid);
-      const backends = new Map(await Promise.all(pids.map(async (pid) => [pid, await cpuMs(pid)] as const)));
+      const backends = await postgresBackendsCpuMs(db.ds);
       const workers = (await Promise.all(workerProcesses.map((w) => cpuMs(w.pid!)))).reduce((a, b) => a + b, 0);
       return { api: await cpuMs(apiProcess.pid!), workers, redis: redisPid ? await cpuMs(redisPid) : 0, backends };
     };
@@ -230,9 +183,7 @@ async function main(): Promise<void> {
     const sustainedSeconds = (performance.now() - sustainedStart) / 1000;
     const eventsPerS = receiver.count('sustained') / sustainedSeconds;
     const cpuAfter = await cpuNow();
-    // A backend that connected during the phase counts from zero; one that closed during it is missed
-    // (the pools keep theirs while busy, so few are).
-    const pgMs = [...cpuAfter.backends].reduce((sum, [pid, ms]) => sum + ms - (cpuBefore.backends.get(pid) ?? 0), 0);
+    const pgMs = cpuSpentMs(cpuBefore.backends, cpuAfter.backends);
     const perEvent = (ms: number) => round(ms / Math.max(1, accepted), 3);
     const cpu = {
       api: perEvent(cpuAfter.api - cpuBefore.api),
@@ -327,25 +278,10 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    await Promise.all(
-      children.map(
-        (p) =>
-          new Promise<void>((done) => {
-            if (p.exitCode !== null) return done();
-            p.once('exit', () => done());
-            p.kill('SIGTERM');
-            setTimeout(() => p.kill('SIGKILL'), 10_000).unref();
-          }),
-      ),
-    );
+    await children.stopAll();
     await receiver.close();
     await db.drop();
-    let cursor = '0';
-    do {
-      const [nextCursor, keys] = await bareConnection.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = nextCursor;
-      if (keys.length) await bareConnection.unlink(...keys);
-    } while (cursor !== '0');
+    await clearRedisPrefix(bareConnection, prefix);
     bareConnection.disconnect();
   }
 }

@@ -35,7 +35,7 @@ export class TouchpointEventStore {
     correlationId?: string,
   ): Promise<EventIngestResult[]> {
     if (items.length === 0) return [];
-    const [customers, touchpoints] = await Promise.all([this.resolveCustomers(items.map((i) => i.event.customer)), this.knownTouchpoints(items.map((i) => i.event.touchpoint))]);
+    const { customers, touchpoints } = await this.resolve(items.map((i) => i.event.customer), items.map((i) => i.event.touchpoint));
     const results: EventIngestResult[] = [];
     const ready: Array<{ index: number; event: ResolvedTouchpointEvent }> = [];
     for (const { index, event, customerField } of items) {
@@ -48,7 +48,10 @@ export class TouchpointEventStore {
         ready.push({ index, event: { ...event, customerId: customer.id } });
       }
     }
-    if (ready.length) results.push(...(await this.db.transaction((m) => insertTouchpointEvents(m, source, ready, correlationId))));
+    // No explicit transaction: the events and their outbox rows are one statement, atomic and
+    // committed before it returns (BEGIN and COMMIT would be two more round trips per request);
+    // the lookup of duplicates after it only reads committed rows.
+    if (ready.length) results.push(...(await insertTouchpointEvents(this.db.manager, source, ready, correlationId)));
     return results.sort((a, b) => a.index - b.index);
   }
 
@@ -61,13 +64,12 @@ export class TouchpointEventStore {
     return insertTouchpointEvents(manager, source, events.map((event, index) => ({ index, event })), correlationId);
   }
 
-  private async knownTouchpoints(keys: readonly string[]): Promise<Set<string>> {
-    const rows: Array<{ key: string }> = await this.db.query(`SELECT key FROM touchpoints WHERE key = ANY($1::text[])`, [[...new Set(keys)]]);
-    return new Set(rows.map((r) => r.key));
-  }
-
-  /** Each distinct reference → the one live customer it names (merged-away ids and CRM ids follow to the survivor). */
-  private async resolveCustomers(refs: readonly CustomerRef[]): Promise<Map<string, Resolution>> {
+  /**
+   * The touchpoints that exist among `keys`, and the one live customer each distinct reference
+   * names (merged-away ids and CRM ids follow to the survivor): one statement, one round trip,
+   * since it runs for every request.
+   */
+  private async resolve(refs: readonly CustomerRef[], keys: readonly string[]): Promise<{ customers: Map<string, Resolution>; touchpoints: Set<string> }> {
     const ids = new Set<string>();
     const emails = new Set<string>();
     const external = new Map<string, { c: string; e: string }>();
@@ -79,43 +81,34 @@ export class TouchpointEventStore {
         external.set(`${c}:${r.externalId}`, { c, e: r.externalId });
       }
     }
+    type Hits = Array<{ ref: string; ids: string[] }>;
+    const [row]: Array<{ touchpoints: string[]; by_id: Hits; by_email: Hits; by_external: Hits }> = await this.db.query(
+      `SELECT (SELECT coalesce(array_agg(key), '{}') FROM touchpoints WHERE key = ANY($1::text[])) AS touchpoints,
+              (SELECT coalesce(json_agg(r), '[]') FROM (
+                 SELECT c.id::text AS ref, array_agg(s.id::text) AS ids FROM customers c JOIN customers s ON s.id = COALESCE(c.merged_into_id, c.id)
+                  WHERE c.id = ANY($2::bigint[]) AND s.deleted_at IS NULL AND s.merged_into_id IS NULL GROUP BY c.id) r) AS by_id,
+              (SELECT coalesce(json_agg(r), '[]') FROM (
+                 SELECT email AS ref, array_agg(id::text ORDER BY id) AS ids FROM customers
+                  WHERE email = ANY($3::text[]) AND merged_into_id IS NULL AND deleted_at IS NULL GROUP BY email) r) AS by_email,
+              (SELECT coalesce(json_agg(r), '[]') FROM (
+                 SELECT x.c::text || ':' || x.e AS ref, array_agg(DISTINCT m.id::text) AS ids
+                   FROM jsonb_to_recordset($4::jsonb) AS x(c uuid, e text)
+                   JOIN LATERAL (SELECT id FROM customers WHERE connection_id = x.c AND external_id = x.e AND merged_into_id IS NULL AND deleted_at IS NULL
+                                 UNION
+                                 SELECT s.id FROM customer_aliases a JOIN customers s ON s.id = a.customer_id
+                                  WHERE a.connection_id = x.c AND a.external_id = x.e AND s.deleted_at IS NULL AND s.merged_into_id IS NULL) m ON true
+                  GROUP BY x.c, x.e) r) AS by_external`,
+      [[...new Set(keys)], [...ids], [...emails], JSON.stringify([...external.values()])],
+    );
     const found = new Map<string, string[]>();
-    const [byId, byEmail, byExternal] = await Promise.all([
-      ids.size
-        ? this.db.query(
-            `SELECT c.id::text AS ref, array_agg(s.id::text) AS ids FROM customers c JOIN customers s ON s.id = COALESCE(c.merged_into_id, c.id)
-              WHERE c.id = ANY($1::bigint[]) AND s.deleted_at IS NULL AND s.merged_into_id IS NULL GROUP BY c.id`,
-            [[...ids]],
-          )
-        : [],
-      emails.size
-        ? this.db.query(
-            `SELECT email AS ref, array_agg(id::text ORDER BY id) AS ids FROM customers
-              WHERE email = ANY($1::text[]) AND merged_into_id IS NULL AND deleted_at IS NULL GROUP BY email`,
-            [[...emails]],
-          )
-        : [],
-      external.size
-        ? this.db.query(
-            `SELECT x.c::text || ':' || x.e AS ref, array_agg(DISTINCT m.id::text) AS ids
-               FROM jsonb_to_recordset($1::jsonb) AS x(c uuid, e text)
-               JOIN LATERAL (SELECT id FROM customers WHERE connection_id = x.c AND external_id = x.e AND merged_into_id IS NULL AND deleted_at IS NULL
-                             UNION
-                             SELECT s.id FROM customer_aliases a JOIN customers s ON s.id = a.customer_id
-                              WHERE a.connection_id = x.c AND a.external_id = x.e AND s.deleted_at IS NULL AND s.merged_into_id IS NULL) m ON true
-              GROUP BY x.c, x.e`,
-            [JSON.stringify([...external.values()])],
-          )
-        : [],
-    ]);
-    for (const r of byId as Array<{ ref: string; ids: string[] }>) found.set(`id:${r.ref}`, r.ids);
-    for (const r of byEmail as Array<{ ref: string; ids: string[] }>) found.set(`email:${r.ref}`, r.ids);
-    for (const r of byExternal as Array<{ ref: string; ids: string[] }>) found.set(`ext:${r.ref}`, r.ids);
-    const out = new Map<string, Resolution>();
+    for (const r of row.by_id) found.set(`id:${r.ref}`, r.ids);
+    for (const r of row.by_email) found.set(`email:${r.ref}`, r.ids);
+    for (const r of row.by_external) found.set(`ext:${r.ref}`, r.ids);
+    const customers = new Map<string, Resolution>();
     for (const r of refs) {
       const key = refKey(r);
       const hits = found.get(key) ?? [];
-      out.set(
+      customers.set(
         key,
         hits.length === 1
           ? { id: hits[0] }
@@ -124,7 +117,7 @@ export class TouchpointEventStore {
             : { code: 'CUSTOMER_REF_AMBIGUOUS', message: `${hits.length} customers match (ids ${hits.slice(0, 5).join(', ')}): name one by its id or <connectionId>:<CRM id>` },
       );
     }
-    return out;
+    return { customers, touchpoints: new Set(row.touchpoints) };
   }
 }
 
