@@ -2,7 +2,7 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ConfigModule } from '@corridor/config';
 import { JobsModule } from '@corridor/jobs';
 import { LoggingModule } from '@corridor/observability';
-import { DatabaseLimitsModule, PersistenceModule } from '@corridor/persistence';
+import { AgentReadsModule, DatabaseLimitsModule, PersistenceModule } from '@corridor/persistence';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AttributesModule } from './attributes/attributes.module';
 import { AuthModule } from './auth/auth.module';
@@ -39,6 +39,7 @@ const PLATFORM_MODULES: Array<Type | DynamicModule> = [
   ConfigModule,
   LoggingModule.forApp('api'),
   PersistenceModule,
+  AgentReadsModule,
   // A request never waits on one statement longer than this (503 DATABASE_UNAVAILABLE).
   DatabaseLimitsModule.of({ statementTimeoutMs: API_STATEMENT_TIMEOUT_MS }),
   JobsModule,

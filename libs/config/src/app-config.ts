@@ -15,6 +15,15 @@ export class AppConfig {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/corridor';
 
+  /**
+   * A read replica (a streaming standby of DATABASE_URL) for the agent's read routes: customer
+   * lookup and view, strategy view, timeline, persona lists. Unset: they read the primary.
+   * The replica lags the primary by its replay delay, so these reads may be slightly behind.
+   */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_READ_URL must be a postgres:// URL' })
+  DATABASE_READ_URL?: string;
+
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -210,7 +219,7 @@ const DEV_SECRETS_KEY = Buffer.alloc(32, 'corridor-development-only-key!!').toSt
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const input: Record<string, unknown> = {};
-  for (const key of [...known, 'SECRETS_KEY', 'PUBLIC_URL']) {
+  for (const key of [...known, 'SECRETS_KEY', 'PUBLIC_URL', 'DATABASE_READ_URL']) {
     if (env[key] !== undefined && (env[key] !== '' || key === 'SEGMENTATION_REFRESH_CRON' || key === 'EXPERIENCE_REFRESH_CRON' || key === 'WORKER_QUEUE_CONCURRENCY')) input[key] = env[key];
   }
   const config = plainToInstance(AppConfig, input);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AppConfig } from './app-config';
 
 // Settings without a default are not own properties of a fresh AppConfig.
-const OPTIONAL = ['SECRETS_KEY', 'PUBLIC_URL'];
+const OPTIONAL = ['SECRETS_KEY', 'PUBLIC_URL', 'DATABASE_READ_URL'];
 const root = join(__dirname, '../../..');
 
 describe('settings documentation', () => {

@@ -4,3 +4,4 @@ export * from './import-connection';
 export * from './repositories';
 export * from './database-admin';
 export * from './database-errors';
+export * from './agent-reads';

@@ -99,6 +99,7 @@ const PG_BIN = process.env.TEST_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
 export interface OwnPostgres {
   /** postgres://postgres@127.0.0.1:<port>/postgres */
   url: string;
+  port: number;
   /** A URL for another database on this server (user postgres, trust). */
   urlFor(database: string): string;
   /** Stops the server at once (`-m immediate`: as if it crashed or the host went away). */
@@ -109,10 +110,11 @@ export interface OwnPostgres {
 }
 
 /**
- * A throwaway Postgres 15 cluster (initdb into a temp dir) on a free port. Postgres refuses to run
+ * A throwaway Postgres 15 cluster (initdb into a temp dir) on a free port; with `standbyOf`, a
+ * streaming read replica of that one (pg_basebackup -R), answering reads only. Postgres refuses to run
  * as root, so as root the server runs as the `postgres` OS user.
  */
-export async function startOwnPostgres(): Promise<OwnPostgres> {
+export async function startOwnPostgres(setup: { standbyOf?: OwnPostgres } = {}): Promise<OwnPostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'corridor-pg-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
@@ -124,13 +126,19 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     await chown(dir, Number(uid.trim()), Number(gid.trim()));
     await chmod(dir, 0o700);
   }
-  await pg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions', '-E', 'UTF8']);
+  if (setup.standbyOf) {
+    // A streaming standby: a base backup of the primary, -R writes primary_conninfo and standby.signal.
+    await pg('pg_basebackup', ['-h', '127.0.0.1', '-p', String(setup.standbyOf.port), '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '--no-sync']);
+  } else {
+    await pg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions', '-E', 'UTF8']);
+  }
   const port = await freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
   let running = false;
   const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
   const server: OwnPostgres = {
     url: urlFor('postgres'),
+    port,
     urlFor,
     async start() {
       await pg('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '120', 'start']);

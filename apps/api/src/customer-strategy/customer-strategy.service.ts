@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { compileStrategy, customerTimeZone, DEFAULT_CONTACT_POLICIES, DEFAULT_EXPERIENCE_SETTINGS, journeyOrder, previewTouchpoint, type CompiledStrategy } from '@corridor/domain';
-import { AttributeRepository, DecisionStore, ExperienceStore, StrategyVersionRepository } from '@corridor/persistence';
+import { AgentReads } from '@corridor/persistence';
 import { CustomersService } from '../customers/customers.service';
 import type { CustomerStrategyDto } from './customer-strategy.dto';
 import { experienceSummary } from './experience-summary';
@@ -17,13 +17,21 @@ const CAP_LOOKBACK_MS = 33 * 86_400_000;
 export class CustomerStrategyService {
   private readonly compiled = new Map<number, CompiledStrategy>();
 
+  private readonly decisions;
+  private readonly strategies;
+  private readonly attributes;
+  private readonly experience;
+
+  /** Reads only, on the read replica when one is configured (AgentReads). */
   constructor(
     private readonly customers: CustomersService,
-    private readonly decisions: DecisionStore,
-    private readonly strategies: StrategyVersionRepository,
-    private readonly attributes: AttributeRepository,
-    private readonly experience: ExperienceStore,
-  ) {}
+    reads: AgentReads,
+  ) {
+    this.decisions = reads.decisions;
+    this.strategies = reads.strategies;
+    this.attributes = reads.attributes;
+    this.experience = reads.experience;
+  }
 
   async view(ref: string, options: { events?: number; now?: number } = {}): Promise<CustomerStrategyDto> {
     const now = options.now ?? Date.now();

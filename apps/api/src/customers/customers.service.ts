@@ -7,7 +7,7 @@ import {
   parseCustomerRef,
   ValidationError,
 } from '@corridor/domain';
-import { CompiledSetCache, CustomerRepository, IMPORT_CONNECTION_ID, SegmentationStore } from '@corridor/persistence';
+import { AgentReads, CompiledSetCache, IMPORT_CONNECTION_ID } from '@corridor/persistence';
 
 /** A name search answers at most this many customers (the console lists them to pick from). */
 export const NAME_SEARCH_LIMIT = 20;
@@ -36,14 +36,20 @@ export interface CustomerView {
  * What a support agent sees of a customer: attributes, persona, why, and how it got there. The
  * explanation is recomputed from the set that made the assignment, the customer's attributes and
  * the instant it was evaluated: the same inputs the assignment had, so the same answer.
+ * Agent reads: on the read replica when one is configured (AgentReads).
  */
 @Injectable()
 export class CustomersService {
+  private readonly customers;
+  private readonly store;
+
   constructor(
-    private readonly customers: CustomerRepository,
-    private readonly store: SegmentationStore,
+    reads: AgentReads,
     private readonly sets: CompiledSetCache,
-  ) {}
+  ) {
+    this.customers = reads.customers;
+    this.store = reads.segmentation;
+  }
 
   async find(query: { id?: string; email?: string; crmId?: string; connectionId?: string; name?: string }): Promise<Customer[]> {
     if (query.id) {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_EXPERIENCE_SETTINGS, type ExperienceSettings, validateExperienceSettings, ValidationError } from '@corridor/domain';
-import { ExperienceStore, TimelineStore, type TimelinePosition } from '@corridor/persistence';
+import { AgentReads, ExperienceStore, type TimelinePosition } from '@corridor/persistence';
 import { experienceSummary } from '../customer-strategy/experience-summary';
 import { CustomersService } from '../customers/customers.service';
 import type { CustomerTimelineDto, ExperienceSettingsViewDto } from './experience.dto';
@@ -12,7 +12,7 @@ const CURSOR = /^(-?[0-9]{1,20})\.([0-9]{1,19})$/;
 export class ExperienceApiService {
   constructor(
     private readonly store: ExperienceStore,
-    private readonly timelines: TimelineStore,
+    private readonly reads: AgentReads,
     private readonly customers: CustomersService,
   ) {}
 
@@ -40,9 +40,9 @@ export class ExperienceApiService {
     // A merged-away record answers with the survivor (as GET /v1/customers/:ref does).
     for (let hops = 0; customer.mergedIntoId && hops < 10; hops++) customer = await this.customers.resolve(customer.mergedIntoId);
     const [page, experience, settings] = await Promise.all([
-      this.timelines.page(customer.id, options.limit ?? 20, before),
-      this.store.experience(customer.id),
-      this.store.settings(),
+      this.reads.timeline.page(customer.id, options.limit ?? 20, before),
+      this.reads.experience.experience(customer.id),
+      this.reads.experience.settings(),
     ]);
     return {
       customer: { id: customer.id, email: customer.email, connectionId: customer.connectionId, externalId: customer.externalId },

@@ -15,7 +15,7 @@ import {
   ValidationError,
 } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
-import { AttributeRepository, PersonaRepository, PersonaSetRepository, PersonaTransaction, RunPlan, SegmentationStore } from '@corridor/persistence';
+import { AgentReads, AttributeRepository, PersonaRepository, PersonaSetRepository, PersonaTransaction, RunPlan, SegmentationStore } from '@corridor/persistence';
 import { awaitRun } from '../segmentation/await-run';
 import { CreatePersonaDto, DraftPersonaDto, UpdatePersonaDto } from './persona.dto';
 
@@ -32,22 +32,24 @@ export class PersonasService {
     private readonly sets: PersonaSetRepository,
     private readonly jobs: JobProducer,
     private readonly config: AppConfig,
+    private readonly reads: AgentReads,
   ) {}
 
   list(): Promise<Persona[]> {
     return this.personas.list();
   }
 
-  /** The draft in evaluation order, and which personas the live set holds. */
+  /** The draft in evaluation order, and which personas the live set holds (an agent read: on the replica when configured). */
   async listWithLive(): Promise<{ personas: Persona[]; live: { version: number; liveAt: Date | null; members: string[] } }> {
-    const [personas, live] = await Promise.all([this.list(), this.sets.live()]);
+    const [personas, live] = await Promise.all([this.reads.personas.list(), this.reads.personaSets.live()]);
     return { personas, live: { version: live.version, liveAt: live.liveAt, members: live.members.map((m) => m.key) } };
   }
 
-  /** A page of the customers the live set puts in this persona, by id. */
+  /** A page of the customers the live set puts in this persona, by id (an agent read: on the replica when configured). */
   async members(idOrKey: string, page: { limit: number; afterId?: string; connectionId?: string }) {
-    const persona = await this.get(idOrKey);
-    const ids = await this.store.customersInPersona(persona.id, page);
+    const persona = await this.reads.personas.find(idOrKey);
+    if (!persona) throw new NotFoundError('Persona', idOrKey, 'PERSONA_NOT_FOUND');
+    const ids = await this.reads.segmentation.customersInPersona(persona.id, page);
     return { persona: persona.key, customerIds: ids, nextAfterId: ids.length === page.limit ? ids[ids.length - 1] : null };
   }
 

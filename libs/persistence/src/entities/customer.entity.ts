@@ -8,6 +8,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Update
 @Entity('customers')
 @Index('customers_connection_external_key', ['connectionId', 'externalId'], { unique: true })
 @Index('customers_email_idx', ['email'])
+// A CRM id without its connection (GET /v1/customers?crmId=): the unique key leads with connection_id.
+@Index('customers_external_id_idx', ['externalId'])
 // Expression indexes on the name (migration CustomerNameSearch1797060000000): declared, not synchronised.
 @Index('customers_full_name_idx', { synchronize: false })
 @Index('customers_last_name_idx', { synchronize: false })

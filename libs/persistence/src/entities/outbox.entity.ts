@@ -6,6 +6,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
  */
 @Entity('outbox')
 @Index('outbox_unrelayed_idx', ['id'], { where: 'relayed_at IS NULL' })
+// The reconciler purges relayed rows every pass: it finds the old ones without reading the day's.
+@Index('outbox_relayed_idx', ['relayedAt'], { where: 'relayed_at IS NOT NULL' })
 export class OutboxEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;

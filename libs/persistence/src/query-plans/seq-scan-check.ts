@@ -1,0 +1,51 @@
+/**
+ * Tables that grow with customers or traffic: a sequential scan of one of them on a hot path costs
+ * time proportional to the whole table (docs/capacity.md#indexes).
+ */
+export const LARGE_TABLES: readonly string[] = [
+  'customers',
+  'customer_aliases',
+  'assignments',
+  'persona_history',
+  'customer_behaviour',
+  'customer_experience',
+  'treatment_fatigue',
+  'touchpoint_events',
+  'decisions',
+  'deliveries',
+  'outcomes',
+  'outbox',
+  'webhook_events',
+  'measure_conversions',
+];
+
+interface PlanNode {
+  'Node Type'?: string;
+  'Relation Name'?: string;
+  Plans?: PlanNode[];
+  Plan?: PlanNode;
+}
+
+/** A partition (assignments_v3) counts as its parent table. */
+function tableOf(relation: string, large: readonly string[]): string | undefined {
+  return large.find((t) => relation === t || new RegExp(`^${t}_v[0-9]+$`).test(relation));
+}
+
+/**
+ * The sequential scans of large tables in an `EXPLAIN (FORMAT JSON)` result, as readable lines.
+ * Pure: takes the plan Postgres returned.
+ */
+export function seqScansOfLargeTables(explained: unknown, large: readonly string[] = LARGE_TABLES): string[] {
+  const found: string[] = [];
+  const walk = (node: PlanNode | undefined) => {
+    if (!node || typeof node !== 'object') return;
+    if (node['Node Type'] === 'Seq Scan' && node['Relation Name']) {
+      const table = tableOf(node['Relation Name'], large);
+      if (table) found.push(`Seq Scan on ${node['Relation Name']}`);
+    }
+    walk(node.Plan);
+    for (const child of node.Plans ?? []) walk(child);
+  };
+  for (const top of Array.isArray(explained) ? explained : [explained]) walk(top as PlanNode);
+  return found;
+}
