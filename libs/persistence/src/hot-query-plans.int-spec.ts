@@ -137,17 +137,20 @@ describe('hot queries on a large database', () => {
     // Treatment pipeline: the event to decide, the decision under its lock, the delivery.
     await run('decisions.event', () => decisions.event(midEvent));
     await run('decisions.events', () => decisions.events([midEvent, '12']));
-    await run('decisions.decideUnderLock', () =>
-      decisions.decideUnderLock({ id: midEvent, touchpointKey: 'renewal', customerId: mid }, new Date(now.getTime() - 86_400_000), () => {
-        throw new Error('an event of the seed is decided already: decideWith is never called');
-      }),
+    await run('decisions.decideBatchUnderLocks', () =>
+      decisions.decideBatchUnderLocks(
+        [{ id: midEvent, touchpointKey: 'renewal', customerId: mid, occurredAt: now, properties: {}, correlationId: null, liveStrategyVersion: 1 }],
+        new Date(now.getTime() - 86_400_000),
+        () => {
+          throw new Error('an event of the seed is decided already: decideWith is never called');
+        },
+      ),
     );
     await run('decisions.heldUntil', () => decisions.heldUntil(midEvent));
     await run('dispatch.get', () => dispatch.get(midEvent));
     await run('dispatch.withLocked', () => dispatch.withLocked(midEvent, async () => ({ update: null, result: null })));
     await run('dispatch.listByStatus (dead letters)', () => dispatch.listByStatus('dead', 50));
     await run('dispatch.customerRecord', () => dispatch.customerRecord(mid));
-    await run('treatment fatigue.paused', () => fatigue.paused(mid, now));
     await run('treatment fatigue.pausedFor', () => fatigue.pausedFor([mid, '7'], now));
 
     // Events and outcomes in.
