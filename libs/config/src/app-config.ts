@@ -136,6 +136,33 @@ export class AppConfig {
   @Max(3600)
   WORKER_WATCHDOG_SECONDS = 30;
 
+  /**
+   * Port on which each worker process serves its own `/metrics` (Prometheus) and `/health`; 0 turns
+   * it off. Several workers on one host need one port each.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_METRICS_PORT = 0;
+
+  /** How often (seconds) each worker process writes its heartbeat row (worker_heartbeats). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  WORKER_HEARTBEAT_SECONDS = 10;
+
+  /**
+   * The api's readiness (`/health/ready`) fails when no worker wrote a heartbeat for this long
+   * (seconds); 0 leaves workers out of readiness.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  WORKER_STALE_SECONDS = 60;
+
   /** How often (ms) the worker's outbox relay looks for new rows when the last look found none. */
   @Transform(toInt)
   @IsInt()

@@ -2,3 +2,4 @@ export * from './correlation';
 export * from './redact';
 export * from './pino-options';
 export * from './logging.module';
+export * from './worker-metrics';

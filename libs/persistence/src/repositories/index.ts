@@ -32,6 +32,7 @@ import { ExperienceStore } from './experience.store';
 import { TimelineStore } from './timeline.store';
 import { MeasureStore } from './measure.store';
 import { MeasureTargetStore } from './measure-target.store';
+import { WorkerHeartbeatStore } from './worker-heartbeat.store';
 
 export { ApiKeyRepository } from './api-key.repository';
 export type { IssuedApiKey } from './api-key.repository';
@@ -69,6 +70,7 @@ export * from './outcome.store';
 export * from './treatment-fatigue.store';
 export * from './measure.store';
 export * from './measure-target.store';
+export * from './worker-heartbeat.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -87,5 +89,7 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   // Outcomes in, and the pauses after ignored deliveries.
   OutcomeStore, TreatmentFatigueStore,
   // Measures: per-cell counters and targets.
-  MeasureStore, MeasureTargetStore];
+  MeasureStore, MeasureTargetStore,
+  // Worker processes' heartbeats (readiness).
+  WorkerHeartbeatStore];
 export * from './copy-text';
