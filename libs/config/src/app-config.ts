@@ -219,6 +219,16 @@ export class AppConfig {
   @Max(86_400)
   OUTBOX_RECONCILE_GRACE_SECONDS = 30;
 
+  /**
+   * OTLP/HTTP collector base URL (e.g. `http://otel-collector:4318`): when set, the api and the
+   * workers export OpenTelemetry traces to `<url>/v1/traces` (a request, the jobs it enqueued and
+   * the jobs those enqueued share one trace). Unset: no tracing. The SDK's own `OTEL_*` variables
+   * (headers, sampling) apply as usual.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/.+/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
   /** Where Corridor is reachable from outside (webhook URLs shown to admins, signature checks). */
   @IsOptional()
   @Matches(/^https?:\/\/.+/, { message: 'PUBLIC_URL must be an http(s) URL' })
@@ -267,7 +277,7 @@ const DEV_SECRETS_KEY = Buffer.alloc(32, 'corridor-development-only-key!!').toSt
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const input: Record<string, unknown> = {};
-  for (const key of [...known, 'SECRETS_KEY', 'PUBLIC_URL']) {
+  for (const key of [...known, 'SECRETS_KEY', 'PUBLIC_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT']) {
     if (env[key] !== undefined && (env[key] !== '' || key === 'SEGMENTATION_REFRESH_CRON' || key === 'EXPERIENCE_REFRESH_CRON' || key === 'WORKER_QUEUE_CONCURRENCY')) input[key] = env[key];
   }
   const config = plainToInstance(AppConfig, input);

@@ -4,7 +4,7 @@ import { BEGIN, END, readSettings, settingsTable, withTable } from '../../../scr
 import { AppConfig } from './app-config';
 
 // Settings without a default are not own properties of a fresh AppConfig.
-const OPTIONAL = ['SECRETS_KEY', 'PUBLIC_URL'];
+const OPTIONAL = ['SECRETS_KEY', 'PUBLIC_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT'];
 const root = join(__dirname, '../../..');
 
 describe('settings documentation', () => {

@@ -3,3 +3,4 @@ export * from './redact';
 export * from './pino-options';
 export * from './logging.module';
 export * from './worker-metrics';
+export * from './tracing';
