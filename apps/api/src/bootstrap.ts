@@ -5,7 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import { Logger } from 'nestjs-pino';
-import { correlationIdMiddleware } from '@corridor/observability';
+import { correlationIdMiddleware, tracingMiddleware } from '@corridor/observability';
 import { AppModule } from './app.module';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { bodyParserErrors } from './errors/body-parser-errors';
@@ -50,8 +50,9 @@ export function configureApiApp(app: INestApplication): void {
   // Requests Node itself refuses (431 for oversized URLs/headers, 400 for bad HTTP) get the one error shape too.
   app.getHttpServer().on('clientError', answerClientError);
 
-  // Order: correlation id first (everything after logs with it), then metrics, then the body.
+  // Order: correlation id first (everything after logs with it), the trace's span, metrics, the body.
   app.use(correlationIdMiddleware);
+  app.use(tracingMiddleware);
   app.use(app.get(ApiMetrics).middleware);
   // The raw bytes stay on the request (req.rawBody): webhook signatures are over them, not over
   // the parsed JSON re-serialised (key order, whitespace and escapes may differ).

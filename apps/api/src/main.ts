@@ -1,8 +1,11 @@
 import 'reflect-metadata';
-import { AppConfig } from '@corridor/config';
+import { AppConfig, loadConfig } from '@corridor/config';
+import { startTracing } from '@corridor/observability';
 import { createApiApp } from './bootstrap';
 
 async function main(): Promise<void> {
+  // Before the app exists, so every request and enqueue is traced (when an endpoint is set).
+  startTracing('corridor-api', loadConfig().OTEL_EXPORTER_OTLP_ENDPOINT);
   const app = await createApiApp();
   // SIGTERM: stop accepting, finish requests in flight, close pools, exit.
   app.enableShutdownHooks();

@@ -1,5 +1,8 @@
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
+// Boot and close take longer than jest's 5 s default on a loaded machine (migrations checked at boot too).
+jest.setTimeout(60_000);
+
 describe('/health with Redis down', () => {
   let api: ApiTestApp;
   // Nothing listens on this port: BullMQ keeps retrying in the background, /health must say so.

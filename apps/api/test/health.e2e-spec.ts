@@ -1,5 +1,8 @@
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
+// Boot and close take longer than jest's 5 s default on a loaded machine (migrations checked at boot too).
+jest.setTimeout(60_000);
+
 describe('operations endpoints', () => {
   let api: ApiTestApp;
   beforeAll(async () => (api = await startApiTestApp()));

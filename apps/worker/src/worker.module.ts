@@ -13,10 +13,11 @@ import { OutboxWorkerModule } from './outbox/outbox-worker.module';
 import { OutcomesWorkerModule } from './outcomes/outcomes-worker.module';
 import { OutcomeSweepsWorkerModule } from './outcome-sweeps/outcome-sweeps-worker.module';
 import { MeasuresWorkerModule } from './measures/measures-worker.module';
+import { WorkerStatusModule } from './status/worker-status.module';
 
 /**
  * The worker process: one BullMQ processor per queue, each in its feature module below, and the
- * orchestration services they call. No HTTP.
+ * orchestration services they call. No HTTP API: only its own `/metrics` and `/health` (WorkerStatusModule).
  */
 @Module({
   imports: [
@@ -24,6 +25,7 @@ import { MeasuresWorkerModule } from './measures/measures-worker.module';
     LoggingModule.forApp('worker'),
     PersistenceModule,
     JobsModule,
+    WorkerStatusModule,
     // Feature modules (one per queue) are appended here.
     SegmentationWorkerModule,
     CrmSyncWorkerModule,

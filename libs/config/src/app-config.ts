@@ -9,9 +9,11 @@ const toInt = ({ value }: { value: unknown }) => (value === undefined || value =
  * environment variable names; everything else receives an AppConfig.
  */
 export class AppConfig {
+  /** `development`, `test` or `production` (production requires `SECRETS_KEY`). */
   @IsIn(['development', 'test', 'production'])
   NODE_ENV: 'development' | 'test' | 'production' = 'development';
 
+  /** Postgres. `migration:run` creates the database if missing. */
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/corridor';
 
@@ -24,35 +26,41 @@ export class AppConfig {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_READ_URL must be a postgres:// URL' })
   DATABASE_READ_URL?: string;
 
+  /** Redis for BullMQ (use `rediss://` for TLS). Set `maxmemory-policy noeviction`. */
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
-  /** Namespaces every Redis key (queues, rate budgets), so several deployments or test runs share one Redis. */
+  /**
+   * Prefix of every Redis key (queues, rate budgets), so deployments or test runs can share a Redis.
+   */
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'REDIS_PREFIX may hold letters, digits, _ . - (1-64)' })
   REDIS_PREFIX = 'corridor';
 
+  /** API port. */
   @Transform(toInt)
   @IsInt()
   @Min(0)
   @Max(65535)
   PORT = 3000;
 
+  /** `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. */
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
   /**
-   * 32 bytes, base64 or hex: encrypts CRM credentials and webhook secrets at rest (AES-256-GCM).
-   * Required in production; development and tests fall back to a fixed, publicly known key.
+   * 32 bytes (base64 or hex) encrypting CRM credentials and webhook secrets at rest (AES-256-GCM).
+   * Required in production: `openssl rand -base64 32`; development and tests fall back to a fixed,
+   * publicly known key.
    */
   @IsOptional()
   @Matches(/^([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/, { message: 'SECRETS_KEY must be 32 bytes as base64 (44 chars) or hex (64 chars)' })
   SECRETS_KEY?: string;
 
-  /** IANA zone in which segmentation reads plain dates and timestamps without an offset. */
+  /** IANA zone in which segmentation reads dates and timestamps without an offset. */
   @IsString()
   SEGMENTATION_TIMEZONE = 'UTC';
 
-  /** Customers per re-segmentation chunk job. */
+  /** Customers per re-segmentation chunk job (100 – 1,000,000). */
   @Transform(toInt)
   @IsInt()
   @Min(100)
@@ -60,8 +68,8 @@ export class AppConfig {
   SEGMENTATION_CHUNK_SIZE = 50_000;
 
   /**
-   * How often (minutes) the worker looks for customers whose assignment is older than their data
-   * (a lost job, a crash between a write and its enqueue) and re-evaluates them; 0 turns it off.
+   * How often the worker re-evaluates customers whose persona is older than their data (a lost job);
+   * `0` turns it off.
    */
   @Transform(toInt)
   @IsInt()
@@ -70,22 +78,22 @@ export class AppConfig {
   SEGMENTATION_RECONCILE_MINUTES = 10;
 
   /**
-   * When to re-apply the live rules to everyone (cron, in SEGMENTATION_TIMEZONE), so relative-date
-   * conditions follow the calendar; empty turns it off.
+   * When to re-apply the live rules to every customer (cron, in `SEGMENTATION_TIMEZONE`; 5 fields,
+   * or 6 with seconds first) so relative-date conditions follow the calendar; empty turns it off.
    */
   @IsString()
   @Matches(/^$|^(\S+\s+){4,5}\S+$/, { message: 'SEGMENTATION_REFRESH_CRON must be a 5-field cron pattern (6 with seconds first) or empty' })
   SEGMENTATION_REFRESH_CRON = '0 3 * * *';
 
   /**
-   * When to recompute experience scores whose window dropped feedback (cron, UTC); empty turns it
-   * off (docs/experience.md#keeping-it-up-to-date).
+   * When (cron, UTC) to recompute experience scores whose window dropped feedback, at most 10,000
+   * customers a run; empty turns it off. See [docs/experience.md](docs/experience.md#keeping-it-up-to-date).
    */
   @IsString()
   @Matches(/^$|^(\S+\s+){4,5}\S+$/, { message: 'EXPERIENCE_REFRESH_CRON must be a 5-field cron pattern (6 with seconds first) or empty' })
   EXPERIENCE_REFRESH_CRON = '0 4 * * *';
 
-  /** Jobs a worker process runs at once per queue. */
+  /** Jobs a worker process runs at once per queue (1 – 64). */
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -100,14 +108,17 @@ export class AppConfig {
   @Max(100)
   DISPATCH_MAX_ATTEMPTS = 8;
 
-  /** Delay after a delivery's first failed attempt; doubles each attempt (half of it jittered). */
+  /** Delay after a delivery's first failed attempt; doubles each attempt, half of it jittered. */
   @Transform(toInt)
   @IsInt()
   @Min(0)
   @Max(3_600_000)
   DISPATCH_BACKOFF_BASE_MS = 1000;
 
-  /** The longest backoff between two attempts (a receiver's Retry-After may ask for longer). */
+  /**
+   * The longest backoff between attempts (a receiver's `Retry-After` may ask for longer, up to a
+   * day).
+   */
   @Transform(toInt)
   @IsInt()
   @Min(0)
@@ -122,11 +133,15 @@ export class AppConfig {
   @Matches(/^$|^[a-z][a-z-]{0,63}=([1-9]|[1-5][0-9]|6[0-4])(,[a-z][a-z-]{0,63}=([1-9]|[1-5][0-9]|6[0-4]))*$/, {
     message: 'WORKER_QUEUE_CONCURRENCY must be queue=n pairs separated by commas (n 1 – 64), e.g. segmentation-live=8',
   })
+  /**
+   * Per-queue overrides, `queue=n` pairs separated by commas (e.g. `segmentation-live=8,treatment-dispatch=16`); the others use `WORKER_CONCURRENCY`. See [Queues](#queues).
+   */
   WORKER_QUEUE_CONCURRENCY = '';
 
   /**
-   * How often (seconds) the worker infers `ignored` for delivered treatments whose response window
-   * closed with no engagement (and pauses treatments ignored too often in a row); 0 turns it off.
+   * How often the worker infers `ignored` for delivered treatments whose response window closed with
+   * no engagement, and pauses treatments ignored too often in a row (0 – 86400; `0` turns it off).
+   * See [docs/experience.md](docs/experience.md#ignored-inferred).
    */
   @Transform(toInt)
   @IsInt()
@@ -135,9 +150,9 @@ export class AppConfig {
   OUTCOME_IGNORED_SWEEP_SECONDS = 300;
 
   /**
-   * How often (seconds) each worker's watchdog re-derives lost Redis state from Postgres: schedules
-   * that are missing, and unfinished runs whose jobs are gone; and write-back jobs for connections
-   * whose CRM records are behind the latest publish.
+   * How often each worker re-derives lost Redis state from Postgres (1 – 3600): missing schedules,
+   * unfinished runs whose jobs are gone; also how soon a publish (persona set or strategy) starts
+   * re-writing CRM records of customers who keep their persona ([docs/crm-sync.md](docs/crm-sync.md#write-back)). See [docs/segmentation.md](docs/segmentation.md#when-redis-loses-work).
    */
   @Transform(toInt)
   @IsInt()
@@ -145,42 +160,94 @@ export class AppConfig {
   @Max(3600)
   WORKER_WATCHDOG_SECONDS = 30;
 
-  /** How often (ms) the worker's outbox relay looks for new rows when the last look found none. */
+  /**
+   * Port on which each worker process serves its own `/metrics` (Prometheus) and `/health`; 0 turns
+   * it off. Several workers on one host need one port each.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_METRICS_PORT = 0;
+
+  /** How often (seconds) each worker process writes its heartbeat row (worker_heartbeats). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  WORKER_HEARTBEAT_SECONDS = 10;
+
+  /**
+   * The api's readiness (`/health/ready`) fails when no worker wrote a heartbeat for this long
+   * (seconds); 0 leaves workers out of readiness.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  WORKER_STALE_SECONDS = 60;
+
+  /**
+   * How often the worker's outbox relay looks for new rows when its last look found none (10 –
+   * 10000). See [docs/treatments.md](docs/treatments.md#events-in).
+   */
   @Transform(toInt)
   @IsInt()
   @Min(10)
   @Max(10_000)
   OUTBOX_POLL_MS = 100;
 
-  /** How often (seconds) the outbox reconciler re-queues events and deliveries the queue lost. */
+  /**
+   * How often the outbox reconciler re-queues, from Postgres, events without a decision and
+   * deliveries past due (1 – 3600).
+   */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(3600)
   OUTBOX_RECONCILE_SECONDS = 10;
 
-  /** How often the worker folds the measure counters' deltas into daily rows (seconds; 0: never, reads stay exact but slow down). */
+  /**
+   * How often the worker folds the measure counters' deltas into their daily rows (0 – 3600; `0`
+   * never: figures stay exact, reads slow down as deltas pile up). See
+   * [docs/experience.md](docs/experience.md#measures).
+   */
   @Transform(toInt)
   @IsInt()
   @Min(0)
   @Max(3600)
   MEASURES_ROLLUP_SECONDS = 10;
 
-  /** An event without a decision, or a delivery past due, this long (seconds) is re-queued by the reconciler. */
+  /**
+   * How long an event may wait for its decision, or a delivery past its time, before the reconciler
+   * re-queues it (1 – 86400).
+   */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(86_400)
   OUTBOX_RECONCILE_GRACE_SECONDS = 30;
 
-  /** Base URL where Corridor is reachable from outside (webhook URLs shown to admins; signature checks). */
+  /**
+   * OTLP/HTTP collector base URL (e.g. `http://otel-collector:4318`): when set, the api and the
+   * workers export OpenTelemetry traces to `<url>/v1/traces` (a request, the jobs it enqueued and
+   * the jobs those enqueued share one trace). Unset: no tracing. The SDK's own `OTEL_*` variables
+   * (headers, sampling) apply as usual.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/.+/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  /** Where Corridor is reachable from outside (webhook URLs shown to admins, signature checks). */
   @IsOptional()
   @Matches(/^https?:\/\/.+/, { message: 'PUBLIC_URL must be an http(s) URL' })
   PUBLIC_URL?: string;
 
   /**
-   * Comma-separated host names, IP addresses and CIDR ranges that webhook destinations may use
-   * although they are loopback, private or link-local (refused otherwise, after DNS resolution).
+   * Comma-separated host names, IP addresses and CIDR ranges (`hooks.internal, 10.1.0.0/16,
+   * 127.0.0.1`) that webhook destinations may use although they are loopback, private or link-local.
+   * Otherwise such addresses are refused, checked after DNS resolution (see
+   * [docs/treatments.md](docs/treatments.md#journey-and-strategy-admin)).
    */
   @IsString()
   DESTINATION_ALLOWED_HOSTS = '';
@@ -219,7 +286,7 @@ const DEV_SECRETS_KEY = Buffer.alloc(32, 'corridor-development-only-key!!').toSt
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const input: Record<string, unknown> = {};
-  for (const key of [...known, 'SECRETS_KEY', 'PUBLIC_URL', 'DATABASE_READ_URL']) {
+  for (const key of [...known, 'SECRETS_KEY', 'PUBLIC_URL', 'DATABASE_READ_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT']) {
     if (env[key] !== undefined && (env[key] !== '' || key === 'SEGMENTATION_REFRESH_CRON' || key === 'EXPERIENCE_REFRESH_CRON' || key === 'WORKER_QUEUE_CONCURRENCY')) input[key] = env[key];
   }
   const config = plainToInstance(AppConfig, input);

@@ -2,3 +2,5 @@ export * from './correlation';
 export * from './redact';
 export * from './pino-options';
 export * from './logging.module';
+export * from './worker-metrics';
+export * from './tracing';

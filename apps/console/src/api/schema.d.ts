@@ -11,8 +11,42 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: Postgres and Redis answer a ping */
+        /** The api can serve: Postgres and Redis answer a ping, migrations are applied (a container health check) */
         get: operations["HealthController_check"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness of the whole deployment: /health, and a worker seen within WORKER_STALE_SECONDS */
+        get: operations["HealthController_ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers (no dependency is checked, so a Redis outage does not restart it) */
+        get: operations["HealthController_live"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1288,6 +1322,9 @@ export interface components {
              *       },
              *       "redis": {
              *         "status": "up"
+             *       },
+             *       "migrations": {
+             *         "status": "up"
              *       }
              *     }
              */
@@ -1307,6 +1344,9 @@ export interface components {
              *       },
              *       "redis": {
              *         "status": "up"
+             *       },
+             *       "migrations": {
+             *         "status": "up"
              *       }
              *     }
              */
@@ -1325,6 +1365,9 @@ export interface components {
              *         "status": "up"
              *       },
              *       "redis": {
+             *         "status": "up"
+             *       },
+             *       "migrations": {
              *         "status": "up"
              *       }
              *     }
@@ -3599,7 +3642,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ready: Postgres and Redis answered */
+            /** @description Postgres and Redis answered; no migration pending */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3615,6 +3658,57 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    HealthController_ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready: dependencies answered, migrations applied, a worker is alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthDto"];
+                };
+            };
+            /** @description Something is down or no worker was seen: details name it */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    HealthController_live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status?: "ok";
+                    };
                 };
             };
         };

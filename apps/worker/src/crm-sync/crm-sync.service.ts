@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { SyncConnectionPayload } from '@corridor/contracts';
 import { CrmConnectorFactory } from '@corridor/crm';
 import { CrmConnector, CrmError, CrmPage, DomainError, isFinishedRun, SyncMode, SyncPosition, SyncRun, SyncTrigger } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
+import { WorkerMetrics } from '@corridor/observability';
 import { ConnectionRepository, CrmAttributeRepository, CrmSyncStore, CustomerChanges, LeaseLostError } from '@corridor/persistence';
 import { enqueueEvaluations } from './evaluation-dispatch';
 import { PageReadAhead } from './page-read-ahead';
@@ -34,6 +35,7 @@ export class CrmSyncService {
     private readonly attributes: CrmAttributeRepository,
     private readonly connectors: CrmConnectorFactory,
     private readonly jobs: JobProducer,
+    @Optional() private readonly metrics?: WorkerMetrics,
   ) {}
 
   async sync(payload: SyncConnectionPayload): Promise<SyncRun | null> {
@@ -67,7 +69,7 @@ export class CrmSyncService {
     const log = { runId: claimed.id, connectionId: connection.id, mode: claimed.mode };
     if (claimed.cancelRequestedAt) {
       this.logger.log({ ...log, msg: 'sync cancelled before it read a page' });
-      return this.store.cancelRun(claimed.id, owner, { requests: 0, rateLimited: 0, retries: 0 });
+      return this.ended(await this.store.cancelRun(claimed.id, owner, { requests: 0, rateLimited: 0, retries: 0 }));
     }
     if (claimed.pendingEvaluation) await enqueueEvaluations(this.jobs, claimed.pendingEvaluation, { bulk: true });
 
@@ -80,7 +82,7 @@ export class CrmSyncService {
       if (finished?.done && finished.watermark) {
         // Every page was committed before the worker died: only the sweep (again) and the completion are missing.
         await this.sweep(claimed, owner, connection.id);
-        return await this.store.completeRun(claimed.id, owner, connection.id, finished.watermark, claimed.mode, connector.takeStats());
+        return this.ended(await this.store.completeRun(claimed.id, owner, connection.id, finished.watermark, claimed.mode, connector.takeStats()));
       }
       let position = claimed.position as SyncPosition | null;
       if (!position) {
@@ -90,7 +92,7 @@ export class CrmSyncService {
       }
       const done = await this.pump(claimed, owner, connection.id, connector, position);
       this.logger.log({ ...log, ...countsOf(done), msg: 'sync completed' });
-      return done;
+      return this.ended(done);
     } catch (e) {
       if (e instanceof LeaseLostError) {
         this.logger.warn({ ...log, msg: e.message });
@@ -107,6 +109,23 @@ export class CrmSyncService {
       this.logger.error({ ...log, code: (e as DomainError)?.code, msg: 'sync failed' });
       throw e;
     }
+  }
+
+  /**
+   * Counts a run this process ended, with the run's totals (a run resumed across processes is
+   * counted whole by the one that ends it).
+   */
+  private ended<R extends SyncRun | null>(run: R): R {
+    const m = this.metrics;
+    if (!m || !run) return run;
+    const connection = run.connectionId;
+    m.syncRuns.inc({ connection, status: run.status });
+    for (const outcome of ['created', 'updated', 'unchanged', 'deleted', 'merged'] as const) m.syncRecords.inc({ connection, outcome }, run[outcome]);
+    m.crmRequests.inc({ connection, outcome: 'ok' }, Math.max(0, run.requests - run.rateLimited - run.retries));
+    m.crmRequests.inc({ connection, outcome: 'rate_limited' }, run.rateLimited);
+    m.crmRequests.inc({ connection, outcome: 'retried' }, run.retries);
+    m.crmRateLimited.inc({ connection }, run.rateLimited);
+    return run;
   }
 
   private async pump(

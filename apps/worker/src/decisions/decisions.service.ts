@@ -1,9 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DISPATCH_DELIVERY } from '@corridor/contracts';
 import { decide, isDelivered, type DecideResult, type DecisionReason } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
-import { correlationIdFrom, withCorrelationId } from '@corridor/observability';
+import { correlationIdFrom, withCorrelationId, WorkerMetrics } from '@corridor/observability';
 import { CustomerRepository, DecisionStore, TreatmentFatigueStore, type DecisionRecorded, type DecisionWrite, type EventToDecide } from '@corridor/persistence';
 import { deliveryRequest } from './delivery-request';
 import { StrategyCache } from './strategy.cache';
@@ -27,6 +27,7 @@ export class DecisionsService {
     private readonly strategies: StrategyCache,
     private readonly jobs: JobProducer,
     private readonly fatigue: TreatmentFatigueStore,
+    @Optional() private readonly metrics?: WorkerMetrics,
   ) {}
 
   async decideEvent(eventId: string, clock: () => number = Date.now): Promise<DecisionRecorded | null> {
@@ -109,12 +110,21 @@ export class DecisionsService {
       const rec = recorded[i];
       byId.set(event.id, rec);
       if (!rec.created) continue;
+      this.count(outcomes.get(event.id));
       await this.inContext(event, async () => {
         if (rec.deliveryId && rec.delivery?.status === 'held' && rec.delivery.nextAttemptAt) await this.scheduleRelease(rec.deliveryId, rec.delivery.nextAttemptAt, clock());
         this.logger.debug({ eventId: event.id, outcome: outcomes.get(event.id)?.outcome }, 'decided');
       });
     }
     return eventIds.map((id) => byId.get(id) ?? null);
+  }
+
+  private count(r: DecideResult | undefined): void {
+    if (!this.metrics || !r) return;
+    this.metrics.eventsDecided.inc();
+    // The first reason names what suppressed it (a cap, quiet hours, a pause); other outcomes need no reason label.
+    const reason = r.outcome === 'suppressed' ? (r.reasons[0]?.code ?? 'unknown') : '';
+    this.metrics.decisions.inc({ outcome: r.outcome, reason });
   }
 
   /** Runs `fn` under the event's own correlation id (the request that sent it), else the job's. */

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
 import { DISPATCH_DELIVERY } from '@corridor/contracts';
 import {
@@ -15,7 +15,7 @@ import {
   updateAfter,
 } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
-import { correlationIdFrom, withCorrelationId } from '@corridor/observability';
+import { correlationIdFrom, withCorrelationId, WorkerMetrics } from '@corridor/observability';
 import { DispatchStore } from '@corridor/persistence';
 
 export const TREATMENT_SENDERS = Symbol('TREATMENT_SENDERS');
@@ -54,6 +54,7 @@ export class DispatchService {
     private readonly jobs: JobProducer,
     config: AppConfig,
     @Inject(TREATMENT_SENDERS) senders: TreatmentSender[],
+    @Optional() private readonly metrics?: WorkerMetrics,
   ) {
     for (const s of senders) for (const t of s.types) this.senders.set(t, s);
     this.policy = { maxAttempts: config.DISPATCH_MAX_ATTEMPTS, baseDelayMs: config.DISPATCH_BACKOFF_BASE_MS, maxDelayMs: config.DISPATCH_BACKOFF_MAX_MS };
@@ -63,6 +64,7 @@ export class DispatchService {
     const locked = await this.store.withLocked<DispatchResult>(deliveryId, (d) => this.attempt(d));
     if (locked.status !== 'done') return locked;
     const result = locked.result;
+    this.count(result);
     if (result.status === 'attempted' && result.step.status === 'retrying') await this.retry(deliveryId, result.attempts + 1, result.step.delayMs);
     return result;
   }
@@ -97,6 +99,7 @@ export class DispatchService {
     for (const [id, result] of results) {
       const rec = records.get(id);
       if (!rec) continue;
+      this.count(result);
       await inCorrelation(rec.correlationId, async () => {
         if (result.status === 'attempted' && result.step.status === 'retrying') await this.retry(id, result.attempts + 1, result.step.delayMs);
         // No attempt was made (rate limited, or due later): the attempt it would have been comes back at its time.
@@ -124,6 +127,11 @@ export class DispatchService {
       'delivery attempt',
     );
     return { update, result: { status: 'attempted', step, attempts: update.attempts, statusCode } };
+  }
+
+  /** Counted once committed: an attempt whose write rolled back is made again. */
+  private count(result: DispatchResult): void {
+    if (result.status === 'attempted') this.metrics?.deliveries.inc({ result: result.step.status });
   }
 
   private async retry(deliveryId: string, attempt: number, delayMs: number): Promise<void> {

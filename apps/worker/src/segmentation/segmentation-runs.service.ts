@@ -1,7 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { AttributeType, compileSetSnapshot, countTransition, emptyCounts, LoadedPersonaSet, mergeCounts, movedCount, SegmentationRun } from '@corridor/domain';
 import { AppConfig } from '@corridor/config';
 import { JobProducer } from '@corridor/jobs';
+import { WorkerMetrics } from '@corridor/observability';
 import { ChunkOutcome, CustomerForEvaluation, PersonaSetRepository, SegmentationStore, SegmentationWatchStore, CompiledSetCache } from '@corridor/persistence';
 import { BehaviourService } from './behaviour.service';
 import { PersonaChangeNotifier } from './persona-change.notifier';
@@ -25,6 +26,7 @@ export class SegmentationRunsService {
     private readonly jobs: JobProducer,
     private readonly config: AppConfig,
     private readonly behaviour: BehaviourService,
+    @Optional() private readonly metrics?: WorkerMetrics,
   ) {}
 
   /**
@@ -65,6 +67,8 @@ export class SegmentationRunsService {
       return run.kind === 'full' ? this.assignAll(stream, assign, set) : this.countAll(stream, assign, set);
     });
     if (result.status === 'skipped') return;
+    this.metrics?.segmentationCustomers.inc(result.customers);
+    this.metrics?.segmentationChunkSeconds.observe((Date.now() - started) / 1000);
     const run = await this.store.getRun(runId);
     this.logger.log({
       msg: 'segmentation chunk done',
@@ -110,6 +114,7 @@ export class SegmentationRunsService {
     if (run.kind === 'preview') return this.finalizePreview(run);
     const result = await this.store.goLive(runId);
     if (!result) return;
+    this.metrics?.segmentationRuns.inc({ kind: run.kind });
     this.logger.log({ msg: 'persona set live', runId, setVersion: run.setVersion, ...result });
     if (result.lastHistoryId) await this.notifier.changed(result.lastHistoryId, result.changed);
   }
@@ -122,6 +127,7 @@ export class SegmentationRunsService {
     for (const key of set.personaKeys) total.perPersona[key] ??= 0;
     await this.store.completePreview(run.id, { ...total, moved: movedCount(total) });
     this.previewSets.delete(run.id);
+    this.metrics?.segmentationRuns.inc({ kind: run.kind });
     this.logger.log({ msg: 'preview done', runId: run.id, total: total.total, moved: movedCount(total) });
   }
 

@@ -17,6 +17,7 @@ import { ExperienceSettings1797030000000 } from './1797030000000-ExperienceSetti
 import { BehaviourInRules1797040000000 } from './1797040000000-BehaviourInRules';
 import { CustomerNameSearch1797060000000 } from './1797060000000-CustomerNameSearch';
 import { AuditAndErasure1797110000000 } from './1797110000000-AuditAndErasure';
+import { WorkerHeartbeats1797130000000 } from './1797130000000-WorkerHeartbeats';
 import { HotQueryIndexes1797140000000 } from './1797140000000-HotQueryIndexes';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
@@ -40,5 +41,6 @@ export const MIGRATIONS: Function[] = [
   BehaviourInRules1797040000000,
   CustomerNameSearch1797060000000,
   AuditAndErasure1797110000000,
+  WorkerHeartbeats1797130000000,
   HotQueryIndexes1797140000000,
 ];

@@ -34,6 +34,7 @@ import { MeasureStore } from './measure.store';
 import { MeasureTargetStore } from './measure-target.store';
 import { AuditStore } from './audit.store';
 import { CustomerDataStore } from './customer-data.store';
+import { WorkerHeartbeatStore } from './worker-heartbeat.store';
 
 export { ApiKeyRepository } from './api-key.repository';
 export type { IssuedApiKey } from './api-key.repository';
@@ -73,6 +74,7 @@ export * from './measure.store';
 export * from './measure-target.store';
 export * from './audit.store';
 export * from './customer-data.store';
+export * from './worker-heartbeat.store';
 export { SecretBox } from '../secrets/secret-box';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
@@ -93,5 +95,7 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   // Measures: per-cell counters and targets.
   MeasureStore, MeasureTargetStore,
   // The audit log, and customer data requests (export, erasure).
-  AuditStore, CustomerDataStore];
+  AuditStore, CustomerDataStore,
+  // Worker processes' heartbeats (readiness).
+  WorkerHeartbeatStore];
 export * from './copy-text';

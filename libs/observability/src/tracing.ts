@@ -1,0 +1,49 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { NextFunction, Request, Response } from 'express';
+
+export interface Tracing {
+  /** Flushes spans not yet exported and stops the SDK. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * OpenTelemetry traces, off unless an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT):
+ * then the Node SDK exports spans over OTLP/HTTP (JSON) to `<endpoint>/v1/traces`, with W3C trace
+ * context propagation. Call before the app is created. No auto-instrumentation packages: the api's
+ * request span comes from tracingMiddleware, jobs' spans from BullMQ's own telemetry (bullmq-otel).
+ */
+export function startTracing(serviceName: string, endpoint: string | undefined): Tracing | null {
+  if (!endpoint) return null;
+  const sdk = new NodeSDK({
+    serviceName,
+    traceExporter: new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces` }),
+    instrumentations: [],
+  });
+  sdk.start();
+  return { shutdown: () => sdk.shutdown() };
+}
+
+const tracer = trace.getTracer('corridor-api');
+
+/**
+ * One server span per request, continuing a caller's `traceparent`, named by route pattern once
+ * routing is done. Everything the request does runs inside it, so the jobs it enqueues (BullMQ
+ * telemetry) become its children. Without the SDK started the API is a no-op tracer: no cost.
+ */
+export function tracingMiddleware(req: Request, res: Response, next: NextFunction): void {
+  const parent = propagation.extract(context.active(), req.headers);
+  const span = tracer.startSpan(`${req.method}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method } }, parent);
+  res.once('finish', () => {
+    const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : undefined;
+    if (route) {
+      span.updateName(`${req.method} ${route}`);
+      span.setAttribute('http.route', route);
+    }
+    span.setAttribute('http.response.status_code', res.statusCode);
+    if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  });
+  context.with(trace.setSpan(parent, span), next);
+}
