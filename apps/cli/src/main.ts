@@ -4,7 +4,7 @@ import { CommandFactory } from 'nest-commander';
 import { DomainError } from '@corridor/domain';
 import { CliFailure, printable } from './cli-output';
 import { ApiError } from './config-as-code/api-client';
-import { ConfigCliModule } from './config-as-code/config-cli.module';
+import { JourneyCliModule, OperationsCliModule, PersonasCliModule, StrategyCliModule } from './config-as-code/config-cli.module';
 import { ImportCliModule } from './import/import-cli.module';
 import { KeysCliModule } from './keys/keys-cli.module';
 import { MigrationsCliModule } from './migrations/migrations-cli.module';
@@ -20,11 +20,11 @@ const COMMANDS: ReadonlyArray<{ name: string; module: Type; usage: string }> = [
   { name: 'keys', module: KeysCliModule, usage: 'keys create --role <role> [--name <name>] | keys list | keys revoke <id>' },
   { name: 'import', module: ImportCliModule, usage: 'import <file> [--format jsonl|csv] [--unknown reject|ignore] [--mode merge|replace] [--atomic]' },
   // Through the API (CORRIDOR_API_URL, CORRIDOR_API_KEY): the same validation, previews and publishing as the console.
-  { name: 'personas', module: ConfigCliModule, usage: 'personas export [--out <file>] | personas diff <file> | personas apply <file> [--dry-run]' },
-  { name: 'journey', module: ConfigCliModule, usage: 'journey export [--out <file>] | journey diff <file> | journey apply <file> [--dry-run]' },
-  { name: 'strategy', module: ConfigCliModule, usage: 'strategy export [--out <file>] | strategy diff <file> | strategy apply <file> [--dry-run]' },
-  { name: 'customers', module: ConfigCliModule, usage: 'customers explain <ref>              persona and why, and what each touchpoint does' },
-  { name: 'sync', module: ConfigCliModule, usage: 'sync run <connection> [--mode full|incremental] [--no-wait]' },
+  { name: 'personas', module: PersonasCliModule, usage: 'personas export [--out <file>] | personas diff <file> | personas apply <file> [--dry-run]' },
+  { name: 'journey', module: JourneyCliModule, usage: 'journey export [--out <file>] | journey diff <file> | journey apply <file> [--dry-run]' },
+  { name: 'strategy', module: StrategyCliModule, usage: 'strategy export [--out <file>] | strategy diff <file> | strategy apply <file> [--dry-run]' },
+  { name: 'customers', module: OperationsCliModule, usage: 'customers explain <ref>              persona and why, and what each touchpoint does' },
+  { name: 'sync', module: OperationsCliModule, usage: 'sync run <connection> [--mode full|incremental] [--no-wait]' },
 ];
 
 function usage(): string {

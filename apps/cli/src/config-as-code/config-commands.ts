@@ -108,4 +108,8 @@ function commandsFor(kind: ConfigKind<unknown>): Type[] {
   return [KindCommand, ExportCommand, ApplyCommand, DiffCommand];
 }
 
-export const CONFIG_COMMANDS: Type[] = [personasKind, journeyKind, strategyKind].flatMap((k) => commandsFor(k as ConfigKind<unknown>));
+// Each kind's subcommands are named export/apply/diff: nest-commander finds subcommands by name
+// among all it was given, so each kind gets a module of its own (main.ts picks it by the first argument).
+export const PERSONAS_COMMANDS = commandsFor(personasKind as ConfigKind<unknown>);
+export const JOURNEY_COMMANDS = commandsFor(journeyKind as ConfigKind<unknown>);
+export const STRATEGY_COMMANDS = commandsFor(strategyKind as ConfigKind<unknown>);

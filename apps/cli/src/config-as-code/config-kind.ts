@@ -53,7 +53,15 @@ export function brief(v: unknown): string {
   return JSON.stringify(v) ?? 'undefined';
 }
 
-/** API problems (paths as the API names them) re-rooted at the file's paths. */
-export function problemsOf(details: ReadonlyArray<{ field: string; message: string }>, reroot: (field: string) => string = (f) => f): FileProblem[] {
-  return details.map((d) => ({ path: reroot(d.field.replace(/\.(\d+)(?=\.|$)/g, '[$1]')), message: d.message }));
+/** The member of a condition a rule problem's code is about (the API points at the condition). */
+const MEMBER_OF_CODE: Readonly<Record<string, string>> = { UNKNOWN_OPERATOR: 'operator', UNKNOWN_ATTRIBUTE: 'attribute', INVALID_VALUE: 'value' };
+
+/** API problems (paths as the API names them: dotted, `[i]` or `.i`, rule paths as `$.all[0]`) at the file's paths. */
+export function problemsOf(details: ReadonlyArray<{ field: string; message: string; code?: string }>, reroot: (field: string) => string = (f) => f): FileProblem[] {
+  return details.map((d) => {
+    let path = reroot(d.field.replace(/\.(\d+)(?=\.|\[|$)/g, '[$1]').replace(/(^|\.)\$(\.|(?=\[)|$)/g, '$1').replace(/\.$/, ''));
+    const member = d.code ? MEMBER_OF_CODE[d.code] : undefined;
+    if (member && !path.endsWith(`.${member}`)) path = `${path}.${member}`;
+    return { path, message: d.message };
+  });
 }
