@@ -177,7 +177,7 @@ describe('configuration as code (corridor personas|journey|strategy export|diff|
     expect((await strategyDraft()).liveVersion).toBe(1);
   });
 
-  it("refuses a file whose base moved (someone published since the export), and applies it when it did not", async () => {
+  it("refuses a file whose base moved (someone published since the export); --ignore-base diffs it against what is live", async () => {
     const exported = join(dir, 'strategy-base.yaml');
     await corridor(env, 'strategy', 'export', '--out', exported);
     const edited = (await readFile(exported, 'utf8')).replace('holdoutPercent: 10', 'holdoutPercent: 5');
