@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job, end to end on this machine: CRM sandbox → sync → personas → publish → the
+# The main job, end to end on this machine: CRM sandbox → sync → personas (config/corridor/, applied
+# with `corridor personas apply`, as journey.yaml and strategy.yaml are later) → publish → the
 # customer view → a change in the CRM → re-segmentation → write-back, then touchpoints, treatments
 # and a strategy with contact policies, a burst of touchpoint events decided and delivered as
 # signed webhooks to a receiver the demo runs itself, then outcomes and CSAT answers coming back

@@ -2,7 +2,7 @@
  * The demo scenario, driven only through Corridor's HTTP API (and the sandbox's admin API to play
  * the CRM user). Started by scripts/demo.sh, which boots the sandbox, the API and two workers.
  */
-import { DEMO_PERSONAS } from './demo-personas';
+import { corridor } from './cli';
 import { runOutcomes } from './outcomes';
 import { runTreatments } from './treatments';
 
@@ -11,6 +11,8 @@ const SANDBOX = must('SANDBOX_URL');
 const ADMIN = must('ADMIN_KEY');
 const AGENT = must('AGENT_KEY');
 const started = Date.now();
+/** The CLI reaches the API with the admin key, like a CI job applying a reviewed pull request. */
+const cliEnv = { CORRIDOR_API_URL: API, CORRIDOR_API_KEY: ADMIN };
 
 function must(name: string): string {
   const v = process.env[name];
@@ -120,22 +122,21 @@ async function main(): Promise<void> {
   const discovered = (Array.isArray(attributes) ? attributes : []).filter((a: { source: string }) => a.source === 'crm');
   line(`  attribute catalog: ${discovered.length} attributes discovered from the CRMs' properties (e.g. ${discovered.slice(0, 3).map((a: { name: string; type: string }) => `${a.name}:${a.type}`).join(', ')})`);
 
-  heading('3. Define personas (nested groups, relative dates, loose CRM values) and preview');
-  for (const p of DEMO_PERSONAS) await call('POST', '/v1/personas', { key: p.key, name: p.name, description: p.description, rule: p.rule });
+  heading('3. Load the personas from config/corridor/personas.yaml (corridor personas apply: validate, diff, preview, publish)');
   const bad = await fetch(`${API}/v1/personas/validate`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN}` },
     body: JSON.stringify({ rule: { all: [{ attribute: 'anual_revenue', operator: 'gte', value: '1M' }] } }),
   }).then((r) => r.json() as Promise<{ details: Array<{ field: string; message: string }> }>);
   line(`  a typo is caught before it is stored: ${bad.details.map((d: { field: string; message: string }) => `${d.field}: ${d.message}`).join('; ')}`);
-  const preview = await call('POST', '/v1/personas/preview', { wait: 120 });
-  line(`  preview over ${n(preview.result.total)} customers (nothing published): ${n(preview.result.moved)} would move`);
-
-  heading('4. Publish: re-segment everyone, shared by two worker processes');
   const t = Date.now();
-  const published = await call('POST', '/v1/personas/publish', { wait: 300 });
-  const result = published.run.result;
-  line(`  set v${published.setVersion} live in ${secs(Date.now() - t)}: ${n(result.customers)} customers, ${n(result.changed)} persona changes`);
+  const applied = await corridor(['personas', 'apply', 'config/corridor/personas.yaml', '--json', '--wait', '300'], cliEnv, line);
+  if (!applied?.applied || applied.runStatus !== 'completed') throw new Error(`the personas were not applied: ${JSON.stringify(applied)}`);
+
+  heading('4. Published: everyone re-segmented, shared by two worker processes');
+  const published = { setVersion: applied.setVersion as number };
+  const result = applied.result as { customers: number; changed: number; perPersona: Record<string, number> };
+  line(`  set v${published.setVersion} live in ${secs(Date.now() - t)} (preview included): ${n(result.customers)} customers, ${n(result.changed)} persona changes`);
   const personas = (await call('GET', '/v1/personas')).personas as Array<{ key: string; name: string }>;
   table(
     personas.map((p) => [p.name, result.perPersona[p.key] ?? 0]).filter((r) => (r[1] as number) > 0),
@@ -171,7 +172,7 @@ async function main(): Promise<void> {
   line(`  the customer is still ${still.persona.name}: the sync's lagging search never takes a record back to an older version`);
   if (still.persona.key !== after.persona.key) throw new Error('the incremental sync reverted the customer');
 
-  const treatments = await runTreatments({ call, line, heading, table, until, personas: personas.map((p) => p.key), agentKey: AGENT });
+  const treatments = await runTreatments({ call, line, heading, table, until, personas: personas.map((p) => p.key), agentKey: AGENT, cliEnv });
   let outcomes;
   try {
     outcomes = await runOutcomes({ call, line, heading, table, until, agentKey: AGENT }, treatments);

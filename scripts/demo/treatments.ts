@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 import { Webhook } from 'standardwebhooks';
+import { corridor } from './cli';
 
 type Call = <T = any>(method: string, path: string, body?: unknown, key?: string) => Promise<T>;
 interface Tools {
@@ -21,6 +22,8 @@ interface Tools {
   /** The live persona set's keys (fallback included). */
   personas: string[];
   agentKey: string;
+  /** CORRIDOR_API_URL and CORRIDOR_API_KEY for the CLI. */
+  cliEnv: Record<string, string>;
 }
 
 const EVENTS = Number(process.env.DEMO_EVENTS ?? 3000);
@@ -76,14 +79,6 @@ export async function runTreatments(t: Tools): Promise<TreatmentsResult> {
     heading('7. Touchpoints, treatments and a strategy for the personas');
     const destination = await call('POST', '/v1/destinations', { name: 'Marketing automation (local receiver)', url: receiver.url, secret, timeoutMs: 5000 });
     line(`  destination ${destination.name} → ${receiver.url} (secret sealed at rest, never returned: ${'secret' in destination ? 'LEAKED' : 'ok'})`);
-    const touchpoints = [
-      { key: 'site_visit', name: 'Site visit', stageKey: 'awareness', channel: 'web' },
-      { key: 'cart_abandoned', name: 'Cart abandoned', stageKey: 'purchase', channel: 'web', major: true, eventProperties: [{ name: 'cart_value', type: 'number' }] },
-      { key: 'order_placed', name: 'Order placed', stageKey: 'purchase', channel: 'web', major: true, momentOfTruth: true, eventProperties: [{ name: 'amount', type: 'number' }] },
-      { key: 'support_call', name: 'Support call', stageKey: 'service', channel: 'phone', major: true, momentOfTruth: true, owner: 'Partner call centre' },
-      { key: 'renewal_due', name: 'Renewal due', stageKey: 'loyalty', channel: 'email', major: true, momentOfTruth: true },
-    ];
-    for (const tp of touchpoints) await call('POST', '/v1/touchpoints', tp);
     const webhook = (payload: Record<string, unknown>) => ({ destinationId: destination.id, payloadTemplate: payload });
     const treatments = [
       { key: 'cart_reminder', name: 'Cart reminder mail', type: 'webhook', channel: 'email', config: webhook({ template: 'cart_reminder', to: '{{customer.email}}', firstName: '{{customer.first_name}}', cartValue: '{{event.cart_value}}', persona: '{{persona.name}}' }) },
@@ -98,46 +93,23 @@ export async function runTreatments(t: Tools): Promise<TreatmentsResult> {
       { key: 'support_followup', name: 'Support tool follow-up', type: 'webhook', channel: 'crm', config: webhook({ template: 'recovery', customerId: '{{customer.id}}', email: '{{customer.email}}', where: '{{event.touchpoint}}', measure: '{{event.measure}}', score: '{{event.score}}' }) },
     ];
     for (const tr of treatments) await call('POST', '/v1/treatments', tr);
+    line(`  ${treatments.length} treatments created over the API (they name the destination, whose URL and secret stay out of files)`);
+    line('  journey from config/corridor/journey.yaml:');
+    await corridor(['journey', 'apply', 'config/corridor/journey.yaml'], t.cliEnv, line);
+    line('  strategy from config/corridor/strategy.yaml:');
+    const applied = await corridor(['strategy', 'apply', 'config/corridor/strategy.yaml', '--json'], t.cliEnv, line);
 
-    const has = (k: string) => t.personas.includes(k);
-    const cells: Array<{ personaKey: string; touchpointKey: string; options: Array<{ treatmentKey: string; condition?: unknown }> }> = [];
-    const cell = (personaKey: string, touchpointKey: string, options: Array<{ treatmentKey: string; condition?: unknown }>) => {
-      if (has(personaKey)) cells.push({ personaKey, touchpointKey, options });
-    };
-    for (const p of ['vip_recent_buyer', 'churn_risk', 'hot_lead', 'emea_prospect', 'enterprise_champion', 'everyone_else']) cell(p, 'cart_abandoned', [{ treatmentKey: 'cart_reminder' }]);
-    cell('apac_account', 'cart_abandoned', [{ treatmentKey: 'push_nudge' }]);
-    // A large order from a valuable or wavering customer: a task for the record's owner in the CRM.
-    const largeOrder = { attribute: 'event.amount', operator: 'gte', value: 500 };
-    for (const p of ['vip_recent_buyer', 'enterprise_champion', 'churn_risk']) cell(p, 'order_placed', [{ treatmentKey: 'account_review', condition: largeOrder }, { treatmentKey: 'thank_you' }]);
-    for (const p of ['hot_lead', 'emea_prospect', 'apac_account', 'everyone_else']) cell(p, 'order_placed', [{ treatmentKey: 'thank_you' }]);
-    cell('internal_test', 'order_placed', [{ treatmentKey: 'nothing' }]);
-    cell('vip_recent_buyer', 'support_call', [{ treatmentKey: 'vip_script' }]);
-    cell('enterprise_champion', 'support_call', [{ treatmentKey: 'vip_script' }]);
-    cell('churn_risk', 'support_call', [{ treatmentKey: 'save_script' }]);
-    cell('churn_risk', 'renewal_due', [{ treatmentKey: 'renewal_offer' }]);
-    cell('enterprise_champion', 'renewal_due', [{ treatmentKey: 'renewal_offer' }]);
-    for (const p of t.personas) cell(p, 'recovery_needed', [{ treatmentKey: 'support_followup' }]);
-    // Quiet hours for push around the current UTC hour, so the demo shows held treatments.
+    const touchpoints = (await call('GET', '/v1/touchpoints')).touchpoints as Array<{ key: string; momentOfTruth: boolean; builtIn: boolean }>;
+    const { cells } = await call('GET', '/v1/strategy/draft');
+    // Quiet hours for push around the current UTC hour, so the demo shows held treatments (the file's are 21:00–08:00).
     const now = new Date();
     const hhmm = (d: Date) => d.toISOString().slice(11, 16);
-    const policies = {
-      consent: [{ channel: 'email', attribute: 'email_opt_out' }],
-      caps: [
-        { scope: 'channel', key: 'email', period: 'day', max: 2 },
-        { scope: 'treatment', key: 'account_review', period: 'week', max: 1 },
-      ],
-      quietHours: { start: hhmm(new Date(now.getTime() - 3_600_000)), end: hhmm(new Date(now.getTime() + 3_600_000)), channels: ['push'] },
-      holdoutPercent: 10,
-      defaultTimeZone: 'UTC',
-    };
-    const draft = await call('PUT', '/v1/strategy/draft', { cells, policies });
-    line(`  ${touchpoints.length} touchpoints (${touchpoints.filter((x) => x.momentOfTruth).length} moments of truth), ${treatments.length} treatments, ${cells.length} strategy cells; draft revision ${draft.revision}`);
-    line(`  policies: email consent from email_opt_out; at most 2 emails a day and 1 account review a week; quiet hours ${policies.quietHours.start}–${policies.quietHours.end} UTC for push; a 10 % holdout`);
-    const preview = await call('POST', '/v1/strategy/preview', {});
-    const changes = (preview.touchpoints ?? []).flatMap((tp: any) => tp.changes ?? []);
-    line(`  preview: ${n(changes.reduce((s: number, c: any) => s + c.customers, 0))} customer × touchpoint changes against the live strategy (none published yet)`);
-    const published = await call('POST', '/v1/strategy/publish', {});
-    line(`  strategy v${published.version} published`);
+    const quietHours = { start: hhmm(new Date(now.getTime() - 3_600_000)), end: hhmm(new Date(now.getTime() + 3_600_000)), channels: ['push'] };
+    const draft = await call('PUT', '/v1/strategy/draft', { policies: { quietHours } });
+    const published = await call('POST', '/v1/strategy/publish', { expectedRevision: draft.revision, expectedLiveVersion: applied?.version ?? null });
+    line(`  ${touchpoints.filter((x) => !x.builtIn).length} touchpoints (${touchpoints.filter((x) => x.momentOfTruth && !x.builtIn).length} moments of truth), ${treatments.length} treatments, ${cells.length} strategy cells`);
+    line(`  policies: email consent from email_opt_out; at most 2 emails a day and 1 account review a week; a 10 % holdout`);
+    line(`  for the demo, push quiet hours moved to ${quietHours.start}–${quietHours.end} UTC over the API: strategy v${published.version} published`);
 
     heading('8. A burst of touchpoint events: ingest → outbox → decide → dispatch → signed webhooks');
     const pool: string[] = [];
@@ -234,7 +206,7 @@ export async function runTreatments(t: Tools): Promise<TreatmentsResult> {
     for (const g of gaps.gaps) byTouchpoint.set(g.touchpointKey, [...(byTouchpoint.get(g.touchpointKey) ?? []), `${g.personaKey} (${g.reason})`]);
     table([...byTouchpoint].map(([k, v]) => [k, v.length, v.slice(0, 3).join(', ') + (v.length > 3 ? ', …' : '')]), ['moment of truth', 'gaps', 'personas']);
 
-    const vip = cells.find((c) => c.personaKey === 'vip_recent_buyer') ? (await call('GET', '/v1/personas/vip_recent_buyer/customers?limit=1', undefined, t.agentKey)).customerIds[0] : null;
+    const vip = cells.some((c: { personaKey: string }) => c.personaKey === 'vip_recent_buyer') ? (await call('GET', '/v1/personas/vip_recent_buyer/customers?limit=1', undefined, t.agentKey)).customerIds[0] : null;
     if (vip) {
       const view = await call('GET', `/v1/customers/${vip}/strategy`, undefined, t.agentKey);
       line();

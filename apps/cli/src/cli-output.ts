@@ -15,3 +15,12 @@ export class CliFailure extends Error {
     this.name = 'CliFailure';
   }
 }
+
+/**
+ * A value from the database or a file, safe to print: control characters (ANSI escapes, carriage
+ * returns, newlines) become visible `\u001b`-style escapes, so a name cannot rewrite the terminal.
+ */
+export function printable(value: unknown): string {
+  // eslint-disable-next-line no-control-regex
+  return String(value).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { Type } from '@nestjs/common';
 import { CommandFactory } from 'nest-commander';
 import { DomainError } from '@corridor/domain';
-import { CliFailure } from './cli-output';
+import { CliFailure, printable } from './cli-output';
+import { ApiError } from './config-as-code/api-client';
+import { JourneyCliModule, OperationsCliModule, PersonasCliModule, StrategyCliModule } from './config-as-code/config-cli.module';
 import { ImportCliModule } from './import/import-cli.module';
 import { KeysCliModule } from './keys/keys-cli.module';
 import { MigrationsCliModule } from './migrations/migrations-cli.module';
@@ -17,6 +19,12 @@ const COMMANDS: ReadonlyArray<{ name: string; module: Type; usage: string }> = [
   { name: 'migration:check', module: MigrationsCliModule, usage: 'migration:check                  fail if entities and migrations drift apart' },
   { name: 'keys', module: KeysCliModule, usage: 'keys create --role <role> [--name <name>] | keys list | keys revoke <id>' },
   { name: 'import', module: ImportCliModule, usage: 'import <file> [--format jsonl|csv] [--unknown reject|ignore] [--mode merge|replace] [--atomic]' },
+  // Through the API (CORRIDOR_API_URL, CORRIDOR_API_KEY): the same validation, previews and publishing as the console.
+  { name: 'personas', module: PersonasCliModule, usage: 'personas export [--out <file>] | personas diff <file> | personas apply <file> [--dry-run]' },
+  { name: 'journey', module: JourneyCliModule, usage: 'journey export [--out <file>] | journey diff <file> | journey apply <file> [--dry-run]' },
+  { name: 'strategy', module: StrategyCliModule, usage: 'strategy export [--out <file>] | strategy diff <file> | strategy apply <file> [--dry-run]' },
+  { name: 'customers', module: OperationsCliModule, usage: 'customers explain <ref>              persona and why, and what each touchpoint does' },
+  { name: 'sync', module: OperationsCliModule, usage: 'sync run <connection> [--mode full|incremental] [--no-wait]' },
 ];
 
 function usage(): string {
@@ -47,6 +55,7 @@ main(process.argv)
   .catch((e: unknown) => {
     if (e instanceof CliFailure) console.error(e.message);
     else if (e instanceof DomainError) console.error(`${e.code}: ${e.message}`);
+    else if (e instanceof ApiError) console.error(printable(`${e.code}: ${e.message}`) + e.details.map((d) => `\n  ${printable(d.field)}: ${printable(d.message)}`).join(''));
     else console.error(e instanceof Error ? (e.stack ?? e.message) : e);
     process.exit(1);
   });

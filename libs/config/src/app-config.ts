@@ -243,6 +243,14 @@ export class AppConfig {
   @Matches(/^https?:\/\/.+/, { message: 'PUBLIC_URL must be an http(s) URL' })
   PUBLIC_URL?: string;
 
+  /** Where the `corridor` CLI's config-as-code, `customers` and `sync` commands reach the API (default: PUBLIC_URL, else http://127.0.0.1:PORT). */
+  @Matches(/^(https?:\/\/.+)?$/, { message: 'CORRIDOR_API_URL must be an http(s) URL' })
+  CORRIDOR_API_URL = '';
+
+  /** The API key those CLI commands send (admin for apply; agent is enough for export, diff and explain). Never printed. */
+  @IsString()
+  CORRIDOR_API_KEY = '';
+
   /**
    * Comma-separated host names, IP addresses and CIDR ranges (`hooks.internal, 10.1.0.0/16,
    * 127.0.0.1`) that webhook destinations may use although they are loopback, private or link-local.
