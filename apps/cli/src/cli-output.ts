@@ -15,3 +15,15 @@ export class CliFailure extends Error {
     this.name = 'CliFailure';
   }
 }
+
+/**
+ * Text from the database (a key's name, a file's label) made safe to print: control characters
+ * (C0, DEL, C1 — ESC sequences could recolour, retitle or rewrite the terminal) and Unicode
+ * bidirectional overrides (which reorder what is shown) become visible `\xNN` / `\u{NNNN}` escapes.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.codePointAt(0)!;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}

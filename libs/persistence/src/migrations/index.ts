@@ -16,6 +16,7 @@ import { Measures1797020000000 } from './1797020000000-Measures';
 import { ExperienceSettings1797030000000 } from './1797030000000-ExperienceSettings';
 import { BehaviourInRules1797040000000 } from './1797040000000-BehaviourInRules';
 import { CustomerNameSearch1797060000000 } from './1797060000000-CustomerNameSearch';
+import { ApiKeyExpiry1797120000000 } from './1797120000000-ApiKeyExpiry';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -37,4 +38,5 @@ export const MIGRATIONS: Function[] = [
   ExperienceSettings1797030000000,
   BehaviourInRules1797040000000,
   CustomerNameSearch1797060000000,
+  ApiKeyExpiry1797120000000,
 ];

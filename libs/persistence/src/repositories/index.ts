@@ -34,7 +34,7 @@ import { MeasureStore } from './measure.store';
 import { MeasureTargetStore } from './measure-target.store';
 
 export { ApiKeyRepository } from './api-key.repository';
-export type { IssuedApiKey } from './api-key.repository';
+export type { IssuedApiKey, VerifiedApiKey } from './api-key.repository';
 export { AttributeRepository } from './attribute.repository';
 export { CustomerRepository, contentHashOf, FULL_NAME_SQL, LAST_NAME_SQL, NAME_SEARCH_CANDIDATES, type AttributeMerge, type CustomerBatchWriter } from './customer.repository';
 export { PersonaRepository, PersonaTransaction } from './persona.repository';
