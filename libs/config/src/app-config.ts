@@ -39,6 +39,16 @@ export class AppConfig {
   @Matches(/^([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/, { message: 'SECRETS_KEY must be 32 bytes as base64 (44 chars) or hex (64 chars)' })
   SECRETS_KEY?: string;
 
+  /**
+   * Comma-separated former SECRETS_KEYs (same format): they still open secrets sealed before a
+   * rotation, never seal. Remove them after `corridor secrets reencrypt`.
+   */
+  @IsString()
+  @Matches(/^$|^\s*([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})\s*(,\s*([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})\s*)*$/, {
+    message: 'SECRETS_KEYS_OLD must be 32-byte keys (base64 or hex) separated by commas',
+  })
+  SECRETS_KEYS_OLD = '';
+
   /** IANA zone in which segmentation reads plain dates and timestamps without an offset. */
   @IsString()
   SEGMENTATION_TIMEZONE = 'UTC';
@@ -175,6 +185,11 @@ export class AppConfig {
    */
   @IsString()
   DESTINATION_ALLOWED_HOSTS = '';
+
+  /** SECRETS_KEYS_OLD as a list. */
+  get secretsKeysOld(): string[] {
+    return this.SECRETS_KEYS_OLD.split(',').map((k) => k.trim()).filter(Boolean);
+  }
 
   /** DESTINATION_ALLOWED_HOSTS as a list. */
   get destinationAllowedHosts(): string[] {
