@@ -29,6 +29,7 @@ import { OutcomesModule } from './outcomes/outcomes.module';
 import { MeasuresModule } from './measures/measures.module';
 import { ConsoleModule } from './console/console.module';
 import { QueuesBoardModule } from './queues-board/queues-board.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 
 export const API_STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -41,6 +42,8 @@ const PLATFORM_MODULES: Array<Type | DynamicModule> = [
   DatabaseLimitsModule.of({ statementTimeoutMs: API_STATEMENT_TIMEOUT_MS }),
   JobsModule,
   AuthModule,
+  // After AuthModule: counts per authenticated key.
+  RateLimitModule,
   // After AuthModule: its guard (API key) runs first, then the input checks.
   InputModule,
   HealthModule,

@@ -174,6 +174,41 @@ export class AppConfig {
   @Max(86_400)
   OUTBOX_RECONCILE_GRACE_SECONDS = 30;
 
+  /** The window over which RATE_LIMIT_* count requests (seconds). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  RATE_LIMIT_WINDOW_SECONDS = 60;
+
+  /** Requests per window for one admin key (0: unlimited). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  RATE_LIMIT_ADMIN = 6000;
+
+  /** Requests per window for one agent key (0: unlimited). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  RATE_LIMIT_AGENT = 6000;
+
+  /** Requests per window for one integration key (0: unlimited); event ingest runs at thousands a second. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  RATE_LIMIT_INTEGRATION = 1_200_000;
+
+  /** Requests per window from one IP address to public routes (signed webhooks, health) (0: unlimited). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  RATE_LIMIT_ANONYMOUS = 6000;
+
   /** Base URL where Corridor is reachable from outside (webhook URLs shown to admins; signature checks). */
   @IsOptional()
   @Matches(/^https?:\/\/.+/, { message: 'PUBLIC_URL must be an http(s) URL' })
@@ -185,6 +220,11 @@ export class AppConfig {
    */
   @IsString()
   DESTINATION_ALLOWED_HOSTS = '';
+
+  /** The request limit per window for a key of this role, or for requests without a key; 0: unlimited. */
+  rateLimitOf(who: 'admin' | 'agent' | 'integration' | 'anonymous'): number {
+    return { admin: this.RATE_LIMIT_ADMIN, agent: this.RATE_LIMIT_AGENT, integration: this.RATE_LIMIT_INTEGRATION, anonymous: this.RATE_LIMIT_ANONYMOUS }[who];
+  }
 
   /** SECRETS_KEYS_OLD as a list. */
   get secretsKeysOld(): string[] {

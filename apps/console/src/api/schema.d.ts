@@ -1323,8 +1323,18 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the key stops working; null: never
+             */
+            expiresAt: string | null;
             /** Format: date-time */
             revokedAt: string | null;
+            /**
+             * @description Whether the key works now
+             * @enum {string}
+             */
+            state: "active" | "revoked" | "expired";
         };
         ApiKeyListDto: {
             items: components["schemas"]["ApiKeyDto"][];
@@ -1340,6 +1350,12 @@ export interface components {
              * @example CRM connector
              */
             name?: string;
+            /**
+             * Format: date-time
+             * @description When the key stops working (401 API_KEY_EXPIRED); must be in the future. Omitted: never expires.
+             * @example 2027-03-01T00:00:00Z
+             */
+            expiresAt?: string;
         };
         CreatedApiKeyDto: {
             /** Format: uuid */
@@ -1356,8 +1372,18 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the key stops working; null: never
+             */
+            expiresAt: string | null;
             /** Format: date-time */
             revokedAt: string | null;
+            /**
+             * @description Whether the key works now
+             * @enum {string}
+             */
+            state: "active" | "revoked" | "expired";
             /**
              * @description The key itself. Shown this once: store it now; only its hash is kept.
              * @example crd_3fa85f64a1b2_…
@@ -3448,7 +3474,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3459,6 +3485,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3489,7 +3524,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKeyDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3500,6 +3535,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3526,7 +3570,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3545,6 +3589,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3571,7 +3624,7 @@ export interface operations {
                     "application/json": components["schemas"]["AttributeListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3582,6 +3635,15 @@ export interface operations {
             };
             /** @description Requires a key with role agent or integration or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3620,7 +3682,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3640,6 +3702,15 @@ export interface operations {
             };
             /** @description An attribute with this name exists */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3668,7 +3739,7 @@ export interface operations {
                     "application/json": components["schemas"]["AttributeDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3687,6 +3758,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3713,7 +3793,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3741,6 +3821,15 @@ export interface operations {
             };
             /** @description Canonical and CRM attributes cannot be deleted */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3781,7 +3870,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3800,6 +3889,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3839,7 +3937,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3859,6 +3957,15 @@ export interface operations {
             };
             /** @description An attribute with this name exists */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3908,7 +4015,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"] | components["schemas"]["ImportRowsRejectedDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3927,6 +4034,15 @@ export interface operations {
                 };
             };
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3962,7 +4078,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3973,6 +4089,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4011,7 +4136,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4022,6 +4147,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4050,7 +4184,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4069,6 +4203,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4095,7 +4238,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4106,6 +4249,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4146,7 +4298,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4157,6 +4309,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4185,7 +4346,7 @@ export interface operations {
                     "application/json": components["schemas"]["WritebackStatusDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4204,6 +4365,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4232,7 +4402,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionTestResultDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4251,6 +4421,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4283,7 +4462,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncRunDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4303,6 +4482,15 @@ export interface operations {
             };
             /** @description A sync of this connection is already queued or running */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4332,7 +4520,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncRunDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4367,6 +4555,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     ConnectionsController_runs: {
@@ -4388,7 +4585,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncRunListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4407,6 +4604,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4435,7 +4641,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncRunDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4454,6 +4660,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4540,7 +4755,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonaListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4551,6 +4766,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin or agent */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4589,7 +4813,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4600,6 +4824,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4639,7 +4872,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4650,6 +4883,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4676,7 +4918,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonaOrderViewDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4687,6 +4929,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4717,7 +4968,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonasDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4728,6 +4979,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4768,7 +5028,7 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentationRunDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4779,6 +5039,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4819,7 +5088,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublishedDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4830,6 +5099,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4858,7 +5136,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonaDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4877,6 +5155,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4903,7 +5190,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4922,6 +5209,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4962,7 +5258,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4981,6 +5277,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5014,7 +5319,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonaMembersDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5033,6 +5338,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5061,7 +5375,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonaVersionsDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5080,6 +5394,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5106,7 +5429,7 @@ export interface operations {
                     "application/json": components["schemas"]["StartedRunDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5126,6 +5449,15 @@ export interface operations {
             };
             /** @description RUN_IN_PROGRESS */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5155,7 +5487,7 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentationRunListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5166,6 +5498,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5194,7 +5535,7 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentationRunDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5213,6 +5554,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5239,7 +5589,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonaSetListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5250,6 +5600,15 @@ export interface operations {
             };
             /** @description Requires a key with role agent or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5278,7 +5637,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonaSetDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5297,6 +5656,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5339,7 +5707,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5350,6 +5718,15 @@ export interface operations {
             };
             /** @description Requires a key with role agent or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5387,7 +5764,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5414,6 +5791,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5453,7 +5839,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5464,6 +5850,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5496,7 +5891,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerStrategyDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5507,6 +5902,15 @@ export interface operations {
             };
             /** @description Requires a key with role agent or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5548,7 +5952,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5559,6 +5963,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5587,7 +6000,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5621,6 +6034,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     JourneyController_list: {
@@ -5640,7 +6062,7 @@ export interface operations {
                     "application/json": components["schemas"]["StageListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5651,6 +6073,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin or agent */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5689,7 +6120,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5709,6 +6140,15 @@ export interface operations {
             };
             /** @description STAGE_KEY_TAKEN */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5747,7 +6187,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5758,6 +6198,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5790,7 +6239,7 @@ export interface operations {
                     "application/json": components["schemas"]["StageDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5809,6 +6258,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5835,7 +6293,7 @@ export interface operations {
                     "application/json": components["schemas"]["TouchpointListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5846,6 +6304,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin or agent */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5884,7 +6351,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5904,6 +6371,15 @@ export interface operations {
             };
             /** @description TOUCHPOINT_KEY_TAKEN */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5932,7 +6408,7 @@ export interface operations {
                     "application/json": components["schemas"]["TouchpointDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5951,6 +6427,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5977,7 +6462,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6005,6 +6490,15 @@ export interface operations {
             };
             /** @description TOUCHPOINT_BUILT_IN, TOUCHPOINT_IN_USE */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6045,7 +6539,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6064,6 +6558,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6090,7 +6593,7 @@ export interface operations {
                     "application/json": components["schemas"]["TreatmentListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6101,6 +6604,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin or agent */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6139,7 +6651,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6159,6 +6671,15 @@ export interface operations {
             };
             /** @description TREATMENT_KEY_TAKEN */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6187,7 +6708,7 @@ export interface operations {
                     "application/json": components["schemas"]["TreatmentDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6206,6 +6727,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6232,7 +6762,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6259,6 +6789,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6299,7 +6838,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6318,6 +6857,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6344,7 +6892,7 @@ export interface operations {
                     "application/json": components["schemas"]["DestinationListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6355,6 +6903,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6394,7 +6951,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6414,6 +6971,15 @@ export interface operations {
             };
             /** @description DESTINATION_NAME_TAKEN */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6451,7 +7017,7 @@ export interface operations {
                     "application/json": components["schemas"]["DestinationDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6470,6 +7036,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6496,7 +7071,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6523,6 +7098,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6563,7 +7147,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6582,6 +7166,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6608,7 +7201,7 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyDraftViewDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6619,6 +7212,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6657,7 +7259,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6676,6 +7278,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6702,7 +7313,7 @@ export interface operations {
                     "application/json": components["schemas"]["DraftRevisionListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6713,6 +7324,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6741,7 +7361,7 @@ export interface operations {
                     "application/json": components["schemas"]["DraftRevisionViewDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6760,6 +7380,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6798,7 +7427,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6809,6 +7438,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6847,7 +7485,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6858,6 +7496,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6896,7 +7543,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6923,6 +7570,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     StrategyController_versions: {
@@ -6942,7 +7598,7 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyVersionListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6953,6 +7609,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin or agent */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6981,7 +7646,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublishedStrategyDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7000,6 +7665,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7028,7 +7702,7 @@ export interface operations {
                     "application/json": components["schemas"]["GapReportDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7039,6 +7713,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin or agent */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7069,7 +7752,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventIngestAnswerDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7080,6 +7763,15 @@ export interface operations {
             };
             /** @description Requires a key with role integration or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7112,7 +7804,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventIngestAnswerDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7123,6 +7815,15 @@ export interface operations {
             };
             /** @description Requires a key with role integration or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7149,7 +7850,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventSourceListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7160,6 +7861,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7186,7 +7896,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventSourceDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7197,6 +7907,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7227,7 +7946,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventSourceDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7238,6 +7957,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7262,7 +7990,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7273,6 +8001,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7299,7 +8036,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExperienceSettingsViewDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7310,6 +8047,15 @@ export interface operations {
             };
             /** @description Requires a key with role agent or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7349,7 +8095,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7360,6 +8106,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7402,7 +8157,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7429,6 +8184,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7467,7 +8231,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7478,6 +8242,15 @@ export interface operations {
             };
             /** @description Requires a key with role integration or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7579,7 +8352,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7590,6 +8363,15 @@ export interface operations {
             };
             /** @description Requires a key with role agent or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7627,7 +8409,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7638,6 +8420,15 @@ export interface operations {
             };
             /** @description Requires a key with role agent or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7677,7 +8468,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7688,6 +8479,15 @@ export interface operations {
             };
             /** @description Requires a key with role agent or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7729,7 +8529,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7748,6 +8548,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7783,7 +8592,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7810,6 +8619,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     QueuesBoardController_open: {
@@ -7829,7 +8647,7 @@ export interface operations {
                     "application/json": components["schemas"]["QueuesBoardSessionDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7840,6 +8658,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
