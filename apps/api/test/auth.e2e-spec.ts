@@ -3,6 +3,8 @@ import { ApiKeyRepository } from '@corridor/persistence';
 import { RouteAccessCheck } from '../src/auth/route-access.check';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
+jest.setTimeout(120_000); // booting the app takes well over 5 s on a busy machine
+
 describe('API keys and roles', () => {
   let api: ApiTestApp;
   beforeAll(async () => (api = await startApiTestApp()));
