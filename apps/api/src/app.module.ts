@@ -31,6 +31,7 @@ import { ConsoleModule } from './console/console.module';
 import { QueuesBoardModule } from './queues-board/queues-board.module';
 import { AuditModule } from './audit/audit.module';
 import { CustomerDataModule } from './customer-data/customer-data.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 
 export const API_STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -44,6 +45,8 @@ const PLATFORM_MODULES: Array<Type | DynamicModule> = [
   DatabaseLimitsModule.of({ statementTimeoutMs: API_STATEMENT_TIMEOUT_MS }),
   JobsModule,
   AuthModule,
+  // After AuthModule: counts per authenticated key.
+  RateLimitModule,
   // After AuthModule: its guard (API key) runs first, then the input checks.
   InputModule,
   HealthModule,

@@ -1,6 +1,9 @@
+import { DataSource } from 'typeorm';
 import { ApiKeyRepository } from '@corridor/persistence';
 import { RouteAccessCheck } from '../src/auth/route-access.check';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
+
+jest.setTimeout(120_000); // booting the app takes well over 5 s on a busy machine
 
 describe('API keys and roles', () => {
   let api: ApiTestApp;
@@ -76,6 +79,31 @@ describe('API keys and roles', () => {
     expect(missing.status).toBe(404);
     expect(missing.body.code).toBe('API_KEY_NOT_FOUND');
     expect((await api.http.get('/v1/api-keys').set(api.auth('agent'))).status).toBe(403);
+  });
+
+  it('creates a key with an expiry; once past it the key answers 401 API_KEY_EXPIRED; revoked ones say so', async () => {
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    const created = await api.http.post('/v1/api-keys').set(api.auth('admin')).send({ role: 'agent', name: 'contractor', expiresAt });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ expiresAt, state: 'active' });
+    expect((await api.http.get('/v1/attributes').set('X-API-Key', created.body.key)).status).toBe(200);
+
+    const db = api.app.get(DataSource);
+    await db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [created.body.id]);
+    const expired = await api.http.get('/v1/attributes').set('X-API-Key', created.body.key);
+    expect(expired.status).toBe(401);
+    expect(expired.body).toMatchObject({ code: 'UNAUTHENTICATED', details: [{ field: 'authorization', code: 'API_KEY_EXPIRED' }] });
+    const listed = (await api.http.get('/v1/api-keys').set(api.auth('admin'))).body.items.find((k: { id: string }) => k.id === created.body.id);
+    expect(listed).toMatchObject({ state: 'expired', lastUsedAt: expect.any(String) });
+
+    await api.http.delete(`/v1/api-keys/${created.body.id}`).set(api.auth('admin'));
+    expect((await api.http.get('/v1/attributes').set('X-API-Key', created.body.key)).body.details[0].code).toBe('API_KEY_REVOKED');
+
+    for (const bad of [new Date(Date.now() - 1000).toISOString(), 'next tuesday', 12]) {
+      const res = await api.http.post('/v1/api-keys').set(api.auth('admin')).send({ role: 'agent', expiresAt: bad });
+      expect(res.status).toBe(400);
+      expect(res.body.details[0].field).toBe('expiresAt');
+    }
   });
 
   it('accepts keys issued outside HTTP (as the CLI does) at once', async () => {

@@ -6,8 +6,8 @@ import { ApiTestApp, startApiTestApp } from './api-test-app';
 
 jest.setTimeout(120_000);
 
-/** A sealed secret as SecretBox writes it: v1.<iv>.<tag>.<ciphertext>, base64url. */
-const SEALED = /v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]+/;
+/** A sealed secret as SecretBox writes it: v2.<key id>.<iv>.<tag>.<ciphertext> (base64url), or the older v1 without a key id. */
+const SEALED = /v2\.[0-9a-f]{16}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]+|v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]+/;
 
 /**
  * Failing queries are logged (500 INTERNAL, with the error) but never with their parameters or

@@ -17,10 +17,18 @@ export class CliFailure extends Error {
 }
 
 /**
- * A value from the database or a file, safe to print: control characters (ANSI escapes, carriage
- * returns, newlines) become visible `\u001b`-style escapes, so a name cannot rewrite the terminal.
+ * Text from the database (a key's name, a file's label) made safe to print: control characters
+ * (C0, DEL, C1 — ESC sequences could recolour, retitle or rewrite the terminal) and Unicode
+ * bidirectional overrides (which reorder what is shown) become visible `\xNN` / `\u{NNNN}` escapes.
  */
+export function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, (c) => {
+    const code = c.codePointAt(0)!;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
+/** `terminalSafe` for any value (numbers, keys read from a file). */
 export function printable(value: unknown): string {
-  // eslint-disable-next-line no-control-regex
-  return String(value).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return terminalSafe(String(value));
 }

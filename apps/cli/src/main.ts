@@ -8,6 +8,7 @@ import { JourneyCliModule, OperationsCliModule, PersonasCliModule, StrategyCliMo
 import { ImportCliModule } from './import/import-cli.module';
 import { KeysCliModule } from './keys/keys-cli.module';
 import { MigrationsCliModule } from './migrations/migrations-cli.module';
+import { SecretsCliModule } from './secrets/secrets-cli.module';
 
 /**
  * Each command group boots only the modules it needs: `migrate` must run before the database
@@ -17,7 +18,8 @@ import { MigrationsCliModule } from './migrations/migrations-cli.module';
 const COMMANDS: ReadonlyArray<{ name: string; module: Type; usage: string }> = [
   { name: 'migrate', module: MigrationsCliModule, usage: 'migrate                          create the database if missing, apply migrations' },
   { name: 'migration:check', module: MigrationsCliModule, usage: 'migration:check                  fail if entities and migrations drift apart' },
-  { name: 'keys', module: KeysCliModule, usage: 'keys create --role <role> [--name <name>] | keys list | keys revoke <id>' },
+  { name: 'keys', module: KeysCliModule, usage: 'keys create --role <role> [--name <name>] [--expires-in 90d] | keys list | keys revoke <id>' },
+  { name: 'secrets', module: SecretsCliModule, usage: 'secrets reencrypt                re-seal every stored secret with the current SECRETS_KEY' },
   { name: 'import', module: ImportCliModule, usage: 'import <file> [--format jsonl|csv] [--unknown reject|ignore] [--mode merge|replace] [--atomic]' },
   // Through the API (CORRIDOR_API_URL, CORRIDOR_API_KEY): the same validation, previews and publishing as the console.
   { name: 'personas', module: PersonasCliModule, usage: 'personas export [--out <file>] | personas diff <file> | personas apply <file> [--dry-run]' },

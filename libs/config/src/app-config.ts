@@ -56,6 +56,16 @@ export class AppConfig {
   @Matches(/^([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/, { message: 'SECRETS_KEY must be 32 bytes as base64 (44 chars) or hex (64 chars)' })
   SECRETS_KEY?: string;
 
+  /**
+   * Comma-separated former SECRETS_KEYs (same format): they still open secrets sealed before a
+   * rotation, never seal. Remove them after `corridor secrets reencrypt`.
+   */
+  @IsString()
+  @Matches(/^$|^\s*([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})\s*(,\s*([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})\s*)*$/, {
+    message: 'SECRETS_KEYS_OLD must be 32-byte keys (base64 or hex) separated by commas',
+  })
+  SECRETS_KEYS_OLD = '';
+
   /** IANA zone in which segmentation reads dates and timestamps without an offset. */
   @IsString()
   SEGMENTATION_TIMEZONE = 'UTC';
@@ -238,6 +248,41 @@ export class AppConfig {
   @Matches(/^https?:\/\/.+/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' })
   OTEL_EXPORTER_OTLP_ENDPOINT?: string;
 
+  /** The window over which RATE_LIMIT_* count requests (seconds). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  RATE_LIMIT_WINDOW_SECONDS = 60;
+
+  /** Requests per window for one admin key (0: unlimited). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  RATE_LIMIT_ADMIN = 6000;
+
+  /** Requests per window for one agent key (0: unlimited). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  RATE_LIMIT_AGENT = 6000;
+
+  /** Requests per window for one integration key (0: unlimited); event ingest runs at thousands a second. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  RATE_LIMIT_INTEGRATION = 1_200_000;
+
+  /** Requests per window from one IP address to public routes (signed webhooks, health) (0: unlimited). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  RATE_LIMIT_ANONYMOUS = 6000;
+
   /** Where Corridor is reachable from outside (webhook URLs shown to admins, signature checks). */
   @IsOptional()
   @Matches(/^https?:\/\/.+/, { message: 'PUBLIC_URL must be an http(s) URL' })
@@ -259,6 +304,16 @@ export class AppConfig {
    */
   @IsString()
   DESTINATION_ALLOWED_HOSTS = '';
+
+  /** The request limit per window for a key of this role, or for requests without a key; 0: unlimited. */
+  rateLimitOf(who: 'admin' | 'agent' | 'integration' | 'anonymous'): number {
+    return { admin: this.RATE_LIMIT_ADMIN, agent: this.RATE_LIMIT_AGENT, integration: this.RATE_LIMIT_INTEGRATION, anonymous: this.RATE_LIMIT_ANONYMOUS }[who];
+  }
+
+  /** SECRETS_KEYS_OLD as a list. */
+  get secretsKeysOld(): string[] {
+    return this.SECRETS_KEYS_OLD.split(',').map((k) => k.trim()).filter(Boolean);
+  }
 
   /** DESTINATION_ALLOWED_HOSTS as a list. */
   get destinationAllowedHosts(): string[] {

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { Webhook } from 'standardwebhooks';
 import { DeliveryAttempt, DestinationAllowList, outcomeOfStatus, parseRetryAfter, SendOutcome, TreatmentSender } from '@corridor/domain';
 import { destinationAddressProblem } from './destination-address.resolver';
+import { guardedLookup, ResolveAll } from './guarded-lookup';
 
 /** A webhook destination as the sender needs it: the secret opened (it never leaves this process). */
 export interface WebhookDestination {
@@ -31,6 +32,8 @@ export interface WebhookSenderOptions {
   allow: DestinationAllowList;
   now?: () => Date;
   userAgent?: string;
+  /** Name resolution for connections (tests play a rebinding resolver); the system's by default. */
+  resolveAll?: ResolveAll;
 }
 
 /** Errors the receiver must never see in our records: keep only a short, secret-free description. */
@@ -52,9 +55,14 @@ function describe(e: unknown): string {
 export class WebhookSender implements TreatmentSender {
   readonly types = ['webhook'] as const;
   private readonly now: () => Date;
+  /** Connections are kept open between deliveries to the same destination (most go to a few). */
+  private readonly agents: { http: http.Agent; https: https.Agent };
 
   constructor(private readonly options: WebhookSenderOptions) {
     this.now = options.now ?? (() => new Date());
+    // Every new connection checks the address it is about to connect to (DNS rebinding).
+    const lookup = guardedLookup(options.allow, options.resolveAll);
+    this.agents = { http: new http.Agent({ keepAlive: true, maxSockets: 256, lookup }), https: new https.Agent({ keepAlive: true, maxSockets: 256, lookup }) };
   }
 
   async send(attempt: DeliveryAttempt): Promise<SendOutcome> {
@@ -89,8 +97,11 @@ export class WebhookSender implements TreatmentSender {
     };
     let res: { status: number; retryAfter: string | null };
     try {
-      res = await post(destination.url, headers, body, destination.timeoutMs);
+      res = await post(destination.url, headers, body, destination.timeoutMs, this.agents);
     } catch (e) {
+      if ((e as { code?: string }).code === 'DESTINATION_ADDRESS_REFUSED') {
+        return { kind: 'permanent', error: `the destination address is refused: ${(e as Error).message.replace(/^connection refused by Corridor: /, '')}` };
+      }
       return { kind: 'retryable', error: describe(e) };
     }
     const retryAfter = parseRetryAfter(res.retryAfter, this.now());
@@ -99,16 +110,19 @@ export class WebhookSender implements TreatmentSender {
   }
 }
 
-/** Connections are kept open between deliveries to the same destination (most go to a few). */
-const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 256 }), https: new https.Agent({ keepAlive: true, maxSockets: 256 }) };
-
 /**
  * One POST with node's http client rather than fetch, which costs several times the CPU per request
  * (web streams, abort signals) on the dispatch hot path. Redirects are never followed (a 3xx is an
  * answer); the timeout covers the whole exchange, the answer's body drained (and not kept) so the
  * connection is reused.
  */
-function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number; retryAfter: string | null }> {
+function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  agents: { http: http.Agent; https: https.Agent },
+): Promise<{ status: number; retryAfter: string | null }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const secure = target.protocol === 'https:';

@@ -22,7 +22,7 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Create a key; the response holds the key itself, shown this once' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   async create(@Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
-    const { apiKey, secret } = await this.keys.issue(dto.name ?? `${dto.role} key`, dto.role);
+    const { apiKey, secret } = await this.keys.issue(dto.name ?? `${dto.role} key`, dto.role, dto.expiresAt ? new Date(dto.expiresAt) : null);
     return Object.assign(ApiKeyDto.of(apiKey), { key: secret });
   }
 

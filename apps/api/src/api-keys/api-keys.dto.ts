@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
-import { ApiKey, Role, ROLES } from '@corridor/domain';
+import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { ApiKey, ApiKeyState, apiKeyState, Role, ROLES } from '@corridor/domain';
 
 export class CreateApiKeyDto {
   @ApiProperty({ enum: ROLES, description: 'admin: everything; agent: read customers and strategies; integration: send data and events' })
@@ -12,6 +12,11 @@ export class CreateApiKeyDto {
   @IsString()
   @Length(1, 100)
   name?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', example: '2027-03-01T00:00:00Z', description: 'When the key stops working (401 API_KEY_EXPIRED); must be in the future. Omitted: never expires.' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
+  expiresAt?: string;
 }
 
 export class ApiKeyIdParams {
@@ -39,8 +44,14 @@ export class ApiKeyDto {
   @ApiProperty({ nullable: true, type: Date })
   lastUsedAt: Date | null;
 
+  @ApiProperty({ nullable: true, type: Date, description: 'When the key stops working; null: never' })
+  expiresAt: Date | null;
+
   @ApiProperty({ nullable: true, type: Date })
   revokedAt: Date | null;
+
+  @ApiProperty({ enum: ['active', 'revoked', 'expired'], description: 'Whether the key works now' })
+  state: ApiKeyState;
 
   static of(key: ApiKey): ApiKeyDto {
     return Object.assign(new ApiKeyDto(), {
@@ -50,7 +61,9 @@ export class ApiKeyDto {
       prefix: key.prefix,
       createdAt: key.createdAt,
       lastUsedAt: key.lastUsedAt,
+      expiresAt: key.expiresAt,
       revokedAt: key.revokedAt,
+      state: apiKeyState(key, new Date()),
     });
   }
 }

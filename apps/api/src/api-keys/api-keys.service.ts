@@ -11,8 +11,8 @@ export class ApiKeysService {
     return this.keys.list();
   }
 
-  issue(name: string, role: Role): Promise<IssuedApiKey> {
-    return this.keys.issue(name, role);
+  issue(name: string, role: Role, expiresAt: Date | null): Promise<IssuedApiKey> {
+    return this.keys.issue(name, role, expiresAt);
   }
 
   revoke(id: string): Promise<ApiKey> {

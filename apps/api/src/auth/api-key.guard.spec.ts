@@ -18,7 +18,7 @@ class Endpoints {
   undeclared() {}
 }
 
-const agent: ApiKey = { id: 'k1', name: 'desk', role: 'agent', prefix: 'p', createdAt: new Date(), lastUsedAt: null, revokedAt: null };
+const agent: ApiKey = { id: 'k1', name: 'desk', role: 'agent', prefix: 'p', createdAt: new Date(), lastUsedAt: null, expiresAt: null, revokedAt: null };
 
 function contextFor(handler: keyof Endpoints, headers: Record<string, string> = {}) {
   const req: { headers: Record<string, string>; apiKey?: unknown } = { headers };
@@ -32,7 +32,9 @@ function contextFor(handler: keyof Endpoints, headers: Record<string, string> = 
 }
 
 function guardWith(key: ApiKey | null) {
-  const keys = { authenticate: jest.fn(async () => key) } as unknown as ApiKeyRepository;
+  const keys = {
+    verify: jest.fn(async () => (key ? { apiKey: key, state: key.revokedAt ? 'revoked' : key.expiresAt && key.expiresAt <= new Date() ? 'expired' : 'active' } : null)),
+  } as unknown as ApiKeyRepository;
   return new ApiKeyGuard(new Reflector(), keys);
 }
 
@@ -75,6 +77,18 @@ describe('ApiKeyGuard', () => {
     await expect(guardWith(null).canActivate(contextFor('read', { 'x-api-key': 'bad' }).context)).rejects.toMatchObject({
       kind: 'unauthenticated',
       details: [{ code: 'API_KEY_INVALID' }],
+    });
+  });
+
+  it('says a revoked key is revoked and an expired one expired', async () => {
+    await expect(guardWith({ ...agent, revokedAt: new Date() }).canActivate(contextFor('read', { 'x-api-key': 'k' }).context)).rejects.toMatchObject({
+      kind: 'unauthenticated',
+      details: [{ code: 'API_KEY_REVOKED' }],
+    });
+    await expect(guardWith({ ...agent, expiresAt: new Date(0) }).canActivate(contextFor('read', { 'x-api-key': 'k' }).context)).rejects.toMatchObject({
+      kind: 'unauthenticated',
+      message: 'The API key expired at 1970-01-01T00:00:00.000Z',
+      details: [{ code: 'API_KEY_EXPIRED' }],
     });
   });
 });

@@ -46,12 +46,24 @@ export class ApiKeyGuard implements CanActivate {
         { field: 'authorization', message: 'no API key was sent', code: 'API_KEY_MISSING' },
       ]);
     }
-    const key = await this.keys.authenticate(secret);
-    if (!key) {
-      throw new DomainError('UNAUTHENTICATED', 'The API key is not valid (unknown, malformed or revoked)', 'unauthenticated', [
+    const verified = await this.keys.verify(secret);
+    if (!verified) {
+      throw new DomainError('UNAUTHENTICATED', 'The API key is not valid (unknown or malformed)', 'unauthenticated', [
         { field: 'authorization', message: 'the API key is not valid', code: 'API_KEY_INVALID' },
       ]);
     }
+    // Saying why is safe: only the holder of the whole key gets this far.
+    if (verified.state === 'revoked') {
+      throw new DomainError('UNAUTHENTICATED', 'The API key has been revoked', 'unauthenticated', [
+        { field: 'authorization', message: 'the API key was revoked', code: 'API_KEY_REVOKED' },
+      ]);
+    }
+    if (verified.state === 'expired') {
+      throw new DomainError('UNAUTHENTICATED', `The API key expired at ${verified.apiKey.expiresAt?.toISOString()}`, 'unauthenticated', [
+        { field: 'authorization', message: 'the API key has expired', code: 'API_KEY_EXPIRED' },
+      ]);
+    }
+    const key = verified.apiKey;
     req.apiKey = { id: key.id, name: key.name, role: key.role };
     if (!roleSatisfies(key.role, access)) {
       const required = access.exact ? access.roles : [...new Set([...access.roles, 'admin'])];

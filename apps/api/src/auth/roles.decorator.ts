@@ -1,5 +1,5 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiSecurity, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Role, RoleRequirement } from '@corridor/domain';
 import { ApiErrorDto } from '../errors/api-error.dto';
 
@@ -17,8 +17,9 @@ function requireRoles(requirement: RoleRequirement) {
     SetMetadata(ROUTE_ACCESS, requirement satisfies RouteAccess),
     ApiSecurity('api-key'),
     ApiBearerAuth('bearer'),
-    ApiUnauthorizedResponse({ type: ApiErrorDto, description: 'No API key, or one that is unknown or revoked' }),
+    ApiUnauthorizedResponse({ type: ApiErrorDto, description: 'No API key, or one that is unknown, revoked or expired' }),
     ApiForbiddenResponse({ type: ApiErrorDto, description: `Requires a key with role ${who}` }),
+    ApiTooManyRequestsResponse({ type: ApiErrorDto, description: "The key's request limit for its role is reached (RATE_LIMITED); see Retry-After" }),
   );
 }
 

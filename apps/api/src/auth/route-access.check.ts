@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit, RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { ROUTE_ACCESS, RouteAccess } from './roles.decorator';
 
 export interface DeclaredRoute {
@@ -17,7 +17,7 @@ export interface DeclaredRoute {
 @Injectable()
 export class RouteAccessCheck implements OnModuleInit {
   constructor(
-    private readonly discovery: DiscoveryService,
+    private readonly modules: ModulesContainer,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
   ) {}
@@ -34,18 +34,30 @@ export class RouteAccessCheck implements OnModuleInit {
   }
 
   routes(): DeclaredRoute[] {
-    const routes: DeclaredRoute[] = [];
-    for (const wrapper of this.discovery.getControllers()) {
+    return declaredRoutes(this.modules, this.scanner, this.reflector);
+  }
+}
+
+/**
+ * Every controller route of the app with its access declaration. Reads metadata from the classes
+ * only (no instances), so it also works on an app created in preview mode (npm run docs:roles).
+ */
+export function declaredRoutes(modules: ModulesContainer, scanner = new MetadataScanner(), reflector = new Reflector()): DeclaredRoute[] {
+  const routes: DeclaredRoute[] = [];
+  const seen = new Set<unknown>();
+  for (const module of modules.values()) {
+    for (const wrapper of module.controllers.values()) {
       const controller = wrapper.metatype as (new (...args: unknown[]) => unknown) | undefined;
-      if (!controller || !wrapper.instance) continue;
-      const prototype = Object.getPrototypeOf(wrapper.instance);
+      if (!controller || seen.has(controller)) continue;
+      seen.add(controller);
+      const prototype = controller.prototype;
       const base = pathsOf(Reflect.getMetadata(PATH_METADATA, controller));
-      for (const name of this.scanner.getAllMethodNames(prototype)) {
+      for (const name of scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name];
         const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
         const sub = Reflect.getMetadata(PATH_METADATA, handler);
         if (method === undefined || sub === undefined) continue;
-        const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [handler, controller]);
+        const access = reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [handler, controller]);
         for (const b of base) {
           for (const s of pathsOf(sub)) {
             routes.push({ method: RequestMethod[method], path: joinPath(b, s), handler: `${controller.name}.${name}`, access });
@@ -53,8 +65,8 @@ export class RouteAccessCheck implements OnModuleInit {
         }
       }
     }
-    return routes;
   }
+  return routes;
 }
 
 function pathsOf(value: unknown): string[] {

@@ -1,11 +1,12 @@
 import { Option, SubCommand, CommandRunner } from 'nest-commander';
-import { Role, ROLES } from '@corridor/domain';
+import { parseKeyLifetime, Role, ROLES } from '@corridor/domain';
 import { ApiKeyRepository } from '@corridor/persistence';
-import { CliFailure, CliOutput } from '../cli-output';
+import { CliFailure, CliOutput, terminalSafe } from '../cli-output';
 
 interface CreateOptions {
   role: Role;
   name?: string;
+  expiresIn?: number;
 }
 
 /** Prints the key alone on the last line, so scripts can take it with `| tail -n1`. */
@@ -19,8 +20,10 @@ export class KeysCreateCommand extends CommandRunner {
   }
 
   async run(_args: string[], options: CreateOptions): Promise<void> {
-    const { apiKey, secret } = await this.keys.issue(options.name ?? `${options.role} key`, options.role);
-    this.out.line(`Created ${apiKey.role} key "${apiKey.name}" (id ${apiKey.id}).`);
+    const expiresAt = options.expiresIn ? new Date(Date.now() + options.expiresIn) : null;
+    const { apiKey, secret } = await this.keys.issue(options.name ?? `${options.role} key`, options.role, expiresAt);
+    const until = apiKey.expiresAt ? `, expires ${apiKey.expiresAt.toISOString()}` : '';
+    this.out.line(`Created ${apiKey.role} key "${terminalSafe(apiKey.name)}" (id ${apiKey.id}${until}).`);
     this.out.line('Store it now: only its hash is kept, it cannot be shown again.');
     this.out.line(secret);
   }
@@ -35,5 +38,12 @@ export class KeysCreateCommand extends CommandRunner {
   @Option({ flags: '--name <name>', description: 'who or what uses the key' })
   parseName(value: string): string {
     return value;
+  }
+
+  @Option({ flags: '--expires-in <duration>', description: 'lifetime, e.g. 90d, 12h, 2w, 30m (default: never expires)' })
+  parseExpiresIn(value: string): number {
+    const ms = parseKeyLifetime(value);
+    if (ms === null) throw new CliFailure(`--expires-in must be a number and a unit m, h, d or w, e.g. 90d, at most 10 years (got ${JSON.stringify(value)})`);
+    return ms;
   }
 }

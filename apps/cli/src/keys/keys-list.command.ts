@@ -1,6 +1,7 @@
 import { CommandRunner, SubCommand } from 'nest-commander';
+import { apiKeyState } from '@corridor/domain';
 import { ApiKeyRepository } from '@corridor/persistence';
-import { CliOutput } from '../cli-output';
+import { CliOutput, terminalSafe } from '../cli-output';
 
 @SubCommand({ name: 'list', description: 'List API keys (never their secrets)' })
 export class KeysListCommand extends CommandRunner {
@@ -12,13 +13,20 @@ export class KeysListCommand extends CommandRunner {
   }
 
   async run(): Promise<void> {
+    const now = new Date();
+    const status = (k: { revokedAt: Date | null; expiresAt: Date | null }): string => {
+      const state = apiKeyState(k, now);
+      if (state === 'revoked') return `revoked ${k.revokedAt!.toISOString()}`;
+      if (state === 'expired') return `expired ${k.expiresAt!.toISOString()}`;
+      return k.expiresAt ? `active until ${k.expiresAt.toISOString()}` : 'active';
+    };
     const rows = (await this.keys.list()).map((k) => [
       k.id,
       k.role,
       k.prefix,
-      k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active',
+      status(k),
       k.lastUsedAt ? k.lastUsedAt.toISOString() : 'never used',
-      k.name,
+      terminalSafe(k.name),
     ]);
     if (rows.length === 0) {
       this.out.line('No API keys yet: corridor keys create --role admin');

@@ -1423,8 +1423,18 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the key stops working; null: never
+             */
+            expiresAt: string | null;
             /** Format: date-time */
             revokedAt: string | null;
+            /**
+             * @description Whether the key works now
+             * @enum {string}
+             */
+            state: "active" | "revoked" | "expired";
         };
         ApiKeyListDto: {
             items: components["schemas"]["ApiKeyDto"][];
@@ -1440,6 +1450,12 @@ export interface components {
              * @example CRM connector
              */
             name?: string;
+            /**
+             * Format: date-time
+             * @description When the key stops working (401 API_KEY_EXPIRED); must be in the future. Omitted: never expires.
+             * @example 2027-03-01T00:00:00Z
+             */
+            expiresAt?: string;
         };
         CreatedApiKeyDto: {
             /** Format: uuid */
@@ -1456,8 +1472,18 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             lastUsedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the key stops working; null: never
+             */
+            expiresAt: string | null;
             /** Format: date-time */
             revokedAt: string | null;
+            /**
+             * @description Whether the key works now
+             * @enum {string}
+             */
+            state: "active" | "revoked" | "expired";
             /**
              * @description The key itself. Shown this once: store it now; only its hash is kept.
              * @example crd_3fa85f64a1b2_…
@@ -3749,7 +3775,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3760,6 +3786,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3790,7 +3825,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKeyDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3801,6 +3836,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3827,7 +3871,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3846,6 +3890,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3872,7 +3925,7 @@ export interface operations {
                     "application/json": components["schemas"]["AttributeListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3883,6 +3936,15 @@ export interface operations {
             };
             /** @description Requires a key with role agent or integration or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3921,7 +3983,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3941,6 +4003,15 @@ export interface operations {
             };
             /** @description An attribute with this name exists */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3969,7 +4040,7 @@ export interface operations {
                     "application/json": components["schemas"]["AttributeDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3988,6 +4059,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4014,7 +4094,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4042,6 +4122,15 @@ export interface operations {
             };
             /** @description Canonical and CRM attributes cannot be deleted */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4082,7 +4171,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4101,6 +4190,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4140,7 +4238,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4160,6 +4258,15 @@ export interface operations {
             };
             /** @description An attribute with this name exists */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4209,7 +4316,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"] | components["schemas"]["ImportRowsRejectedDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4228,6 +4335,15 @@ export interface operations {
                 };
             };
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4263,7 +4379,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4274,6 +4390,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4312,7 +4437,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4323,6 +4448,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4351,7 +4485,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4370,6 +4504,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4396,7 +4539,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4407,6 +4550,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4447,7 +4599,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4458,6 +4610,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4486,7 +4647,7 @@ export interface operations {
                     "application/json": components["schemas"]["WritebackStatusDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4505,6 +4666,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4533,7 +4703,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConnectionTestResultDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4552,6 +4722,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4584,7 +4763,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncRunDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4604,6 +4783,15 @@ export interface operations {
             };
             /** @description A sync of this connection is already queued or running */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4633,7 +4821,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncRunDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4668,6 +4856,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     ConnectionsController_runs: {
@@ -4689,7 +4886,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncRunListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4708,6 +4905,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4736,7 +4942,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncRunDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4755,6 +4961,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4841,7 +5056,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonaListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4852,6 +5067,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin or agent */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4890,7 +5114,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4901,6 +5125,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4940,7 +5173,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4951,6 +5184,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4977,7 +5219,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonaOrderViewDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4988,6 +5230,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5018,7 +5269,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonasDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5029,6 +5280,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5069,7 +5329,7 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentationRunDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5080,6 +5340,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5120,7 +5389,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublishedDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5131,6 +5400,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5159,7 +5437,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonaDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5178,6 +5456,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5204,7 +5491,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5223,6 +5510,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5263,7 +5559,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5282,6 +5578,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5315,7 +5620,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonaMembersDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5334,6 +5639,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5362,7 +5676,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonaVersionsDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5381,6 +5695,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5407,7 +5730,7 @@ export interface operations {
                     "application/json": components["schemas"]["StartedRunDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5427,6 +5750,15 @@ export interface operations {
             };
             /** @description RUN_IN_PROGRESS */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5456,7 +5788,7 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentationRunListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5467,6 +5799,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5495,7 +5836,7 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentationRunDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5514,6 +5855,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5540,7 +5890,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonaSetListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5551,6 +5901,15 @@ export interface operations {
             };
             /** @description Requires a key with role agent or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5579,7 +5938,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonaSetDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5598,6 +5957,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5640,7 +6008,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5651,6 +6019,15 @@ export interface operations {
             };
             /** @description Requires a key with role agent or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5688,7 +6065,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5715,6 +6092,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5754,7 +6140,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5765,6 +6151,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5797,7 +6192,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerStrategyDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5808,6 +6203,15 @@ export interface operations {
             };
             /** @description Requires a key with role agent or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5849,7 +6253,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5860,6 +6264,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5888,7 +6301,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5922,6 +6335,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     JourneyController_list: {
@@ -5941,7 +6363,7 @@ export interface operations {
                     "application/json": components["schemas"]["StageListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5952,6 +6374,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin or agent */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5990,7 +6421,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6010,6 +6441,15 @@ export interface operations {
             };
             /** @description STAGE_KEY_TAKEN */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6048,7 +6488,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6059,6 +6499,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6091,7 +6540,7 @@ export interface operations {
                     "application/json": components["schemas"]["StageDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6110,6 +6559,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6136,7 +6594,7 @@ export interface operations {
                     "application/json": components["schemas"]["TouchpointListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6147,6 +6605,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin or agent */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6185,7 +6652,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6205,6 +6672,15 @@ export interface operations {
             };
             /** @description TOUCHPOINT_KEY_TAKEN */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6233,7 +6709,7 @@ export interface operations {
                     "application/json": components["schemas"]["TouchpointDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6252,6 +6728,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6278,7 +6763,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6306,6 +6791,15 @@ export interface operations {
             };
             /** @description TOUCHPOINT_BUILT_IN, TOUCHPOINT_IN_USE */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6346,7 +6840,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6365,6 +6859,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6391,7 +6894,7 @@ export interface operations {
                     "application/json": components["schemas"]["TreatmentListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6402,6 +6905,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin or agent */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6440,7 +6952,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6460,6 +6972,15 @@ export interface operations {
             };
             /** @description TREATMENT_KEY_TAKEN */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6488,7 +7009,7 @@ export interface operations {
                     "application/json": components["schemas"]["TreatmentDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6507,6 +7028,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6533,7 +7063,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6560,6 +7090,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6600,7 +7139,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6619,6 +7158,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6645,7 +7193,7 @@ export interface operations {
                     "application/json": components["schemas"]["DestinationListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6656,6 +7204,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6695,7 +7252,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6715,6 +7272,15 @@ export interface operations {
             };
             /** @description DESTINATION_NAME_TAKEN */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6752,7 +7318,7 @@ export interface operations {
                     "application/json": components["schemas"]["DestinationDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6771,6 +7337,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6797,7 +7372,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6824,6 +7399,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6864,7 +7448,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6883,6 +7467,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6909,7 +7502,7 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyDraftViewDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6920,6 +7513,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6958,7 +7560,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6977,6 +7579,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7003,7 +7614,7 @@ export interface operations {
                     "application/json": components["schemas"]["DraftRevisionListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7014,6 +7625,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7042,7 +7662,7 @@ export interface operations {
                     "application/json": components["schemas"]["DraftRevisionViewDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7061,6 +7681,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7099,7 +7728,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7110,6 +7739,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7148,7 +7786,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7159,6 +7797,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7197,7 +7844,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7224,6 +7871,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     StrategyController_versions: {
@@ -7243,7 +7899,7 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyVersionListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7254,6 +7910,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin or agent */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7282,7 +7947,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublishedStrategyDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7301,6 +7966,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7329,7 +8003,7 @@ export interface operations {
                     "application/json": components["schemas"]["GapReportDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7340,6 +8014,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin or agent */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7370,7 +8053,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventIngestAnswerDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7381,6 +8064,15 @@ export interface operations {
             };
             /** @description Requires a key with role integration or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7413,7 +8105,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventIngestAnswerDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7424,6 +8116,15 @@ export interface operations {
             };
             /** @description Requires a key with role integration or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7450,7 +8151,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventSourceListDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7461,6 +8162,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7487,7 +8197,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventSourceDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7498,6 +8208,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7528,7 +8247,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventSourceDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7539,6 +8258,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7563,7 +8291,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7574,6 +8302,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7600,7 +8337,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExperienceSettingsViewDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7611,6 +8348,15 @@ export interface operations {
             };
             /** @description Requires a key with role agent or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7650,7 +8396,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7661,6 +8407,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7703,7 +8458,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7730,6 +8485,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7768,7 +8532,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7779,6 +8543,15 @@ export interface operations {
             };
             /** @description Requires a key with role integration or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7880,7 +8653,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7891,6 +8664,15 @@ export interface operations {
             };
             /** @description Requires a key with role agent or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7928,7 +8710,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7939,6 +8721,15 @@ export interface operations {
             };
             /** @description Requires a key with role agent or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7978,7 +8769,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7989,6 +8780,15 @@ export interface operations {
             };
             /** @description Requires a key with role agent or admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8030,7 +8830,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8049,6 +8849,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8084,7 +8893,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8111,6 +8920,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
         };
     };
     QueuesBoardController_open: {
@@ -8130,7 +8948,7 @@ export interface operations {
                     "application/json": components["schemas"]["QueuesBoardSessionDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8141,6 +8959,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,4 @@
-import { API_KEY_PATTERN, apiKeyMatches, apiKeyPrefix, generateApiKey, hashApiKey } from './api-key';
+import { API_KEY_PATTERN, apiKeyMatches, apiKeyPrefix, apiKeyState, generateApiKey, hashApiKey, parseKeyLifetime } from './api-key';
 import { roleSatisfies } from './role-access';
 
 describe('API keys', () => {
@@ -38,5 +38,23 @@ describe('roleSatisfies', () => {
     expect(roleSatisfies('admin', { roles: ['integration'] })).toBe(true);
     expect(roleSatisfies('admin', { roles: ['integration'], exact: true })).toBe(false);
     expect(roleSatisfies('agent', { roles: ['admin'] })).toBe(false);
+  });
+});
+
+describe('apiKeyState and parseKeyLifetime', () => {
+  const now = new Date('2030-01-01T00:00:00Z');
+  it('says revoked before expired, and expired from the expiry instant on', () => {
+    expect(apiKeyState({ revokedAt: null, expiresAt: null }, now)).toBe('active');
+    expect(apiKeyState({ revokedAt: null, expiresAt: new Date(now.getTime() + 1) }, now)).toBe('active');
+    expect(apiKeyState({ revokedAt: null, expiresAt: now }, now)).toBe('expired');
+    expect(apiKeyState({ revokedAt: now, expiresAt: new Date(0) }, now)).toBe('revoked');
+  });
+
+  it('reads 90d, 12h, 2w, 30m and refuses anything else', () => {
+    expect(parseKeyLifetime('90d')).toBe(90 * 86_400_000);
+    expect(parseKeyLifetime('12h')).toBe(12 * 3_600_000);
+    expect(parseKeyLifetime('2W')).toBe(14 * 86_400_000);
+    expect(parseKeyLifetime('30m')).toBe(1_800_000);
+    for (const bad of ['', '0d', '-1d', '1.5d', '90', 'd', '90 days', '99999w']) expect(parseKeyLifetime(bad)).toBeNull();
   });
 });

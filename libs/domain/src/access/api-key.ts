@@ -10,7 +10,31 @@ export interface ApiKey {
   prefix: string;
   createdAt: Date;
   lastUsedAt: Date | null;
+  /** Past this time the key no longer authenticates; null: never. */
+  expiresAt: Date | null;
   revokedAt: Date | null;
+}
+
+/** Whether a key may be used now. Revocation wins over expiry (it was a deliberate act). */
+export type ApiKeyState = 'active' | 'revoked' | 'expired';
+
+export function apiKeyState(key: Pick<ApiKey, 'expiresAt' | 'revokedAt'>, now: Date): ApiKeyState {
+  if (key.revokedAt) return 'revoked';
+  if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) return 'expired';
+  return 'active';
+}
+
+const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/**
+ * A key lifetime such as `90d`, `12h`, `2w` or `30m` in milliseconds, or null when the text is not
+ * one (the CLI's `--expires-in`). At most 10 years: a longer expiry is no expiry, say so instead.
+ */
+export function parseKeyLifetime(text: string): number | null {
+  const m = /^\s*([1-9][0-9]{0,5})\s*([mhdw])\s*$/i.exec(text);
+  if (!m) return null;
+  const ms = Number(m[1]) * DURATION_UNITS[m[2].toLowerCase()];
+  return ms <= 3650 * 86_400_000 ? ms : null;
 }
 
 /** A freshly made key: `key` is shown to its owner once; only `prefix` and `hash` are kept. */

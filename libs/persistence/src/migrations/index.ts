@@ -17,6 +17,7 @@ import { ExperienceSettings1797030000000 } from './1797030000000-ExperienceSetti
 import { BehaviourInRules1797040000000 } from './1797040000000-BehaviourInRules';
 import { CustomerNameSearch1797060000000 } from './1797060000000-CustomerNameSearch';
 import { AuditAndErasure1797110000000 } from './1797110000000-AuditAndErasure';
+import { ApiKeyExpiry1797120000000 } from './1797120000000-ApiKeyExpiry';
 import { WorkerHeartbeats1797130000000 } from './1797130000000-WorkerHeartbeats';
 import { HotQueryIndexes1797140000000 } from './1797140000000-HotQueryIndexes';
 
@@ -41,6 +42,7 @@ export const MIGRATIONS: Function[] = [
   BehaviourInRules1797040000000,
   CustomerNameSearch1797060000000,
   AuditAndErasure1797110000000,
+  ApiKeyExpiry1797120000000,
   WorkerHeartbeats1797130000000,
   HotQueryIndexes1797140000000,
 ];

@@ -50,4 +50,18 @@ describe('ApiKeyRepository', () => {
   it('refuses a role that does not exist', async () => {
     await expect(keys.issue('x', 'root' as never)).rejects.toMatchObject({ kind: 'invalid', details: [{ field: 'role' }] });
   });
+
+  it('refuses an expired key with state expired, records no use for it, and refuses a past expiry', async () => {
+    const t0 = new Date('2030-01-01T00:00:00Z');
+    const expiresAt = new Date(t0.getTime() + 60_000);
+    const { apiKey, secret } = await keys.issue('short', 'agent', expiresAt, t0);
+    expect(apiKey.expiresAt).toEqual(expiresAt);
+    expect(await keys.verify(secret, t0)).toMatchObject({ state: 'active' });
+    const after = await keys.verify(secret, new Date(expiresAt.getTime() + 120_000));
+    expect(after).toMatchObject({ state: 'expired', apiKey: { id: apiKey.id, lastUsedAt: t0 } });
+    expect(await keys.authenticate(secret, expiresAt)).toBeNull();
+    await keys.revoke(apiKey.id);
+    expect(await keys.verify(secret, t0)).toMatchObject({ state: 'revoked' });
+    await expect(keys.issue('late', 'agent', new Date(t0.getTime() - 1), t0)).rejects.toMatchObject({ kind: 'invalid', details: [{ field: 'expiresAt' }] });
+  });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiKey, apiKeyMatches, apiKeyPrefix, generateApiKey, NotFoundError, Role, ROLES, ValidationError } from '@corridor/domain';
+import { ApiKey, apiKeyMatches, apiKeyPrefix, ApiKeyState, apiKeyState, generateApiKey, NotFoundError, Role, ROLES, ValidationError } from '@corridor/domain';
 import { DataSource } from 'typeorm';
 
 interface ApiKeyRow {
@@ -10,10 +10,11 @@ interface ApiKeyRow {
   secret_hash: string;
   created_at: Date;
   last_used_at: Date | null;
+  expires_at: Date | null;
   revoked_at: Date | null;
 }
 
-const COLUMNS = 'id, name, role, prefix, secret_hash, created_at, last_used_at, revoked_at';
+const COLUMNS = 'id, name, role, prefix, secret_hash, created_at, last_used_at, expires_at, revoked_at';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** last_used_at is advisory: writing it at most once a minute per key keeps reads from turning into writes. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -24,33 +25,53 @@ export interface IssuedApiKey {
   secret: string;
 }
 
+/** A presented key that matched a stored one, live or not (the caller says why it is refused). */
+export interface VerifiedApiKey {
+  apiKey: ApiKey;
+  state: ApiKeyState;
+}
+
 @Injectable()
 export class ApiKeyRepository {
   constructor(private readonly db: DataSource) {}
 
-  async issue(name: string, role: Role): Promise<IssuedApiKey> {
+  /** `expiresAt` (optional) must lie in the future: a key born expired is a mistake, not a choice. */
+  async issue(name: string, role: Role, expiresAt: Date | null = null, now = new Date()): Promise<IssuedApiKey> {
     if (!ROLES.includes(role)) {
       throw new ValidationError(`Unknown role ${JSON.stringify(role)}`, [{ field: 'role', message: `role must be one of ${ROLES.join(', ')}` }]);
     }
+    if (expiresAt && !(expiresAt.getTime() > now.getTime())) {
+      throw new ValidationError('expiresAt must be in the future', [{ field: 'expiresAt', message: 'must be a time in the future', code: 'API_KEY_EXPIRY_PAST' }]);
+    }
     const generated = generateApiKey();
     const [row]: ApiKeyRow[] = await this.db.query(
-      `INSERT INTO api_keys (name, role, prefix, secret_hash) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
-      [name, role, generated.prefix, generated.hash],
+      `INSERT INTO api_keys (name, role, prefix, secret_hash, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+      [name, role, generated.prefix, generated.hash, expiresAt],
     );
     return { apiKey: toApiKey(row), secret: generated.key };
   }
 
-  /** The live key this secret belongs to, or null (malformed, unknown, wrong secret or revoked). */
-  async authenticate(secret: string, now = new Date()): Promise<ApiKey | null> {
+  /**
+   * The stored key this secret belongs to with its state (active, revoked, expired), or null
+   * (malformed, unknown or wrong secret). Use is recorded only for an active key.
+   */
+  async verify(secret: string, now = new Date()): Promise<VerifiedApiKey | null> {
     const prefix = apiKeyPrefix(secret);
     if (!prefix) return null;
     const [row]: ApiKeyRow[] = await this.db.query(`SELECT ${COLUMNS} FROM api_keys WHERE prefix = $1`, [prefix]);
-    if (!row || row.revoked_at !== null || !apiKeyMatches(secret, row.secret_hash)) return null;
-    if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
+    if (!row || !apiKeyMatches(secret, row.secret_hash)) return null;
+    const state = apiKeyState({ revokedAt: row.revoked_at, expiresAt: row.expires_at }, now);
+    if (state === 'active' && (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS)) {
       await this.db.query(`UPDATE api_keys SET last_used_at = $2 WHERE id = $1`, [row.id, now]);
       row.last_used_at = now;
     }
-    return toApiKey(row);
+    return { apiKey: toApiKey(row), state };
+  }
+
+  /** The live key this secret belongs to, or null (malformed, unknown, wrong secret, revoked or expired). */
+  async authenticate(secret: string, now = new Date()): Promise<ApiKey | null> {
+    const verified = await this.verify(secret, now);
+    return verified?.state === 'active' ? verified.apiKey : null;
   }
 
   /** Every key, revoked ones included (they explain old audit entries), newest first. */
@@ -86,6 +107,7 @@ function toApiKey(r: ApiKeyRow): ApiKey {
     prefix: r.prefix,
     createdAt: r.created_at,
     lastUsedAt: r.last_used_at,
+    expiresAt: r.expires_at,
     revokedAt: r.revoked_at,
   };
 }

@@ -23,6 +23,7 @@ import { StrategyPreviewStore } from './strategy-preview.store';
 import { StrategyPublishStore } from './strategy-publish.store';
 import { CompiledSetCache } from './compiled-set.cache';
 import { SecretBox } from '../secrets/secret-box';
+import { SealedSecretsStore } from '../secrets/sealed-secrets.store';
 import { TouchpointEventStore } from './touchpoint-event.store';
 import { OutboxStore } from './outbox.store';
 import { BehaviourStore } from './behaviour.store';
@@ -37,7 +38,7 @@ import { CustomerDataStore } from './customer-data.store';
 import { WorkerHeartbeatStore } from './worker-heartbeat.store';
 
 export { ApiKeyRepository } from './api-key.repository';
-export type { IssuedApiKey } from './api-key.repository';
+export type { IssuedApiKey, VerifiedApiKey } from './api-key.repository';
 export { AttributeRepository } from './attribute.repository';
 export { CustomerRepository, contentHashOf, FULL_NAME_SQL, LAST_NAME_SQL, NAME_SEARCH_CANDIDATES, type AttributeMerge, type CustomerBatchWriter } from './customer.repository';
 export { PersonaRepository, PersonaTransaction } from './persona.repository';
@@ -76,11 +77,13 @@ export * from './audit.store';
 export * from './customer-data.store';
 export * from './worker-heartbeat.store';
 export { SecretBox } from '../secrets/secret-box';
+export { SealedSecretsStore } from '../secrets/sealed-secrets.store';
+export type { ReencryptCount } from '../secrets/sealed-secrets.store';
 
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
 export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepository, PersonaRepository, PersonaSetRepository, CompiledSetCache, SegmentationStore, SegmentationWatchStore,
   // CRM sync (SecretBox rides along: ConnectionRepository seals credentials with it).
-  ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, WritebackPublishedStore, SecretBox,
+  ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, WritebackPublishedStore, SecretBox, SealedSecretsStore,
   // Touchpoints and treatments.
   StrategyVersionRepository, JourneyRepository, TreatmentRepository, DestinationRepository, StrategyDraftRepository, StrategyPreviewStore, StrategyPublishStore,
   DecisionStore, DispatchStore,
