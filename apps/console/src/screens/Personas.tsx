@@ -22,11 +22,12 @@ export function PersonasScreen() {
   const [creating, setCreating] = useState(false);
 
   const load = useCallback(async () => {
-    const [list, runs, attrs] = await Promise.all([api.GET('/v1/personas'), api.GET('/v1/segmentation/runs'), api.GET('/v1/attributes')]);
+    // The catalog is for the editors: it does not hold up the list and its sizes.
+    void api.GET('/v1/attributes').then((attrs) => attrs.data && setAttributes(attrs.data.items));
+    const [list, runs] = await Promise.all([api.GET('/v1/personas'), api.GET('/v1/segmentation/runs')]);
     if (list.error) return setError(errorText(list.error));
     setPersonas(list.data.personas);
     setLiveVersion(list.data.live.version);
-    if (attrs.data) setAttributes(attrs.data.items);
     // Sizes as the last completed full run counted them: no count over the customer table per page.
     const full = runs.data?.runs.find((r) => r.kind === 'full' && r.status === 'completed');
     const result = full?.result as { perPersona?: Record<string, number> } | null | undefined;
