@@ -395,7 +395,7 @@ function CreatePersona({ attributes, count, onCancel, onCreated }: { attributes:
     setErrors({});
     setError(null);
     const { data, error } = await api.POST('/v1/personas', {
-      body: { key: key.trim(), name: name.trim(), description: description.trim() || undefined, priority: Number(position), enabled: true, rule: { attribute, operator: 'is_set' } as never },
+      body: { key: key.trim(), name: name.trim(), description: description.trim() || undefined, priority: Number(position), enabled: true, rule: { all: [{ attribute, operator: 'is_set' }] } as never },
     });
     if (error) {
       const byField: Record<string, string> = {};
