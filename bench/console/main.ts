@@ -283,6 +283,11 @@ async function runSize(browser: Browser, customers: number): Promise<SizeResult>
     await call('POST', '/v1/strategy/publish', {});
     await call('PUT', '/v1/measures/targets/vip/order_placed', { measure: 'csat', target: 4.5 });
 
+    // The worker's watchdog decides undecided events it finds in Postgres: stop it before the generated
+    // events (already decided here) go in, or both write decisions for the same events.
+    const worker = children[1];
+    await new Promise<void>((done) => (worker.exitCode !== null ? done() : (worker.once('exit', () => done()), worker.kill('SIGTERM'))));
+
     const events = Math.min(EVENTS, customers * 20);
     const eventsStart = performance.now();
     for (const t of TRIGGERS) await db.ds.query(`ALTER TABLE ${t.table} DISABLE TRIGGER ${t.name}`);
