@@ -1,9 +1,16 @@
 import { createContext, useContext, useState } from 'react';
 import type { Schemas } from '../api/client';
-import type { CellContext } from './Strategy';
 
 type Figures = Schemas['CellStatisticsDto'];
 type Target = Schemas['TargetDto'];
+
+/** What a cell of the strategy grid knows; what renders under a cell (CELL_ADDONS in Strategy.tsx) receives it. */
+export interface CellContext {
+  personaKey: string;
+  touchpoint: Schemas['TouchpointDto'];
+  cell: Schemas['StrategyCellDto'] | undefined;
+  gap: Schemas['StrategyGapDto'] | undefined;
+}
 
 /** What the grid's cells read their figures from: one GET /v1/measures/cells and one GET /v1/measures/targets for the whole grid. */
 export interface Measures {

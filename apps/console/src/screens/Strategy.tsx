@@ -1,19 +1,13 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { api, errorText, type Schemas } from '../api/client';
-import { CellFigures, cellKey, MeasuresContext, period, type Measures } from './CellFigures';
+import { CellFigures, cellKey, MeasuresContext, period, type CellContext, type Measures } from './CellFigures';
 import { PoliciesEditor } from './Policies';
 
 type Cell = Schemas['StrategyCellDto'];
 type Touchpoint = Schemas['TouchpointDto'];
 type Gap = Schemas['StrategyGapDto'];
 
-/** What a cell of the grid knows; per-cell figures (outcomes: sent, held out, lift, CSAT) plug in through CELL_ADDONS. */
-export interface CellContext {
-  personaKey: string;
-  touchpoint: Touchpoint;
-  cell: Cell | undefined;
-  gap: Gap | undefined;
-}
+export type { CellContext };
 
 /**
  * Extra content rendered under each cell's treatment, in order. Empty today; the outcomes work
