@@ -347,7 +347,7 @@ describe('web console in a browser', () => {
     await policies.getByLabel(/Holdout/).fill('5');
     await policies.getByRole('button', { name: 'Add cap' }).click();
     await policies.getByLabel('At most').fill('2');
-    await policies.getByLabel('per', { exact: true }).selectOption('week');
+    await policies.getByLabel('Period').selectOption('week');
     await policies.getByRole('checkbox', { name: /quiet hours/ }).check();
     await policies.getByRole('button', { name: 'Save policies to the draft' }).click();
     await see(page.getByTestId('strategy-status')).toContainText('Contact policies saved');

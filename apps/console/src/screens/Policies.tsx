@@ -94,7 +94,7 @@ export function PoliciesEditor({ policies, treatments, onSave }: { policies: Pol
             {caps.map((c, i) => (
               <li key={i}>
                 <label>
-                  Per
+                  Counted per
                   <select value={c.scope} onChange={(e) => setCap(i, { scope: e.target.value as Cap['scope'], key: e.target.value === 'channel' ? 'email' : (treatments[0]?.key ?? '') })}>
                     <option value="channel">channel</option>
                     <option value="treatment">treatment</option>
@@ -117,7 +117,7 @@ export function PoliciesEditor({ policies, treatments, onSave }: { policies: Pol
                   <input type="number" min={1} max={1000} required value={c.max} onChange={(e) => setCap(i, { max: Number(e.target.value) })} />
                 </label>
                 <label>
-                  per
+                  Period
                   <select value={c.period} onChange={(e) => setCap(i, { period: e.target.value as Cap['period'] })}>
                     {PERIODS.map((p) => (
                       <option key={p}>{p}</option>
