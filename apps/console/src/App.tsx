@@ -22,16 +22,16 @@ const SCREENS: ScreenDef[] = [
 ];
 
 export function App() {
-  const [role, setRole] = useState<Role | null>(null);
-  const [checking, setChecking] = useState(Boolean(session.key()));
+  const [role, setRole] = useState<Role | null>(() => (session.key() ? session.role() : null));
+  const [checking, setChecking] = useState(Boolean(session.key()) && !session.role());
   const path = usePath();
 
   useEffect(() => {
     if (!session.key()) return;
     detectRole()
       .then((r) => {
-        if (r === 'invalid') session.clear();
-        else setRole(r);
+        if (r === 'invalid') session.clear(), setRole(null);
+        else session.setRole(r), setRole(r);
       })
       .finally(() => setChecking(false));
   }, []);
@@ -96,7 +96,7 @@ function SignIn({ onSignedIn }: { onSignedIn: (role: Role) => void }) {
       if (role === 'invalid') {
         session.clear();
         setError('This key is not valid (unknown, malformed or revoked).');
-      } else onSignedIn(role);
+      } else session.setRole(role), onSignedIn(role);
     } catch {
       session.clear();
       setError('The API did not answer.');

@@ -53,6 +53,8 @@ function see(l: Locator) {
     toHaveValue: (want: string | RegExp) => eventually(async () => matches(await l.inputValue(), want, true)),
     toBeDisabled: () => eventually(async () => expect(await l.isDisabled()).toBe(true)),
     toHaveCount: (n: number) => eventually(async () => expect(await l.count()).toBe(n)),
+    // A function built from text: this file is compiled without the DOM library.
+    toBeFocused: () => eventually(async () => expect(await l.first().evaluate(new Function('e', 'return e === e.ownerDocument.activeElement') as never)).toBe(true)),
     not: { toHaveText: (want: string) => eventually(async () => expect(await text(l.first())).not.toBe(want)) },
   };
 }
@@ -157,6 +159,12 @@ describe('web console in a browser', () => {
       const dead = await api.http.get('/v1/deliveries').query({ status: 'dead' }).set(admin());
       expect(dead.body.items).toHaveLength(1);
     }, 60_000);
+    // Ann answers a survey about the renewal: feedback on her timeline and in the cell's CSAT.
+    const fb = ok(
+      await api.http.post('/v1/outcomes').set(api.auth('integration')).send({ eventKey: 'renewal-ann-1', type: 'feedback', csat: 2, comment: 'Too many mails', idempotencyKey: 'ann-csat-1' }),
+      'feedback',
+    );
+    expect(fb.body.accepted).toBe(1);
   }
 
   async function signIn(key: string) {
@@ -216,6 +224,20 @@ describe('web console in a browser', () => {
     await see(page.getByRole('heading', { name: 'Persona history' })).toBeVisible();
     await accessible('customer');
     await shot('customer');
+
+    // Ann's journey so far: the renewal, what was done (the mail, dead at the receiver) and her feedback.
+    await page.getByLabel('Search by').selectOption('email');
+    await page.getByLabel('Email').fill('ann@x.io');
+    await page.keyboard.press('Enter');
+    await see(page.getByRole('heading', { name: 'Ann Lee' })).toBeVisible();
+    const timeline = page.getByRole('list', { name: 'Touchpoint events, newest first' });
+    await see(timeline.locator('li[data-event]', { hasText: 'renewal' })).toHaveCount(1);
+    await see(timeline).toContainText('Treated: renewal_mail');
+    await see(timeline).toContainText('email dead');
+    await see(timeline.getByRole('list', { name: 'Outcomes and feedback' })).toContainText('Feedback: CSAT 2/5');
+    await see(timeline).toContainText('Too many mails');
+    await see(page.getByTestId('experience-score')).toContainText('last CSAT 2/5');
+    await accessible('customer with a timeline');
 
     // Readable on a phone: nothing wider than the screen but the scrollable tables.
     await page.setViewportSize({ width: 390, height: 844 });
@@ -300,6 +322,82 @@ describe('web console in a browser', () => {
     const live = await api.http.get('/v1/strategy/versions/2').set(admin());
     expect(live.status).toBe(200);
     expect(live.body.cells).toContainEqual({ personaKey: 'enterprise', touchpointKey: 'support_call', options: [{ treatmentKey: 'champion_script' }] });
+  });
+
+  it('an admin reads per-cell figures, sets a CSAT target and edits the contact policies', async () => {
+    await signIn(api.adminKey);
+    await page.getByRole('link', { name: 'Journey & strategy' }).click();
+    // Champion at the renewal: one decision, treated (its delivery dead, so nothing sent), Ann's CSAT 2.
+    const cell = page.locator('[data-figures="champion/renewal"]');
+    await see(cell).toContainText('0 sent · 0 suppressed · 0 held out');
+    await see(cell).toContainText('Lift: too few');
+    await see(cell).toContainText('CSAT 2.00 (no target)');
+    // A target, from the keyboard: the form opens focused on its input.
+    await cell.getByRole('button', { name: 'CSAT target for champion at renewal' }).click();
+    await see(page.getByLabel('CSAT target (1–5) for champion at renewal')).toBeFocused();
+    await page.keyboard.type('4.5');
+    await page.keyboard.press('Enter');
+    await see(cell).toContainText('CSAT 2.00 against target 4.5 (below target)');
+    const targets = await api.http.get('/v1/measures/targets').set(admin());
+    expect(targets.body.items).toEqual([expect.objectContaining({ personaKey: 'champion', touchpointKey: 'renewal', target: 4.5 })]);
+    await accessible('strategy with figures');
+
+    // Contact policies: a 5 % holdout and an email cap, saved to the draft.
+    const policies = page.getByRole('region', { name: 'Contact policies (draft)' });
+    await policies.getByLabel(/Holdout/).fill('5');
+    await policies.getByRole('button', { name: 'Add cap' }).click();
+    await policies.getByLabel('At most').fill('2');
+    await policies.getByLabel('Period').selectOption('week');
+    await policies.getByRole('checkbox', { name: /quiet hours/ }).check();
+    await policies.getByRole('button', { name: 'Save policies to the draft' }).click();
+    await see(page.getByTestId('strategy-status')).toContainText('Contact policies saved');
+    const draft = await api.http.get('/v1/strategy/draft').set(admin());
+    expect(draft.body.policies).toMatchObject({ holdoutPercent: 5, caps: [{ scope: 'channel', key: 'email', period: 'week', max: 2 }], quietHours: { start: '21:00', end: '08:00', channels: ['phone', 'sms'] } });
+    // A bad value is refused by the API with the field named.
+    await policies.getByLabel('Default time zone').fill('Mars/Olympus');
+    await policies.getByRole('button', { name: 'Save policies to the draft' }).click();
+    await see(policies.getByRole('alert')).toContainText(/time ?zone/i);
+    await accessible('contact policies');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await accessible('strategy at 390 px');
+  });
+
+  it('an admin creates a persona and reorders the priorities from the keyboard', async () => {
+    await signIn(api.adminKey);
+    await page.getByRole('link', { name: 'Personas' }).click();
+    await page.getByRole('button', { name: 'New persona…' }).click();
+    await see(page.getByLabel('Key')).toBeFocused();
+    // A key the API refuses is named at the field.
+    await page.getByLabel('Key').fill('order');
+    await page.getByLabel('Name', { exact: true }).fill('Newcomers');
+    await page.getByLabel('Position in the order').selectOption('1');
+    await page.getByLabel('First condition: customers with').selectOption('email');
+    await page.getByRole('button', { name: 'Create persona' }).click();
+    await see(page.locator('form.create-persona').getByRole('alert')).toContainText('key');
+    await accessible('new persona with an error');
+    await page.getByLabel('Key').fill('newcomer');
+    await page.getByRole('button', { name: 'Create persona' }).click();
+    // Created first in the order, and its rule opens in the builder.
+    await see(page.locator('tr[data-persona]').first()).toContainText('Newcomers');
+    await see(page.locator('[data-path="$.all[0]"]').getByLabel('Attribute')).toHaveValue('email');
+
+    // Move it below Champion and Enterprise with the keyboard, then save the order.
+    await page.getByRole('button', { name: 'Move Newcomers down' }).focus();
+    await page.keyboard.press('Enter');
+    await see(page.getByRole('button', { name: 'Move Newcomers down' })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await eventually(async () => expect((await page.locator('tr[data-persona] th').allInnerTexts()).slice(0, 3).map((t) => t.split(/\s/)[0])).toEqual(['Champion', 'Enterprise', 'Newcomers']));
+    await see(page.getByText('Order changed, not saved.')).toBeVisible();
+    await accessible('personas reordered');
+    await page.getByRole('button', { name: 'Save order' }).click();
+    await see(page.getByTestId('order-status')).toContainText('Order saved');
+    const order = await api.http.get('/v1/personas/order').set(admin());
+    expect(order.body.keys).toEqual(['champion', 'enterprise', 'newcomer']);
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await accessible('personas at 390 px');
   });
 
   it('an admin sees operations: re-segmentation runs, the queue board and dead letters', async () => {

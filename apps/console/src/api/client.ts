@@ -5,12 +5,23 @@ export type Schemas = components['schemas'];
 export type ApiError = Schemas['ApiErrorDto'];
 
 const KEY_STORAGE = 'corridor.apiKey';
+const ROLE_STORAGE = 'corridor.role';
 
-/** The key lives in this tab's session storage only: never in the URL, gone when the tab closes. */
+/**
+ * The key lives in this tab's session storage only: never in the URL, gone when the tab closes.
+ * The role found at sign-in sits beside it so a reload shows the screen at once (its data requests
+ * start without waiting for the role check, which re-runs in the background); it only decides what
+ * is offered, the API decides what is allowed.
+ */
 export const session = {
   key: (): string | null => sessionStorage.getItem(KEY_STORAGE),
   set: (key: string): void => sessionStorage.setItem(KEY_STORAGE, key),
-  clear: (): void => sessionStorage.removeItem(KEY_STORAGE),
+  role: (): Role | null => {
+    const r = sessionStorage.getItem(ROLE_STORAGE);
+    return r === 'admin' || r === 'agent' || r === 'integration' ? r : null;
+  },
+  setRole: (role: Role): void => sessionStorage.setItem(ROLE_STORAGE, role),
+  clear: (): void => (sessionStorage.removeItem(KEY_STORAGE), sessionStorage.removeItem(ROLE_STORAGE)),
 };
 
 const auth: Middleware = {

@@ -205,6 +205,8 @@ function CustomerDetail({ id }: { id: string }) {
         )}
       </section>
 
+      <Timeline id={id} />
+
       <section aria-labelledby="history-title" className="card">
         <h3 id="history-title">Persona history</h3>
         {view.history.length === 0 ? (
@@ -221,5 +223,112 @@ function CustomerDetail({ id }: { id: string }) {
         )}
       </section>
     </article>
+  );
+}
+
+const DECISION_WORDS: Record<string, string> = {
+  treated: 'Treated',
+  held: 'Held (quiet hours)',
+  suppressed: 'Suppressed',
+  held_out: 'Held out (control group)',
+  no_treatment: 'No treatment',
+};
+
+function feedbackWords(o: Schemas['TimelineOutcomeDto']): string {
+  const parts = [o.csat != null && `CSAT ${o.csat}/5`, o.nps != null && `NPS ${o.nps}/10`, o.effort != null && `effort ${o.effort}/7`].filter(Boolean);
+  return parts.join(', ');
+}
+
+/** The journey so far: touchpoint events newest first, what the strategy did (or why not), outcomes and feedback. */
+function Timeline({ id }: { id: string }) {
+  const [pages, setPages] = useState<Schemas['CustomerTimelineDto'][]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [started, setStarted] = useState(false);
+
+  async function more(before?: string) {
+    setLoading(true);
+    const { data, error } = await api.GET('/v1/customers/{ref}/timeline', { params: { path: { ref: id }, query: before ? { limit: 20, before } : { limit: 20 } } });
+    setLoading(false);
+    if (error) return setError(errorText(error));
+    setPages((p) => [...p, data]);
+  }
+  if (!started) {
+    setStarted(true);
+    void more();
+  }
+
+  const first = pages[0];
+  const events = pages.flatMap((p) => p.events);
+  const next = pages.at(-1)?.next ?? null;
+  const x = first?.experience;
+  return (
+    <section aria-labelledby="timeline-title" className="card">
+      <h3 id="timeline-title">Journey timeline</h3>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {x && (
+        <p data-testid="experience-score">
+          Experience score: <strong>{x.score == null ? 'none yet' : `${x.score} / 100`}</strong> ({x.feedbackCount} piece{x.feedbackCount === 1 ? '' : 's'} of feedback in {x.windowDays} days)
+          {x.lastCsat != null && <>; last CSAT {x.lastCsat}/5</>}
+          {x.lastNps != null && <>; last NPS {x.lastNps}/10</>}
+          {x.lastEffort != null && <>; last effort {x.lastEffort}/7</>}.
+        </p>
+      )}
+      {!first && !error ? (
+        <p className="loading">Loading the timeline…</p>
+      ) : events.length === 0 ? (
+        <p>No touchpoint events yet.</p>
+      ) : (
+        <ol className="timeline" aria-label="Touchpoint events, newest first">
+          {events.map((e) => (
+            <li key={e.id} data-event={e.id}>
+              <p>
+                <time dateTime={String(e.occurredAt)}>{new Date(e.occurredAt).toLocaleString()}</time> · <strong>{e.touchpointKey}</strong> <span className="help">({e.source})</span>
+              </p>
+              {e.decisions.length === 0 ? (
+                <p className="help">Waiting to be decided.</p>
+              ) : (
+                e.decisions.map((d) => (
+                  <div key={d.id} className="decision">
+                    <span className={`outcome ${d.outcome}`}>{DECISION_WORDS[d.outcome] ?? d.outcome}</span>
+                    {d.treatmentKey && <>: {d.treatmentKey}</>}
+                    {d.personaKey && <span className="help"> (as {d.personaKey})</span>}
+                    {d.deliveries.length > 0 && (
+                      <span className="help"> · {d.deliveries.map((v) => `${v.channel} ${v.status}`).join(', ')}</span>
+                    )}
+                    {d.outcome !== 'treated' && d.reasons.length > 0 && (
+                      <ul className="reasons">
+                        {d.reasons.map((r, i) => (
+                          <li key={i}>{r.message}</li>
+                        ))}
+                      </ul>
+                    )}
+                  </div>
+                ))
+              )}
+              {e.outcomes.length > 0 && (
+                <ul className="outcomes" aria-label="Outcomes and feedback">
+                  {e.outcomes.map((o) => (
+                    <li key={o.id}>
+                      {o.type === 'feedback' ? `Feedback: ${feedbackWords(o)}` : o.type === 'converted' && o.value != null ? `Converted (value ${o.value.toLocaleString('en-US')})` : o.type}
+                      {o.comment && <q> {o.comment}</q>}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+      {next && (
+        <button type="button" onClick={() => more(next)} disabled={loading}>
+          Older events
+        </button>
+      )}
+    </section>
   );
 }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, errorText, type ApiError, type Schemas } from '../api/client';
 import { replaceAt, tidy, type Node } from '../rule';
 import { RuleBuilder } from './RuleBuilder';
@@ -16,13 +16,18 @@ export function PersonasScreen() {
   const [editing, setEditing] = useState<string | null>(null);
   const [unsaved, setUnsaved] = useState<{ key: string; rule: Node } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // The order being edited (non-fallback keys), null while it matches the saved one.
+  const [order, setOrder] = useState<string[] | null>(null);
+  const [orderStatus, setOrderStatus] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
 
   const load = useCallback(async () => {
-    const [list, runs, attrs] = await Promise.all([api.GET('/v1/personas'), api.GET('/v1/segmentation/runs'), api.GET('/v1/attributes')]);
+    // The catalog is for the editors: it does not hold up the list and its sizes.
+    void api.GET('/v1/attributes').then((attrs) => attrs.data && setAttributes(attrs.data.items));
+    const [list, runs] = await Promise.all([api.GET('/v1/personas'), api.GET('/v1/segmentation/runs')]);
     if (list.error) return setError(errorText(list.error));
     setPersonas(list.data.personas);
     setLiveVersion(list.data.live.version);
-    if (attrs.data) setAttributes(attrs.data.items);
     // Sizes as the last completed full run counted them: no count over the customer table per page.
     const full = runs.data?.runs.find((r) => r.kind === 'full' && r.status === 'completed');
     const result = full?.result as { perPersona?: Record<string, number> } | null | undefined;
@@ -31,6 +36,30 @@ export function PersonasScreen() {
   useEffect(() => void load(), [load]);
 
   const persona = personas.find((p) => p.key === editing) ?? null;
+  const ordered = order ? [...order.map((k) => personas.find((p) => p.key === k)!), ...personas.filter((p) => p.isFallback)] : personas;
+  const movable = ordered.filter((p) => !p.isFallback).length;
+
+  function move(key: string, by: -1 | 1) {
+    const keys = (order ?? personas.filter((p) => !p.isFallback).map((p) => p.key)).slice();
+    const i = keys.indexOf(key);
+    const j = i + by;
+    if (j < 0 || j >= keys.length) return;
+    [keys[i], keys[j]] = [keys[j], keys[i]];
+    setOrderStatus(null);
+    const saved = personas.filter((p) => !p.isFallback).map((p) => p.key);
+    setOrder(keys.join() === saved.join() ? null : keys);
+    // Keep the focus on the moved persona's button so several moves in a row stay on the keyboard.
+    window.requestAnimationFrame(() => document.getElementById(`move-${by < 0 ? 'up' : 'down'}-${key}`)?.focus());
+  }
+
+  async function saveOrder() {
+    if (!order) return;
+    const { error } = await api.PUT('/v1/personas/order', { body: { keys: order } });
+    if (error) return setOrderStatus(errorText(error));
+    setOrder(null);
+    setOrderStatus('Order saved to the draft. Preview, then publish to apply it.');
+    await load();
+  }
 
   return (
     <section aria-labelledby="personas-title">
@@ -58,7 +87,7 @@ export function PersonasScreen() {
             </tr>
           </thead>
           <tbody>
-            {personas.map((p, i) => (
+            {ordered.map((p, i) => (
               <tr key={p.key} data-persona={p.key}>
                 <td>{p.isFallback ? '—' : i + 1}</td>
                 <th scope="row">
@@ -68,11 +97,19 @@ export function PersonasScreen() {
                   {sizes ? (sizes.perPersona[p.key] ?? 0).toLocaleString('en-US') : '—'}
                 </td>
                 <td>{p.isFallback ? 'fallback' : p.enabled ? 'enabled' : 'disabled'}</td>
-                <td>
+                <td className="row-actions">
                   {!p.isFallback && (
-                    <button type="button" onClick={() => setEditing(p.key)} aria-label={`Edit rule of ${p.name}`}>
-                      Edit rule
-                    </button>
+                    <>
+                      <button type="button" onClick={() => setEditing(p.key)} aria-label={`Edit rule of ${p.name}`}>
+                        Edit rule
+                      </button>
+                      <button type="button" id={`move-up-${p.key}`} className="small" onClick={() => move(p.key, -1)} disabled={i === 0} aria-label={`Move ${p.name} up`}>
+                        ↑
+                      </button>
+                      <button type="button" id={`move-down-${p.key}`} className="small" onClick={() => move(p.key, 1)} disabled={i === movable - 1} aria-label={`Move ${p.name} down`}>
+                        ↓
+                      </button>
+                    </>
                   )}
                 </td>
               </tr>
@@ -80,6 +117,41 @@ export function PersonasScreen() {
           </tbody>
         </table>
       </div>
+      <div className="order-actions">
+        {order && (
+          <>
+            <strong>Order changed, not saved.</strong>{' '}
+            <button type="button" className="primary" onClick={saveOrder}>
+              Save order
+            </button>{' '}
+            <button type="button" onClick={() => (setOrder(null), setOrderStatus(null))}>
+              Undo changes
+            </button>
+          </>
+        )}
+        {orderStatus && (
+          <p role="status" data-testid="order-status">
+            {orderStatus}
+          </p>
+        )}
+        {!creating && (
+          <button type="button" onClick={() => setCreating(true)}>
+            New persona…
+          </button>
+        )}
+      </div>
+      {creating && (
+        <CreatePersona
+          attributes={attributes}
+          count={movable}
+          onCancel={() => setCreating(false)}
+          onCreated={async (key) => {
+            setCreating(false);
+            await load();
+            setEditing(key);
+          }}
+        />
+      )}
       {persona && (
         <RuleEditor
           key={persona.key}
@@ -302,5 +374,98 @@ function PreviewAndPublish({ personas, unsaved, onPublished }: { personas: Perso
         </p>
       )}
     </section>
+  );
+}
+
+/**
+ * A new persona starts with one condition ("<attribute> is set") so its rule is valid from the
+ * start; the rule builder opens on it right after to refine the rule.
+ */
+function CreatePersona({ attributes, count, onCancel, onCreated }: { attributes: Schemas['AttributeDto'][]; count: number; onCancel: () => void; onCreated: (key: string) => void }) {
+  const [key, setKey] = useState('');
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [position, setPosition] = useState(String(count + 1));
+  const [attribute, setAttribute] = useState(attributes[0]?.name ?? '');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | null>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setErrors({});
+    setError(null);
+    const { data, error } = await api.POST('/v1/personas', {
+      body: { key: key.trim(), name: name.trim(), description: description.trim() || undefined, priority: Number(position), enabled: true, rule: { all: [{ attribute, operator: 'is_set' }] } as never },
+    });
+    if (error) {
+      const byField: Record<string, string> = {};
+      for (const d of (error as ApiError).details ?? []) byField[d.field.split('.')[0]] ??= d.message;
+      setErrors(byField);
+      return setError(errorText(error));
+    }
+    onCreated(data.key);
+  }
+
+  const fieldError = (f: string) =>
+    errors[f] ? (
+      <span id={`new-${f}-error`} className="error">
+        {errors[f]}
+      </span>
+    ) : null;
+  return (
+    <form className="card create-persona" onSubmit={submit} aria-labelledby="new-persona-title">
+      <h2 id="new-persona-title">New persona</h2>
+      <div className="policy-rows">
+        <label>
+          Key
+          <input type="text" required pattern="[a-z][a-z0-9_]{0,62}" value={key} onChange={(e) => setKey(e.target.value)} aria-invalid={Boolean(errors.key)} aria-describedby="new-key-help new-key-error" autoFocus />
+          <span id="new-key-help" className="help">
+            lower-case letters, digits and _ (used in the CRM and exports; cannot change)
+          </span>
+          {fieldError('key')}
+        </label>
+        <label>
+          Name
+          <input type="text" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} aria-invalid={Boolean(errors.name)} aria-describedby="new-name-error" />
+          {fieldError('name')}
+        </label>
+        <label>
+          Description
+          <input type="text" maxLength={2000} value={description} onChange={(e) => setDescription(e.target.value)} />
+        </label>
+        <label>
+          Position in the order
+          <select value={position} onChange={(e) => setPosition(e.target.value)}>
+            {Array.from({ length: count + 1 }, (_, i) => (
+              <option key={i} value={i + 1}>
+                {i + 1 === count + 1 ? `${i + 1} (last before the fallback)` : i + 1}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          First condition: customers with
+          <select value={attribute} onChange={(e) => setAttribute(e.target.value)}>
+            {attributes.map((a) => (
+              <option key={a.name} value={a.name}>
+                {a.label ?? a.name} ({a.type})
+              </option>
+            ))}
+          </select>
+          <span className="help">set (refine the rule in the builder next)</span>
+        </label>
+      </div>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="primary">
+        Create persona
+      </button>{' '}
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
+    </form>
   );
 }

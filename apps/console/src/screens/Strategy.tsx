@@ -1,23 +1,21 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { api, errorText, type Schemas } from '../api/client';
+import { CellFigures, cellKey, MeasuresContext, period, type CellContext, type Measures } from './CellFigures';
+import { PoliciesEditor } from './Policies';
 
 type Cell = Schemas['StrategyCellDto'];
 type Touchpoint = Schemas['TouchpointDto'];
 type Gap = Schemas['StrategyGapDto'];
 
-/** What a cell of the grid knows; per-cell figures (outcomes: sent, held out, lift, CSAT) plug in through CELL_ADDONS. */
-export interface CellContext {
-  personaKey: string;
-  touchpoint: Touchpoint;
-  cell: Cell | undefined;
-  gap: Gap | undefined;
-}
+export type { CellContext };
 
 /**
  * Extra content rendered under each cell's treatment, in order. Empty today; the outcomes work
  * adds its per-cell figures (and small chart) here without touching the grid.
  */
-export const CELL_ADDONS: Array<(ctx: CellContext) => ReactNode> = [];
+export const CELL_ADDONS: Array<(ctx: CellContext) => ReactNode> = [(ctx) => <CellFigures {...ctx} />];
+
+const PERIODS = [7, 30, 90] as const;
 
 const GAP_WORDS: Record<Gap['reason'], string> = {
   no_cell: 'Gap: no treatment planned',
@@ -33,6 +31,8 @@ interface Data {
   treatments: Schemas['TreatmentDto'][];
   draft: Schemas['StrategyDraftViewDto'];
   gaps: Schemas['GapReportDto'];
+  cells: Schemas['CellStatisticsPageDto'] | null;
+  targets: Schemas['TargetDto'][];
 }
 
 /** Admin: the journey (touchpoints by stage) and the persona × touchpoint strategy grid. */
@@ -43,23 +43,27 @@ export function StrategyScreen() {
   const [preview, setPreview] = useState<Schemas['StrategyPreviewDto'] | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
+  const [days, setDays] = useState<number>(30);
 
   const load = useCallback(async () => {
-    const [stages, touchpoints, personas, treatments, draft, gaps] = await Promise.all([
+    const [stages, touchpoints, personas, treatments, draft, gaps, cells, targets] = await Promise.all([
       api.GET('/v1/journey/stages'),
       api.GET('/v1/touchpoints'),
       api.GET('/v1/personas'),
       api.GET('/v1/treatments'),
       api.GET('/v1/strategy/draft'),
       api.GET('/v1/strategy/gaps', { params: { query: { of: 'draft' } } }),
+      // Per-cell figures come from the daily counters (one read for the whole grid), not from the raw tables.
+      api.GET('/v1/measures/cells', { params: { query: period(days) } }),
+      api.GET('/v1/measures/targets'),
     ]);
     const failed = [stages, touchpoints, personas, treatments, draft, gaps].find((r) => r.error);
     if (failed) return setError(errorText(failed.error));
     // Columns: the live set's personas (what the strategy applies to), in the draft's order.
     const live = new Set(personas.data!.live.members);
     const cols = personas.data!.personas.filter((p) => live.size === 0 || live.has(p.key)).map((p) => ({ key: p.key, name: p.name }));
-    setData({ stages: stages.data!.stages, touchpoints: touchpoints.data!, personas: cols, treatments: treatments.data!.treatments, draft: draft.data!, gaps: gaps.data! });
-  }, []);
+    setData({ stages: stages.data!.stages, touchpoints: touchpoints.data!, personas: cols, treatments: treatments.data!.treatments, draft: draft.data!, gaps: gaps.data!, cells: cells.data ?? null, targets: targets.data?.items ?? [] });
+  }, [days]);
   useEffect(() => void load(), [load]);
 
   if (error)
@@ -107,6 +111,30 @@ export function StrategyScreen() {
     await load();
   }
 
+  async function saveTarget(personaKey: string, touchpointKey: string, target: number | null): Promise<string | null> {
+    const path = { personaKey, touchpointKey };
+    const { error } = target == null ? await api.DELETE('/v1/measures/targets/{personaKey}/{touchpointKey}', { params: { path } }) : await api.PUT('/v1/measures/targets/{personaKey}/{touchpointKey}', { params: { path }, body: { measure: 'csat', target } });
+    if (error) return errorText(error);
+    await load();
+    return null;
+  }
+
+  async function savePolicies(policies: Schemas['ContactPoliciesDto']): Promise<string | null> {
+    const { error } = await api.PUT('/v1/strategy/draft', { body: { policies, expectedRevision: data!.draft.revision } });
+    if (error) return errorText(error);
+    setPreview(null);
+    setMessage('Contact policies saved to the draft. Preview, then publish to make them live.');
+    await load();
+    return null;
+  }
+
+  const measures: Measures = {
+    days,
+    figures: new Map((data.cells?.cells ?? []).map((c) => [cellKey(c.personaKey ?? null, c.touchpointKey), c])),
+    targets: new Map(data.targets.map((t) => [cellKey(t.personaKey, t.touchpointKey), t])),
+    saveTarget,
+  };
+
   const changes = preview?.touchpoints.flatMap((t) => t.changes.map((c) => ({ ...c, touchpointKey: t.touchpointKey }))) ?? [];
   const changed = changes.reduce((n, c) => n + c.customers, 0);
 
@@ -148,6 +176,21 @@ export function StrategyScreen() {
         <p className="help">
           Live version {data.draft.liveVersion ?? 'none'}. {data.gaps.gaps.length === 1 ? '1 gap at a moment of truth is' : `${data.gaps.gaps.length} gaps at moments of truth are`} highlighted.
         </p>
+        <p className="figures-period">
+          <label htmlFor="figures-days">Figures over the last</label>{' '}
+          <select id="figures-days" value={days} onChange={(e) => setDays(Number(e.target.value))}>
+            {PERIODS.map((d) => (
+              <option key={d} value={d}>
+                {d} days
+              </option>
+            ))}
+          </select>{' '}
+          <span className="help">
+            (UTC days; sent, suppressed and held out per cell, lift of treated over the holdout with its 95% interval, CSAT against the cell's target.
+            {data.cells ? ` Lift needs ${data.cells.minimumSample} decisions in each group.` : ' Figures unavailable.'})
+          </span>
+        </p>
+        <MeasuresContext.Provider value={measures}>
         <div className="table-wrap" tabIndex={0} aria-label="Strategy grid, scrollable">
           <table className="grid">
             <thead>
@@ -206,7 +249,10 @@ export function StrategyScreen() {
             </tbody>
           </table>
         </div>
+        </MeasuresContext.Provider>
       </section>
+
+      <PoliciesEditor key={data.draft.revision} policies={data.draft.policies} treatments={data.treatments} onSave={savePolicies} />
 
       <section className="card" aria-labelledby="strategy-publish-title">
         <h2 id="strategy-publish-title">Preview and publish</h2>
