@@ -9017,7 +9017,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9028,6 +9028,15 @@ export interface operations {
             };
             /** @description Requires a key with role admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9065,7 +9074,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9092,6 +9101,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9129,7 +9147,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description No API key, or one that is unknown or revoked */
+            /** @description No API key, or one that is unknown, revoked or expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9156,6 +9174,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

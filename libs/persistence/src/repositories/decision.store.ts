@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Channel, CountedDelivery, DecisionOutcome, DecisionReason, TreatmentType } from '@corridor/domain';
 import { DataSource, EntityManager } from 'typeorm';
-import { decisionsOfEvents, eventWithDecisions, type EventRow } from './event-decisions.query';
+import { decisionsOfEvents, eventWithDecisions, type EventRow, type RecentEvent } from './event-decisions.query';
 
 export interface EventToDecide {
   id: string;
@@ -53,38 +53,7 @@ export interface DecisionWrite {
   displace: { ids: string[]; reason: DecisionReason } | null;
 }
 
-export interface RecentEvent {
-  id: string;
-  source: string;
-  touchpointKey: string;
-  occurredAt: Date;
-  receivedAt: Date;
-  properties: Record<string, unknown>;
-  decisions: Array<{
-    id: string;
-    touchpointKey: string;
-    personaKey: string | null;
-    personaSetVersion: number | null;
-    strategyVersion: number | null;
-    optionIndex: number | null;
-    treatmentKey: string | null;
-    outcome: DecisionOutcome;
-    reasons: DecisionReason[];
-    decidedAt: Date;
-    deliveries: Array<{
-      id: string;
-      treatmentKey: string;
-      treatmentType: string;
-      channel: string;
-      status: string;
-      attempts: number;
-      nextAttemptAt: Date | null;
-      createdAt: Date;
-      deliveredAt: Date | null;
-      lastStatusCode: number | null;
-    }>;
-  }>;
-}
+export type { RecentEvent } from './event-decisions.query';
 
 export type DecisionRecorded =
   | { created: true; decisionId: string; deliveryId: string | null; delivery: NewDelivery | null }

@@ -1,5 +1,39 @@
 import type { EntityManager } from 'typeorm';
-import type { RecentEvent } from './decision.store';
+import type { DecisionOutcome, DecisionReason } from '@corridor/domain';
+
+/** A touchpoint event with its decisions and their deliveries, as the agent's views show it. */
+export interface RecentEvent {
+  id: string;
+  source: string;
+  touchpointKey: string;
+  occurredAt: Date;
+  receivedAt: Date;
+  properties: Record<string, unknown>;
+  decisions: Array<{
+    id: string;
+    touchpointKey: string;
+    personaKey: string | null;
+    personaSetVersion: number | null;
+    strategyVersion: number | null;
+    optionIndex: number | null;
+    treatmentKey: string | null;
+    outcome: DecisionOutcome;
+    reasons: DecisionReason[];
+    decidedAt: Date;
+    deliveries: Array<{
+      id: string;
+      treatmentKey: string;
+      treatmentType: string;
+      channel: string;
+      status: string;
+      attempts: number;
+      nextAttemptAt: Date | null;
+      createdAt: Date;
+      deliveredAt: Date | null;
+      lastStatusCode: number | null;
+    }>;
+  }>;
+}
 
 export type EventDecision = RecentEvent['decisions'][number];
 
