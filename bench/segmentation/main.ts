@@ -17,7 +17,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
 import { EVALUATE_CUSTOMERS, QUEUE, RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
 import { buildPersonaSet, CANONICAL_CATALOG, compileSetSnapshot } from '@corridor/domain';
-import { DEFAULT_JOB_OPTIONS, redisConnection } from '@corridor/jobs';
+import { DEFAULT_JOB_OPTIONS, queuePrefix, redisConnection } from '@corridor/jobs';
 import {
   contentHashOf,
   copyLinesInto,
@@ -83,18 +83,18 @@ async function main(): Promise<void> {
     const env = { ...process.env, DATABASE_URL: db.url, REDIS_URL, REDIS_PREFIX: prefix, LOG_LEVEL: 'warn', SEGMENTATION_CHUNK_SIZE: String(CHUNK_SIZE), NODE_ENV: 'production', SECRETS_KEY: 'a'.repeat(64) };
     for (let i = 0; i < WORKERS; i++) workers.push(spawnWorker(env));
     const connection = redisConnection(REDIS_URL);
-    const queue = new Queue(QUEUE.segmentation, { connection, prefix });
+    const queue = new Queue(QUEUE.segmentation, { connection, prefix: queuePrefix(prefix, QUEUE.segmentation) });
     await waitFor(async () => (await queue.getWorkersCount()) >= WORKERS, 60_000, 'workers to start');
     const store = new SegmentationStore(db.ds);
-    const flows = new FlowProducer({ connection, prefix });
+    const flows = new FlowProducer({ connection, prefix: queuePrefix(prefix, QUEUE.segmentation) });
     const first = await fullRun(db.ds, store, flows, draft, 'first publish: every customer is new');
     // A second publish with one rule changed: the usual case, where only some customers move.
     const changed = { ...draft, members: draft.members.map((m) => (m.key === 'smb_customer' ? { ...m, rule: { attribute: 'employees', operator: 'lt', value: 200 } } : m)) };
     const second = await fullRun(db.ds, store, flows, changed, 'second publish: one rule changed');
 
     // 4. Incremental: a customer changes; time until its assignment is stored, through the queue.
-    const liveQueue = new Queue(EVALUATE_CUSTOMERS.queue, { connection, prefix });
-    const queueEvents = new QueueEvents(EVALUATE_CUSTOMERS.queue, { connection, prefix });
+    const liveQueue = new Queue(EVALUATE_CUSTOMERS.queue, { connection, prefix: queuePrefix(prefix, EVALUATE_CUSTOMERS.queue) });
+    const queueEvents = new QueueEvents(EVALUATE_CUSTOMERS.queue, { connection, prefix: queuePrefix(prefix, EVALUATE_CUSTOMERS.queue) });
     await queueEvents.waitUntilReady();
     const customers = new CustomerRepository(db.ds);
     const latencies: number[] = [];

@@ -1,6 +1,7 @@
 import { Job, Queue } from 'bullmq';
 import { Client } from 'pg';
 import { QUEUE } from '@corridor/contracts';
+import { queuePrefix } from '@corridor/jobs';
 import { IMPORT_CONNECTION_ID } from '@corridor/persistence';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
@@ -16,7 +17,7 @@ describe('customer import', () => {
     db = new Client({ connectionString: api.ctx.databaseUrl });
     await db.connect();
     // A queue handle of our own under the test's Redis prefix: what a worker would see.
-    segmentation = new Queue(QUEUE.segmentationLive, { connection: { url: api.ctx.redisUrl }, prefix: api.ctx.redisPrefix });
+    segmentation = new Queue(QUEUE.segmentationLive, { connection: { url: api.ctx.redisUrl }, prefix: queuePrefix(api.ctx.redisPrefix, QUEUE.segmentationLive) });
     await api.http.post('/v1/attributes').set(api.auth('admin')).send({ name: 'plan', type: 'enum', enumValues: ['free', 'pro'] }).expect(201);
   });
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
+import { queuePrefix } from '@corridor/jobs';
 import { DataSource } from 'typeorm';
 import { ApiKeyRepository, dataSourceOptions, dropDatabase } from '@corridor/persistence';
 import { createTestContext, databaseUrl, randomSuffix, TestContext } from '@corridor/testing';
@@ -84,7 +85,7 @@ describe('corridor CLI', () => {
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({ received: 2, created: 1, rejected: 1, errors: [{ line: 2, field: 'shoe_size' }] });
 
-    const queue = new Queue('segmentation-live', { connection: { url: ctx.redisUrl }, prefix: ctx.redisPrefix });
+    const queue = new Queue('segmentation-live', { connection: { url: ctx.redisUrl }, prefix: queuePrefix(ctx.redisPrefix, 'segmentation-live') });
     const jobs = await queue.getJobs(['waiting', 'prioritized']);
     await queue.close();
     expect(jobs.map((j) => [j.name, j.data.cause, j.data.customerIds.length])).toEqual([['evaluate-customers', 'new_customer', 1]]);

@@ -133,7 +133,7 @@ describe('CRM treatments (task, property, list/campaign) through the dispatcher'
     // Through the connection's shared rate budget (the Redis sliding window every worker shares).
     const redis = new Redis(ctx.redisUrl);
     try {
-      expect(await redis.zcard(`${ctx.redisPrefix}:crm-budget:${hubspotId}:burst`)).toBeGreaterThan(0);
+      expect(await redis.zcard(`${ctx.redisPrefix}:crm-budget:{${hubspotId}}:burst`)).toBeGreaterThan(0);
     } finally {
       redis.disconnect();
     }

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@corridor/config';
 import { SYNC_CONNECTION } from '@corridor/contracts';
-import { DEFAULT_JOB_OPTIONS, redisConnection } from '@corridor/jobs';
+import { DEFAULT_JOB_OPTIONS, queuePrefix, redisConnection } from '@corridor/jobs';
 import { ConnectionRepository, CrmSyncStore, dataSourceOptions, SecretBox } from '@corridor/persistence';
 import { createTestContext, eventually, spawnWorkerProcess, stopProcess, TestContext } from '@corridor/testing';
 import { startCrmSandbox } from '../../crm-sandbox/src/sandbox-server';
@@ -27,7 +27,7 @@ describe('a sync killed mid-run (worker process SIGKILL) resumes in another proc
     sandbox = await startCrmSandbox({ port: 0, hubspot: { contacts: CONTACTS, rateLimits: { burstMax: 0, searchPerSecond: 0, daily: 0 } } } as never);
     ds = new DataSource(dataSourceOptions({ url: ctx.databaseUrl }));
     await ds.initialize();
-    queue = new Queue(SYNC_CONNECTION.queue, { connection: redisConnection(ctx.redisUrl), prefix: ctx.redisPrefix });
+    queue = new Queue(SYNC_CONNECTION.queue, { connection: redisConnection(ctx.redisUrl), prefix: queuePrefix(ctx.redisPrefix, SYNC_CONNECTION.queue) });
   });
   afterAll(async () => {
     await queue?.close();

@@ -21,6 +21,15 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes one Redis server or a Redis Cluster as REDIS_URL', () => {
+    expect(loadConfig({ REDIS_URL: 'rediss://u:p@cache:6380/1' }).REDIS_URL).toBe('rediss://u:p@cache:6380/1');
+    expect(loadConfig({ REDIS_URL: 'redis+cluster://h1:7000,h2:7001,h3:7002' }).REDIS_URL).toBe('redis+cluster://h1:7000,h2:7001,h3:7002');
+    expect(loadConfig({ REDIS_URL: 'rediss+cluster://:secret@h1:7000' }).REDIS_URL).toBe('rediss+cluster://:secret@h1:7000');
+    expect(() => loadConfig({ REDIS_URL: 'redis+cluster://h1:7000/2' })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ REDIS_URL: 'redis+cluster://h1' })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ REDIS_URL: 'memcached://h1' })).toThrow(/REDIS_URL/);
+  });
+
   it('requires SECRETS_KEY in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SECRETS_KEY: required/);
     expect(loadConfig({ NODE_ENV: 'production', SECRETS_KEY: 'a'.repeat(64) }).SECRETS_KEY).toBe('a'.repeat(64));

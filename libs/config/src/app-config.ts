@@ -26,8 +26,13 @@ export class AppConfig {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_READ_URL must be a postgres:// URL' })
   DATABASE_READ_URL?: string;
 
-  /** Redis for BullMQ (use `rediss://` for TLS). Set `maxmemory-policy noeviction`. */
-  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// URL' })
+  /**
+   * One server (`redis://`, `rediss://` for TLS) or a Redis Cluster: `redis+cluster://host:port,host:port`
+   * (`rediss+cluster://` for TLS), the nodes being seeds from which the client discovers the rest.
+   */
+  @Matches(/^(rediss?:\/\/.+|rediss?\+cluster:\/\/([^@/]+@)?[^/,@]+:\d+(,[^/,@]+:\d+)*\/?)$/, {
+    message: 'REDIS_URL must be a redis:// URL, or redis+cluster://host:port,host:port,... for a Redis Cluster',
+  })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
   /**

@@ -1,9 +1,9 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import Redis from 'ioredis';
 import { AppConfig } from '@corridor/config';
+import { createRedisClient, RedisClient } from '@corridor/jobs';
 import { CrmConnection, CrmConnector } from '@corridor/domain';
 import { HubSpotConnector } from './hubspot/hubspot-connector.adapter';
-import { RedisRequestBudget } from './rate-limit/redis-request-budget';
+import { budgetKeyPrefix, RedisRequestBudget } from './rate-limit/redis-request-budget';
 import { LaneLimit, RequestBudget, UNLIMITED_BUDGET, BudgetLane } from './rate-limit/request-budget';
 import { SalesforceConnector } from './salesforce/salesforce-connector.adapter';
 import { SalesforceSessionCache } from './salesforce/salesforce-session-cache';
@@ -21,7 +21,7 @@ export interface ConnectorOptions {
 /** Builds the connector for a connection, wired to its rate budget in Redis (shared by all processes). */
 @Injectable()
 export class CrmConnectorFactory implements OnModuleDestroy {
-  private redis: Redis | null = null;
+  private redis: RedisClient | null = null;
   /** Salesforce sessions shared by this process's jobs (a login per job exhausted orgs' login rate). */
   private readonly salesforceSessions = new SalesforceSessionCache();
 
@@ -57,11 +57,11 @@ export class CrmConnectorFactory implements OnModuleDestroy {
       limits.burst = { max: rl.burstPer10s, windowMs: 10_000 };
     }
     if (!Object.values(limits).some((l) => l && l.max > 0)) return UNLIMITED_BUDGET;
-    return new RedisRequestBudget(this.client(), `${this.config.REDIS_PREFIX}:crm-budget:${connection.id}`, limits);
+    return new RedisRequestBudget(this.client(), budgetKeyPrefix(this.config.REDIS_PREFIX, 'crm-budget', connection.id), limits);
   }
 
-  private client(): Redis {
-    this.redis ??= new Redis(this.config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false });
+  private client(): RedisClient {
+    this.redis ??= createRedisClient(this.config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false });
     return this.redis;
   }
 

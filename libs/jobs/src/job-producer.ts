@@ -105,15 +105,19 @@ export class JobProducer {
     options: JobsOptions = {},
   ): Promise<void> {
     const opts = (c: JobContract<object>, p: object) => ({ ...DEFAULT_JOB_OPTIONS, jobId: c.jobId(p), ...options });
+    // Each node under its queue's own (hash-tagged) prefix, as the queue's workers read it.
+    const prefix = (c: JobContract<object>) => this.queue(c.queue).opts.prefix;
     await this.bounded(`enqueue ${parent.contract.name}`, this.flows, () =>
       this.flows.add({
         name: parent.contract.name,
         queueName: parent.contract.queue,
+        prefix: prefix(parent.contract),
         data: withCorrelation(parent.payload),
         opts: opts(parent.contract, parent.payload),
         children: children.map((c) => ({
           name: c.contract.name,
           queueName: c.contract.queue,
+          prefix: prefix(c.contract),
           data: withCorrelation(c.payload),
           opts: opts(c.contract, c.payload),
         })),

@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { eventually, stopProcess } from './worker-process';
 
+const run = promisify(execFile);
+
 /**
  * Redis and Postgres servers of a test's own, on free ports, for fault tests that flush, stop or
  * restart a dependency: the shared servers other test files use are never touched.
@@ -68,8 +70,8 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   };
 }
 
-async function launchRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+async function launchRedis(port: number, extra: string[] = []): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...extra], {
     stdio: 'ignore',
   });
   await eventually(
@@ -93,7 +95,6 @@ async function launchRedis(port: number): Promise<ChildProcess> {
   return child;
 }
 
-const run = promisify(execFile);
 const PG_BIN = process.env.TEST_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
 
 export interface OwnPostgres {
@@ -155,4 +156,64 @@ export async function startOwnPostgres(setup: { standbyOf?: OwnPostgres } = {}):
   };
   await server.start();
   return server;
+}
+
+export interface OwnRedisCluster {
+  /** redis+cluster://127.0.0.1:<p1>,127.0.0.1:<p2>,127.0.0.1:<p3> (REDIS_URL's cluster form). */
+  url: string;
+  ports: number[];
+  /** Stops every node and deletes their files. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A three-master Redis Cluster (no replicas, no persistence) of a test's own, from the machine's
+ * `redis-server` and `redis-cli --cluster create`, on free ports; waits until the cluster says ok.
+ */
+export async function startOwnRedisCluster(masters = 3): Promise<OwnRedisCluster> {
+  const dir = await mkdtemp(join(tmpdir(), 'corridor-redis-cluster-'));
+  const ports: number[] = [];
+  // freePort closes its probe before returning: ask for distinct ones (the cluster bus takes port + 10000).
+  while (ports.length < masters) {
+    const p = await freePort();
+    if (p < 55535 && !ports.includes(p)) ports.push(p);
+  }
+  const nodes: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => stopProcess(n)));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const port of ports) {
+      nodes.push(
+        await launchRedis(port, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000', '--dir', dir]),
+      );
+    }
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await eventually(
+      async () => {
+        for (const port of ports) {
+          const r = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
+          r.on('error', () => undefined);
+          try {
+            await r.connect();
+            const info = String(await r.call('CLUSTER', 'INFO'));
+            if (!info.includes('cluster_state:ok') || !info.includes(`cluster_known_nodes:${masters}`)) return false;
+          } catch {
+            return false;
+          } finally {
+            r.disconnect();
+          }
+        }
+        return true;
+      },
+      'the Redis Cluster to be ok on every node',
+      30_000,
+      200,
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`, ports, stop };
 }

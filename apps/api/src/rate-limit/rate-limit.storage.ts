@@ -2,8 +2,9 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import Redis from 'ioredis';
+import { Cluster } from 'ioredis';
 import { AppConfig } from '@corridor/config';
+import { createRedisClient, type RedisClient } from '@corridor/jobs';
 
 /** How long a request may wait on the rate-limit counter before it goes through uncounted. */
 export const RATE_LIMIT_REDIS_TIMEOUT_MS = 250;
@@ -20,12 +21,13 @@ const WARN_EVERY_MS = 10_000;
 @Injectable()
 export class RateLimitStorage implements ThrottlerStorage, OnModuleDestroy {
   private readonly logger = new Logger(RateLimitStorage.name);
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly counters: ThrottlerStorageRedisService;
   private lastWarning = 0;
 
   constructor(config: AppConfig) {
-    this.redis = new Redis(config.REDIS_URL, {
+    // One server or a cluster (REDIS_URL); the library hash-tags each counter's two keys.
+    this.redis = createRedisClient(config.REDIS_URL, {
       keyPrefix: `${config.REDIS_PREFIX}:rate-limit:`,
       enableOfflineQueue: false,
       commandTimeout: RATE_LIMIT_REDIS_TIMEOUT_MS,
@@ -35,7 +37,8 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleDestroy {
     });
     // Without a listener ioredis prints every failed reconnect; the warning below says it once in a while.
     this.redis.on('error', () => undefined);
-    this.counters = new ThrottlerStorageRedisService(this.redis);
+    // Two overloads (a server, a cluster), so the union is narrowed for the compiler.
+    this.counters = this.redis instanceof Cluster ? new ThrottlerStorageRedisService(this.redis) : new ThrottlerStorageRedisService(this.redis);
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import Redis from 'ioredis';
 import { AppConfig } from '@corridor/config';
-import { RedisRequestBudget } from '@corridor/crm';
+import { budgetKeyPrefix, RedisRequestBudget } from '@corridor/crm';
+import { createRedisClient, RedisClient } from '@corridor/jobs';
 import { DestinationThrottle, WebhookDestination } from '@corridor/destinations';
 
 /** Waits up to this long in place for a slot; past it the delivery is deferred (its row lock released). */
@@ -14,13 +14,13 @@ const MAX_INLINE_WAIT_MS = 2_000;
  */
 @Injectable()
 export class DestinationThrottles implements OnModuleDestroy {
-  private redis: Redis | null = null;
+  private redis: RedisClient | null = null;
 
   constructor(private readonly config: AppConfig) {}
 
   for(destination: WebhookDestination): DestinationThrottle {
     const perSecond = destination.rateLimitPerSecond ?? 0;
-    const budget = new RedisRequestBudget(this.client(), `${this.config.REDIS_PREFIX}:destination-budget:${destination.id}`, {
+    const budget = new RedisRequestBudget(this.client(), budgetKeyPrefix(this.config.REDIS_PREFIX, 'destination-budget', destination.id), {
       ...(perSecond > 0 ? { burst: { max: perSecond, windowMs: 1000 } } : {}),
     });
     return {
@@ -36,8 +36,8 @@ export class DestinationThrottles implements OnModuleDestroy {
     };
   }
 
-  private client(): Redis {
-    this.redis ??= new Redis(this.config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  private client(): RedisClient {
+    this.redis ??= createRedisClient(this.config.REDIS_URL, { maxRetriesPerRequest: 3 });
     return this.redis;
   }
 

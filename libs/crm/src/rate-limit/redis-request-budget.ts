@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { BudgetLane, LaneLimit, RequestBudget } from './request-budget';
 
 /**
@@ -23,6 +23,15 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)
 `;
 
+/**
+ * The keys of one budget: `<REDIS_PREFIX>:<kind>:{<id>}`. The script reads a lane's log and the
+ * pause together, which a Redis Cluster allows only in one hash slot: the braces (a hash tag) put
+ * all of a budget's keys in one slot, and different budgets in different slots.
+ */
+export function budgetKeyPrefix(redisPrefix: string, kind: string, id: string): string {
+  return `${redisPrefix}:${kind}:{${id}}`;
+}
+
 /** Held back from each window: our clock stamps a request before the CRM receives it. */
 const WINDOW_SAFETY_MS = 250;
 
@@ -36,8 +45,8 @@ export class RedisRequestBudget implements RequestBudget {
   private seq = 0;
 
   constructor(
-    private readonly redis: Redis,
-    /** e.g. `corridor:crm-budget:<connection id>` (under the deployment's REDIS_PREFIX). */
+    private readonly redis: Redis | Cluster,
+    /** budgetKeyPrefix(): e.g. `corridor:crm-budget:{<connection id>}` (under the deployment's REDIS_PREFIX). */
     private readonly keyPrefix: string,
     private readonly limits: Partial<Record<BudgetLane, LaneLimit>>,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
