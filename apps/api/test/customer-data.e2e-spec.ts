@@ -131,6 +131,11 @@ describe('customer export and erasure', () => {
       'delivered',
       'dead',
     ]);
+    // A dead letter of theirs cannot be replayed: its request is gone, and so is the person.
+    const [{ id: stopped }] = await db.query(`SELECT id::text AS id FROM deliveries WHERE customer_id = $1 AND status = 'dead'`, [customerId]);
+    const replay = await api.http.post(`/v1/deliveries/${stopped}/replay`).set(admin()).expect(409);
+    expect(replay.body).toMatchObject({ code: 'CUSTOMER_ERASED', details: [{ field: 'id', code: 'CUSTOMER_ERASED' }] });
+    expect((await db.query(`SELECT status FROM deliveries WHERE id = $1`, [stopped]))[0].status).toBe('dead');
     // The other customer keeps everything.
     const bob = (await api.http.get(`/v1/customers/${otherId}/export`).set(admin()).expect(200)).body;
     expect(bob.customer.email).toBe('bob@x.io');

@@ -26,6 +26,9 @@ export class DeliveriesService {
     if (!replayed) {
       const existing = await this.store.get(id);
       if (!existing) throw new NotFoundError('Delivery', id, 'DELIVERY_NOT_FOUND');
+      // Dead, yet not replayed: the store refuses dead letters of erased customers.
+      if (existing.status === 'dead')
+        throw new ConflictError(`Delivery ${id} belongs to an erased customer: it is never sent again`, [{ field: 'id', message: 'the customer was erased', code: 'CUSTOMER_ERASED' }], 'CUSTOMER_ERASED');
       throw new ConflictError(`Delivery ${id} is ${existing.status}, not dead: only dead letters are replayed`, [{ field: 'id', message: `status is ${existing.status}`, code: 'DELIVERY_NOT_DEAD' }], 'DELIVERY_NOT_DEAD');
     }
     await this.jobs

@@ -680,7 +680,7 @@ export interface paths {
         put?: never;
         /**
          * Replay a dead letter: back to pending with a full set of attempts and the same webhook id (receivers deduplicate on it)
-         * @description 404 DELIVERY_NOT_FOUND; 409 DELIVERY_NOT_DEAD when the delivery is not dead.
+         * @description 404 DELIVERY_NOT_FOUND; 409 DELIVERY_NOT_DEAD when the delivery is not dead; 409 CUSTOMER_ERASED when its customer was erased.
          */
         post: operations["DeliveriesController_replay"];
         delete?: never;

@@ -126,14 +126,17 @@ export class DispatchStore {
   /**
    * A dead letter back to `pending` (a full set of attempts again, the same webhook id) with an
    * outbox row in the same transaction, so the relay dispatches it even if the caller's enqueue is
-   * lost. Null when it is not dead (or does not exist).
+   * lost. Null when it is not dead (or does not exist), or when its customer was erased: nothing
+   * more goes out about an erased person, and their rendered request is gone anyway.
    */
   async replay(id: string): Promise<DeliveryRecord | null> {
     return this.db.transaction(async (em) => {
       const [rows] = await em.query(
         `UPDATE deliveries SET status = 'pending', attempts_at_replay = attempts, replays = replays + 1, next_attempt_at = NULL,
                 dead_at = NULL, updated_at = now()
-          WHERE id = $1 AND status = 'dead' RETURNING ${DELIVERY_COLUMNS}`,
+          WHERE id = $1 AND status = 'dead'
+            AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = deliveries.customer_id AND c.erased_at IS NOT NULL)
+          RETURNING ${DELIVERY_COLUMNS}`,
         [id],
       );
       if (!rows[0]) return null;
