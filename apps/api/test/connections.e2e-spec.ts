@@ -85,7 +85,7 @@ describe('CRM connections, sync runs and webhooks over HTTP (API + worker + sand
       hubspotId = res.body.id;
       const { rows } = await db.query(`SELECT credentials_encrypted FROM connections WHERE id = $1`, [hubspotId]);
       expect(rows[0].credentials_encrypted).not.toContain(TOKEN);
-      expect(rows[0].credentials_encrypted).toMatch(/^v1\./);
+      expect(rows[0].credentials_encrypted).toMatch(/^v2\./);
       const sf = await api.http
         .post('/v1/connections')
         .set(api.auth('admin'))

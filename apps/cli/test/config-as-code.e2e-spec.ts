@@ -234,7 +234,7 @@ describe('configuration as code (corridor personas|journey|strategy export|diff|
     const journey = await readFile(join(EXAMPLE, 'journey.yaml'), 'utf8');
     await writeFile(file, journey.replace('{ key: awareness, name: Awareness }', '{ key: awareness, name: "Aware\\u001b[2Jness" }'));
     const res = await corridor(env, 'journey', 'diff', file);
-    expect(res.stdout).toContain('\\x1b[2J');
+    expect(res.stdout).toContain('\\u001b[2J');
     expect(res.stdout).not.toContain('\u001b');
   });
 });

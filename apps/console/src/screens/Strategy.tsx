@@ -123,8 +123,9 @@ export function StrategyScreen() {
     const { error } = await api.PUT('/v1/strategy/draft', { body: { policies, expectedRevision: data!.draft.revision } });
     if (error) return errorText(error);
     setPreview(null);
-    setMessage('Contact policies saved to the draft. Preview, then publish to make them live.');
+    // Reload first: the editor remounts on the new revision, and what is typed before that would be lost.
     await load();
+    setMessage('Contact policies saved to the draft. Preview, then publish to make them live.');
     return null;
   }
 

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import type { AppConfig } from '@corridor/config';
+import { AppConfig } from '@corridor/config';
 import { parsePeriod, type DecisionReason } from '@corridor/domain';
 import { createTestContext, TestContext } from '@corridor/testing';
 import { dataSourceOptions } from '../data-source-options';
@@ -31,7 +31,7 @@ describe('MeasureStore: counters equal a recount under concurrent writers', () =
     ctx = await createTestContext();
     db = await new DataSource({ ...dataSourceOptions({ url: ctx.databaseUrl }), extra: { max: 24 } }).initialize();
     decisions = new DecisionStore(db);
-    dispatch = new DispatchStore(db, new SecretBox({ SECRETS_KEY: '00'.repeat(32) } as unknown as AppConfig));
+    dispatch = new DispatchStore(db, new SecretBox(Object.assign(new AppConfig(), { SECRETS_KEY: '00'.repeat(32) })));
     measures = new MeasureStore(db);
   });
   afterAll(async () => {
