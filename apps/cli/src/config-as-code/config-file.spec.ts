@@ -42,7 +42,7 @@ describe('config files: paths, lines and problems', () => {
   });
 
   it('prints control characters as escapes', () => {
-    expect(printable('Acme\u001b[31m\r\nInc\u0007')).toBe('Acme\\u001b[31m\\u000d\\u000aInc\\u0007');
+    expect(printable('Acme\u001b[31m\r\nInc\u0007')).toBe('Acme\\x1b[31m\\x0d\\x0aInc\\x07');
     expect(printable('Zoë – ok')).toBe('Zoë – ok');
   });
 });
