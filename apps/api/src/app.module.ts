@@ -23,6 +23,7 @@ import { TouchpointsModule } from './touchpoints/touchpoints.module';
 import { TreatmentsModule } from './treatments/treatments.module';
 import { DestinationsModule } from './destinations/destinations.module';
 import { StrategyModule } from './strategy/strategy.module';
+import { ConfigAsCodeModule } from './config-as-code/config.module';
 import { EventsModule } from './events/events.module';
 import { ExperienceModule } from './experience/experience.module';
 import { OutcomesModule } from './outcomes/outcomes.module';
@@ -75,6 +76,7 @@ export const FEATURE_MODULES: Array<Type | DynamicModule> = [
   TreatmentsModule,
   DestinationsModule,
   StrategyModule,
+  ConfigAsCodeModule,
   EventsModule,
   ExperienceModule,
   OutcomesModule,

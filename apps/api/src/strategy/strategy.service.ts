@@ -208,7 +208,7 @@ export class StrategyService {
   }
 }
 
-function toCell(c: { personaKey: string; touchpointKey: string; options: Array<{ treatmentKey: string; condition?: unknown }> }): StrategyCell {
+export function toCell(c: { personaKey: string; touchpointKey: string; options: Array<{ treatmentKey: string; condition?: unknown }> }): StrategyCell {
   return {
     personaKey: c.personaKey,
     touchpointKey: c.touchpointKey,
@@ -216,7 +216,7 @@ function toCell(c: { personaKey: string; touchpointKey: string; options: Array<{
   };
 }
 
-function mergePolicies(base: ContactPolicies, dto: ContactPoliciesDto): ContactPolicies {
+export function mergePolicies(base: ContactPolicies, dto: ContactPoliciesDto): ContactPolicies {
   return {
     consent: dto.consent ? dto.consent.map((c) => ({ channel: c.channel, attribute: c.attribute, ...(c.refusedWhen !== undefined ? { refusedWhen: c.refusedWhen } : {}) })) : base.consent,
     caps: dto.caps ? dto.caps.map((c) => ({ scope: c.scope, key: c.key, period: c.period, max: c.max })) : base.caps,
@@ -238,7 +238,7 @@ function draftStale(expected: number, actual?: number): ConflictError {
   ], 'DRAFT_STALE');
 }
 
-function isTimeZone(zone: string): boolean {
+export function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;

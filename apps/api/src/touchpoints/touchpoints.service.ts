@@ -108,7 +108,7 @@ function majorWarnings(majorCount: number): ErrorDetail[] {
   ];
 }
 
-function checkEventProperties(props: Array<{ name: string; type: string; enumValues?: string[] }>): TouchpointFields['eventProperties'] {
+export function checkEventProperties(props: Array<{ name: string; type: string; enumValues?: string[] }>): TouchpointFields['eventProperties'] {
   const seen = new Set<string>();
   const details: ErrorDetail[] = [];
   props.forEach((p, i) => {

@@ -98,9 +98,11 @@ export class SegmentationStore {
    */
   async publish(
     draft: PersonaSetDraft,
-    options: { timeZone: string; publishedBy: string | null; chunkSize: number; now: Date; reason?: PersonaSetReason },
+    options: { timeZone: string; publishedBy: string | null; chunkSize: number; now: Date; reason?: PersonaSetReason; em?: EntityManager },
   ): Promise<{ set: PersonaSet; plan: RunPlan } | null> {
-    return this.db.transaction(async (em) => {
+    // Within the caller's transaction when given one (config as code publishes with its other changes).
+    const inTransaction = <T>(fn: (em: EntityManager) => Promise<T>) => (options.em ? fn(options.em) : this.db.transaction(fn));
+    return inTransaction(async (em) => {
       await em.query(`SELECT pg_advisory_xact_lock(${PUBLISH_LOCK})`);
       const reason = options.reason ?? 'publish';
       // A refresh never interrupts a publish: the publish applies the same clock anyway.
