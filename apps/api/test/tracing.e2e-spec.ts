@@ -3,6 +3,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import supertest from 'supertest';
 import { eventually, freePort, spawnAppProcess, spawnWorkerProcess, stopProcess } from '@corridor/testing';
+import { newWebhookSecret, startReceiver } from '../../worker/test/dispatch-support';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
 jest.setTimeout(400_000);
@@ -48,14 +49,18 @@ describe('OpenTelemetry traces from request to jobs', () => {
   let apiProc: ChildProcess;
   let worker: ChildProcess;
   let http: supertest.Agent;
+  let hooks: Awaited<ReturnType<typeof startReceiver>>;
+  const secret = newWebhookSecret();
+  const settings = { DESTINATION_ALLOWED_HOSTS: '127.0.0.1' };
 
   beforeAll(async () => {
-    api = await startApiTestApp();
+    hooks = await startReceiver(secret);
+    api = await startApiTestApp({ env: settings });
     receiver = await otlpReceiver();
     const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' };
     const port = await freePort();
-    apiProc = spawnAppProcess('apps/api/src/main.ts', { ...api.ctx.env, ...otel, PORT: String(port) });
-    worker = spawnWorkerProcess({ ...api.ctx.env, ...otel });
+    apiProc = spawnAppProcess('apps/api/src/main.ts', { ...api.ctx.env, ...settings, ...otel, PORT: String(port) });
+    worker = spawnWorkerProcess({ ...api.ctx.env, ...settings, ...otel });
     http = supertest.agent(`http://127.0.0.1:${port}`);
     await eventually(async () => (await http.get('/health').catch(() => ({ status: 0 }))).status === 200, 'the API process to answer', 180_000, 250);
   });
@@ -64,7 +69,11 @@ describe('OpenTelemetry traces from request to jobs', () => {
     if (apiProc) await stopProcess(apiProc);
     receiver?.server.close();
     await api?.close();
+    await hooks?.close();
   });
+
+  /** What the spans of one trace were, for a failure message. */
+  const seen = (traceId: string) => [...new Set(receiver.spans.map((s) => `${s.service} ${s.name} ${s.traceId === traceId ? 'same trace' : s.traceId}`))].join('\n');
 
   it("a request's span and its jobs' spans in the worker share a trace id", async () => {
     const res = await http.post('/v1/segmentation/refresh').set(api.auth('admin'));
@@ -90,5 +99,46 @@ describe('OpenTelemetry traces from request to jobs', () => {
     // Other traffic (health checks) is in traces of its own.
     const health = receiver.spans.find((s) => s.name === 'GET /health');
     expect(health?.traceId).not.toBe(request.traceId);
+  });
+
+  it("an event's trace goes on through the outbox: POST /v1/events → relay → decide → dispatch → the webhook delivery, one trace id", async () => {
+    const admin = api.auth('admin');
+    const destination = await api.http.post('/v1/destinations').set(admin).send({ name: 'Traced hooks', url: hooks.url('/traced'), secret, timeoutMs: 5000 }).expect(201);
+    await api.http.post('/v1/touchpoints').set(admin).send({ key: 'checkout', name: 'Checkout', stageKey: 'purchase', channel: 'web' }).expect(201);
+    await api.http
+      .post('/v1/treatments')
+      .set(admin)
+      .send({ key: 'thank_you', name: 'Thank you', type: 'webhook', channel: 'email', config: { destinationId: destination.body.id, payloadTemplate: { to: '{{customer.email}}' } } })
+      .expect(201);
+    await api.http.post('/v1/customers/import').set(api.auth('integration')).set('Content-Type', 'application/x-ndjson').send(`${JSON.stringify({ id: 'traced-1', attributes: { email: 'traced@shop.test' } })}\n`).expect(200);
+    // Everyone is in the fallback persona: its cell treats every customer (no holdout).
+    const fallback = (await api.http.get('/v1/personas').set(admin).expect(200)).body.personas.find((p: { isFallback: boolean }) => p.isFallback).key;
+    await api.http
+      .put('/v1/strategy/draft')
+      .set(admin)
+      .send({ cells: [{ personaKey: fallback, touchpointKey: 'checkout', options: [{ treatmentKey: 'thank_you' }] }], policies: { holdoutPercent: 0, consent: [], quietHours: null } })
+      .expect(200);
+    await api.http.post('/v1/strategy/publish').set(admin).send({}).expect(201);
+
+    const res = await http.post('/v1/events').set(api.auth('integration')).send({ events: [{ touchpoint: 'checkout', customer: 'import:traced-1', idempotencyKey: 'traced-order-1' }] });
+    expect(res.status).toBe(202);
+    const request = await eventually(async () => receiver.spans.find((s) => s.service === 'corridor-api' && s.name === 'POST /v1/events'), 'the events request span', 60_000, 200);
+    const delivered = await eventually(async () => hooks.at('/traced')[0], 'the webhook', 120_000, 200);
+    const spans = await eventually(
+      async () => {
+        const inTrace = receiver.spans.filter((s) => s.traceId === request.traceId && s.service === 'corridor-worker');
+        const names = new Set(inTrace.map((s) => s.name));
+        return ['outbox relay', 'process touchpoint-events', 'process treatment-dispatch', 'webhook POST'].every((n) => names.has(n)) && inTrace;
+      },
+      "the relay's, decide's, dispatch's and the delivery's spans in the request's trace",
+      90_000,
+      200,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}; spans seen:\n${seen(request.traceId)}`);
+    });
+    // The delivery span is a child in that trace, and the receiver got its context.
+    const webhook = spans.find((s) => s.name === 'webhook POST')!;
+    expect(webhook.parentSpanId).toBeDefined();
+    expect(String(delivered.headers.traceparent)).toMatch(new RegExp(`^00-${request.traceId}-${webhook.spanId}-0[01]$`));
   });
 });

@@ -1,9 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Webhook } from 'standardwebhooks';
 import { DeliveryAttempt, DestinationAllowList, outcomeOfStatus, parseRetryAfter, SendOutcome, TreatmentSender } from '@corridor/domain';
 import { destinationAddressProblem } from './destination-address.resolver';
 import { guardedLookup, ResolveAll } from './guarded-lookup';
+
+const tracer = trace.getTracer('corridor-destinations');
 
 /** A webhook destination as the sender needs it: the secret opened (it never leaves this process). */
 export interface WebhookDestination {
@@ -88,7 +91,7 @@ export class WebhookSender implements TreatmentSender {
     const wait = await throttle.acquire();
     if (wait > 0) return { kind: 'deferred', delayMs: wait, reason: 'the destination is paused or at its rate limit' };
     const sentAt = this.now();
-    const headers = {
+    const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': this.options.userAgent ?? 'Corridor-Webhooks/1',
       'webhook-id': attempt.webhookId,
@@ -96,13 +99,23 @@ export class WebhookSender implements TreatmentSender {
       'webhook-signature': signer.sign(attempt.webhookId, sentAt, body),
     };
     let res: { status: number; retryAfter: string | null };
+    // A client span in the dispatch job's trace (a no-op without the SDK); the receiver gets its
+    // traceparent, so a traced receiver continues the trace that began with the event.
+    const span = tracer.startSpan('webhook POST', { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'POST', 'corridor.webhook.id': attempt.webhookId } });
+    const traced = trace.setSpan(context.active(), span);
+    propagation.inject(traced, headers);
     try {
       res = await post(destination.url, headers, body, destination.timeoutMs, this.agents);
+      span.setAttribute('http.response.status_code', res.status);
+      if (res.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
     } catch (e) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
       if ((e as { code?: string }).code === 'DESTINATION_ADDRESS_REFUSED') {
         return { kind: 'permanent', error: `the destination address is refused: ${(e as Error).message.replace(/^connection refused by Corridor: /, '')}` };
       }
       return { kind: 'retryable', error: describe(e) };
+    } finally {
+      span.end();
     }
     const retryAfter = parseRetryAfter(res.retryAfter, this.now());
     if (res.status === 429) await throttle.pause(retryAfter ?? 1000);

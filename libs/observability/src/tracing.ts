@@ -1,4 +1,4 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, isSpanContextValid, propagation, ROOT_CONTEXT, SpanContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { NextFunction, Request, Response } from 'express';
@@ -46,4 +46,35 @@ export function tracingMiddleware(req: Request, res: Response, next: NextFunctio
     span.end();
   });
   context.with(trace.setSpan(parent, span), next);
+}
+
+const relayTracer = trace.getTracer('corridor-outbox');
+
+/**
+ * Runs `fn` (the relay enqueueing a batch of outbox rows) in a span that continues the trace of the
+ * batch's first row that carries a `traceparent`, with links to the other rows' traces: BullMQ's
+ * telemetry then puts the jobs in that trace, so a request's trace goes on through the outbox. One
+ * job serves many rows, so it can have one parent only; the links keep the others findable. At a
+ * trickle a batch is one row and the parenting is exact. Without the SDK (tracing off) or without a
+ * traced row, `fn` runs as it is.
+ */
+export async function continueOutboxTraces<T>(traceparents: ReadonlyArray<string | null | undefined>, fn: () => Promise<T>): Promise<T> {
+  const contexts = [...new Set(traceparents.filter((t): t is string => !!t))]
+    .map((traceparent) => trace.getSpanContext(propagation.extract(ROOT_CONTEXT, { traceparent })))
+    .filter((c): c is SpanContext => !!c && isSpanContextValid(c));
+  if (!contexts.length) return fn();
+  const parent = trace.setSpanContext(ROOT_CONTEXT, contexts[0]);
+  const span = relayTracer.startSpan(
+    'outbox relay',
+    { kind: SpanKind.PRODUCER, links: contexts.slice(1).map((c) => ({ context: c })), attributes: { 'corridor.outbox.rows': traceparents.length } },
+    parent,
+  );
+  try {
+    return await context.with(trace.setSpan(parent, span), fn);
+  } catch (e) {
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw e;
+  } finally {
+    span.end();
+  }
 }

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
 import { JobProducer } from '@corridor/jobs';
+import { continueOutboxTraces } from '@corridor/observability';
 import { OutboxListener, OutboxStore } from '@corridor/persistence';
 import { publishOutboxRows, RELAYED_TOPICS } from './outbox-topics';
 
@@ -46,7 +47,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** One claim-enqueue-stamp pass; returns the rows relayed. */
   relayOnce(): Promise<number> {
-    return this.outbox.relay(RELAYED_TOPICS, BATCH, (rows) => publishOutboxRows(this.jobs, rows));
+    // Tracing on: the jobs continue the trace that wrote the rows (the request that recorded the event).
+    return this.outbox.relay(RELAYED_TOPICS, BATCH, (rows) => continueOutboxTraces(rows.map((r) => r.traceparent), () => publishOutboxRows(this.jobs, rows)));
   }
 
   private failures = 0;

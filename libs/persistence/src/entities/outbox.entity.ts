@@ -25,4 +25,8 @@ export class OutboxEntity {
 
   @Column('timestamptz', { name: 'relayed_at', nullable: true })
   relayedAt: Date | null;
+
+  /** W3C `traceparent` of the span that wrote it (null when tracing is off): the relay continues that trace. */
+  @Column('text', { nullable: true })
+  traceparent: string | null;
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Channel, CountedDelivery, DecisionOutcome, DecisionReason, TreatmentType } from '@corridor/domain';
 import { DataSource, EntityManager } from 'typeorm';
 import { decisionsOfEvents, eventWithDecisions, type EventRow, type RecentEvent } from './event-decisions.query';
+import { currentTraceparent } from './trace-context';
 
 export interface EventToDecide {
   id: string;
@@ -283,10 +284,11 @@ export class DecisionStore {
                            vin.next_attempt_at, vin.request, vin.last_error
                       FROM vin JOIN d ON d.event_id = vin.event_id AND d.touchpoint_key = vin.touchpoint_key ORDER BY vin.ord
                     RETURNING id, event_id, status),
-              ob AS (INSERT INTO outbox (topic, ref) SELECT 'dispatch-delivery', id::text FROM v WHERE status = 'pending' ORDER BY id)
+              ob AS (INSERT INTO outbox (topic, ref, traceparent) SELECT 'dispatch-delivery', id::text, $3 FROM v WHERE status = 'pending' ORDER BY id)
          SELECT 'decision' AS kind, event_id::text, id::text FROM d
          UNION ALL SELECT 'delivery', event_id::text, id::text FROM v`,
-        [JSON.stringify(decisionRows), JSON.stringify(deliveryRows)],
+        // The decide job's trace (its span is active here) continues into the dispatch.
+        [JSON.stringify(decisionRows), JSON.stringify(deliveryRows), currentTraceparent()],
       );
       const decisionOf = new Map(inserted.filter((r) => r.kind === 'decision').map((r) => [r.event_id, r.id]));
       const deliveryOf = new Map(inserted.filter((r) => r.kind === 'delivery').map((r) => [r.event_id, r.id]));

@@ -18,6 +18,8 @@ export interface OutboxRow {
   id: string;
   topic: string;
   ref: string;
+  /** W3C trace context of the writer (null when tracing was off). */
+  traceparent?: string | null;
 }
 
 /**
@@ -37,7 +39,7 @@ export class OutboxStore {
   async relay(topics: readonly string[], limit: number, publish: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
     return this.db.transaction(async (m) => {
       const rows: OutboxRow[] = await m.query(
-        `SELECT id::text AS id, topic, ref FROM outbox WHERE relayed_at IS NULL AND topic = ANY($2::text[]) ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        `SELECT id::text AS id, topic, ref, traceparent FROM outbox WHERE relayed_at IS NULL AND topic = ANY($2::text[]) ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit, topics],
       );
       if (rows.length === 0) return 0;

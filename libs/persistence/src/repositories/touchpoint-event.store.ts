@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CustomerRef, EventIngestResult, isRaisedSource, ResolvedTouchpointEvent, TouchpointEventInput } from '@corridor/domain';
 import { DataSource, EntityManager } from 'typeorm';
 import { IMPORT_CONNECTION_ID } from '../import-connection';
+import { currentTraceparent } from './trace-context';
 
 /** The outbox topic that asks for a decision (the relay turns it into DECIDE_EVENT). */
 export const DECIDE_EVENT_TOPIC = 'decide-event';
@@ -152,9 +153,10 @@ export async function insertTouchpointEvents(
                   SELECT $1, k, t, c, o, p, $3 FROM input ORDER BY i
                   ON CONFLICT (source, idempotency_key) DO NOTHING
                   RETURNING id, idempotency_key),
-          ob AS (INSERT INTO outbox (topic, ref) SELECT $4, id::text FROM ins ORDER BY id)
+          ob AS (INSERT INTO outbox (topic, ref, traceparent) SELECT $4, id::text, $5 FROM ins ORDER BY id)
      SELECT id::text AS id, idempotency_key FROM ins`,
-    [source, JSON.stringify(rows), correlationId ?? null, isRaisedSource(source) ? DECIDE_RAISED_EVENT_TOPIC : DECIDE_EVENT_TOPIC],
+    // The trace of whatever records the event (the API request, a sync job) continues through the outbox.
+    [source, JSON.stringify(rows), correlationId ?? null, isRaisedSource(source) ? DECIDE_RAISED_EVENT_TOPIC : DECIDE_EVENT_TOPIC, currentTraceparent()],
   );
   const fresh = new Map(inserted.map((r) => [r.idempotency_key, r.id]));
   const missing = [...new Set(ready.map((r) => r.event.idempotencyKey).filter((k) => !fresh.has(k)))];
