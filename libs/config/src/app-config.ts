@@ -297,7 +297,7 @@ export class AppConfig {
   @Matches(/^(https?:\/\/.+)?$/, { message: 'CORRIDOR_API_URL must be an http(s) URL' })
   CORRIDOR_API_URL = '';
 
-  /** The API key those CLI commands send (admin for apply; agent is enough for export, diff and explain). Never printed. */
+  /** The API key those CLI commands send (admin for export, diff and apply of configuration; agent is enough for explain). Never printed. */
   @IsString()
   CORRIDOR_API_KEY = '';
 

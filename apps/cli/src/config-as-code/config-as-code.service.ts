@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { CliFailure, CliOutput, printable } from '../cli-output';
-import { ApiClient } from './api-client';
+import { ApiClient, ApiError } from './api-client';
 import { checkShape, ConfigFile, ConfigFormat, FileProblem, formatOf, render, writeOut } from './config-file';
-import { ConfigKind, same } from './config-kind';
+import { ConfigApplyResult, ConfigKind, LiveState, problemsOf } from './config-kind';
 
 export interface ExportOptions {
   out?: string;
@@ -63,18 +63,35 @@ export class ConfigAsCodeService {
     }
     for (const c of changes) print(`  ${printable(c)}`);
     const previewed = options.preview === false ? {} : await kind.preview(this.api, doc, print, options.wait ?? 60);
+    // The API applies the document in one transaction, and refuses it (409) if this kind's version
+    // moved since the diff above was computed. A dry run goes through the same transaction, rolled back.
+    const result = await this.applyOnApi(kind, fileName, file, live, doc, options);
     if (options.dryRun) {
-      print('  dry run: nothing written');
+      print('  dry run: nothing written (the API checked the whole apply and rolled it back)');
       if (options.json) print(JSON.stringify({ kind: kind.kind, changes: changes.length, applied: false, ...previewed }));
       return;
     }
-    // Optimistic: what the diff was computed on must still be what is there.
-    const now = await kind.live(this.api);
-    if (now.fingerprint !== live.fingerprint || !same(now.doc, live.doc)) {
-      throw new CliFailure(`${printable(fileName)}: refused, the live ${kind.kind} changed while the diff was computed; run apply again to see the new diff`);
-    }
-    const applied = await kind.apply(this.api, live, doc, print, options.wait ?? 300);
+    const applied = kind.applied(result, print);
     if (options.json) print(JSON.stringify({ kind: kind.kind, changes: changes.length, applied: true, ...previewed, ...applied }));
+  }
+
+  private async applyOnApi<Doc>(kind: ConfigKind<Doc>, fileName: string, file: ConfigFile, live: LiveState<Doc>, doc: Doc, options: ApplyOptions): Promise<ConfigApplyResult> {
+    try {
+      return await this.api.call<ConfigApplyResult>('POST', '/v1/config/apply', {
+        ...kind.body(doc),
+        expectedVersions: { [kind.kind]: live.version },
+        dryRun: options.dryRun === true,
+        wait: options.wait ?? 300,
+      });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409 && e.code === 'CONFIG_STALE') {
+        throw new CliFailure(`${printable(fileName)}: refused, the live ${kind.kind} changed while the diff was computed (nothing was written); run apply again to see the new diff`);
+      }
+      if (e instanceof ApiError && e.status === 400 && e.details.length) {
+        throw new CliFailure(`${printable(fileName)} is not valid (nothing was written):\n${file.describe(problemsOf(e.details, (f) => kind.reroot(f)))}`);
+      }
+      throw e;
+    }
   }
 
   private check<Doc>(kind: ConfigKind<Doc>, file: ConfigFile): { doc: Doc; base: Record<string, number | null> | undefined } {

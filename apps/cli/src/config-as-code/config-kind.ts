@@ -3,12 +3,31 @@ import { FileProblem } from './config-file';
 
 export type ConfigKindName = 'personas' | 'journey' | 'strategy';
 
-/** What is live now: the document an export writes, its base versions, and a fingerprint of everything the diff read. */
+/** What is live now: the document an export writes, its base versions, and the version token the diff was computed on. */
 export interface LiveState<Doc> {
   doc: Doc;
   /** Versions the file records on export (`base:`) and apply compares: null when there is none yet. */
   base: Record<string, number | null>;
-  fingerprint: string;
+  /** The API's version of this kind (GET /v1/config): apply sends it back, and the API refuses (409) if it moved. */
+  version: string;
+}
+
+/** GET /v1/config: every kind read in one snapshot, with its version. */
+export interface ConfigDocument {
+  versions: Record<ConfigKindName, string>;
+  live: { personaSet: number; strategyVersion: number | null };
+  personas: unknown[];
+  journey: { stages: unknown[]; touchpoints: unknown[] };
+  strategy: { cells: unknown[]; policies: Record<string, unknown> };
+}
+
+/** POST /v1/config/apply's answer. */
+export interface ConfigApplyResult {
+  applied: boolean;
+  changes: Record<ConfigKindName, number>;
+  versions: Record<ConfigKindName, string>;
+  personas: { setVersion: number; run: { id: string; status: string; result: unknown } } | null;
+  strategy: { version: number; draftRevision: number } | null;
 }
 
 export type Print = (text?: string) => void;
@@ -34,8 +53,12 @@ export interface ConfigKind<Doc> {
   validate(api: ApiClient, doc: Doc, live: Doc): Promise<FileProblem[]>;
   /** What the change would do to customers, from the API's preview. Writes no configuration. */
   preview(api: ApiClient, doc: Doc, print: Print, waitSeconds: number): Promise<Record<string, unknown>>;
-  /** Writes the document and makes it live; `expected` is the state the diff was computed on. */
-  apply(api: ApiClient, live: LiveState<Doc>, doc: Doc, print: Print, waitSeconds: number): Promise<Record<string, unknown>>;
+  /** The document as POST /v1/config/apply takes it (one transaction with the other kinds given). */
+  body(doc: Doc): Record<string, unknown>;
+  /** The file path of a problem the apply endpoint names (`journey.touchpoints[2].stageKey` → `touchpoints[2].stageKey`). */
+  reroot(field: string): string;
+  /** Prints what the apply published; returns the summary's fields. */
+  applied(result: ConfigApplyResult, print: Print): Record<string, unknown>;
 }
 
 export function same(a: unknown, b: unknown): boolean {

@@ -1,6 +1,5 @@
-import { CHANNELS, JourneyStage, Touchpoint } from '@corridor/domain';
-import { printable } from '../cli-output';
-import { brief, ConfigKind, same } from './config-kind';
+import { CHANNELS } from '@corridor/domain';
+import { brief, ConfigDocument, ConfigKind, same } from './config-kind';
 
 export interface TouchpointEntry {
   key: string;
@@ -65,26 +64,9 @@ export const journeyKind: ConfigKind<JourneyDoc> = {
   },
 
   async live(api) {
-    const [{ stages }, { touchpoints }] = await Promise.all([
-      api.get<{ stages: JourneyStage[] }>('/v1/journey/stages'),
-      api.get<{ touchpoints: Touchpoint[] }>('/v1/touchpoints'),
-    ]);
-    const doc: JourneyDoc = {
-      stages: stages.map((s) => ({ key: s.key, name: s.name })),
-      touchpoints: touchpoints.filter((t) => !t.builtIn).map((t) => ({
-        key: t.key,
-        name: t.name,
-        stageKey: t.stageKey,
-        channel: t.channel,
-        major: t.major,
-        momentOfTruth: t.momentOfTruth,
-        owner: t.owner,
-        description: t.description,
-        eventProperties: t.eventProperties.map((p) => ({ name: p.name, type: p.type, ...(p.enumValues ? { enumValues: [...p.enumValues] } : {}) })),
-      })),
-    };
-    // The journey has no versions of its own (a published strategy freezes it): the content is the fingerprint.
-    return { doc, base: {}, fingerprint: JSON.stringify(doc) };
+    const config = await api.get<ConfigDocument>('/v1/config');
+    // The journey has no versions of its own (a published strategy freezes it): the API's token hashes its content.
+    return { doc: journeyKind.normalize(config.journey as Record<string, unknown>), base: {}, version: config.versions.journey };
   },
 
   normalize(value) {
@@ -173,42 +155,15 @@ export const journeyKind: ConfigKind<JourneyDoc> = {
     return {};
   },
 
-  async apply(api, live, doc, print) {
-    const stageBefore = new Map(live.doc.stages.map((s) => [s.key, s]));
-    for (const s of doc.stages) {
-      const old = stageBefore.get(s.key);
-      if (!old) {
-        await api.call('POST', '/v1/journey/stages', { key: s.key, name: s.name });
-        print(`  added stage ${printable(s.key)}`);
-      } else if (old.name !== s.name) {
-        await api.call('PATCH', `/v1/journey/stages/${encodeURIComponent(s.key)}`, { name: s.name });
-        print(`  renamed stage ${printable(s.key)}`);
-      }
-    }
-    const order = doc.stages.map((s) => s.key);
-    if (live.doc.stages.map((s) => s.key).join() !== order.join()) await api.call('PUT', '/v1/journey/stages/order', { keys: order });
-    const before = new Map(live.doc.touchpoints.map((t) => [t.key, t]));
-    const kept = new Set(doc.touchpoints.map((t) => t.key));
-    for (const t of doc.touchpoints) {
-      const old = before.get(t.key);
-      if (!old) {
-        await api.call('POST', '/v1/touchpoints', t);
-        print(`  added touchpoint ${printable(t.key)}`);
-        continue;
-      }
-      const changed = Object.fromEntries(FIELDS.filter((f) => !same(old[f], t[f])).map((f) => [f, t[f]]));
-      if (Object.keys(changed).length) {
-        await api.call('PATCH', `/v1/touchpoints/${encodeURIComponent(t.key)}`, changed);
-        print(`  updated touchpoint ${printable(t.key)}`);
-      }
-    }
-    for (const t of live.doc.touchpoints) {
-      if (!kept.has(t.key)) {
-        await api.call('DELETE', `/v1/touchpoints/${encodeURIComponent(t.key)}`);
-        print(`  removed touchpoint ${printable(t.key)}`);
-      }
-    }
-    print('  the journey is live for new strategy versions: publish the strategy to freeze it into one');
+  body(doc) {
+    return { journey: doc };
+  },
+
+  reroot: (field) => field.replace(/^journey\./, ''),
+
+  applied(result, print) {
+    if (result.strategy) print(`  strategy v${result.strategy.version} live with the new journey`);
+    else print('  the journey is live for new strategy versions: publish the strategy to freeze it into one');
     return {};
   },
 };

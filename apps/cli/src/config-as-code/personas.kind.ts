@@ -1,7 +1,7 @@
-import { Persona, SegmentationRun } from '@corridor/domain';
+import { SegmentationRun } from '@corridor/domain';
 import { printable } from '../cli-output';
 import { ApiClient, ApiError } from './api-client';
-import { brief, ConfigKind, problemsOf, same } from './config-kind';
+import { brief, ConfigDocument, ConfigKind, problemsOf, same } from './config-kind';
 
 export interface PersonaEntry {
   key: string;
@@ -14,11 +14,6 @@ export interface PersonaEntry {
 /** The personas in evaluation order (first match wins); the built-in fallback is not part of the file. */
 export interface PersonasDoc {
   personas: PersonaEntry[];
-}
-
-interface PersonaList {
-  personas: Persona[];
-  live: { version: number; members: string[] };
 }
 
 const KEY = '^[a-z][a-z0-9_]{0,62}$';
@@ -49,12 +44,8 @@ export const personasKind: ConfigKind<PersonasDoc> = {
   },
 
   async live(api) {
-    const list = await api.get<PersonaList>('/v1/personas');
-    const personas = list.personas.filter((p) => !p.isFallback && p.priority !== null);
-    const doc = { personas: personas.map((p) => ({ key: p.key, name: p.name, description: p.description, enabled: p.enabled, rule: p.rule })) };
-    // Persona versions count edits of each draft persona: any edit since the diff moves the fingerprint.
-    const fingerprint = JSON.stringify({ live: list.live.version, draft: list.personas.map((p) => [p.key, p.version, p.priority]) });
-    return { doc, base: { personaSet: list.live.version }, fingerprint };
+    const config = await api.get<ConfigDocument>('/v1/config');
+    return { doc: { personas: config.personas as PersonaEntry[] }, base: { personaSet: config.live.personaSet }, version: config.versions.personas };
   },
 
   normalize(value) {
@@ -146,36 +137,22 @@ export const personasKind: ConfigKind<PersonasDoc> = {
     return { previewTotal: result.total, moved: result.moved };
   },
 
-  async apply(api, live, doc, print, waitSeconds) {
-    const before = new Map(live.doc.personas.map((p) => [p.key, p]));
-    const keys = new Set(doc.personas.map((p) => p.key));
-    for (const p of doc.personas) {
-      const old = before.get(p.key);
-      if (!old) {
-        await api.call('POST', '/v1/personas', { key: p.key, name: p.name, description: p.description, enabled: p.enabled, rule: p.rule });
-        print(`  created ${printable(p.key)}`);
-      } else if (!same(old, p)) {
-        await api.call('PATCH', `/v1/personas/${encodeURIComponent(p.key)}`, { name: p.name, description: p.description, enabled: p.enabled, rule: p.rule });
-        print(`  updated ${printable(p.key)}`);
-      }
-    }
-    for (const p of live.doc.personas) {
-      if (!keys.has(p.key)) {
-        await api.call('DELETE', `/v1/personas/${encodeURIComponent(p.key)}`);
-        print(`  archived ${printable(p.key)}`);
-      }
-    }
-    const order = doc.personas.map((p) => p.key);
-    const current = (await personasKind.live(api)).doc.personas.map((p) => p.key);
-    if (current.join() !== order.join()) await api.call('PUT', '/v1/personas/order', { keys: order });
-    const published = await api.call<{ setVersion: number; run: SegmentationRun }>('POST', '/v1/personas/publish', { wait: waitSeconds });
-    const result = published.run.result as { customers: number; changed: number; perPersona: Record<string, number> } | null;
+  body(doc) {
+    return { personas: doc.personas };
+  },
+
+  reroot: (field) => field,
+
+  applied(result, print) {
+    if (!result.personas) return {};
+    const { setVersion, run } = result.personas;
+    const outcome = run.result as { customers: number; changed: number; perPersona: Record<string, number> } | null;
     print(
-      published.run.status === 'completed' && result
-        ? `  persona set v${published.setVersion} live: ${result.customers.toLocaleString('en-US')} customers re-segmented, ${result.changed.toLocaleString('en-US')} changed persona`
-        : `  persona set v${published.setVersion} published; re-segmentation ${published.run.status} (run ${published.run.id}), live when it completes`,
+      run.status === 'completed' && outcome
+        ? `  persona set v${setVersion} live: ${outcome.customers.toLocaleString('en-US')} customers re-segmented, ${outcome.changed.toLocaleString('en-US')} changed persona`
+        : `  persona set v${setVersion} published; re-segmentation ${run.status} (run ${run.id}), live when it completes`,
     );
-    return { setVersion: published.setVersion, runId: published.run.id, runStatus: published.run.status, result };
+    return { setVersion, runId: run.id, runStatus: run.status, result: outcome };
   },
 };
 

@@ -1,7 +1,7 @@
 import { CHANNELS, ContactPolicies, DEFAULT_CONTACT_POLICIES, StrategyCell, StrategyPreview } from '@corridor/domain';
 import { printable } from '../cli-output';
 import { ApiError } from './api-client';
-import { brief, ConfigKind, problemsOf, same } from './config-kind';
+import { brief, ConfigDocument, ConfigKind, problemsOf, same } from './config-kind';
 
 /** Contact policies as a file holds them: the holdout's hash key stays Corridor's (changing it would reshuffle the holdout). */
 export type FilePolicies = Omit<ContactPolicies, 'holdoutSalt'>;
@@ -10,13 +10,6 @@ export type FilePolicies = Omit<ContactPolicies, 'holdoutSalt'>;
 export interface StrategyDoc {
   policies: FilePolicies;
   cells: StrategyCell[];
-}
-
-interface DraftView {
-  revision: number;
-  cells: StrategyCell[];
-  policies: ContactPolicies;
-  liveVersion: number | null;
 }
 
 const KEY = { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' };
@@ -87,11 +80,9 @@ export const strategyKind: ConfigKind<StrategyDoc> = {
   },
 
   async live(api) {
-    const draft = await api.get<DraftView>('/v1/strategy/draft');
-    const { holdoutSalt: _salt, ...policies } = draft.policies;
-    void _salt;
-    const doc: StrategyDoc = { policies: normalizePolicies(policies), cells: draft.cells.map(normalizeCell) };
-    return { doc, base: { strategyVersion: draft.liveVersion }, fingerprint: JSON.stringify({ revision: draft.revision, live: draft.liveVersion }) };
+    const config = await api.get<ConfigDocument>('/v1/config');
+    const doc = strategyKind.normalize(config.strategy as Record<string, unknown>);
+    return { doc, base: { strategyVersion: config.live.strategyVersion }, version: config.versions.strategy };
   },
 
   normalize(value) {
@@ -152,13 +143,16 @@ export const strategyKind: ConfigKind<StrategyDoc> = {
     return { treatmentChanges: total };
   },
 
-  async apply(api, live, doc, print) {
-    const draft = await api.get<DraftView>('/v1/strategy/draft');
-    const saved = await api.call<{ revision: number }>('PUT', '/v1/strategy/draft', { cells: doc.cells, policies: doc.policies, expectedRevision: draft.revision });
-    // Optimistic twice over: the draft revision just saved, and the live version the diff was computed against.
-    const published = await api.call<{ version: number }>('POST', '/v1/strategy/publish', { expectedRevision: saved.revision, expectedLiveVersion: live.base.strategyVersion });
-    print(`  strategy v${published.version} live (draft revision ${saved.revision})`);
-    return { version: published.version, draftRevision: saved.revision };
+  body(doc) {
+    return { strategy: { cells: doc.cells, policies: doc.policies } };
+  },
+
+  reroot: (field) => field.replace(/^strategy\./, ''),
+
+  applied(result, print) {
+    if (!result.strategy) return {};
+    print(`  strategy v${result.strategy.version} live (draft revision ${result.strategy.draftRevision})`);
+    return { version: result.strategy.version, draftRevision: result.strategy.draftRevision };
   },
 };
 

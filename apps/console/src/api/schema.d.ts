@@ -1009,6 +1009,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Personas, journey and strategy draft as configuration files hold them, read in one snapshot, with the version of each */
+        get: operations["ConfigController_read"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/config/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply personas, journey and/or strategy in one transaction and publish what changed; 400 names every problem (nothing written), 409 CONFIG_STALE when a version moved since expectedVersions */
+        post: operations["ConfigController_apply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -3073,6 +3107,125 @@ export interface components {
             personas: string[];
             momentsOfTruth: string[];
             gaps: components["schemas"]["StrategyGapDto"][];
+        };
+        ConfigVersionsDto: {
+            /** @example set3.3-9f1c2a7b40d1e6aa */
+            personas: string;
+            /** @example 5be0c1d2e3f40516 */
+            journey: string;
+            /**
+             * @description live strategy version and draft revision
+             * @example v4.r9
+             */
+            strategy: string;
+        };
+        ConfigLiveDto: {
+            /** @description Live persona set version (0: none yet) */
+            personaSet: number;
+            /** @description Live strategy version (null: none yet) */
+            strategyVersion: number | null;
+        };
+        ConfigPersonaDto: {
+            /**
+             * @description Stable identifier, used in the CRM and in exports.
+             * @example vip
+             */
+            key: string;
+            /** @example VIP customers */
+            name: string;
+            description?: string;
+            /** @default true */
+            enabled: boolean;
+            /**
+             * @description A rule in the Corridor rule language.
+             * @example {
+             *       "all": [
+             *         {
+             *           "attribute": "total_revenue",
+             *           "operator": "gte",
+             *           "value": 50000
+             *         }
+             *       ]
+             *     }
+             */
+            rule: Record<string, never>;
+        };
+        ConfigStageDto: {
+            /**
+             * @description Stable: touchpoints and published strategies refer to it
+             * @example advocacy
+             */
+            key: string;
+            /** @example Advocacy */
+            name: string;
+        };
+        ConfigJourneyDto: {
+            /** @description Every stage, in journey order (stages cannot be removed) */
+            stages: components["schemas"]["ConfigStageDto"][];
+            /** @description The admins' touchpoints (built-in ones are Corridor's and stay out) */
+            touchpoints: components["schemas"]["CreateTouchpointDto"][];
+        };
+        ConfigStrategyDto: {
+            cells: components["schemas"]["StrategyCellDto"][];
+            /** @description Fields left out keep the draft's value; the holdout's hash key stays Corridor's */
+            policies?: components["schemas"]["ContactPoliciesDto"];
+        };
+        ConfigDocumentDto: {
+            versions: components["schemas"]["ConfigVersionsDto"];
+            live: components["schemas"]["ConfigLiveDto"];
+            /** @description The persona draft in evaluation order, without the fallback */
+            personas: components["schemas"]["ConfigPersonaDto"][];
+            journey: components["schemas"]["ConfigJourneyDto"];
+            /** @description The strategy draft */
+            strategy: components["schemas"]["ConfigStrategyDto"];
+        };
+        ExpectedVersionsDto: {
+            personas?: string;
+            journey?: string;
+            strategy?: string;
+        };
+        ApplyConfigDto: {
+            /** @description For every kind given, its version from GET /v1/config that the change was reviewed against; 409 CONFIG_STALE when it moved */
+            expectedVersions: components["schemas"]["ExpectedVersionsDto"];
+            /** @description Every persona (without the fallback) in evaluation order: left out ones are archived */
+            personas?: components["schemas"]["ConfigPersonaDto"][];
+            journey?: components["schemas"]["ConfigJourneyDto"];
+            strategy?: components["schemas"]["ConfigStrategyDto"];
+            /**
+             * @description Do everything in the transaction, then roll it back: the full check, nothing written
+             * @default false
+             */
+            dryRun: boolean;
+            /**
+             * @description Seconds to wait for the persona re-segmentation (0-3600)
+             * @default 0
+             */
+            wait: number;
+        };
+        ConfigChangesDto: {
+            personas: number;
+            journey: number;
+            strategy: number;
+        };
+        AppliedPersonasDto: {
+            setVersion: number;
+            run: components["schemas"]["SegmentationRunDto"];
+        };
+        AppliedStrategyDto: {
+            version: number;
+            draftRevision: number;
+        };
+        ConfigApplyResultDto: {
+            /** @description false for a dry run, or when the document is what is live */
+            applied: boolean;
+            /** @description Items created, changed or removed, per kind */
+            changes: components["schemas"]["ConfigChangesDto"];
+            /** @description The versions after the apply */
+            versions: components["schemas"]["ConfigVersionsDto"];
+            /** @description The persona set published (live when its run completes) */
+            personas: components["schemas"]["AppliedPersonasDto"] | null;
+            /** @description The strategy version published */
+            strategy: components["schemas"]["AppliedStrategyDto"] | null;
         };
         TouchpointEventDto: {
             /**
@@ -8014,6 +8167,118 @@ export interface operations {
             };
             /** @description Requires a key with role admin or agent */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    ConfigController_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigDocumentDto"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Requires a key with role admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The key's request limit for its role is reached (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    ConfigController_apply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplyConfigDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigApplyResultDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No API key, or one that is unknown, revoked or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Requires a key with role admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
