@@ -215,10 +215,28 @@ describe('configuration as code (corridor personas|journey|strategy export|diff|
         return result;
       },
     };
-    await expect(service.apply(racing, file, {})).rejects.toThrow('refused, the live strategy changed while the diff was computed');
+    await expect(service.apply(racing, file, {})).rejects.toThrow('refused, the live strategy changed while the diff was computed (nothing was written)');
     const after = await strategyDraft();
     expect(after.liveVersion).toBe(before.liveVersion + 1);
     expect(after.policies.holdoutPercent).toBe(30);
+  });
+
+  it('applies a file in one transaction: a problem found late (a removed touchpoint the strategy uses) leaves the earlier changes unwritten', async () => {
+    const file = join(dir, 'journey-late-problem.json');
+    expect(await corridor(env, 'journey', 'export', '--out', file)).toMatchObject({ code: 0 });
+    const doc = JSON.parse(await readFile(file, 'utf8'));
+    // First a stage renamed, then a touchpoint removed that the live strategy draft still uses.
+    doc.stages = doc.stages.map((s: { key: string; name: string }) => (s.key === 'loyalty' ? { ...s, name: 'Renewal' } : s));
+    doc.touchpoints = doc.touchpoints.filter((t: { key: string }) => t.key !== 'renewal_due');
+    await writeFile(file, JSON.stringify(doc, null, 2));
+    const stages = async () => (await api.http.get('/v1/journey/stages').set(api.auth('admin')).expect(200)).body.stages;
+    const before = await stages();
+    const res = await corridor(env, 'journey', 'apply', file);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('is not valid (nothing was written)');
+    expect(res.stderr).toMatch(/touchpoints: removes renewal_due, which the strategy draft uses/);
+    expect(await stages()).toEqual(before);
+    expect((await api.http.get('/v1/touchpoints/renewal_due').set(api.auth('admin'))).status).toBe(200);
   });
 
   it('customers explain says the persona and why in plain words, and the strategy per touchpoint', async () => {

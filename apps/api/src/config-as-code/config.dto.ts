@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsInt, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { STRATEGY_LIMITS } from '@corridor/domain';
 import { IsOptionalNotNull } from '../input/is-optional-not-null.decorator';
 import { CreateStageDto } from '../journey/journey.dto';
@@ -73,6 +73,7 @@ export class ConfigDocumentDto {
 
 export class ApplyConfigDto {
   @ApiProperty({ type: ExpectedVersionsDto, description: 'For every kind given, its version from GET /v1/config that the change was reviewed against; 409 CONFIG_STALE when it moved' })
+  @IsDefined({ message: 'expectedVersions is required (the versions from GET /v1/config)' })
   @ValidateNested()
   @Type(() => ExpectedVersionsDto)
   expectedVersions: ExpectedVersionsDto;
