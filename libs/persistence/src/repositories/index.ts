@@ -36,6 +36,7 @@ import { MeasureTargetStore } from './measure-target.store';
 import { AuditStore } from './audit.store';
 import { CustomerDataStore } from './customer-data.store';
 import { WorkerHeartbeatStore } from './worker-heartbeat.store';
+import { PartitionStore } from './partition.store';
 
 export { ApiKeyRepository } from './api-key.repository';
 export type { IssuedApiKey, VerifiedApiKey } from './api-key.repository';
@@ -76,6 +77,7 @@ export * from './measure-target.store';
 export * from './audit.store';
 export * from './customer-data.store';
 export * from './worker-heartbeat.store';
+export * from './partition.store';
 export { SecretBox } from '../secrets/secret-box';
 export { SealedSecretsStore } from '../secrets/sealed-secrets.store';
 export type { ReencryptCount } from '../secrets/sealed-secrets.store';
@@ -100,5 +102,7 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   // The audit log, and customer data requests (export, erasure).
   AuditStore, CustomerDataStore,
   // Worker processes' heartbeats (readiness).
-  WorkerHeartbeatStore];
+  WorkerHeartbeatStore,
+  // The event tables' monthly partitions and their retention.
+  PartitionStore];
 export * from './copy-text';
