@@ -104,17 +104,17 @@ function eventsSql(n: number, customers: number): string[] {
     `INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at, received_at)
      SELECT 'bench', 'e' || g, (ARRAY[${TOUCHPOINTS.map((t) => `'${t.key}'`).join(',')}])[1 + g % ${TOUCHPOINTS.length}], 1 + (hashint8(g) & 2147483647) % ${customers}, at, at
        FROM (SELECT g, now() - random() * interval '29 days' AS at FROM generate_series(1, ${n}) g) s`,
-    `INSERT INTO decisions (event_id, touchpoint_key, customer_id, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons, decided_at)
+    `INSERT INTO decisions (event_id, touchpoint_key, customer_id, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons, decided_at, event_received_at)
      SELECT e.id, e.touchpoint_key, e.customer_id, coalesce(p.key, 'fallback'), 1, 1, 0, 'thank_you', o.outcome,
-            CASE WHEN o.outcome = 'suppressed' THEN '[{"code":"FREQUENCY_CAP"}]'::jsonb ELSE '[]'::jsonb END, e.occurred_at + interval '1 second'
+            CASE WHEN o.outcome = 'suppressed' THEN '[{"code":"FREQUENCY_CAP"}]'::jsonb ELSE '[]'::jsonb END, e.occurred_at + interval '1 second', e.received_at
        FROM touchpoint_events e
        LEFT JOIN assignments a ON a.customer_id = e.customer_id AND a.set_version = (SELECT max(version) FROM persona_sets WHERE status = 'live')
        LEFT JOIN personas p ON p.id = a.persona_id
        CROSS JOIN LATERAL (SELECT random() AS r, e.id AS ref) x
        CROSS JOIN LATERAL (SELECT CASE WHEN x.r < 0.60 THEN 'treated' WHEN x.r < 0.75 THEN 'suppressed' WHEN x.r < 0.90 THEN 'held_out' ELSE 'no_treatment' END AS outcome) o
       WHERE e.source = 'bench'`,
-    `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, status, attempts, created_at, updated_at, delivered_at)
-     SELECT d.id, d.event_id, d.customer_id, d.treatment_key, 'crm_task', 'crm', 'msg_bench_' || d.id, 'delivered', 1, d.decided_at, d.decided_at, d.decided_at
+    `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, status, attempts, created_at, updated_at, delivered_at, event_received_at)
+     SELECT d.id, d.event_id, d.customer_id, d.treatment_key, 'crm_task', 'crm', 'msg_bench_' || d.id, 'delivered', 1, d.decided_at, d.decided_at, d.decided_at, d.event_received_at
        FROM decisions d JOIN touchpoint_events e ON e.id = d.event_id AND e.source = 'bench' WHERE d.outcome = 'treated'`,
     `INSERT INTO outcomes (source, idempotency_key, type, customer_id, event_id, decision_id, delivery_id, touchpoint_key, value, csat, occurred_at, received_at)
      SELECT 'bench', 'o' || d.id, t.type, d.customer_id, d.event_id, d.id, v.id, d.touchpoint_key,

@@ -53,18 +53,18 @@ function generate(lo: number, hi: number): string[] {
     `INSERT INTO touchpoint_events (id, source, idempotency_key, touchpoint_key, customer_id, occurred_at, received_at) OVERRIDING SYSTEM VALUE
      SELECT id, 'bench', 'e' || id, 'tp' || lpad((id % ${TOUCHPOINTS})::text, 2, '0'), 1 + (hashint8(id) & 2147483647) % ${CUSTOMERS}, at, at
        FROM (SELECT g AS id, now() - random() * interval '${DAYS} days' AS at FROM generate_series(${lo}, ${hi}) g) s`,
-    `INSERT INTO decisions (id, event_id, touchpoint_key, customer_id, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons, decided_at) OVERRIDING SYSTEM VALUE
+    `INSERT INTO decisions (id, event_id, touchpoint_key, customer_id, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons, decided_at, event_received_at) OVERRIDING SYSTEM VALUE
      SELECT e.id, e.id, e.touchpoint_key, e.customer_id, 'p' || lpad((e.customer_id % ${PERSONAS})::text, 2, '0'), 1, 1, 0, 't' || (e.id % ${TOUCHPOINTS}),
             o.outcome, CASE WHEN o.outcome = 'suppressed' THEN jsonb_build_array(jsonb_build_object('code', 'OPTION_MATCHED'), jsonb_build_object('code', o.reason)) ELSE '[]'::jsonb END,
-            e.occurred_at + interval '1 second'
+            e.occurred_at + interval '1 second', e.received_at
        FROM touchpoint_events e
        CROSS JOIN LATERAL (SELECT random() AS r, random() AS r2, e.id AS ref) x
        CROSS JOIN LATERAL (SELECT CASE WHEN x.r < 0.55 THEN 'treated' WHEN x.r < 0.60 THEN 'held' WHEN x.r < 0.70 THEN 'suppressed' WHEN x.r < 0.80 THEN 'held_out' ELSE 'no_treatment' END AS outcome,
                                   CASE WHEN x.r2 < 0.6 THEN 'FREQUENCY_CAP' WHEN x.r2 < 0.9 THEN 'CONSENT_REFUSED' ELSE 'PRIORITY' END AS reason) o
       WHERE e.id BETWEEN ${lo} AND ${hi}`,
-    `INSERT INTO deliveries (id, decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, status, attempts, created_at, updated_at, delivered_at) OVERRIDING SYSTEM VALUE
+    `INSERT INTO deliveries (id, decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, status, attempts, created_at, updated_at, delivered_at, event_received_at) OVERRIDING SYSTEM VALUE
      SELECT d.id, d.id, d.event_id, d.customer_id, d.treatment_key, 'webhook', 'email', 'msg_bench_' || d.id, s.status, 1, d.decided_at, d.decided_at,
-            CASE WHEN s.status = 'delivered' THEN d.decided_at END
+            CASE WHEN s.status = 'delivered' THEN d.decided_at END, d.event_received_at
        FROM decisions d CROSS JOIN LATERAL (SELECT CASE WHEN random() < 0.90 THEN 'delivered' WHEN random() < 0.3 THEN 'dead' ELSE 'pending' END AS status, d.id AS ref) s
       WHERE d.id BETWEEN ${lo} AND ${hi} AND d.outcome IN ('treated', 'held')`,
     `INSERT INTO outcomes (source, idempotency_key, type, customer_id, event_id, decision_id, delivery_id, touchpoint_key, value, csat, nps, effort, occurred_at, received_at)

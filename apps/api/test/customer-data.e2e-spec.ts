@@ -62,13 +62,13 @@ describe('customer export and erasure', () => {
       [events.body.results[1].eventId, otherId, 'delivered'],
     ]) {
       const [{ id: decisionId }] = await db.query(
-        `INSERT INTO decisions (event_id, touchpoint_key, customer_id, treatment_key, outcome, reasons)
-         VALUES ($1, 'purchase_completed', $2, 'promo', 'treated', $3::jsonb) RETURNING id::text AS id`,
+        `INSERT INTO decisions (event_id, touchpoint_key, customer_id, treatment_key, outcome, reasons, event_received_at)
+         SELECT $1, 'purchase_completed', $2, 'promo', 'treated', $3::jsonb, received_at FROM touchpoint_events WHERE id = $1 RETURNING id::text AS id`,
         [event, customer, JSON.stringify([{ code: 'MATCHED', detail: `email is ${customer === customerId ? EMAIL : 'bob@x.io'}` }])],
       );
       await db.query(
-        `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, status, request)
-         VALUES ($1, $2, $3, 'promo', 'webhook', 'email', $4, $5, $6::jsonb)`,
+        `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, status, request, event_received_at)
+         SELECT $1, $2, $3, 'promo', 'webhook', 'email', $4, $5, $6::jsonb, received_at FROM touchpoint_events WHERE id = $2`,
         [decisionId, event, customer, `msg_${decisionId}`, status, JSON.stringify({ body: { to: customer === customerId ? EMAIL : 'bob@x.io', name: 'Ann' } })],
       );
     }

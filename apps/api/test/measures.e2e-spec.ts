@@ -16,9 +16,9 @@ describe('measures (e2e)', () => {
   async function decisions(cell: { persona: string | null; touchpoint: string; day: string; outcome: string }, n: number, converted: number, reasons = '[]'): Promise<string[]> {
     const { rows } = await db.query(
       `WITH e AS (INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at)
-                  SELECT 'api', md5(random()::text), $2, g, $3::date FROM generate_series(1, $1::int) g RETURNING id, customer_id, touchpoint_key)
-       INSERT INTO decisions (event_id, touchpoint_key, customer_id, persona_key, outcome, reasons, decided_at)
-       SELECT id, touchpoint_key, customer_id, $4, $5, $6::jsonb, $3::date + interval '12 hours' FROM e RETURNING id::text`,
+                  SELECT 'api', md5(random()::text), $2, g, $3::date FROM generate_series(1, $1::int) g RETURNING id, customer_id, touchpoint_key, received_at)
+       INSERT INTO decisions (event_id, touchpoint_key, customer_id, persona_key, outcome, reasons, decided_at, event_received_at)
+       SELECT id, touchpoint_key, customer_id, $4, $5, $6::jsonb, $3::date + interval '12 hours', received_at FROM e RETURNING id::text`,
       [n, cell.touchpoint, cell.day, cell.persona, cell.outcome, reasons],
     );
     const ids = rows.map((r) => r.id as string);

@@ -50,12 +50,13 @@ describe('POST /v1/outcomes and destination callbacks', () => {
     [eventId, undecidedEventId] = events.body.results.map((r: { eventId: string }) => r.eventId);
     // The decision and its delivery as the worker writes them (the worker is not running here).
     [{ id: decisionId }] = await db.query(
-      `INSERT INTO decisions (event_id, touchpoint_key, customer_id, treatment_key, outcome) VALUES ($1, 'purchase_completed', $2, 'promo', 'treated') RETURNING id::text AS id`,
+      `INSERT INTO decisions (event_id, touchpoint_key, customer_id, treatment_key, outcome, event_received_at)
+       SELECT $1, 'purchase_completed', $2, 'promo', 'treated', received_at FROM touchpoint_events WHERE id = $1 RETURNING id::text AS id`,
       [eventId, customerId],
     );
     [{ id: deliveryId }] = await db.query(
-      `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, status, delivered_at)
-       VALUES ($1, $2, $3, 'promo', 'webhook', 'email', $4, 'delivered', now()) RETURNING id::text AS id`,
+      `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, status, delivered_at, event_received_at)
+       SELECT $1, $2, $3, 'promo', 'webhook', 'email', $4, 'delivered', now(), received_at FROM touchpoint_events WHERE id = $2 RETURNING id::text AS id`,
       [decisionId, eventId, customerId, WEBHOOK_ID],
     );
     await db.query(`INSERT INTO destinations (id, name, url, secret_encrypted) VALUES ($1, 'survey tool', 'https://survey.example/hook', $2)`, [DESTINATION_ID, api.app.get(SecretBox).seal(SECRET)]);

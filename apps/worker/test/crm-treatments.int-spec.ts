@@ -83,8 +83,8 @@ describe('CRM treatments (task, property, list/campaign) through the dispatcher'
   async function deliver(connectionId: string, customerId: string, type: string, request: Record<string, unknown>) {
     const n = nextDecision++;
     const { rows } = await db.query(
-      `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, connection_id, status, request)
-       VALUES ($1, $1, $2, $3, $4, 'crm', $5, $6, 'pending', $7) RETURNING id`,
+      `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, connection_id, status, request, event_received_at)
+       VALUES ($1, $1, $2, $3, $4, 'crm', $5, $6, 'pending', $7, now()) RETURNING id`,
       [n, customerId, `t_${type}`, type, `msg_crm_${n}_${Date.now()}`, connectionId, JSON.stringify(request)],
     );
     const id = String(rows[0].id);

@@ -79,12 +79,12 @@ describe('events surviving a Redis flush', () => {
     // Deliveries as the decide step leaves them: one pending long past due, one held whose release
     // passed, one held until tomorrow (not due), one delivered (done).
     const { rows: deliveries } = await db.query(
-      `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, status, attempts, next_attempt_at, created_at)
-       VALUES (1, $1, 1, 't', 'webhook', 'email', 'w-due', 'pending', 0, NULL, now() - interval '1 minute'),
-              (2, $1, 1, 't', 'webhook', 'email', 'w-held', 'held', 0, now() - interval '1 minute', now() - interval '1 hour'),
-              (3, $1, 1, 't', 'webhook', 'email', 'w-later', 'held', 0, now() + interval '1 day', now() - interval '1 hour'),
-              (4, $1, 1, 't', 'webhook', 'email', 'w-done', 'delivered', 1, NULL, now() - interval '1 hour'),
-              (5, $1, 1, 't', 'webhook', 'email', 'w-retry', 'retrying', 2, now() - interval '1 minute', now() - interval '1 hour')
+      `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, status, attempts, next_attempt_at, created_at, event_received_at)
+       VALUES (1, $1, 1, 't', 'webhook', 'email', 'w-due', 'pending', 0, NULL, now() - interval '1 minute', now()),
+              (2, $1, 1, 't', 'webhook', 'email', 'w-held', 'held', 0, now() - interval '1 minute', now() - interval '1 hour', now()),
+              (3, $1, 1, 't', 'webhook', 'email', 'w-later', 'held', 0, now() + interval '1 day', now() - interval '1 hour', now()),
+              (4, $1, 1, 't', 'webhook', 'email', 'w-done', 'delivered', 1, NULL, now() - interval '1 hour', now()),
+              (5, $1, 1, 't', 'webhook', 'email', 'w-retry', 'retrying', 2, now() - interval '1 minute', now() - interval '1 hour', now())
        RETURNING id::text AS id, webhook_id`,
       [ids[0]],
     );

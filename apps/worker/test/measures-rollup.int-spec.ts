@@ -31,8 +31,8 @@ describe('rollup-measures through the scheduler', () => {
   it('folds the deltas of new decisions and outcomes into measure_cells', async () => {
     await db.query(`INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at) VALUES ('api', 'r1', 'signup', 7, now())`);
     await db.query(
-      `INSERT INTO decisions (event_id, touchpoint_key, customer_id, persona_key, outcome, reasons)
-       SELECT id, touchpoint_key, customer_id, 'vip', 'held_out', '[]' FROM touchpoint_events WHERE idempotency_key = 'r1'`,
+      `INSERT INTO decisions (event_id, touchpoint_key, customer_id, persona_key, outcome, reasons, event_received_at)
+       SELECT id, touchpoint_key, customer_id, 'vip', 'held_out', '[]', received_at FROM touchpoint_events WHERE idempotency_key = 'r1'`,
     );
     await db.query(
       `INSERT INTO outcomes (source, idempotency_key, type, customer_id, event_id, decision_id, touchpoint_key, value, occurred_at)

@@ -39,8 +39,8 @@ describe('treatment dispatch (signed webhooks)', () => {
     const n = nextId++;
     const webhookId = `msg_${randomUUID().replace(/-/g, '')}`;
     const { rows } = await db.query(
-      `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, destination_id, status, next_attempt_at, request)
-       VALUES ($1, $1, 1, 'welcome_hook', 'webhook', 'email', $2, $3, $4, $5, $6) RETURNING id`,
+      `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, destination_id, status, next_attempt_at, request, event_received_at)
+       VALUES ($1, $1, 1, 'welcome_hook', 'webhook', 'email', $2, $3, $4, $5, $6, now()) RETURNING id`,
       [n, webhookId, destinationId, options.heldUntil ? 'held' : 'pending', options.heldUntil ?? null, JSON.stringify({ body: { event: 'welcome', n } })],
     );
     return { id: String(rows[0].id), webhookId };

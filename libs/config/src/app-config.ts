@@ -234,6 +234,28 @@ export class AppConfig {
   MEASURES_ROLLUP_SECONDS = 10;
 
   /**
+   * How many days touchpoint events, their decisions and deliveries are kept (0 – 36500; `0` keeps
+   * them all). Whole months go at once: a month is dropped when all of it is older than this, so
+   * rows live this long and at most a month more. Measure counters keep their figures; timelines,
+   * explanations and behaviour windows lose what is dropped: keep it longer than the longest
+   * behaviour-rule window and frequency cap. See
+   * [docs/capacity.md](docs/capacity.md#partitions-and-retention).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(36500)
+  EVENT_RETENTION_DAYS = 0;
+
+  /**
+   * When (cron, UTC) the worker creates the event tables' monthly partitions ahead and drops those
+   * past EVENT_RETENTION_DAYS. See [docs/capacity.md](docs/capacity.md#partitions-and-retention).
+   */
+  @IsString()
+  @Matches(/^(\S+\s+){4,5}\S+$/, { message: 'PARTITION_MAINTENANCE_CRON must be a 5-field cron pattern (6 with seconds first)' })
+  PARTITION_MAINTENANCE_CRON = '30 2 * * *';
+
+  /**
    * How long an event may wait for its decision, or a delivery past its time, before the reconciler
    * re-queues it (1 – 86400).
    */

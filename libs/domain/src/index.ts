@@ -25,3 +25,4 @@ export * from './behaviour';
 export * from './audit/audit-entry';
 export * from './audit/redact-secrets';
 export * from './audit/audit-action';
+export * from './retention/partition-plan';

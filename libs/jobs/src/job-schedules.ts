@@ -4,7 +4,9 @@ import {
   EXPERIENCE_REFRESH_SCHEDULER_ID,
   INFER_IGNORED,
   INFER_IGNORED_SCHEDULER_ID,
+  MAINTAIN_PARTITIONS,
   MEASURES_ROLLUP_SCHEDULER_ID,
+  PARTITION_MAINTENANCE_SCHEDULER_ID,
   QUEUE,
   ROLLUP_MEASURES,
   RECONCILE_ASSIGNMENTS,
@@ -105,6 +107,20 @@ export class JobSchedules {
       const { removeOnComplete, removeOnFail } = DEFAULT_JOB_OPTIONS;
       await queue.upsertJobScheduler(MEASURES_ROLLUP_SCHEDULER_ID, { every: seconds * 1000 }, { name: ROLLUP_MEASURES.name, data: {}, opts: { removeOnComplete, removeOnFail } });
       return [MEASURES_ROLLUP_SCHEDULER_ID];
+    });
+  }
+
+  /** The event tables' partition maintenance as PARTITION_MAINTENANCE_CRON says (UTC); returns the ids (re-)created. */
+  async ensurePartitionMaintenance(options: { onlyMissing: boolean }): Promise<string[]> {
+    return this.jobs.onQueue(QUEUE.measures, 'schedule partition maintenance', async (queue) => {
+      if (options.onlyMissing && (await queue.getJobScheduler(PARTITION_MAINTENANCE_SCHEDULER_ID))) return [];
+      const { attempts, backoff, removeOnComplete, removeOnFail } = DEFAULT_JOB_OPTIONS;
+      await queue.upsertJobScheduler(
+        PARTITION_MAINTENANCE_SCHEDULER_ID,
+        { pattern: this.config.PARTITION_MAINTENANCE_CRON, tz: 'UTC' },
+        { name: MAINTAIN_PARTITIONS.name, data: {}, opts: { attempts, backoff, removeOnComplete, removeOnFail } },
+      );
+      return [PARTITION_MAINTENANCE_SCHEDULER_ID];
     });
   }
 

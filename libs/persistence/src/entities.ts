@@ -24,6 +24,7 @@ import { TreatmentEntity } from './entities/treatment.entity';
 import { DestinationEntity } from './entities/destination.entity';
 import { StrategyVersionEntity } from './entities/strategy-version.entity';
 import { TouchpointEventEntity } from './entities/touchpoint-event.entity';
+import { TouchpointEventKeyEntity } from './entities/touchpoint-event-key.entity';
 import { OutboxEntity } from './entities/outbox.entity';
 import { DecisionEntity } from './entities/decision.entity';
 import { DeliveryEntity } from './entities/delivery.entity';
@@ -70,6 +71,7 @@ export const ENTITIES = [
   DestinationEntity,
   StrategyVersionEntity,
   TouchpointEventEntity,
+  TouchpointEventKeyEntity,
   OutboxEntity,
   DecisionEntity,
   DeliveryEntity,

@@ -206,6 +206,14 @@ describe('hot queries on a large database', () => {
     await run('behaviour.behindEvents', () => behaviour.behindEvents(['renewal'], new Date(now.getTime() - 24 * 3_600_000), 500));
     await run('behaviour.recompute', () => behaviour.recompute([mid], [{ touchpoint: 'renewal', since: now.getTime() - 30 * 86_400_000 }], () => []));
 
+    // Partitions without a row (the months made ahead): a scan of them reads nothing.
+    const partitions: Array<{ name: string }> = await db.query(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = ANY($1)`,
+      [LARGE_TABLES],
+    );
+    const empty = new Set<string>();
+    for (const { name } of partitions) if (!(await db.query(`SELECT EXISTS (SELECT 1 FROM "${name}") AS any`))[0].any) empty.add(name);
+
     const problems: string[] = [];
     const explained = new Set<string>();
     const skipped: string[] = [];
@@ -224,8 +232,8 @@ describe('hot queries on a large database', () => {
       let plan: unknown;
       try {
         plan = await explain(q.sql, q.params, false);
-        if (WINDOW_SWEEPS.has(q.label) && seqScansOfLargeTables(plan, LARGE_TABLES).length) {
-          sweeps.push(`${q.label}: ${seqScansOfLargeTables(plan, LARGE_TABLES).join(', ')} chosen at this size; index path checked instead`);
+        if (WINDOW_SWEEPS.has(q.label) && seqScansOfLargeTables(plan, LARGE_TABLES, empty).length) {
+          sweeps.push(`${q.label}: ${seqScansOfLargeTables(plan, LARGE_TABLES, empty).join(', ')} chosen at this size; index path checked instead`);
           plan = await explain(q.sql, q.params, true);
         }
       } catch (e) {
@@ -236,7 +244,7 @@ describe('hot queries on a large database', () => {
         }
         throw new Error(`EXPLAIN failed for ${q.label}: ${(e as Error).message}\n${q.sql}`);
       }
-      for (const p of seqScansOfLargeTables(plan, LARGE_TABLES)) problems.push(`${q.label}: ${p}\n    ${q.sql.replace(/\s+/g, ' ').slice(0, 400)}`);
+      for (const p of seqScansOfLargeTables(plan, LARGE_TABLES, empty)) problems.push(`${q.label}: ${p}\n    ${q.sql.replace(/\s+/g, ' ').slice(0, 400)}`);
     }
     const labels = new Set(logger.queries.map((q) => q.label));
     // Every method above sent SQL: a method that silently did nothing would prove nothing.

@@ -86,6 +86,7 @@ export class Watchdog implements OnApplicationBootstrap, OnApplicationShutdown {
     report.schedulesCreated.push(...(await this.schedules.ensureExperience({ onlyMissing: true })));
     report.schedulesCreated.push(...(await this.schedules.ensureOutcomeSweeps({ onlyMissing: true })));
     report.schedulesCreated.push(...(await this.schedules.ensureMeasures({ onlyMissing: true })));
+    report.schedulesCreated.push(...(await this.schedules.ensurePartitionMaintenance({ onlyMissing: true })));
     const connections = await this.connections.list();
     for (const c of connections) {
       if (await this.schedules.ensureSync(c, { onlyMissing: true })) report.schedulesCreated.push(`sync:${c.id}`);

@@ -1,8 +1,12 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
-/** Exactly one decision per (event, touchpoint): what the strategy chose, under which versions, and why. */
+/**
+ * Exactly one decision per (event, touchpoint): what the strategy chose, under which versions, and
+ * why. Partitioned by its event's month (`event_received_at`, a copy of the event's `received_at`,
+ * so a function of `event_id`): the unique below is as strong as one on (event, touchpoint).
+ */
 @Entity('decisions')
-@Index('decisions_event_touchpoint_key', ['eventId', 'touchpointKey'], { unique: true })
+@Index('decisions_event_touchpoint_key', ['eventId', 'touchpointKey', 'eventReceivedAt'], { unique: true })
 @Index('decisions_customer_idx', ['customerId', 'decidedAt'])
 export class DecisionEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
@@ -10,6 +14,10 @@ export class DecisionEntity {
 
   @Column('bigint', { name: 'event_id' })
   eventId: string;
+
+  /** The event's `received_at`: the partition key. */
+  @PrimaryColumn('timestamptz', { name: 'event_received_at' })
+  eventReceivedAt: Date;
 
   @Column('text', { name: 'touchpoint_key' })
   touchpointKey: string;

@@ -1,13 +1,15 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * One treatment leaving Corridor for one decision. The unique (decision, treatment) keeps it single
  * whatever the retries, restarts and concurrent workers; `webhook_id` is the receivers'
- * idempotency key and stays the same on every attempt and replay.
+ * idempotency key and stays the same on every attempt and replay. Partitioned by its event's month
+ * (`event_received_at`, a function of `decision_id` and of `event_id`): the uniques below are as
+ * strong as before; `webhook_id` is a random id made at decision time.
  */
 @Entity('deliveries')
-@Index('deliveries_decision_treatment_key', ['decisionId', 'treatmentKey'], { unique: true })
-@Index('deliveries_webhook_id_key', ['webhookId'], { unique: true })
+@Index('deliveries_decision_treatment_key', ['decisionId', 'treatmentKey', 'eventReceivedAt'], { unique: true })
+@Index('deliveries_webhook_id_key', ['webhookId', 'eventReceivedAt'], { unique: true })
 @Index('deliveries_customer_channel_idx', ['customerId', 'channel', 'createdAt'])
 @Index('deliveries_awaiting_response_idx', ['deliveredAt', 'id'], { where: `status = 'delivered' AND response_settled_at IS NULL` })
 @Index('deliveries_dead_idx', ['id'], { where: `status = 'dead'` })
@@ -21,6 +23,10 @@ export class DeliveryEntity {
 
   @Column('bigint', { name: 'event_id' })
   eventId: string;
+
+  /** The event's `received_at`: the partition key. */
+  @PrimaryColumn('timestamptz', { name: 'event_received_at' })
+  eventReceivedAt: Date;
 
   @Column('bigint', { name: 'customer_id' })
   customerId: string;

@@ -1,12 +1,15 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
- * A customer reaching a touchpoint, as acknowledged (committed before the 202). The unique
- * (source, idempotency key) makes a repeated event a no-op; `source` separates the API's keys from
- * a CDP's message ids and Corridor's own.
+ * A customer reaching a touchpoint, as acknowledged (committed before the 202). A repeated
+ * (source, idempotency key) is a no-op: the key is claimed in touchpoint_event_keys by a trigger
+ * (a partitioned table cannot hold a global unique on it); `source` separates the API's keys from
+ * a CDP's message ids and Corridor's own. Partitioned by month of `received_at`
+ * (migration 1797200000000-PartitionEvents, docs/capacity.md#partitions-and-retention): TypeORM
+ * does not model partitioning, so the key here includes `received_at` as the table's does.
  */
 @Entity('touchpoint_events')
-@Index('touchpoint_events_idempotency_key', ['source', 'idempotencyKey'], { unique: true })
+@Index('touchpoint_events_idempotency_idx', ['source', 'idempotencyKey'])
 @Index('touchpoint_events_customer_idx', ['customerId', 'occurredAt'])
 // The reconciler's scan: recent events without a decision.
 @Index('touchpoint_events_received_idx', ['receivedAt'])
@@ -30,7 +33,8 @@ export class TouchpointEventEntity {
   @Column('timestamptz', { name: 'occurred_at' })
   occurredAt: Date;
 
-  @Column('timestamptz', { name: 'received_at', default: () => 'now()' })
+  /** The partition key: decisions and deliveries carry a copy as `event_received_at`. */
+  @PrimaryColumn('timestamptz', { name: 'received_at', default: () => 'now()' })
   receivedAt: Date;
 
   @Column('jsonb', { default: () => `'{}'` })

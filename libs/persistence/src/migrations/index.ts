@@ -20,6 +20,7 @@ import { AuditAndErasure1797110000000 } from './1797110000000-AuditAndErasure';
 import { ApiKeyExpiry1797120000000 } from './1797120000000-ApiKeyExpiry';
 import { WorkerHeartbeats1797130000000 } from './1797130000000-WorkerHeartbeats';
 import { HotQueryIndexes1797140000000 } from './1797140000000-HotQueryIndexes';
+import { PartitionEvents1797200000000 } from './1797200000000-PartitionEvents';
 import { OutboxTraceContext1797550000000 } from './1797550000000-OutboxTraceContext';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
@@ -46,5 +47,6 @@ export const MIGRATIONS: Function[] = [
   ApiKeyExpiry1797120000000,
   WorkerHeartbeats1797130000000,
   HotQueryIndexes1797140000000,
+  PartitionEvents1797200000000,
   OutboxTraceContext1797550000000,
 ];

@@ -54,12 +54,12 @@ const SEED: readonly string[] = [
   `INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at, received_at)
      SELECT 'api', 'e-' || g, 'renewal', (g % :customers) + 1, now() - make_interval(secs => g * :spacing), now() - make_interval(secs => g * :spacing)
        FROM generate_series(1, :events) g`,
-  `INSERT INTO decisions (event_id, touchpoint_key, customer_id, persona_key, persona_set_version, strategy_version, treatment_key, outcome, decided_at)
-     SELECT id, touchpoint_key, customer_id, 'everyone_else', 1, 1, 'promo', 'treated', received_at FROM touchpoint_events`,
-  `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, status, attempts, delivered_at, response_settled_at, created_at)
+  `INSERT INTO decisions (event_id, touchpoint_key, customer_id, persona_key, persona_set_version, strategy_version, treatment_key, outcome, decided_at, event_received_at)
+     SELECT id, touchpoint_key, customer_id, 'everyone_else', 1, 1, 'promo', 'treated', received_at, received_at FROM touchpoint_events`,
+  `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, status, attempts, delivered_at, response_settled_at, created_at, event_received_at)
      SELECT d.id, d.event_id, d.customer_id, 'promo', 'webhook', 'email', 'wh-' || d.id,
             CASE WHEN d.id % 1000 = 0 THEN 'retrying' WHEN d.id % 997 = 0 THEN 'dead' ELSE 'delivered' END, 1,
-            d.decided_at, d.decided_at, d.decided_at
+            d.decided_at, d.decided_at, d.decided_at, d.event_received_at
        FROM decisions d`,
   `INSERT INTO outcomes (source, idempotency_key, type, customer_id, event_id, decision_id, delivery_id, touchpoint_key, occurred_at, received_at, csat)
      SELECT 'api', 'o-' || v.id, CASE WHEN v.id % 5 = 0 THEN 'feedback' ELSE 'opened' END, v.customer_id, v.event_id, v.decision_id, v.id, 'renewal',

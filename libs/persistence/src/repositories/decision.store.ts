@@ -265,23 +265,25 @@ export class DecisionStore {
           };
         });
       // One statement: the decisions (a conflict inserts nothing, and then neither its delivery),
-      // the deliveries of the inserted ones, an outbox row for each pending delivery.
+      // the deliveries of the inserted ones, an outbox row for each pending delivery. Both carry the
+      // event's received_at, their partition key (an event gone to retention is not decided).
       const inserted: Array<{ kind: 'decision' | 'delivery'; event_id: string; id: string }> = await em.query(
         `WITH din AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, event_id bigint, touchpoint_key text, customer_id bigint, persona_key text,
                         persona_set_version int, strategy_version int, option_index int, treatment_key text, outcome text, reasons jsonb)),
-              d AS (INSERT INTO decisions (event_id, touchpoint_key, customer_id, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons)
-                    SELECT event_id, touchpoint_key, customer_id, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons FROM din ORDER BY ord
-                    ON CONFLICT (event_id, touchpoint_key) DO NOTHING
-                    RETURNING id, event_id, touchpoint_key),
+              d AS (INSERT INTO decisions (event_id, touchpoint_key, customer_id, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons, event_received_at)
+                    SELECT din.event_id, din.touchpoint_key, din.customer_id, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons, e.received_at
+                      FROM din JOIN touchpoint_events e ON e.id = din.event_id ORDER BY ord
+                    ON CONFLICT (event_id, touchpoint_key, event_received_at) DO NOTHING
+                    RETURNING id, event_id, touchpoint_key, event_received_at),
               vin AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(ord int, id bigint, event_id bigint, touchpoint_key text, customer_id bigint, treatment_key text,
                         treatment_type text, channel text, moment_of_truth boolean, webhook_id text, destination_id uuid, connection_id uuid, status text,
                         next_attempt_at timestamptz, request jsonb, last_error text)),
               v AS (INSERT INTO deliveries (id, decision_id, event_id, customer_id, treatment_key, treatment_type, channel, moment_of_truth, webhook_id,
-                                            destination_id, connection_id, status, next_attempt_at, request, last_error)
+                                            destination_id, connection_id, status, next_attempt_at, request, last_error, event_received_at)
                     OVERRIDING SYSTEM VALUE
                     SELECT COALESCE(vin.id, nextval(pg_get_serial_sequence('deliveries', 'id'))), d.id, vin.event_id, vin.customer_id, vin.treatment_key,
                            vin.treatment_type, vin.channel, vin.moment_of_truth, vin.webhook_id, vin.destination_id, vin.connection_id, vin.status,
-                           vin.next_attempt_at, vin.request, vin.last_error
+                           vin.next_attempt_at, vin.request, vin.last_error, d.event_received_at
                       FROM vin JOIN d ON d.event_id = vin.event_id AND d.touchpoint_key = vin.touchpoint_key ORDER BY vin.ord
                     RETURNING id, event_id, status),
               ob AS (INSERT INTO outbox (topic, ref, traceparent) SELECT 'dispatch-delivery', id::text, $3 FROM v WHERE status = 'pending' ORDER BY id)

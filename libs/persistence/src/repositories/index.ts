@@ -37,6 +37,7 @@ import { AuditStore } from './audit.store';
 import { CustomerDataStore } from './customer-data.store';
 import { WorkerHeartbeatStore } from './worker-heartbeat.store';
 import { ConfigApplyStore } from './config-apply.store';
+import { PartitionStore } from './partition.store';
 
 export { ApiKeyRepository } from './api-key.repository';
 export type { IssuedApiKey, VerifiedApiKey } from './api-key.repository';
@@ -78,6 +79,7 @@ export * from './audit.store';
 export * from './customer-data.store';
 export * from './worker-heartbeat.store';
 export * from './config-apply.store';
+export * from './partition.store';
 export { SecretBox } from '../secrets/secret-box';
 export { SealedSecretsStore } from '../secrets/sealed-secrets.store';
 export type { ReencryptCount } from '../secrets/sealed-secrets.store';
@@ -103,5 +105,8 @@ export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepo
   AuditStore, CustomerDataStore,
   // Worker processes' heartbeats (readiness).
   WorkerHeartbeatStore,
-  ConfigApplyStore];
+  // Configuration as code: one transaction for personas, journey and strategy.
+  ConfigApplyStore,
+  // The event tables' monthly partitions and their retention.
+  PartitionStore];
 export * from './copy-text';

@@ -104,22 +104,28 @@ export class MeasureStore {
   }
 
   /**
-   * Recomputes every counter from the raw tables (repair, or a database filled without the
-   * triggers, like the benchmark's). Locks the three tables against writes while it runs.
+   * Recomputes the counters from the raw tables (repair, or a database filled without the
+   * triggers, like the benchmark's). Locks the three tables against writes while it runs. Days
+   * before the oldest decision left are kept as they are: retention dropped their raw rows
+   * (docs/capacity.md#partitions-and-retention), and only the counters still hold their figures.
    */
   async rebuild(): Promise<void> {
     await this.db.transaction(async (em) => {
       await em.query(`LOCK TABLE decisions, deliveries, outcomes IN SHARE MODE`);
       await em.query(`SELECT pg_advisory_xact_lock(${ROLLUP_LOCK})`);
-      await em.query(`TRUNCATE measure_deltas, measure_cells, measure_cell_reasons, measure_conversions`);
+      const [{ from }] = await em.query(`SELECT (min(decided_at) AT TIME ZONE 'UTC')::date::text AS from FROM decisions`);
+      await em.query(`TRUNCATE measure_conversions`);
       await em.query(`INSERT INTO measure_conversions (decision_id, n) SELECT decision_id, count(*) FROM outcomes WHERE type = 'converted' AND decision_id IS NOT NULL GROUP BY 1`);
+      if (from === null) return; // no raw decision left: the counters are all there is
+      // Older days' unfolded deltas stay for the rollup to fold.
+      for (const table of ['measure_deltas', 'measure_cells', 'measure_cell_reasons']) await em.query(`DELETE FROM ${table} WHERE day >= $1::date`, [from]);
       await em.query(
-        `WITH r AS MATERIALIZED (${recountSql(true, false)}),
+        `WITH r AS MATERIALIZED (${recountSql(true)}),
               reasons AS (INSERT INTO measure_cell_reasons (day, persona_key, touchpoint_key, reason, n)
                           SELECT r.day::date, r.persona_key, r.touchpoint_key, x.key, x.value::bigint FROM r CROSS JOIN LATERAL jsonb_each_text(r.suppressed_by) x WHERE r.suppressed_by IS NOT NULL)
          INSERT INTO measure_cells (persona_key, touchpoint_key, day, ${COUNTERS.join(', ')})
          SELECT persona_key, touchpoint_key, day::date, ${COUNTERS.join(', ')} FROM r`,
-        [],
+        [from, '2999-12-31'],
       );
     });
   }

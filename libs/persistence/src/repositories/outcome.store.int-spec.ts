@@ -23,10 +23,10 @@ describe('OutcomeStore', () => {
     await db.query(`INSERT INTO touchpoints (key, name, stage_key, channel, position) VALUES ('renewal', 'Renewal', 'loyalty', 'email', 1)`);
     await db.query(`INSERT INTO customers (connection_id, external_id, content_hash) SELECT $2, 'c' || g, 'h' FROM generate_series(1, $1) g`, [CUSTOMERS, IMPORT_CONNECTION_ID]);
     await db.query(`INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at) SELECT 'api', 'e-' || id, 'renewal', id, now() FROM customers`);
-    await db.query(`INSERT INTO decisions (event_id, touchpoint_key, customer_id, treatment_key, outcome) SELECT id, 'renewal', customer_id, 'promo', 'treated' FROM touchpoint_events`);
+    await db.query(`INSERT INTO decisions (event_id, touchpoint_key, customer_id, treatment_key, outcome, event_received_at) SELECT id, 'renewal', customer_id, 'promo', 'treated', received_at FROM touchpoint_events`);
     await db.query(
-      `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, status, delivered_at)
-       SELECT d.id, d.event_id, d.customer_id, 'promo', 'webhook', 'email', 'wh-' || row_number() OVER (ORDER BY d.id), 'delivered', now() FROM decisions d`,
+      `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, status, delivered_at, event_received_at)
+       SELECT d.id, d.event_id, d.customer_id, 'promo', 'webhook', 'email', 'wh-' || row_number() OVER (ORDER BY d.id), 'delivered', now(), d.event_received_at FROM decisions d`,
     );
   });
   afterAll(async () => {

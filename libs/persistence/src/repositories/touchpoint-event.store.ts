@@ -146,12 +146,12 @@ export async function insertTouchpointEvents(
   correlationId?: string,
 ): Promise<EventIngestResult[]> {
   const rows = ready.map(({ index, event }) => ({ i: index, k: event.idempotencyKey, t: event.touchpoint, c: event.customerId, o: event.occurredAt.toISOString(), p: event.properties }));
-  // One statement: the events, then an outbox row for each one that is new (a conflict returns nothing).
+  // One statement: the events, then an outbox row for each one that is new (a repeated key, which
+  // the touchpoint_events_claim_key trigger skips, returns nothing).
   const inserted: Array<{ id: string; idempotency_key: string }> = await manager.query(
     `WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, k text, t text, c bigint, o timestamptz, p jsonb)),
           ins AS (INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at, properties, correlation_id)
                   SELECT $1, k, t, c, o, p, $3 FROM input ORDER BY i
-                  ON CONFLICT (source, idempotency_key) DO NOTHING
                   RETURNING id, idempotency_key),
           ob AS (INSERT INTO outbox (topic, ref, traceparent) SELECT $4, id::text, $5 FROM ins ORDER BY id)
      SELECT id::text AS id, idempotency_key FROM ins`,
