@@ -27,6 +27,7 @@ import {
   SegmentationStore,
 } from '@corridor/persistence';
 import { createBenchDatabase, flag, peakRssMb, percentile, round } from '../harness/bench-database';
+import { BenchPersonaSet, createPersonas, loadCustomers } from '../harness/segmentation-data';
 import { FIXTURE_PERSONAS } from '../fixtures/persona-fixture';
 import { syntheticCustomer } from '../fixtures/synthetic-customers';
 import { buildPeerEngine, peerAssign } from './json-rules-engine-peer';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   const workers: ChildProcess[] = [];
   try {
     log(`database ${db.name}; generating ${CUSTOMERS.toLocaleString()} customers`);
-    await loadCustomers(db.ds, CUSTOMERS);
+    await loadCustomers(db.ds, CUSTOMERS, NOW);
     const draft = await createPersonas(db.ds);
     const set = compileSetSnapshot(draft.members, draft.catalog, 'UTC');
 
@@ -163,36 +164,6 @@ async function main(): Promise<void> {
   }
 }
 
-async function loadCustomers(ds: DataSource, n: number): Promise<void> {
-  const qr = ds.createQueryRunner();
-  const client = (await qr.connect()) as PoolClient;
-  try {
-    const batch = 50_000;
-    for (let start = 0; start < n; start += batch) {
-      const rows = Array.from({ length: Math.min(batch, n - start) }, (_, k) => syntheticCustomer(start + k, NOW));
-      const sink = client.query(copyFrom(`COPY customers (connection_id, external_id, email, attributes, content_hash) FROM STDIN`));
-      await copyLinesInto(sink, rows.length, (k) => {
-        const r = rows[k];
-        const json = JSON.stringify(r.attributes).replace(/\\/g, '\\\\');
-        return `${IMPORT_CONNECTION_ID}\t${r.externalId}\t${String(r.attributes.email).toLowerCase()}\t${json}\t${contentHashOf(r.attributes)}\n`;
-      });
-    }
-    await client.query('ANALYZE customers');
-  } finally {
-    await qr.release();
-  }
-}
-
-async function createPersonas(ds: DataSource) {
-  const personas = new PersonaRepository(ds);
-  await personas.transaction(async (tx) => {
-    for (const [i, p] of FIXTURE_PERSONAS.entries()) {
-      await tx.create({ key: p.key, name: p.name, description: p.description, priority: i + 1, enabled: true, rule: p.rule }, null);
-    }
-  });
-  return buildPersonaSet(await personas.draftWithVersionIds(), CANONICAL_CATALOG);
-}
-
 async function measureCopyFloor(ds: DataSource, n: number, personaId: string): Promise<{ out: number; in: number }> {
   const qr = ds.createQueryRunner();
   const client = (await qr.connect()) as PoolClient;
@@ -217,7 +188,7 @@ async function measureCopyFloor(ds: DataSource, n: number, personaId: string): P
   }
 }
 
-async function fullRun(ds: DataSource, store: SegmentationStore, flows: FlowProducer, draft: Awaited<ReturnType<typeof createPersonas>>, label: string) {
+async function fullRun(ds: DataSource, store: SegmentationStore, flows: FlowProducer, draft: BenchPersonaSet, label: string) {
   const t = performance.now();
   const { plan } = (await store.publish(draft, { timeZone: 'UTC', publishedBy: null, chunkSize: CHUNK_SIZE, now: new Date(NOW) }))!;
   const planned = performance.now();
