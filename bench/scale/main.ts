@@ -231,7 +231,8 @@ async function treatments() {
               const seq = b * BATCH + k;
               return { touchpoint: 'bench_tp', customer: `id:${customerIds[seq % customerIds.length]}`, properties: { phase: tag, seq }, idempotencyKey: `${tag}-${seq}` };
             });
-            accepted += (await call('POST', '/v1/events', { events })).accepted;
+            const answer = await call('POST', '/v1/events', { events });
+            accepted += answer.accepted; // after the await: `accepted += await …` would add to a stale value
           }
         }),
       );
