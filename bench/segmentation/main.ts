@@ -27,6 +27,7 @@ import {
   SegmentationStore,
 } from '@corridor/persistence';
 import { createBenchDatabase, flag, peakRssMb, percentile, round } from '../harness/bench-database';
+import { BenchPersonaSet, createPersonas, loadCustomers } from '../harness/segmentation-data';
 import { FIXTURE_PERSONAS } from '../fixtures/persona-fixture';
 import { syntheticCustomer } from '../fixtures/synthetic-customers';
 import { buildPeerEngine, peerAssign } from './json-rules-engine-peer';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   const workers: ChildProcess[] = [];
   try {
     log(`database ${db.name}; generating ${CUSTOMERS.toLocaleString()} customers`);
-    await loadCustomers(db.ds, CUSTOMERS);
+    await loadCustomers(db.ds, CUSTOMERS, NOW);
     const draft = await createPersonas(db.ds);
     const set = compileSetSnapshot(draft.members, draft.catalog, 'UTC');
 
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
     // A second publish with one rule changed: the usual case, where only some customers move.
     const changed = { ...draft, members: draft.members.map((m) => (m.key === 'smb_customer' ? { ...m, rule: { attribute: 'employees', operator: 'lt', value: 200 } } : m)) };
     const second = await fullRun(db.ds, store, flows, changed, 'second publish: one rule changed');
+    const goLiveParts = await measureGoLiveParts(db.ds, second.version);
 
     // 4. Incremental: a customer changes; time until its assignment is stored, through the queue.
     const liveQueue = new Queue(EVALUATE_CUSTOMERS.queue, { connection, prefix: queuePrefix(prefix, EVALUATE_CUSTOMERS.queue) });
@@ -143,6 +145,7 @@ async function main(): Promise<void> {
       copy_floor_in_s: round(copyFloor.in),
       ratio_vs_floor: round(first.seconds / floor),
       repeat_ratio_vs_floor: round(second.seconds / floor),
+      go_live_parts: goLiveParts,
       incremental_samples: latencies.length,
       incremental_p50_ms: round(percentile(latencies, 50)),
       incremental_p99_ms: round(percentile(latencies, 99)),
@@ -161,36 +164,6 @@ async function main(): Promise<void> {
     for (const w of workers) w.kill('SIGTERM');
     await db.drop();
   }
-}
-
-async function loadCustomers(ds: DataSource, n: number): Promise<void> {
-  const qr = ds.createQueryRunner();
-  const client = (await qr.connect()) as PoolClient;
-  try {
-    const batch = 50_000;
-    for (let start = 0; start < n; start += batch) {
-      const rows = Array.from({ length: Math.min(batch, n - start) }, (_, k) => syntheticCustomer(start + k, NOW));
-      const sink = client.query(copyFrom(`COPY customers (connection_id, external_id, email, attributes, content_hash) FROM STDIN`));
-      await copyLinesInto(sink, rows.length, (k) => {
-        const r = rows[k];
-        const json = JSON.stringify(r.attributes).replace(/\\/g, '\\\\');
-        return `${IMPORT_CONNECTION_ID}\t${r.externalId}\t${String(r.attributes.email).toLowerCase()}\t${json}\t${contentHashOf(r.attributes)}\n`;
-      });
-    }
-    await client.query('ANALYZE customers');
-  } finally {
-    await qr.release();
-  }
-}
-
-async function createPersonas(ds: DataSource) {
-  const personas = new PersonaRepository(ds);
-  await personas.transaction(async (tx) => {
-    for (const [i, p] of FIXTURE_PERSONAS.entries()) {
-      await tx.create({ key: p.key, name: p.name, description: p.description, priority: i + 1, enabled: true, rule: p.rule }, null);
-    }
-  });
-  return buildPersonaSet(await personas.draftWithVersionIds(), CANONICAL_CATALOG);
 }
 
 async function measureCopyFloor(ds: DataSource, n: number, personaId: string): Promise<{ out: number; in: number }> {
@@ -217,7 +190,7 @@ async function measureCopyFloor(ds: DataSource, n: number, personaId: string): P
   }
 }
 
-async function fullRun(ds: DataSource, store: SegmentationStore, flows: FlowProducer, draft: Awaited<ReturnType<typeof createPersonas>>, label: string) {
+async function fullRun(ds: DataSource, store: SegmentationStore, flows: FlowProducer, draft: BenchPersonaSet, label: string) {
   const t = performance.now();
   const { plan } = (await store.publish(draft, { timeZone: 'UTC', publishedBy: null, chunkSize: CHUNK_SIZE, now: new Date(NOW) }))!;
   const planned = performance.now();
@@ -260,7 +233,49 @@ async function fullRun(ds: DataSource, store: SegmentationStore, flows: FlowProd
   );
   const breakdown = { plan_s: round((planned - t) / 1000), chunks_s: round(Number(phases.chunks_s)), go_live_s: round(Number(phases.go_live_s)) };
   log(`${label}: ${round(seconds)} s (${JSON.stringify(breakdown)}), ${changed.toLocaleString()} persona changes`);
-  return { seconds, changed, breakdown, set: compileSetSnapshot(draft.members, draft.catalog, 'UTC') };
+  return { seconds, changed, breakdown, version: plan.run.setVersion!, set: compileSetSnapshot(draft.members, draft.catalog, 'UTC') };
+}
+
+/**
+ * What going live spends its time on, measured apart on the live set's partition (every customer,
+ * as in a first publish), each statement in a transaction that is rolled back, best of 2:
+ * the history INSERT … SELECT as it was (transaction id and moment per row) and as it is (once per
+ * statement), and the per-persona count scan that going live no longer does (the chunks count).
+ */
+async function measureGoLiveParts(ds: DataSource, version: number) {
+  const partition = `assignments_v${version}`;
+  const history = (perRow: boolean) =>
+    `INSERT INTO persona_history (customer_id, from_persona_id, to_persona_id, set_version, cause, changed_at${perRow ? '' : ', xact_id'})
+     SELECT n.customer_id, NULL, n.persona_id, ${version}, 'rule_change', ${perRow ? 'clock_timestamp()' : '(SELECT clock_timestamp()), (SELECT pg_current_xact_id()::text::bigint)'}
+       FROM ${partition} n`;
+  const countScan = `SELECT m->>'key' AS key, count(a.customer_id)::int AS n
+       FROM persona_sets s CROSS JOIN LATERAL jsonb_array_elements(s.members) m
+       LEFT JOIN ${partition} a ON a.persona_id = (m->>'personaId')::uuid
+      WHERE s.version = ${version} GROUP BY m->>'key'`;
+  const time = async (sql: string) => {
+    const qr = ds.createQueryRunner();
+    await qr.connect();
+    try {
+      await qr.startTransaction();
+      const t = performance.now();
+      await qr.query(sql);
+      const s = (performance.now() - t) / 1000;
+      await qr.rollbackTransaction();
+      return s;
+    } finally {
+      await qr.release();
+    }
+  };
+  const best: Record<string, number> = { history_per_row_s: Infinity, history_once_s: Infinity, count_scan_s: Infinity };
+  for (let i = 0; i < 2; i++) {
+    best.history_per_row_s = Math.min(best.history_per_row_s, await time(history(true)));
+    best.history_once_s = Math.min(best.history_once_s, await time(history(false)));
+    best.count_scan_s = Math.min(best.count_scan_s, await time(countScan));
+  }
+  const [{ rows }] = await ds.query(`SELECT count(*)::int AS rows FROM ${partition}`);
+  const parts = { rows, history_per_row_s: round(best.history_per_row_s), history_once_s: round(best.history_once_s), count_scan_s: round(best.count_scan_s) };
+  log(`going live, measured apart on ${rows.toLocaleString()} rows: history insert ${parts.history_per_row_s} s per-row defaults vs ${parts.history_once_s} s once per statement; per-persona count scan ${parts.count_scan_s} s`);
+  return parts;
 }
 
 function spawnWorker(env: NodeJS.ProcessEnv): ChildProcess {

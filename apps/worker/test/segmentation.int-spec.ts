@@ -218,7 +218,14 @@ describe('segmentation worker', () => {
     await customers.upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: 'c4', attributes: { country: 'US', total_revenue: 2_000_000 } }]);
     await app!.get(IncrementalSegmentationService).evaluate([id], 'data_change');
     await queue.resume();
-    expect((await finished(run.id)).status).toBe('completed');
+    const done = await finished(run.id);
+    expect(done.status).toBe('completed');
+    // The run's totals come from the chunks' counts corrected by the change applied at go-live:
+    // they must still be what the set's partition holds.
+    const held = await assignmentsByKey(set.version);
+    const { perPersona, customers: total } = done.result as { perPersona: Record<string, number>; customers: number };
+    expect(Object.fromEntries(Object.entries(perPersona).filter(([, n]) => n > 0))).toEqual(held);
+    expect(total).toBe(Object.values(held).reduce((a, b) => a + b, 0));
     const keys = await store.personaKeysById();
     const assignment = (await store.liveAssignment(id))!;
     expect(assignment.setVersion).toBe(set.version);

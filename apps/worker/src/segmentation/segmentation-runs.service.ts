@@ -87,11 +87,19 @@ export class SegmentationRunsService {
   ): Promise<ChunkOutcome> {
     const customerIds: string[] = [];
     const personaIds: string[] = [];
+    const perIndex = new Array<number>(set.personaKeys.length).fill(0);
     const customers = await stream((c) => {
+      const i = assign(c.attributes);
       customerIds.push(c.id);
-      personaIds.push(set.personaIds[assign(c.attributes)]);
+      personaIds.push(set.personaIds[i]);
+      perIndex[i]++;
     });
-    return { customers, assignments: { customerIds, personaIds } };
+    // Counted here, in parallel across chunks, so going live (one transaction) need not scan the
+    // whole new partition again for the run's per-persona totals.
+    const counts = emptyCounts();
+    counts.total = customers;
+    perIndex.forEach((n, i) => (counts.perPersona[set.personaKeys[i]] = n));
+    return { customers, assignments: { customerIds, personaIds }, counts };
   }
 
   private async countAll(

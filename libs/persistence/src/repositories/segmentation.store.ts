@@ -290,46 +290,46 @@ export class SegmentationStore {
       const liveVersion: number | null = live?.version ?? null;
 
       // Changes that landed while the chunks ran were evaluated under this set too (see
-      // evaluateIncrementally); they win over what a chunk read earlier.
-      await em.query(
-        `DELETE FROM ${partitionOf(version)} a USING segmentation_run_overrides o
-          WHERE o.run_id = $1 AND a.customer_id = o.customer_id`,
+      // evaluateIncrementally); they win over what a chunk read earlier. What they replace and add
+      // is counted, to correct the chunks' per-persona totals.
+      const replaced: Array<{ persona_id: string; n: number }> = await em.query(
+        `WITH gone AS (DELETE FROM ${partitionOf(version)} a USING segmentation_run_overrides o
+                        WHERE o.run_id = $1 AND a.customer_id = o.customer_id RETURNING a.persona_id)
+         SELECT persona_id, count(*)::int AS n FROM gone GROUP BY persona_id`,
         [runId],
       );
-      await em.query(
-        `INSERT INTO ${partitionOf(version)} (set_version, customer_id, persona_id, evaluated_at)
-         SELECT $2, customer_id, persona_id, clock_timestamp() FROM segmentation_run_overrides WHERE run_id = $1 AND persona_id IS NOT NULL`,
+      const added: Array<{ persona_id: string; n: number }> = await em.query(
+        `WITH put AS (INSERT INTO ${partitionOf(version)} (set_version, customer_id, persona_id, evaluated_at)
+                      SELECT $2, customer_id, persona_id, clock_timestamp() FROM segmentation_run_overrides WHERE run_id = $1 AND persona_id IS NOT NULL
+                      RETURNING persona_id)
+         SELECT persona_id, count(*)::int AS n FROM put GROUP BY persona_id`,
         [runId, version],
       );
       await em.query(`DELETE FROM segmentation_run_overrides WHERE run_id = $1 OR run_id NOT IN (SELECT id FROM segmentation_runs WHERE status = 'running')`, [runId]);
 
       // History: compare the new set's assignments with the live ones as they are now (incremental
-      // evaluations included). Both partitions are ordered by customer id, so this is one merge.
+      // evaluations included). Both partitions are ordered by customer id, so this is one merge, and
+      // one INSERT … SELECT. The moment and the transaction id are taken once for the statement
+      // (InitPlans) rather than per row: every row of a run shares them anyway.
       const liveSide = liveVersion === null ? `(SELECT NULL::bigint AS customer_id, NULL::uuid AS persona_id) o ON false` : `${partitionOf(liveVersion)} o ON o.customer_id = n.customer_id`;
+      const [{ reason }] = await em.query(`SELECT reason FROM persona_sets WHERE version = $1`, [version]);
       const history: Array<{ n: number; last: string | null }> = await em.query(
         `WITH moved AS (
-           INSERT INTO persona_history (customer_id, from_persona_id, to_persona_id, set_version, cause, changed_at)
+           INSERT INTO persona_history (customer_id, from_persona_id, to_persona_id, set_version, cause, changed_at, xact_id)
            SELECT n.customer_id, o.persona_id, n.persona_id, $1,
                   CASE WHEN o.persona_id IS NULL THEN 'new_customer' WHEN $2 = 'refresh' THEN 'time_passed' ELSE 'rule_change' END,
-                  clock_timestamp()
+                  (SELECT clock_timestamp()), (SELECT pg_current_xact_id()::text::bigint)
              FROM ${partitionOf(version)} n LEFT JOIN ${liveSide}
             WHERE o.persona_id IS DISTINCT FROM n.persona_id
            RETURNING id)
          SELECT count(*)::int AS n, max(id)::text AS last FROM moved`,
-        [version, (await em.query(`SELECT reason FROM persona_sets WHERE version = $1`, [version]))[0].reason],
+        [version, reason],
       );
       await em.query(`UPDATE persona_sets SET status = 'retired' WHERE status = 'live'`);
       await em.query(`UPDATE persona_sets SET status = 'live', live_at = now() WHERE version = $1`, [version]);
-      const perPersonaRows: Array<{ key: string; n: number }> = await em.query(
-        `SELECT m->>'key' AS key, count(a.customer_id)::int AS n
-           FROM persona_sets s CROSS JOIN LATERAL jsonb_array_elements(s.members) m
-           LEFT JOIN ${partitionOf(version)} a ON a.persona_id = (m->>'personaId')::uuid
-          WHERE s.version = $1 GROUP BY m->>'key'`,
-        [version],
-      );
-      const perPersona = Object.fromEntries(perPersonaRows.map((r) => [r.key, r.n]));
+      const perPersona = await this.perPersonaTotals(em, runId, version, replaced, added);
       const result: FullRunResult = {
-        customers: perPersonaRows.reduce((s, r) => s + r.n, 0),
+        customers: Object.values(perPersona).reduce((s, n) => s + n, 0),
         changed: history[0].n,
         perPersona,
         lastHistoryId: history[0].last,
@@ -342,6 +342,43 @@ export class SegmentationStore {
     });
     if (result) await this.dropRetiredPartitions();
     return result;
+  }
+
+  /**
+   * Customers per persona key in the new set (every member named, 0 included): the chunks' own
+   * counts corrected by the overrides applied at go-live. A chunk written without counts (by a worker
+   * from before chunks counted) makes it fall back to counting the partition.
+   */
+  private async perPersonaTotals(
+    em: EntityManager,
+    runId: string,
+    version: number,
+    replaced: Array<{ persona_id: string; n: number }>,
+    added: Array<{ persona_id: string; n: number }>,
+  ): Promise<Record<string, number>> {
+    const members: Array<{ key: string; persona_id: string }> = await em.query(
+      `SELECT m->>'key' AS key, m->>'personaId' AS persona_id FROM persona_sets s CROSS JOIN LATERAL jsonb_array_elements(s.members) m WHERE s.version = $1`,
+      [version],
+    );
+    const chunks: Array<{ counts: SegmentCounts | null }> = await em.query(`SELECT counts FROM segmentation_chunks WHERE run_id = $1`, [runId]);
+    const perPersona: Record<string, number> = Object.create(null);
+    if (chunks.some((c) => c.counts === null)) {
+      const rows: Array<{ key: string; n: number }> = await em.query(
+        `SELECT m->>'key' AS key, count(a.customer_id)::int AS n
+           FROM persona_sets s CROSS JOIN LATERAL jsonb_array_elements(s.members) m
+           LEFT JOIN ${partitionOf(version)} a ON a.persona_id = (m->>'personaId')::uuid
+          WHERE s.version = $1 GROUP BY m->>'key'`,
+        [version],
+      );
+      for (const r of rows) perPersona[r.key] = r.n;
+      return { ...perPersona };
+    }
+    const keyOf = new Map(members.map((m) => [m.persona_id, m.key]));
+    for (const m of members) perPersona[m.key] = 0;
+    for (const { counts } of chunks) for (const [k, n] of Object.entries(counts!.perPersona)) perPersona[k] = (perPersona[k] ?? 0) + n;
+    for (const r of replaced) perPersona[keyOf.get(r.persona_id)!] -= r.n;
+    for (const r of added) perPersona[keyOf.get(r.persona_id)!] += r.n;
+    return { ...perPersona };
   }
 
   /** Old sets' assignments go whole: a partition drop, not a million-row delete. */
