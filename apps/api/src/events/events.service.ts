@@ -18,6 +18,7 @@ import { EventSource, EventSourceStore, TouchpointEventStore } from '@corridor/p
 import { currentCorrelationId } from '@corridor/observability';
 import { validationDetailsOf } from '../errors/validation-details';
 import { TouchpointEventBatchDto, TouchpointEventDto } from './events.dto';
+import { EventGroupCommit } from './event-group-commit';
 
 export interface IngestAnswer {
   accepted: number;
@@ -42,6 +43,7 @@ export class EventsService {
   constructor(
     private readonly events: TouchpointEventStore,
     private readonly sources: EventSourceStore,
+    private readonly groupCommit: EventGroupCommit,
   ) {}
 
   /** `POST /v1/events`: one event, or `{events: [...]}`. */
@@ -72,7 +74,11 @@ export class EventsService {
       };
       return { index, event };
     });
-    return answer(await this.events.ingest(EVENT_SOURCE.api, items, field, currentCorrelationId()));
+    // One event per request is the common producer's shape: it joins a group commit. A batch is a group already.
+    const results = batch
+      ? await this.events.ingest(EVENT_SOURCE.api, items, field, currentCorrelationId())
+      : await this.groupCommit.ingest({ source: EVENT_SOURCE.api, items, field, correlationId: currentCorrelationId() });
+    return answer(results);
   }
 
   /**

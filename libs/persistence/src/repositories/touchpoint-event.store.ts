@@ -30,22 +30,22 @@ export class TouchpointEventStore {
    */
   async ingest(
     source: string,
-    items: ReadonlyArray<{ index: number; event: TouchpointEventInput; customerField?: string }>,
+    items: ReadonlyArray<{ index: number; event: TouchpointEventInput; customerField?: string; correlationId?: string }>,
     field: (index: number, name: string) => string,
     correlationId?: string,
   ): Promise<EventIngestResult[]> {
     if (items.length === 0) return [];
     const { customers, touchpoints } = await this.resolve(items.map((i) => i.event.customer), items.map((i) => i.event.touchpoint));
     const results: EventIngestResult[] = [];
-    const ready: Array<{ index: number; event: ResolvedTouchpointEvent }> = [];
-    for (const { index, event, customerField } of items) {
+    const ready: Array<{ index: number; event: ResolvedTouchpointEvent; correlationId?: string }> = [];
+    for (const { index, event, customerField, correlationId: own } of items) {
       const customer = customers.get(refKey(event.customer))!;
       if (!touchpoints.has(event.touchpoint)) {
         results.push({ index, status: 'rejected', code: 'TOUCHPOINT_NOT_FOUND', field: field(index, 'touchpoint'), message: `no touchpoint has the key ${JSON.stringify(event.touchpoint)}` });
       } else if (!('id' in customer)) {
         results.push({ index, status: 'rejected', code: customer.code, field: customerField ?? field(index, 'customer'), message: customer.message });
       } else {
-        ready.push({ index, event: { ...event, customerId: customer.id } });
+        ready.push({ index, event: { ...event, customerId: customer.id }, correlationId: own });
       }
     }
     // No explicit transaction: the events and their outbox rows are one statement, atomic and
@@ -141,15 +141,16 @@ function refKey(r: CustomerRef): string {
 export async function insertTouchpointEvents(
   manager: EntityManager,
   source: string,
-  ready: ReadonlyArray<{ index: number; event: ResolvedTouchpointEvent }>,
+  ready: ReadonlyArray<{ index: number; event: ResolvedTouchpointEvent; correlationId?: string }>,
   correlationId?: string,
 ): Promise<EventIngestResult[]> {
-  const rows = ready.map(({ index, event }) => ({ i: index, k: event.idempotencyKey, t: event.touchpoint, c: event.customerId, o: event.occurredAt.toISOString(), p: event.properties }));
+  // r: an event's own correlation id, when one statement carries several requests' events (the API's group commit).
+  const rows = ready.map(({ index, event, correlationId: r }) => ({ i: index, k: event.idempotencyKey, t: event.touchpoint, c: event.customerId, o: event.occurredAt.toISOString(), p: event.properties, r }));
   // One statement: the events, then an outbox row for each one that is new (a conflict returns nothing).
   const inserted: Array<{ id: string; idempotency_key: string }> = await manager.query(
-    `WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, k text, t text, c bigint, o timestamptz, p jsonb)),
+    `WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, k text, t text, c bigint, o timestamptz, p jsonb, r text)),
           ins AS (INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at, properties, correlation_id)
-                  SELECT $1, k, t, c, o, p, $3 FROM input ORDER BY i
+                  SELECT $1, k, t, c, o, p, coalesce(r, $3) FROM input ORDER BY i
                   ON CONFLICT (source, idempotency_key) DO NOTHING
                   RETURNING id, idempotency_key),
           ob AS (INSERT INTO outbox (topic, ref) SELECT $4, id::text FROM ins ORDER BY id)
