@@ -68,7 +68,7 @@ export class EventGroupCommit implements OnModuleDestroy {
     if (request.items.length === 0) return Promise.resolve([]);
     return new Promise<EventIngestResult[]>((resolve, reject) => {
       const waiter: Waiter = { request, resolve, reject, settled: false };
-      waiter.timer = setTimeout(() => this.settle(waiter, undefined, timedOut(this.options.waitTimeoutMs)), this.options.waitTimeoutMs);
+      waiter.timer = setTimeout(() => this.settle(waiter, undefined, timedOut()), this.options.waitTimeoutMs);
       this.pending.push(waiter);
       this.schedule();
     });
@@ -173,6 +173,7 @@ export class EventGroupCommit implements OnModuleDestroy {
   }
 }
 
-function timedOut(ms: number): DomainError {
-  return new DomainError('DATABASE_UNAVAILABLE', `The database did not commit the events within ${ms / 1000} s; send them again (a repeat is acknowledged as duplicate)`, 'unavailable');
+/** The same answer as any other request that found the database away (a retry with the same keys is then `duplicate` if the events did commit). */
+function timedOut(): DomainError {
+  return new DomainError('DATABASE_UNAVAILABLE', 'The database is unavailable or did not answer in time; try again shortly', 'unavailable');
 }

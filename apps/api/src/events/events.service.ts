@@ -19,6 +19,7 @@ import { currentCorrelationId } from '@corridor/observability';
 import { validationDetailsOf } from '../errors/validation-details';
 import { TouchpointEventBatchDto, TouchpointEventDto } from './events.dto';
 import { EventGroupCommit } from './event-group-commit';
+import { wellFormedSingleEvent } from './single-event.check';
 
 export interface IngestAnswer {
   accepted: number;
@@ -52,7 +53,9 @@ export class EventsService {
       throw new ValidationError('The body must be one event or {events: [...]}', [{ field: 'body', message: 'expected a JSON object', code: 'isObject' }]);
     }
     const batch = Object.hasOwn(body, 'events');
-    const dtos = batch ? (await this.check(TouchpointEventBatchDto, body)).events : [await this.check(TouchpointEventDto, body)];
+    const dtos = batch
+      ? (await this.check(TouchpointEventBatchDto, body)).events
+      : [wellFormedSingleEvent(body as Record<string, unknown>) ?? (await this.check(TouchpointEventDto, body))];
     const raw = batch ? ((body as { events: Array<Record<string, unknown>> }).events) : [body as Record<string, unknown>];
     const field = (i: number, name: string) => (batch ? `events[${i}].${name}` : name);
     const now = new Date();
