@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CustomerRef, EventIngestResult, isRaisedSource, ResolvedTouchpointEvent, TouchpointEventInput } from '@corridor/domain';
+import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { IMPORT_CONNECTION_ID } from '../import-connection';
 
@@ -13,6 +14,8 @@ export const DECIDE_EVENT_TOPIC = 'decide-event';
  */
 export const DECIDE_RAISED_EVENT_TOPIC = 'decide-raised-event';
 
+type PreparedQuery = <T = any>(name: string, text: string, values: unknown[]) => Promise<T[]>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
 type Resolution = { id: string } | { code: 'CUSTOMER_NOT_FOUND' | 'CUSTOMER_REF_AMBIGUOUS'; message: string };
 
 /**
@@ -23,6 +26,16 @@ type Resolution = { id: string } | { code: 'CUSTOMER_NOT_FOUND' | 'CUSTOMER_REF_
 @Injectable()
 export class TouchpointEventStore {
   constructor(private readonly db: DataSource) {}
+
+  /**
+   * The ingest path's statements as named prepared statements on the pool's connections: each is
+   * parsed and planned once per connection rather than once per request (planning the resolve
+   * costs several times its execution). node-postgres prepares a name on a connection's first use.
+   */
+  private readonly prepared: PreparedQuery = async (name, text, values) => {
+    const pool = (this.db.driver as unknown as { master: Pool }).master;
+    return (await pool.query({ name, text, values })).rows;
+  };
 
   /**
    * Resolves customers and touchpoints, then writes the events that name both. `field(index, name)`
@@ -51,7 +64,7 @@ export class TouchpointEventStore {
     // No explicit transaction: the events and their outbox rows are one statement, atomic and
     // committed before it returns (BEGIN and COMMIT would be two more round trips per request);
     // the lookup of duplicates after it only reads committed rows.
-    if (ready.length) results.push(...(await insertTouchpointEvents(this.db.manager, source, ready, correlationId)));
+    if (ready.length) results.push(...(await insertTouchpointEvents(this.db.manager, source, ready, correlationId, this.prepared)));
     return results.sort((a, b) => a.index - b.index);
   }
 
@@ -82,7 +95,8 @@ export class TouchpointEventStore {
       }
     }
     type Hits = Array<{ ref: string; ids: string[] }>;
-    const [row]: Array<{ touchpoints: string[]; by_id: Hits; by_email: Hits; by_external: Hits }> = await this.db.query(
+    const [row]: Array<{ touchpoints: string[]; by_id: Hits; by_email: Hits; by_external: Hits }> = await this.prepared(
+      'corridor_resolve_events',
       `SELECT (SELECT coalesce(array_agg(key), '{}') FROM touchpoints WHERE key = ANY($1::text[])) AS touchpoints,
               (SELECT coalesce(json_agg(r), '[]') FROM (
                  SELECT c.id::text AS ref, array_agg(s.id::text) AS ids FROM customers c JOIN customers s ON s.id = COALESCE(c.merged_into_id, c.id)
@@ -143,20 +157,22 @@ export async function insertTouchpointEvents(
   source: string,
   ready: ReadonlyArray<{ index: number; event: ResolvedTouchpointEvent; correlationId?: string }>,
   correlationId?: string,
+  /** Outside a transaction only: runs the insert as a named prepared statement. */
+  prepared?: PreparedQuery,
 ): Promise<EventIngestResult[]> {
   // r: an event's own correlation id, when one statement carries several requests' events (the API's group commit).
   const rows = ready.map(({ index, event, correlationId: r }) => ({ i: index, k: event.idempotencyKey, t: event.touchpoint, c: event.customerId, o: event.occurredAt.toISOString(), p: event.properties, r }));
   // One statement: the events, then an outbox row for each one that is new (a conflict returns nothing).
-  const inserted: Array<{ id: string; idempotency_key: string }> = await manager.query(
+  const sql =
     `WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, k text, t text, c bigint, o timestamptz, p jsonb, r text)),
           ins AS (INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at, properties, correlation_id)
                   SELECT $1, k, t, c, o, p, coalesce(r, $3) FROM input ORDER BY i
                   ON CONFLICT (source, idempotency_key) DO NOTHING
                   RETURNING id, idempotency_key),
           ob AS (INSERT INTO outbox (topic, ref) SELECT $4, id::text FROM ins ORDER BY id)
-     SELECT id::text AS id, idempotency_key FROM ins`,
-    [source, JSON.stringify(rows), correlationId ?? null, isRaisedSource(source) ? DECIDE_RAISED_EVENT_TOPIC : DECIDE_EVENT_TOPIC],
-  );
+     SELECT id::text AS id, idempotency_key FROM ins`;
+  const params = [source, JSON.stringify(rows), correlationId ?? null, isRaisedSource(source) ? DECIDE_RAISED_EVENT_TOPIC : DECIDE_EVENT_TOPIC];
+  const inserted: Array<{ id: string; idempotency_key: string }> = prepared ? await prepared('corridor_insert_events', sql, params) : await manager.query(sql, params);
   const fresh = new Map(inserted.map((r) => [r.idempotency_key, r.id]));
   const missing = [...new Set(ready.map((r) => r.event.idempotencyKey).filter((k) => !fresh.has(k)))];
   const existing = new Map<string, string>();
