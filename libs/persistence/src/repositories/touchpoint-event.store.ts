@@ -14,7 +14,8 @@ export const DECIDE_EVENT_TOPIC = 'decide-event';
  */
 export const DECIDE_RAISED_EVENT_TOPIC = 'decide-raised-event';
 
-type PreparedQuery = <T = any>(name: string, text: string, values: unknown[]) => Promise<T[]>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A statement run by name on a pool connection (prepared there on first use); answers its rows. */
+type PreparedQuery = <T>(name: string, text: string, values: unknown[]) => Promise<T[]>;
 
 type Resolution = { id: string } | { code: 'CUSTOMER_NOT_FOUND' | 'CUSTOMER_REF_AMBIGUOUS'; message: string };
 
