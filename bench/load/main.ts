@@ -159,6 +159,11 @@ async function main(): Promise<void> {
     const perEvent = (ms: number) => round(ms / Math.max(1, corridor.acknowledged), 3);
     const cpu = { api: perEvent(cpuAfter.api - cpuBefore.api), postgres: perEvent(cpuSpentMs(cpuBefore.pg, cpuAfter.pg)) };
     log(`CPU per acknowledged event: API ${cpu.api} ms, Postgres ${cpu.postgres} ms`);
+    // Requests per group commit (warm-up included): how much the commits were shared.
+    const metrics = await fetch(`${api}/metrics`).then((r) => r.text(), () => '');
+    const metric = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const groupRequests = round(metric('corridor_event_group_commit_requests_sum') / metric('corridor_event_group_commit_requests_count'), 1);
+    log(`requests per group commit: ${groupRequests}`);
     // The API has nothing left to do; stopping it writes its CPU profile.
     await Children.stop(apiProcess);
     if (PROFILE_DIR) log(`API CPU profile written to ${PROFILE_DIR}`);
@@ -243,6 +248,7 @@ async function main(): Promise<void> {
       workers_during_load: WORKERS_DURING,
       workers: WORKERS,
       cpu_ms_per_event: cpu,
+      requests_per_group_commit: groupRequests,
       load_average: { before: loadBefore.load1, during: loadDuring.load1, after: loadAfter.load1, cores: loadBefore.cores },
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -77,7 +77,8 @@ describe('EventGroupCommit (POST /v1/events, one event per request)', () => {
 
   it('commits concurrent requests in one transaction, each answered with its own result (a duplicate and an unknown touchpoint included)', async () => {
     await new EventGroupCommit(store).ingest(request('gc-earlier'));
-    const batcher = new EventGroupCommit(store);
+    const groups: number[] = [];
+    const batcher = new EventGroupCommit(store, { onGroup: (n) => groups.push(n) });
     // Submitted in one turn of the event loop, as requests whose bodies arrive together are.
     const answers = await Promise.all([
       batcher.ingest(request('gc-a')),
@@ -106,7 +107,8 @@ describe('EventGroupCommit (POST /v1/events, one event per request)', () => {
       ['gc-a', 'corr-gc-a', 1],
       ['gc-b', 'corr-gc-b', 1],
     ]);
-    // One transaction (one commit, one WAL flush) for both.
+    // One group, one transaction (one commit, one WAL flush) for both new events.
+    expect(groups).toEqual([6]);
     expect(rows[0].tx).toBe(rows[1].tx);
     expect(answers[1][0]).toMatchObject({ eventId: expect.any(String) });
   });

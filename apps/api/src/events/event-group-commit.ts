@@ -17,6 +17,8 @@ export interface GroupCommitOptions {
   maxGroupEvents: number;
   /** A waiter is answered 503 DATABASE_UNAVAILABLE after this long, whatever its group is doing. */
   waitTimeoutMs: number;
+  /** Told each group's number of requests (the API's metrics). */
+  onGroup?: (requests: number) => void;
 }
 
 /**
@@ -107,6 +109,7 @@ export class EventGroupCommit implements OnModuleDestroy {
 
   private async flush(group: Waiter[]): Promise<void> {
     if (group.length === 0) return;
+    this.options.onGroup?.(group.length);
     this.inFlight++;
     try {
       await this.write(group);

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TouchpointEventStore } from '@corridor/persistence';
+import { ApiMetrics } from '../metrics/api-metrics';
+import { MetricsModule } from '../metrics/metrics.module';
 import { EventGroupCommit } from './event-group-commit';
 import { EventsController, EventSourcesController } from './events.controller';
 import { EventSourcesService } from './event-sources.service';
@@ -7,11 +9,16 @@ import { EventsService } from './events.service';
 
 /** Touchpoint events in (API and Segment-spec) and the CDP sources' mappings. */
 @Module({
+  imports: [MetricsModule],
   controllers: [EventsController, EventSourcesController],
   providers: [
     EventsService,
     EventSourcesService,
-    { provide: EventGroupCommit, useFactory: (store: TouchpointEventStore) => new EventGroupCommit(store), inject: [TouchpointEventStore] },
+    {
+      provide: EventGroupCommit,
+      useFactory: (store: TouchpointEventStore, metrics: ApiMetrics) => new EventGroupCommit(store, { onGroup: (n) => metrics.eventGroupRequests.observe(n) }),
+      inject: [TouchpointEventStore, ApiMetrics],
+    },
   ],
 })
 export class EventsModule {}
