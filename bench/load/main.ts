@@ -184,7 +184,12 @@ async function main(): Promise<void> {
     let drained = true;
     await until(
       'the workers to deliver every acknowledged event',
-      () => receiver.byWebhookId.size >= acked.size,
+      // Every acknowledged event's own webhook: a count would be met early by the webhooks of
+      // stored but unacknowledged events (up to one per connection) and call deliveries lost.
+      () => {
+        const delivered = new Set([...receiver.byWebhookId.values()].map((w) => w.key));
+        return [...acked].every((k) => delivered.has(k));
+      },
       DRAIN_TIMEOUT_MS,
       500,
       async () => {
