@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ApiKeyRepository } from '@corridor/persistence';
+import { API_KEY_CACHE_TTL_MS } from '../src/auth/api-key.cache';
 import { RouteAccessCheck } from '../src/auth/route-access.check';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
@@ -90,6 +91,8 @@ describe('API keys and roles', () => {
 
     const db = api.app.get(DataSource);
     await db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [created.body.id]);
+    // A change made outside this process's API reaches it within the key cache's lifetime.
+    await new Promise((r) => setTimeout(r, API_KEY_CACHE_TTL_MS + 50));
     const expired = await api.http.get('/v1/attributes').set('X-API-Key', created.body.key);
     expect(expired.status).toBe(401);
     expect(expired.body).toMatchObject({ code: 'UNAUTHENTICATED', details: [{ field: 'authorization', code: 'API_KEY_EXPIRED' }] });
@@ -104,6 +107,22 @@ describe('API keys and roles', () => {
       expect(res.status).toBe(400);
       expect(res.body.details[0].field).toBe('expiresAt');
     }
+  });
+
+  it('refuses a key revoked through the API from its next request, though the key was just verified and cached', async () => {
+    const created = (await api.http.post('/v1/api-keys').set(api.auth('admin')).send({ role: 'agent', name: 'cached' }).expect(201)).body;
+    expect((await api.http.get('/v1/attributes').set('X-API-Key', created.key)).status).toBe(200);
+    await api.http.delete(`/v1/api-keys/${created.id}`).set(api.auth('admin')).expect(204);
+    expect((await api.http.get('/v1/attributes').set('X-API-Key', created.key)).body.details[0].code).toBe('API_KEY_REVOKED');
+  });
+
+  it('refuses a key revoked outside this process (the CLI, another api process) within the cache lifetime', async () => {
+    const keys = api.app.get(ApiKeyRepository);
+    const { apiKey, secret } = await keys.issue('revoked elsewhere', 'agent');
+    expect((await api.http.get('/v1/attributes').set('X-API-Key', secret)).status).toBe(200);
+    await keys.revoke(apiKey.id);
+    await new Promise((r) => setTimeout(r, API_KEY_CACHE_TTL_MS + 50));
+    expect((await api.http.get('/v1/attributes').set('X-API-Key', secret)).body.details[0].code).toBe('API_KEY_REVOKED');
   });
 
   it('accepts keys issued outside HTTP (as the CLI does) at once', async () => {

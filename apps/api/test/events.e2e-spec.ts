@@ -89,6 +89,42 @@ describe('POST /v1/events', () => {
     expect(await db.query(`SELECT 1 FROM touchpoint_events WHERE source = 'api' AND idempotency_key = 'race-1'`)).toHaveLength(1);
   });
 
+  it('stores one event when single-event requests with the same key race (they may share a group commit)', async () => {
+    const body = { touchpoint: 'support_call', customer: 'c-2', idempotencyKey: 'race-single' };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post(body)));
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(202));
+    expect(answers.map((a) => a.body.results[0].status).sort()).toEqual(['accepted', ...Array(7).fill('duplicate')]);
+    expect(new Set(answers.map((a) => a.body.results[0].eventId)).size).toBe(1);
+  });
+
+  it('groups concurrent single-event requests into shared commits, each answered for its own event', async () => {
+    const bodies = Array.from({ length: 40 }, (_, i) =>
+      i % 10 === 9
+        ? { touchpoint: 'no_such_touchpoint', customer: 'c-1', idempotencyKey: `group-${i}` }
+        : { touchpoint: 'purchase_completed', customer: i % 2 ? 'c-1' : 'email:bob@x.io', idempotencyKey: `group-${i}`, properties: { i } },
+    );
+    const answers = await Promise.all(bodies.map((b) => post(b)));
+    answers.forEach((a, i) => {
+      expect(a.status).toBe(202);
+      expect(a.body.results).toHaveLength(1);
+      if (i % 10 === 9) expect(a.body.results[0]).toMatchObject({ index: 0, status: 'rejected', code: 'TOUCHPOINT_NOT_FOUND', field: 'touchpoint' });
+      else expect(a.body).toMatchObject({ accepted: 1, results: [{ index: 0, status: 'accepted' }] });
+    });
+    const rows: Array<{ key: string; i: number; tx: string; outbox: number }> = await db.query(
+      `SELECT e.idempotency_key AS key, (e.properties->>'i')::int AS i, e.xmin::text AS tx,
+              (SELECT count(*) FROM outbox o WHERE o.topic = 'decide-event' AND o.ref = e.id::text)::int AS outbox
+         FROM touchpoint_events e WHERE e.idempotency_key LIKE 'group-%'`,
+    );
+    expect(rows).toHaveLength(36);
+    for (const r of rows) expect([r.key, r.outbox]).toEqual([`group-${r.i}`, 1]);
+    // Each answer names its own stored event.
+    const byKey = new Map(rows.map((r) => [r.key, r]));
+    const stored = await db.query(`SELECT id::text AS id, idempotency_key AS key FROM touchpoint_events WHERE idempotency_key LIKE 'group-%'`);
+    for (const s of stored as Array<{ id: string; key: string }>) expect(answers[Number(s.key.slice(6))].body.results[0].eventId).toBe(s.id);
+    // 36 events committed by fewer transactions than requests: they shared commits.
+    expect(new Set([...byKey.values()].map((r) => r.tx)).size).toBeLessThan(36);
+  });
+
   it('reports unknown customers and touchpoints per event and stores the rest of the batch', async () => {
     const before = await counts();
     const res = await post({

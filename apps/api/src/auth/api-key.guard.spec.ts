@@ -2,6 +2,7 @@ import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiKey } from '@corridor/domain';
 import { ApiKeyRepository } from '@corridor/persistence';
+import { ApiKeyCache } from './api-key.cache';
 import { ApiKeyGuard, presentedApiKey } from './api-key.guard';
 import { OnlyRoles, Public, Roles } from './roles.decorator';
 
@@ -35,7 +36,7 @@ function guardWith(key: ApiKey | null) {
   const keys = {
     verify: jest.fn(async () => (key ? { apiKey: key, state: key.revokedAt ? 'revoked' : key.expiresAt && key.expiresAt <= new Date() ? 'expired' : 'active' } : null)),
   } as unknown as ApiKeyRepository;
-  return new ApiKeyGuard(new Reflector(), keys);
+  return new ApiKeyGuard(new Reflector(), new ApiKeyCache(keys));
 }
 
 describe('presentedApiKey', () => {

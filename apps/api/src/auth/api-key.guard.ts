@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import { DomainError, roleSatisfies } from '@corridor/domain';
-import { ApiKeyRepository } from '@corridor/persistence';
+import { ApiKeyCache } from './api-key.cache';
 import { AuthenticatedRequest } from './current-key.decorator';
 import { ROUTE_ACCESS, RouteAccess } from './roles.decorator';
 
@@ -26,7 +26,7 @@ export class ApiKeyGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly keys: ApiKeyRepository,
+    private readonly keys: ApiKeyCache,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

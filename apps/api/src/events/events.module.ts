@@ -1,8 +1,24 @@
 import { Module } from '@nestjs/common';
+import { TouchpointEventStore } from '@corridor/persistence';
+import { ApiMetrics } from '../metrics/api-metrics';
+import { MetricsModule } from '../metrics/metrics.module';
+import { EventGroupCommit } from './event-group-commit';
 import { EventsController, EventSourcesController } from './events.controller';
 import { EventSourcesService } from './event-sources.service';
 import { EventsService } from './events.service';
 
 /** Touchpoint events in (API and Segment-spec) and the CDP sources' mappings. */
-@Module({ controllers: [EventsController, EventSourcesController], providers: [EventsService, EventSourcesService] })
+@Module({
+  imports: [MetricsModule],
+  controllers: [EventsController, EventSourcesController],
+  providers: [
+    EventsService,
+    EventSourcesService,
+    {
+      provide: EventGroupCommit,
+      useFactory: (store: TouchpointEventStore, metrics: ApiMetrics) => new EventGroupCommit(store, { onGroup: (n) => metrics.eventGroupRequests.observe(n) }),
+      inject: [TouchpointEventStore, ApiMetrics],
+    },
+  ],
+})
 export class EventsModule {}

@@ -14,10 +14,12 @@ import {
   TouchpointEventInput,
   ValidationError,
 } from '@corridor/domain';
-import { EventSource, EventSourceStore, TouchpointEventStore } from '@corridor/persistence';
+import { currentTraceparent, EventSource, EventSourceStore, TouchpointEventStore } from '@corridor/persistence';
 import { currentCorrelationId } from '@corridor/observability';
 import { validationDetailsOf } from '../errors/validation-details';
 import { TouchpointEventBatchDto, TouchpointEventDto } from './events.dto';
+import { EventGroupCommit } from './event-group-commit';
+import { wellFormedSingleEvent } from './single-event.check';
 
 export interface IngestAnswer {
   accepted: number;
@@ -42,6 +44,7 @@ export class EventsService {
   constructor(
     private readonly events: TouchpointEventStore,
     private readonly sources: EventSourceStore,
+    private readonly groupCommit: EventGroupCommit,
   ) {}
 
   /** `POST /v1/events`: one event, or `{events: [...]}`. */
@@ -50,7 +53,9 @@ export class EventsService {
       throw new ValidationError('The body must be one event or {events: [...]}', [{ field: 'body', message: 'expected a JSON object', code: 'isObject' }]);
     }
     const batch = Object.hasOwn(body, 'events');
-    const dtos = batch ? (await this.check(TouchpointEventBatchDto, body)).events : [await this.check(TouchpointEventDto, body)];
+    const dtos = batch
+      ? (await this.check(TouchpointEventBatchDto, body)).events
+      : [wellFormedSingleEvent(body as Record<string, unknown>) ?? (await this.check(TouchpointEventDto, body))];
     const raw = batch ? ((body as { events: Array<Record<string, unknown>> }).events) : [body as Record<string, unknown>];
     const field = (i: number, name: string) => (batch ? `events[${i}].${name}` : name);
     const now = new Date();
@@ -72,7 +77,11 @@ export class EventsService {
       };
       return { index, event };
     });
-    return answer(await this.events.ingest(EVENT_SOURCE.api, items, field, currentCorrelationId()));
+    // One event per request is the common producer's shape: it joins a group commit. A batch is a group already.
+    const results = batch
+      ? await this.events.ingest(EVENT_SOURCE.api, items, field, currentCorrelationId())
+      : await this.groupCommit.ingest({ source: EVENT_SOURCE.api, items, field, correlationId: currentCorrelationId(), traceparent: currentTraceparent() ?? undefined });
+    return answer(results);
   }
 
   /**

@@ -18,6 +18,14 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
+  /** How many single-event requests each group commit of POST /v1/events carried (docs/treatments.md "Events in"). */
+  readonly eventGroupRequests = new Histogram({
+    name: 'corridor_event_group_commit_requests',
+    help: 'Single-event POST /v1/events requests written by one group commit',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
+    registers: [this.registry],
+  });
+
   constructor() {
     this.registry.setDefaultLabels({ app: 'api' });
     collectDefaultMetrics({ register: this.registry });

@@ -79,6 +79,7 @@ export * from './audit.store';
 export * from './customer-data.store';
 export * from './worker-heartbeat.store';
 export * from './config-apply.store';
+export { currentTraceparent } from './trace-context';
 export * from './partition.store';
 export { SecretBox } from '../secrets/secret-box';
 export { SealedSecretsStore } from '../secrets/sealed-secrets.store';

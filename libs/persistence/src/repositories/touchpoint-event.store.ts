@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CustomerRef, EventIngestResult, isRaisedSource, ResolvedTouchpointEvent, TouchpointEventInput } from '@corridor/domain';
+import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { IMPORT_CONNECTION_ID } from '../import-connection';
 import { currentTraceparent } from './trace-context';
@@ -14,6 +15,9 @@ export const DECIDE_EVENT_TOPIC = 'decide-event';
  */
 export const DECIDE_RAISED_EVENT_TOPIC = 'decide-raised-event';
 
+/** A statement run by name on a pool connection (prepared there on first use); answers its rows. */
+type PreparedQuery = <T>(name: string, text: string, values: unknown[]) => Promise<T[]>;
+
 type Resolution = { id: string } | { code: 'CUSTOMER_NOT_FOUND' | 'CUSTOMER_REF_AMBIGUOUS'; message: string };
 
 /**
@@ -26,33 +30,43 @@ export class TouchpointEventStore {
   constructor(private readonly db: DataSource) {}
 
   /**
+   * The ingest path's statements as named prepared statements on the pool's connections: each is
+   * parsed and planned once per connection rather than once per request (planning the resolve
+   * costs several times its execution). node-postgres prepares a name on a connection's first use.
+   */
+  private readonly prepared: PreparedQuery = async (name, text, values) => {
+    const pool = (this.db.driver as unknown as { master: Pool }).master;
+    return (await pool.query({ name, text, values })).rows;
+  };
+
+  /**
    * Resolves customers and touchpoints, then writes the events that name both. `field(index, name)`
    * says how the caller's body names a field of event `index` (`events[3].touchpoint`).
    */
   async ingest(
     source: string,
-    items: ReadonlyArray<{ index: number; event: TouchpointEventInput; customerField?: string }>,
+    items: ReadonlyArray<{ index: number; event: TouchpointEventInput; customerField?: string; correlationId?: string; traceparent?: string }>,
     field: (index: number, name: string) => string,
     correlationId?: string,
   ): Promise<EventIngestResult[]> {
     if (items.length === 0) return [];
     const { customers, touchpoints } = await this.resolve(items.map((i) => i.event.customer), items.map((i) => i.event.touchpoint));
     const results: EventIngestResult[] = [];
-    const ready: Array<{ index: number; event: ResolvedTouchpointEvent }> = [];
-    for (const { index, event, customerField } of items) {
+    const ready: Array<{ index: number; event: ResolvedTouchpointEvent; correlationId?: string; traceparent?: string }> = [];
+    for (const { index, event, customerField, correlationId: own, traceparent } of items) {
       const customer = customers.get(refKey(event.customer))!;
       if (!touchpoints.has(event.touchpoint)) {
         results.push({ index, status: 'rejected', code: 'TOUCHPOINT_NOT_FOUND', field: field(index, 'touchpoint'), message: `no touchpoint has the key ${JSON.stringify(event.touchpoint)}` });
       } else if (!('id' in customer)) {
         results.push({ index, status: 'rejected', code: customer.code, field: customerField ?? field(index, 'customer'), message: customer.message });
       } else {
-        ready.push({ index, event: { ...event, customerId: customer.id } });
+        ready.push({ index, event: { ...event, customerId: customer.id }, correlationId: own, traceparent });
       }
     }
     // No explicit transaction: the events and their outbox rows are one statement, atomic and
     // committed before it returns (BEGIN and COMMIT would be two more round trips per request);
     // the lookup of duplicates after it only reads committed rows.
-    if (ready.length) results.push(...(await insertTouchpointEvents(this.db.manager, source, ready, correlationId)));
+    if (ready.length) results.push(...(await insertTouchpointEvents(this.db.manager, source, ready, correlationId, this.prepared)));
     return results.sort((a, b) => a.index - b.index);
   }
 
@@ -83,7 +97,8 @@ export class TouchpointEventStore {
       }
     }
     type Hits = Array<{ ref: string; ids: string[] }>;
-    const [row]: Array<{ touchpoints: string[]; by_id: Hits; by_email: Hits; by_external: Hits }> = await this.db.query(
+    const [row]: Array<{ touchpoints: string[]; by_id: Hits; by_email: Hits; by_external: Hits }> = await this.prepared(
+      'corridor_resolve_events',
       `SELECT (SELECT coalesce(array_agg(key), '{}') FROM touchpoints WHERE key = ANY($1::text[])) AS touchpoints,
               (SELECT coalesce(json_agg(r), '[]') FROM (
                  SELECT c.id::text AS ref, array_agg(s.id::text) AS ids FROM customers c JOIN customers s ON s.id = COALESCE(c.merged_into_id, c.id)
@@ -142,22 +157,28 @@ function refKey(r: CustomerRef): string {
 export async function insertTouchpointEvents(
   manager: EntityManager,
   source: string,
-  ready: ReadonlyArray<{ index: number; event: ResolvedTouchpointEvent }>,
+  ready: ReadonlyArray<{ index: number; event: ResolvedTouchpointEvent; correlationId?: string; traceparent?: string }>,
   correlationId?: string,
+  /** Outside a transaction only: runs the insert as a named prepared statement. */
+  prepared?: PreparedQuery,
 ): Promise<EventIngestResult[]> {
-  const rows = ready.map(({ index, event }) => ({ i: index, k: event.idempotencyKey, t: event.touchpoint, c: event.customerId, o: event.occurredAt.toISOString(), p: event.properties }));
+  // r: an event's own correlation id and tp its own trace context, when one statement carries several
+  // requests' events (the API's group commit); otherwise the caller's.
+  const rows = ready.map(({ index, event, correlationId: r, traceparent: tp }) => ({ i: index, k: event.idempotencyKey, t: event.touchpoint, c: event.customerId, o: event.occurredAt.toISOString(), p: event.properties, r, tp }));
   // One statement: the events, then an outbox row for each one that is new (a repeated key, which
   // the touchpoint_events_claim_key trigger skips, returns nothing).
-  const inserted: Array<{ id: string; idempotency_key: string }> = await manager.query(
-    `WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, k text, t text, c bigint, o timestamptz, p jsonb)),
+  const sql =
+    `WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(i int, k text, t text, c bigint, o timestamptz, p jsonb, r text, tp text)),
           ins AS (INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at, properties, correlation_id)
-                  SELECT $1, k, t, c, o, p, $3 FROM input ORDER BY i
+                  SELECT $1, k, t, c, o, p, coalesce(r, $3) FROM input ORDER BY i
                   RETURNING id, idempotency_key),
-          ob AS (INSERT INTO outbox (topic, ref, traceparent) SELECT $4, id::text, $5 FROM ins ORDER BY id)
-     SELECT id::text AS id, idempotency_key FROM ins`,
-    // The trace of whatever records the event (the API request, a sync job) continues through the outbox.
-    [source, JSON.stringify(rows), correlationId ?? null, isRaisedSource(source) ? DECIDE_RAISED_EVENT_TOPIC : DECIDE_EVENT_TOPIC, currentTraceparent()],
-  );
+          ob AS (INSERT INTO outbox (topic, ref, traceparent)
+                 SELECT $4, ins.id::text, coalesce((SELECT tp FROM input WHERE input.k = ins.idempotency_key LIMIT 1), $5)
+                 FROM ins ORDER BY ins.id)
+     SELECT id::text AS id, idempotency_key FROM ins`;
+  // The trace of whatever records the event (the API request, a sync job) continues through the outbox.
+  const params = [source, JSON.stringify(rows), correlationId ?? null, isRaisedSource(source) ? DECIDE_RAISED_EVENT_TOPIC : DECIDE_EVENT_TOPIC, currentTraceparent()];
+  const inserted: Array<{ id: string; idempotency_key: string }> = prepared ? await prepared('corridor_insert_events', sql, params) : await manager.query(sql, params);
   const fresh = new Map(inserted.map((r) => [r.idempotency_key, r.id]));
   const missing = [...new Set(ready.map((r) => r.event.idempotencyKey).filter((k) => !fresh.has(k)))];
   const existing = new Map<string, string>();
