@@ -6,7 +6,7 @@ import { QUEUE } from '@corridor/contracts';
 import { eventually, OwnRedis, spawnWorkerProcess, startOwnRedis, stopProcess } from '@corridor/testing';
 import { ApiTestApp, startApiTestApp } from '../../api/test/api-test-app';
 import { newWebhookSecret, startReceiver } from './dispatch-support';
-import { burstBatch, burstCounts, expectEachEventDeliveredOnce, setUpTreatEveryone, untilAllDelivered } from './treatment-burst';
+import { burstBatch, burstCounts, expectEachEventDeliveredOnce, setUpTreatEveryone, untilAllDelivered, untilEveryoneHasAPersona } from './treatment-burst';
 
 const CUSTOMERS = 200;
 const BATCHES = 24;
@@ -48,8 +48,9 @@ describe('Redis restarted empty in the middle of an event burst', () => {
     worker = spawnWorkerProcess({ ...api.ctx.env, ...settings, REDIS_URL: redis.url });
     await setUpTreatEveryone(api, receiver, secret, CUSTOMERS);
     const dispatchQueue = api.app.get<Queue>(getQueueToken(QUEUE.treatmentDispatch));
-    await eventually(async () => (await dispatchQueue.getWorkersCount()) >= 1, 'the worker process', 150_000, 200);
-  }, 240_000);
+    await eventually(async () => (await dispatchQueue.getWorkersCount()) >= 1, 'the worker process', 240_000, 200);
+    await untilEveryoneHasAPersona(db, CUSTOMERS);
+  }, 360_000); // booting a worker (ts-node) takes minutes on a machine loaded ten times over
 
   afterAll(async () => {
     if (worker) await stopProcess(worker);

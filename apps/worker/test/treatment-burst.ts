@@ -99,3 +99,19 @@ export async function untilAllDelivered(db: Pool, eventIds: readonly string[], t
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/**
+ * Waits until the worker has given each imported customer a live persona (the fallback one here):
+ * an event for a customer not evaluated yet is decided NO_PERSONA, which is right but not this test.
+ */
+export async function untilEveryoneHasAPersona(db: Pool, customers: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM assignments a JOIN persona_sets s ON s.version = a.set_version AND s.status = 'live'`,
+    );
+    if (rows[0].n >= customers) return;
+    if (Date.now() > deadline) throw new Error(`after ${timeoutMs} ms only ${rows[0].n} of ${customers} customers have a live persona`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
