@@ -281,7 +281,7 @@ export class SandboxAdmin {
   clearFaults(crm?: CrmName): void {
     for (const name of crm ? [crm] : (['hubspot', 'salesforce'] as const)) {
       this.runtime[name].faults.clearRules();
-      this.runtime.configure({ [name]: { faults: { errorRate: 0, dropRate: 0, latencyMs: 0, latencyJitterMs: 0 } } });
+      this.runtime.configure({ [name]: { faults: { errorRate: 0, dropRate: 0, latencyMs: 0, latencyJitterMs: 0, stormRate: 0 } } });
     }
   }
 }

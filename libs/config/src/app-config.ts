@@ -123,6 +123,17 @@ export class AppConfig {
   @Max(100)
   DISPATCH_MAX_ATTEMPTS = 8;
 
+  /**
+   * The longest one request to a CRM may take, answer body included, before it is retried as a
+   * dropped connection (a connection cut part-way through a body would otherwise hang a sync). 0: no
+   * bound.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  CRM_CALL_TIMEOUT_MS = 60_000;
+
   /** Delay after a delivery's first failed attempt; doubles each attempt, half of it jittered. */
   @Transform(toInt)
   @IsInt()

@@ -6,8 +6,18 @@ export interface CallRunnerOptions {
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * The longest one attempt may take, answer body included; then it counts as a dropped connection
+   * (transient) and is retried. Without it a connection cut part-way through a body with a
+   * Content-Length hangs forever: node-fetch 2 (under @hubspot/api-client and jsforce) only notices
+   * a premature close on chunked bodies. 0 disables.
+   */
+  callTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
+
+/** The default bound of one CRM request (CRM_CALL_TIMEOUT_MS). */
+export const CRM_CALL_TIMEOUT_MS = 60_000;
 
 /**
  * Every CRM request goes through here: it waits for the connection's budget, counts the request,
@@ -20,6 +30,7 @@ export class CrmCallRunner {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly callTimeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
@@ -30,6 +41,7 @@ export class CrmCallRunner {
     this.maxAttempts = options.maxAttempts ?? 6;
     this.baseDelayMs = options.baseDelayMs ?? 250;
     this.maxDelayMs = options.maxDelayMs ?? 15_000;
+    this.callTimeoutMs = options.callTimeoutMs ?? CRM_CALL_TIMEOUT_MS;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
@@ -38,9 +50,10 @@ export class CrmCallRunner {
       for (const lane of lanes) await this.budget.acquire(lane);
       this.stats.requests++;
       try {
-        return await call();
+        return await this.bounded(call);
       } catch (e) {
-        const error = this.classify(e);
+        // A timed-out attempt is a dropped connection whatever the last answer seen was.
+        const error = e instanceof CrmCallTimeout ? new CrmError(CRM_ERROR.unavailable, `The CRM sent ${e.message}`) : this.classify(e);
         if (!error.transient || attempt >= this.maxAttempts) throw error;
         const backoff = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1)) + Math.floor(Math.random() * 100);
         let delay = backoff;
@@ -56,10 +69,28 @@ export class CrmCallRunner {
     }
   }
 
+  private bounded<T>(call: () => Promise<T>): Promise<T> {
+    if (!this.callTimeoutMs) return call();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CrmCallTimeout(this.callTimeoutMs)), this.callTimeoutMs);
+    });
+    return Promise.race([call(), timeout]).finally(() => clearTimeout(timer));
+  }
+
   takeStats(): RequestStats {
     const s = this.stats;
     this.stats = { requests: 0, rateLimited: 0, retries: 0 };
     return s;
+  }
+}
+
+/** One attempt that got no complete answer in time: classified as a network failure (transient). */
+export class CrmCallTimeout extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(ms: number) {
+    super(`no complete answer within ${ms} ms`);
+    this.name = 'CrmCallTimeout';
   }
 }
 

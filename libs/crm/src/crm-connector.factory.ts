@@ -35,6 +35,7 @@ export class CrmConnectorFactory implements OnModuleDestroy {
         settings: connection.settings,
         budget,
         maxAttempts: options.maxAttempts,
+        callTimeoutMs: this.config.CRM_CALL_TIMEOUT_MS,
       });
     }
     return new SalesforceConnector({
@@ -42,6 +43,7 @@ export class CrmConnectorFactory implements OnModuleDestroy {
       settings: connection.settings,
       budget,
       maxAttempts: options.maxAttempts,
+      callTimeoutMs: this.config.CRM_CALL_TIMEOUT_MS,
       // A connection test proves the credentials: it always logs in.
       ...(options.unbudgeted ? {} : { connectionId: connection.id, sessions: this.salesforceSessions }),
     });

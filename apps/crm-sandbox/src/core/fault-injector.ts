@@ -13,6 +13,15 @@ export interface FaultOptions {
   dropStyle: 'immediate' | 'mid-body';
   /** Answer injected 5xx with an HTML page, as load balancers in front of the real APIs do. */
   htmlErrorBodies: boolean;
+  /**
+   * Share of requests (0..1) that set off a 429 storm: for `stormMs` (real time) every request is
+   * refused with 429 in the CRM's rate-limit shape, as when another app on the same account spends
+   * the shared burst allowance. `Retry-After` (whole seconds, at least 1) says when the storm ends,
+   * unless `stormRetryAfter` is false (HubSpot does not always send it).
+   */
+  stormRate: number;
+  stormMs: number;
+  stormRetryAfter: boolean;
 }
 
 export const DEFAULT_FAULTS: FaultOptions = {
@@ -23,6 +32,9 @@ export const DEFAULT_FAULTS: FaultOptions = {
   dropRate: 0,
   dropStyle: 'immediate',
   htmlErrorBodies: false,
+  stormRate: 0,
+  stormMs: 2000,
+  stormRetryAfter: true,
 };
 
 /** "Fail the next N requests matching X": deterministic faults for tests. */
@@ -40,7 +52,7 @@ export interface FailRule {
 
 export type FaultAction =
   | { kind: 'none' }
-  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string>; html: boolean }
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string>; html: boolean; storm?: boolean }
   | { kind: 'drop'; style: 'immediate' | 'mid-body' };
 
 interface ActiveRule {
@@ -55,6 +67,8 @@ interface ActiveRule {
 export class FaultInjector {
   private rules: ActiveRule[] = [];
   private draws = 0;
+  /** Real time (ms) at which the current 429 storm ends; 0: none. */
+  private stormUntil = 0;
 
   constructor(
     public options: FaultOptions,
@@ -83,6 +97,7 @@ export class FaultInjector {
 
   clearRules(): void {
     this.rules = [];
+    this.stormUntil = 0;
   }
 
   pendingRules(): number {
@@ -105,7 +120,13 @@ export class FaultInjector {
       if (rule.status === 'drop') return { kind: 'drop', style: this.options.dropStyle };
       return { kind: 'status', status: rule.status, body: rule.body, headers: rule.headers, html: false };
     }
-    const { dropRate, errorRate, errorStatuses, htmlErrorBodies } = this.options;
+    const { dropRate, errorRate, errorStatuses, htmlErrorBodies, stormRate, stormMs, stormRetryAfter } = this.options;
+    const now = Date.now();
+    if (now >= this.stormUntil && stormRate > 0 && stormMs > 0 && this.draw() < stormRate) this.stormUntil = now + stormMs;
+    if (now < this.stormUntil) {
+      const headers: Record<string, string> = stormRetryAfter ? { 'Retry-After': String(Math.max(1, Math.ceil((this.stormUntil - now) / 1000))) } : {};
+      return { kind: 'status', status: 429, headers, html: false, storm: true };
+    }
     if (dropRate > 0 && this.draw() < dropRate) return { kind: 'drop', style: this.options.dropStyle };
     if (errorRate > 0 && errorStatuses.length > 0 && this.draw() < errorRate) {
       const status = errorStatuses[Math.floor(this.draw() * errorStatuses.length)] as number;

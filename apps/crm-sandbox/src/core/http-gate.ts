@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { FaultInjector } from './fault-injector';
-import type { RequestStats } from './request-stats';
+import type { FaultKind, RequestStats } from './request-stats';
 
 export interface GateHooks {
   stats: RequestStats;
@@ -21,7 +21,8 @@ const HTML_ERROR = (status: number): string =>
 export function crmGate(hooks: GateHooks): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     hooks.stats.recordRequest(hooks.endpointLabel(req.method, req.path));
-    res.once('finish', () => hooks.stats.recordStatus(res.statusCode));
+    let injected: FaultKind | undefined;
+    res.once('finish', () => hooks.stats.recordStatus(res.statusCode, injected));
     const action = hooks.faults.decide(req.method, req.originalUrl);
     const delay = hooks.faults.latency();
     const proceed = (): void => {
@@ -31,10 +32,11 @@ export function crmGate(hooks: GateHooks): RequestHandler {
       }
       hooks.stats.recordFault();
       if (action.kind === 'drop') {
-        hooks.stats.recordStatus('dropped');
+        hooks.stats.recordStatus('dropped', 'drop');
         dropConnection(req, res, action.style);
         return;
       }
+      injected = action.storm ? 'storm' : 'error';
       if (action.html) {
         res.status(action.status).type('text/html').send(HTML_ERROR(action.status));
         return;

@@ -1,3 +1,20 @@
+/** How a request was answered by the fault injector: an injected status, a 429 storm, a dropped connection. */
+export type FaultKind = 'error' | 'storm' | 'drop';
+
+/**
+ * What became of each request: handled (answered by the CRM itself, by status class), refused by its
+ * own rate limits, or cut short by an injected fault (status, storm 429, dropped connection).
+ */
+export interface CrmOutcomes {
+  ok: number;
+  clientError: number;
+  serverError: number;
+  rateLimited: number;
+  injectedError: number;
+  injectedStorm: number;
+  dropped: number;
+}
+
 export interface CrmStats {
   total: number;
   /** Requests refused with 429 (rate limits). */
@@ -6,6 +23,8 @@ export interface CrmStats {
   faulted: number;
   byEndpoint: Record<string, number>;
   byStatus: Record<string, number>;
+  /** Every request counted once, by outcome (a dropped connection has no status). */
+  byOutcome: CrmOutcomes;
   /** Records returned, by endpoint (list and search pages): how much a reader read, not just how often. */
   resultsByEndpoint: Record<string, number>;
 }
@@ -18,6 +37,7 @@ export class RequestStats {
   private byEndpoint = new Map<string, number>();
   private byStatus = new Map<string, number>();
   private resultsByEndpoint = new Map<string, number>();
+  private byOutcome: CrmOutcomes = emptyOutcomes();
 
   recordResults(endpoint: string, count: number): void {
     this.resultsByEndpoint.set(endpoint, (this.resultsByEndpoint.get(endpoint) ?? 0) + count);
@@ -28,10 +48,18 @@ export class RequestStats {
     this.byEndpoint.set(endpoint, (this.byEndpoint.get(endpoint) ?? 0) + 1);
   }
 
-  recordStatus(status: number | 'dropped'): void {
+  recordStatus(status: number | 'dropped', injected?: FaultKind): void {
     const key = String(status);
     this.byStatus.set(key, (this.byStatus.get(key) ?? 0) + 1);
     if (status === 429) this.rateLimited++;
+    const o = this.byOutcome;
+    if (injected === 'drop' || status === 'dropped') o.dropped++;
+    else if (injected === 'storm') o.injectedStorm++;
+    else if (injected === 'error') o.injectedError++;
+    else if (status === 429) o.rateLimited++;
+    else if (status >= 500) o.serverError++;
+    else if (status >= 400) o.clientError++;
+    else o.ok++;
   }
 
   recordFault(): void {
@@ -45,6 +73,7 @@ export class RequestStats {
       faulted: this.faulted,
       byEndpoint: Object.fromEntries([...this.byEndpoint].sort(([a], [b]) => a.localeCompare(b))),
       byStatus: Object.fromEntries(this.byStatus),
+      byOutcome: { ...this.byOutcome },
       resultsByEndpoint: Object.fromEntries([...this.resultsByEndpoint].sort(([a], [b]) => a.localeCompare(b))),
     };
   }
@@ -55,6 +84,11 @@ export class RequestStats {
     this.faulted = 0;
     this.byEndpoint = new Map();
     this.byStatus = new Map();
+    this.byOutcome = emptyOutcomes();
     this.resultsByEndpoint = new Map();
   }
+}
+
+function emptyOutcomes(): CrmOutcomes {
+  return { ok: 0, clientError: 0, serverError: 0, rateLimited: 0, injectedError: 0, injectedStorm: 0, dropped: 0 };
 }

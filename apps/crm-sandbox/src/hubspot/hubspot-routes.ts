@@ -50,6 +50,19 @@ export function hubSpotEndpointLabel(method: string, path: string): string {
 }
 
 function faultBody(status: number): { body: unknown } {
+  // A 429 storm: the shape of HubSpot's own burst refusal (another app spent the account's allowance).
+  if (status === 429) {
+    return {
+      body: {
+        status: 'error',
+        message: 'You have reached your ten_secondly_rolling limit.',
+        errorType: 'RATE_LIMIT',
+        correlationId: randomUUID(),
+        policyName: 'TEN_SECONDLY_ROLLING',
+        category: 'RATE_LIMITS',
+      },
+    };
+  }
   const category = status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_ERROR';
   const message =
     status === 502 ? 'Bad Gateway' : status === 503 ? 'Service Unavailable' : status === 504 ? 'Gateway Timeout' : 'internal error';

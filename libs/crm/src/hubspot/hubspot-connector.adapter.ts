@@ -75,6 +75,8 @@ export interface HubSpotConnectorOptions {
   settings: CrmConnectionSettings;
   budget: RequestBudget;
   maxAttempts?: number;
+  /** Bound of one request, answer included (see CallRunnerOptions.callTimeoutMs). */
+  callTimeoutMs?: number;
 }
 
 const keepAliveHttp = new http.Agent({ keepAlive: true, maxSockets: 32 });
@@ -119,7 +121,7 @@ export class HubSpotConnector implements CrmConnector {
         },
       ],
     });
-    this.runner = new CrmCallRunner(options.budget, (e) => hubspotError(e, this.last), { maxAttempts: options.maxAttempts });
+    this.runner = new CrmCallRunner(options.budget, (e) => hubspotError(e, this.last), { maxAttempts: options.maxAttempts, callTimeoutMs: options.callTimeoutMs });
     this.targets = writebackTargetsOf('hubspot', options.settings);
     this.reserved = new Set([HUBSPOT_PERSONA_PROPERTY, HUBSPOT_STRATEGY_PROPERTY, 'lastmodifieddate', 'hs_lastmodifieddate']);
     for (const field of Object.values(this.targets)) this.reserved.add(field);

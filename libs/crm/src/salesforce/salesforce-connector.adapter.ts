@@ -98,6 +98,8 @@ export interface SalesforceConnectorOptions {
   settings: CrmConnectionSettings;
   budget: RequestBudget;
   maxAttempts?: number;
+  /** Bound of one request, answer included (see CallRunnerOptions.callTimeoutMs). */
+  callTimeoutMs?: number;
 }
 
 /**
@@ -122,7 +124,7 @@ export class SalesforceConnector implements CrmConnector {
   private readonly reserved: Set<string>;
 
   constructor(private readonly options: SalesforceConnectorOptions) {
-    this.runner = new CrmCallRunner(options.budget, salesforceError, { maxAttempts: options.maxAttempts });
+    this.runner = new CrmCallRunner(options.budget, salesforceError, { maxAttempts: options.maxAttempts, callTimeoutMs: options.callTimeoutMs });
     this.targets = writebackTargetsOf('salesforce', options.settings);
     this.reserved = new Set([...SALESFORCE_RESERVED_FIELDS, ...Object.values(this.targets)]);
     for (const o of OBJECTS) this.mappings.set(o, this.resolve(o, []));
