@@ -288,6 +288,17 @@ export class AppConfig {
   @Max(100_000_000)
   RATE_LIMIT_ANONYMOUS = 6000;
 
+  /**
+   * Requests refused with 401 (no key, a bad key) one client IP may make per
+   * RATE_LIMIT_WINDOW_SECONDS; past it the address gets 429 with Retry-After for a window, before
+   * any key it sends is checked, so keys cannot be guessed at speed. Valid keys are not counted. 0: off.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  AUTH_FAILURE_LIMIT = 30;
+
   /** Where Corridor is reachable from outside (webhook URLs shown to admins, signature checks). */
   @IsOptional()
   @Matches(/^https?:\/\/.+/, { message: 'PUBLIC_URL must be an http(s) URL' })
