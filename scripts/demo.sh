@@ -58,6 +58,7 @@ export LOG_LEVEL=info
 export SEGMENTATION_REFRESH_CRON=""
 # The demo's signed-webhook receiver listens on loopback, which destinations may only use when allowed.
 export DESTINATION_ALLOWED_HOSTS="127.0.0.1"
+export CRM_ALLOWED_HOSTS="127.0.0.1"   # the sandbox is on loopback
 SANDBOX_URL="http://127.0.0.1:${DEMO_SANDBOX_PORT}"
 LOGS=".demo/${DEMO_NAME}"
 mkdir -p "$LOGS"

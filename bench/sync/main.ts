@@ -150,7 +150,7 @@ function runChild(env: Record<string, string>): Promise<ChildResult | PullResult
 async function main(): Promise<void> {
   const db = await createBenchDatabase('corridor_bench_sync');
   const prefix = `corridor-bench-sync-${Date.now().toString(36)}`;
-  const env = { DATABASE_URL: db.url, REDIS_URL, REDIS_PREFIX: prefix, LOG_LEVEL: 'silent', NODE_ENV: 'development' };
+  const env = { DATABASE_URL: db.url, REDIS_URL, REDIS_PREFIX: prefix, LOG_LEVEL: 'silent', NODE_ENV: 'development', CRM_ALLOWED_HOSTS: '127.0.0.1' };
   const config = loadConfig({ ...process.env, ...env });
   const connections = new ConnectionRepository(db.ds, new SecretBox(config));
   const addConnection = async (url: string, settings: CrmConnectionSettings) =>

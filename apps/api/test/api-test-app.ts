@@ -51,7 +51,7 @@ export interface ApiTestAppOptions {
 export async function startApiTestApp(options: ApiTestAppOptions = {}): Promise<ApiTestApp> {
   const ctx = await createTestContext();
   // Tests fire requests far faster than any client should: limits only where a test sets them.
-  Object.assign(process.env, { RATE_LIMIT_ADMIN: '0', RATE_LIMIT_AGENT: '0', RATE_LIMIT_INTEGRATION: '0', RATE_LIMIT_ANONYMOUS: '0' }, options.env);
+  Object.assign(process.env, { RATE_LIMIT_ADMIN: '0', RATE_LIMIT_AGENT: '0', RATE_LIMIT_INTEGRATION: '0', RATE_LIMIT_ANONYMOUS: '0', AUTH_FAILURE_LIMIT: '0' }, options.env);
   let app: NestExpressApplication | undefined;
   try {
     app = await createApiApp();

@@ -101,7 +101,7 @@ describe('API with Redis or Postgres away', () => {
 
   it('Redis away: events, outcomes and the measured experience need only Postgres, so they keep working', async () => {
     await api.http.post('/v1/touchpoints').set(admin()).send({ key: 'purchase', name: 'Purchase', stageKey: 'purchase', channel: 'web' }).expect(201);
-    await api.http.post('/v1/customers/import').set(api.auth('integration')).set('Content-Type', 'application/x-ndjson').send('{"id":"c-9","email":"c9@example.com"}\n').expect(200);
+    await api.http.post('/v1/customers/import').set(api.auth('integration')).set('Content-Type', 'application/x-ndjson').send('{"id":"c-9","email":"c9@example.com"}\n{"id":"c-10","email":"c10@example.com"}\n').expect(200);
 
     await redis.stop();
     try {
@@ -121,6 +121,19 @@ describe('API with Redis or Postgres away', () => {
       const today = new Date().toISOString().slice(0, 10);
       await api.http.get(`/v1/measures/cells?from=${today}&to=${today}`).set(api.auth('agent')).timeout(HANG).expect(200);
       await api.http.get('/v1/experience/settings').set(api.auth('agent')).timeout(HANG).expect(200);
+
+      // The audit log and customer data requests are Postgres only: they keep working too.
+      await api.http.get('/v1/audit').set(admin()).timeout(HANG).expect(200);
+      const exported = await api.http.get('/v1/customers/c-10/export').set(admin()).timeout(HANG);
+      expect(exported.status).toBe(200);
+      const erased = await api.http.post('/v1/customers/c-10/erase').set(admin()).send({}).timeout(HANG);
+      expect(erased.status).toBe(200);
+      // Readiness turns red, in the error shape, naming Redis, within its ping bound.
+      const started = Date.now();
+      const ready = await api.http.get('/health/ready').timeout(HANG);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(ready.status).toBe(503);
+      expect(ready.body).toMatchObject({ code: 'UNHEALTHY', details: expect.arrayContaining([expect.objectContaining({ field: 'redis', code: 'DOWN' })]) });
     } finally {
       await redis.start();
     }
@@ -145,11 +158,20 @@ describe('API with Redis or Postgres away', () => {
       () => api.http.get('/v1/measures/targets/report').set(api.auth('agent')),
       () => api.http.get('/v1/experience/settings').set(api.auth('agent')),
       () => api.http.put('/v1/experience/settings').set(admin()).send(settings),
+      // Added with the audit log and customer data requests.
+      () => api.http.get('/v1/audit').set(admin()),
+      () => api.http.get('/v1/customers/c-9/export').set(admin()),
+      () => api.http.post('/v1/customers/c-9/erase').set(admin()).send({}),
     ]) {
+      const started = Date.now();
       const res = await request().timeout(HANG);
       expect(res.status).toBe(503);
       expect(res.body).toEqual(unavailable('DATABASE_UNAVAILABLE'));
+      expect(Date.now() - started).toBeLessThan(15_000);
     }
+    const ready = await api.http.get('/health/ready').timeout(HANG);
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({ code: 'UNHEALTHY', details: expect.arrayContaining([expect.objectContaining({ field: 'postgres', code: 'DOWN' })]) });
 
     await pg.start();
     await eventually(async () => (await api.http.get('/v1/attributes').set(admin()).timeout(HANG)).status === 200, 'reads to work again', 60_000, 500);

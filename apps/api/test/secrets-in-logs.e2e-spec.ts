@@ -1,7 +1,17 @@
 import { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import supertest from 'supertest';
-import { collectLogLines, eventually, freePort, spawnAppProcess, stopProcess } from '@corridor/testing';
+import { collectLogLines, eventually, freePort, spawnAppProcess, spawnWorkerProcess, stopProcess } from '@corridor/testing';
+import {
+  DEFAULT_HUBSPOT_CLIENT_SECRET,
+  DEFAULT_HUBSPOT_TOKEN,
+  DEFAULT_SALESFORCE_CLIENT_SECRET,
+  DEFAULT_SALESFORCE_CLIENT_ID,
+  DEFAULT_SALESFORCE_PASSWORD,
+  DEFAULT_SALESFORCE_USERNAME,
+  DEFAULT_SALESFORCE_WEBHOOK_SECRET,
+} from '../../crm-sandbox/src/sandbox-options';
+import { startCrmSandbox } from '../../crm-sandbox/src/sandbox-server';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
 jest.setTimeout(120_000);
@@ -93,4 +103,84 @@ describe('secrets never reach the logs when a query fails', () => {
     expect(text).not.toContain(rows[0].secret_encrypted);
     expect(text).not.toMatch(SEALED);
   });
+
+  it('a scenario through the CRM sandbox and a worker: syncs, refusals and bad keys log no secret, and no error answer carries one', async () => {
+    const sandbox = await startCrmSandbox({ port: 0 } as never);
+    const worker = spawnWorkerProcess({ ...api.ctx.env, LOG_LEVEL: 'debug' }, { captureStdout: true });
+    const workerLines = collectLogLines(worker);
+    const errors: string[] = [];
+    const record = (res: supertest.Response) => {
+      if (res.status >= 400) errors.push(JSON.stringify({ headers: res.headers, body: res.body }));
+      return res;
+    };
+    const SIGNING = 'whsec_ZnVsbC1zY2VuYXJpby1zaWduaW5nLXNlY3JldC00MjQyNDI=';
+    try {
+      const hs = record(
+        await http
+          .post('/v1/connections')
+          .set(api.auth('admin'))
+          .send({ kind: 'hubspot', name: 'hs', accessToken: DEFAULT_HUBSPOT_TOKEN, webhookClientSecret: DEFAULT_HUBSPOT_CLIENT_SECRET, basePath: sandbox.url, settings: { syncIntervalSeconds: 0 } }),
+      );
+      expect(hs.status).toBe(201);
+      const sf = record(
+        await http.post('/v1/connections').set(api.auth('admin')).send({
+          kind: 'salesforce',
+          name: 'sf',
+          loginUrl: sandbox.url,
+          clientId: DEFAULT_SALESFORCE_CLIENT_ID,
+          clientSecret: DEFAULT_SALESFORCE_CLIENT_SECRET,
+          username: DEFAULT_SALESFORCE_USERNAME,
+          password: DEFAULT_SALESFORCE_PASSWORD,
+          webhookSecret: DEFAULT_SALESFORCE_WEBHOOK_SECRET,
+          settings: { syncIntervalSeconds: 0 },
+        }),
+      );
+      expect(sf.status).toBe(201);
+      for (const id of [hs.body.id, sf.body.id]) {
+        record(await http.post(`/v1/connections/${id}/test`).set(api.auth('admin')));
+        const run = record(await http.post(`/v1/connections/${id}/sync`).set(api.auth('admin')).send({ mode: 'full' }));
+        expect(run.status).toBe(202);
+        await eventually(async () => ['completed', 'failed'].includes((await http.get(`/v1/sync-runs/${run.body.id}`).set(api.auth('admin'))).body.status), 'the sync to finish', 90_000, 250);
+      }
+      // Errors on the new paths: a move without credentials, an internal address, a wrong password at the test.
+      record(await http.patch(`/v1/connections/${sf.body.id}`).set(api.auth('admin')).send({ loginUrl: 'https://login.example.test' }));
+      record(await http.post('/v1/connections').set(api.auth('admin')).send({ kind: 'hubspot', name: 'x', accessToken: DEFAULT_HUBSPOT_TOKEN, basePath: 'http://169.254.169.254' }));
+      record(await http.patch(`/v1/connections/${sf.body.id}`).set(api.auth('admin')).send({ password: 'wrong-password-31337' }));
+      record(await http.post(`/v1/connections/${sf.body.id}/test`).set(api.auth('admin')));
+      const dest = record(await http.post('/v1/destinations').set(api.auth('admin')).send({ name: 'hooks', url: 'https://93.184.216.34/hook', secret: SIGNING }));
+      expect(dest.status).toBe(201);
+      record(await http.post('/v1/destinations').set(api.auth('admin')).send({ name: 'inside', url: 'http://10.0.0.1/hook', secret: SIGNING }));
+      // Bad and near-miss keys: a key's secret part is never logged, even when wrong.
+      const nearMiss = api.adminKey.slice(0, -4) + 'AAAA';
+      record(await http.get('/v1/connections').set('Authorization', `Bearer ${nearMiss}`));
+      record(await http.get('/v1/connections').set('X-API-Key', api.agentKey));
+
+      const sealed = (await db.query(`SELECT credentials_encrypted AS s FROM connections UNION ALL SELECT secret_encrypted FROM destinations`)).rows.map((r) => r.s as string);
+      await new Promise((r) => setTimeout(r, 1000)); // the last lines flushed
+      const text = [...lines, ...workerLines].map((l) => JSON.stringify(l)).join('\n');
+      expect(workerLines.length).toBeGreaterThan(0);
+      const secrets = [
+        DEFAULT_HUBSPOT_TOKEN,
+        DEFAULT_HUBSPOT_CLIENT_SECRET,
+        DEFAULT_SALESFORCE_CLIENT_SECRET,
+        DEFAULT_SALESFORCE_PASSWORD,
+        DEFAULT_SALESFORCE_WEBHOOK_SECRET,
+        'wrong-password-31337',
+        SIGNING,
+        SIGNING.slice(6, 30),
+        api.adminKey.slice(18),
+        api.agentKey.slice(18),
+        nearMiss.slice(18),
+        ...sealed,
+      ];
+      for (const where of [text, errors.join('\n')]) {
+        for (const secret of secrets) expect(where.includes(secret) ? secret : null).toBeNull();
+        expect(where).not.toMatch(SEALED);
+      }
+      expect(errors.length).toBeGreaterThanOrEqual(5);
+    } finally {
+      await stopProcess(worker);
+      await sandbox.close();
+    }
+  }, 240_000);
 });

@@ -5,6 +5,8 @@
  */
 import Redis from 'ioredis';
 import { HubSpotConnector, RedisRequestBudget } from '@corridor/crm';
+import { guardedAgents } from '@corridor/destinations';
+import { CRM_RULE, DestinationAllowList } from '@corridor/domain';
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -12,7 +14,7 @@ async function main(): Promise<void> {
   const budget = new RedisRequestBudget(redis, env.BUDGET_KEY!, {
     burst: { max: Number(env.BURST_MAX), windowMs: Number(env.BURST_WINDOW_MS) },
   });
-  const connector = new HubSpotConnector({ accessToken: env.TOKEN!, settings: { basePath: env.BASE_PATH, fieldMapping: {} }, budget });
+  const connector = new HubSpotConnector({ accessToken: env.TOKEN!, settings: { basePath: env.BASE_PATH, fieldMapping: {} }, budget, agents: guardedAgents(new DestinationAllowList(['127.0.0.1']), CRM_RULE) });
   let position = connector.begin('full', null, new Date());
   const started = Date.now();
   let pages = 0;

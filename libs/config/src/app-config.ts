@@ -321,6 +321,17 @@ export class AppConfig {
   @Max(100_000_000)
   RATE_LIMIT_ANONYMOUS = 6000;
 
+  /**
+   * Requests refused with 401 (no key, a bad key) one client IP may make per
+   * RATE_LIMIT_WINDOW_SECONDS; past it the address gets 429 with Retry-After for a window, before
+   * any key it sends is checked, so keys cannot be guessed at speed. Valid keys are not counted. 0: off.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  AUTH_FAILURE_LIMIT = 30;
+
   /** Where Corridor is reachable from outside (webhook URLs shown to admins, signature checks). */
   @IsOptional()
   @Matches(/^https?:\/\/.+/, { message: 'PUBLIC_URL must be an http(s) URL' })
@@ -343,6 +354,15 @@ export class AppConfig {
   @IsString()
   DESTINATION_ALLOWED_HOSTS = '';
 
+  /**
+   * The same, for CRM connections: host names, IP addresses and CIDR ranges that a HubSpot base URL,
+   * a Salesforce login or instance URL (including the instance URL a login answers with) may use
+   * although they are loopback, private or link-local (a CRM sandbox on 127.0.0.1). Checked when a
+   * connection is saved and again, after DNS resolution, on every connection the CRM client opens.
+   */
+  @IsString()
+  CRM_ALLOWED_HOSTS = '';
+
   /** The request limit per window for a key of this role, or for requests without a key; 0: unlimited. */
   rateLimitOf(who: 'admin' | 'agent' | 'integration' | 'anonymous'): number {
     return { admin: this.RATE_LIMIT_ADMIN, agent: this.RATE_LIMIT_AGENT, integration: this.RATE_LIMIT_INTEGRATION, anonymous: this.RATE_LIMIT_ANONYMOUS }[who];
@@ -356,6 +376,11 @@ export class AppConfig {
   /** DESTINATION_ALLOWED_HOSTS as a list. */
   get destinationAllowedHosts(): string[] {
     return this.DESTINATION_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean);
+  }
+
+  /** CRM_ALLOWED_HOSTS as a list. */
+  get crmAllowedHosts(): string[] {
+    return this.CRM_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean);
   }
 
   /** Jobs a worker process runs at once on `queue`: its own setting, else WORKER_CONCURRENCY. */
@@ -397,6 +422,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push(`SEGMENTATION_TIMEZONE: ${JSON.stringify(config.SEGMENTATION_TIMEZONE)} is not an IANA time zone`);
   }
   for (const problem of DestinationAllowList.problems(config.destinationAllowedHosts)) problems.push(`DESTINATION_ALLOWED_HOSTS: ${problem}`);
+  for (const problem of DestinationAllowList.problems(config.crmAllowedHosts)) problems.push(`CRM_ALLOWED_HOSTS: ${problem}`);
   if (config.isProduction && !config.SECRETS_KEY) {
     problems.push('SECRETS_KEY: required when NODE_ENV=production (32 bytes, base64 or hex)');
   }

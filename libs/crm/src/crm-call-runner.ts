@@ -119,3 +119,18 @@ export function retryAfterMs(value: string | undefined | null): number | undefin
 }
 
 export { CrmError };
+
+/**
+ * The refusal of the guarded agents (an internal address CRM_ALLOWED_HOSTS does not admit), however
+ * the client wrapped it (node-fetch keeps the code, jsforce the message): permanent, never retried.
+ */
+export function addressRefusal(e: unknown, crm: string): CrmError | null {
+  for (let cur = e as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; cur && depth < 4; cur = cur.cause as typeof cur, depth++) {
+    const message = typeof cur.message === 'string' ? cur.message : '';
+    if (cur.code === CRM_ERROR.addressRefused || /connection refused by Corridor/.test(message)) {
+      const reason = /connection refused by Corridor: ([^]*)$/.exec(message)?.[1] ?? 'an internal address';
+      return new CrmError(CRM_ERROR.addressRefused, `${crm} was not called: ${reason}`, undefined, 400);
+    }
+  }
+  return null;
+}

@@ -1,7 +1,8 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
 import { createRedisClient, RedisClient } from '@corridor/jobs';
-import { CrmConnection, CrmConnector } from '@corridor/domain';
+import { guardedAgents, GuardedAgents } from '@corridor/destinations';
+import { CRM_RULE, CrmConnection, CrmConnector, DestinationAllowList } from '@corridor/domain';
 import { HubSpotConnector } from './hubspot/hubspot-connector.adapter';
 import { budgetKeyPrefix, RedisRequestBudget } from './rate-limit/redis-request-budget';
 import { LaneLimit, RequestBudget, UNLIMITED_BUDGET, BudgetLane } from './rate-limit/request-budget';
@@ -24,8 +25,12 @@ export class CrmConnectorFactory implements OnModuleDestroy {
   private redis: RedisClient | null = null;
   /** Salesforce sessions shared by this process's jobs (a login per job exhausted orgs' login rate). */
   private readonly salesforceSessions = new SalesforceSessionCache();
+  /** Shared keep-alive agents that check every address connected to (CRM_ALLOWED_HOSTS): DNS rebinding cannot reach an internal service. */
+  private readonly agents: GuardedAgents;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(private readonly config: AppConfig) {
+    this.agents = guardedAgents(new DestinationAllowList(config.crmAllowedHosts), CRM_RULE);
+  }
 
   create(connection: CrmConnection, options: ConnectorOptions = {}): CrmConnector {
     const budget = options.unbudgeted ? UNLIMITED_BUDGET : this.budgetFor(connection);
@@ -36,6 +41,7 @@ export class CrmConnectorFactory implements OnModuleDestroy {
         budget,
         maxAttempts: options.maxAttempts,
         callTimeoutMs: this.config.CRM_CALL_TIMEOUT_MS,
+        agents: this.agents,
       });
     }
     return new SalesforceConnector({
@@ -44,6 +50,7 @@ export class CrmConnectorFactory implements OnModuleDestroy {
       budget,
       maxAttempts: options.maxAttempts,
       callTimeoutMs: this.config.CRM_CALL_TIMEOUT_MS,
+      agents: this.agents,
       // A connection test proves the credentials: it always logs in.
       ...(options.unbudgeted ? {} : { connectionId: connection.id, sessions: this.salesforceSessions }),
     });
@@ -68,6 +75,8 @@ export class CrmConnectorFactory implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
     await this.redis?.quit().catch(() => undefined);
     this.redis = null;
   }

@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises';
-import { checkDestinationAddresses, DestinationAllowList, DomainError, ErrorDetail, parseDestinationUrl } from '@corridor/domain';
+import { checkDestinationAddresses, DESTINATION_RULE, DestinationAllowList, DomainError, ErrorDetail, OutboundRule, parseDestinationUrl } from '@corridor/domain';
 
 const LOOKUP_TIMEOUT_MS = 5000;
 
@@ -9,12 +9,12 @@ const LOOKUP_TIMEOUT_MS = 5000;
  * of the name is checked (A and AAAA): a sender may connect to any of them. Throws DNS_UNAVAILABLE
  * (transient) when the name cannot be resolved in time.
  */
-export async function destinationAddressProblem(url: string, allow: DestinationAllowList, field = 'url'): Promise<ErrorDetail | null> {
+export async function destinationAddressProblem(url: string, allow: DestinationAllowList, field = 'url', rule: OutboundRule = DESTINATION_RULE): Promise<ErrorDetail | null> {
   const parsed = parseDestinationUrl(url, field);
   if ('field' in parsed) return parsed;
   const addresses = parsed.isLiteral ? [parsed.host] : await resolveAll(parsed.host, field);
   if (!Array.isArray(addresses)) return addresses;
-  return checkDestinationAddresses(parsed.host, addresses, allow, field);
+  return checkDestinationAddresses(parsed.host, addresses, allow, field, rule);
 }
 
 async function resolveAll(host: string, field: string): Promise<string[] | ErrorDetail> {

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DestinationAllowList } from '@corridor/domain';
+import { CRM_RULE, DestinationAllowList } from '@corridor/domain';
 import { destinationAddressProblem } from './destination-address.resolver';
-import { guardedLookup, ResolveAll } from './guarded-lookup';
+import { guardedAgents, guardedLookup, ResolveAll } from './guarded-lookup';
 
 const none = new DestinationAllowList([]);
 
@@ -96,6 +96,28 @@ describe('SSRF: addresses that resolve inside are refused', () => {
       expect(await get('hooks.internal', new DestinationAllowList(['127.0.0.1']), dns)).toEqual({ status: 200 });
       expect(await get('hooks.internal', new DestinationAllowList(['hooks.internal']), dns)).toEqual({ status: 200 });
       expect(received).toBe(2);
+    });
+
+    it('guardedAgents (the CRM clients\' agents) check IP literals too, which Node connects to without a lookup', async () => {
+      const before = received;
+      const agents = guardedAgents(new DestinationAllowList(['127.0.0.2']), CRM_RULE, fakeDns({ 'crm.example': ['127.0.0.1'] }));
+      const via = (host: string) =>
+        new Promise<{ status?: number; code?: string; message?: string }>((resolve) => {
+          http
+            .get({ host, port, path: '/', agent: agents.http }, (res) => {
+              res.resume();
+              resolve({ status: res.statusCode });
+            })
+            .on('error', (e: NodeJS.ErrnoException) => resolve({ code: e.code, message: e.message }));
+        });
+      const literal = await via('127.0.0.1');
+      expect(literal).toMatchObject({ code: 'CRM_ADDRESS_REFUSED' });
+      expect(literal.message).toContain('CRM_ALLOWED_HOSTS');
+      // A name that resolves to loopback when the agent connects (whatever it answered when saved).
+      expect(await via('crm.example')).toMatchObject({ code: 'CRM_ADDRESS_REFUSED' });
+      expect(received).toBe(before);
+      agents.http.destroy();
+      agents.https.destroy();
     });
   });
 });

@@ -4,3 +4,4 @@ export * from './pino-options';
 export * from './logging.module';
 export * from './worker-metrics';
 export * from './tracing';
+export * from './with-timeout';

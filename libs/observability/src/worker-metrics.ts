@@ -39,46 +39,17 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
-  readonly syncRecords = new Counter({
-    name: 'corridor_sync_records_total',
-    help: 'CRM records a finished sync run applied, by connection and outcome (created, updated, unchanged, deleted, merged)',
-    labelNames: ['connection', 'outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly syncRecords = this.counter('corridor_sync_records_total', 'CRM records a finished sync run applied, by connection and outcome (created, updated, unchanged, deleted, merged)', ['connection', 'outcome'] as const);
 
-  readonly crmRequests = new Counter({
-    name: 'corridor_crm_requests_total',
-    help: 'CRM API requests of finished sync runs, by connection and outcome (ok, rate_limited, retried)',
-    labelNames: ['connection', 'outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly crmRequests = this.counter('corridor_crm_requests_total', 'CRM API requests of finished sync runs, by connection and outcome (ok, rate_limited, retried)', ['connection', 'outcome'] as const);
 
-  readonly crmRateLimited = new Counter({
-    name: 'corridor_crm_rate_limited_total',
-    help: 'CRM answers 429 (rate limited) seen by sync runs, by connection',
-    labelNames: ['connection'] as const,
-    registers: [this.registry],
-  });
+  readonly crmRateLimited = this.counter('corridor_crm_rate_limited_total', 'CRM answers 429 (rate limited) seen by sync runs, by connection', ['connection'] as const);
 
-  readonly syncRuns = new Counter({
-    name: 'corridor_sync_runs_total',
-    help: 'Sync runs this process ended, by connection and status',
-    labelNames: ['connection', 'status'] as const,
-    registers: [this.registry],
-  });
+  readonly syncRuns = this.counter('corridor_sync_runs_total', 'Sync runs this process ended, by connection and status', ['connection', 'status'] as const);
 
-  readonly segmentationRuns = new Counter({
-    name: 'corridor_segmentation_runs_total',
-    help: 'Segmentation runs this process finished (went live or completed a preview), by kind',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  });
+  readonly segmentationRuns = this.counter('corridor_segmentation_runs_total', 'Segmentation runs this process finished (went live or completed a preview), by kind', ['kind'] as const);
 
-  readonly segmentationCustomers = new Counter({
-    name: 'corridor_segmentation_customers_total',
-    help: 'Customers evaluated by re-segmentation chunks; rate() over it is customers/s',
-    registers: [this.registry],
-  });
+  readonly segmentationCustomers = this.counter('corridor_segmentation_customers_total', 'Customers evaluated by re-segmentation chunks; rate() over it is customers/s');
 
   readonly segmentationChunkSeconds = new Histogram({
     name: 'corridor_segmentation_chunk_seconds',
@@ -87,25 +58,16 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
-  readonly eventsDecided = new Counter({
-    name: 'corridor_events_decided_total',
-    help: 'Touchpoint events decided (a decision recorded; a retried job deciding an event again is not counted)',
-    registers: [this.registry],
-  });
+  readonly eventsDecided = this.counter('corridor_events_decided_total', 'Touchpoint events decided (a decision recorded; a retried job deciding an event again is not counted)');
 
-  readonly decisions = new Counter({
-    name: 'corridor_decisions_total',
-    help: 'Decisions by outcome (treated, held, suppressed, held_out, no_treatment) and, for suppressed ones, the reason code',
-    labelNames: ['outcome', 'reason'] as const,
-    registers: [this.registry],
-  });
+  readonly decisions = this.counter('corridor_decisions_total', 'Decisions by outcome (treated, held, suppressed, held_out, no_treatment) and, for suppressed ones, the reason code', ['outcome', 'reason'] as const);
 
-  readonly deliveries = new Counter({
-    name: 'corridor_delivery_attempts_total',
-    help: 'Delivery attempts by result (delivered, retrying, dead)',
-    labelNames: ['result'] as const,
-    registers: [this.registry],
-  });
+  readonly deliveries = this.counter('corridor_delivery_attempts_total', 'Delivery attempts by result (delivered, retrying, dead)', ['result'] as const);
+
+  /** A counter in this registry: name, help and labels are all that differ between them. */
+  private counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter<L>({ name, help, labelNames, registers: [this.registry] });
+  }
 
   constructor(app = 'worker') {
     this.registry.setDefaultLabels({ app });

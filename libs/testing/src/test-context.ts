@@ -29,6 +29,8 @@ export async function createTestContext(): Promise<TestContext> {
     REDIS_URL: TEST_REDIS_URL,
     REDIS_PREFIX: redisPrefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // The CRM sandbox and the tests' stand-in CRM hosts listen on loopback (SSRF rules: README).
+    CRM_ALLOWED_HOSTS: '127.0.0.0/8, ::1, localhost',
   };
   Object.assign(process.env, env);
   return {

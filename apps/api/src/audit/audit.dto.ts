@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsISO8601, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { AuditEntry } from '@corridor/domain';
+import { PageQueryDto } from '../validation/page-query.dto';
 
-export class ListAuditQuery {
+export class ListAuditQuery extends PageQueryDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'Changes at or after this instant' })
   @IsOptional()
   @IsISO8601({ strict: true })
@@ -30,19 +30,6 @@ export class ListAuditQuery {
   @IsString()
   @MaxLength(500)
   targetId?: string;
-
-  @ApiPropertyOptional({ description: 'The `next` of the previous page: entries older than this id' })
-  @IsOptional()
-  @Matches(/^[0-9]{1,19}$/, { message: 'before must be an audit entry id (digits)' })
-  before?: string;
-
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200, description: 'Page size, newest first' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
 }
 
 export class AuditActorDto {

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ApiKey } from '@corridor/domain';
 import { ApiKeyRepository } from '@corridor/persistence';
 import { ApiKeyCache } from './api-key.cache';
+import { FailedAuthLimiter } from '../rate-limit/failed-auth.limiter';
 import { ApiKeyGuard, presentedApiKey } from './api-key.guard';
 import { OnlyRoles, Public, Roles } from './roles.decorator';
 
@@ -36,7 +37,8 @@ function guardWith(key: ApiKey | null) {
   const keys = {
     verify: jest.fn(async () => (key ? { apiKey: key, state: key.revokedAt ? 'revoked' : key.expiresAt && key.expiresAt <= new Date() ? 'expired' : 'active' } : null)),
   } as unknown as ApiKeyRepository;
-  return new ApiKeyGuard(new Reflector(), new ApiKeyCache(keys));
+  // The failed-authentication limiter is off here (it needs Redis: apps/api/test/auth-failures.e2e-spec.ts).
+  return new ApiKeyGuard(new Reflector(), new ApiKeyCache(keys), { enabled: false } as unknown as FailedAuthLimiter);
 }
 
 describe('presentedApiKey', () => {

@@ -1,9 +1,10 @@
-import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { CanActivate, ExecutionContext, HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import { DomainError, roleSatisfies } from '@corridor/domain';
 import { ApiKeyCache } from './api-key.cache';
 import { AuthenticatedRequest } from './current-key.decorator';
+import { FailedAuthLimiter } from '../rate-limit/failed-auth.limiter';
 import { ROUTE_ACCESS, RouteAccess } from './roles.decorator';
 
 /** The key from `Authorization: Bearer <key>`, else from `X-API-Key`. */
@@ -27,6 +28,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeyCache,
+    private readonly failures: FailedAuthLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -40,6 +42,34 @@ export class ApiKeyGuard implements CanActivate {
     if (access.public) return true;
 
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const ip = req.ip ?? 'unknown';
+    const blocked = this.failures.enabled ? this.failures.blockedFor(ip) : 0;
+    if (blocked) this.tooManyFailures(context, blocked);
+    try {
+      return await this.authenticate(req, access);
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'UNAUTHENTICATED' && this.failures.enabled) {
+        const wait = await this.failures.failed(ip);
+        if (wait) this.tooManyFailures(context, wait);
+      }
+      throw e;
+    }
+  }
+
+  /** 429 with Retry-After: this address sent too many missing or bad keys. */
+  private tooManyFailures(context: ExecutionContext, seconds: number): never {
+    context.switchToHttp().getResponse<{ setHeader(name: string, value: string): void }>().setHeader('Retry-After', String(seconds));
+    throw new HttpException(
+      {
+        code: 'AUTH_RATE_LIMITED',
+        message: `Too many requests without a valid API key from this address; retry in ${seconds} s`,
+        details: [{ field: 'authorization', message: 'too many missing or invalid API keys from this address', code: 'AUTH_RATE_LIMITED' }],
+      },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
+
+  private async authenticate(req: AuthenticatedRequest, access: Exclude<RouteAccess, { public: true }>): Promise<boolean> {
     const secret = presentedApiKey(req.headers);
     if (!secret) {
       throw new DomainError('UNAUTHENTICATED', 'An API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"', 'unauthenticated', [

@@ -18,6 +18,7 @@ import {
 } from '@corridor/domain';
 import { DEFAULT_JOB_OPTIONS, JobProducer, JobSchedules } from '@corridor/jobs';
 import { ConnectionRepository, ConnectionSummary, CrmSyncStore, WritebackStore } from '@corridor/persistence';
+import { CrmAddressChecker } from './crm-address.checker';
 import { ConnectionDto, ConnectionSyncStatusDto, CreateConnectionDto, SyncRunDto, UpdateConnectionDto, WritebackStatusDto } from './connection.dto';
 
 /** A connection test or field check on create/update answers within this, or becomes a warning. */
@@ -37,6 +38,7 @@ export class ConnectionsService implements OnApplicationBootstrap {
     private readonly jobs: JobProducer,
     private readonly schedules: JobSchedules,
     private readonly writeback: WritebackStore,
+    private readonly addresses: CrmAddressChecker,
     readonly config: AppConfig,
   ) {}
 
@@ -69,6 +71,7 @@ export class ConnectionsService implements OnApplicationBootstrap {
             ...(dto.webhookSecret ? { webhookSecret: dto.webhookSecret } : {}),
           };
     this.refuseForeignFields(dto);
+    await this.addresses.check(dto);
     const settings: CrmConnectionSettings = {
       ...(dto.settings as CrmConnectionSettings | undefined),
       ...(dto.basePath ? { basePath: dto.basePath } : {}),
@@ -124,6 +127,7 @@ export class ConnectionsService implements OnApplicationBootstrap {
     const given = new Set(Object.keys(dto).filter((k) => dto[k as keyof UpdateConnectionDto] !== undefined));
     const missing = credentialsMissingForMove(current, dto, given);
     if (missing.length) throw new ValidationError('Changing where a connection points requires its credentials again', missing, 'CREDENTIALS_REQUIRED');
+    await this.addresses.check(dto);
     const settings: CrmConnectionSettings = {
       ...current.settings,
       // Only the keys sent: the DTO instance also carries its unset fields as undefined, which

@@ -1,27 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, Matches } from 'class-validator';
 import { DELIVERY_STATUSES, DeliveryRecord, DeliveryStatus } from '@corridor/domain';
+import { PageQueryDto } from '../validation/page-query.dto';
 
 const BIGINT_ID = /^[0-9]{1,19}$/;
 
-export class ListDeliveriesQuery {
+export class ListDeliveriesQuery extends PageQueryDto {
   @ApiProperty({ enum: DELIVERY_STATUSES, example: 'dead', description: 'Which deliveries: `dead` lists the dead letters' })
   @IsIn(DELIVERY_STATUSES as string[])
   status: DeliveryStatus;
-
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200, description: 'Page size, newest first' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'The `next` of the previous page: deliveries older than this id' })
-  @IsOptional()
-  @Matches(BIGINT_ID, { message: 'before must be a delivery id (digits)' })
-  before?: string;
 }
 
 export class DeliveryIdParams {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { QUEUE } from '@corridor/contracts';
 import { JobProducer } from '@corridor/jobs';
+import { withTimeout } from '@corridor/observability';
 
 /**
  * Pings Redis over BullMQ's own connection (the one enqueueing depends on). The timeout matters:
@@ -26,17 +27,5 @@ export class RedisHealthIndicator {
     } catch (e) {
       return session.down({ message: (e as Error).message });
     }
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -3,11 +3,13 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '@corridor/config';
 import { AuthenticatedRequest } from '../auth/current-key.decorator';
+import { FailedAuthLimiter } from './failed-auth.limiter';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RateLimitStorage } from './rate-limit.storage';
 
-@Module({ providers: [RateLimitStorage], exports: [RateLimitStorage] })
-class RateLimitStorageModule {}
+/** The shared counters, and the failed-authentication limiter that uses them (ApiKeyGuard's). */
+@Module({ providers: [RateLimitStorage, FailedAuthLimiter], exports: [RateLimitStorage, FailedAuthLimiter] })
+export class RateLimitStorageModule {}
 
 /**
  * Per-key request limits (RATE_LIMIT_* settings: one per role, one for requests without a key),

@@ -6377,12 +6377,12 @@ export interface operations {
     DeliveriesController_list: {
         parameters: {
             query: {
-                /** @description Which deliveries: `dead` lists the dead letters */
-                status: "held" | "pending" | "retrying" | "delivered" | "dead" | "suppressed";
                 /** @description Page size, newest first */
                 limit?: number;
-                /** @description The `next` of the previous page: deliveries older than this id */
+                /** @description The `next` of the previous page: entries older than this id */
                 before?: string;
+                /** @description Which deliveries: `dead` lists the dead letters */
+                status: "held" | "pending" | "retrying" | "delivered" | "dead" | "suppressed";
             };
             header?: never;
             path?: never;
@@ -9245,6 +9245,10 @@ export interface operations {
     AuditController_list: {
         parameters: {
             query?: {
+                /** @description Page size, newest first */
+                limit?: number;
+                /** @description The `next` of the previous page: entries older than this id */
+                before?: string;
                 /** @description Changes at or after this instant */
                 since?: string;
                 /** @description Changes before this instant */
@@ -9255,10 +9259,6 @@ export interface operations {
                 targetType?: string;
                 /** @description The id or key of the thing changed (with targetType) */
                 targetId?: string;
-                /** @description The `next` of the previous page: entries older than this id */
-                before?: string;
-                /** @description Page size, newest first */
-                limit?: number;
             };
             header?: never;
             path?: never;

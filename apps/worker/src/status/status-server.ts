@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '@corridor/config';
 import { QUEUE } from '@corridor/contracts';
 import { JobProducer } from '@corridor/jobs';
-import { WorkerMetrics } from '@corridor/observability';
+import { withTimeout, WorkerMetrics } from '@corridor/observability';
 
 const PING_TIMEOUT_MS = 1500;
 
@@ -84,17 +84,5 @@ export class StatusServer implements OnApplicationBootstrap, OnApplicationShutdo
     ]);
     const details = { postgres, redis };
     return { status: postgres.status === 'up' && redis.status === 'up' ? 'ok' : 'error', details };
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

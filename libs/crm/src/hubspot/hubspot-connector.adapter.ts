@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { Client } from '@hubspot/api-client';
+import type { GuardedAgents } from '@corridor/destinations';
 import {
   AttributeType,
   catalogAttributesOf,
@@ -77,10 +78,9 @@ export interface HubSpotConnectorOptions {
   maxAttempts?: number;
   /** Bound of one request, answer included (see CallRunnerOptions.callTimeoutMs). */
   callTimeoutMs?: number;
+  /** Keep-alive agents that refuse internal addresses CRM_ALLOWED_HOSTS does not admit, at connect time (see guardedAgents). */
+  agents: GuardedAgents;
 }
-
-const keepAliveHttp = new http.Agent({ keepAlive: true, maxSockets: 32 });
-const keepAliveHttps = new https.Agent({ keepAlive: true, maxSockets: 32 });
 
 /**
  * HubSpot contacts through @hubspot/api-client. Full sync pages the list endpoint (100 a page);
@@ -103,13 +103,16 @@ export class HubSpotConnector implements CrmConnector {
   /** The properties write-back fills (settings.writeback.fields over the defaults). */
   private readonly targets: WritebackTargets;
 
+  private readonly basePath: string;
+
   constructor(private readonly options: HubSpotConnectorOptions) {
     const basePath = options.settings.basePath?.replace(/\/+$/, '') || undefined;
+    this.basePath = basePath ?? 'https://api.hubapi.com';
     this.client = new Client({
       accessToken: options.accessToken,
       basePath,
       numberOfApiCallRetries: 0,
-      httpAgent: basePath?.startsWith('http:') ? keepAliveHttp : keepAliveHttps,
+      httpAgent: basePath?.startsWith('http:') ? options.agents.http : options.agents.https,
       middleware: [
         {
           pre: (ctx) => ctx,
@@ -121,6 +124,9 @@ export class HubSpotConnector implements CrmConnector {
         },
       ],
     });
+    sendThroughAgent([this.client.crm.contacts, this.client.crm.properties, this.client.crm.lists, this.client.crm.objects.tasks], (url) =>
+      url.startsWith('http:') ? options.agents.http : options.agents.https,
+    );
     this.runner = new CrmCallRunner(options.budget, (e) => hubspotError(e, this.last), { maxAttempts: options.maxAttempts, callTimeoutMs: options.callTimeoutMs });
     this.targets = writebackTargetsOf('hubspot', options.settings);
     this.reserved = new Set([HUBSPOT_PERSONA_PROPERTY, HUBSPOT_STRATEGY_PROPERTY, 'lastmodifieddate', 'hs_lastmodifieddate']);
@@ -606,26 +612,27 @@ export class HubSpotConnector implements CrmConnector {
   }
 
   /**
-   * Pages of records through the client's generic `apiRequest` (same auth, base path and headers),
-   * read as plain JSON: the typed APIs' model deserialisation cost more CPU than the rest of a sync.
+   * Pages of records as plain JSON over the guarded keep-alive agents, with the client's auth and
+   * headers: the typed APIs' model deserialisation cost more CPU than the rest of a sync, and the
+   * client's generic `apiRequest` takes no agent (it would connect to any address, unchecked).
    * Errors are thrown in ApiException's shape ({code, body, headers}) for the same mapping.
    */
   private async raw<T>(method: 'GET' | 'POST', path: string, qs?: Record<string, string | number>, body?: unknown): Promise<T> {
-    const res = await this.client.apiRequest({ method, path, ...(qs ? { qs } : {}), ...(body !== undefined ? { body } : {}) });
-    const headers: Record<string, string> = {};
-    res.headers.forEach((value, name) => (headers[name] = value));
-    this.last = { status: res.status, headers };
-    const text = await res.text();
+    const url = new URL(`${this.basePath}${path}`);
+    for (const [k, v] of Object.entries(qs ?? {})) url.searchParams.set(k, String(v));
+    const payload = body !== undefined ? JSON.stringify(body) : undefined;
+    const res = await sendJson(url, method, payload, this.options.accessToken, url.protocol === 'http:' ? this.options.agents.http : this.options.agents.https);
+    this.last = { status: res.status, headers: res.headers };
     if (res.status >= 400) {
       let parsed: unknown = null;
       try {
-        parsed = JSON.parse(text);
+        parsed = JSON.parse(res.text);
       } catch {
         // An HTML error page from a proxy: the status says enough.
       }
-      throw Object.assign(new Error(`HubSpot answered ${res.status}`), { code: res.status, body: parsed, headers });
+      throw Object.assign(new Error(`HubSpot answered ${res.status}`), { code: res.status, body: parsed, headers: res.headers });
     }
-    return JSON.parse(text) as T;
+    return JSON.parse(res.text) as T;
   }
 
   private toPage(records: readonly HubSpotRecord[]): CrmPage {
@@ -706,4 +713,64 @@ function failedCheck(error: CrmError, where: string): ConnectionCheck {
     default:
       return { check: 'instance', status: 'failed', code: error.code, message: error.message };
   }
+}
+
+/** One JSON request through `agent`; the whole body read as text. */
+function sendJson(url: URL, method: string, payload: string | undefined, accessToken: string, agent: http.Agent): Promise<{ status: number; headers: Record<string, string>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'http:' ? http : https).request(
+      url,
+      {
+        method,
+        agent,
+        headers: {
+          Accept: 'application/json, */*;q=0.8',
+          Authorization: `Bearer ${accessToken}`,
+          ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+          resolve({ status: res.statusCode ?? 0, headers, text: Buffer.concat(chunks).toString('utf8') });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+interface CodegenRequest {
+  getUrl(): string;
+  getAgent(): unknown;
+  setAgent(agent: unknown): void;
+}
+
+/**
+ * The typed APIs ignore the `httpAgent` option (the generated code only runs configured middleware
+ * when a call passes options of its own), so they would connect through Node's global agent to any
+ * address, unchecked. This sets the guarded agent on every request those APIs send.
+ */
+function sendThroughAgent(discoveries: readonly object[], agentFor: (url: string) => http.Agent): void {
+  const seen = new WeakSet<object>();
+  const visit = (value: unknown, depth: number): void => {
+    if (!value || typeof value !== 'object' || seen.has(value) || depth > 4) return;
+    seen.add(value);
+    const httpApi = (value as { httpApi?: { send?: (request: CodegenRequest) => unknown } }).httpApi;
+    if (httpApi && typeof httpApi.send === 'function') {
+      const send = httpApi.send.bind(httpApi);
+      httpApi.send = (request: CodegenRequest) => {
+        request.setAgent(agentFor(request.getUrl()));
+        return send(request);
+      };
+      return;
+    }
+    for (const child of Object.values(value)) visit(child, depth + 1);
+  };
+  for (const d of discoveries) visit(d, 0);
 }

@@ -1,5 +1,5 @@
 import { CRM_ERROR, CrmError } from '@corridor/domain';
-import { isNetworkError, retryAfterMs } from '../crm-call-runner';
+import { addressRefusal, isNetworkError, retryAfterMs } from '../crm-call-runner';
 
 export interface LastResponse {
   status: number;
@@ -13,6 +13,8 @@ export interface LastResponse {
  */
 export function hubspotError(e: unknown, last: LastResponse | null): CrmError {
   if (e instanceof CrmError) return e;
+  const refused = addressRefusal(e, 'HubSpot');
+  if (refused) return refused;
   const apiStatus = typeof (e as { code?: unknown })?.code === 'number' ? ((e as { code: number }).code as number) : undefined;
   const headers = ((e as { headers?: Record<string, string> })?.headers ?? last?.headers ?? {}) as Record<string, string>;
   const status = apiStatus ?? (last && last.status >= 400 ? last.status : undefined);

@@ -1,4 +1,6 @@
 import { Connection } from 'jsforce';
+import type { Transport } from 'jsforce/lib/transport';
+import type { GuardedAgents } from '@corridor/destinations';
 import {
   AttributeType,
 
@@ -31,6 +33,7 @@ import { RequestBudget } from '../rate-limit/request-budget';
 import { WritebackTargets, writebackTargetsOf } from '../writeback-fields';
 import { salesforceError } from './salesforce-errors';
 import { SalesforceSessionCache } from './salesforce-session-cache';
+import { GuardedSalesforceTransport } from './salesforce-transport';
 import {
   overridesFor,
   SALESFORCE_CONTACT_MAPPING,
@@ -100,6 +103,8 @@ export interface SalesforceConnectorOptions {
   maxAttempts?: number;
   /** Bound of one request, answer included (see CallRunnerOptions.callTimeoutMs). */
   callTimeoutMs?: number;
+  /** Agents that refuse internal addresses CRM_ALLOWED_HOSTS does not admit, at connect time (login and instance URLs alike). */
+  agents: GuardedAgents;
 }
 
 /**
@@ -191,6 +196,10 @@ export class SalesforceConnector implements CrmConnector {
         );
       },
     });
+    // Every request, the OAuth2 grant included, goes through the guarded agents.
+    const transport = new GuardedSalesforceTransport(this.options.agents);
+    (conn as unknown as { _transport: Transport })._transport = transport;
+    (conn.oauth2 as unknown as { _transport: Transport })._transport = transport;
     // A new token (after an expiry) replaces the cached one for the next jobs.
     conn.on('refresh', () => remember(conn));
     if (!cached) {

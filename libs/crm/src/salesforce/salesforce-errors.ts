@@ -1,5 +1,5 @@
 import { CRM_ERROR, CrmError } from '@corridor/domain';
-import { isNetworkError } from '../crm-call-runner';
+import { addressRefusal, isNetworkError } from '../crm-call-runner';
 
 /**
  * jsforce errors → stable codes. jsforce names an error by Salesforce's errorCode (or
@@ -8,6 +8,8 @@ import { isNetworkError } from '../crm-call-runner';
  */
 export function salesforceError(e: unknown): CrmError {
   if (e instanceof CrmError) return e;
+  const refused = addressRefusal(e, 'Salesforce');
+  if (refused) return refused;
   const code = String((e as { errorCode?: unknown })?.errorCode ?? (e as { name?: unknown })?.name ?? '');
   const http = /^ERROR_HTTP_(\d{3})$/.exec(code);
   const status = http ? Number(http[1]) : undefined;

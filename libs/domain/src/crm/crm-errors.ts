@@ -11,6 +11,8 @@ export const CRM_ERROR = {
   cursorExpired: 'CRM_CURSOR_EXPIRED',
   /** The write-back target fields are missing, read-only or of the wrong type: write-back waits for the settings or the CRM to change. */
   writebackFieldMissing: 'CRM_WRITEBACK_FIELD_MISSING',
+  /** A CRM URL (or an address it resolved to) is internal and CRM_ALLOWED_HOSTS does not admit it: no retry helps. */
+  addressRefused: 'CRM_ADDRESS_REFUSED',
 } as const;
 
 const KIND: Record<string, ErrorKind> = {
@@ -22,6 +24,7 @@ const KIND: Record<string, ErrorKind> = {
   CRM_NOT_FOUND: 'not_found',
   CRM_CURSOR_EXPIRED: 'unavailable',
   CRM_WRITEBACK_FIELD_MISSING: 'invalid',
+  CRM_ADDRESS_REFUSED: 'invalid',
 };
 
 /** A CRM call failed. Transient codes (rate limit, unavailable) are retried by the worker. */

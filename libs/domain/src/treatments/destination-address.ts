@@ -133,12 +133,32 @@ export function parseDestinationUrl(url: string, field = 'url'): { host: string;
   return { host, isLiteral: isIP(host) !== 0 };
 }
 
+/** Whose addresses are judged: named in a refusal, so it points at the right setting. */
+export interface OutboundRule {
+  /** What must be public ("destinations", "CRM URLs"). */
+  subject: string;
+  /** The allow-list setting that can admit an internal address. */
+  setting: string;
+  /** The refusal's code. */
+  code: string;
+}
+
+export const DESTINATION_RULE: OutboundRule = { subject: 'destinations', setting: 'DESTINATION_ALLOWED_HOSTS', code: 'DESTINATION_ADDRESS_REFUSED' };
+/** CRM base and login URLs (and the instance URL a Salesforce login answers) follow the same rules, with their own allow-list. */
+export const CRM_RULE: OutboundRule = { subject: 'CRM URLs', setting: 'CRM_ALLOWED_HOSTS', code: 'CRM_ADDRESS_REFUSED' };
+
 /**
  * Judges the addresses a destination host resolved to: null when every one may be used, else the
  * refusal naming `field`. One internal address among public ones is enough to refuse (a resolver
  * may answer with either).
  */
-export function checkDestinationAddresses(host: string, addresses: readonly string[], allow: DestinationAllowList, field = 'url'): ErrorDetail | null {
+export function checkDestinationAddresses(
+  host: string,
+  addresses: readonly string[],
+  allow: DestinationAllowList,
+  field = 'url',
+  rule: OutboundRule = DESTINATION_RULE,
+): ErrorDetail | null {
   if (addresses.length === 0) return { field, message: `${host} does not resolve to any address`, code: 'DESTINATION_UNRESOLVABLE' };
   if (allow.namesHost(host)) return null;
   for (const address of addresses) {
@@ -147,8 +167,8 @@ export function checkDestinationAddresses(host: string, addresses: readonly stri
       const what = host === address ? address : `${host} resolves to ${address}`;
       return {
         field,
-        message: `${what}, a ${cls.replace('_', '-')} address; destinations must be public unless DESTINATION_ALLOWED_HOSTS names them`,
-        code: 'DESTINATION_ADDRESS_REFUSED',
+        message: `${what}, a ${cls.replace('_', '-')} address; ${rule.subject} must be public unless ${rule.setting} names them`,
+        code: rule.code,
       };
     }
   }

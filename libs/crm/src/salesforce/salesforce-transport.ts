@@ -1,0 +1,67 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Duplex, PassThrough } from 'node:stream';
+import type { GuardedAgents } from '@corridor/destinations';
+import { createHttpRequestHandlerStreams, isRedirect, performRedirectRequest } from 'jsforce/lib/request-helper';
+import { Transport } from 'jsforce/lib/transport';
+import type { HttpRequest, HttpRequestOptions } from 'jsforce/lib/types';
+
+/** jsforce's own fetch wrapper gives up after this long too. */
+const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
+
+/**
+ * jsforce's transport, sending through the guarded agents. jsforce takes no agent of ours (its
+ * fetch wrapper only knows a proxy), so without this the login URL, and the instance URL a login
+ * server answers with, would be connected to unchecked. No retries here: CrmCallRunner retries
+ * and budgets every call (a retry hidden in the client would go uncounted).
+ */
+export class GuardedSalesforceTransport extends Transport {
+  constructor(private readonly agents: GuardedAgents) {
+    super();
+  }
+
+  override getRequestStreamCreator(): (req: HttpRequest, options: HttpRequestOptions) => Duplex {
+    return (req, options) => {
+      const { input, output, stream } = createHttpRequestHandlerStreams(req, options);
+      this.send(req, options, input, output, stream, 0);
+      return stream;
+    };
+  }
+
+  private send(req: HttpRequest, options: HttpRequestOptions, input: PassThrough | undefined, output: PassThrough, emitter: Duplex, redirects: number): void {
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch (e) {
+      process.nextTick(() => emitter.emit('error', e));
+      return;
+    }
+    const secure = url.protocol === 'https:';
+    const request = (secure ? https : http).request(
+      url,
+      { method: req.method, headers: req.headers as http.OutgoingHttpHeaders, agent: secure ? this.agents.https : this.agents.http },
+      (res) => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        const response = { statusCode: res.statusCode ?? 0, headers };
+        if (options.followRedirect && isRedirect(response.statusCode)) {
+          res.resume();
+          try {
+            // The next host is checked by the same agents.
+            performRedirectRequest(req, response, options.followRedirect, redirects, (next) => this.send(next, options, undefined, output, emitter, redirects + 1));
+          } catch (e) {
+            emitter.emit('error', e);
+          }
+          return;
+        }
+        res.on('error', (e) => emitter.emit('error', e));
+        emitter.emit('response', response);
+        res.pipe(output);
+      },
+    );
+    request.setTimeout(options.timeout ?? DEFAULT_TIMEOUT_MS, () => request.destroy(new Error('Request Timeout')));
+    request.on('error', (e) => emitter.emit('error', e));
+    if (input && /^(post|put|patch)$/i.test(req.method)) input.pipe(request);
+    else request.end();
+  }
+}
