@@ -31,6 +31,9 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
+import type { DataSource } from 'typeorm';
+import { QUEUE } from '@corridor/contracts';
+import { queuePrefix } from '@corridor/jobs';
 import { Webhook } from 'standardwebhooks';
 import { cpuMs, cpuSpentMs, createBenchDatabase, percentile, postgresBackendsCpuMs, round } from '../harness/bench-database';
 import { apiClient, Children, clearRedisPrefix, createApiKey, envNumber as num, freePort, until as untilWithin } from '../harness/processes';
@@ -85,6 +88,67 @@ async function startReceiver(secret: string) {
   const count = (phase: string) => [...seen.keys()].filter((k) => k.startsWith(`${phase}:`)).length;
   const extra = (phase: string) => [...seen].filter(([k]) => k.startsWith(`${phase}:`)).reduce((s, [, v]) => s + v.length - 1, 0);
   return { url: `http://127.0.0.1:${port}`, seen, stats, count, extra, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/**
+ * Where the latency phase's time went, hop by hop: the bench's send and the receiver's arrival
+ * (performance.now() made wall-clock by `wallOffset`) around the timestamps Postgres keeps on the
+ * way: the event's received_at (the ingest transaction's start), its outbox row's relayed_at (the
+ * relay's claim), the decision's decided_at (the decide transaction's start), the delivery's
+ * outbox row's relayed_at (null when the decide job enqueued the dispatch itself: the hop is then
+ * 0) and delivered_at (the dispatch transaction's start). p50 / p99 per hop, in ms.
+ */
+async function hopLatencies(ds: DataSource, sentAt: number[], seen: Map<string, number[]>, wallOffset: number): Promise<Record<string, { p50: number; p99: number }>> {
+  const rows: Array<{ seq: number; received: number; relayed: number | null; decided: number; dispatch_relayed: number | null; delivered: number | null }> = await ds.query(
+    `SELECT (e.properties->>'seq')::int AS seq, extract(epoch FROM e.received_at) * 1000 AS received,
+            (SELECT extract(epoch FROM min(o.relayed_at)) * 1000 FROM outbox o WHERE o.topic = 'decide-event' AND o.ref = e.id::text) AS relayed,
+            extract(epoch FROM d.decided_at) * 1000 AS decided,
+            (SELECT extract(epoch FROM min(o.relayed_at)) * 1000 FROM outbox o WHERE o.topic = 'dispatch-delivery' AND o.ref = v.id::text) AS dispatch_relayed,
+            extract(epoch FROM v.delivered_at) * 1000 AS delivered
+       FROM touchpoint_events e JOIN decisions d ON d.event_id = e.id JOIN deliveries v ON v.decision_id = d.id
+      WHERE e.source = 'api' AND e.properties->>'phase' = 'latency'`,
+  );
+  const spans: Record<string, number[]> = { api: [], to_relay: [], to_decide: [], to_dispatch_relay: [], to_dispatch: [], send: [] };
+  for (const r of rows) {
+    const sent = sentAt[r.seq] + wallOffset;
+    const arrived = seen.get(`latency:${r.seq}`)?.[0];
+    const relayed = r.relayed ?? r.received;
+    const dispatchRelayed = r.dispatch_relayed ?? r.decided;
+    spans.api.push(r.received - sent);
+    spans.to_relay.push(relayed - r.received);
+    spans.to_decide.push(r.decided - relayed);
+    spans.to_dispatch_relay.push(dispatchRelayed - r.decided);
+    if (r.delivered !== null) spans.to_dispatch.push(r.delivered - dispatchRelayed);
+    if (r.delivered !== null && arrived !== undefined) spans.send.push(arrived + wallOffset - r.delivered);
+  }
+  return Object.fromEntries(
+    Object.entries(spans).map(([k, v]) => {
+      const sorted = v.sort((a, b) => a - b);
+      return [k, { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)) }];
+    }),
+  );
+}
+
+/**
+ * The decide and dispatch jobs completed since `sinceWall` (epoch ms), from BullMQ's own stamps:
+ * `*_pickup` from being added to a worker taking it (the queue's wake-up), `*_run` from taken to
+ * finished. p50 / p99 in ms.
+ */
+async function queueLatencies(redis: Redis, prefix: string, sinceWall: number): Promise<Record<string, { p50: number; p99: number }>> {
+  const out: Record<string, { p50: number; p99: number }> = {};
+  const stat = (v: number[]) => {
+    const sorted = v.sort((a, b) => a - b);
+    return { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)) };
+  };
+  for (const [name, queue] of [['decide', QUEUE.touchpointEvents], ['dispatch', QUEUE.treatmentDispatch]] as const) {
+    const q = new Queue(queue, { connection: redis, prefix: queuePrefix(prefix, queue) });
+    const jobs = (await q.getJobs(['completed'], 0, -1)).filter((j) => j.timestamp >= sinceWall && j.processedOn && j.finishedOn);
+    out[`${name}_pickup`] = stat(jobs.map((j) => j.processedOn! - j.timestamp));
+    out[`${name}_run`] = stat(jobs.map((j) => j.finishedOn! - j.processedOn!));
+    out[`${name}_jobs`] = { p50: jobs.length, p99: jobs.length };
+    await q.close();
+  }
+  return out;
 }
 
 const until = (what: string, f: () => Promise<boolean> | boolean, timeoutMs = TIMEOUT_MS, everyMs = 20) => untilWithin(what, f, timeoutMs, everyMs);
@@ -221,6 +285,8 @@ async function main(): Promise<void> {
     };
     const inFlight: Array<Promise<void>> = [];
     const latencyStart = performance.now();
+    // performance.now() → wall-clock ms, to compare with Postgres' timestamps (same machine, same clock).
+    const wallOffset = Date.now() - performance.now();
     for (let i = 0; i < total; i++) {
       const due = latencyStart + (i * 1000) / RATE;
       const wait = due - performance.now();
@@ -237,6 +303,10 @@ async function main(): Promise<void> {
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
     log(`latency: p50 ${round(p50)} ms, p99 ${round(p99)} ms over ${latencies.length.toLocaleString()} deliveries`);
+    const hops = await hopLatencies(db.ds, sentAt, receiver.seen, wallOffset);
+    log(`latency per hop, p50 / p99 ms: ${Object.entries(hops).map(([k, v]) => `${k} ${v.p50} / ${v.p99}`).join(', ')}`);
+    const jobTimes = await queueLatencies(bareConnection, prefix, latencyStart + wallOffset);
+    log(`BullMQ jobs of the latency phase, p50 / p99 ms: ${Object.entries(jobTimes).map(([k, v]) => `${k} ${v.p50} / ${v.p99}`).join(', ')}`);
 
     // 5. Lost and duplicates, from the receiver and from Postgres.
     await new Promise((r) => setTimeout(r, 1000)); // a late second delivery would show up now
@@ -266,6 +336,8 @@ async function main(): Promise<void> {
       latency_events: latencies.length,
       p50_ms: round(p50),
       p99_ms: round(p99),
+      hops_ms: hops,
+      jobs_ms: jobTimes,
       lost,
       duplicates,
       signatures_verified: receiver.stats.verified,
