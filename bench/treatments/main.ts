@@ -284,6 +284,7 @@ async function main(): Promise<void> {
       }
     };
     const inFlight: Array<Promise<void>> = [];
+    const latencyCpuBefore = await cpuNow();
     const latencyStart = performance.now();
     // performance.now() → wall-clock ms, to compare with Postgres' timestamps (same machine, same clock).
     const wallOffset = Date.now() - performance.now();
@@ -296,6 +297,15 @@ async function main(): Promise<void> {
     }
     await Promise.all(inFlight);
     await until('the latency deliveries', () => receiver.count('latency') >= latencyAccepted).catch((e) => log(String(e)));
+    const latencyCpuAfter = await cpuNow();
+    const perLatencyEvent = (ms: number) => round(ms / Math.max(1, latencyAccepted), 3);
+    const latencyCpu = {
+      api: perLatencyEvent(latencyCpuAfter.api - latencyCpuBefore.api),
+      workers: perLatencyEvent(latencyCpuAfter.workers - latencyCpuBefore.workers),
+      postgres: perLatencyEvent(cpuSpentMs(latencyCpuBefore.backends, latencyCpuAfter.backends)),
+      redis: perLatencyEvent(latencyCpuAfter.redis - latencyCpuBefore.redis),
+    };
+    log(`latency phase CPU per event (one per request): ${JSON.stringify(latencyCpu)}`);
     const latencies = Array.from({ length: total }, (_, i) => receiver.seen.get(`latency:${i}`)?.[0])
       .map((at, i) => (at === undefined ? NaN : at - sentAt[i]))
       .filter(Number.isFinite)
@@ -347,6 +357,7 @@ async function main(): Promise<void> {
       workers: WORKERS,
       cpu_ms_per_event: cpu,
       cpu_ms_per_event_total: cpuTotal,
+      latency_cpu_ms_per_event: latencyCpu,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
