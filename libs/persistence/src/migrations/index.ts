@@ -20,6 +20,7 @@ import { AuditAndErasure1797110000000 } from './1797110000000-AuditAndErasure';
 import { ApiKeyExpiry1797120000000 } from './1797120000000-ApiKeyExpiry';
 import { WorkerHeartbeats1797130000000 } from './1797130000000-WorkerHeartbeats';
 import { HotQueryIndexes1797140000000 } from './1797140000000-HotQueryIndexes';
+import { OutboxNotifyUnrelayed1797300000000 } from './1797300000000-OutboxNotifyUnrelayed';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -45,4 +46,5 @@ export const MIGRATIONS: Function[] = [
   ApiKeyExpiry1797120000000,
   WorkerHeartbeats1797130000000,
   HotQueryIndexes1797140000000,
+  OutboxNotifyUnrelayed1797300000000,
 ];
