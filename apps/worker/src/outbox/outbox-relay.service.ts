@@ -106,6 +106,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.listener = listener;
       void listener.lost.then(() => {
         if (this.listener === listener) this.listener = undefined;
+        // Give the dead connection back to the pool (which discards it): the pool's end waits for it.
+        void listener.close();
       });
     } catch {
       // Postgres away: the pass below fails and backs off the same way.

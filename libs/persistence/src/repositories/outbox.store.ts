@@ -102,7 +102,11 @@ export class OutboxStore {
     const onNotification = (msg: { channel: string }) => {
       if (msg.channel === OUTBOX_CHANNEL) onNotice();
     };
-    const onGone = () => markLost();
+    let gone = false;
+    const onGone = () => {
+      gone = true;
+      markLost();
+    };
     client.on('notification', onNotification);
     client.on('error', onGone);
     client.on('end', onGone);
@@ -126,8 +130,9 @@ export class OutboxStore {
         client.off('end', onGone);
         await client.query(`UNLISTEN ${OUTBOX_CHANNEL}`).catch(() => undefined);
         try {
-          // The exclusive listener's connection is discarded, not pooled: its session lock goes with it.
-          release(options.exclusive ? new Error('outbox listener closed') : undefined);
+          // The exclusive listener's connection is discarded, not pooled: its session lock goes with
+          // it; so is a connection that was lost (released, or the pool's shutdown waits for it).
+          release(options.exclusive || gone ? new Error('outbox listener closed') : undefined);
         } catch {
           // The pool is already closed (shutdown order): nothing to give back.
         }
