@@ -13,6 +13,8 @@
  *    the first request to the last webhook received; and its ratio to the peer;
  * 3. **latency**: BENCH_RATE single-event requests per second offered (open loop) for
  *    BENCH_LATENCY_SECONDS; p50/p99 from sending the request to the receiver getting the webhook;
+ *    Where that time went: `hops_ms` (per hop, from Postgres' timestamps), `jobs_ms` (BullMQ's
+ *    pick-up and run times of the decide and dispatch jobs), `latency_cpu_ms_per_event`;
  * 4. `lost` (acknowledged but never delivered, from the receiver and from Postgres) and `duplicates`
  *    (a second delivery for one (event, treatment): webhooks received twice and delivery rows).
  *
