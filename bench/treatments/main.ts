@@ -13,6 +13,8 @@
  *    the first request to the last webhook received; and its ratio to the peer;
  * 3. **latency**: BENCH_RATE single-event requests per second offered (open loop) for
  *    BENCH_LATENCY_SECONDS; p50/p99 from sending the request to the receiver getting the webhook;
+ *    Where that time went: `hops_ms` (per hop, from Postgres' timestamps), `jobs_ms` (BullMQ's
+ *    pick-up and run times of the decide and dispatch jobs), `latency_cpu_ms_per_event`;
  * 4. `lost` (acknowledged but never delivered, from the receiver and from Postgres) and `duplicates`
  *    (a second delivery for one (event, treatment): webhooks received twice and delivery rows).
  *
@@ -29,6 +31,9 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
+import type { DataSource } from 'typeorm';
+import { QUEUE } from '@corridor/contracts';
+import { queuePrefix } from '@corridor/jobs';
 import { cpuMs, cpuSpentMs, createBenchDatabase, percentile, postgresBackendsCpuMs, round } from '../harness/bench-database';
 import { apiClient, Children, clearRedisPrefix, createApiKey, envNumber as num, freePort, until as untilWithin } from '../harness/processes';
 import { startReceiver } from '../harness/webhook-receiver';
@@ -43,6 +48,67 @@ const TIMEOUT_MS = num('BENCH_TIMEOUT_S', 300) * 1000;
 const BATCH = 1_000;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = (msg: string) => process.stderr.write(`[bench:treatments] ${msg}\n`);
+
+/**
+ * Where the latency phase's time went, hop by hop: the bench's send and the receiver's arrival
+ * (performance.now() made wall-clock by `wallOffset`) around the timestamps Postgres keeps on the
+ * way: the event's received_at (the ingest transaction's start), its outbox row's relayed_at (the
+ * relay's claim), the decision's decided_at (the decide transaction's start), the delivery's
+ * outbox row's relayed_at (null when the decide job enqueued the dispatch itself: the hop is then
+ * 0) and delivered_at (the dispatch transaction's start). p50 / p99 per hop, in ms.
+ */
+async function hopLatencies(ds: DataSource, sentAt: number[], seen: Map<string, number[]>, wallOffset: number): Promise<Record<string, { p50: number; p99: number }>> {
+  const rows: Array<{ seq: number; received: number; relayed: number | null; decided: number; dispatch_relayed: number | null; delivered: number | null }> = await ds.query(
+    `SELECT (e.properties->>'seq')::int AS seq, extract(epoch FROM e.received_at) * 1000 AS received,
+            (SELECT extract(epoch FROM min(o.relayed_at)) * 1000 FROM outbox o WHERE o.topic = 'decide-event' AND o.ref = e.id::text) AS relayed,
+            extract(epoch FROM d.decided_at) * 1000 AS decided,
+            (SELECT extract(epoch FROM min(o.relayed_at)) * 1000 FROM outbox o WHERE o.topic = 'dispatch-delivery' AND o.ref = v.id::text) AS dispatch_relayed,
+            extract(epoch FROM v.delivered_at) * 1000 AS delivered
+       FROM touchpoint_events e JOIN decisions d ON d.event_id = e.id JOIN deliveries v ON v.decision_id = d.id
+      WHERE e.source = 'api' AND e.properties->>'phase' = 'latency'`,
+  );
+  const spans: Record<string, number[]> = { api: [], to_relay: [], to_decide: [], to_dispatch_relay: [], to_dispatch: [], send: [] };
+  for (const r of rows) {
+    const sent = sentAt[r.seq] + wallOffset;
+    const arrived = seen.get(`latency:${r.seq}`)?.[0];
+    const relayed = r.relayed ?? r.received;
+    const dispatchRelayed = r.dispatch_relayed ?? r.decided;
+    spans.api.push(r.received - sent);
+    spans.to_relay.push(relayed - r.received);
+    spans.to_decide.push(r.decided - relayed);
+    spans.to_dispatch_relay.push(dispatchRelayed - r.decided);
+    if (r.delivered !== null) spans.to_dispatch.push(r.delivered - dispatchRelayed);
+    if (r.delivered !== null && arrived !== undefined) spans.send.push(arrived + wallOffset - r.delivered);
+  }
+  return Object.fromEntries(
+    Object.entries(spans).map(([k, v]) => {
+      const sorted = v.sort((a, b) => a - b);
+      return [k, { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)) }];
+    }),
+  );
+}
+
+/**
+ * The decide and dispatch jobs completed since `sinceWall` (epoch ms), from BullMQ's own stamps:
+ * `*_pickup` from being added to a worker taking it (the queue's wake-up), `*_run` from taken to
+ * finished. p50 / p99 in ms.
+ */
+async function queueLatencies(redis: Redis, prefix: string, sinceWall: number): Promise<Record<string, { p50: number; p99: number }>> {
+  const out: Record<string, { p50: number; p99: number }> = {};
+  const stat = (v: number[]) => {
+    const sorted = v.sort((a, b) => a - b);
+    return { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)) };
+  };
+  for (const [name, queue] of [['decide', QUEUE.touchpointEvents], ['dispatch', QUEUE.treatmentDispatch]] as const) {
+    const q = new Queue(queue, { connection: redis, prefix: queuePrefix(prefix, queue) });
+    const jobs = (await q.getJobs(['completed'], 0, -1)).filter((j) => j.timestamp >= sinceWall && j.processedOn && j.finishedOn);
+    out[`${name}_pickup`] = stat(jobs.map((j) => j.processedOn! - j.timestamp));
+    out[`${name}_run`] = stat(jobs.map((j) => j.finishedOn! - j.processedOn!));
+    out[`${name}_jobs`] = { p50: jobs.length, p99: jobs.length };
+    await q.close();
+  }
+  return out;
+}
 
 const until = (what: string, f: () => Promise<boolean> | boolean, timeoutMs = TIMEOUT_MS, everyMs = 20) => untilWithin(what, f, timeoutMs, everyMs);
 
@@ -177,7 +243,10 @@ async function main(): Promise<void> {
       }
     };
     const inFlight: Array<Promise<void>> = [];
+    const latencyCpuBefore = await cpuNow();
     const latencyStart = performance.now();
+    // performance.now() → wall-clock ms, to compare with Postgres' timestamps (same machine, same clock).
+    const wallOffset = Date.now() - performance.now();
     for (let i = 0; i < total; i++) {
       const due = latencyStart + (i * 1000) / RATE;
       const wait = due - performance.now();
@@ -187,6 +256,15 @@ async function main(): Promise<void> {
     }
     await Promise.all(inFlight);
     await until('the latency deliveries', () => receiver.count('latency') >= latencyAccepted).catch((e) => log(String(e)));
+    const latencyCpuAfter = await cpuNow();
+    const perLatencyEvent = (ms: number) => round(ms / Math.max(1, latencyAccepted), 3);
+    const latencyCpu = {
+      api: perLatencyEvent(latencyCpuAfter.api - latencyCpuBefore.api),
+      workers: perLatencyEvent(latencyCpuAfter.workers - latencyCpuBefore.workers),
+      postgres: perLatencyEvent(cpuSpentMs(latencyCpuBefore.backends, latencyCpuAfter.backends)),
+      redis: perLatencyEvent(latencyCpuAfter.redis - latencyCpuBefore.redis),
+    };
+    log(`latency phase CPU per event (one per request): ${JSON.stringify(latencyCpu)}`);
     const latencies = Array.from({ length: total }, (_, i) => receiver.seen.get(`latency:${i}`)?.[0])
       .map((at, i) => (at === undefined ? NaN : at - sentAt[i]))
       .filter(Number.isFinite)
@@ -194,6 +272,10 @@ async function main(): Promise<void> {
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
     log(`latency: p50 ${round(p50)} ms, p99 ${round(p99)} ms over ${latencies.length.toLocaleString()} deliveries`);
+    const hops = await hopLatencies(db.ds, sentAt, receiver.seen, wallOffset);
+    log(`latency per hop, p50 / p99 ms: ${Object.entries(hops).map(([k, v]) => `${k} ${v.p50} / ${v.p99}`).join(', ')}`);
+    const jobTimes = await queueLatencies(bareConnection, prefix, latencyStart + wallOffset);
+    log(`BullMQ jobs of the latency phase, p50 / p99 ms: ${Object.entries(jobTimes).map(([k, v]) => `${k} ${v.p50} / ${v.p99}`).join(', ')}`);
 
     // 5. Lost and duplicates, from the receiver and from Postgres.
     await new Promise((r) => setTimeout(r, 1000)); // a late second delivery would show up now
@@ -223,6 +305,8 @@ async function main(): Promise<void> {
       latency_events: latencies.length,
       p50_ms: round(p50),
       p99_ms: round(p99),
+      hops_ms: hops,
+      jobs_ms: jobTimes,
       lost,
       duplicates,
       signatures_verified: receiver.stats.verified,
@@ -232,6 +316,7 @@ async function main(): Promise<void> {
       workers: WORKERS,
       cpu_ms_per_event: cpu,
       cpu_ms_per_event_total: cpuTotal,
+      latency_cpu_ms_per_event: latencyCpu,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

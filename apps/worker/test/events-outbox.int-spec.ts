@@ -107,6 +107,33 @@ describe('outbox relay and persona-change feed', () => {
     await db.query(`DELETE FROM outbox WHERE topic = 'test-topic'`);
   });
 
+  it('wakes one listener across processes, only for unrelayed rows, and the listening passes on when its connection ends', async () => {
+    const store = worker.get(OutboxStore);
+    // The worker's relay listens already: a second exclusive listener is refused.
+    const second = await store.listen(() => undefined, { exclusive: true });
+    await second?.close();
+    expect(second).toBeNull();
+
+    // A plain listener sees which inserts notify: a statement of relayed rows only does not.
+    let notices = 0;
+    const plain = (await store.listen(() => notices++))!;
+    await db.query(`INSERT INTO outbox (topic, ref, relayed_at) SELECT 'test-topic', g::text, now() FROM generate_series(1, 3) g`);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(notices).toBe(0);
+    await db.query(`INSERT INTO outbox (topic, ref) VALUES ('test-topic', 'x')`);
+    await eventually(async () => notices === 1, 'a notice for an unrelayed row');
+    await plain.close();
+
+    // The listener's connection ends (its process died, say): another process takes the listening over.
+    await db.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = hashtext('corridor.outbox')::oid AND objid = hashtext('listener')::oid`,
+    );
+    const taken = await eventually(async () => (await store.listen(() => undefined, { exclusive: true })) ?? false, 'the listening to pass on', 30_000, 100);
+    // Given back: the worker's relay becomes the listener again on its next look.
+    await taken.close();
+    await db.query(`DELETE FROM outbox WHERE topic = 'test-topic'`);
+  });
+
   it('raises persona_changed once per persona change, with from/to/cause, and decides it through the outbox', async () => {
     await db.query(`INSERT INTO personas (key, name, description, priority) VALUES ('vip', 'VIP', 'Big spenders.', 1), ('churn_risk', 'Churn risk', 'Leaving.', 2)`);
     const { rows: history } = await db.query(

@@ -1,12 +1,15 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DISPATCH_DELIVERY } from '@corridor/contracts';
+import { DISPATCH_DELIVERIES, DISPATCH_DELIVERY } from '@corridor/contracts';
 import { decide, isDelivered, type DecideResult, type DecisionReason } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
 import { correlationIdFrom, withCorrelationId, WorkerMetrics } from '@corridor/observability';
 import { CustomerRepository, DecisionStore, TreatmentFatigueStore, type DecisionRecorded, type DecisionWrite, type EventToDecide } from '@corridor/persistence';
+import { RELAY_JOB_BATCH } from '../outbox/outbox-topics';
 import { deliveryRequest } from './delivery-request';
 import { StrategyCache } from './strategy.cache';
+
+const compareIds = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
 /** Caps count at most a month back (calendar month in any zone: 31 days plus a day of offsets). */
 const CAP_LOOKBACK_MS = 33 * 86_400_000;
@@ -14,8 +17,9 @@ const CAP_LOOKBACK_MS = 33 * 86_400_000;
 /**
  * Decides touchpoint events: loads the events, customers, live personas and live strategy, runs
  * the pure decide() per event under the customers' locks (so caps are exact with concurrent
- * workers), and records the decisions and their deliveries. A held delivery gets a delayed dispatch job at its
- * release (the reconciler re-derives it from Postgres if Redis loses it).
+ * workers), and records the decisions and their deliveries. Once that commits, the new pending
+ * deliveries' first attempts are enqueued (DISPATCH_DELIVERIES) and a held delivery gets a delayed
+ * dispatch job at its release (the reconciler re-derives either from Postgres if Redis loses it).
  */
 @Injectable()
 export class DecisionsService {
@@ -105,18 +109,39 @@ export class DecisionsService {
       }),
     );
     const byId = new Map<string, DecisionRecorded>();
+    const toDispatch: string[] = [];
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       const rec = recorded[i];
       byId.set(event.id, rec);
       if (!rec.created) continue;
+      if (rec.deliveryId && rec.delivery?.status === 'pending') toDispatch.push(rec.deliveryId);
       this.count(outcomes.get(event.id));
       await this.inContext(event, async () => {
         if (rec.deliveryId && rec.delivery?.status === 'held' && rec.delivery.nextAttemptAt) await this.scheduleRelease(rec.deliveryId, rec.delivery.nextAttemptAt, clock());
         this.logger.debug({ eventId: event.id, outcome: outcomes.get(event.id)?.outcome }, 'decided');
       });
     }
+    await this.dispatchNow(toDispatch);
     return eventIds.map((id) => byId.get(id) ?? null);
+  }
+
+  /**
+   * The new pending deliveries' first attempts, enqueued by the job that made them once they are
+   * committed: no outbox relay pass (a NOTIFY, a claim transaction in every worker process) between
+   * a decision and its dispatch. Their outbox rows were written stamped relayed; if this enqueue is
+   * lost (Redis away, the process dies here) the reconciler finds the pending deliveries in Postgres.
+   */
+  private async dispatchNow(deliveryIds: readonly string[]): Promise<void> {
+    if (deliveryIds.length === 0) return;
+    const sorted = [...deliveryIds].sort(compareIds);
+    const batches: Array<{ deliveryIds: string[] }> = [];
+    for (let i = 0; i < sorted.length; i += RELAY_JOB_BATCH) batches.push({ deliveryIds: sorted.slice(i, i + RELAY_JOB_BATCH) });
+    try {
+      await this.jobs.enqueueMany(DISPATCH_DELIVERIES, batches);
+    } catch (e) {
+      this.logger.warn({ deliveries: deliveryIds.length, err: (e as Error).message }, 'could not enqueue the dispatch of new deliveries; the reconciler will');
+    }
   }
 
   private count(r: DecideResult | undefined): void {

@@ -26,7 +26,7 @@ export class DestinationThrottles implements OnModuleDestroy {
     return {
       acquire: async () => {
         for (;;) {
-          const wait = await budget.tryAcquire('burst');
+          const wait = perSecond > 0 ? await budget.tryAcquire('burst') : await this.pausedFor(destination.id, budget);
           if (wait <= 0 || wait > MAX_INLINE_WAIT_MS) return Math.max(0, wait);
           // Wake a little apart so waiting workers do not all retry at the same millisecond.
           await new Promise((r) => setTimeout(r, wait + Math.floor(Math.random() * 15)));
@@ -34,6 +34,21 @@ export class DestinationThrottles implements OnModuleDestroy {
       },
       pause: (ms) => budget.pause(ms),
     };
+  }
+
+  private readonly pauseChecks = new Map<string, Promise<number>>();
+
+  /**
+   * An unlimited destination's only check is its shared pause: the sends of a batch that ask at
+   * the same time share one Redis round trip (one check per destination per batch, not per send).
+   */
+  private pausedFor(destinationId: string, budget: RedisRequestBudget): Promise<number> {
+    let check = this.pauseChecks.get(destinationId);
+    if (!check) {
+      check = budget.tryAcquire('burst').finally(() => this.pauseChecks.delete(destinationId));
+      this.pauseChecks.set(destinationId, check);
+    }
+    return check;
   }
 
   private client(): RedisClient {

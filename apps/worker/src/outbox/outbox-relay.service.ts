@@ -6,6 +6,8 @@ import { OutboxListener, OutboxStore } from '@corridor/persistence';
 import { publishOutboxRows, RELAYED_TOPICS } from './outbox-topics';
 
 const BATCH = 500;
+/** A standby relay (another process listens) looks this many poll intervals apart. */
+const STANDBY_POLLS = 10;
 
 /**
  * Moves outbox rows to BullMQ continuously: claim a batch (SKIP LOCKED, so every worker process
@@ -13,6 +15,10 @@ const BATCH = 500;
  * next; an empty look waits OUTBOX_POLL_MS, or less when Postgres notifies that rows were
  * committed (LISTEN; a trigger on outbox notifies at commit). A failure (Redis or Postgres away) leaves the rows
  * unrelayed and backs off; nothing is lost, at worst a row is enqueued twice (same job id).
+ *
+ * One process listens (OutboxStore.listen's exclusive lock), so a notice wakes one relay: the
+ * others are standbys that look every STANDBY_POLLS × OUTBOX_POLL_MS and try to become the
+ * listener each time, which they do as soon as the listener's process or connection is gone.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -55,8 +61,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      let pause = this.config.OUTBOX_POLL_MS;
       await this.keepListening();
+      let pause = this.listener ? this.config.OUTBOX_POLL_MS : this.config.OUTBOX_POLL_MS * STANDBY_POLLS;
       this.noticed = false;
       try {
         const n = await this.relayOnce();
@@ -82,14 +88,18 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  /** (Re-)establishes the LISTEN connection when there is none; without one the relay just polls. */
+  /** (Re-)establishes the LISTEN connection when there is none; without one (a standby, or Postgres away) the relay just polls. */
   private async keepListening(): Promise<void> {
     if (this.listener || this.stopped) return;
     try {
-      const listener = await this.outbox.listen(() => {
-        this.noticed = true;
-        if (this.failures === 0) this.wake?.();
-      });
+      const listener = await this.outbox.listen(
+        () => {
+          this.noticed = true;
+          if (this.failures === 0) this.wake?.();
+        },
+        { exclusive: true },
+      );
+      if (!listener) return;
       if (this.stopped) {
         // Shutdown began while this connection was being set up: give it straight back.
         await listener.close();
@@ -98,6 +108,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.listener = listener;
       void listener.lost.then(() => {
         if (this.listener === listener) this.listener = undefined;
+        // Give the dead connection back to the pool (which discards it): the pool's end waits for it.
+        void listener.close();
       });
     } catch {
       // Postgres away: the pass below fails and backs off the same way.

@@ -21,6 +21,7 @@ import { ApiKeyExpiry1797120000000 } from './1797120000000-ApiKeyExpiry';
 import { WorkerHeartbeats1797130000000 } from './1797130000000-WorkerHeartbeats';
 import { HotQueryIndexes1797140000000 } from './1797140000000-HotQueryIndexes';
 import { PartitionEvents1797200000000 } from './1797200000000-PartitionEvents';
+import { OutboxNotifyUnrelayed1797300000000 } from './1797300000000-OutboxNotifyUnrelayed';
 import { OutboxTraceContext1797550000000 } from './1797550000000-OutboxTraceContext';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
@@ -48,5 +49,6 @@ export const MIGRATIONS: Function[] = [
   WorkerHeartbeats1797130000000,
   HotQueryIndexes1797140000000,
   PartitionEvents1797200000000,
+  OutboxNotifyUnrelayed1797300000000,
   OutboxTraceContext1797550000000,
 ];

@@ -265,8 +265,10 @@ export class DecisionStore {
           };
         });
       // One statement: the decisions (a conflict inserts nothing, and then neither its delivery),
-      // the deliveries of the inserted ones, an outbox row for each pending delivery. Both carry the
-      // event's received_at, their partition key (an event gone to retention is not decided).
+      // the deliveries of the inserted ones, an outbox row for each pending delivery, stamped
+      // relayed already: the decide job enqueues their dispatch itself once this commits (no relay
+      // hop), and if that enqueue is lost the reconciler finds the pending delivery in Postgres.
+      // Decisions and deliveries carry the event's received_at, their partition key.
       const inserted: Array<{ kind: 'decision' | 'delivery'; event_id: string; id: string }> = await em.query(
         `WITH din AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, event_id bigint, touchpoint_key text, customer_id bigint, persona_key text,
                         persona_set_version int, strategy_version int, option_index int, treatment_key text, outcome text, reasons jsonb)),
@@ -286,7 +288,7 @@ export class DecisionStore {
                            vin.next_attempt_at, vin.request, vin.last_error, d.event_received_at
                       FROM vin JOIN d ON d.event_id = vin.event_id AND d.touchpoint_key = vin.touchpoint_key ORDER BY vin.ord
                     RETURNING id, event_id, status),
-              ob AS (INSERT INTO outbox (topic, ref, traceparent) SELECT 'dispatch-delivery', id::text, $3 FROM v WHERE status = 'pending' ORDER BY id)
+              ob AS (INSERT INTO outbox (topic, ref, relayed_at, traceparent) SELECT 'dispatch-delivery', id::text, now(), $3 FROM v WHERE status = 'pending' ORDER BY id)
          SELECT 'decision' AS kind, event_id::text, id::text FROM d
          UNION ALL SELECT 'delivery', event_id::text, id::text FROM v`,
         // The decide job's trace (its span is active here) continues into the dispatch.

@@ -5,6 +5,9 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 /** The channel a trigger on outbox notifies at commit (migration EventsIn). */
 const OUTBOX_CHANNEL = 'corridor_outbox';
 
+/** The session advisory lock of the one exclusive outbox listener (see OutboxStore.listen). */
+const LISTENER_LOCK = `hashtext('corridor.outbox'), hashtext('listener')`;
+
 /** Written with each stored feedback outcome (in the same transaction); the experience reacts to it. */
 export const FEEDBACK_RECORDED_TOPIC = 'feedback-recorded';
 
@@ -73,16 +76,39 @@ export class OutboxStore {
   /**
    * Calls `onNotice` whenever outbox rows are committed (LISTEN on a pooled connection held for
    * it). A wake-up only: the relay still polls, so a missed notice only delays a row.
+   *
+   * With `exclusive`, only one connection in the whole deployment listens: the one holding a
+   * session advisory lock, taken on the listening connection itself, so it passes to another
+   * process as soon as this one's connection ends (the process died, Postgres restarted). Null
+   * when another holds it. Every NOTIFY then wakes one relay, not one per worker process (the
+   * others found nothing and had spent a claim transaction on finding it).
    */
-  async listen(onNotice: () => void): Promise<OutboxListener> {
+  async listen(onNotice: () => void, options: { exclusive?: boolean } = {}): Promise<OutboxListener | null> {
     const [client, release] = await (this.db.driver as PostgresDriver).obtainMasterConnection();
+    if (options.exclusive) {
+      let locked = false;
+      try {
+        locked = (await client.query(`SELECT pg_try_advisory_lock(${LISTENER_LOCK}) AS locked`)).rows[0].locked === true;
+      } catch (e) {
+        release(e);
+        throw e;
+      }
+      if (!locked) {
+        release();
+        return null;
+      }
+    }
     let closed = false;
     let markLost!: () => void;
     const lost = new Promise<void>((resolve) => (markLost = resolve));
     const onNotification = (msg: { channel: string }) => {
       if (msg.channel === OUTBOX_CHANNEL) onNotice();
     };
-    const onGone = () => markLost();
+    let gone = false;
+    const onGone = () => {
+      gone = true;
+      markLost();
+    };
     client.on('notification', onNotification);
     client.on('error', onGone);
     client.on('end', onGone);
@@ -90,6 +116,9 @@ export class OutboxStore {
       await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
     } catch (e) {
       client.off('notification', onNotification);
+      client.off('error', onGone);
+      client.off('end', onGone);
+      // Released as broken (the error): the pool discards it, and its session lock with it.
       release(e);
       throw e;
     }
@@ -103,7 +132,9 @@ export class OutboxStore {
         client.off('end', onGone);
         await client.query(`UNLISTEN ${OUTBOX_CHANNEL}`).catch(() => undefined);
         try {
-          release();
+          // The exclusive listener's connection is discarded, not pooled: its session lock goes with
+          // it; so is a connection that was lost (released, or the pool's shutdown waits for it).
+          release(options.exclusive || gone ? new Error('outbox listener closed') : undefined);
         } catch {
           // The pool is already closed (shutdown order): nothing to give back.
         }
