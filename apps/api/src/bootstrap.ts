@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
 import { Logger } from 'nestjs-pino';
+import { AppConfig, trustProxySetting } from '@corridor/config';
 import { correlationIdMiddleware, tracingMiddleware } from '@corridor/observability';
 import { AppModule } from './app.module';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
@@ -47,6 +48,9 @@ export function configureApiApp(app: INestApplication): void {
   app.useLogger(app.get(Logger));
   app.flushLogs();
   app.getHttpAdapter().getInstance().disable('x-powered-by');
+  // The client's address for per-IP limits: the socket's peer unless TRUST_PROXY names the proxies.
+  const trustProxy = trustProxySetting(app.get(AppConfig).TRUST_PROXY);
+  if (trustProxy !== undefined) app.getHttpAdapter().getInstance().set('trust proxy', trustProxy);
   // Requests Node itself refuses (431 for oversized URLs/headers, 400 for bad HTTP) get the one error shape too.
   app.getHttpServer().on('clientError', answerClientError);
 

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './app-config';
+import { ConfigError, loadConfig, trustProxySetting } from './app-config';
 
 describe('loadConfig', () => {
   it('works with no variables set (local Postgres and Redis defaults)', () => {
@@ -28,6 +28,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_URL: 'redis+cluster://h1:7000/2' })).toThrow(/REDIS_URL/);
     expect(() => loadConfig({ REDIS_URL: 'redis+cluster://h1' })).toThrow(/REDIS_URL/);
     expect(() => loadConfig({ REDIS_URL: 'memcached://h1' })).toThrow(/REDIS_URL/);
+  });
+
+  it('takes TRUST_PROXY as Express understands it, and refuses anything else', () => {
+    expect(trustProxySetting(loadConfig({}).TRUST_PROXY)).toBeUndefined();
+    expect(trustProxySetting(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY)).toBe(true);
+    expect(trustProxySetting(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY)).toBe(2);
+    expect(trustProxySetting(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY)).toBe('loopback, 10.0.0.0/8');
+    expect(() => loadConfig({ TRUST_PROXY: 'a b' })).toThrow(/TRUST_PROXY/);
   });
 
   it('requires SECRETS_KEY in production', () => {

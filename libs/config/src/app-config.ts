@@ -332,6 +332,18 @@ export class AppConfig {
   @Max(1_000_000)
   AUTH_FAILURE_LIMIT = 30;
 
+  /**
+   * Which proxies in front of the api to believe about the client's address (X-Forwarded-For), as
+   * Express's `trust proxy`: empty trusts none (the socket's peer is the client); `true` any; a number
+   * of hops; or comma-separated addresses and subnets (`loopback, 10.0.0.0/8`). Behind a load
+   * balancer set it, or every client shares the balancer's address in per-IP limits (AUTH_FAILURE_LIMIT, RATE_LIMIT_ANONYMOUS).
+   */
+  @IsString()
+  @Matches(/^$|^true$|^\d{1,2}$|^\s*[0-9A-Za-z.:/_-]+\s*(,\s*[0-9A-Za-z.:/_-]+\s*)*$/, {
+    message: 'TRUST_PROXY must be empty, true, a number of hops, or comma-separated addresses or subnets',
+  })
+  TRUST_PROXY = '';
+
   /** Where Corridor is reachable from outside (webhook URLs shown to admins, signature checks). */
   @IsOptional()
   @Matches(/^https?:\/\/.+/, { message: 'PUBLIC_URL must be an http(s) URL' })
@@ -409,6 +421,15 @@ export class ConfigError extends Error {
 const DEV_SECRETS_KEY = Buffer.alloc(32, 'corridor-development-only-key!!').toString('base64');
 
 /** Reads and validates the environment. Throws ConfigError naming every bad or missing variable. */
+/** TRUST_PROXY as Express's `trust proxy` value, or undefined to leave Express's default (trust none). */
+export function trustProxySetting(value: string): boolean | number | string | undefined {
+  const v = value.trim();
+  if (v === '') return undefined;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const input: Record<string, unknown> = {};

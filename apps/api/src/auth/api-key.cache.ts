@@ -20,6 +20,8 @@ const MAX_ENTRIES = 10_000;
 @Injectable()
 export class ApiKeyCache {
   private readonly entries = new Map<string, { verified: VerifiedApiKey; until: number }>();
+  /** Counts forget() calls: a lookup that a revocation overtook does not cache what it read before it. */
+  private epoch = 0;
 
   constructor(private readonly keys: ApiKeyRepository) {}
 
@@ -30,9 +32,10 @@ export class ApiKeyCache {
       const { apiKey } = hit.verified;
       return { apiKey, state: apiKeyState(apiKey, now) };
     }
+    const epoch = this.epoch;
     const verified = await this.keys.verify(secret, now);
     if (hit) this.entries.delete(hash);
-    if (verified) {
+    if (verified && epoch === this.epoch) {
       if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
       this.entries.set(hash, { verified, until: now.getTime() + API_KEY_CACHE_TTL_MS });
     }
@@ -41,6 +44,7 @@ export class ApiKeyCache {
 
   /** A key revoked (or changed) here: its next use asks Postgres. */
   forget(keyId: string): void {
+    this.epoch++;
     for (const [hash, entry] of this.entries) if (entry.verified.apiKey.id === keyId) this.entries.delete(hash);
   }
 }

@@ -72,7 +72,12 @@ export class EventGroupCommit implements OnModuleDestroy {
     if (request.items.length === 0) return Promise.resolve([]);
     return new Promise<EventIngestResult[]>((resolve, reject) => {
       const waiter: Waiter = { request, resolve, reject, settled: false };
-      waiter.timer = setTimeout(() => this.settle(waiter, undefined, timedOut()), this.options.waitTimeoutMs);
+      waiter.timer = setTimeout(() => {
+        this.settle(waiter, undefined, timedOut());
+        // Out of the queue at once: while Postgres hangs, waiting requests must not pile up in memory.
+        const at = this.pending.indexOf(waiter);
+        if (at >= 0) this.pending.splice(at, 1);
+      }, this.options.waitTimeoutMs);
       this.pending.push(waiter);
       this.schedule();
     });
@@ -137,7 +142,7 @@ export class EventGroupCommit implements OnModuleDestroy {
         this.logger.warn({ err: (e as Error).message, requests: waiters.length }, 'a group commit failed; writing its requests one by one');
         await Promise.all(
           waiters.map((w) =>
-            this.store.ingest(source, w.request.items, w.request.field, w.request.correlationId).then(
+            this.store.ingest(source, w.request.items.map((item) => ({ ...item, traceparent: w.request.traceparent })), w.request.field, w.request.correlationId).then(
               (results) => this.settle(w, results),
               (error: unknown) => this.settle(w, undefined, error),
             ),

@@ -36,6 +36,8 @@ export class TouchpointEventStore {
    */
   private readonly prepared: PreparedQuery = async (name, text, values) => {
     const pool = (this.db.driver as unknown as { master: Pool }).master;
+    // Told to the DataSource's logger like every TypeORM query (query logging, the EXPLAIN check).
+    this.db.logger.logQuery(text, values);
     return (await pool.query({ name, text, values })).rows;
   };
 
