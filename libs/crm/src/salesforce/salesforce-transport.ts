@@ -47,8 +47,12 @@ export class GuardedSalesforceTransport extends Transport {
         if (options.followRedirect && isRedirect(response.statusCode)) {
           res.resume();
           try {
-            // The next host is checked by the same agents.
-            performRedirectRequest(req, response, options.followRedirect, redirects, (next) => this.send(next, options, undefined, output, emitter, redirects + 1));
+            // The next host is checked by the same agents. A relative Location is resolved against this
+            // request; the session token goes only to the origin it was sent to, never to another host.
+            if (response.headers.location) response.headers.location = new URL(response.headers.location, url).toString();
+            performRedirectRequest(req, response, options.followRedirect, redirects, (next) =>
+              this.send(new URL(next.url).origin === url.origin ? next : withoutCredentials(next), options, undefined, output, emitter, redirects + 1),
+            );
           } catch (e) {
             emitter.emit('error', e);
           }
@@ -64,4 +68,10 @@ export class GuardedSalesforceTransport extends Transport {
     if (input && /^(post|put|patch)$/i.test(req.method)) input.pipe(request);
     else request.end();
   }
+}
+
+/** A redirected request bound for another origin, without the headers that carry the session. */
+function withoutCredentials(req: HttpRequest): HttpRequest {
+  const headers = Object.fromEntries(Object.entries(req.headers ?? {}).filter(([name]) => !/^(authorization|cookie)$/i.test(name)));
+  return { ...req, headers };
 }

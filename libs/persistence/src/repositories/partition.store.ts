@@ -58,6 +58,13 @@ export class PartitionStore {
       const all = [...new Set(Object.values(existing).flat())];
       const plan = planPartitions(now, all, options);
       const result: PartitionMaintenance = { created: [], dropped: [], defaultRowsDeleted: 0, keysPruned: 0 };
+      if (plan.create.length > 0 || (plan.horizon && plan.drop.length > 0)) {
+        // Creating, detaching and dropping partitions lock the parents. Take all three at once, in the
+        // order ingest and decide write them (events, decisions, deliveries), so they cannot deadlock;
+        // and give up after 5 s rather than queue every insert behind a long read (the next run retries).
+        await em.query(`SET LOCAL lock_timeout = '5s'`);
+        await em.query(`LOCK TABLE touchpoint_events, decisions, deliveries IN ACCESS EXCLUSIVE MODE`);
+      }
       for (const month of plan.create) {
         for (const t of [...TABLES].reverse()) {
           if (!existing[t.table].includes(month)) await this.createPartition(em, t.table, t.key, month);

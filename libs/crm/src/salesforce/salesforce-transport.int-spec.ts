@@ -1,0 +1,61 @@
+import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { guardedAgents } from '@corridor/destinations';
+import { CRM_RULE, DestinationAllowList } from '@corridor/domain';
+import { GuardedSalesforceTransport } from './salesforce-transport';
+
+/** Real HTTP servers on loopback: jsforce's redirects through our transport. */
+describe('GuardedSalesforceTransport redirects', () => {
+  const servers: Server[] = [];
+  const seen: Array<{ server: string; url: string; headers: IncomingHttpHeaders }> = [];
+  let origin = '';
+  let other = '';
+
+  const listen = async (name: string, handler: (url: string, res: import('node:http').ServerResponse) => void): Promise<number> => {
+    const server = createServer((req, res) => {
+      seen.push({ server: name, url: req.url ?? '', headers: req.headers });
+      handler(req.url ?? '', res);
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return (server.address() as AddressInfo).port;
+  };
+
+  beforeAll(async () => {
+    const otherPort = await listen('other', (_url, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{"where":"other"}'));
+    const port = await listen('origin', (url, res) => {
+      if (url === '/cross') return void res.writeHead(302, { location: `http://localhost:${otherPort}/landed` }).end();
+      if (url === '/relative') return void res.writeHead(302, { location: '/landed' }).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"where":"origin"}');
+    });
+    origin = `http://127.0.0.1:${port}`;
+    other = `http://localhost:${otherPort}`;
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  });
+  beforeEach(() => {
+    seen.length = 0;
+  });
+
+  const transport = () => new GuardedSalesforceTransport(guardedAgents(new DestinationAllowList(['127.0.0.1', 'localhost']), CRM_RULE));
+
+  it('does not carry the session token to another origin', async () => {
+    const res = await transport().httpRequest({ method: 'GET', url: `${origin}/cross`, headers: { Authorization: 'Bearer s3cret-session' } }, { followRedirect: true });
+    expect(res.statusCode).toBe(200);
+    expect(seen.map((s) => s.server)).toEqual(['origin', 'other']);
+    expect(seen[0].headers.authorization).toBe('Bearer s3cret-session');
+    expect(seen[1].headers.authorization).toBeUndefined();
+    expect(other).toContain('localhost');
+  });
+
+  it('follows a relative Location on the same origin, keeping the session', async () => {
+    const res = await transport().httpRequest({ method: 'GET', url: `${origin}/relative`, headers: { Authorization: 'Bearer s3cret-session' } }, { followRedirect: true });
+    expect(res.statusCode).toBe(200);
+    expect(seen.map((s) => [s.server, s.url])).toEqual([
+      ['origin', '/relative'],
+      ['origin', '/landed'],
+    ]);
+    expect(seen[1].headers.authorization).toBe('Bearer s3cret-session');
+  });
+});
