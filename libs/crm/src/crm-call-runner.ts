@@ -1,4 +1,5 @@
 import { CRM_ERROR, CrmError, RequestStats } from '@corridor/domain';
+import { withTimeout } from '@corridor/observability';
 import { BudgetLane, RequestBudget } from './rate-limit/request-budget';
 
 export interface CallRunnerOptions {
@@ -70,12 +71,7 @@ export class CrmCallRunner {
   }
 
   private bounded<T>(call: () => Promise<T>): Promise<T> {
-    if (!this.callTimeoutMs) return call();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CrmCallTimeout(this.callTimeoutMs)), this.callTimeoutMs);
-    });
-    return Promise.race([call(), timeout]).finally(() => clearTimeout(timer));
+    return this.callTimeoutMs ? withTimeout(call(), this.callTimeoutMs, () => new CrmCallTimeout(this.callTimeoutMs)) : call();
   }
 
   takeStats(): RequestStats {
