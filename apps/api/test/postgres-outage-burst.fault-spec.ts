@@ -117,17 +117,19 @@ describe('Postgres away for 20 s during an event burst, reads going on', () => {
       }
       calls.push({ kind, keys, startedAt, endedAt: Date.now(), status, code: body?.code, results: body?.results });
     };
-    const sendEvents = async () => {
+    // Batches (written on their own) and single events (which share group commits): both paths.
+    const sendEvents = async (perRequest: 'batch' | 'single') => {
       while (!stopping) {
-        const keys = Array.from({ length: 4 }, () => `e-${seq++}`);
+        const keys = Array.from({ length: perRequest === 'batch' ? 4 : 1 }, () => `e-${seq++}`);
+        const events = keys.map((k, i) => ({ touchpoint: 'checkout', customer: `import:c-${(seq + i) % CUSTOMERS}`, properties: { ref: k }, idempotencyKey: k }));
         await timed('event', keys, () =>
           api.http
             .post('/v1/events')
             .set(api.auth('integration'))
-            .send({ events: keys.map((k, i) => ({ touchpoint: 'checkout', customer: `import:c-${(seq + i) % CUSTOMERS}`, properties: { ref: k }, idempotencyKey: k })) })
+            .send(perRequest === 'batch' ? { events } : events[0])
             .timeout(HANG_MS),
         );
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, perRequest === 'batch' ? 100 : 25));
       }
     };
     const read = async () => {
@@ -139,7 +141,7 @@ describe('Postgres away for 20 s during an event burst, reads going on', () => {
         await new Promise((r) => setTimeout(r, 150));
       }
     };
-    const clients = [sendEvents(), sendEvents(), read(), read()];
+    const clients = [sendEvents('batch'), sendEvents('single'), sendEvents('single'), read(), read()];
 
     await new Promise((r) => setTimeout(r, 4000));
     const stopAsked = Date.now();
