@@ -120,7 +120,8 @@ describe('OpenTelemetry traces from request to jobs', () => {
       .expect(200);
     await api.http.post('/v1/strategy/publish').set(admin).send({}).expect(201);
 
-    const res = await http.post('/v1/events').set(api.auth('integration')).send({ events: [{ touchpoint: 'checkout', customer: 'import:traced-1', idempotencyKey: 'traced-order-1' }] });
+    // One event per request: it goes through a group commit, which must keep this request's trace.
+    const res = await http.post('/v1/events').set(api.auth('integration')).send({ touchpoint: 'checkout', customer: 'import:traced-1', idempotencyKey: 'traced-order-1' });
     expect(res.status).toBe(202);
     const request = await eventually(async () => receiver.spans.find((s) => s.service === 'corridor-api' && s.name === 'POST /v1/events'), 'the events request span', 60_000, 200);
     const delivered = await eventually(async () => hooks.at('/traced')[0], 'the webhook', 120_000, 200);
