@@ -125,12 +125,16 @@ describe('outbox relay and persona-change feed', () => {
     await plain.close();
 
     // The listener's connection ends (its process died, say): another process takes the listening over.
-    await db.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = hashtext('corridor.outbox')::oid AND objid = hashtext('listener')::oid`,
+    const listenerLock = `FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = hashtext('corridor.outbox')::oid AND objid = hashtext('listener')::oid`;
+    const { rows: ended } = await db.query(`SELECT pid, pg_terminate_backend(pid) ${listenerLock}`);
+    expect(ended).toHaveLength(1);
+    // Whoever takes it (the worker's relay on its next look, typically), a new connection listens.
+    await eventually(
+      async () => (await db.query(`SELECT pid ${listenerLock}`)).rows.some((r: { pid: number }) => r.pid !== ended[0].pid),
+      'the listening to pass on to another connection',
+      30_000,
+      100,
     );
-    const taken = await eventually(async () => (await store.listen(() => undefined, { exclusive: true })) ?? false, 'the listening to pass on', 30_000, 100);
-    // Given back: the worker's relay becomes the listener again on its next look.
-    await taken.close();
     await db.query(`DELETE FROM outbox WHERE topic = 'test-topic'`);
   });
 
