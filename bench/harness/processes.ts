@@ -107,3 +107,22 @@ export async function loadAverage(): Promise<{ load1: number; load5: number; loa
   const [load1, load5, load15] = loadavg().map((n) => Math.round(n * 100) / 100);
   return { load1, load5, load15, cores: availableParallelism() };
 }
+
+/**
+ * The environment the benches give the built api and workers: a database and Redis prefix of the
+ * bench's own, its port, quiet logs, no daily refresh, and the loopback receiver allowed.
+ */
+export function benchAppEnv(opts: { databaseUrl: string; redisUrl: string; prefix: string; port: number }): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'development',
+    DATABASE_URL: opts.databaseUrl,
+    REDIS_URL: opts.redisUrl,
+    REDIS_PREFIX: opts.prefix,
+    PORT: String(opts.port),
+    PUBLIC_URL: `http://127.0.0.1:${opts.port}`,
+    LOG_LEVEL: 'error',
+    SEGMENTATION_REFRESH_CRON: '',
+    DESTINATION_ALLOWED_HOSTS: '127.0.0.1',
+  };
+}

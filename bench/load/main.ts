@@ -35,7 +35,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { cpuMs, cpuSpentMs, createBenchDatabase, postgresBackendsCpuMs, round } from '../harness/bench-database';
-import { apiClient, Children, clearRedisPrefix, createApiKey, envNumber, freePort, loadAverage, ROOT, until } from '../harness/processes';
+import { benchAppEnv, apiClient, Children, clearRedisPrefix, createApiKey, envNumber, freePort, loadAverage, ROOT, until } from '../harness/processes';
 import { setUpWebhookStrategy } from '../harness/webhook-strategy';
 import type { LoadClientInput, LoadClientOutput } from './load-client';
 
@@ -101,18 +101,7 @@ async function main(): Promise<void> {
   const receiver = await startReceiver();
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const [port, barePort] = [await freePort(), await freePort()];
-  const env = {
-    ...process.env,
-    NODE_ENV: 'development',
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    REDIS_PREFIX: prefix,
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    LOG_LEVEL: 'error',
-    SEGMENTATION_REFRESH_CRON: '',
-    DESTINATION_ALLOWED_HOSTS: '127.0.0.1',
-  };
+  const env = benchAppEnv({ databaseUrl: db.url, redisUrl: REDIS_URL, prefix, port });
   const children = new Children(env);
   const run = { connections: CONNECTIONS, touchpoint: TOUCHPOINT };
   try {

@@ -33,7 +33,7 @@ import { QUEUE, RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
 import { DEFAULT_JOB_OPTIONS, queuePrefix } from '@corridor/jobs';
 import { SegmentationStore } from '@corridor/persistence';
 import { cpuMs, cpuSpentMs, createBenchDatabase, postgresBackendsCpuMs, round } from '../harness/bench-database';
-import { apiClient, Children, clearRedisPrefix, createApiKey, envNumber as num, freePort, loadAverage, until } from '../harness/processes';
+import { benchAppEnv, apiClient, Children, clearRedisPrefix, createApiKey, envNumber as num, freePort, loadAverage, until } from '../harness/processes';
 import { BenchPersonaSet, createPersonas, loadCustomers } from '../harness/segmentation-data';
 import { startReceiver } from '../harness/webhook-receiver';
 import { setUpWebhookStrategy } from '../harness/webhook-strategy';
@@ -183,18 +183,7 @@ async function treatments() {
   const port = await freePort();
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
   const receiver = await startReceiver(secret);
-  const env = {
-    ...process.env,
-    NODE_ENV: 'development',
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    REDIS_PREFIX: prefix,
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    LOG_LEVEL: 'error',
-    SEGMENTATION_REFRESH_CRON: '',
-    DESTINATION_ALLOWED_HOSTS: '127.0.0.1',
-  };
+  const env = benchAppEnv({ databaseUrl: db.url, redisUrl: REDIS_URL, prefix, port });
   const children = new Children(env);
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const decideQueue = new Queue(QUEUE.touchpointEvents, { connection, prefix: queuePrefix(prefix, QUEUE.touchpointEvents) });

@@ -35,7 +35,7 @@ import type { DataSource } from 'typeorm';
 import { QUEUE } from '@corridor/contracts';
 import { queuePrefix } from '@corridor/jobs';
 import { cpuMs, cpuSpentMs, createBenchDatabase, percentile, postgresBackendsCpuMs, round } from '../harness/bench-database';
-import { apiClient, Children, clearRedisPrefix, createApiKey, envNumber as num, freePort, until as untilWithin } from '../harness/processes';
+import { benchAppEnv, apiClient, Children, clearRedisPrefix, createApiKey, envNumber as num, freePort, until as untilWithin } from '../harness/processes';
 import { startReceiver } from '../harness/webhook-receiver';
 import { setUpWebhookStrategy } from '../harness/webhook-strategy';
 
@@ -118,18 +118,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
   const receiver = await startReceiver(secret);
-  const env = {
-    ...process.env,
-    NODE_ENV: 'development',
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    REDIS_PREFIX: prefix,
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    LOG_LEVEL: 'error',
-    SEGMENTATION_REFRESH_CRON: '',
-    DESTINATION_ALLOWED_HOSTS: '127.0.0.1',
-  };
+  const env = benchAppEnv({ databaseUrl: db.url, redisUrl: REDIS_URL, prefix, port });
   const children = new Children(env);
   const profileDir = process.env.BENCH_CPU_PROF_DIR;
   const start = (main: string) => children.start(main, { profileDir });
