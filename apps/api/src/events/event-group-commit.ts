@@ -128,7 +128,11 @@ export class EventGroupCommit implements OnModuleDestroy {
 
   private async write(group: Waiter[]): Promise<void> {
     const bySource = new Map<string, Waiter[]>();
-    for (const w of group) bySource.set(w.request.source, [...(bySource.get(w.request.source) ?? []), w]);
+    for (const w of group) {
+      const same = bySource.get(w.request.source);
+      if (same) same.push(w);
+      else bySource.set(w.request.source, [w]);
+    }
     for (const [source, waiters] of bySource) {
       try {
         const results = await this.writeTogether(source, waiters);

@@ -175,8 +175,9 @@ export async function insertTouchpointEvents(
                   SELECT $1, k, t, c, o, p, coalesce(r, $3) FROM input ORDER BY i
                   RETURNING id, idempotency_key),
           ob AS (INSERT INTO outbox (topic, ref, traceparent)
-                 SELECT $4, ins.id::text, coalesce((SELECT tp FROM input WHERE input.k = ins.idempotency_key LIMIT 1), $5)
-                 FROM ins ORDER BY ins.id)
+                 SELECT $4, ins.id::text, coalesce(t.tp, $5)
+                   FROM ins LEFT JOIN (SELECT DISTINCT ON (k) k, tp FROM input ORDER BY k, i) t ON t.k = ins.idempotency_key
+                  ORDER BY ins.id)
      SELECT id::text AS id, idempotency_key FROM ins`;
   // The trace of whatever records the event (the API request, a sync job) continues through the outbox.
   const params = [source, JSON.stringify(rows), correlationId ?? null, isRaisedSource(source) ? DECIDE_RAISED_EVENT_TOPIC : DECIDE_EVENT_TOPIC, currentTraceparent()];
