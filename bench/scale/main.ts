@@ -192,6 +192,9 @@ async function treatments() {
     children.start('dist/apps/api/src/main.js');
     const api = `http://127.0.0.1:${port}`;
     const call = apiClient(api, adminKey);
+    // Events come from marketing automation or a CDP with an integration key, as in production
+    // (an admin key's writes are also audited: a row and a commit per request the real path never pays).
+    const ingest = apiClient(api, createApiKey(env, 'integration', 'bench-ingest'));
     await until('the API', () => fetch(`${api}/health`).then((r) => r.ok, () => false), 120_000);
     let workers = await startWorkers(children, 1, decideQueue);
     const customerIds = await setUpWebhookStrategy(call, db.ds, {
@@ -220,7 +223,7 @@ async function treatments() {
               const seq = b * BATCH + k;
               return { touchpoint: 'bench_tp', customer: `id:${customerIds[seq % customerIds.length]}`, properties: { phase: tag, seq }, idempotencyKey: `${tag}-${seq}` };
             });
-            const answer = await call('POST', '/v1/events', { events });
+            const answer = await ingest('POST', '/v1/events', { events });
             accepted += answer.accepted; // after the await: `accepted += await …` would add to a stale value
           }
         }),
