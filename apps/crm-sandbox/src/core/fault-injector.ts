@@ -22,6 +22,11 @@ export interface FaultOptions {
   stormRate: number;
   stormMs: number;
   stormRetryAfter: boolean;
+  /**
+   * Status of a storm's refusals: 429 (HubSpot, and what gateways in front of an API answer), or 403,
+   * Salesforce's own answer when the org's concurrent-request limit is spent (REQUEST_LIMIT_EXCEEDED).
+   */
+  stormStatus: number;
 }
 
 export const DEFAULT_FAULTS: FaultOptions = {
@@ -35,6 +40,7 @@ export const DEFAULT_FAULTS: FaultOptions = {
   stormRate: 0,
   stormMs: 2000,
   stormRetryAfter: true,
+  stormStatus: 429,
 };
 
 /** "Fail the next N requests matching X": deterministic faults for tests. */
@@ -120,12 +126,12 @@ export class FaultInjector {
       if (rule.status === 'drop') return { kind: 'drop', style: this.options.dropStyle };
       return { kind: 'status', status: rule.status, body: rule.body, headers: rule.headers, html: false };
     }
-    const { dropRate, errorRate, errorStatuses, htmlErrorBodies, stormRate, stormMs, stormRetryAfter } = this.options;
+    const { dropRate, errorRate, errorStatuses, htmlErrorBodies, stormRate, stormMs, stormRetryAfter, stormStatus } = this.options;
     const now = Date.now();
     if (now >= this.stormUntil && stormRate > 0 && stormMs > 0 && this.draw() < stormRate) this.stormUntil = now + stormMs;
     if (now < this.stormUntil) {
       const headers: Record<string, string> = stormRetryAfter ? { 'Retry-After': String(Math.max(1, Math.ceil((this.stormUntil - now) / 1000))) } : {};
-      return { kind: 'status', status: 429, headers, html: false, storm: true };
+      return { kind: 'status', status: stormStatus || 429, headers, html: false, storm: true };
     }
     if (dropRate > 0 && this.draw() < dropRate) return { kind: 'drop', style: this.options.dropStyle };
     if (errorRate > 0 && errorStatuses.length > 0 && this.draw() < errorRate) {
