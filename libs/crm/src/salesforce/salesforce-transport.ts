@@ -16,6 +16,13 @@ const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
  * and budgets every call (a retry hidden in the client would go uncounted).
  */
 export class GuardedSalesforceTransport extends Transport {
+  /**
+   * Status and headers of the latest answer, or null while a request is under way without one.
+   * jsforce's errors keep only the body, so a refusal's Retry-After is read from here. One
+   * connector makes one request at a time (CrmCallRunner), so the latest is the failed one's.
+   */
+  lastResponse: { status: number; headers: Record<string, string> } | null = null;
+
   constructor(private readonly agents: GuardedAgents) {
     super();
   }
@@ -36,6 +43,7 @@ export class GuardedSalesforceTransport extends Transport {
       process.nextTick(() => emitter.emit('error', e));
       return;
     }
+    this.lastResponse = null;
     const secure = url.protocol === 'https:';
     const request = (secure ? https : http).request(
       url,
@@ -44,6 +52,7 @@ export class GuardedSalesforceTransport extends Transport {
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
         const response = { statusCode: res.statusCode ?? 0, headers };
+        this.lastResponse = { status: response.statusCode, headers };
         if (options.followRedirect && isRedirect(response.statusCode)) {
           res.resume();
           try {
