@@ -51,6 +51,8 @@ export interface FailRule {
   /** HTTP status to answer with, or 'drop' to destroy the connection. */
   status: number | 'drop';
   count?: number;
+  /** Matching requests let through before the rule starts failing (e.g. the third batch of a write). */
+  after?: number;
   /** Body to answer with; defaults to the CRM's own error shape for that status. */
   body?: unknown;
   headers?: Record<string, string>;
@@ -66,6 +68,7 @@ interface ActiveRule {
   method: string | undefined;
   status: number | 'drop';
   remaining: number;
+  passes: number;
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -96,6 +99,7 @@ export class FaultInjector {
       method: rule.method?.toUpperCase(),
       status: rule.status,
       remaining: rule.count ?? 1,
+      passes: rule.after ?? 0,
       body: rule.body,
       headers: rule.headers,
     });
@@ -121,6 +125,10 @@ export class FaultInjector {
       if (rule.remaining <= 0) continue;
       if (rule.method && rule.method !== method) continue;
       if (!rule.matcher(path)) continue;
+      if (rule.passes > 0) {
+        rule.passes--;
+        break;
+      }
       rule.remaining--;
       this.rules = this.rules.filter((r) => r.remaining > 0);
       if (rule.status === 'drop') return { kind: 'drop', style: this.options.dropStyle };
