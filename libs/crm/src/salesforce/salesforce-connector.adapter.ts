@@ -116,6 +116,7 @@ export interface SalesforceConnectorOptions {
  */
 export class SalesforceConnector implements CrmConnector {
   readonly kind = 'salesforce' as const;
+  readonly writebackBatchSize = SALESFORCE_COLLECTION;
   private readonly runner: CrmCallRunner;
   private conn: Connection | null = null;
   private transport: GuardedSalesforceTransport | null = null;
