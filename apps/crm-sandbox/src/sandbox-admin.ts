@@ -6,6 +6,7 @@ import { type HubSpotAdminOptions, type HubSpotAdminRecord, HubSpotService } fro
 import type { WriteLogEntry } from './hubspot/hubspot-store';
 import { type HubSpotEventInput, type HubSpotSendOptions, type HubSpotWebhookEvent, hubSpotSignatureV3 } from './hubspot/hubspot-webhooks';
 import type { WritableObject } from './salesforce/salesforce-schema';
+import type { SfChange } from './salesforce/salesforce-store';
 import { type SalesforceAdminOptions, type SalesforceAdminRecord, SalesforceService } from './salesforce/salesforce-service';
 import type { SalesforceChangeInput, SalesforceChangeNotification, SalesforceSendOptions } from './salesforce/salesforce-webhooks';
 import { type SandboxOptions, type SandboxOptionsInput, mergeDeep, resolveOptions } from './sandbox-options';
@@ -74,6 +75,8 @@ export interface SalesforceAdmin {
   /** The i-th generated Account's id. */
   accountIdForIndex(index: number): string;
   idForIndex(object: WritableObject, index: number): string;
+  /** Creates, updates, deletes made through the REST API (Corridor's writes), oldest first. */
+  writeLog(): SfChange[];
   /** Invalidates every access token: the next call answers 401 INVALID_SESSION_ID. */
   expireSessions(): number;
   sessionCount(): number;
@@ -206,6 +209,7 @@ export class SandboxAdmin {
       purgeRecord: (object, id) => sf().adminPurge(object, id),
       accountIdForIndex: (index) => sf().generator.accountId(index),
       idForIndex: (object, index) => sf().idForIndex(object, index),
+      writeLog: () => sf().writeLog(),
       expireSessions: () => sf().expireSessions(),
       sessionCount: () => sf().sessions.count(),
       apiUsage: () => sf().apiUsage(),

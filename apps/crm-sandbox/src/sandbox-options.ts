@@ -216,7 +216,8 @@ export function defaultOptions(): SandboxOptions {
         maxAttempts: 3,
         retryDelayMs: 1000,
       },
-      faults: { ...DEFAULT_FAULTS },
+      // Salesforce refuses with 403 REQUEST_LIMIT_EXCEEDED and no Retry-After (see FaultOptions.stormStatus).
+      faults: { ...DEFAULT_FAULTS, stormStatus: 403, stormRetryAfter: false },
     },
   };
 }

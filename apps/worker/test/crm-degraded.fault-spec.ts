@@ -1,28 +1,13 @@
-import { PERSONA_CHANGES } from '@corridor/contracts';
 import { eventually } from '@corridor/testing';
+import { changePersonas, corridorCopy as copyOf, countPerId, DEGRADED_CALL_TIMEOUT_MS, degradedFaults, expectFaultsAccountedFor } from './crm-degraded-support';
 import { countCustomers, startSyncHarness, SyncHarness } from './crm-sync-harness';
 
 jest.setTimeout(180_000);
 
 const CONTACTS = 3000;
 const TOKEN = 'sandbox-hubspot-token';
-/**
- * A degraded HubSpot: a fifth of requests answer 5xx, one in twenty loses its connection half-way
- * through the body, every request waits 20–60 ms, and now and then a 429 storm refuses everything
- * for 1.5 s (with Retry-After). Faults are decided before a request is handled, as a failing load
- * balancer does: a refused write was not applied.
- */
-const DEGRADED = {
-  errorRate: 0.2,
-  errorStatuses: [500, 502, 503, 504],
-  latencyMs: 20,
-  latencyJitterMs: 40,
-  dropRate: 0.05,
-  dropStyle: 'mid-body' as const,
-  stormRate: 0.01,
-  stormMs: 1500,
-  stormRetryAfter: true,
-};
+/** HubSpot's 429 storms carry Retry-After here (HubSpot does not always send it). */
+const DEGRADED = degradedFaults();
 
 /**
  * Syncs and write-backs against the CRM sandbox at a 20 % error rate with latency, dropped
@@ -37,8 +22,7 @@ describe('HubSpot syncs and write-backs against a degraded CRM', () => {
   const hs = () => h.sandbox.admin.hubspot;
 
   beforeAll(async () => {
-    // A connection dropped part-way through a body is given up on after this (the production bound is 60 s).
-    process.env.CRM_CALL_TIMEOUT_MS = '4000';
+    process.env.CRM_CALL_TIMEOUT_MS = DEGRADED_CALL_TIMEOUT_MS;
     h = await startSyncHarness({
       hubspot: { contacts: CONTACTS, preArchived: 0, searchLagMs: 0, rateLimits: { burstMax: 0, searchPerSecond: 0, daily: 0 }, faults: DEGRADED },
     });
@@ -47,14 +31,7 @@ describe('HubSpot syncs and write-backs against a degraded CRM', () => {
   afterAll(() => h?.close(), 30_000);
 
   /** Corridor's live customers of the connection: external id → email and job title. */
-  async function corridorCopy(): Promise<Map<string, string>> {
-    const { rows } = await h.db.query(
-      `SELECT external_id, coalesce(attributes->>'email', '') || '|' || coalesce(attributes->>'job_title', '') AS v
-         FROM customers WHERE connection_id = $1 AND deleted_at IS NULL AND merged_into_id IS NULL`,
-      [connectionId],
-    );
-    return new Map(rows.map((r) => [r.external_id, r.v]));
-  }
+  const corridorCopy = () => copyOf(h, connectionId, ['email', 'job_title']);
 
   /** The same, as the sandbox holds it (read in-process, not through the faulty HTTP surface). */
   function sandboxCopy(ids: readonly string[]): Map<string, string> {
@@ -67,11 +44,7 @@ describe('HubSpot syncs and write-backs against a degraded CRM', () => {
   }
 
   /** Writes received through the API (Corridor's token), per record. */
-  const apiWritesPerRecord = () => {
-    const per = new Map<string, number>();
-    for (const w of hs().writeLog()) if (w.by === `api:${TOKEN}`) per.set(w.id, (per.get(w.id) ?? 0) + 1);
-    return per;
-  };
+  const apiWritesPerRecord = () => countPerId(hs().writeLog().filter((w) => w.by === `api:${TOKEN}`).map((w) => w.id));
 
   it('a full sync, then an incremental one, end with Corridor holding exactly what the sandbox holds', async () => {
     const all = Array.from({ length: CONTACTS }, (_, i) => hs().idForIndex(i));
@@ -97,29 +70,14 @@ describe('HubSpot syncs and write-backs against a degraded CRM', () => {
 
     // The faults did happen, and every request is accounted for by its outcome.
     const stats = h.sandbox.admin.stats().hubspot;
-    const o = stats.byOutcome;
-    expect(o.injectedError).toBeGreaterThan(0);
-    expect(o.dropped).toBeGreaterThan(0);
-    expect(o.injectedStorm).toBeGreaterThan(0);
-    process.stdout.write(`${JSON.stringify({ requests: stats.total, byOutcome: o, fullSync: { requests: full!.requests, retries: full!.retries, rateLimited: full!.rateLimited }, incremental: { requests: incremental!.requests, retries: incremental!.retries } })}\n`);
-    expect(o.ok + o.clientError + o.serverError + o.rateLimited + o.injectedError + o.injectedStorm + o.dropped).toBe(stats.total);
+    process.stdout.write(`${JSON.stringify({ requests: stats.total, byOutcome: stats.byOutcome, fullSync: { requests: full!.requests, retries: full!.retries, rateLimited: full!.rateLimited }, incremental: { requests: incremental!.requests, retries: incremental!.retries } })}\n`);
+    expectFaultsAccountedFor(stats, ['injectedError', 'dropped', 'injectedStorm']);
   });
 
   it('persona write-backs: exactly one write per changed customer, none redundant, and no loop through the next sync', async () => {
-    const { rows: fallback } = await h.db.query(`SELECT id FROM personas WHERE key = 'everyone_else'`);
     h.sandbox.admin.resetStats();
     // 1,000 customers change persona (as a segmentation run records it), the rest keep theirs.
-    const { rows: changed } = await h.db.query(
-      `SELECT id::text, external_id FROM customers WHERE connection_id = $1 AND deleted_at IS NULL ORDER BY id LIMIT 1000`,
-      [connectionId],
-    );
-    await h.db.query(
-      `INSERT INTO persona_history (customer_id, from_persona_id, to_persona_id, set_version, cause, changed_at)
-       SELECT unnest($1::bigint[]), NULL, $2, 1, 'new_customer', now()`,
-      [changed.map((c) => c.id), fallback[0].id],
-    );
-    const { rows: last } = await h.db.query(`SELECT max(id)::text AS max FROM persona_history`);
-    await h.jobs.enqueue(PERSONA_CHANGES, { toHistoryId: last[0].max, count: changed.length });
+    const changed = await changePersonas(h, connectionId, 1000);
 
     await eventually(
       async () => changed.every((c) => hs().getContact(c.external_id).properties.corridor_persona === 'Everyone else'),

@@ -22,6 +22,11 @@ export interface FaultOptions {
   stormRate: number;
   stormMs: number;
   stormRetryAfter: boolean;
+  /**
+   * Status of a storm's refusals: 429 (HubSpot, and what gateways in front of an API answer), or 403,
+   * Salesforce's own answer when the org's concurrent-request limit is spent (REQUEST_LIMIT_EXCEEDED).
+   */
+  stormStatus: number;
 }
 
 export const DEFAULT_FAULTS: FaultOptions = {
@@ -35,6 +40,7 @@ export const DEFAULT_FAULTS: FaultOptions = {
   stormRate: 0,
   stormMs: 2000,
   stormRetryAfter: true,
+  stormStatus: 429,
 };
 
 /** "Fail the next N requests matching X": deterministic faults for tests. */
@@ -45,6 +51,8 @@ export interface FailRule {
   /** HTTP status to answer with, or 'drop' to destroy the connection. */
   status: number | 'drop';
   count?: number;
+  /** Matching requests let through before the rule starts failing (e.g. the third batch of a write). */
+  after?: number;
   /** Body to answer with; defaults to the CRM's own error shape for that status. */
   body?: unknown;
   headers?: Record<string, string>;
@@ -60,6 +68,7 @@ interface ActiveRule {
   method: string | undefined;
   status: number | 'drop';
   remaining: number;
+  passes: number;
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -90,6 +99,7 @@ export class FaultInjector {
       method: rule.method?.toUpperCase(),
       status: rule.status,
       remaining: rule.count ?? 1,
+      passes: rule.after ?? 0,
       body: rule.body,
       headers: rule.headers,
     });
@@ -115,17 +125,21 @@ export class FaultInjector {
       if (rule.remaining <= 0) continue;
       if (rule.method && rule.method !== method) continue;
       if (!rule.matcher(path)) continue;
+      if (rule.passes > 0) {
+        rule.passes--;
+        break;
+      }
       rule.remaining--;
       this.rules = this.rules.filter((r) => r.remaining > 0);
       if (rule.status === 'drop') return { kind: 'drop', style: this.options.dropStyle };
       return { kind: 'status', status: rule.status, body: rule.body, headers: rule.headers, html: false };
     }
-    const { dropRate, errorRate, errorStatuses, htmlErrorBodies, stormRate, stormMs, stormRetryAfter } = this.options;
+    const { dropRate, errorRate, errorStatuses, htmlErrorBodies, stormRate, stormMs, stormRetryAfter, stormStatus } = this.options;
     const now = Date.now();
     if (now >= this.stormUntil && stormRate > 0 && stormMs > 0 && this.draw() < stormRate) this.stormUntil = now + stormMs;
     if (now < this.stormUntil) {
       const headers: Record<string, string> = stormRetryAfter ? { 'Retry-After': String(Math.max(1, Math.ceil((this.stormUntil - now) / 1000))) } : {};
-      return { kind: 'status', status: 429, headers, html: false, storm: true };
+      return { kind: 'status', status: stormStatus || 429, headers, html: false, storm: true };
     }
     if (dropRate > 0 && this.draw() < dropRate) return { kind: 'drop', style: this.options.dropStyle };
     if (errorRate > 0 && errorStatuses.length > 0 && this.draw() < errorRate) {

@@ -7,8 +7,8 @@ export interface GateHooks {
   faults: FaultInjector;
   /** Route pattern used as the counter key, e.g. "POST /crm/v3/objects/contacts/search". */
   endpointLabel(method: string, path: string): string;
-  /** The CRM's own error body for an injected status. */
-  faultBody(status: number): { body: unknown; headers?: Record<string, string> };
+  /** The CRM's own error body for an injected status (`storm`: a refusal of a 429 storm). */
+  faultBody(status: number, storm: boolean): { body: unknown; headers?: Record<string, string> };
 }
 
 const HTML_ERROR = (status: number): string =>
@@ -41,7 +41,7 @@ export function crmGate(hooks: GateHooks): RequestHandler {
         res.status(action.status).type('text/html').send(HTML_ERROR(action.status));
         return;
       }
-      const fallback = hooks.faultBody(action.status);
+      const fallback = hooks.faultBody(action.status, action.storm === true);
       const body = action.body !== undefined ? action.body : fallback.body;
       res.status(action.status).set({ ...(fallback.headers ?? {}), ...(action.headers ?? {}) }).json(body);
     };

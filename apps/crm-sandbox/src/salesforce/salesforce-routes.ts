@@ -29,7 +29,10 @@ export function salesforceEndpointLabel(method: string, path: string): string {
   return `${method} ${p}`;
 }
 
-function faultBody(status: number): { body: unknown } {
+function faultBody(status: number, storm: boolean): { body: unknown } {
+  // A storm: the org's concurrent long-running request limit is spent (other apps on the same org).
+  // Salesforce answers 403 REQUEST_LIMIT_EXCEEDED (stormStatus 403); a gateway's 429 carries the same body.
+  if (storm || status === 429) return { body: sfError('REQUEST_LIMIT_EXCEEDED', 'ConcurrentPerOrgLongTxn Limit exceeded.') };
   if (status === 503) return { body: sfError('SERVER_UNAVAILABLE', 'Server temporarily unavailable') };
   if (status >= 500) {
     return { body: sfError('UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)') };

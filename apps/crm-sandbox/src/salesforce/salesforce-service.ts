@@ -16,7 +16,7 @@ import {
 } from './salesforce-generator';
 import { KEY_PREFIXES, isWellFormedId, makeId, parseId } from './salesforce-ids';
 import { SCHEMAS, type SfObjectName, type WritableObject, schemaFor } from './salesforce-schema';
-import { SalesforceObjectStore, SalesforceRecordError, type SfProvenance } from './salesforce-store';
+import { SalesforceObjectStore, SalesforceRecordError, type SfChange, type SfProvenance } from './salesforce-store';
 import {
   type SalesforceChangeInput,
   type SalesforceChangeNotification,
@@ -69,6 +69,8 @@ export class SalesforceService {
   readonly integrationUserId: string;
   readonly engagements: SalesforceEngagements;
   lastApiVersion = '59.0';
+  /** Changes made through the REST API (the integration's writes), in order: tests count writes per record. */
+  private readonly apiWrites: SfChange[] = [];
 
   constructor(
     public options: SalesforceOptions,
@@ -111,7 +113,12 @@ export class SalesforceService {
     this.allocation = new RollingDayAllocation(options.dailyApiLimit);
     this.faults = new FaultInjector({ ...options.faults }, seed ^ 0x5f);
     this.webhooks = new SalesforceWebhooks(options, clock, this.orgId, () => this.lastApiVersion);
-    for (const store of Object.values(this.stores)) store.onChange = (change) => this.webhooks.onChange(change);
+    for (const store of Object.values(this.stores)) {
+      store.onChange = (change) => {
+        if (change.api) this.apiWrites.push(change);
+        this.webhooks.onChange(change);
+      };
+    }
     this.engagements = new SalesforceEngagements(
       (id) => {
         for (const object of ['Contact', 'Lead'] as const) {
@@ -417,6 +424,10 @@ export class SalesforceService {
       { userId, api: false, at },
     );
     return { leadId: leads.idOf(ref), contactId, accountId };
+  }
+
+  writeLog(): SfChange[] {
+    return this.apiWrites.map((c) => ({ ...c, changedFields: [...c.changedFields] }));
   }
 
   idForIndex(object: WritableObject, index: number): string {

@@ -52,9 +52,16 @@ export class RecordWriter {
         for (const w of this.connector.takeWarnings?.() ?? []) this.logger.warn({ connectionId: this.connectionId, code: w.code, msg: w.message });
         await this.onFieldsReady();
       }
-      outcomes = await this.connector.writeBack(toWrite.map((p) => p.update));
-      const written = new Set(outcomes.filter((o) => o.status === 'written').map((o) => o.externalId));
-      await this.store.recordWritten(toWrite.filter((p) => written.has(p.item.externalId)).map((p) => ({ customerId: p.item.customerId, values: p.values })));
+      // One CRM batch at a time, each recorded as soon as it is written: when a later batch fails for
+      // good, the job's retry finds the earlier ones carrying their values and does not write them again.
+      const size = this.connector.writebackBatchSize ?? toWrite.length;
+      for (let i = 0; i < toWrite.length; i += size) {
+        const chunk = toWrite.slice(i, i + size);
+        const chunkOutcomes = await this.connector.writeBack(chunk.map((p) => p.update));
+        outcomes.push(...chunkOutcomes);
+        const written = new Set(chunkOutcomes.filter((o) => o.status === 'written').map((o) => o.externalId));
+        await this.store.recordWritten(chunk.filter((p) => written.has(p.item.externalId)).map((p) => ({ customerId: p.item.customerId, values: p.values })));
+      }
     }
     const counts = {
       written: outcomes.filter((o) => o.status === 'written').length,

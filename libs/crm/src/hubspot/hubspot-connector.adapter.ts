@@ -91,6 +91,7 @@ export interface HubSpotConnectorOptions {
  */
 export class HubSpotConnector implements CrmConnector {
   readonly kind = 'hubspot' as const;
+  readonly writebackBatchSize = HUBSPOT_BATCH;
   private readonly client: Client;
   private readonly runner: CrmCallRunner;
   private last: LastResponse | null = null;

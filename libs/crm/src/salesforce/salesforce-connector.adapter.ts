@@ -116,8 +116,10 @@ export interface SalesforceConnectorOptions {
  */
 export class SalesforceConnector implements CrmConnector {
   readonly kind = 'salesforce' as const;
+  readonly writebackBatchSize = SALESFORCE_COLLECTION;
   private readonly runner: CrmCallRunner;
   private conn: Connection | null = null;
+  private transport: GuardedSalesforceTransport | null = null;
   private mappings = new Map<SalesforceObject, ResolvedFieldMapping[]>();
   private fields = new Map<SalesforceObject, Set<string>>();
   private discovered: DiscoveredProperty[] | null = null;
@@ -129,7 +131,8 @@ export class SalesforceConnector implements CrmConnector {
   private readonly reserved: Set<string>;
 
   constructor(private readonly options: SalesforceConnectorOptions) {
-    this.runner = new CrmCallRunner(options.budget, salesforceError, { maxAttempts: options.maxAttempts, callTimeoutMs: options.callTimeoutMs });
+    // The failed answer's status and headers (Retry-After) come from the transport.
+    this.runner = new CrmCallRunner(options.budget, (e) => salesforceError(e, this.transport?.lastResponse ?? null), { maxAttempts: options.maxAttempts, callTimeoutMs: options.callTimeoutMs });
     this.targets = writebackTargetsOf('salesforce', options.settings);
     this.reserved = new Set([...SALESFORCE_RESERVED_FIELDS, ...Object.values(this.targets)]);
     for (const o of OBJECTS) this.mappings.set(o, this.resolve(o, []));
@@ -198,6 +201,7 @@ export class SalesforceConnector implements CrmConnector {
     });
     // Every request, the OAuth2 grant included, goes through the guarded agents.
     const transport = new GuardedSalesforceTransport(this.options.agents);
+    this.transport = transport;
     (conn as unknown as { _transport: Transport })._transport = transport;
     (conn.oauth2 as unknown as { _transport: Transport })._transport = transport;
     // A new token (after an expiry) replaces the cached one for the next jobs.

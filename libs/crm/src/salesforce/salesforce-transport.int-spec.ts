@@ -26,6 +26,17 @@ describe('GuardedSalesforceTransport redirects', () => {
     const port = await listen('origin', (url, res) => {
       if (url === '/cross') return void res.writeHead(302, { location: `http://localhost:${otherPort}/landed` }).end();
       if (url === '/relative') return void res.writeHead(302, { location: '/landed' }).end();
+      if (url === '/cut') {
+        // Headers and part of a body promised longer, then the connection is gone.
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096' });
+        res.write('{"totalSize":3,"done":true,"records":[{"Id":"');
+        return void setImmediate(() => res.socket?.destroy());
+      }
+      if (url === '/busy') {
+        return void res
+          .writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' })
+          .end('[{"message":"ConcurrentPerOrgLongTxn Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]');
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"where":"origin"}');
     });
     origin = `http://127.0.0.1:${port}`;
@@ -57,5 +68,30 @@ describe('GuardedSalesforceTransport redirects', () => {
       ['origin', '/landed'],
     ]);
     expect(seen[1].headers.authorization).toBe('Bearer s3cret-session');
+  });
+
+  it("keeps the latest answer's status and headers (jsforce's errors drop them: Retry-After is read here)", async () => {
+    const t = transport();
+    const res = await t.httpRequest({ method: 'GET', url: `${origin}/busy`, headers: {} }, { followRedirect: true });
+    expect(res.statusCode).toBe(429);
+    expect(t.lastResponse).toMatchObject({ status: 429, headers: { 'retry-after': '7' } });
+    await t.httpRequest({ method: 'GET', url: `${origin}/fine`, headers: {} }, { followRedirect: true });
+    expect(t.lastResponse).toMatchObject({ status: 200 });
+  });
+
+  it('a body cut short fails the request (a network error to retry), leaving no unhandled rejection behind', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await expect(transport().httpRequest({ method: 'GET', url: `${origin}/cut`, headers: {} }, { followRedirect: true })).rejects.toMatchObject({
+        message: 'aborted',
+        code: 'ECONNRESET',
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });

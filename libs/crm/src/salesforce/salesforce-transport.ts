@@ -4,10 +4,17 @@ import type { Duplex, PassThrough } from 'node:stream';
 import type { GuardedAgents } from '@corridor/destinations';
 import { createHttpRequestHandlerStreams, isRedirect, performRedirectRequest } from 'jsforce/lib/request-helper';
 import { Transport } from 'jsforce/lib/transport';
-import type { HttpRequest, HttpRequestOptions } from 'jsforce/lib/types';
+import type { HttpRequest, HttpRequestOptions, HttpResponse } from 'jsforce/lib/types';
+import { StreamPromise } from 'jsforce/lib/util/promise';
 
 /** jsforce's own fetch wrapper gives up after this long too. */
 const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
+/**
+ * A failure after the answer's headers (a connection cut part-way through the body). jsforce reads
+ * the body in an async 'response' listener that rejects, unhandled, on the stream's 'error': so
+ * such a failure fails the request through this event instead, and the body stream just ends.
+ */
+const BODY_CUT = 'corridor:body-cut';
 
 /**
  * jsforce's transport, sending through the guarded agents. jsforce takes no agent of ours (its
@@ -16,8 +23,25 @@ const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
  * and budgets every call (a retry hidden in the client would go uncounted).
  */
 export class GuardedSalesforceTransport extends Transport {
+  /**
+   * Status and headers of the latest answer, or null while a request is under way without one.
+   * jsforce's errors keep only the body, so a refusal's Retry-After is read from here. One
+   * connector makes one request at a time (CrmCallRunner), so the latest is the failed one's.
+   */
+  lastResponse: { status: number; headers: Record<string, string> } | null = null;
+
   constructor(private readonly agents: GuardedAgents) {
     super();
+  }
+
+  override httpRequest(req: HttpRequest, options: HttpRequestOptions = {}): StreamPromise<HttpResponse> {
+    return StreamPromise.create(() => {
+      const stream = this.getRequestStreamCreator()(req, options);
+      const promise = new Promise<HttpResponse>((resolve, reject) => {
+        stream.on('complete', resolve).on('error', reject).on(BODY_CUT, reject);
+      });
+      return { stream, promise };
+    });
   }
 
   override getRequestStreamCreator(): (req: HttpRequest, options: HttpRequestOptions) => Duplex {
@@ -36,6 +60,8 @@ export class GuardedSalesforceTransport extends Transport {
       process.nextTick(() => emitter.emit('error', e));
       return;
     }
+    this.lastResponse = null;
+    let responded = false;
     const secure = url.protocol === 'https:';
     const request = (secure ? https : http).request(
       url,
@@ -44,6 +70,7 @@ export class GuardedSalesforceTransport extends Transport {
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
         const response = { statusCode: res.statusCode ?? 0, headers };
+        this.lastResponse = { status: response.statusCode, headers };
         if (options.followRedirect && isRedirect(response.statusCode)) {
           res.resume();
           try {
@@ -58,13 +85,17 @@ export class GuardedSalesforceTransport extends Transport {
           }
           return;
         }
-        res.on('error', (e) => emitter.emit('error', e));
+        res.on('error', (e) => {
+          emitter.emit(BODY_CUT, e);
+          output.end();
+        });
+        responded = true;
         emitter.emit('response', response);
         res.pipe(output);
       },
     );
     request.setTimeout(options.timeout ?? DEFAULT_TIMEOUT_MS, () => request.destroy(new Error('Request Timeout')));
-    request.on('error', (e) => emitter.emit('error', e));
+    request.on('error', (e) => (responded ? emitter.emit(BODY_CUT, e) : emitter.emit('error', e)));
     if (input && /^(post|put|patch)$/i.test(req.method)) input.pipe(request);
     else request.end();
   }

@@ -144,7 +144,13 @@ export interface CrmConnector {
   takeWarnings?(): CrmWarning[];
   /** Checks the configured write-back fields (describe / properties) without creating any. */
   checkWritebackFields(): Promise<WritebackFieldProblem[]>;
+  /**
+   * Writes in CRM batches of `writebackBatchSize`. It throws when one batch cannot be written, so a
+   * caller that must know what earlier batches wrote hands it one batch at a time.
+   */
   writeBack(updates: readonly WritebackUpdate[]): Promise<WritebackOutcome[]>;
+  /** Records per CRM write request (HubSpot 100, Salesforce 200). */
+  readonly writebackBatchSize?: number;
   /** The values `writeBack` would write for an update, by CRM field (compared with what the record carries). */
   writebackValues(update: WritebackUpdate): Record<string, string>;
   test(): Promise<ConnectionTestResult>;
