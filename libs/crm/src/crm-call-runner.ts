@@ -1,5 +1,6 @@
 import { CRM_ERROR, CrmError, RequestStats } from '@corridor/domain';
 import { withTimeout } from '@corridor/observability';
+import { CrmCallAttempt } from './crm-call-attempt';
 import { BudgetLane, RequestBudget } from './rate-limit/request-budget';
 
 export interface CallRunnerOptions {
@@ -70,8 +71,22 @@ export class CrmCallRunner {
     }
   }
 
-  private bounded<T>(call: () => Promise<T>): Promise<T> {
-    return this.callTimeoutMs ? withTimeout(call(), this.callTimeoutMs, () => new CrmCallTimeout(this.callTimeoutMs)) : call();
+  /**
+   * One attempt, its requests aborted when it times out (their sockets closed, see CrmCallAttempt):
+   * an abandoned request neither holds a connection open nor lands later unseen.
+   */
+  private async bounded<T>(call: () => Promise<T>): Promise<T> {
+    if (!this.callTimeoutMs) return call();
+    const attempt = new CrmCallAttempt();
+    try {
+      return await withTimeout(attempt.run(call), this.callTimeoutMs, () => {
+        const timeout = new CrmCallTimeout(this.callTimeoutMs);
+        attempt.abort(timeout);
+        return timeout;
+      });
+    } finally {
+      attempt.release();
+    }
   }
 
   takeStats(): RequestStats {

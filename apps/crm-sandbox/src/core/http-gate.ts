@@ -45,8 +45,12 @@ export function crmGate(hooks: GateHooks): RequestHandler {
       const body = action.body !== undefined ? action.body : fallback.body;
       res.status(action.status).set({ ...(fallback.headers ?? {}), ...(action.headers ?? {}) }).json(body);
     };
-    if (delay > 0) setTimeout(proceed, delay);
-    else proceed();
+    if (delay > 0) {
+      // A client that gave up (closed its connection) during the injected latency is not answered: the
+      // timer would otherwise outlive it, and the sandbox's close, by up to the whole latency.
+      const timer = setTimeout(proceed, delay);
+      res.once('close', () => clearTimeout(timer));
+    } else proceed();
   };
 }
 

@@ -37,6 +37,7 @@ import {
   WritebackRole,
   WritebackUpdate,
 } from '@corridor/domain';
+import { abortableAgents } from '../crm-call-attempt';
 import { CrmCallRunner } from '../crm-call-runner';
 import { RequestBudget } from '../rate-limit/request-budget';
 import { isCorridorDefault, WritebackTargets, writebackTargetsOf } from '../writeback-fields';
@@ -106,6 +107,8 @@ export class HubSpotConnector implements CrmConnector {
   private readonly basePath: string;
 
   constructor(private readonly options: HubSpotConnectorOptions) {
+    // A timed-out call aborts its requests (node-fetch's under the typed APIs too: they go through these agents).
+    abortableAgents(options.agents);
     const basePath = options.settings.basePath?.replace(/\/+$/, '') || undefined;
     this.basePath = basePath ?? 'https://api.hubapi.com';
     this.client = new Client({

@@ -28,6 +28,7 @@ import {
   WritebackRole,
   WritebackUpdate,
 } from '@corridor/domain';
+import { abortableAgents } from '../crm-call-attempt';
 import { CrmCallRunner } from '../crm-call-runner';
 import { RequestBudget } from '../rate-limit/request-budget';
 import { WritebackTargets, writebackTargetsOf } from '../writeback-fields';
@@ -129,6 +130,8 @@ export class SalesforceConnector implements CrmConnector {
   private readonly reserved: Set<string>;
 
   constructor(private readonly options: SalesforceConnectorOptions) {
+    // A timed-out call aborts its requests (jsforce's too: they go through these agents).
+    abortableAgents(options.agents);
     this.runner = new CrmCallRunner(options.budget, salesforceError, { maxAttempts: options.maxAttempts, callTimeoutMs: options.callTimeoutMs });
     this.targets = writebackTargetsOf('salesforce', options.settings);
     this.reserved = new Set([...SALESFORCE_RESERVED_FIELDS, ...Object.values(this.targets)]);
