@@ -31,6 +31,18 @@ export function crmGate(hooks: GateHooks): RequestHandler {
         return;
       }
       hooks.stats.recordFault();
+      if (action.kind === 'drop-after') {
+        // Handled as usual; the answer is swallowed and the connection destroyed in its place.
+        res.writeHead = (() => res) as unknown as Response['writeHead'];
+        res.write = (() => true) as Response['write'];
+        res.end = (() => {
+          hooks.stats.recordStatus('dropped', 'drop');
+          req.socket.destroy();
+          return res;
+        }) as Response['end'];
+        next();
+        return;
+      }
       if (action.kind === 'drop') {
         hooks.stats.recordStatus('dropped', 'drop');
         dropConnection(req, res, action.style);
