@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
 import type { FailRule } from './core/fault-injector';
@@ -16,6 +16,8 @@ export interface CrmSandbox {
   port: number;
   close(): Promise<void>;
   admin: SandboxAdmin;
+  /** TCP connections clients hold open to the sandbox now (a client that gave up must have closed its own). */
+  openConnections(): number;
 }
 
 export type { SandboxOptions, SandboxOptionsInput };
@@ -244,6 +246,11 @@ export async function startCrmSandbox(options: SandboxOptionsInput = {}): Promis
     listening.once('error', reject);
   });
   server.keepAliveTimeout = 65_000;
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   const port = (server.address() as AddressInfo).port;
   const host = runtime.options.host.includes(':') ? `[${runtime.options.host}]` : runtime.options.host;
   url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
@@ -252,6 +259,7 @@ export async function startCrmSandbox(options: SandboxOptionsInput = {}): Promis
     url,
     port,
     admin,
+    openConnections: () => sockets.size,
     close: () =>
       new Promise<void>((resolve, reject) => {
         runtime.salesforce.executor.clear();

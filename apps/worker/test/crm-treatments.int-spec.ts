@@ -186,4 +186,64 @@ describe('CRM treatments (task, property, list/campaign) through the dispatcher'
     const bad = await deliver(salesforceId, contact, 'crm_list', { listId: '701000000000000AAA' });
     expect(await settled(bad)).toMatchObject({ status: 'dead', attempts: 1 });
   });
+  const webhookIdOf = async (id: string): Promise<string> => String((await db.query(`SELECT webhook_id FROM deliveries WHERE id = $1`, [id])).rows[0].webhook_id);
+
+  // The CRM commits the create and the connection drops before the answer: the retry must find the
+  // task by the delivery's key, not make a second one.
+  it('HubSpot: a task whose answer was lost is found on the retry: one task, one delivery sent', async () => {
+    const hs = sandbox.admin.hubspot;
+    const contactId = hs.idForIndex(7);
+    const customerId = await customer(hubspotId, contactId);
+    sandbox.admin.failNext('hubspot', { path: '/^\\/crm\\/v3\\/objects\\/tasks(\\?|$)/', method: 'POST', status: 'drop-after', count: 1 });
+    const id = await deliver(hubspotId, customerId, 'crm_task', { subject: 'Lost answer (HubSpot)', dueAt: '2026-12-12T09:00:00.000Z' });
+    expect(await settled(id)).toMatchObject({ status: 'delivered', attempts: 2 });
+    const made = hs.tasks().filter((t) => t.properties.hs_task_subject === 'Lost answer (HubSpot)');
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatchObject({ contactIds: [contactId], properties: { corridor_delivery_id: await webhookIdOf(id) } });
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM deliveries WHERE customer_id = $1 AND status = 'delivered'`, [customerId]);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('Salesforce: a Task whose answer was lost is found on the retry (SOQL on its key): one Task, one delivery sent', async () => {
+    const sf = sandbox.admin.salesforce;
+    const contactId = sf.idForIndex('Contact', 4);
+    const customerId = await customer(salesforceId, contactId);
+    sandbox.admin.failNext('salesforce', { path: '/sobjects/Task', method: 'POST', status: 'drop-after', count: 1 });
+    const id = await deliver(salesforceId, customerId, 'crm_task', { subject: 'Lost answer (Salesforce)', dueAt: '2026-12-12T09:00:00.000Z' });
+    expect(await settled(id)).toMatchObject({ status: 'delivered', attempts: 2 });
+    const made = sf.tasks().filter((t) => t.Subject === 'Lost answer (Salesforce)');
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatchObject({ WhoId: contactId, Corridor_Delivery_Id__c: await webhookIdOf(id) });
+  });
+
+  it('a property update and a list/campaign membership whose answer was lost are simply made again: idempotent by nature', async () => {
+    const hs = sandbox.admin.hubspot;
+    const sf = sandbox.admin.salesforce;
+    const hsContact = hs.idForIndex(8);
+    const hsCustomer = await customer(hubspotId, hsContact);
+    const list = hs.createList('Lost answers');
+    const sfContact = sf.idForIndex('Contact', 5);
+    const sfCustomer = await customer(salesforceId, sfContact);
+    const campaignId = sf.createCampaign('Lost answers');
+    const dropped = () => sandbox.admin.stats().hubspot.byOutcome.dropped + sandbox.admin.stats().salesforce.byOutcome.dropped;
+    const droppedBefore = dropped();
+    sandbox.admin.failNext('hubspot', { path: `/lists/${list.listId}/memberships/add`, method: 'PUT', status: 'drop-after', count: 1 });
+    sandbox.admin.failNext('hubspot', { path: `/objects/contacts/${hsContact}`, method: 'PATCH', status: 'drop-after', count: 1 });
+    sandbox.admin.failNext('salesforce', { path: '/sobjects/CampaignMember', method: 'POST', status: 'drop-after', count: 1 });
+    sandbox.admin.failNext('salesforce', { path: `/sobjects/Contact/${sfContact}`, method: 'PATCH', status: 'drop-after', count: 1 });
+    const ids = [
+      await deliver(hubspotId, hsCustomer, 'crm_list', { listId: list.listId }),
+      await deliver(hubspotId, hsCustomer, 'crm_property', { property: 'jobtitle', value: 'Twice written' }),
+      await deliver(salesforceId, sfCustomer, 'crm_list', { listId: campaignId }),
+      await deliver(salesforceId, sfCustomer, 'crm_property', { property: 'Title', value: 'Twice written' }),
+    ];
+    for (const id of ids) expect(await settled(id)).toMatchObject({ status: 'delivered' });
+    // The second write changed nothing: one member, the same value.
+    expect(hs.listMembers(list.listId)).toEqual([hsContact]);
+    expect(hs.getContact(hsContact).properties.jobtitle).toBe('Twice written');
+    expect(sf.campaignMembers(campaignId)).toHaveLength(1);
+    expect(sf.getRecord('Contact', sfContact).fields.Title).toBe('Twice written');
+    // Every one of them was written, and its answer lost, once.
+    expect(dropped() - droppedBefore).toBe(4);
+  });
 });

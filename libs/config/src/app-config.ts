@@ -125,8 +125,8 @@ export class AppConfig {
 
   /**
    * The longest one request to a CRM may take, answer body included, before it is retried as a
-   * dropped connection (a connection cut part-way through a body would otherwise hang a sync). 0: no
-   * bound.
+   * dropped connection (a connection cut part-way through a body would otherwise hang a sync); the
+   * timed-out request is aborted and its socket closed. 0: no bound.
    */
   @Transform(toInt)
   @IsInt()

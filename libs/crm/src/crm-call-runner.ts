@@ -1,5 +1,6 @@
 import { CRM_ERROR, CrmError, RequestStats } from '@corridor/domain';
 import { withTimeout } from '@corridor/observability';
+import { CrmCallAttempt } from './crm-call-attempt';
 import { BudgetLane, RequestBudget } from './rate-limit/request-budget';
 
 export interface CallRunnerOptions {
@@ -47,6 +48,19 @@ export class CrmCallRunner {
   }
 
   async run<T>(lanes: readonly BudgetLane[], call: () => Promise<T>): Promise<T> {
+    return this.attempts(lanes, call, () => true);
+  }
+
+  /**
+   * A call that is not idempotent (a create): retried only after a 429, which the CRM refused before
+   * doing anything. A lost answer (timeout, dropped connection, 5xx) may hide a committed write, so it
+   * surfaces to the caller, whose retry must first look for what the lost attempt made.
+   */
+  runOnce<T>(lanes: readonly BudgetLane[], call: () => Promise<T>): Promise<T> {
+    return this.attempts(lanes, call, (error) => error.code === CRM_ERROR.rateLimited);
+  }
+
+  private async attempts<T>(lanes: readonly BudgetLane[], call: () => Promise<T>, retryable: (error: CrmError) => boolean): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       for (const lane of lanes) await this.budget.acquire(lane);
       this.stats.requests++;
@@ -55,7 +69,7 @@ export class CrmCallRunner {
       } catch (e) {
         // A timed-out attempt is a dropped connection whatever the last answer seen was.
         const error = e instanceof CrmCallTimeout ? new CrmError(CRM_ERROR.unavailable, `The CRM sent ${e.message}`) : this.classify(e);
-        if (!error.transient || attempt >= this.maxAttempts) throw error;
+        if (!error.transient || !retryable(error) || attempt >= this.maxAttempts) throw error;
         const backoff = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1)) + Math.floor(Math.random() * 100);
         let delay = backoff;
         if (error.code === CRM_ERROR.rateLimited) {
@@ -70,8 +84,22 @@ export class CrmCallRunner {
     }
   }
 
-  private bounded<T>(call: () => Promise<T>): Promise<T> {
-    return this.callTimeoutMs ? withTimeout(call(), this.callTimeoutMs, () => new CrmCallTimeout(this.callTimeoutMs)) : call();
+  /**
+   * One attempt, its requests aborted when it times out (their sockets closed, see CrmCallAttempt):
+   * an abandoned request neither holds a connection open nor lands later unseen.
+   */
+  private async bounded<T>(call: () => Promise<T>): Promise<T> {
+    if (!this.callTimeoutMs) return call();
+    const attempt = new CrmCallAttempt();
+    try {
+      return await withTimeout(attempt.run(call), this.callTimeoutMs, () => {
+        const timeout = new CrmCallTimeout(this.callTimeoutMs);
+        attempt.abort(timeout);
+        return timeout;
+      });
+    } finally {
+      attempt.release();
+    }
   }
 
   takeStats(): RequestStats {

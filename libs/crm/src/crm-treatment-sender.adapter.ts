@@ -22,6 +22,10 @@ const DAY_MS = 24 * 3600_000;
  * connection's connector, so every request is counted in the connection's rate budget. A CRM that
  * is rate-limited or away is retryable (with its Retry-After); a refusal (unknown list, bad value,
  * the record gone) is permanent.
+ *
+ * Every treatment is safe to retry after an answer was lost: a task carries the delivery's webhook
+ * id and the connector looks for it before creating; a property set or a list/campaign membership
+ * is idempotent by nature (the same value again, already a member is success).
  */
 export class CrmTreatmentSender implements TreatmentSender {
   readonly types = ['crm_task', 'crm_property', 'crm_list'] as const;
@@ -46,7 +50,7 @@ export class CrmTreatmentSender implements TreatmentSender {
       switch (attempt.treatmentType) {
         case 'crm_task': {
           if (typeof r.subject !== 'string' || !r.subject) return { kind: 'permanent', error: 'the task has no subject' };
-          await connector.createTask(record, taskOf(r, this.now()));
+          await connector.createTask(record, { ...taskOf(r, this.now()), idempotencyKey: attempt.webhookId });
           return { kind: 'delivered' };
         }
         case 'crm_property':

@@ -48,8 +48,12 @@ export interface FailRule {
   /** Substring of the request path, or a regular expression written as /.../. */
   path: string;
   method?: string;
-  /** HTTP status to answer with, or 'drop' to destroy the connection. */
-  status: number | 'drop';
+  /**
+   * HTTP status to answer with, 'drop' to destroy the connection instead of handling the request, or
+   * 'drop-after' to handle it (the write is committed) and destroy the connection instead of answering:
+   * the client cannot tell whether its write landed.
+   */
+  status: number | 'drop' | 'drop-after';
   count?: number;
   /** Matching requests let through before the rule starts failing (e.g. the third batch of a write). */
   after?: number;
@@ -61,12 +65,13 @@ export interface FailRule {
 export type FaultAction =
   | { kind: 'none' }
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string>; html: boolean; storm?: boolean }
-  | { kind: 'drop'; style: 'immediate' | 'mid-body' };
+  | { kind: 'drop'; style: 'immediate' | 'mid-body' }
+  | { kind: 'drop-after' };
 
 interface ActiveRule {
   matcher: (path: string) => boolean;
   method: string | undefined;
-  status: number | 'drop';
+  status: number | 'drop' | 'drop-after';
   remaining: number;
   passes: number;
   body?: unknown;
@@ -132,6 +137,7 @@ export class FaultInjector {
       rule.remaining--;
       this.rules = this.rules.filter((r) => r.remaining > 0);
       if (rule.status === 'drop') return { kind: 'drop', style: this.options.dropStyle };
+      if (rule.status === 'drop-after') return { kind: 'drop-after' };
       return { kind: 'status', status: rule.status, body: rule.body, headers: rule.headers, html: false };
     }
     const { dropRate, errorRate, errorStatuses, htmlErrorBodies, stormRate, stormMs, stormRetryAfter, stormStatus } = this.options;

@@ -31,6 +31,18 @@ export function crmGate(hooks: GateHooks): RequestHandler {
         return;
       }
       hooks.stats.recordFault();
+      if (action.kind === 'drop-after') {
+        // Handled as usual; the answer is swallowed and the connection destroyed in its place.
+        res.writeHead = (() => res) as unknown as Response['writeHead'];
+        res.write = (() => true) as Response['write'];
+        res.end = (() => {
+          hooks.stats.recordStatus('dropped', 'drop');
+          req.socket.destroy();
+          return res;
+        }) as Response['end'];
+        next();
+        return;
+      }
       if (action.kind === 'drop') {
         hooks.stats.recordStatus('dropped', 'drop');
         dropConnection(req, res, action.style);
@@ -45,8 +57,12 @@ export function crmGate(hooks: GateHooks): RequestHandler {
       const body = action.body !== undefined ? action.body : fallback.body;
       res.status(action.status).set({ ...(fallback.headers ?? {}), ...(action.headers ?? {}) }).json(body);
     };
-    if (delay > 0) setTimeout(proceed, delay);
-    else proceed();
+    if (delay > 0) {
+      // A client that gave up (closed its connection) during the injected latency is not answered: the
+      // timer would otherwise outlive it, and the sandbox's close, by up to the whole latency.
+      const timer = setTimeout(proceed, delay);
+      res.once('close', () => clearTimeout(timer));
+    } else proceed();
   };
 }
 

@@ -31,6 +31,8 @@ export interface HubSpotList {
  */
 export class HubSpotEngagements {
   readonly tasks = new Map<string, HubSpotTask>();
+  /** Custom task properties (the default ones start with hs_, plus hubspot_owner_id). */
+  readonly taskProperties = new Map<string, Record<string, unknown>>();
   readonly lists = new Map<string, HubSpotList>();
   private nextTaskId = 90_000_000_001;
   private nextListId = 1;
@@ -51,6 +53,11 @@ export class HubSpotEngagements {
     }
     if (props.hs_task_status && !TASK_STATUSES.includes(props.hs_task_status)) {
       errors.push({ message: `${props.hs_task_status} was not one of the allowed options`, code: 'INVALID_OPTION', context: { propertyName: ['hs_task_status'] } });
+    }
+    for (const name of Object.keys(props)) {
+      if (!name.startsWith('hs_') && name !== 'hubspot_owner_id' && !this.taskProperties.has(name)) {
+        errors.push({ message: `Property "${name}" does not exist`, code: 'PROPERTY_DOESNT_EXIST', context: { propertyName: [name] } });
+      }
     }
     if (errors.length) throw new HubSpotError(400, `Property values were not valid: ${JSON.stringify(errors.map((e) => e.message))}`, 'VALIDATION_ERROR', { errors });
     const contactIds: string[] = [];
@@ -75,6 +82,24 @@ export class HubSpotEngagements {
     };
     this.tasks.set(id, task);
     return task;
+  }
+
+  /** POST /crm/v3/properties/tasks: a custom task property (HubSpot's naming rule; an existing name is a 409). */
+  createTaskProperty(body: unknown): Record<string, unknown> {
+    const input = (body ?? {}) as Record<string, unknown>;
+    const name = String(input.name ?? '');
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new HubSpotError(400, `Property name ${name} is not valid`, 'VALIDATION_ERROR');
+    if (!input.type || !input.fieldType || !input.label || !input.groupName) throw new HubSpotError(400, 'name, label, type, fieldType and groupName are required', 'VALIDATION_ERROR');
+    if (name.startsWith('hs_') || this.taskProperties.has(name)) throw new HubSpotError(409, `Property ${name} already exists`, 'CONFLICT');
+    const at = new Date(this.now()).toISOString();
+    const prop = { name, label: String(input.label), type: String(input.type), fieldType: String(input.fieldType), groupName: String(input.groupName), hasUniqueValue: false, createdAt: at, updatedAt: at };
+    this.taskProperties.set(name, prop);
+    return prop;
+  }
+
+  /** Ids of the tasks associated with a contact. */
+  tasksOf(contactId: string): string[] {
+    return [...this.tasks.values()].filter((t) => t.contactIds.includes(contactId)).map((t) => t.id);
   }
 
   createList(name: string, processingType: HubSpotList['processingType'] = 'MANUAL'): HubSpotList {
@@ -102,7 +127,11 @@ export class HubSpotEngagements {
     return { recordIdsAdded, recordIdsMissing };
   }
 
-  taskJson(t: HubSpotTask): Record<string, unknown> {
-    return { id: t.id, properties: t.properties, createdAt: t.createdAt, updatedAt: t.updatedAt, archived: false };
+  /** `names`: only those properties (and hs_object_id, hs_createdate, hs_lastmodifieddate), as the batch read returns them. */
+  taskJson(t: HubSpotTask, names?: string[]): Record<string, unknown> {
+    const properties = names
+      ? Object.fromEntries([...new Set([...names, 'hs_object_id', 'hs_createdate', 'hs_lastmodifieddate'])].map((n) => [n, t.properties[n] ?? null]))
+      : t.properties;
+    return { id: t.id, properties, createdAt: t.createdAt, updatedAt: t.updatedAt, archived: false };
   }
 }

@@ -472,7 +472,14 @@ export function hubSpotRouter(service: HubSpotService): Router {
     const archived = boolParam(req.query.archived);
     const ref = lookup(req.params.contactId, req.query.idProperty, archived);
     if (ref === undefined) throw new HubSpotError(404, 'resource not found', 'OBJECT_NOT_FOUND');
-    res.json(toJson(store.record(ref) as HubSpotRecord, parsePropertyList(req.query.properties)));
+    const record = store.record(ref) as HubSpotRecord;
+    const out = toJson(record, parsePropertyList(req.query.properties));
+    // ?associations=tasks: the contact's tasks, read from the record itself (no search-index lag).
+    if (parsePropertyList(req.query.associations)?.includes('tasks')) {
+      const tasks = service.engagements.tasksOf(record.id).map((id) => ({ id, type: 'contact_to_task' }));
+      if (tasks.length) out.associations = { tasks: { results: tasks } };
+    }
+    res.json(out);
   });
 
   crm.patch('/v3/objects/contacts/:contactId', (req, res) => {
@@ -599,6 +606,25 @@ export function hubSpotRouter(service: HubSpotService): Router {
 
   crm.post('/v3/objects/tasks', (req, res) => {
     res.status(201).json(service.engagements.taskJson(service.engagements.createTask(req.body)));
+  });
+
+  crm.post('/v3/objects/tasks/batch/read', (req, res) => {
+    const input = (req.body ?? {}) as { inputs?: Array<{ id?: unknown }>; properties?: unknown };
+    if (!Array.isArray(input.inputs)) throw new HubSpotError(400, 'Invalid input JSON: inputs is required', 'VALIDATION_ERROR');
+    if (input.inputs.length > 100) throw new HubSpotError(400, 'Batch input is limited to 100 inputs', 'VALIDATION_ERROR');
+    const names = Array.isArray(input.properties) ? input.properties.map(String) : undefined;
+    const results = input.inputs.map((i) => service.engagements.tasks.get(String(i?.id ?? ''))).filter((t) => t !== undefined);
+    res.json({ status: 'COMPLETE', results: results.map((t) => service.engagements.taskJson(t, names)) });
+  });
+
+  crm.get('/v3/properties/tasks/:propertyName', (req, res) => {
+    const prop = service.engagements.taskProperties.get(req.params.propertyName);
+    if (!prop) throw new HubSpotError(404, `Unable to find property ${req.params.propertyName}`, 'OBJECT_NOT_FOUND');
+    res.json(prop);
+  });
+
+  crm.post('/v3/properties/tasks', (req, res) => {
+    res.status(201).json(service.engagements.createTaskProperty(req.body));
   });
 
   crm.get('/v3/objects/tasks/:taskId', (req, res) => {

@@ -44,7 +44,7 @@ export class SalesforceEngagements {
 
   createTask(fields: Record<string, unknown>, userId: string): Created {
     const issues: SfIssue[] = [];
-    const known = ['Subject', 'Description', 'ActivityDate', 'Priority', 'Status', 'WhoId', 'OwnerId', 'WhatId', 'ReminderDateTime', 'IsReminderSet'];
+    const known = ['Subject', 'Description', 'ActivityDate', 'Priority', 'Status', 'WhoId', 'OwnerId', 'WhatId', 'ReminderDateTime', 'IsReminderSet', 'Corridor_Delivery_Id__c'];
     for (const key of Object.keys(fields)) {
       if (!known.includes(key)) issues.push({ errorCode: 'INVALID_FIELD', message: `No such column '${key}' on sobject of type Task`, fields: [key] });
     }
@@ -78,6 +78,7 @@ export class SalesforceEngagements {
       CreatedById: userId,
       CreatedDate: at,
       IsDeleted: false,
+      Corridor_Delivery_Id__c: fields.Corridor_Delivery_Id__c ?? null,
     });
     return { id };
   }

@@ -13,6 +13,7 @@ export const KEY_PREFIXES = {
   Contact: '003',
   Lead: '00Q',
   User: '005',
+  Task: '00T',
   Organization: '00D',
   QueryLocator: '01g',
 } as const;

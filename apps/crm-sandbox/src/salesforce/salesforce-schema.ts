@@ -33,7 +33,7 @@ export interface SfField {
   relationshipName: string | null;
 }
 
-export type SfObjectName = 'Contact' | 'Lead' | 'Account' | 'User';
+export type SfObjectName = 'Contact' | 'Lead' | 'Account' | 'User' | 'Task';
 export type WritableObject = 'Contact' | 'Lead';
 
 export interface SfObjectSchema {
@@ -173,6 +173,22 @@ export const SCHEMAS: Record<SfObjectName, SfObjectSchema> = {
     { name: 'Username', type: 'string', length: 80 },
     { name: 'Email', type: 'email', length: 128 },
     { name: 'IsActive', type: 'boolean', nillable: false },
+  ]),
+  // As far as treatments use it; Corridor_Delivery_Id__c is the activity custom field Corridor stamps
+  // (activities cannot have External ID fields, so a retry looks it up with SOQL).
+  Task: schema('Task', 'Tasks', [
+    { name: 'Id', type: 'id', label: 'Activity ID' },
+    { name: 'Subject', type: 'string' },
+    { name: 'Description', type: 'textarea' },
+    { name: 'ActivityDate', type: 'date', label: 'Due Date Only' },
+    { name: 'Priority', type: 'picklist', picklistValues: ['High', 'Normal', 'Low'] },
+    { name: 'Status', type: 'picklist', picklistValues: ['Not Started', 'In Progress', 'Completed', 'Waiting on someone else', 'Deferred'] },
+    { name: 'WhoId', type: 'reference', label: 'Name ID', referenceTo: ['Contact', 'Lead'] },
+    { name: 'OwnerId', type: 'reference', label: 'Assigned To ID', referenceTo: ['User'] },
+    { name: 'Corridor_Delivery_Id__c', type: 'string', length: 64 },
+    { name: 'IsDeleted', type: 'boolean', label: 'Deleted' },
+    { name: 'CreatedById', type: 'reference', referenceTo: ['User'] },
+    { name: 'CreatedDate', type: 'datetime' },
   ]),
 };
 

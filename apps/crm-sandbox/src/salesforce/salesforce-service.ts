@@ -108,6 +108,7 @@ export class SalesforceService {
       maxOpenCursors: () => this.options.maxOpenCursors,
       maxBatchSize: () => this.options.maxBatchSize,
       absentFields: () => this.absentFields(),
+      tasks: () => this.engagements.tasks.values() as Iterable<SfFields>,
     });
     this.sessions = new SalesforceSessions(clock, this.orgId, () => this.options.sessionIdleTimeoutMs);
     this.allocation = new RollingDayAllocation(options.dailyApiLimit);

@@ -22,6 +22,8 @@ export interface QueryEnvironment {
   cursorTtlMs: () => number;
   maxOpenCursors: () => number;
   maxBatchSize: () => number;
+  /** The org's Tasks (created by treatments), for SOQL on Task. */
+  tasks?: () => Iterable<SfFields>;
   /** `Object.Field` names the org does not have. */
   absentFields?: () => ReadonlySet<string>;
 }
@@ -335,6 +337,14 @@ export class SoqlExecutor {
     const generator = this.env.generator;
     const object = cursor.query.object.name;
     const rows: (Row & { fields: SfFields })[] = [];
+    if (object === 'Task') {
+      let i = 0;
+      for (const fields of this.env.tasks?.() ?? []) {
+        const row = { ref: i++, modstamp: 0, version: undefined, fields };
+        if (this.matches(cursor, row)) rows.push(row);
+      }
+      return this.sortRows(cursor, rows);
+    }
     const count = object === 'Account' ? generator.accountCount : generator.users.length;
     for (let i = 0; i < count; i++) {
       const fields = object === 'Account' ? generator.account(i) : (generator.users[i] as SfFields);

@@ -37,6 +37,7 @@ import {
   WritebackRole,
   WritebackUpdate,
 } from '@corridor/domain';
+import { abortableAgents } from '../crm-call-attempt';
 import { CrmCallRunner } from '../crm-call-runner';
 import { RequestBudget } from '../rate-limit/request-budget';
 import { isCorridorDefault, WritebackTargets, writebackTargetsOf } from '../writeback-fields';
@@ -107,6 +108,8 @@ export class HubSpotConnector implements CrmConnector {
   private readonly basePath: string;
 
   constructor(private readonly options: HubSpotConnectorOptions) {
+    // A timed-out call aborts its requests (node-fetch's under the typed APIs too: they go through these agents).
+    abortableAgents(options.agents);
     const basePath = options.settings.basePath?.replace(/\/+$/, '') || undefined;
     this.basePath = basePath ?? 'https://api.hubapi.com';
     this.client = new Client({
@@ -532,8 +535,16 @@ export class HubSpotConnector implements CrmConnector {
   // ---------------------------------------------------------------- treatments
 
   async createTask(target: CrmTarget, task: CrmTaskInput): Promise<{ id: string }> {
-    // The task goes to the contact's owner (a task without one is nobody's).
-    const contact = await this.runner.run(['burst'], () => this.client.crm.contacts.basicApi.getById(target.externalId, ['hubspot_owner_id']));
+    // The task goes to the contact's owner (a task without one is nobody's). The same read lists the
+    // contact's tasks, read from the record (search would lag a create by seconds).
+    const key = task.idempotencyKey;
+    const contact = await this.runner.run(['burst'], () =>
+      this.client.crm.contacts.basicApi.getById(target.externalId, ['hubspot_owner_id'], undefined, key ? ['tasks'] : undefined),
+    );
+    if (key) {
+      const existing = await this.taskStamped(contact.associations?.tasks?.results?.map((r) => r.id) ?? [], key);
+      if (existing) return { id: existing };
+    }
     const owner = contact.properties?.hubspot_owner_id;
     const properties: Record<string, string> = {
       hs_timestamp: task.dueAt,
@@ -542,17 +553,60 @@ export class HubSpotConnector implements CrmConnector {
       ...(task.body ? { hs_task_body: task.body } : {}),
       ...(task.priority ? { hs_task_priority: task.priority.toUpperCase() } : {}),
       ...(owner ? { hubspot_owner_id: owner } : {}),
+      ...(key ? { [HUBSPOT_TASK_KEY_PROPERTY]: key } : {}),
     };
-    const created = await this.runner.run(['burst'], () =>
-      this.client.crm.objects.tasks.basicApi.create({
-        properties,
-        associations: [
-          // 204: task → contact, HUBSPOT_DEFINED.
-          { to: { id: contact.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 204 }] },
-        ],
-      }),
+    const create = () =>
+      // Never retried here once sent: an answer lost after the task was made would make it twice. The
+      // delivery's next attempt finds it by its key instead.
+      this.runner.runOnce(['burst'], () =>
+        this.client.crm.objects.tasks.basicApi
+          .create({
+            properties,
+            associations: [
+              // 204: task → contact, HUBSPOT_DEFINED.
+              { to: { id: contact.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 204 }] },
+            ],
+          })
+          .catch((e: unknown) => {
+            throw missingKeyProperty(e) ? new MissingTaskKeyProperty() : e;
+          }),
+      );
+    try {
+      return { id: (await create()).id };
+    } catch (e) {
+      if (!(e instanceof MissingTaskKeyProperty)) throw e;
+      await this.createTaskKeyProperty();
+      return { id: (await create()).id };
+    }
+  }
+
+  /** The task among `ids` that carries `key` (batch read, 100 at a time). */
+  private async taskStamped(ids: readonly string[], key: string): Promise<string | undefined> {
+    for (let i = 0; i < ids.length; i += HUBSPOT_BATCH) {
+      const inputs = ids.slice(i, i + HUBSPOT_BATCH).map((id) => ({ id }));
+      const res = await this.runner.run(['burst'], () =>
+        this.raw<{ results: HubSpotRecord[] }>('POST', '/crm/v3/objects/tasks/batch/read', undefined, { inputs, properties: [HUBSPOT_TASK_KEY_PROPERTY] }),
+      );
+      const found = res.results.find((t) => t.properties[HUBSPOT_TASK_KEY_PROPERTY] === key);
+      if (found) return found.id;
+    }
+    return undefined;
+  }
+
+  /** The task property that carries a delivery's key, made once per portal (taskinformation is every portal's task group). */
+  private async createTaskKeyProperty(): Promise<void> {
+    await this.ignoreStatus([409], () =>
+      this.runner.run(['burst'], () =>
+        this.raw('POST', '/crm/v3/properties/tasks', undefined, {
+          name: HUBSPOT_TASK_KEY_PROPERTY,
+          label: 'Corridor delivery id',
+          type: 'string',
+          fieldType: 'text',
+          groupName: 'taskinformation',
+          description: 'Set by Corridor: the treatment delivery that created this task (a retry finds it instead of creating another).',
+        }),
+      ),
     );
-    return { id: created.id };
   }
 
   async setProperty(target: CrmTarget, property: string, value: string): Promise<void> {
@@ -655,6 +709,21 @@ export class HubSpotConnector implements CrmConnector {
     }
     return { customers, merges, deletedExternalIds: [], next: null };
   }
+}
+
+/** A task property: the idempotency key of the delivery that created the task. */
+export const HUBSPOT_TASK_KEY_PROPERTY = 'corridor_delivery_id';
+
+/** The portal has no task property for the key yet (HubSpot: PROPERTY_DOESNT_EXIST naming it). */
+class MissingTaskKeyProperty extends CrmError {
+  constructor() {
+    super(CRM_ERROR.invalidRequest, `HubSpot has no task property ${HUBSPOT_TASK_KEY_PROPERTY}`, undefined, 400);
+  }
+}
+
+function missingKeyProperty(e: unknown): boolean {
+  const body = JSON.stringify((e as { body?: unknown })?.body ?? '');
+  return body.includes('PROPERTY_DOESNT_EXIST') && body.includes(HUBSPOT_TASK_KEY_PROPERTY);
 }
 
 /** What a refused group creation may be; anything else (auth, outage) is not a reason to fall back. */

@@ -28,6 +28,7 @@ import {
   WritebackRole,
   WritebackUpdate,
 } from '@corridor/domain';
+import { abortableAgents } from '../crm-call-attempt';
 import { CrmCallRunner } from '../crm-call-runner';
 import { RequestBudget } from '../rate-limit/request-budget';
 import { WritebackTargets, writebackTargetsOf } from '../writeback-fields';
@@ -107,6 +108,9 @@ export interface SalesforceConnectorOptions {
   agents: GuardedAgents;
 }
 
+/** Task custom field (Text 64) carrying the idempotency key of the delivery that created the Task. */
+export const SALESFORCE_TASK_KEY_FIELD = 'Corridor_Delivery_Id__c';
+
 /**
  * Salesforce Contacts and Leads through jsforce (API 59.0). Queries page with nextRecordsUrl
  * (queryMore) ourselves, so jsforce's 10,000-record maxFetch never applies; incremental sync reads
@@ -131,6 +135,8 @@ export class SalesforceConnector implements CrmConnector {
   private readonly reserved: Set<string>;
 
   constructor(private readonly options: SalesforceConnectorOptions) {
+    // A timed-out call aborts its requests (jsforce's too: they go through these agents).
+    abortableAgents(options.agents);
     // The failed answer's status and headers (Retry-After) come from the transport.
     this.runner = new CrmCallRunner(options.budget, (e) => salesforceError(e, this.transport?.lastResponse ?? null), { maxAttempts: options.maxAttempts, callTimeoutMs: options.callTimeoutMs });
     this.targets = writebackTargetsOf('salesforce', options.settings);
@@ -524,8 +530,13 @@ export class SalesforceConnector implements CrmConnector {
     // Salesforce (the creating user), as the API does.
     const record = await this.runner.run(['burst'], () => conn.sobject(this.objectOf(target)).retrieve(target.externalId) as Promise<Record<string, unknown>>);
     const owner = typeof record?.OwnerId === 'string' ? record.OwnerId : undefined;
+    const key = task.idempotencyKey;
+    // A previous attempt whose answer was lost may have made it: SOQL reads the Task table directly.
+    const stamped = key ? await this.taskStamped(conn, key) : 'unstamped';
+    if (stamped !== 'unstamped' && stamped !== null) return { id: stamped };
     const priority = task.priority === 'high' ? 'High' : task.priority === 'low' ? 'Low' : 'Normal';
-    const created = await this.runner.run(['burst'], () =>
+    // Never retried here once sent (see runOnce): the delivery's next attempt looks the key up first.
+    const created = await this.runner.runOnce(['burst'], () =>
       conn.sobject('Task').create({
         Subject: task.subject,
         ...(task.body ? { Description: task.body } : {}),
@@ -534,9 +545,27 @@ export class SalesforceConnector implements CrmConnector {
         Status: 'Not Started',
         WhoId: target.externalId,
         ...(owner ? { OwnerId: owner } : {}),
+        ...(stamped === null && key ? { [SALESFORCE_TASK_KEY_FIELD]: key } : {}),
       }) as Promise<{ id?: string; success: boolean }>,
     );
     return { id: String(created.id) };
+  }
+
+  /**
+   * The Task stamped with `key` (null: none yet). 'unstamped': the org has no such field (its admin did
+   * not add it), so tasks go unstamped and a lost answer can still mean a second task there.
+   */
+  private async taskStamped(conn: Connection, key: string): Promise<string | null | 'unstamped'> {
+    const soql = `SELECT Id FROM Task WHERE ${SALESFORCE_TASK_KEY_FIELD} = '${key.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' LIMIT 1`;
+    return this.runner.run(['burst'], () =>
+      (conn.request({ method: 'GET', url: `/query?q=${encodeURIComponent(soql)}` }) as Promise<QueryResult>).then(
+        (res) => (typeof res.records[0]?.Id === 'string' ? (res.records[0].Id as string) : null),
+        (e: { errorCode?: string }) => {
+          if (e?.errorCode === 'INVALID_FIELD') return 'unstamped' as const;
+          throw e;
+        },
+      ),
+    );
   }
 
   async setProperty(target: CrmTarget, property: string, value: string): Promise<void> {

@@ -58,6 +58,11 @@ export interface CrmTaskInput {
   /** ISO date-time the task is due. */
   dueAt: string;
   priority?: 'low' | 'medium' | 'high';
+  /**
+   * The delivery's idempotency id (its webhook id, the same on every attempt and replay), stamped on
+   * the created task: a create whose answer was lost is found on the retry instead of made twice.
+   */
+  idempotencyKey?: string;
 }
 
 /** Persona write-back for one CRM record. */
