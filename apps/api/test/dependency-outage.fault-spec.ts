@@ -148,14 +148,14 @@ describe('API with Redis or Postgres away', () => {
   it('Postgres away: requests answer 503 DATABASE_UNAVAILABLE, then work again when it is back', async () => {
     await api.http.get('/v1/attributes').set(admin()).expect(200);
     const { saved: _saved, ...settings } = (await api.http.get('/v1/experience/settings').set(admin()).expect(200)).body;
-    const configBefore = (await api.http.get('/v1/config').set(admin()).expect(200)).body;
-    const strategyVersions = (await api.http.get('/v1/strategy/versions').set(admin()).expect(200)).body;
     await api.http
       .put('/v1/strategy/draft')
       .set(admin())
       .send({ cells: [], policies: { holdoutPercent: 0, defaultTimeZone: 'UTC' } })
       .expect(200);
     const draftBefore = (await api.http.get('/v1/strategy/draft').set(admin()).expect(200)).body;
+    const configBefore = (await api.http.get('/v1/config').set(admin()).expect(200)).body;
+    const strategyVersions = (await api.http.get('/v1/strategy/versions').set(admin()).expect(200)).body;
 
     await pg.stop();
     for (const request of [
