@@ -1,7 +1,8 @@
+import { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '@corridor/persistence';
-import { eventually, OwnPostgres, OwnRedis, startOwnPostgres, startOwnRedis } from '@corridor/testing';
+import { eventually, OwnPostgres, OwnRedis, spawnWorkerProcess, startOwnPostgres, startOwnRedis, stopProcess } from '@corridor/testing';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
 jest.setTimeout(240_000);
@@ -18,6 +19,9 @@ describe('API with Redis or Postgres away', () => {
   let redis: OwnRedis;
   let pg: OwnPostgres;
   let api: ApiTestApp;
+  let worker: ChildProcess | undefined;
+  /** The refresh started while Redis was away: its run must complete once it is back (last test). */
+  let refreshRun: string;
 
   beforeAll(async () => {
     [redis, pg] = await Promise.all([startOwnRedis(), startOwnPostgres()]);
@@ -32,6 +36,7 @@ describe('API with Redis or Postgres away', () => {
     api = await startApiTestApp({ env: { DATABASE_URL: pg.urlFor('corridor'), REDIS_URL: redis.url } });
   });
   afterAll(async () => {
+    if (worker) await stopProcess(worker);
     await api?.close();
     await redis?.stop();
     await pg?.dispose();
@@ -39,6 +44,7 @@ describe('API with Redis or Postgres away', () => {
 
   const admin = () => api.auth('admin');
   const unavailable = (code: string) => ({ code, message: expect.any(String), details: [] });
+  const outagePersona = (key: string) => ({ key, name: key, description: '', enabled: true, rule: { attribute: 'email', operator: 'equals', value: 'a@example.com' } });
 
   it('Redis away: calls that enqueue answer 503 QUEUE_UNAVAILABLE, then work again when it is back', async () => {
     const created = await api.http
@@ -48,18 +54,23 @@ describe('API with Redis or Postgres away', () => {
     expect(created.status).toBe(201);
 
     await redis.stop();
+    // A refresh commits its run in Postgres before queueing it: it started, and says so (the
+    // worker's watchdog queues the run once Redis is back; the last test sees it complete).
     const refresh = await api.http.post('/v1/segmentation/refresh').set(admin()).timeout(HANG);
-    expect(refresh.status).toBe(503);
-    expect(refresh.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
+    expect(refresh.status).toBe(202);
+    expect(refresh.body).toMatchObject({ run: { kind: 'full', status: 'running' } });
+    refreshRun = refresh.body.run.id;
     const sync = await api.http.post(`/v1/connections/${created.body.id}/sync`).set(admin()).send({ mode: 'full' }).timeout(HANG);
     expect(sync.status).toBe(503);
     expect(sync.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
     const schedule = await api.http.patch(`/v1/connections/${created.body.id}`).set(admin()).send({ settings: { syncIntervalSeconds: 900 } }).timeout(HANG);
     expect(schedule.status).toBe(503);
     expect(schedule.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
+    // A publish commits in Postgres first: it succeeded, and the worker's watchdog queues its run
+    // once Redis is back (the last test proves the run completes), so the answer is not a 503.
     const publish = await api.http.post('/v1/personas/publish').set(admin()).send({}).timeout(HANG);
-    expect(publish.status).toBe(503);
-    expect(publish.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
+    expect(publish.status).toBe(202);
+    expect(publish.body).toMatchObject({ setVersion: expect.any(Number), run: { status: 'running' } });
     const preview = await api.http.post('/v1/personas/preview').set(admin()).send({}).timeout(HANG);
     expect(preview.status).toBe(503);
     expect(preview.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
@@ -142,6 +153,14 @@ describe('API with Redis or Postgres away', () => {
   it('Postgres away: requests answer 503 DATABASE_UNAVAILABLE, then work again when it is back', async () => {
     await api.http.get('/v1/attributes').set(admin()).expect(200);
     const { saved: _saved, ...settings } = (await api.http.get('/v1/experience/settings').set(admin()).expect(200)).body;
+    await api.http
+      .put('/v1/strategy/draft')
+      .set(admin())
+      .send({ cells: [], policies: { holdoutPercent: 0, defaultTimeZone: 'UTC' } })
+      .expect(200);
+    const draftBefore = (await api.http.get('/v1/strategy/draft').set(admin()).expect(200)).body;
+    const configBefore = (await api.http.get('/v1/config').set(admin()).expect(200)).body;
+    const strategyVersions = (await api.http.get('/v1/strategy/versions').set(admin()).expect(200)).body;
 
     await pg.stop();
     for (const request of [
@@ -162,6 +181,15 @@ describe('API with Redis or Postgres away', () => {
       () => api.http.get('/v1/audit').set(admin()),
       () => api.http.get('/v1/customers/c-9/export').set(admin()),
       () => api.http.post('/v1/customers/c-9/erase').set(admin()).send({}),
+      // Configuration as code and the publishes: each a transaction, refused before it starts.
+      () => api.http.get('/v1/config').set(admin()),
+      () =>
+        api.http
+          .post('/v1/config/apply')
+          .set(admin())
+          .send({ expectedVersions: configBefore.versions, personas: [...configBefore.personas, outagePersona('pg_outage')], journey: configBefore.journey, strategy: configBefore.strategy }),
+      () => api.http.post('/v1/personas/publish').set(admin()).send({}),
+      () => api.http.post('/v1/strategy/publish').set(admin()).send({}),
     ]) {
       const started = Date.now();
       const res = await request().timeout(HANG);
@@ -176,5 +204,59 @@ describe('API with Redis or Postgres away', () => {
     await pg.start();
     await eventually(async () => (await api.http.get('/v1/attributes').set(admin()).timeout(HANG)).status === 200, 'reads to work again', 60_000, 500);
     await api.http.post('/v1/attributes').set(admin()).send({ name: 'plan', type: 'string' }).expect(201);
+    // Nothing of the refused config apply or publishes was written: same document, versions and sets.
+    expect((await api.http.get('/v1/config').set(admin()).expect(200)).body).toEqual(configBefore);
+    expect((await api.http.get('/v1/strategy/versions').set(admin()).expect(200)).body).toEqual(strategyVersions);
+    expect((await api.http.get('/v1/strategy/draft').set(admin()).expect(200)).body).toEqual(draftBefore);
+    // And they work again.
+    const applied = await api.http
+      .post('/v1/config/apply')
+      .set(admin())
+      .send({ expectedVersions: configBefore.versions, personas: [...configBefore.personas, outagePersona('pg_outage')] })
+      .expect(200);
+    expect(applied.body).toMatchObject({ applied: true, changes: { personas: 1 }, personas: { setVersion: expect.any(Number), run: { status: 'running' } } });
   });
+
+  it(
+    'Redis away: a persona publish and a config apply answer success once committed, and their runs complete by themselves when Redis is back',
+    async () => {
+      await api.http.post('/v1/personas').set(admin()).send({ key: 'redis_outage_a', name: 'A', rule: outagePersona('x').rule }).expect(201);
+      await redis.stop();
+      let publishedRun: string;
+      let appliedRun: string;
+      let appliedSet: number;
+      try {
+        const published = await api.http.post('/v1/personas/publish').set(admin()).send({}).timeout(HANG);
+        expect(published.status).toBe(202);
+        expect(published.body).toMatchObject({ setVersion: expect.any(Number), run: { status: 'running' } });
+        publishedRun = published.body.run.id;
+
+        const doc = (await api.http.get('/v1/config').set(admin()).expect(200)).body;
+        const applied = await api.http
+          .post('/v1/config/apply')
+          .set(admin())
+          .send({ expectedVersions: doc.versions, personas: [...doc.personas, outagePersona('redis_outage_b')] })
+          .timeout(HANG);
+        expect(applied.status).toBe(200);
+        expect(applied.body).toMatchObject({ applied: true, changes: { personas: 1 }, personas: { setVersion: published.body.setVersion + 1, run: { status: 'running' } } });
+        appliedRun = applied.body.personas.run.id;
+        appliedSet = applied.body.personas.setVersion;
+        // Committed, as answered: the document reads back with the new persona.
+        const after = (await api.http.get('/v1/config').set(admin()).expect(200)).body;
+        expect(after.personas.map((p: { key: string }) => p.key)).toEqual([...doc.personas.map((p: { key: string }) => p.key), 'redis_outage_b']);
+      } finally {
+        await redis.start();
+      }
+
+      // Redis came back empty: the worker's watchdog finds the runs in Postgres and queues them.
+      worker = spawnWorkerProcess({ ...api.ctx.env, DATABASE_URL: pg.urlFor('corridor'), REDIS_URL: redis.url, WORKER_WATCHDOG_SECONDS: '2' });
+      const run = async (id: string) => (await api.http.get(`/v1/segmentation/runs/${id}`).set(admin()).expect(200)).body;
+      await eventually(async () => (await run(appliedRun)).status === 'completed', 'the config apply run to complete', 240_000, 500);
+      expect(['completed', 'superseded']).toContain((await run(publishedRun)).status);
+      expect(['completed', 'superseded']).toContain((await run(refreshRun)).status);
+      const config = (await api.http.get('/v1/config').set(admin()).expect(200)).body;
+      expect(config.live.personaSet).toBe(appliedSet);
+    },
+    300_000,
+  );
 });

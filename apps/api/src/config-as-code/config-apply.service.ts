@@ -18,6 +18,7 @@ import {
 import { JobProducer } from '@corridor/jobs';
 import { AttributeRepository, ConfigApplyStore, ConfigTransaction, ConfigVersions, RunPlan, SegmentationStore } from '@corridor/persistence';
 import { awaitRun } from '../segmentation/await-run';
+import { enqueueCommittedRun } from '../segmentation/enqueue-committed-run';
 import { isTimeZone, mergePolicies, toCell } from '../strategy/strategy.service';
 import { checkEventProperties } from '../touchpoints/touchpoints.service';
 import { ApplyConfigDto, ConfigApplyResultDto, ConfigDocumentDto, ConfigJourneyDto, ConfigPersonaDto, ConfigStrategyDto } from './config.dto';
@@ -118,8 +119,8 @@ export class ConfigApplyService {
     const { plan, setVersion, ...rest } = outcome;
     let personas: ConfigApplyResultDto['personas'] = null;
     if (plan && setVersion !== null) {
-      // After commit: the run's chunks are in Postgres, so a lost enqueue is re-derived by the watchdog.
-      await this.jobs.enqueueSegmentationRun(plan.run.id, plan.chunks);
+      // After commit: the run's chunks are in Postgres, so with Redis away the watchdog queues them later.
+      await enqueueCommittedRun(this.jobs, plan);
       const run: SegmentationRun = await awaitRun(this.segmentation, plan.run.id, (dto.wait ?? 0) * 1000);
       personas = { setVersion, run };
     }
