@@ -17,7 +17,7 @@ function parseWait(value: string): number {
 /** What a command group exports and applies: one kind, or the whole configuration. */
 interface Group {
   name: string;
-  /** `personas`, or `configuration (personas, journey and strategy)`: for descriptions. */
+  /** `personas`, or `personas, journey and strategy together`: for descriptions. */
   what: string;
   /** The apply and diff commands' positional arguments. */
   args: string;
