@@ -122,7 +122,8 @@ export class ConfigAsCodeService {
     } catch (e) {
       // The previews read what is live: a cell naming a persona or touchpoint the same apply adds has none yet.
       if (!(e instanceof ApiError) || e.status !== 400) throw e;
-      print(`  no ${p.part.kind.kind} preview: ${printable(e.message)} (the preview reads what is live; the apply checks it against what this one writes)`);
+      const first = e.details[0] ? ` (${printable(e.details[0].field)}: ${printable(e.details[0].message)}${e.details.length > 1 ? `, and ${e.details.length - 1} more` : ''})` : '';
+      print(`  no ${p.part.kind.kind} preview: it reads what is live, which does not have what this file adds yet${first}; the dry run above checked it against what this apply writes`);
       return {};
     }
   }
