@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine: CRM sandbox → sync → personas (config/corridor/, applied
-# with `corridor personas apply`, as journey.yaml and strategy.yaml are later) → publish → the
+# with `corridor personas apply`; the journey and strategy later, the whole directory in one
+# transaction through `corridor config apply`) → publish → the
 # customer view → a change in the CRM → re-segmentation → write-back, then touchpoints, treatments
 # and a strategy with contact policies, a burst of touchpoint events decided and delivered as
 # signed webhooks to a receiver the demo runs itself, then outcomes and CSAT answers coming back

@@ -94,10 +94,10 @@ export async function runTreatments(t: Tools): Promise<TreatmentsResult> {
     ];
     for (const tr of treatments) await call('POST', '/v1/treatments', tr);
     line(`  ${treatments.length} treatments created over the API (they name the destination, whose URL and secret stay out of files)`);
-    line('  journey from config/corridor/journey.yaml:');
-    await corridor(['journey', 'apply', 'config/corridor/journey.yaml'], t.cliEnv, line);
-    line('  strategy from config/corridor/strategy.yaml:');
-    const applied = await corridor(['strategy', 'apply', 'config/corridor/strategy.yaml', '--json'], t.cliEnv, line);
+    // The whole of config/corridor/ in one transaction: the personas (applied in step 3) are unchanged,
+    // the journey and the strategy that names its touchpoints land together or not at all.
+    line('  journey and strategy from config/corridor/ (corridor config apply: every kind, one transaction):');
+    const applied = await corridor(['config', 'apply', 'config/corridor', '--json'], t.cliEnv, line);
 
     const touchpoints = (await call('GET', '/v1/touchpoints')).touchpoints as Array<{ key: string; momentOfTruth: boolean; builtIn: boolean }>;
     const { cells } = await call('GET', '/v1/strategy/draft');
@@ -106,7 +106,7 @@ export async function runTreatments(t: Tools): Promise<TreatmentsResult> {
     const hhmm = (d: Date) => d.toISOString().slice(11, 16);
     const quietHours = { start: hhmm(new Date(now.getTime() - 3_600_000)), end: hhmm(new Date(now.getTime() + 3_600_000)), channels: ['push'] };
     const draft = await call('PUT', '/v1/strategy/draft', { policies: { quietHours } });
-    const published = await call('POST', '/v1/strategy/publish', { expectedRevision: draft.revision, expectedLiveVersion: applied?.version ?? null });
+    const published = await call('POST', '/v1/strategy/publish', { expectedRevision: draft.revision, expectedLiveVersion: applied?.strategy?.version ?? null });
     line(`  ${touchpoints.filter((x) => !x.builtIn).length} touchpoints (${touchpoints.filter((x) => x.momentOfTruth && !x.builtIn).length} moments of truth), ${treatments.length} treatments, ${cells.length} strategy cells`);
     line(`  policies: email consent from email_opt_out; at most 2 emails a day and 1 account review a week; a 10 % holdout`);
     line(`  for the demo, push quiet hours moved to ${quietHours.start}–${quietHours.end} UTC over the API: strategy v${published.version} published`);

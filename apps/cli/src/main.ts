@@ -4,7 +4,7 @@ import { CommandFactory } from 'nest-commander';
 import { DomainError } from '@corridor/domain';
 import { CliFailure, printable } from './cli-output';
 import { ApiError } from './config-as-code/api-client';
-import { JourneyCliModule, OperationsCliModule, PersonasCliModule, StrategyCliModule } from './config-as-code/config-cli.module';
+import { JourneyCliModule, OperationsCliModule, PersonasCliModule, StrategyCliModule, WholeConfigCliModule } from './config-as-code/config-cli.module';
 import { ImportCliModule } from './import/import-cli.module';
 import { KeysCliModule } from './keys/keys-cli.module';
 import { MigrationsCliModule } from './migrations/migrations-cli.module';
@@ -22,6 +22,7 @@ const COMMANDS: ReadonlyArray<{ name: string; module: Type; usage: string }> = [
   { name: 'secrets', module: SecretsCliModule, usage: 'secrets reencrypt                re-seal every stored secret with the current SECRETS_KEY' },
   { name: 'import', module: ImportCliModule, usage: 'import <file> [--format jsonl|csv] [--unknown reject|ignore] [--mode merge|replace] [--atomic]' },
   // Through the API (CORRIDOR_API_URL, CORRIDOR_API_KEY): the same validation, previews and publishing as the console.
+  { name: 'config', module: WholeConfigCliModule, usage: 'config export [--out <file>] | config diff <paths...> | config apply <paths...> [--dry-run]   every kind, one transaction' },
   { name: 'personas', module: PersonasCliModule, usage: 'personas export [--out <file>] | personas diff <file> | personas apply <file> [--dry-run]' },
   { name: 'journey', module: JourneyCliModule, usage: 'journey export [--out <file>] | journey diff <file> | journey apply <file> [--dry-run]' },
   { name: 'strategy', module: StrategyCliModule, usage: 'strategy export [--out <file>] | strategy diff <file> | strategy apply <file> [--dry-run]' },

@@ -14,15 +14,26 @@ function parseWait(value: string): number {
   return n;
 }
 
-/** `corridor <kind> export|apply|diff`: one parent command and three subcommands per kind. */
-function commandsFor(kind: ConfigKind<unknown>): Type[] {
-  @SubCommand({ name: 'export', description: `Write the live ${kind.kind} as YAML (or JSON) to stdout or --out` })
+/** What a command group exports and applies: one kind, or the whole configuration. */
+interface Group {
+  name: string;
+  /** `personas`, or `personas, journey and strategy together`: for descriptions. */
+  what: string;
+  /** The apply and diff commands' positional arguments. */
+  args: string;
+  export(service: ConfigAsCodeService, options: ExportOptions): Promise<void>;
+  apply(service: ConfigAsCodeService, args: string[], options: ApplyOptions): Promise<void>;
+}
+
+/** `corridor <group> export|apply|diff`: one parent command and three subcommands per group. */
+function commandsFor(group: Group): Type[] {
+  @SubCommand({ name: 'export', description: `Write the live ${group.what} as YAML (or JSON) to stdout or --out` })
   class ExportCommand extends CommandRunner {
     constructor(private readonly config: ConfigAsCodeService) {
       super();
     }
     run(_args: string[], options: ExportOptions): Promise<void> {
-      return this.config.export(kind, options);
+      return group.export(this.config, options);
     }
     @Option({ flags: '--out <file>', description: 'write to this file (.json: JSON, otherwise YAML)' })
     parseOut(value: string): string {
@@ -37,15 +48,15 @@ function commandsFor(kind: ConfigKind<unknown>): Type[] {
 
   @SubCommand({
     name: 'apply',
-    arguments: '<file>',
-    description: `Validate a ${kind.kind} file, show the diff and the preview, then write and publish it (refused if what is live moved since the file's base or the diff)`,
+    arguments: group.args,
+    description: `Validate the ${group.what}, show the diff and the preview, then write and publish it in one transaction (refused if what is live moved since the file's base or the diff)`,
   })
   class ApplyCommand extends CommandRunner {
     constructor(private readonly config: ConfigAsCodeService) {
       super();
     }
-    run([file]: string[], options: ApplyOptions): Promise<void> {
-      return this.config.apply(kind, file, options);
+    run(args: string[], options: ApplyOptions): Promise<void> {
+      return group.apply(this.config, args, options);
     }
     @Option({ flags: '--dry-run', description: 'validate, diff and preview; write nothing' })
     parseDryRun(): boolean {
@@ -69,13 +80,13 @@ function commandsFor(kind: ConfigKind<unknown>): Type[] {
     }
   }
 
-  @SubCommand({ name: 'diff', arguments: '<file>', description: `Validate a ${kind.kind} file and show the diff against what is live, with the preview; writes nothing` })
+  @SubCommand({ name: 'diff', arguments: group.args, description: `Validate the ${group.what} and show the diff against what is live, with the preview; writes nothing` })
   class DiffCommand extends CommandRunner {
     constructor(private readonly config: ConfigAsCodeService) {
       super();
     }
-    run([file]: string[], options: ApplyOptions): Promise<void> {
-      return this.config.apply(kind, file, { ...options, dryRun: true });
+    run(args: string[], options: ApplyOptions): Promise<void> {
+      return group.apply(this.config, args, { ...options, dryRun: true });
     }
     @Option({ flags: '--dry-run', description: 'accepted for symmetry: diff never writes' })
     parseDryRun(): boolean {
@@ -99,7 +110,7 @@ function commandsFor(kind: ConfigKind<unknown>): Type[] {
     }
   }
 
-  @Command({ name: kind.kind, description: `Configuration as code for ${kind.kind}: export, diff, apply`, subCommands: [ExportCommand, ApplyCommand, DiffCommand] })
+  @Command({ name: group.name, description: `Configuration as code for ${group.what}: export, diff, apply`, subCommands: [ExportCommand, ApplyCommand, DiffCommand] })
   class KindCommand extends CommandRunner {
     async run(): Promise<void> {
       this.command.help();
@@ -108,8 +119,26 @@ function commandsFor(kind: ConfigKind<unknown>): Type[] {
   return [KindCommand, ExportCommand, ApplyCommand, DiffCommand];
 }
 
-// Each kind's subcommands are named export/apply/diff: nest-commander finds subcommands by name
-// among all it was given, so each kind gets a module of its own (main.ts picks it by the first argument).
-export const PERSONAS_COMMANDS = commandsFor(personasKind as ConfigKind<unknown>);
-export const JOURNEY_COMMANDS = commandsFor(journeyKind as ConfigKind<unknown>);
-export const STRATEGY_COMMANDS = commandsFor(strategyKind as ConfigKind<unknown>);
+function kindGroup(kind: ConfigKind<unknown>): Group {
+  return {
+    name: kind.kind,
+    what: kind.kind,
+    args: '<file>',
+    export: (service, options) => service.export(kind, options),
+    apply: (service, [file], options) => service.apply(kind, file, options),
+  };
+}
+
+// Each group's subcommands are named export/apply/diff: nest-commander finds subcommands by name
+// among all it was given, so each group gets a module of its own (main.ts picks it by the first argument).
+export const PERSONAS_COMMANDS = commandsFor(kindGroup(personasKind as ConfigKind<unknown>));
+export const JOURNEY_COMMANDS = commandsFor(kindGroup(journeyKind as ConfigKind<unknown>));
+export const STRATEGY_COMMANDS = commandsFor(kindGroup(strategyKind as ConfigKind<unknown>));
+/** `corridor config export|diff|apply`: every kind in one file (or several files, or a directory), applied in one transaction. */
+export const CONFIG_COMMANDS = commandsFor({
+  name: 'config',
+  what: 'personas, journey and strategy together',
+  args: '<paths...>',
+  export: (service, options) => service.exportConfig(options),
+  apply: (service, paths, options) => service.applyConfig(paths, options),
+});

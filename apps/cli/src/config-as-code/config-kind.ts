@@ -40,7 +40,13 @@ export interface ConfigKind<Doc> {
   readonly kind: ConfigKindName;
   /** JSON schema of the file (without `kind` and `base`, which every file has). */
   readonly schema: object;
-  live(api: ApiClient): Promise<LiveState<Doc>>;
+  /**
+   * Where the kind sits in a whole-configuration file (laid out as GET /v1/config): its content's
+   * fields at the top (personas: the file's `personas` list), or under the kind's name (journey, strategy).
+   */
+  readonly section: 'top' | 'nested';
+  /** This kind's part of one GET /v1/config snapshot (so several kinds diffed together come from one read). */
+  live(config: ConfigDocument): LiveState<Doc>;
   /** The file's value (shape already checked) with defaults filled in, comparable with `live().doc`. */
   normalize(value: Record<string, unknown>): Doc;
   /** The document as a file writes it: defaults left out, so files stay short and reviewable. */

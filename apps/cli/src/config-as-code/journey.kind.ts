@@ -1,5 +1,5 @@
 import { CHANNELS } from '@corridor/domain';
-import { brief, ConfigDocument, ConfigKind, same } from './config-kind';
+import { brief, ConfigKind, same } from './config-kind';
 
 export interface TouchpointEntry {
   key: string;
@@ -63,8 +63,9 @@ export const journeyKind: ConfigKind<JourneyDoc> = {
     },
   },
 
-  async live(api) {
-    const config = await api.get<ConfigDocument>('/v1/config');
+  section: 'nested',
+
+  live(config) {
     // The journey has no versions of its own (a published strategy freezes it): the API's token hashes its content.
     return { doc: journeyKind.normalize(config.journey as Record<string, unknown>), base: {}, version: config.versions.journey };
   },

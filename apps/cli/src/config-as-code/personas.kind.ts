@@ -1,7 +1,7 @@
 import { SegmentationRun } from '@corridor/domain';
 import { printable } from '../cli-output';
 import { ApiClient, ApiError } from './api-client';
-import { brief, ConfigDocument, ConfigKind, problemsOf, same } from './config-kind';
+import { brief, ConfigKind, problemsOf, same } from './config-kind';
 
 export interface PersonaEntry {
   key: string;
@@ -43,8 +43,9 @@ export const personasKind: ConfigKind<PersonasDoc> = {
     },
   },
 
-  async live(api) {
-    const config = await api.get<ConfigDocument>('/v1/config');
+  section: 'top',
+
+  live(config) {
     return { doc: { personas: config.personas as PersonaEntry[] }, base: { personaSet: config.live.personaSet }, version: config.versions.personas };
   },
 

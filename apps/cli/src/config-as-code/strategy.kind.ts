@@ -1,7 +1,7 @@
 import { CHANNELS, ContactPolicies, DEFAULT_CONTACT_POLICIES, StrategyCell, StrategyPreview } from '@corridor/domain';
 import { printable } from '../cli-output';
 import { ApiError } from './api-client';
-import { brief, ConfigDocument, ConfigKind, problemsOf, same } from './config-kind';
+import { brief, ConfigKind, problemsOf, same } from './config-kind';
 
 /** Contact policies as a file holds them: the holdout's hash key stays Corridor's (changing it would reshuffle the holdout). */
 export type FilePolicies = Omit<ContactPolicies, 'holdoutSalt'>;
@@ -79,8 +79,9 @@ export const strategyKind: ConfigKind<StrategyDoc> = {
     },
   },
 
-  async live(api) {
-    const config = await api.get<ConfigDocument>('/v1/config');
+  section: 'nested',
+
+  live(config) {
     const doc = strategyKind.normalize(config.strategy as Record<string, unknown>);
     return { doc, base: { strategyVersion: config.live.strategyVersion }, version: config.versions.strategy };
   },
