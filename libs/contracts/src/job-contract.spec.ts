@@ -1,4 +1,5 @@
 import { InvalidJobPayloadError, parseJobPayload } from './job-contract';
+import { DECIDE_EVENTS, DISPATCH_DELIVERY } from './treatments.contract';
 import { EVALUATE_CUSTOMERS, parseRunChunkJobId, RECONCILE_ASSIGNMENTS, RUN_CHUNK } from './segmentation.contract';
 
 describe('job contracts', () => {
@@ -19,5 +20,14 @@ describe('job contracts', () => {
   it('accepts the empty payload of a job without fields, and still refuses unknown keys', () => {
     expect(parseJobPayload(RECONCILE_ASSIGNMENTS, {})).toEqual({});
     expect(() => parseJobPayload(RECONCILE_ASSIGNMENTS, { extra: 1 })).toThrow(/extra/);
+  });
+
+  it('takes the events\' arrival as an optional hint: a job without it (enqueued before it existed) still parses', () => {
+    expect(parseJobPayload(DECIDE_EVENTS, { eventIds: ['1', '2'] })).toEqual({ eventIds: ['1', '2'] });
+    const hinted = parseJobPayload(DECIDE_EVENTS, { eventIds: ['1'], receivedFrom: '2026-11-30T23:59:59.999Z', receivedTo: '2026-12-01T00:00:00.001Z' });
+    expect(hinted.receivedTo).toBe('2026-12-01T00:00:00.001Z');
+    expect(DECIDE_EVENTS.jobId(hinted)).toBe(DECIDE_EVENTS.jobId({ eventIds: ['1'] }));
+    expect(parseJobPayload(DISPATCH_DELIVERY, { deliveryId: '9', attempt: 2 })).toEqual({ deliveryId: '9', attempt: 2 });
+    expect(() => parseJobPayload(DISPATCH_DELIVERY, { deliveryId: '9', attempt: 2, receivedFrom: 'last week' })).toThrow(/receivedFrom/);
   });
 });

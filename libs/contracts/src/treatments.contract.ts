@@ -1,10 +1,26 @@
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, Matches, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsISO8601, IsOptional, Matches, Min } from 'class-validator';
 import { defineJob, jobIdOf } from './job-contract';
 import { QUEUE } from './queue-names';
 
 const BIGINT_ID = /^[0-9]{1,19}$/;
 
-export class DecideEventPayload {
+/**
+ * When the job's events arrived (their `received_at`, the month partition key of events, decisions
+ * and deliveries), inclusive at millisecond precision: with both set, the worker's lookups by id
+ * read only the partitions of those months. A hint, not a filter: an id not found within it is
+ * looked up in every month, and a job without it (enqueued before it existed) works as it did.
+ */
+export abstract class EventArrival {
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  receivedFrom?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  receivedTo?: string;
+}
+
+export class DecideEventPayload extends EventArrival {
   @Matches(BIGINT_ID)
   eventId: string;
 }
@@ -24,7 +40,7 @@ export const DECIDE_EVENT = defineJob({
 /** The most events (or deliveries) one batch job carries. */
 export const MAX_JOB_BATCH = 200;
 
-export class DecideEventsPayload {
+export class DecideEventsPayload extends EventArrival {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_JOB_BATCH)
@@ -48,7 +64,7 @@ export const DECIDE_EVENTS = defineJob({
 /** Every job of the touchpoint-events queue (its processor must handle each). */
 export const TOUCHPOINT_EVENT_JOBS = [DECIDE_EVENT, DECIDE_EVENTS] as const;
 
-export class DispatchDeliveryPayload {
+export class DispatchDeliveryPayload extends EventArrival {
   @Matches(BIGINT_ID)
   deliveryId: string;
 
@@ -66,7 +82,7 @@ export const DISPATCH_DELIVERY = defineJob({
   jobId: (p) => jobIdOf('dispatch', p.deliveryId, String(p.attempt)),
 });
 
-export class DispatchDeliveriesPayload {
+export class DispatchDeliveriesPayload extends EventArrival {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_JOB_BATCH)
@@ -88,3 +104,19 @@ export const DISPATCH_DELIVERIES = defineJob({
 
 /** Every job of the treatment-dispatch queue (its processor must handle each). */
 export const TREATMENT_DISPATCH_JOBS = [DISPATCH_DELIVERY, DISPATCH_DELIVERIES] as const;
+
+/**
+ * The `EventArrival` hint covering these arrival instants (empty when there are none). Millisecond
+ * precision: the store widens the range by a millisecond each side for `received_at`'s microseconds.
+ */
+export function eventArrival(times: Iterable<Date | string>): Pick<EventArrival, 'receivedFrom' | 'receivedTo'> {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const t of times) {
+    const ms = typeof t === 'string' ? Date.parse(t) : t.getTime();
+    if (Number.isNaN(ms)) return {};
+    if (ms < min) min = ms;
+    if (ms > max) max = ms;
+  }
+  return min === Infinity ? {} : { receivedFrom: new Date(min).toISOString(), receivedTo: new Date(max).toISOString() };
+}

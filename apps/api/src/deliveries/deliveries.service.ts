@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DISPATCH_DELIVERY } from '@corridor/contracts';
+import { DISPATCH_DELIVERY, eventArrival } from '@corridor/contracts';
 import { ConflictError, DeliveryRecord, DeliveryStatus, NotFoundError } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
 import { DispatchStore } from '@corridor/persistence';
@@ -32,7 +32,7 @@ export class DeliveriesService {
       throw new ConflictError(`Delivery ${id} is ${existing.status}, not dead: only dead letters are replayed`, [{ field: 'id', message: `status is ${existing.status}`, code: 'DELIVERY_NOT_DEAD' }], 'DELIVERY_NOT_DEAD');
     }
     await this.jobs
-      .enqueue(DISPATCH_DELIVERY, { deliveryId: id, attempt: replayed.attempts + 1 })
+      .enqueue(DISPATCH_DELIVERY, { deliveryId: id, attempt: replayed.attempts + 1, ...eventArrival([replayed.eventReceivedAt]) })
       .catch((e) => this.logger.warn({ deliveryId: id, err: (e as Error).message }, 'replay: enqueue failed; the outbox relay will dispatch it'));
     return replayed;
   }

@@ -29,11 +29,11 @@ export class DecideProcessor extends WorkerHost implements OnModuleInit, OnAppli
   onModuleInit(): void {
     this.dispatcher = new ContractDispatcher(QUEUE.touchpointEvents, TOUCHPOINT_EVENT_JOBS, [
       bind(DECIDE_EVENT, async (p) => {
-        const r = await this.decisions.decideEvent(p.eventId);
+        const r = await this.decisions.decideEvent(p.eventId, undefined, p);
         return r ? { decisionId: r.decisionId, created: r.created } : { missing: true };
       }),
       bind(DECIDE_EVENTS, async (p) => {
-        const rs = await this.decisions.decideEvents(p.eventIds);
+        const rs = await this.decisions.decideEvents(p.eventIds, undefined, p);
         return { created: rs.filter((r) => r?.created).length, existing: rs.filter((r) => r && !r.created).length, missing: rs.filter((r) => !r).length };
       }),
     ]);

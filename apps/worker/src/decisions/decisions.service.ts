@@ -1,10 +1,10 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DISPATCH_DELIVERIES, DISPATCH_DELIVERY } from '@corridor/contracts';
+import { DISPATCH_DELIVERIES, DISPATCH_DELIVERY, eventArrival } from '@corridor/contracts';
 import { decide, isDelivered, type DecideResult, type DecisionReason } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
 import { correlationIdFrom, withCorrelationId, WorkerMetrics } from '@corridor/observability';
-import { CustomerRepository, DecisionStore, TreatmentFatigueStore, type DecisionRecorded, type DecisionWrite, type EventToDecide } from '@corridor/persistence';
+import { CustomerRepository, DecisionStore, TreatmentFatigueStore, type DecisionRecorded, type DecisionWrite, type EventArrivalRange, type EventToDecide } from '@corridor/persistence';
 import { RELAY_JOB_BATCH } from '../outbox/outbox-topics';
 import { deliveryRequest } from './delivery-request';
 import { StrategyCache } from './strategy.cache';
@@ -34,8 +34,8 @@ export class DecisionsService {
     @Optional() private readonly metrics?: WorkerMetrics,
   ) {}
 
-  async decideEvent(eventId: string, clock: () => number = Date.now): Promise<DecisionRecorded | null> {
-    return (await this.decideEvents([eventId], clock))[0];
+  async decideEvent(eventId: string, clock: () => number = Date.now, arrival?: EventArrivalRange): Promise<DecisionRecorded | null> {
+    return (await this.decideEvents([eventId], clock, arrival))[0];
   }
 
   /**
@@ -43,10 +43,11 @@ export class DecisionsService {
    * personas) and one transaction holding all their customers' locks. decide() still runs once per
    * event, inside that event's correlation id (its request's, stored with the event), so what it
    * logs and the release jobs it enqueues carry the id. Returns, per id, what was recorded (null: no
-   * such event, nothing to decide).
+   * such event, nothing to decide). `arrival` is the job's hint of when the events arrived: the
+   * reads by id then skip other months' partitions (without it they probe every month).
    */
-  async decideEvents(eventIds: readonly string[], clock: () => number = Date.now): Promise<Array<DecisionRecorded | null>> {
-    const events = await this.store.events(eventIds);
+  async decideEvents(eventIds: readonly string[], clock: () => number = Date.now, arrival?: EventArrivalRange): Promise<Array<DecisionRecorded | null>> {
+    const events = await this.store.events(eventIds, arrival);
     if (events.length === 0) return eventIds.map(() => null);
     const customerIds = [...new Set(events.map((e) => e.customerId))];
     const [customers, personas, paused, strategies] = await Promise.all([
@@ -109,16 +110,16 @@ export class DecisionsService {
       }),
     );
     const byId = new Map<string, DecisionRecorded>();
-    const toDispatch: string[] = [];
+    const toDispatch: Array<{ id: string; receivedAt: string }> = [];
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       const rec = recorded[i];
       byId.set(event.id, rec);
       if (!rec.created) continue;
-      if (rec.deliveryId && rec.delivery?.status === 'pending') toDispatch.push(rec.deliveryId);
+      if (rec.deliveryId && rec.delivery?.status === 'pending') toDispatch.push({ id: rec.deliveryId, receivedAt: event.receivedAt });
       this.count(outcomes.get(event.id));
       await this.inContext(event, async () => {
-        if (rec.deliveryId && rec.delivery?.status === 'held' && rec.delivery.nextAttemptAt) await this.scheduleRelease(rec.deliveryId, rec.delivery.nextAttemptAt, clock());
+        if (rec.deliveryId && rec.delivery?.status === 'held' && rec.delivery.nextAttemptAt) await this.scheduleRelease(rec.deliveryId, event.receivedAt, rec.delivery.nextAttemptAt, clock());
         this.logger.debug({ eventId: event.id, outcome: outcomes.get(event.id)?.outcome }, 'decided');
       });
     }
@@ -132,15 +133,19 @@ export class DecisionsService {
    * a decision and its dispatch. Their outbox rows were written stamped relayed; if this enqueue is
    * lost (Redis away, the process dies here) the reconciler finds the pending deliveries in Postgres.
    */
-  private async dispatchNow(deliveryIds: readonly string[]): Promise<void> {
-    if (deliveryIds.length === 0) return;
-    const sorted = [...deliveryIds].sort(compareIds);
-    const batches: Array<{ deliveryIds: string[] }> = [];
-    for (let i = 0; i < sorted.length; i += RELAY_JOB_BATCH) batches.push({ deliveryIds: sorted.slice(i, i + RELAY_JOB_BATCH) });
+  private async dispatchNow(deliveries: ReadonlyArray<{ id: string; receivedAt: string }>): Promise<void> {
+    if (deliveries.length === 0) return;
+    const sorted = [...deliveries].sort((a, b) => compareIds(a.id, b.id));
+    const batches: Array<{ deliveryIds: string[]; receivedFrom?: string; receivedTo?: string }> = [];
+    // Each batch names its events' arrival: the dispatch locks its deliveries in those months only.
+    for (let i = 0; i < sorted.length; i += RELAY_JOB_BATCH) {
+      const batch = sorted.slice(i, i + RELAY_JOB_BATCH);
+      batches.push({ deliveryIds: batch.map((d) => d.id), ...eventArrival(batch.map((d) => d.receivedAt)) });
+    }
     try {
       await this.jobs.enqueueMany(DISPATCH_DELIVERIES, batches);
     } catch (e) {
-      this.logger.warn({ deliveries: deliveryIds.length, err: (e as Error).message }, 'could not enqueue the dispatch of new deliveries; the reconciler will');
+      this.logger.warn({ deliveries: deliveries.length, err: (e as Error).message }, 'could not enqueue the dispatch of new deliveries; the reconciler will');
     }
   }
 
@@ -158,9 +163,9 @@ export class DecisionsService {
   }
 
   /** Brings a held delivery back at its release instant (a delayed dispatch job, attempt 1). */
-  private async scheduleRelease(deliveryId: string, releaseAt: Date, now: number): Promise<void> {
+  private async scheduleRelease(deliveryId: string, eventReceivedAt: string, releaseAt: Date, now: number): Promise<void> {
     try {
-      await this.jobs.enqueue(DISPATCH_DELIVERY, { deliveryId, attempt: 1 }, { delay: Math.max(0, releaseAt.getTime() - now) });
+      await this.jobs.enqueue(DISPATCH_DELIVERY, { deliveryId, attempt: 1, ...eventArrival([eventReceivedAt]) }, { delay: Math.max(0, releaseAt.getTime() - now) });
     } catch (e) {
       // Committed already: the reconciler finds held deliveries past their release in Postgres.
       this.logger.warn({ deliveryId, err: (e as Error).message }, 'could not schedule the release of a held delivery');

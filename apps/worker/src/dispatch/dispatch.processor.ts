@@ -29,7 +29,7 @@ export class DispatchProcessor extends WorkerHost implements OnModuleInit, OnApp
   onModuleInit(): void {
     this.dispatcher = new ContractDispatcher(QUEUE.treatmentDispatch, TREATMENT_DISPATCH_JOBS, [
       bind(DISPATCH_DELIVERY, async (p, job, token) => {
-        const result = await this.dispatch.dispatch(p.deliveryId);
+        const result = await this.dispatch.dispatch(p.deliveryId, p);
         if (result.status === 'not_due') {
           // Held for quiet hours or backing off: this job comes back at the delivery's time
           // (BullMQ's DelayedError: no attempt is counted).
@@ -39,7 +39,7 @@ export class DispatchProcessor extends WorkerHost implements OnModuleInit, OnApp
         return result;
       }),
       bind(DISPATCH_DELIVERIES, async (p) => {
-        const results = await this.dispatch.dispatchMany(p.deliveryIds);
+        const results = await this.dispatch.dispatchMany(p.deliveryIds, p);
         const count: Record<string, number> = {};
         for (const r of results.values()) count[r.status] = (count[r.status] ?? 0) + 1;
         return count;

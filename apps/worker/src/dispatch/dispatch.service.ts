@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
-import { DISPATCH_DELIVERY } from '@corridor/contracts';
+import { DISPATCH_DELIVERY, eventArrival } from '@corridor/contracts';
 import {
   DeliveryRecord,
   DeliveryUpdate,
@@ -16,7 +16,7 @@ import {
 } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
 import { correlationIdFrom, withCorrelationId, WorkerMetrics } from '@corridor/observability';
-import { DispatchStore } from '@corridor/persistence';
+import { DispatchStore, type EventArrivalRange } from '@corridor/persistence';
 
 export const TREATMENT_SENDERS = Symbol('TREATMENT_SENDERS');
 
@@ -60,12 +60,21 @@ export class DispatchService {
     this.policy = { maxAttempts: config.DISPATCH_MAX_ATTEMPTS, baseDelayMs: config.DISPATCH_BACKOFF_BASE_MS, maxDelayMs: config.DISPATCH_BACKOFF_MAX_MS };
   }
 
-  async dispatch(deliveryId: string): Promise<DispatchResult> {
-    const locked = await this.store.withLocked<DispatchResult>(deliveryId, (d) => this.attempt(d));
+  /** `arrival`: the job's hint of the delivery's event arrival (its partition key); optional. */
+  async dispatch(deliveryId: string, arrival?: EventArrivalRange): Promise<DispatchResult> {
+    let receivedAt: Date | undefined;
+    const locked = await this.store.withLocked<DispatchResult>(
+      deliveryId,
+      (d) => {
+        receivedAt = d.eventReceivedAt;
+        return this.attempt(d);
+      },
+      arrival,
+    );
     if (locked.status !== 'done') return locked;
     const result = locked.result;
     this.count(result);
-    if (result.status === 'attempted' && result.step.status === 'retrying') await this.retry(deliveryId, result.attempts + 1, result.step.delayMs);
+    if (result.status === 'attempted' && result.step.status === 'retrying') await this.retry(deliveryId, result.attempts + 1, result.step.delayMs, receivedAt);
     return result;
   }
 
@@ -76,16 +85,16 @@ export class DispatchService {
    * attempt number after the backoff; one not due yet (rate limited) a DISPATCH_DELIVERY at its
    * time. Each delivery is attempted and logged under its event's correlation id.
    */
-  async dispatchMany(deliveryIds: readonly string[]): Promise<Map<string, DispatchResult>> {
+  async dispatchMany(deliveryIds: readonly string[], arrival?: EventArrivalRange): Promise<Map<string, DispatchResult>> {
     const results = new Map<string, DispatchResult>();
-    const records = new Map<string, { attempts: number; correlationId: string | null }>();
+    const records = new Map<string, { attempts: number; correlationId: string | null; eventReceivedAt: Date }>();
     const locked = await this.store.withLockedMany(deliveryIds, async (ds) => {
       const updates = new Map<string, DeliveryUpdate>();
       let next = 0;
       const lane = async () => {
         while (next < ds.length) {
           const d = ds[next++];
-          records.set(d.id, { attempts: d.attempts, correlationId: d.correlationId });
+          records.set(d.id, { attempts: d.attempts, correlationId: d.correlationId, eventReceivedAt: d.eventReceivedAt });
           const { update, result } = await inCorrelation(d.correlationId, () => this.attempt(d));
           if (update) updates.set(d.id, update);
           results.set(d.id, result);
@@ -93,7 +102,7 @@ export class DispatchService {
       };
       await Promise.all(Array.from({ length: Math.min(SEND_CONCURRENCY, ds.length) }, lane));
       return { updates, result: null };
-    });
+    }, arrival);
     for (const id of locked.busy) results.set(id, { status: 'busy' });
     for (const id of locked.missing) results.set(id, { status: 'missing' });
     for (const [id, result] of results) {
@@ -101,9 +110,9 @@ export class DispatchService {
       if (!rec) continue;
       this.count(result);
       await inCorrelation(rec.correlationId, async () => {
-        if (result.status === 'attempted' && result.step.status === 'retrying') await this.retry(id, result.attempts + 1, result.step.delayMs);
+        if (result.status === 'attempted' && result.step.status === 'retrying') await this.retry(id, result.attempts + 1, result.step.delayMs, rec.eventReceivedAt);
         // No attempt was made (rate limited, or due later): the attempt it would have been comes back at its time.
-        else if (result.status === 'not_due') await this.retry(id, rec.attempts + 1, Math.max(0, result.dueAt.getTime() - Date.now()));
+        else if (result.status === 'not_due') await this.retry(id, rec.attempts + 1, Math.max(0, result.dueAt.getTime() - Date.now()), rec.eventReceivedAt);
       });
     }
     return results;
@@ -134,9 +143,9 @@ export class DispatchService {
     if (result.status === 'attempted') this.metrics?.deliveries.inc({ result: result.step.status });
   }
 
-  private async retry(deliveryId: string, attempt: number, delayMs: number): Promise<void> {
+  private async retry(deliveryId: string, attempt: number, delayMs: number, eventReceivedAt?: Date): Promise<void> {
     await this.jobs
-      .enqueue(DISPATCH_DELIVERY, { deliveryId, attempt }, { delay: delayMs })
+      .enqueue(DISPATCH_DELIVERY, { deliveryId, attempt, ...eventArrival(eventReceivedAt ? [eventReceivedAt] : []) }, { delay: delayMs })
       // The delivery is `retrying` (or pending) in Postgres: the reconciler brings it back if this enqueue is lost.
       .catch((e) => this.logger.warn({ deliveryId, err: (e as Error).message }, 'could not enqueue the next attempt'));
   }

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
-import { DECIDE_EVENT, DISPATCH_DELIVERY, JobContract, REACT_TO_FEEDBACK } from '@corridor/contracts';
+import { DECIDE_EVENT, DISPATCH_DELIVERY, eventArrival, JobContract, REACT_TO_FEEDBACK } from '@corridor/contracts';
 import { JobProducer } from '@corridor/jobs';
 import { ExperienceStore, OutboxStore } from '@corridor/persistence';
 import { PersonaChangedRaiser } from './persona-changed.raiser';
@@ -64,10 +64,11 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnApplicationSh
     const grace = this.config.OUTBOX_RECONCILE_GRACE_SECONDS;
     report.ran = await this.outbox.exclusively('reconcile', async () => {
       const events = await this.outbox.undecidedEvents(grace, HORIZON_HOURS, BATCH);
-      await this.requeue(DECIDE_EVENT, events.map((eventId) => ({ eventId })));
+      // Each job carries its event's arrival, so the decide path reads that month's partitions only.
+      await this.requeue(DECIDE_EVENT, events.map((e) => ({ eventId: e.id, ...eventArrival([e.receivedAt]) })));
       report.events = events.length;
       const deliveries = await this.outbox.dueDeliveries(grace, BATCH);
-      await this.requeue(DISPATCH_DELIVERY, deliveries.map((d) => ({ deliveryId: d.id, attempt: d.attempt })));
+      await this.requeue(DISPATCH_DELIVERY, deliveries.map((d) => ({ deliveryId: d.id, attempt: d.attempt, ...eventArrival([d.eventReceivedAt]) })));
       report.deliveries = deliveries.length;
       const feedback = await this.experience.unreactedFeedback(grace, HORIZON_HOURS, BATCH);
       await this.requeue(REACT_TO_FEEDBACK, feedback.map((outcomeId) => ({ outcomeId })));

@@ -1,4 +1,4 @@
-import { BEHAVIOUR_EVENTS, BULK_EVALUATION, DECIDE_EVENTS, DISPATCH_DELIVERIES, REACT_TO_FEEDBACK } from '@corridor/contracts';
+import { BEHAVIOUR_EVENTS, BULK_EVALUATION, DECIDE_EVENTS, DISPATCH_DELIVERIES, eventArrival, REACT_TO_FEEDBACK } from '@corridor/contracts';
 import { DECIDE_EVENT_TOPIC, DECIDE_RAISED_EVENT_TOPIC, FEEDBACK_RECORDED_TOPIC, OutboxRow } from '@corridor/persistence';
 import { JobProducer } from '@corridor/jobs';
 
@@ -28,29 +28,38 @@ export const RELAY_JOB_BATCH = 50;
  * they are, costs the ingest nothing, and coalesces a burst into one recompute per batch.
  */
 export async function publishOutboxRows(jobs: JobProducer, rows: readonly OutboxRow[]): Promise<void> {
-  const decide: string[] = [];
-  const raised: string[] = [];
+  const decide: OutboxRow[] = [];
+  const raised: OutboxRow[] = [];
   const dispatch: string[] = [];
   const feedback: Array<{ outcomeId: string }> = [];
   for (const r of rows) {
-    if (r.topic === DECIDE_EVENT_TOPIC) decide.push(r.ref);
-    else if (r.topic === DECIDE_RAISED_EVENT_TOPIC) raised.push(r.ref);
+    if (r.topic === DECIDE_EVENT_TOPIC) decide.push(r);
+    else if (r.topic === DECIDE_RAISED_EVENT_TOPIC) raised.push(r);
     else if (r.topic === DISPATCH_DELIVERY_TOPIC) dispatch.push(r.ref);
     else if (r.topic === FEEDBACK_RECORDED_TOPIC) feedback.push({ outcomeId: r.ref });
     else throw new Error(`outbox row ${r.id} has unknown topic ${JSON.stringify(r.topic)}`);
   }
   await Promise.all([
-    jobs.enqueueMany(DECIDE_EVENTS, chunks(decide).map((eventIds) => ({ eventIds }))),
-    jobs.enqueueMany(DECIDE_EVENTS, chunks(raised).map((eventIds) => ({ eventIds })), BULK_EVALUATION),
+    jobs.enqueueMany(DECIDE_EVENTS, chunks(decide).map(decideBatch)),
+    jobs.enqueueMany(DECIDE_EVENTS, chunks(raised).map(decideBatch), BULK_EVALUATION),
     jobs.enqueueMany(DISPATCH_DELIVERIES, chunks(dispatch).map((deliveryIds) => ({ deliveryIds }))),
     jobs.enqueueMany(REACT_TO_FEEDBACK, feedback),
-    jobs.enqueueMany(BEHAVIOUR_EVENTS, decide.length ? [{ eventIds: decide }] : []),
-    jobs.enqueueMany(BEHAVIOUR_EVENTS, raised.length ? [{ eventIds: raised }] : [], BULK_EVALUATION),
+    jobs.enqueueMany(BEHAVIOUR_EVENTS, decide.length ? [{ eventIds: decide.map((r) => r.ref) }] : []),
+    jobs.enqueueMany(BEHAVIOUR_EVENTS, raised.length ? [{ eventIds: raised.map((r) => r.ref) }] : [], BULK_EVALUATION),
   ]);
 }
 
-function chunks(ids: readonly string[]): string[][] {
-  const out: string[][] = [];
+/**
+ * A decide batch with its events' arrival: an event's outbox row is written with the event, so its
+ * created_at is the event's received_at (the partition key the decide path then bounds its reads by).
+ */
+function decideBatch(rows: readonly OutboxRow[]): { eventIds: string[]; receivedFrom?: string; receivedTo?: string } {
+  const created = rows.map((r) => r.createdAt);
+  return { eventIds: rows.map((r) => r.ref), ...(created.every((t): t is Date => t instanceof Date) ? eventArrival(created) : {}) };
+}
+
+function chunks<T>(ids: readonly T[]): T[][] {
+  const out: T[][] = [];
   for (let i = 0; i < ids.length; i += RELAY_JOB_BATCH) out.push(ids.slice(i, i + RELAY_JOB_BATCH));
   return out;
 }

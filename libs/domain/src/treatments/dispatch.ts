@@ -148,6 +148,8 @@ export interface DeliveryRecord {
   updatedAt: Date;
   deliveredAt: Date | null;
   deadAt: Date | null;
+  /** Its event's arrival (the month partition key it shares with the event): jobs about it carry it as a hint. */
+  eventReceivedAt: Date;
 }
 
 /** What an attempt writes back to its delivery. */

@@ -5,15 +5,20 @@ import { IMPORT_CONNECTION_ID } from '../import-connection';
  * A database of realistic shape for plan checks and size measurements: `customers` customers, each
  * with an assignment, a history row, behaviour, experience and fatigue rows; `events` touchpoint
  * events, each with a decision, a delivery, an outcome and an outbox row relayed within the last day
- * (what the reconciler's purge leaves); webhook events and aliases. Events spread over a year: the
- * reconciler's windows (a day, a week) are the small share of the tables they are in a deployment
- * that has run for a while. Generated in SQL (generate_series), then ANALYZEd so the planner knows the sizes.
+ * (what the reconciler's purge leaves); webhook events and aliases. Events spread over `months`
+ * months (12 unless told), each with its monthly partition of events, decisions and deliveries, as a
+ * deployment that has run that long keeps them: the reconciler's windows (a day, a week) are the
+ * small share of the tables they are there, and a lookup that prunes no partition probes every
+ * month. Generated in SQL (generate_series), then ANALYZEd so the planner knows the sizes.
  * Expects a migrated database with its live persona set (version 1, the fallback persona).
  */
-export async function seedLargeDatabase(db: DataSource, size: { customers: number; events: number }): Promise<void> {
+export async function seedLargeDatabase(db: DataSource, size: { customers: number; events: number; months?: number }): Promise<void> {
+  const months = size.months ?? 12;
   if (!Number.isInteger(size.customers) || !Number.isInteger(size.events) || size.customers < 100 || size.events < 100) {
     throw new Error('seedLargeDatabase: customers and events must be whole numbers of at least 100');
   }
+  if (!Number.isInteger(months) || months < 1 || months > 120) throw new Error('seedLargeDatabase: months must be a whole number from 1 to 120');
+  await createPastPartitions(db, months);
   // A throwaway database: no WAL for the bulk rows (the planner sees the same tables either way).
   const tables: Array<{ name: string }> = await db.query(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -25,10 +30,30 @@ export async function seedLargeDatabase(db: DataSource, size: { customers: numbe
   // would need a cast in every statement.
   for (const statement of SEED) {
     const sql = statement.replaceAll(':customers', String(size.customers)).replaceAll(':events', String(size.events))
-      .replaceAll(':spacing', String(Math.ceil((365 * 86_400) / size.events)));
+      // Events reach back `months` months less a day (never before the oldest partition made).
+      .replaceAll(':spacing', String(Math.floor(((months * 30 - 1) * 86_400) / size.events)));
     await db.query(sql, sql.includes('$1') ? [IMPORT_CONNECTION_ID] : []);
   }
   await db.query('ANALYZE');
+}
+
+/**
+ * The monthly partitions of the `months` months back from the current one (UTC), named and bounded
+ * as the partition job makes them (PartitionStore); months that exist are left as they are.
+ */
+async function createPastPartitions(db: DataSource, months: number): Promise<void> {
+  const starts: Array<{ name: string; start: string; end: string }> = await db.query(
+    `SELECT to_char(m, 'YYYY_MM') AS name, to_char(m, 'YYYY-MM-DD') AS start, to_char(m + interval '1 month', 'YYYY-MM-DD') AS end
+       FROM generate_series(date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => $1), date_trunc('month', now() AT TIME ZONE 'UTC'), interval '1 month') m`,
+    [months],
+  );
+  for (const table of ['touchpoint_events', 'decisions', 'deliveries']) {
+    for (const m of starts) {
+      await db.query(
+        `CREATE TABLE IF NOT EXISTS "${table}_p${m.name}" PARTITION OF "${table}" FOR VALUES FROM ('${m.start} 00:00:00+00') TO ('${m.end} 00:00:00+00')`,
+      );
+    }
+  }
 }
 
 const UNLOGGED = ['customers', 'customer_aliases', 'persona_history', 'customer_behaviour', 'customer_experience', 'treatment_fatigue',

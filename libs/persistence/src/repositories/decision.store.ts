@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Channel, CountedDelivery, DecisionOutcome, DecisionReason, TreatmentType } from '@corridor/domain';
 import { DataSource, EntityManager } from 'typeorm';
-import { decisionsOfEvents, eventWithDecisions, type EventRow, type RecentEvent } from './event-decisions.query';
+import { decisionsOfEvents, eventWithDecisions, RECEIVED_KEY, type EventRow, type RecentEvent } from './event-decisions.query';
+import { arrivalBounds, arrivalOf, type EventArrivalRange } from './event-arrival';
 import { currentTraceparent } from './trace-context';
 
 export interface EventToDecide {
@@ -9,6 +10,8 @@ export interface EventToDecide {
   touchpointKey: string;
   customerId: string;
   occurredAt: Date;
+  /** `received_at` exactly (ISO, microseconds): the partition key its decision and delivery copy. */
+  receivedAt: string;
   properties: Record<string, unknown>;
   correlationId: string | null;
   /** The live strategy version when the event was read (null before the first publish). */
@@ -63,6 +66,9 @@ export type DecisionRecorded =
 /** Deliveries that never reached (and never will reach) the customer do not count against caps. */
 const NOT_COUNTED = `('dead', 'suppressed')`;
 
+/** An event's `received_at` as exact ISO text (a JS Date would drop its microseconds, and the copy would differ). */
+const RECEIVED_AT_TEXT = `to_char(e.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
 /** Two-key advisory lock space for "one customer's decisions", apart from the single-key locks. */
 const DECIDE_LOCK_CLASS = `hashtext('corridor.decide')`;
 
@@ -80,41 +86,47 @@ function compareIds(a: string, b: string): number {
 export class DecisionStore {
   constructor(private readonly db: DataSource) {}
 
-  async event(id: string): Promise<EventToDecide | null> {
-    const rows: Array<{ id: string; touchpoint_key: string; customer_id: string; occurred_at: Date; properties: Record<string, unknown>; correlation_id: string | null; live: number | null }> =
-      await this.db.query(
-        `SELECT id::text, touchpoint_key, customer_id::text, occurred_at, properties, correlation_id, (SELECT max(version) FROM strategy_versions) AS live
-           FROM touchpoint_events WHERE id = $1`,
-        [id],
-      );
-    const r = rows[0];
-    return r
-      ? { id: r.id, touchpointKey: r.touchpoint_key, customerId: r.customer_id, occurredAt: r.occurred_at, properties: r.properties ?? {}, correlationId: r.correlation_id, liveStrategyVersion: r.live === null ? null : Number(r.live) }
-      : null;
+  /** One event (what `events` returns for it), read in the months `arrival` names when given. */
+  async event(id: string, arrival?: EventArrivalRange): Promise<EventToDecide | null> {
+    return (await this.events([id], arrival))[0] ?? null;
   }
 
   /**
    * Several events at once, in id order (missing ids are left out), with the live strategy version
-   * read once for all of them.
+   * read once for all of them. With `arrival` (the job's hint) only those months' partitions are
+   * read; an id not found there is looked for in every month (a wrong hint costs a probe, never an event).
    */
-  async events(ids: readonly string[]): Promise<EventToDecide[]> {
+  async events(ids: readonly string[], arrival?: EventArrivalRange): Promise<EventToDecide[]> {
     if (ids.length === 0) return [];
-    const rows: Array<{ id: string; touchpoint_key: string; customer_id: string; occurred_at: Date; properties: Record<string, unknown>; correlation_id: string | null; live: number | null }> =
-      await this.db.query(
-        `SELECT e.id::text, e.touchpoint_key, e.customer_id::text, e.occurred_at, e.properties, e.correlation_id, v.live
-           FROM touchpoint_events e CROSS JOIN (SELECT max(version) AS live FROM strategy_versions) v
-          WHERE e.id = ANY($1::bigint[]) ORDER BY e.id`,
-        [ids],
-      );
+    const wanted = [...new Set(ids)];
+    const bounds = arrivalBounds(arrival);
+    let rows = await this.eventRows(wanted, bounds);
+    if (bounds && rows.length < wanted.length) {
+      const found = new Set(rows.map((r) => r.id));
+      rows = [...rows, ...(await this.eventRows(wanted.filter((id) => !found.has(id)), null))].sort((a, b) => compareIds(a.id, b.id));
+    }
     return rows.map((r) => ({
       id: r.id,
       touchpointKey: r.touchpoint_key,
       customerId: r.customer_id,
       occurredAt: r.occurred_at,
+      receivedAt: r.received_at,
       properties: r.properties ?? {},
       correlationId: r.correlation_id,
       liveStrategyVersion: r.live === null ? null : Number(r.live),
     }));
+  }
+
+  private eventRows(
+    ids: readonly string[],
+    bounds: [Date, Date] | null,
+  ): Promise<Array<{ id: string; touchpoint_key: string; customer_id: string; occurred_at: Date; received_at: string; properties: Record<string, unknown>; correlation_id: string | null; live: number | null }>> {
+    return this.db.query(
+      `SELECT e.id::text, e.touchpoint_key, e.customer_id::text, e.occurred_at, ${RECEIVED_AT_TEXT} AS received_at, e.properties, e.correlation_id, v.live
+         FROM touchpoint_events e CROSS JOIN (SELECT max(version) AS live FROM strategy_versions) v
+        WHERE e.id = ANY($1::bigint[]) ${bounds ? 'AND e.received_at >= $2 AND e.received_at < $3' : ''} ORDER BY e.id`,
+      bounds ? [ids, ...bounds] : [ids],
+    );
   }
 
   /** Live personas of several customers (customer id → persona; customers without one are absent). */
@@ -168,9 +180,11 @@ export class DecisionStore {
       // unnest yields the keys in array order, so the locks are taken in that order.
       await em.query(`SELECT pg_advisory_xact_lock(${DECIDE_LOCK_CLASS}, k) FROM unnest($1::int[]) AS k`, [keys]);
       const existing = new Map<string, string>();
+      // Decisions live in their event's month: read only the months of these events.
+      const [from, to] = arrivalBounds(arrivalOf(events.map((e) => e.receivedAt)))!;
       const found: Array<{ id: string; event_id: string; touchpoint_key: string }> = await em.query(
-        `SELECT id::text, event_id::text, touchpoint_key FROM decisions WHERE event_id = ANY($1::bigint[])`,
-        [events.map((e) => e.id)],
+        `SELECT id::text, event_id::text, touchpoint_key FROM decisions WHERE event_id = ANY($1::bigint[]) AND event_received_at >= $2 AND event_received_at < $3`,
+        [events.map((e) => e.id), from, to],
       );
       for (const r of found) existing.set(`${r.event_id}:${r.touchpoint_key}`, r.id);
       const todo = [...new Map(events.filter((e) => !existing.has(`${e.id}:${e.touchpointKey}`)).map((e) => [`${e.id}:${e.touchpointKey}`, e])).values()].sort((a, b) =>
@@ -231,6 +245,7 @@ export class DecisionStore {
       const decisionRows = writes.map(({ event, write: { decision: d } }, ord) => ({
         ord,
         event_id: event.id,
+        event_received_at: event.receivedAt,
         touchpoint_key: event.touchpointKey,
         customer_id: event.customerId,
         persona_key: d.personaKey,
@@ -268,13 +283,14 @@ export class DecisionStore {
       // the deliveries of the inserted ones, an outbox row for each pending delivery, stamped
       // relayed already: the decide job enqueues their dispatch itself once this commits (no relay
       // hop), and if that enqueue is lost the reconciler finds the pending delivery in Postgres.
-      // Decisions and deliveries carry the event's received_at, their partition key.
+      // Decisions and deliveries carry the event's received_at, their partition key, as the event
+      // was read (exact text): no join back to touchpoint_events, which would probe every month.
       const inserted: Array<{ kind: 'decision' | 'delivery'; event_id: string; id: string }> = await em.query(
-        `WITH din AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, event_id bigint, touchpoint_key text, customer_id bigint, persona_key text,
+        `WITH din AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, event_id bigint, event_received_at timestamptz, touchpoint_key text, customer_id bigint, persona_key text,
                         persona_set_version int, strategy_version int, option_index int, treatment_key text, outcome text, reasons jsonb)),
               d AS (INSERT INTO decisions (event_id, touchpoint_key, customer_id, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons, event_received_at)
-                    SELECT din.event_id, din.touchpoint_key, din.customer_id, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons, e.received_at
-                      FROM din JOIN touchpoint_events e ON e.id = din.event_id ORDER BY ord
+                    SELECT event_id, touchpoint_key, customer_id, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons, event_received_at
+                      FROM din ORDER BY ord
                     ON CONFLICT (event_id, touchpoint_key, event_received_at) DO NOTHING
                     RETURNING id, event_id, touchpoint_key, event_received_at),
               vin AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(ord int, id bigint, event_id bigint, touchpoint_key text, customer_id bigint, treatment_key text,
@@ -308,13 +324,17 @@ export class DecisionStore {
         made.set(key, { created: true, decisionId, deliveryId, delivery: write.delivery && !suppressed ? write.delivery : null });
       }
       // Only without the lock could another decision have come first; it stands, untouched.
-      for (const event of lost) existing.set(`${event.id}:${event.touchpointKey}`, (await this.existingDecision(em, event.id, event.touchpointKey)) ?? '');
+      for (const event of lost) existing.set(`${event.id}:${event.touchpointKey}`, (await this.existingDecision(em, event)) ?? '');
       return results();
     });
   }
 
-  private async existingDecision(em: EntityManager, eventId: string, touchpointKey: string): Promise<string | null> {
-    const rows: Array<{ id: string }> = await em.query(`SELECT id::text FROM decisions WHERE event_id = $1 AND touchpoint_key = $2`, [eventId, touchpointKey]);
+  private async existingDecision(em: EntityManager, event: EventToDecide): Promise<string | null> {
+    const rows: Array<{ id: string }> = await em.query(`SELECT id::text FROM decisions WHERE event_id = $1 AND touchpoint_key = $2 AND event_received_at = $3`, [
+      event.id,
+      event.touchpointKey,
+      event.receivedAt,
+    ]);
     return rows[0]?.id ?? null;
   }
 
@@ -326,11 +346,11 @@ export class DecisionStore {
   /** The customer's latest touchpoint events, newest first, each with its decisions and their deliveries. */
   async recentEvents(customerId: string, limit: number): Promise<RecentEvent[]> {
     const events: EventRow[] = await this.db.query(
-      `SELECT id::text, source, touchpoint_key, occurred_at, received_at, properties FROM touchpoint_events
+      `SELECT id::text, source, touchpoint_key, occurred_at, received_at, ${RECEIVED_KEY}, properties FROM touchpoint_events
         WHERE customer_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2`,
       [customerId, limit],
     );
-    const decisions = await decisionsOfEvents(this.db, events.map((e) => e.id));
+    const decisions = await decisionsOfEvents(this.db, events);
     return events.map((e) => eventWithDecisions(e, decisions));
   }
 

@@ -2,10 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { CrmObject, DeliveryRecord, DeliveryUpdate, TreatmentType } from '@corridor/domain';
 import { DataSource } from 'typeorm';
 import { SecretBox } from '../secrets/secret-box';
+import { arrivalBounds, arrivalOf, type EventArrivalRange } from './event-arrival';
 
 const DELIVERY_COLUMNS = `id, decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, destination_id,
   connection_id, status, attempts, attempts_at_replay, replays, next_attempt_at, request, last_status_code, last_error,
-  created_at, updated_at, delivered_at, dead_at`;
+  created_at, updated_at, delivered_at, dead_at, event_received_at`;
+
+/** `AND event_received_at` within the bounds (parameters `$n`, `$n+1`), or nothing without them. */
+function inMonths(bounds: [Date, Date] | null, n: number): string {
+  return bounds ? ` AND event_received_at >= $${n} AND event_received_at < $${n + 1}` : '';
+}
 
 /** A destination with its signing secret opened (for the sender only; never returned by the API). */
 export interface OpenedDestination {
@@ -39,30 +45,46 @@ export class DispatchStore {
     private readonly secrets: SecretBox,
   ) {}
 
-  async get(id: string): Promise<DeliveryRecord | null> {
-    const rows = await this.db.query(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = $1`, [id]);
+  /**
+   * A delivery by id. By id alone every month's partition is probed (the API's routes know no more);
+   * `arrival` (a job's hint of its event's arrival) reads only those months, then every month if
+   * the row is not there.
+   */
+  async get(id: string, arrival?: EventArrivalRange): Promise<DeliveryRecord | null> {
+    const bounds = arrivalBounds(arrival);
+    let rows = await this.db.query(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = $1${inMonths(bounds, 2)}`, bounds ? [id, ...bounds] : [id]);
+    if (!rows[0] && bounds) rows = await this.db.query(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = $1`, [id]);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
   /**
    * Locks the delivery (skipping it when another worker holds it), runs `attempt` with it, and
-   * writes the update it returns (null: nothing to write), in one transaction.
+   * writes the update it returns (null: nothing to write), in one transaction. `arrival` as for `get`.
    */
-  async withLocked<T>(id: string, attempt: (d: DeliveryRecord) => Promise<{ update: DeliveryUpdate | null; result: T }>): Promise<LockedAttempt<T>> {
+  async withLocked<T>(
+    id: string,
+    attempt: (d: DeliveryRecord) => Promise<{ update: DeliveryUpdate | null; result: T }>,
+    arrival?: EventArrivalRange,
+  ): Promise<LockedAttempt<T>> {
+    const bounds = arrivalBounds(arrival);
     return this.db.transaction(async (em) => {
-      const rows = await em.query(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = $1 FOR UPDATE SKIP LOCKED`, [id]);
+      let rows = await em.query(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = $1${inMonths(bounds, 2)} FOR UPDATE SKIP LOCKED`, bounds ? [id, ...bounds] : [id]);
+      // Not in the hinted months (or busy): look in every month before calling it missing.
+      if (!rows[0] && bounds) rows = await em.query(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = $1 FOR UPDATE SKIP LOCKED`, [id]);
       if (!rows[0]) {
         const [exists] = await em.query(`SELECT 1 FROM deliveries WHERE id = $1`, [id]);
         return exists ? { status: 'busy' } : { status: 'missing' };
       }
       const { update, result } = await attempt(toRecord(rows[0]));
+      // The row is read: its own partition key names its month (widened for the lost microseconds).
+      const own = arrivalBounds(arrivalOf([rows[0].event_received_at]))!;
       if (update) {
         await em.query(
           `UPDATE deliveries SET status = $2, attempts = $3, next_attempt_at = $4, last_status_code = $5, last_error = $6, updated_at = now(),
                   delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END,
                   dead_at = CASE WHEN $2 = 'dead' THEN now() ELSE NULL END
-            WHERE id = $1`,
-          [id, update.status, update.attempts, update.nextAttemptAt, update.lastStatusCode, update.lastError],
+            WHERE id = $1${inMonths(own, 7)}`,
+          [id, update.status, update.attempts, update.nextAttemptAt, update.lastStatusCode, update.lastError, ...own],
         );
       }
       return { status: 'done', result };
@@ -73,24 +95,37 @@ export class DispatchStore {
    * `withLocked` for several deliveries in one transaction: the rows it can lock (SKIP LOCKED:
    * another worker is attempting the rest) are handed to `attempt` with the correlation id of the
    * event that caused each, and the updates it returns are written by one statement. Ids it could
-   * not lock come back as `busy` (locked elsewhere) or `missing`.
+   * not lock come back as `busy` (locked elsewhere) or `missing`. `arrival` (the job's hint of
+   * its events' arrival) reads only those months first, as for `get`.
    */
   async withLockedMany<T>(
     ids: readonly string[],
     attempt: (ds: Array<DeliveryRecord & { correlationId: string | null }>) => Promise<{ updates: ReadonlyMap<string, DeliveryUpdate>; result: T }>,
+    arrival?: EventArrivalRange,
   ): Promise<{ busy: string[]; missing: string[]; result: T }> {
+    const bounds = arrivalBounds(arrival);
     return this.db.transaction(async (em) => {
-      const rows: Array<Record<string, any>> = await em.query(
-        `SELECT ${DELIVERY_COLUMNS}, (SELECT e.correlation_id FROM touchpoint_events e WHERE e.id = deliveries.event_id) AS correlation_id
-           FROM deliveries WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE SKIP LOCKED`,
-        [ids],
-      );
+      // The event is looked up in the delivery's own month (its partition key, equal to the event's).
+      const lock = (wanted: readonly string[], b: [Date, Date] | null): Promise<Array<Record<string, any>>> =>
+        em.query(
+          `SELECT ${DELIVERY_COLUMNS},
+                  (SELECT e.correlation_id FROM touchpoint_events e WHERE e.id = deliveries.event_id AND e.received_at = deliveries.event_received_at) AS correlation_id
+             FROM deliveries WHERE id = ANY($1::bigint[])${inMonths(b, 2)} ORDER BY id FOR UPDATE SKIP LOCKED`,
+          b ? [wanted, ...b] : [wanted],
+        );
+      let rows = await lock(ids, bounds);
+      if (bounds && rows.length < ids.length) {
+        // Not in the hinted months (or busy): look in every month before calling them missing.
+        const got = new Set(rows.map((r) => String(r.id)));
+        rows = [...rows, ...(await lock(ids.filter((id) => !got.has(id)), null))].sort((x, y) => (BigInt(x.id) < BigInt(y.id) ? -1 : 1));
+      }
       const lockedIds = new Set(rows.map((r) => String(r.id)));
       const notLocked = ids.filter((id) => !lockedIds.has(id));
       const exists: Array<{ id: string }> = notLocked.length ? await em.query(`SELECT id::text FROM deliveries WHERE id = ANY($1::bigint[])`, [notLocked]) : [];
       const existing = new Set(exists.map((r) => r.id));
       const { updates, result } = await attempt(rows.map((r) => ({ ...toRecord(r), correlationId: r.correlation_id ?? null })));
       if (updates.size > 0) {
+        const own = arrivalBounds(arrivalOf(rows.map((r) => r.event_received_at as Date)))!;
         const list = [...updates].map(([id, u]) => ({
           id,
           status: u.status,
@@ -105,8 +140,8 @@ export class DispatchStore {
                   delivered_at = CASE WHEN u.status = 'delivered' THEN now() ELSE d.delivered_at END,
                   dead_at = CASE WHEN u.status = 'dead' THEN now() ELSE NULL END
              FROM jsonb_to_recordset($1::jsonb) AS u(id bigint, status text, attempts int, next_attempt_at timestamptz, last_status_code int, last_error text)
-            WHERE d.id = u.id`,
-          [JSON.stringify(list)],
+            WHERE d.id = u.id AND d.event_received_at >= $2 AND d.event_received_at < $3`,
+          [JSON.stringify(list), ...own],
         );
       }
       return { busy: notLocked.filter((id) => existing.has(id)), missing: notLocked.filter((id) => !existing.has(id)), result };
@@ -204,5 +239,6 @@ function toRecord(r: Record<string, any>): DeliveryRecord {
     updatedAt: new Date(r.updated_at),
     deliveredAt: r.delivered_at ? new Date(r.delivered_at) : null,
     deadAt: r.dead_at ? new Date(r.dead_at) : null,
+    eventReceivedAt: new Date(r.event_received_at),
   };
 }

@@ -44,28 +44,37 @@ export interface EventRow {
   touchpoint_key: string;
   occurred_at: Date;
   received_at: Date;
+  /** `received_at` exactly (RECEIVED_KEY): the partition key decisions and deliveries copy. */
+  received_key: string;
   properties: Record<string, unknown> | null;
 }
+
+/** An event's `received_at` as exact text (a JS Date drops its microseconds), selected as `received_key`. */
+export const RECEIVED_KEY = `to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received_key`;
 
 /**
  * The decisions of these events with their deliveries, grouped by event id: two indexed queries
  * whatever the number of events. Shared by the agent's strategy view (recent events) and the
- * journey timeline, so both show a decision the same way.
+ * journey timeline, so both show a decision the same way. Decisions and deliveries sit in their
+ * event's month: both queries name the events' exact arrival (`= ANY` of the keys, not a range: a
+ * customer's events may lie months apart), so the planner reads only those months' partitions.
  */
-export async function decisionsOfEvents(db: Pick<EntityManager, 'query'>, eventIds: readonly string[]): Promise<Map<string, EventDecision[]>> {
+export async function decisionsOfEvents(db: Pick<EntityManager, 'query'>, events: ReadonlyArray<Pick<EventRow, 'id' | 'received_key'>>): Promise<Map<string, EventDecision[]>> {
   const byEvent = new Map<string, EventDecision[]>();
-  if (eventIds.length === 0) return byEvent;
+  if (events.length === 0) return byEvent;
+  const eventIds = events.map((e) => e.id);
+  const keys = [...new Set(events.map((e) => e.received_key))];
   const decisions: Array<{ id: string; event_id: string; touchpoint_key: string; persona_key: string | null; persona_set_version: number | null; strategy_version: number | null; option_index: number | null; treatment_key: string | null; outcome: EventDecision['outcome']; reasons: EventDecision['reasons']; decided_at: Date }> =
     await db.query(
       `SELECT id::text, event_id::text, touchpoint_key, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons, decided_at
-         FROM decisions WHERE event_id = ANY($1::bigint[]) ORDER BY id`,
-      [eventIds],
+         FROM decisions WHERE event_id = ANY($1::bigint[]) AND event_received_at = ANY($2::timestamptz[]) ORDER BY id`,
+      [eventIds, keys],
     );
   if (decisions.length === 0) return byEvent;
   const deliveries: Array<{ id: string; decision_id: string; treatment_key: string; treatment_type: string; channel: string; status: string; attempts: number; next_attempt_at: Date | null; created_at: Date; delivered_at: Date | null; last_status_code: number | null }> = await db.query(
     `SELECT id::text, decision_id::text, treatment_key, treatment_type, channel, status, attempts, next_attempt_at, created_at, delivered_at, last_status_code
-       FROM deliveries WHERE decision_id = ANY($1::bigint[]) ORDER BY id`,
-    [decisions.map((d) => d.id)],
+       FROM deliveries WHERE decision_id = ANY($1::bigint[]) AND event_received_at = ANY($2::timestamptz[]) ORDER BY id`,
+    [decisions.map((d) => d.id), keys],
   );
   const deliveriesOf = groupBy(deliveries, (v) => v.decision_id);
   for (const d of decisions) {

@@ -55,6 +55,7 @@ export * from './crm-sync.store';
 export * from './writeback.store';
 export * from './writeback-published.store';
 export * from './strategy-version.repository';
+export * from './event-arrival';
 export * from './decision.store';
 export * from './dispatch.store';
 export * from './journey.repository';

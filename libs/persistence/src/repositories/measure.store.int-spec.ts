@@ -72,9 +72,12 @@ describe('MeasureStore: counters equal a recount under concurrent writers', () =
     request: {},
   });
 
-  function decide(eventId: string, customerId: string, touchpointKey: string, write: (held: string[]) => DecisionWrite) {
-    const event = { id: eventId, touchpointKey, customerId, occurredAt: new Date(), properties: {}, correlationId: null, liveStrategyVersion: 1 };
-    return decisions.decideBatchUnderLocks([event], new Date(0), (_e, counted) => write(counted.filter((c) => c.bumpable).map((c) => c.id))).then(([recorded]) => recorded);
+  async function decide(eventId: string, customerId: string, touchpointKey: string, write: (held: string[]) => DecisionWrite) {
+    // As the decide job reads it (the decision copies its received_at, the partition key).
+    const event = (await decisions.event(eventId))!;
+    expect([event.customerId, event.touchpointKey]).toEqual([customerId, touchpointKey]);
+    const [recorded] = await decisions.decideBatchUnderLocks([event], new Date(0), (_e, counted) => write(counted.filter((c) => c.bumpable).map((c) => c.id)));
+    return recorded;
   }
 
   const write = (personaKey: string | null, outcome: DecisionWrite['decision']['outcome'], reasons: DecisionReason[], d: NewDelivery | null, displace: string[] = []): DecisionWrite => ({

@@ -23,6 +23,11 @@ export interface OutboxRow {
   ref: string;
   /** W3C trace context of the writer (null when tracing was off). */
   traceparent?: string | null;
+  /**
+   * When the row was written. An event's row is written by the statement that inserts the event,
+   * so this is the event's `received_at` (to the millisecond): the decide job's partition hint.
+   */
+  createdAt?: Date;
 }
 
 /**
@@ -42,7 +47,7 @@ export class OutboxStore {
   async relay(topics: readonly string[], limit: number, publish: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
     return this.db.transaction(async (m) => {
       const rows: OutboxRow[] = await m.query(
-        `SELECT id::text AS id, topic, ref, traceparent FROM outbox WHERE relayed_at IS NULL AND topic = ANY($2::text[]) ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        `SELECT id::text AS id, topic, ref, traceparent, created_at AS "createdAt" FROM outbox WHERE relayed_at IS NULL AND topic = ANY($2::text[]) ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit, topics],
       );
       if (rows.length === 0) return 0;
@@ -143,31 +148,38 @@ export class OutboxStore {
     };
   }
 
-  /** Events received between `horizonHours` and `graceSeconds` ago that have no decision yet. */
-  async undecidedEvents(graceSeconds: number, horizonHours: number, limit: number): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.db.query(
-      `SELECT e.id::text AS id FROM touchpoint_events e
+  /**
+   * Events received between `horizonHours` and `graceSeconds` ago that have no decision yet, with
+   * their arrival (the decide job's partition hint). The decision is looked for in its event's
+   * month only (`event_received_at = e.received_at`: pruned per event as the query runs), and the
+   * window bounds both tables, so Postgres reads the window's months and skips the rest at start-up.
+   */
+  async undecidedEvents(graceSeconds: number, horizonHours: number, limit: number): Promise<Array<{ id: string; receivedAt: Date }>> {
+    const rows: Array<{ id: string; received_at: Date }> = await this.db.query(
+      `SELECT e.id::text AS id, e.received_at FROM touchpoint_events e
         WHERE e.received_at < now() - make_interval(secs => $1) AND e.received_at > now() - make_interval(hours => $2)
-          AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.event_id = e.id)
+          AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.event_id = e.id AND d.event_received_at = e.received_at
+                                                      AND d.event_received_at > now() - make_interval(hours => $2))
         ORDER BY e.id LIMIT $3`,
       [graceSeconds, horizonHours, limit],
     );
-    return rows.map((r) => r.id);
+    return rows.map((r) => ({ id: r.id, receivedAt: r.received_at }));
   }
 
   /**
    * Deliveries that should have been attempted `graceSeconds` ago: pending or retrying past their
    * next attempt (or creation), held past their release. `attempt` is the one to make next.
    */
-  async dueDeliveries(graceSeconds: number, limit: number): Promise<Array<{ id: string; attempt: number }>> {
-    const rows: Array<{ id: string; attempts: number }> = await this.db.query(
-      `SELECT id::text AS id, attempts FROM deliveries
+  async dueDeliveries(graceSeconds: number, limit: number): Promise<Array<{ id: string; attempt: number; eventReceivedAt: Date }>> {
+    // No time bound: a held delivery can be due long after its event (every month's partial due index is probed; they hold only unfinished deliveries).
+    const rows: Array<{ id: string; attempts: number; event_received_at: Date }> = await this.db.query(
+      `SELECT id::text AS id, attempts, event_received_at FROM deliveries
         WHERE status IN ('pending', 'retrying', 'held')
           AND COALESCE(next_attempt_at, created_at) < now() - make_interval(secs => $1)
         ORDER BY id LIMIT $2`,
       [graceSeconds, limit],
     );
-    return rows.map((r) => ({ id: r.id, attempt: r.attempts + 1 }));
+    return rows.map((r) => ({ id: r.id, attempt: r.attempts + 1, eventReceivedAt: r.event_received_at }));
   }
 
   /** Relayed rows are history once the queue has them; the events and deliveries remain the truth. */

@@ -55,17 +55,25 @@ export class OutcomeStore {
     }));
     return this.db.transaction(async (em) => {
       // `res` is read twice, so Postgres materialises it once: the insert and the answer see the same resolution.
+      // One lookup per outcome (LATERAL … LIMIT 1: the planner, guessing 100 input rows, would
+      // otherwise hash whole partitions), each naming its month (the partition key) where known: a
+      // delivery carries its event's arrival, an event key's row in touchpoint_event_keys has it; a
+      // webhook id or a bare event id probes every month. The event, its decision and their delivery
+      // are then read in that month alone.
       const resolved: ResolvedRow[] = await em.query(
         `WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb)
                           AS x(i int, k text, t text, w text, ev bigint, es text, ek text, v numeric, cs smallint, np smallint, ef smallint, cm text, o timestamptz)),
               res AS (SELECT x.*, e.id AS event_id, e.customer_id, e.touchpoint_key, dec.id AS decision_id,
                              coalesce(dw.id, dd.id) AS delivery_id, coalesce(dw.treatment_key, dd.treatment_key) AS treatment_key
                         FROM input x
-                        LEFT JOIN deliveries dw ON dw.webhook_id = x.w
-                        LEFT JOIN touchpoint_events ek ON ek.source = x.es AND ek.idempotency_key = x.ek
-                        LEFT JOIN touchpoint_events e ON e.id = coalesce(dw.event_id, x.ev, ek.id)
-                        LEFT JOIN decisions dec ON dec.event_id = e.id AND dec.touchpoint_key = e.touchpoint_key
-                        LEFT JOIN LATERAL (SELECT id, treatment_key FROM deliveries WHERE dw.id IS NULL AND decision_id = dec.id ORDER BY id LIMIT 1) dd ON true),
+                        LEFT JOIN LATERAL (SELECT id, event_id, event_received_at, treatment_key FROM deliveries WHERE x.w IS NOT NULL AND webhook_id = x.w LIMIT 1) dw ON true
+                        LEFT JOIN touchpoint_event_keys ek ON ek.source = x.es AND ek.idempotency_key = x.ek
+                        LEFT JOIN LATERAL (SELECT received_at FROM touchpoint_events WHERE x.ev IS NOT NULL AND id = x.ev LIMIT 1) ev ON true
+                        LEFT JOIN LATERAL (SELECT id, customer_id, touchpoint_key, received_at FROM touchpoint_events
+                                            WHERE id = coalesce(dw.event_id, x.ev, ek.event_id) AND received_at = coalesce(dw.event_received_at, ek.received_at, ev.received_at) LIMIT 1) e ON true
+                        LEFT JOIN LATERAL (SELECT id, event_received_at FROM decisions WHERE event_id = e.id AND touchpoint_key = e.touchpoint_key AND event_received_at = e.received_at LIMIT 1) dec ON true
+                        LEFT JOIN LATERAL (SELECT id, treatment_key FROM deliveries
+                                            WHERE dw.id IS NULL AND decision_id = dec.id AND event_received_at = dec.event_received_at ORDER BY id LIMIT 1) dd ON true),
               ins AS (INSERT INTO outcomes (source, idempotency_key, type, customer_id, event_id, decision_id, delivery_id, touchpoint_key, value, csat, nps, effort, comment, occurred_at, correlation_id)
                       SELECT $1, k, t, customer_id, event_id, decision_id, delivery_id, touchpoint_key, v, cs, np, ef, cm, o, $3 FROM res WHERE event_id IS NOT NULL ORDER BY i
                       ON CONFLICT (source, idempotency_key) DO NOTHING

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { RecentEvent } from './decision.store';
-import { decisionsOfEvents, eventWithDecisions, groupBy, type EventDecision, type EventRow } from './event-decisions.query';
+import { decisionsOfEvents, eventWithDecisions, RECEIVED_KEY, groupBy, type EventDecision, type EventRow } from './event-decisions.query';
 
 /** An outcome recorded against a touchpoint event (engagement or feedback). */
 export interface TimelineOutcome {
@@ -36,7 +36,7 @@ export class TimelineStore {
 
   async page(customerId: string, limit: number, before: TimelinePosition | null): Promise<{ events: TimelineEvent[]; next: TimelinePosition | null }> {
     const events: Array<EventRow & { micros: string }> = await this.db.query(
-      `SELECT id::text, source, touchpoint_key, occurred_at, received_at, properties,
+      `SELECT id::text, source, touchpoint_key, occurred_at, received_at, ${RECEIVED_KEY}, properties,
               (extract(epoch FROM occurred_at) * 1000000)::bigint::text AS micros
          FROM touchpoint_events
         WHERE customer_id = $1
@@ -52,7 +52,7 @@ export class TimelineStore {
       Map<string, EventDecision[]>,
       Array<{ id: string; event_id: string; type: string; source: string; delivery_id: string | null; value: string | null; csat: number | null; nps: number | null; effort: number | null; comment: string | null; occurred_at: Date }>,
     ] = await Promise.all([
-      decisionsOfEvents(this.db, ids),
+      decisionsOfEvents(this.db, shown),
       this.db.query(
         `SELECT id::text, event_id::text, type, source, delivery_id::text, value::text, csat, nps, effort, comment, occurred_at
            FROM outcomes WHERE event_id = ANY($1::bigint[]) ORDER BY occurred_at, id`,
