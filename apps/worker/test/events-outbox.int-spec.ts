@@ -125,7 +125,9 @@ describe('outbox relay and persona-change feed', () => {
     await plain.close();
 
     // The listener's connection ends (its process died, say): another process takes the listening over.
-    const listenerLock = `FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = hashtext('corridor.outbox')::oid AND objid = hashtext('listener')::oid`;
+    // This test's database only: suites running beside it hold the same lock in theirs.
+    const listenerLock = `FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = hashtext('corridor.outbox')::oid AND objid = hashtext('listener')::oid
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
     const { rows: ended } = await db.query(`SELECT pid, pg_terminate_backend(pid) ${listenerLock}`);
     expect(ended).toHaveLength(1);
     // Whoever takes it (the worker's relay on its next look, typically), a new connection listens.
