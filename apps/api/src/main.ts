@@ -2,13 +2,14 @@ import 'reflect-metadata';
 import { AppConfig, loadConfig } from '@corridor/config';
 import { startTracing } from '@corridor/observability';
 import { createApiApp } from './bootstrap';
+import { closeGracefullyOnSignals } from './shutdown/graceful-shutdown';
 
 async function main(): Promise<void> {
   // Before the app exists, so every request and enqueue is traced (when an endpoint is set).
   startTracing('corridor-api', loadConfig().OTEL_EXPORTER_OTLP_ENDPOINT);
   const app = await createApiApp();
-  // SIGTERM: stop accepting, finish requests in flight, close pools, exit.
-  app.enableShutdownHooks();
+  // SIGTERM: stop accepting, answer the requests in flight (queued events written), close pools, exit.
+  closeGracefullyOnSignals(app);
   await app.listen(app.get(AppConfig).PORT);
 }
 

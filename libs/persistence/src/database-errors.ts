@@ -17,6 +17,22 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether a statement was given up on for time: Postgres cancelled it (statement timeout, 57014),
+ * it waited too long for a lock another session holds (55P03), or the client stopped waiting for
+ * the answer (node-postgres' query_timeout). The first two rolled the statement back.
+ */
+export function isStatementTimedOut(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && e && typeof e === 'object'; depth++) {
+    const { code, message, driverError, cause } = e as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+    if (code === '57014' || code === '55P03') return true;
+    if (message === 'Query read timeout') return true;
+    e = driverError ?? cause;
+  }
+  return false;
+}
+
 /** Node socket errors on the way to the server. */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 

@@ -75,10 +75,21 @@ describe('EventGroupCommit (POST /v1/events, one event per request)', () => {
     await ctx?.dispose();
   }, 120_000);
 
+  // Each group commit has a pool of its own: closed after each test.
+  const batchers: EventGroupCommit[] = [];
+  const groupCommit = (...args: ConstructorParameters<typeof EventGroupCommit>) => {
+    const b = new EventGroupCommit(...args);
+    batchers.push(b);
+    return b;
+  };
+  afterEach(async () => {
+    for (const b of batchers.splice(0)) await b.onModuleDestroy();
+  });
+
   it('commits concurrent requests in one transaction, each answered with its own result (a duplicate and an unknown touchpoint included)', async () => {
-    await new EventGroupCommit(store).ingest(request('gc-earlier'));
+    await groupCommit(store).ingest(request('gc-earlier'));
     const groups: number[] = [];
-    const batcher = new EventGroupCommit(store, { onGroup: (n) => groups.push(n) });
+    const batcher = groupCommit(store, { onGroup: (n) => groups.push(n) });
     // Submitted in one turn of the event loop, as requests whose bodies arrive together are.
     const answers = await Promise.all([
       batcher.ingest(request('gc-a')),
@@ -114,7 +125,7 @@ describe('EventGroupCommit (POST /v1/events, one event per request)', () => {
   });
 
   it('keeps a request the database refuses from failing the others of its group', async () => {
-    const batcher = new EventGroupCommit(store);
+    const batcher = groupCommit(store);
     const results = await Promise.allSettled([
       batcher.ingest(request('gc-ok-1')),
       // Postgres refuses \u0000 in jsonb: the group's one statement fails, so each request is written alone.
@@ -130,35 +141,98 @@ describe('EventGroupCommit (POST /v1/events, one event per request)', () => {
     ]);
   });
 
-  it('answers every waiter 503 when Postgres hangs (after the wait timeout) or drops the connections (at once)', async () => {
+  it('answers a group blocked by another session\'s lock 503 EVENT_WRITE_TIMEOUT within the lock timeout, writes nothing of it, and lets the next groups through', async () => {
+    // Another session inserts the key gc-lock-a and keeps its transaction open: a group writing the
+    // same key waits on that transaction, as it would behind any lock on what it writes.
+    const locker = db.createQueryRunner();
+    await locker.connect();
+    await locker.startTransaction();
+    const [{ id: customerId }] = await locker.query(`SELECT id::text AS id FROM customers WHERE email = 'gc@x.io'`);
+    await locker.query(`INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at) VALUES ($1, 'gc-lock-a', 'visit', $2, now())`, [EVENT_SOURCE.api, customerId]);
+    try {
+      const groups: number[] = [];
+      // A long queue wait: any 503 here comes from the group's own bound, not from the queue.
+      const batcher = groupCommit(store, { lockTimeoutMs: 500, statementTimeoutMs: 20_000, waitTimeoutMs: 60_000, onGroup: (n) => groups.push(n) });
+      const nextTurn = () => new Promise((r) => setImmediate(r));
+      // Group 1: gc-lock-b1 comes first in the statement, so its row is inserted before the blocked one.
+      const first = [batcher.ingest(request('gc-lock-b1')), batcher.ingest(request('gc-lock-a')), batcher.ingest(request('gc-lock-b2'))].map(settled);
+      await nextTurn();
+      // Group 2, also blocked: both slots are now hung.
+      const second = [batcher.ingest(request('gc-lock-a', {}, 'corr-again'))].map(settled);
+      await nextTurn();
+      // Group 3 waits for a slot, and gets one when the hung groups time out.
+      const third = [batcher.ingest(request('gc-lock-c1')), batcher.ingest(request('gc-lock-c2'))].map(settled);
+
+      const hung = await Promise.all([...first, ...second]);
+      for (const r of hung) expect(r).toMatchObject({ status: 503, code: 'EVENT_WRITE_TIMEOUT' });
+      expect(await Promise.all(third)).toEqual([
+        { status: 202, result: 'accepted' },
+        { status: 202, result: 'accepted' },
+      ]);
+      expect(groups).toEqual([3, 1, 2]);
+      // Nothing of the timed-out groups was written: not the unblocked events of group 1, no outbox rows.
+      expect(await keysStored('gc-lock-%')).toEqual(['gc-lock-c1', 'gc-lock-c2']);
+      const outbox: Array<{ n: number }> = await db.query(
+        `SELECT count(*)::int AS n FROM outbox o JOIN touchpoint_events e ON o.ref = e.id::text WHERE e.idempotency_key IN ('gc-lock-b1', 'gc-lock-b2')`,
+      );
+      expect(outbox[0].n).toBe(0);
+    } finally {
+      await locker.rollbackTransaction();
+      await locker.release();
+    }
+    // The lock gone, the same requests go through as new events (nothing of them was stored before).
+    const batcher = groupCommit(store);
+    const again = await Promise.all([batcher.ingest(request('gc-lock-b1')), batcher.ingest(request('gc-lock-a'))]);
+    expect(again.map((a) => a[0].status)).toEqual(['accepted', 'accepted']);
+  });
+
+  it('answers every waiter 503 when Postgres hangs (within the group\'s bound) or drops the connections (at once)', async () => {
     const relay = new PostgresRelay();
     await relay.start();
     const url = new URL(ctx.databaseUrl);
     url.host = `127.0.0.1:${relay.port}`;
     const viaRelay = await new DataSource(dataSourceOptions({ url: url.toString(), connectTimeoutMs: 1_000 })).initialize();
     try {
-      const batcher = new EventGroupCommit(new TouchpointEventStore(viaRelay), { waitTimeoutMs: 1_500 });
+      // A long queue wait: the 503s must come from the group's statement bound.
+      const batcher = groupCommit(new TouchpointEventStore(viaRelay), { statementTimeoutMs: 500, waitTimeoutMs: 60_000 });
       expect((await batcher.ingest(request('gc-relay-ok')))[0].status).toBe('accepted');
 
       relay.freeze();
-      const started = Date.now();
-      const hung = await Promise.allSettled([batcher.ingest(request('gc-hang-1')), batcher.ingest(request('gc-hang-2')), batcher.ingest(request('gc-hang-3'))]);
-      const waited = Date.now() - started;
-      expect(hung.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
-      for (const r of hung) expect(errorResponseOf((r as PromiseRejectedResult).reason)).toMatchObject({ status: 503, body: { code: 'DATABASE_UNAVAILABLE' } });
-      expect(waited).toBeGreaterThanOrEqual(1_400);
-      expect(waited).toBeLessThan(10_000);
+      const hung = await Promise.all([batcher.ingest(request('gc-hang-1')), batcher.ingest(request('gc-hang-2')), batcher.ingest(request('gc-hang-3'))].map(settled));
+      for (const r of hung) expect(r).toMatchObject({ status: 503, code: 'EVENT_WRITE_TIMEOUT' });
 
       relay.cut();
-      const dropStarted = Date.now();
-      const dropped = await Promise.allSettled([batcher.ingest(request('gc-drop-1')), batcher.ingest(request('gc-drop-2'))]);
-      expect(dropped.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-      for (const r of dropped) expect(errorResponseOf((r as PromiseRejectedResult).reason).status).toBe(503);
-      // Refused connections fail at once, well before the waiters' timeout.
-      expect(Date.now() - dropStarted).toBeLessThan(1_400);
+      const dropped = await Promise.all([batcher.ingest(request('gc-drop-1')), batcher.ingest(request('gc-drop-2'))].map(settled));
+      for (const r of dropped) expect(r).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE' });
     } finally {
       await viaRelay.destroy().catch(() => undefined);
       await relay.close();
     }
   });
+
+  it('writes what is queued before it closes (shutdown), and refuses what comes after', async () => {
+    const batcher = new EventGroupCommit(store, { maxConcurrentGroups: 1 });
+    const queued = [1, 2, 3].map((n) => batcher.ingest(request(`gc-drain-${n}`)));
+    await new Promise((r) => setImmediate(r));
+    const later = [4, 5].map((n) => batcher.ingest(request(`gc-drain-${n}`)));
+    await batcher.onModuleDestroy();
+    expect((await Promise.all([...queued, ...later])).map((a) => a[0].status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
+    expect(await settled(batcher.ingest(request('gc-drain-6')))).toMatchObject({ status: 503, code: 'SHUTTING_DOWN' });
+    expect(await keysStored('gc-drain-%')).toEqual(['gc-drain-1', 'gc-drain-2', 'gc-drain-3', 'gc-drain-4', 'gc-drain-5']);
+  });
+
+  /** A request's outcome as the client would hear it. */
+  async function settled(answer: Promise<Array<{ status: string }>>): Promise<{ status: number; result?: string; code?: string }> {
+    try {
+      return { status: 202, result: (await answer)[0].status };
+    } catch (e) {
+      const { status, body } = errorResponseOf(e);
+      return { status, code: body.code };
+    }
+  }
+
+  async function keysStored(like: string): Promise<string[]> {
+    const rows: Array<{ k: string }> = await db.query(`SELECT idempotency_key AS k FROM touchpoint_events WHERE idempotency_key LIKE $1 ORDER BY 1`, [like]);
+    return rows.map((r) => r.k);
+  }
 });

@@ -18,6 +18,24 @@ export const DECIDE_RAISED_EVENT_TOPIC = 'decide-raised-event';
 /** A statement run by name on a pool connection (prepared there on first use); answers its rows. */
 type PreparedQuery = <T>(name: string, text: string, values: unknown[]) => Promise<T[]>;
 
+/** A pool of the ingest path's own, whose sessions bound every statement (see TouchpointEventStore.withOwnPool). */
+export interface OwnPoolBounds {
+  connections: number;
+  /** Postgres cancels a statement past this: it is rolled back, nothing of it written. */
+  statementTimeoutMs: number;
+  /** Postgres gives up waiting for a lock another session holds after this (rolled back too). */
+  lockTimeoutMs: number;
+  /** The client stops waiting for an answer after this (a database that stalls): the connection is dropped. */
+  readTimeoutMs: number;
+  applicationName: string;
+}
+
+/** A store on a pool of its own; `end` closes that pool (the data source is left alone). */
+export interface StoreOnOwnPool {
+  store: TouchpointEventStore;
+  end(): Promise<void>;
+}
+
 type Resolution = { id: string } | { code: 'CUSTOMER_NOT_FOUND' | 'CUSTOMER_REF_AMBIGUOUS'; message: string };
 
 /**
@@ -27,7 +45,36 @@ type Resolution = { id: string } | { code: 'CUSTOMER_NOT_FOUND' | 'CUSTOMER_REF_
  */
 @Injectable()
 export class TouchpointEventStore {
+  /** Set by withOwnPool; otherwise the data source's pool. */
+  private ownPool?: Pool;
+
   constructor(private readonly db: DataSource) {}
+
+  /**
+   * The same store with its ingest statements on a small pool of their own, each session started
+   * with a statement and a lock timeout, so a statement that hangs (a lock another session holds
+   * on a key it writes, a stalled server) fails within a known bound and rolls back, and its
+   * caller's requests neither wait on the API's pool nor hold it. No per-statement round trip:
+   * the timeouts are startup parameters of the session.
+   */
+  withOwnPool(bounds: OwnPoolBounds): StoreOnOwnPool {
+    const master = (this.db.driver as unknown as { master: Pool & { options: Record<string, unknown> } }).master;
+    // The data source's own pg.Pool class and connection settings, with tighter session limits.
+    const PoolClass = master.constructor as new (options: Record<string, unknown>) => Pool;
+    const pool = new PoolClass({
+      ...master.options,
+      max: bounds.connections,
+      statement_timeout: bounds.statementTimeoutMs,
+      lock_timeout: bounds.lockTimeoutMs,
+      query_timeout: bounds.readTimeoutMs,
+      application_name: bounds.applicationName,
+    });
+    // An idle connection that the server drops must not crash the process; the next query reconnects.
+    pool.on('error', () => undefined);
+    const store = new TouchpointEventStore(this.db);
+    store.ownPool = pool;
+    return { store, end: () => pool.end() };
+  }
 
   /**
    * The ingest path's statements as named prepared statements on the pool's connections: each is
@@ -35,7 +82,7 @@ export class TouchpointEventStore {
    * costs several times its execution). node-postgres prepares a name on a connection's first use.
    */
   private readonly prepared: PreparedQuery = async (name, text, values) => {
-    const pool = (this.db.driver as unknown as { master: Pool }).master;
+    const pool = this.ownPool ?? (this.db.driver as unknown as { master: Pool }).master;
     // Told to the DataSource's logger like every TypeORM query (query logging, the EXPLAIN check).
     this.db.logger.logQuery(text, values);
     return (await pool.query({ name, text, values })).rows;
@@ -186,10 +233,11 @@ export async function insertTouchpointEvents(
   const missing = [...new Set(ready.map((r) => r.event.idempotencyKey).filter((k) => !fresh.has(k)))];
   const existing = new Map<string, string>();
   if (missing.length) {
-    const rows: Array<{ id: string; idempotency_key: string }> = await manager.query(
-      `SELECT id::text AS id, idempotency_key FROM touchpoint_events WHERE source = $1 AND idempotency_key = ANY($2::text[])`,
-      [source, missing],
-    );
+    const lookup = `SELECT id::text AS id, idempotency_key FROM touchpoint_events WHERE source = $1 AND idempotency_key = ANY($2::text[])`;
+    // On the same pool as the insert (the group commit's own, bounded, when it has one).
+    const rows: Array<{ id: string; idempotency_key: string }> = prepared
+      ? await prepared('corridor_event_duplicates', lookup, [source, missing])
+      : await manager.query(lookup, [source, missing]);
     for (const r of rows) existing.set(r.idempotency_key, r.id);
   }
   const claimed = new Set<string>();
