@@ -241,6 +241,11 @@ async function fullRun(ds: DataSource, store: SegmentationStore, flows: FlowProd
  * as in a first publish), each statement in a transaction that is rolled back, best of 2:
  * the history INSERT … SELECT as it was (transaction id and moment per row) and as it is (once per
  * statement), and the per-persona count scan that going live no longer does (the chunks count).
+ * Then the same write into scratch copies of persona_history (same rows, indexes built the same
+ * way) that differ only in their indexes, so the table shapes compare on equal terms (issue 12):
+ * the old shape (key on id + (customer_id, id) + (xact_id, id)), the current one (key (customer_id,
+ * id) + (xact_id, id)), the heap alone (the floor of any row-per-change record), and a compact
+ * record (one row per 1,000 changed customers, the changes as arrays) that no reader uses.
  */
 async function measureGoLiveParts(ds: DataSource, version: number) {
   const partition = `assignments_v${version}`;
@@ -273,9 +278,69 @@ async function measureGoLiveParts(ds: DataSource, version: number) {
     best.count_scan_s = Math.min(best.count_scan_s, await time(countScan));
   }
   const [{ rows }] = await ds.query(`SELECT count(*)::int AS rows FROM ${partition}`);
-  const parts = { rows, history_per_row_s: round(best.history_per_row_s), history_once_s: round(best.history_once_s), count_scan_s: round(best.count_scan_s) };
+  const shapes = await measureHistoryShapes(ds, partition, version, time);
+  const parts = {
+    rows,
+    history_per_row_s: round(best.history_per_row_s),
+    history_once_s: round(best.history_once_s),
+    count_scan_s: round(best.count_scan_s),
+    ...shapes,
+  };
   log(`going live, measured apart on ${rows.toLocaleString()} rows: history insert ${parts.history_per_row_s} s per-row defaults vs ${parts.history_once_s} s once per statement; per-persona count scan ${parts.count_scan_s} s`);
+  log(
+    `history shapes on a copy of ${shapes.history_rows_before.toLocaleString()} rows: old (3 B-trees) ${shapes.history_old_shape_s} s, ` +
+      `current (2 B-trees) ${shapes.history_current_shape_s} s, heap only ${shapes.history_heap_only_s} s, compact arrays ${shapes.history_compact_s} s`,
+  );
   return parts;
+}
+
+async function measureHistoryShapes(ds: DataSource, partition: string, version: number, time: (sql: string) => Promise<number>) {
+  const columns = `customer_id, from_persona_id, to_persona_id, set_version, cause, changed_at, xact_id`;
+  const copy = async (name: string, indexes: string[]) => {
+    await ds.query(`DROP TABLE IF EXISTS ${name}`);
+    await ds.query(`CREATE TABLE ${name} (id bigint GENERATED ALWAYS AS IDENTITY, customer_id bigint NOT NULL, from_persona_id uuid, to_persona_id uuid NOT NULL,
+                      set_version int NOT NULL, cause text NOT NULL, changed_at timestamptz NOT NULL, xact_id bigint NOT NULL)`);
+    await ds.query(`INSERT INTO ${name} (${columns}) SELECT ${columns} FROM persona_history ORDER BY id`);
+    for (const index of indexes) await ds.query(index.replace('$T', name));
+    await ds.query(`VACUUM ANALYZE ${name}`);
+  };
+  await copy('bench_history_old', [
+    `ALTER TABLE $T ADD PRIMARY KEY (id)`,
+    `CREATE INDEX ON $T (customer_id, id)`,
+    `CREATE INDEX ON $T (xact_id, id)`,
+  ]);
+  await copy('bench_history_current', [`ALTER TABLE $T ADD PRIMARY KEY (customer_id, id)`, `CREATE INDEX ON $T (xact_id, id)`]);
+  await copy('bench_history_heap', []);
+  await ds.query(`DROP TABLE IF EXISTS bench_history_compact`);
+  await ds.query(`CREATE TABLE bench_history_compact (xact_id bigint NOT NULL, first_id bigint NOT NULL, set_version int NOT NULL, changed_at timestamptz NOT NULL,
+                    customer_lo bigint NOT NULL, customer_hi bigint NOT NULL, customer_ids bigint[] NOT NULL, from_ids uuid[] NOT NULL, to_ids uuid[] NOT NULL,
+                    PRIMARY KEY (xact_id, first_id))`);
+  await ds.query(`CREATE INDEX ON bench_history_compact (customer_hi)`);
+  const rowsInto = (table: string) =>
+    `INSERT INTO ${table} (${columns})
+     SELECT n.customer_id, NULL, n.persona_id, ${version}, 'rule_change', (SELECT clock_timestamp()), (SELECT pg_current_xact_id()::text::bigint)
+       FROM ${partition} n`;
+  const compact = `INSERT INTO bench_history_compact
+     SELECT (SELECT pg_current_xact_id()::text::bigint), min(k), ${version}, (SELECT clock_timestamp()), min(customer_id), max(customer_id),
+            array_agg(customer_id ORDER BY customer_id), array_agg(NULL::uuid ORDER BY customer_id), array_agg(persona_id ORDER BY customer_id)
+       FROM (SELECT n.customer_id, n.persona_id, row_number() OVER (ORDER BY n.customer_id) - 1 AS k FROM ${partition} n) x
+      GROUP BY k / 1000`;
+  const best = { old: Infinity, current: Infinity, heap: Infinity, compact: Infinity };
+  for (let i = 0; i < 2; i++) {
+    best.old = Math.min(best.old, await time(rowsInto('bench_history_old')));
+    best.current = Math.min(best.current, await time(rowsInto('bench_history_current')));
+    best.heap = Math.min(best.heap, await time(rowsInto('bench_history_heap')));
+    best.compact = Math.min(best.compact, await time(compact));
+  }
+  const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM persona_history`);
+  for (const t of ['old', 'current', 'heap', 'compact']) await ds.query(`DROP TABLE bench_history_${t}`);
+  return {
+    history_rows_before: n as number,
+    history_old_shape_s: round(best.old),
+    history_current_shape_s: round(best.current),
+    history_heap_only_s: round(best.heap),
+    history_compact_s: round(best.compact),
+  };
 }
 
 function spawnWorker(env: NodeJS.ProcessEnv): ChildProcess {

@@ -1,15 +1,20 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
-/** Append-only: every change of a customer's persona. Also the feed later consumers read (by id). */
+/**
+ * Append-only: every change of a customer's persona. Also the feed later consumers read (by
+ * (xact_id, id)). The primary key is (customer_id, id): it is the timeline's index too, so a going
+ * live that writes a row per changed customer maintains two B-trees, not three (issue 12). The id
+ * alone stays unique by construction (an identity column, GENERATED ALWAYS).
+ */
 @Entity('persona_history')
-@Index('persona_history_customer_idx', ['customerId', 'id'])
 @Index('persona_history_feed_idx', ['xactId', 'id'])
 export class PersonaHistoryEntity {
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
-  id: string;
-
-  @Column('bigint', { name: 'customer_id' })
+  // Declared first: the key's columns are in this order, customer first (the timeline's reads).
+  @PrimaryColumn('bigint', { name: 'customer_id', primaryKeyConstraintName: 'PK_persona_history_customer_id_id' })
   customerId: string;
+
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'PK_persona_history_customer_id_id' })
+  id: string;
 
   @Column('uuid', { name: 'from_persona_id', nullable: true })
   fromPersonaId: string | null;

@@ -23,6 +23,7 @@ import { HotQueryIndexes1797140000000 } from './1797140000000-HotQueryIndexes';
 import { PartitionEvents1797200000000 } from './1797200000000-PartitionEvents';
 import { OutboxNotifyUnrelayed1797300000000 } from './1797300000000-OutboxNotifyUnrelayed';
 import { OutboxTraceContext1797550000000 } from './1797550000000-OutboxTraceContext';
+import { PersonaHistoryCustomerKey1797660000000 } from './1797660000000-PersonaHistoryCustomerKey';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -51,4 +52,5 @@ export const MIGRATIONS: Function[] = [
   PartitionEvents1797200000000,
   OutboxNotifyUnrelayed1797300000000,
   OutboxTraceContext1797550000000,
+  PersonaHistoryCustomerKey1797660000000,
 ];
