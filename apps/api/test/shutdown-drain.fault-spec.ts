@@ -176,7 +176,8 @@ function postEvent(agent: Agent, port: number, authorization: string, key: strin
 function postInTwoHalves(port: number, authorization: string, key: string): { firstHalfSent: Promise<void>; sendRest(): void; outcome: Promise<Omit<Outcome, 'key'>> } {
   const body = Buffer.from(JSON.stringify({ touchpoint: 'visit', customer: 'email:drain@x.io', idempotencyKey: key }));
   const half = Math.floor(body.length / 2);
-  const req = request({ host: '127.0.0.1', port, path: '/v1/events', method: 'POST', headers: { Authorization: authorization, 'Content-Type': 'application/json', 'Content-Length': body.length } });
+  // A connection of its own (agent: false): a pooled keep-alive socket is already connected, and would never emit 'connect'.
+  const req = request({ agent: false, host: '127.0.0.1', port, path: '/v1/events', method: 'POST', headers: { Authorization: authorization, 'Content-Type': 'application/json', 'Content-Length': body.length } });
   const outcome = new Promise<Omit<Outcome, 'key'>>((resolve) => {
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -195,6 +196,12 @@ function postInTwoHalves(port: number, authorization: string, key: string): { fi
   });
   req.flushHeaders();
   // Written once the connection is up, so the API has the request (headers and half the body) before the signal.
-  const firstHalfSent = new Promise<void>((resolve) => req.once('socket', (socket) => socket.once('connect', () => req.write(body.subarray(0, half), () => setTimeout(resolve, 200)))));
+  const firstHalfSent = new Promise<void>((resolve) =>
+    req.once('socket', (socket) => {
+      const writeHalf = () => req.write(body.subarray(0, half), () => setTimeout(resolve, 200));
+      if (socket.connecting) socket.once('connect', writeHalf);
+      else writeHalf();
+    }),
+  );
   return { firstHalfSent, sendRest: () => req.end(body.subarray(half)), outcome };
 }
