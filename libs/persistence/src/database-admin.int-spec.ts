@@ -3,6 +3,9 @@ import { databaseUrl, randomSuffix } from '@corridor/testing';
 import { dropDatabase, ensureDatabase, runMigrations, schemaDrift } from './database-admin';
 import { MIGRATIONS } from './migrations';
 
+// Migrating an empty database runs every migration (partitioned tables, triggers): seconds, more under load.
+jest.setTimeout(120_000);
+
 describe('database administration', () => {
   const url = databaseUrl(`corridor_admin_${process.env.CORRIDOR_TEST_RUN}_${randomSuffix()}`);
   afterAll(() => dropDatabase(url));
