@@ -39,9 +39,14 @@ export class BehaviourService {
     let evaluated = 0;
     for (let i = 0; i < customerIds.length; i += BATCH) {
       const ids = customerIds.slice(i, i + BATCH);
-      changed += (await this.recompute(definitions, ids, now)).length;
-      const stale = await this.store.staleAmong(ids);
-      if (stale.length) evaluated += (await this.incremental.evaluate(stale, 'data_change', now)).evaluated;
+      const moved = await this.recompute(definitions, ids, now);
+      changed += moved.length;
+      // What this recompute changed is evaluated now, after its commit, whatever the timestamps say:
+      // an evaluation running beside it may have read the old values yet carry a later evaluated_at
+      // than this changed_at (transaction start times do not order commits), and then the customer
+      // would never look stale again.
+      const toEvaluate = [...new Set([...moved, ...(await this.store.staleAmong(ids))])];
+      if (toEvaluate.length) evaluated += (await this.incremental.evaluate(toEvaluate, 'data_change', now)).evaluated;
     }
     return { changed, evaluated };
   }
