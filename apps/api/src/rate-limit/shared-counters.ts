@@ -27,9 +27,10 @@ export const SETTLE_MS = 50;
 const MAX_KEYS = 50_000;
 
 interface Local {
-  /** The shared count as Redis last answered it, and this process's hits not yet sent. */
+  /** The shared count as Redis last answered it, this process's hits not yet sent, and those sent but not yet answered. */
   known: number;
   pending: number;
+  inFlight: number;
   /** When the shared window ends (epoch ms), as Redis last answered. */
   expiresAt: number;
   limit: number;
@@ -68,10 +69,12 @@ export class SharedCounters {
     const id = `${name}\u0000${key}`;
     const now = this.clock();
     const s = this.local.get(id);
-    if (s && now < s.expiresAt && s.limit === limit && limit >= LOCAL_MIN_LIMIT && s.known + s.pending + 1 <= limit * LOCAL_SHARE) {
+    // Hits in flight count too: a settle under way has taken them out of `pending` but its answer,
+    // which will include them in `known`, has not come back yet.
+    if (s && now < s.expiresAt && s.limit === limit && limit >= LOCAL_MIN_LIMIT && s.known + s.inFlight + s.pending + 1 <= limit * LOCAL_SHARE) {
       s.pending++;
       this.schedule();
-      return { totalHits: s.known + s.pending, timeToExpire: Math.ceil((s.expiresAt - now) / 1000), isBlocked: false, timeToBlockExpire: 0 };
+      return { totalHits: s.known + s.inFlight + s.pending, timeToExpire: Math.ceil((s.expiresAt - now) / 1000), isBlocked: false, timeToBlockExpire: 0 };
     }
     // Exact: this request and whatever this process counted but has not sent, in one round trip.
     const hits = 1 + (s && now < s.expiresAt ? s.pending : 0);
@@ -122,12 +125,15 @@ export class SharedCounters {
       if (s.pending === 0) continue;
       const hits = s.pending;
       s.pending = 0;
+      s.inFlight += hits;
       const key = id.slice(id.indexOf('\u0000') + 1);
       sends.push(
-        this.add(key, hits, s.ttlMs, s.limit, s.blockMs, s.name).then(
-          (state) => this.remember(id, state, s, this.clock()),
-          (e) => (failure = e),
-        ),
+        this.add(key, hits, s.ttlMs, s.limit, s.blockMs, s.name)
+          .then(
+            (state) => this.remember(id, state, s, this.clock()),
+            (e) => (failure = e),
+          )
+          .finally(() => (s.inFlight -= hits)),
       );
     }
     await Promise.all(sends);
@@ -148,12 +154,12 @@ export class SharedCounters {
       Object.assign(s, how);
     } else {
       if (this.local.size >= MAX_KEYS) this.forgetSettled();
-      this.local.set(id, { known: state.totalHits, pending: 0, expiresAt, ...how });
+      this.local.set(id, { known: state.totalHits, pending: 0, inFlight: 0, expiresAt, ...how });
     }
   }
 
   /** Bounds the map: keys with nothing pending are only a cache of Redis' answer. */
   private forgetSettled(): void {
-    for (const [id, s] of this.local) if (s.pending === 0) this.local.delete(id);
+    for (const [id, s] of this.local) if (s.pending === 0 && s.inFlight === 0) this.local.delete(id);
   }
 }
