@@ -140,6 +140,36 @@ describe('CRM connections, sync runs and webhooks over HTTP (API + worker + sand
       const sfOk = await api.http.post(`/v1/connections/${salesforceId}/test`).set(api.auth('admin'));
       expect(sfOk.body).toMatchObject({ ok: true });
       expect(sfOk.body.checks.find((c: { check: string }) => c.check === 'writeback_fields').status).toBe('ok');
+      expect(sfOk.body.checks.find((c: { check: string }) => c.check === 'task_key_field')).toMatchObject({ status: 'ok', message: expect.stringContaining('Corridor_Delivery_Id__c') });
+      // An org whose admin has not added the Task key field: a warning naming the field and the doc (still ok: tasks are made).
+      sandbox.admin.configure({ salesforce: { absentFields: ['Task.Corridor_Delivery_Id__c'] } } as never);
+      try {
+        const sfBare = await api.http.post(`/v1/connections/${salesforceId}/test`).set(api.auth('admin'));
+        expect(sfBare.body.ok).toBe(true);
+        const warning = sfBare.body.checks.find((c: { check: string }) => c.check === 'task_key_field');
+        expect(warning).toMatchObject({ status: 'warning', code: 'CRM_TASK_KEY_FIELD_MISSING' });
+        expect(warning.message).toContain('Task.Corridor_Delivery_Id__c');
+        expect(warning.message).toContain('docs/treatments.md');
+        // A connection created against such an org says so in its answer too.
+        const created = await api.http
+          .post('/v1/connections')
+          .set(api.auth('admin'))
+          .send({
+            kind: 'salesforce',
+            name: 'SF without the task key field',
+            loginUrl: sandbox.url,
+            clientId: 'sandbox-salesforce-client-id',
+            clientSecret: 'sandbox-salesforce-client-secret',
+            username: 'integration@corridor.sandbox',
+            password: 'sandbox-password',
+            settings: { syncIntervalSeconds: 0 },
+          });
+        expect(created.status).toBe(201);
+        expect(created.body.warnings).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'task_key_field', status: 'warning', code: 'CRM_TASK_KEY_FIELD_MISSING' })]));
+        expect((await api.http.delete(`/v1/connections/${created.body.id}`).set(api.auth('admin'))).status).toBe(204);
+      } finally {
+        sandbox.admin.configure({ salesforce: { absentFields: [] } } as never);
+      }
 
       const bad = await api.http.post('/v1/connections').set(api.auth('admin')).send({ kind: 'hubspot', name: 'bad', accessToken: 'not-a-real-token', basePath: sandbox.url, settings: { syncIntervalSeconds: 0 } });
       const badTest = await api.http.post(`/v1/connections/${bad.body.id}/test`).set(api.auth('admin'));

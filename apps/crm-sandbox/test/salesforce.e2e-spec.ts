@@ -172,6 +172,27 @@ describe('Salesforce sandbox, driven by the real jsforce', () => {
     expect((await conn.query('SELECT Id, Corridor_Persona__c FROM Contact LIMIT 1')).records).toHaveLength(1);
   });
 
+  it('Task without Corridor_Delivery_Id__c (absentFields): describe omits it, a create naming it is INVALID_FIELD, one without it is made; configure brings it back', async () => {
+    const who = sandbox.admin.salesforce.idForIndex('Contact', 2);
+    const withField = (await conn.sobject('Task').describe()).fields.find((f) => f.name === 'Corridor_Delivery_Id__c');
+    expect(withField).toMatchObject({ type: 'string', length: 64, custom: true, createable: true, filterable: true });
+    sandbox.admin.configure({ salesforce: { absentFields: ['Task.Corridor_Delivery_Id__c'] } } as never);
+    try {
+      expect((await conn.sobject('Task').describe()).fields.map((f) => f.name)).not.toContain('Corridor_Delivery_Id__c');
+      expect(await rejection(conn.sobject('Task').create({ Subject: 'stamped', WhoId: who, Corridor_Delivery_Id__c: 'k-1' }))).toMatchObject({ errorCode: 'INVALID_FIELD' });
+      expect(await rejection(conn.query(`SELECT Id FROM Task WHERE Corridor_Delivery_Id__c = 'k-1'`))).toMatchObject({ errorCode: 'INVALID_FIELD' });
+      const made = (await conn.sobject('Task').create({ Subject: 'unstamped', WhoId: who })) as { id: string; success: boolean };
+      expect(made.success).toBe(true);
+      const read = (await conn.sobject('Task').retrieve(made.id)) as Record<string, unknown>;
+      expect(read).toMatchObject({ Subject: 'unstamped' });
+      expect(read).not.toHaveProperty('Corridor_Delivery_Id__c');
+    } finally {
+      sandbox.admin.configure({ salesforce: { absentFields: [] } } as never);
+    }
+    const stamped = (await conn.sobject('Task').create({ Subject: 'stamped', WhoId: who, Corridor_Delivery_Id__c: 'k-2' })) as { id: string };
+    expect((await conn.query(`SELECT Id FROM Task WHERE Corridor_Delivery_Id__c = 'k-2'`)).records.map((r) => r.Id)).toEqual([stamped.id]);
+  });
+
   it('composite update: results in request order; converted leads and bad ids fail alone; writes are attributed', async () => {
     sandbox.admin.setClock('2026-11-20T08:30:15.250Z');
     const [a, b] = [sandbox.admin.salesforce.idForIndex('Contact', 3), sandbox.admin.salesforce.idForIndex('Contact', 4)];

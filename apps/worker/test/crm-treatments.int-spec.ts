@@ -94,7 +94,7 @@ describe('CRM treatments (task, property, list/campaign) through the dispatcher'
 
   const settled = (id: string) =>
     eventually(async () => {
-      const { rows } = await db.query(`SELECT status, attempts, last_status_code, last_error FROM deliveries WHERE id = $1`, [id]);
+      const { rows } = await db.query(`SELECT status, attempts, last_status_code, last_error, notice FROM deliveries WHERE id = $1`, [id]);
       return rows[0].status === 'delivered' || rows[0].status === 'dead' ? rows[0] : false;
     }, `delivery ${id} settled`, 60_000);
 
@@ -170,7 +170,7 @@ describe('CRM treatments (task, property, list/campaign) through the dispatcher'
     const prop = await deliver(salesforceId, contact, 'crm_property', { property: 'Title', value: 'Champion' });
     const m1 = await deliver(salesforceId, contact, 'crm_list', { listId: campaignId });
     const m2 = await deliver(salesforceId, lead, 'crm_list', { listId: campaignId });
-    for (const id of [task, prop, m1, m2]) expect(await settled(id)).toMatchObject({ status: 'delivered', attempts: 1 });
+    for (const id of [task, prop, m1, m2]) expect(await settled(id)).toMatchObject({ status: 'delivered', attempts: 1, notice: null });
     const again = await deliver(salesforceId, contact, 'crm_list', { listId: campaignId });
     expect(await settled(again)).toMatchObject({ status: 'delivered' });
 
@@ -214,6 +214,58 @@ describe('CRM treatments (task, property, list/campaign) through the dispatcher'
     const made = sf.tasks().filter((t) => t.Subject === 'Lost answer (Salesforce)');
     expect(made).toHaveLength(1);
     expect(made[0]).toMatchObject({ WhoId: contactId, Corridor_Delivery_Id__c: await webhookIdOf(id) });
+    expect((await settled(id)).notice).toBeNull();
+  });
+
+  // The org's admin has not added Task.Corridor_Delivery_Id__c: tasks are still made (the owner gets
+  // the follow-up), each delivery says why it is not exactly once, and a lost answer makes two.
+  it('Salesforce without Task.Corridor_Delivery_Id__c: Tasks are made unstamped and each delivery carries the notice; one describe per connection', async () => {
+    const sf = sandbox.admin.salesforce;
+    const connections = app.get(ConnectionRepository);
+    const bareId = (
+      await connections.create({
+        kind: 'salesforce',
+        name: 'Salesforce without the task key field',
+        settings: { loginUrl: sandbox.url, syncIntervalSeconds: 0 },
+        credentials: {
+          kind: 'salesforce',
+          clientId: 'sandbox-salesforce-client-id',
+          clientSecret: 'sandbox-salesforce-client-secret',
+          username: 'integration@corridor.sandbox',
+          password: 'sandbox-password',
+        } as CrmCredentials,
+      })
+    ).id;
+    const describes = () => sandbox.admin.stats().salesforce.byEndpoint['GET /services/data/vXX.X/sobjects/Task/describe'] ?? 0;
+    sandbox.admin.configure({ salesforce: { absentFields: ['Task.Corridor_Delivery_Id__c'] } } as never);
+    try {
+      const describedBefore = describes();
+      const contacts = [sf.idForIndex('Contact', 9), sf.idForIndex('Contact', 10)];
+      const plain = await Promise.all(contacts.map(async (c, i) => deliver(bareId, await customer(bareId, c), 'crm_task', { subject: `Unstamped ${i}`, dueAt: '2026-12-14T09:00:00.000Z' })));
+      for (const id of plain) {
+        const row = await settled(id);
+        expect(row).toMatchObject({ status: 'delivered', attempts: 1, last_error: null });
+        expect(row.notice).toMatch(/^CRM_TASK_KEY_FIELD_MISSING: Salesforce field Task\.Corridor_Delivery_Id__c does not exist/);
+        expect(row.notice).toContain('docs/treatments.md');
+      }
+      expect(sf.tasks().filter((t) => String(t.Subject).startsWith('Unstamped'))).toHaveLength(2);
+      // Cached per connection: two tasks, one describe.
+      expect(describes() - describedBefore).toBe(1);
+
+      // The documented cost: an answer lost after the create leaves a second Task on the retry.
+      sandbox.admin.failNext('salesforce', { path: '/sobjects/Task', method: 'POST', status: 'drop-after', count: 1 });
+      const lost = await deliver(bareId, await customer(bareId, sf.idForIndex('Contact', 11)), 'crm_task', { subject: 'Lost answer, no key', dueAt: '2026-12-14T09:00:00.000Z' });
+      expect(await settled(lost)).toMatchObject({ status: 'delivered', attempts: 2, notice: expect.stringMatching(/^CRM_TASK_KEY_FIELD_MISSING/) });
+      expect(sf.tasks().filter((t) => t.Subject === 'Lost answer, no key')).toHaveLength(2);
+
+      // A connection whose cached describe still says the field exists (it went since): SOQL says
+      // INVALID_FIELD, and the task is made unstamped with the same notice rather than failing.
+      const stale = await deliver(salesforceId, await customer(salesforceId, sf.idForIndex('Contact', 12)), 'crm_task', { subject: 'Field went', dueAt: '2026-12-14T09:00:00.000Z' });
+      expect(await settled(stale)).toMatchObject({ status: 'delivered', attempts: 1, notice: expect.stringMatching(/^CRM_TASK_KEY_FIELD_MISSING/) });
+    } finally {
+      sandbox.admin.configure({ salesforce: { absentFields: [] } } as never);
+    }
+    expect(sf.tasks().filter((t) => t.Subject === 'Field went')).toHaveLength(1);
   });
 
   it('a property update and a list/campaign membership whose answer was lost are simply made again: idempotent by nature', async () => {

@@ -8,6 +8,7 @@ import { budgetKeyPrefix, RedisRequestBudget } from './rate-limit/redis-request-
 import { LaneLimit, RequestBudget, UNLIMITED_BUDGET, BudgetLane } from './rate-limit/request-budget';
 import { SalesforceConnector } from './salesforce/salesforce-connector.adapter';
 import { SalesforceSessionCache } from './salesforce/salesforce-session-cache';
+import { SalesforceTaskFieldCache } from './salesforce/salesforce-task-key-field';
 
 /** HubSpot Free/Starter: 100 requests per rolling 10 s; search 5 per second. */
 export const HUBSPOT_DEFAULT_BURST = 100;
@@ -25,6 +26,8 @@ export class CrmConnectorFactory implements OnModuleDestroy {
   private redis: RedisClient | null = null;
   /** Salesforce sessions shared by this process's jobs (a login per job exhausted orgs' login rate). */
   private readonly salesforceSessions = new SalesforceSessionCache();
+  /** Whether each Salesforce connection's Task has Corridor_Delivery_Id__c (a describe per task otherwise). */
+  private readonly salesforceTaskFields = new SalesforceTaskFieldCache();
   /** Shared keep-alive agents that check every address connected to (CRM_ALLOWED_HOSTS): DNS rebinding cannot reach an internal service. */
   private readonly agents: GuardedAgents;
 
@@ -52,7 +55,7 @@ export class CrmConnectorFactory implements OnModuleDestroy {
       callTimeoutMs: this.config.CRM_CALL_TIMEOUT_MS,
       agents: this.agents,
       // A connection test proves the credentials: it always logs in.
-      ...(options.unbudgeted ? {} : { connectionId: connection.id, sessions: this.salesforceSessions }),
+      ...(options.unbudgeted ? {} : { connectionId: connection.id, sessions: this.salesforceSessions, taskFields: this.salesforceTaskFields }),
     });
   }
 

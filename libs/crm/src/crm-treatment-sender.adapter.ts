@@ -25,7 +25,8 @@ const DAY_MS = 24 * 3600_000;
  *
  * Every treatment is safe to retry after an answer was lost: a task carries the delivery's webhook
  * id and the connector looks for it before creating; a property set or a list/campaign membership
- * is idempotent by nature (the same value again, already a member is success).
+ * is idempotent by nature (the same value again, already a member is success). A Salesforce org
+ * without the task key field still gets its tasks: delivered, with a notice saying why not exactly once.
  */
 export class CrmTreatmentSender implements TreatmentSender {
   readonly types = ['crm_task', 'crm_property', 'crm_list'] as const;
@@ -50,8 +51,9 @@ export class CrmTreatmentSender implements TreatmentSender {
       switch (attempt.treatmentType) {
         case 'crm_task': {
           if (typeof r.subject !== 'string' || !r.subject) return { kind: 'permanent', error: 'the task has no subject' };
-          await connector.createTask(record, { ...taskOf(r, this.now()), idempotencyKey: attempt.webhookId });
-          return { kind: 'delivered' };
+          const task = await connector.createTask(record, { ...taskOf(r, this.now()), idempotencyKey: attempt.webhookId });
+          // Made, but not exactly once (the CRM cannot carry the key): the delivery says so.
+          return task.notIdempotent ? { kind: 'delivered', notice: `${task.notIdempotent.code}: ${task.notIdempotent.message}` } : { kind: 'delivered' };
         }
         case 'crm_property':
           if (typeof r.property !== 'string' || !r.property) return { kind: 'permanent', error: 'the property update names no property' };

@@ -325,7 +325,7 @@ export class IdParams {
 }
 
 export class ConnectionCheckDto {
-  @ApiProperty({ example: 'writeback_fields', description: 'auth | read_scope | instance | writeback_fields | properties_scope | schedule' }) check: string;
+  @ApiProperty({ example: 'writeback_fields', description: 'auth | read_scope | instance | writeback_fields | properties_scope | schedule | task_key_field (Salesforce: a `warning` when Task.Corridor_Delivery_Id__c is missing, so CRM tasks are not exactly once)' }) check: string;
   @ApiProperty({ enum: ['ok', 'failed', 'warning'] }) status: string;
   @ApiPropertyOptional({ example: 'CRM_WRITEBACK_FIELD_MISSING' }) code?: string;
   @ApiProperty({ example: 'Salesforce field Contact.Corridor_Persona__c (persona) does not exist' }) message: string;

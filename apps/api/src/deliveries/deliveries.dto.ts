@@ -34,6 +34,13 @@ export class DeliveryDto {
   @ApiPropertyOptional({ nullable: true, type: String, description: 'When a held or retrying delivery is next due' }) nextAttemptAt: string | null;
   @ApiPropertyOptional({ nullable: true, type: Number, description: 'HTTP status of the last attempt, when there was an answer' }) lastStatusCode: number | null;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Why the last attempt failed, in short' }) lastError: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description:
+      'Delivered with a caveat, `CODE: why`: `CRM_TASK_KEY_FIELD_MISSING` / `CRM_TASK_KEY_FIELD_UNUSABLE` when a Salesforce task was made without Task.Corridor_Delivery_Id__c (not exactly once)',
+  })
+  notice: string | null;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;
   @ApiPropertyOptional({ nullable: true, type: String }) deliveredAt: string | null;
@@ -57,6 +64,7 @@ export class DeliveryDto {
       nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
       lastStatusCode: d.lastStatusCode,
       lastError: d.lastError,
+      notice: d.notice,
       createdAt: d.createdAt.toISOString(),
       updatedAt: d.updatedAt.toISOString(),
       deliveredAt: d.deliveredAt?.toISOString() ?? null,

@@ -1866,7 +1866,7 @@ export interface components {
         };
         ConnectionCheckDto: {
             /**
-             * @description auth | read_scope | instance | writeback_fields | properties_scope | schedule
+             * @description auth | read_scope | instance | writeback_fields | properties_scope | schedule | task_key_field (Salesforce: a `warning` when Task.Corridor_Delivery_Id__c is missing, so CRM tasks are not exactly once)
              * @example writeback_fields
              */
             check: string;
@@ -2568,6 +2568,8 @@ export interface components {
             lastStatusCode?: number | null;
             /** @description Why the last attempt failed, in short */
             lastError?: string | null;
+            /** @description Delivered with a caveat, `CODE: why`: `CRM_TASK_KEY_FIELD_MISSING` / `CRM_TASK_KEY_FIELD_UNUSABLE` when a Salesforce task was made without Task.Corridor_Delivery_Id__c (not exactly once) */
+            notice?: string | null;
             createdAt: string;
             updatedAt: string;
             deliveredAt?: string | null;

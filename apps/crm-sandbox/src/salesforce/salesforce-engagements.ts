@@ -22,7 +22,9 @@ export type WhoResolver = (id: string) => { id: string; object: 'Contact' | 'Lea
  * Salesforce: a WhoId must name a live Contact or Lead (FIELD_INTEGRITY_EXCEPTION otherwise), an
  * OwnerId a user, picklists refuse unknown values, a CampaignMember needs a campaign and exactly
  * one of ContactId/LeadId, and adding a member twice is DUPLICATE_VALUE "Already a campaign member.".
- * A task without OwnerId belongs to the user who creates it.
+ * A task without OwnerId belongs to the user who creates it. A Task field the org does not have
+ * (`absentFields`, e.g. `Task.Corridor_Delivery_Id__c` before the admin adds it) is an unknown
+ * column, INVALID_FIELD, as for any other field.
  */
 export class SalesforceEngagements {
   readonly tasks = new Map<string, Record<string, unknown>>();
@@ -34,6 +36,7 @@ export class SalesforceEngagements {
     private readonly who: WhoResolver,
     private readonly isUser: (id: string) => boolean,
     private readonly now: () => number,
+    private readonly absent: () => ReadonlySet<string> = () => new Set(),
   ) {}
 
   createCampaign(name: string): string {
@@ -44,7 +47,10 @@ export class SalesforceEngagements {
 
   createTask(fields: Record<string, unknown>, userId: string): Created {
     const issues: SfIssue[] = [];
-    const known = ['Subject', 'Description', 'ActivityDate', 'Priority', 'Status', 'WhoId', 'OwnerId', 'WhatId', 'ReminderDateTime', 'IsReminderSet', 'Corridor_Delivery_Id__c'];
+    const absent = this.absent();
+    const known = ['Subject', 'Description', 'ActivityDate', 'Priority', 'Status', 'WhoId', 'OwnerId', 'WhatId', 'ReminderDateTime', 'IsReminderSet', 'Corridor_Delivery_Id__c'].filter(
+      (name) => !absent.has(`Task.${name}`),
+    );
     for (const key of Object.keys(fields)) {
       if (!known.includes(key)) issues.push({ errorCode: 'INVALID_FIELD', message: `No such column '${key}' on sobject of type Task`, fields: [key] });
     }

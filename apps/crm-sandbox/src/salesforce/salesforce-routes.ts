@@ -259,17 +259,20 @@ export function salesforceRouter(service: SalesforceService, serverUrl: () => st
       res.status(404).json(sfError('NOT_FOUND', 'The requested resource does not exist'));
       return;
     }
-    res.json({ attributes: { type, url: `/services/data/${locals(res).version}/sobjects/${type}/${String(req.params.id)}` }, ...record });
+    // A field the org does not have is not in the answer (the sandbox keeps what was stored before it went).
+    const absent = service.absentFields();
+    const fields = Object.fromEntries(Object.entries(record).filter(([name]) => !absent.has(`${type}.${name}`)));
+    res.json({ attributes: { type, url: `/services/data/${locals(res).version}/sobjects/${type}/${String(req.params.id)}` }, ...fields });
   };
-  data.get('/sobjects/Task/:id', engagementRead(() => service.engagements.tasks, 'Task'));
-  data.get('/sobjects/CampaignMember/:id', engagementRead(() => service.engagements.members, 'CampaignMember'));
-
+  // Before the record routes: `describe` is not a Task id.
   data.get('/sobjects/:object/describe', (req, res) => {
     const described = describeObject(SCHEMAS[objectOf(String(req.params.object))], locals(res).version);
     const absent = service.absentFields();
     if (absent.size) described.fields = (described.fields as Array<{ name: string }>).filter((f) => !absent.has(`${String(described.name)}.${f.name}`));
     res.json(described);
   });
+  data.get('/sobjects/Task/:id', engagementRead(() => service.engagements.tasks, 'Task'));
+  data.get('/sobjects/CampaignMember/:id', engagementRead(() => service.engagements.members, 'CampaignMember'));
 
   const replicationWindow = (req: Request): { start: number; end: number } => {
     const raw = { start: req.query.start, end: req.query.end };

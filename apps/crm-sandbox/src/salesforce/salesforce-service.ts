@@ -131,6 +131,7 @@ export class SalesforceService {
       },
       (id) => parseId(id)?.prefix === KEY_PREFIXES.User,
       () => clock.now(),
+      () => this.absentFields(),
     );
   }
 

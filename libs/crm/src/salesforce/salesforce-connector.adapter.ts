@@ -14,6 +14,7 @@ import {
   CrmPage,
   CrmTarget,
   CrmTaskInput,
+  CrmTaskResult,
   DiscoveredProperty,
   MappedAttribute,
   mapRecord,
@@ -34,6 +35,7 @@ import { RequestBudget } from '../rate-limit/request-budget';
 import { WritebackTargets, writebackTargetsOf } from '../writeback-fields';
 import { salesforceError } from './salesforce-errors';
 import { SalesforceSessionCache } from './salesforce-session-cache';
+import { SALESFORCE_TASK_KEY_FIELD, SalesforceTaskFieldCache, taskKeyFieldProblem, TaskKeyFieldProblem, TASK_KEY_FIELD_MISSING } from './salesforce-task-key-field';
 import { GuardedSalesforceTransport } from './salesforce-transport';
 import {
   overridesFor,
@@ -99,6 +101,8 @@ export interface SalesforceConnectorOptions {
   /** With `sessions`: the session is reused across connectors (jobs) of this connection. */
   connectionId?: string;
   sessions?: SalesforceSessionCache;
+  /** With `connectionId`: whether Task has the key field, kept per connection for a while (else described per connector). */
+  taskFields?: SalesforceTaskFieldCache;
   settings: CrmConnectionSettings;
   budget: RequestBudget;
   maxAttempts?: number;
@@ -108,8 +112,7 @@ export interface SalesforceConnectorOptions {
   agents: GuardedAgents;
 }
 
-/** Task custom field (Text 64) carrying the idempotency key of the delivery that created the Task. */
-export const SALESFORCE_TASK_KEY_FIELD = 'Corridor_Delivery_Id__c';
+export { SALESFORCE_TASK_KEY_FIELD } from './salesforce-task-key-field';
 
 /**
  * Salesforce Contacts and Leads through jsforce (API 59.0). Queries page with nextRecordsUrl
@@ -524,16 +527,26 @@ export class SalesforceConnector implements CrmConnector {
     return target.crmObject === 'lead' ? 'Lead' : 'Contact';
   }
 
-  async createTask(target: CrmTarget, task: CrmTaskInput): Promise<{ id: string }> {
+  async createTask(target: CrmTarget, task: CrmTaskInput): Promise<CrmTaskResult> {
     const conn = await this.connection();
     // The record's owner gets the task; an org whose records carry no OwnerId leaves it to
     // Salesforce (the creating user), as the API does.
     const record = await this.runner.run(['burst'], () => conn.sobject(this.objectOf(target)).retrieve(target.externalId) as Promise<Record<string, unknown>>);
     const owner = typeof record?.OwnerId === 'string' ? record.OwnerId : undefined;
     const key = task.idempotencyKey;
-    // A previous attempt whose answer was lost may have made it: SOQL reads the Task table directly.
-    const stamped = key ? await this.taskStamped(conn, key) : 'unstamped';
-    if (stamped !== 'unstamped' && stamped !== null) return { id: stamped };
+    // Describe says whether the org has the key field (an admin adds it): without it the task is
+    // still made, unstamped, and says why it is not exactly once.
+    let problem = key ? await this.taskKeyField() : null;
+    if (key && !problem) {
+      // A previous attempt whose answer was lost may have made it: SOQL reads the Task table directly.
+      const stamped = await this.taskStamped(conn, key);
+      if (stamped === 'unstamped') {
+        // The field went since describe was asked (cached): ask again next time.
+        this.options.taskFields?.forget(this.options.connectionId ?? '');
+        this.taskKeyFieldState = null;
+        problem = taskKeyFieldProblem([]);
+      } else if (stamped !== null) return { id: stamped };
+    }
     const priority = task.priority === 'high' ? 'High' : task.priority === 'low' ? 'Low' : 'Normal';
     // Never retried here once sent (see runOnce): the delivery's next attempt looks the key up first.
     const created = await this.runner.runOnce(['burst'], () =>
@@ -545,15 +558,35 @@ export class SalesforceConnector implements CrmConnector {
         Status: 'Not Started',
         WhoId: target.externalId,
         ...(owner ? { OwnerId: owner } : {}),
-        ...(stamped === null && key ? { [SALESFORCE_TASK_KEY_FIELD]: key } : {}),
+        ...(key && !problem ? { [SALESFORCE_TASK_KEY_FIELD]: key } : {}),
       }) as Promise<{ id?: string; success: boolean }>,
     );
-    return { id: String(created.id) };
+    return { id: String(created.id), ...(key && problem ? { notIdempotent: problem } : {}) };
+  }
+
+  /** This connector's answer, when no per-connection cache was given (connection tests). */
+  private taskKeyFieldState: Promise<TaskKeyFieldProblem> | null = null;
+
+  /** Whether Task has a usable key field (null) or why not, from describe, cached per connection. */
+  private taskKeyField(fresh = false): Promise<TaskKeyFieldProblem> {
+    const describe = async (): Promise<TaskKeyFieldProblem> => {
+      const conn = await this.connection();
+      const d = await this.runner.run(['burst'], () => conn.sobject('Task').describe());
+      return taskKeyFieldProblem(d.fields as Array<{ name: string; type: string; createable?: boolean; filterable?: boolean }>);
+    };
+    const { taskFields, connectionId } = this.options;
+    if (fresh) return describe();
+    if (taskFields && connectionId) return taskFields.get(connectionId, describe);
+    this.taskKeyFieldState ??= describe().catch((e) => {
+      this.taskKeyFieldState = null;
+      throw e;
+    });
+    return this.taskKeyFieldState;
   }
 
   /**
-   * The Task stamped with `key` (null: none yet). 'unstamped': the org has no such field (its admin did
-   * not add it), so tasks go unstamped and a lost answer can still mean a second task there.
+   * The Task stamped with `key` (null: none yet). 'unstamped': SOQL does not know the field (it
+   * went after describe was asked).
    */
   private async taskStamped(conn: Connection, key: string): Promise<string | null | 'unstamped'> {
     const soql = `SELECT Id FROM Task WHERE ${SALESFORCE_TASK_KEY_FIELD} = '${key.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' LIMIT 1`;
@@ -609,6 +642,15 @@ export class SalesforceConnector implements CrmConnector {
       const problems = await this.checkWritebackFields();
       for (const p of problems) checks.push({ check: 'writeback_fields', status: 'failed', code: p.code, message: p.message });
       if (!problems.length) checks.push({ check: 'writeback_fields', status: 'ok', message: 'Write-back fields exist on Contact and Lead and are writable' });
+      // Asked afresh: an admin who just added the field sees it at once (workers pick it up within their cache's TTL).
+      const taskKey = await this.taskKeyField(true).catch(
+        (e: CrmError): TaskKeyFieldProblem => ({ code: e.code ?? TASK_KEY_FIELD_MISSING, message: `Could not describe Task to look for ${SALESFORCE_TASK_KEY_FIELD}: ${e.message}` }),
+      );
+      checks.push(
+        taskKey
+          ? { check: 'task_key_field', status: 'warning', code: taskKey.code, message: taskKey.message }
+          : { check: 'task_key_field', status: 'ok', message: `Task.${SALESFORCE_TASK_KEY_FIELD} exists: CRM task treatments are created exactly once` },
+      );
     } catch (e) {
       const error = e as CrmError;
       checks.push({

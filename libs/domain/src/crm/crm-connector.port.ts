@@ -52,6 +52,16 @@ export interface CrmTarget {
 }
 
 /** A task for the record's owner (treatments). */
+/** A created (or found) task. */
+export interface CrmTaskResult {
+  id: string;
+  /**
+   * Why the task could not be made exactly once (the CRM has no field to carry the idempotency key):
+   * the task is made, but a retry after a lost answer may make a second one. Absent: exactly once.
+   */
+  notIdempotent?: { code: string; message: string };
+}
+
 export interface CrmTaskInput {
   subject: string;
   body?: string;
@@ -104,7 +114,7 @@ export interface CrmWarning {
 export const CRM_WRITEBACK_GROUP_FALLBACK = 'CRM_WRITEBACK_GROUP_FALLBACK';
 
 export interface ConnectionCheck {
-  /** auth | read_scope | write_scope | writeback_fields | instance */
+  /** auth | read_scope | write_scope | writeback_fields | instance | task_key_field */
   check: string;
   status: ConnectionCheckStatus;
   code?: string;
@@ -163,7 +173,7 @@ export interface CrmConnector {
    * Treatments. A task for the record's owner, associated with the record (HubSpot task with a
    * contact association, owner from `hubspot_owner_id`; Salesforce Task with WhoId and OwnerId).
    */
-  createTask(target: CrmTarget, task: CrmTaskInput): Promise<{ id: string }>;
+  createTask(target: CrmTarget, task: CrmTaskInput): Promise<CrmTaskResult>;
   /** Sets one property (HubSpot property / Salesforce field) on the record. */
   setProperty(target: CrmTarget, property: string, value: string): Promise<void>;
   /**

@@ -49,6 +49,23 @@ describe('dispatch retry policy', () => {
     expect(updateAfter(d, deferred, step, now)).toEqual({ status: 'retrying', attempts: 2, nextAttemptAt: new Date('2026-12-06T12:00:30Z'), lastStatusCode: 429, lastError: 'HTTP 429' });
   });
 
+  it('keeps a delivered outcome\'s notice (delivered with a caveat) and sets none otherwise', () => {
+    const now = new Date('2026-12-06T12:00:00Z');
+    const d = { attempts: 0, status: 'pending', lastStatusCode: null, lastError: null } as const;
+    const noted = { kind: 'delivered', notice: 'CRM_TASK_KEY_FIELD_MISSING: no key field' } as const;
+    expect(updateAfter(d, noted, nextStep(noted, 1, policy), now)).toEqual({
+      status: 'delivered',
+      attempts: 1,
+      nextAttemptAt: null,
+      lastStatusCode: null,
+      lastError: null,
+      notice: 'CRM_TASK_KEY_FIELD_MISSING: no key field',
+    });
+    expect(updateAfter(d, { kind: 'delivered' }, { status: 'delivered' }, now)).not.toHaveProperty('notice');
+    const failed = { kind: 'retryable', error: 'HTTP 503', statusCode: 503 } as const;
+    expect(updateAfter(d, failed, nextStep(failed, 1, policy, () => 0), now)).not.toHaveProperty('notice');
+  });
+
   it('reads Retry-After as seconds or an HTTP date', () => {
     const now = new Date('2026-12-06T12:00:00Z');
     expect(parseRetryAfter('3', now)).toBe(3000);

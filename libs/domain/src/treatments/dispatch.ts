@@ -47,7 +47,8 @@ export interface DeliveryAttempt {
  * CRM does not know); a permanent failure is never retried.
  */
 export type SendOutcome =
-  | { kind: 'delivered'; statusCode?: number }
+  /** `notice`: delivered, with something the admin should know (`CODE: why`), e.g. not exactly once. */
+  | { kind: 'delivered'; statusCode?: number; notice?: string }
   /** Not attempted: the destination asked everyone to hold off (a shared 429 pause, its rate limit); no attempt is counted. */
   | { kind: 'deferred'; delayMs: number; reason: string }
   | { kind: 'retryable'; statusCode?: number; error: string; retryAfterMs?: number }
@@ -144,6 +145,8 @@ export interface DeliveryRecord {
   request: Record<string, unknown>;
   lastStatusCode: number | null;
   lastError: string | null;
+  /** Delivered with a caveat (`CODE: why`): a CRM task made without its idempotency key. */
+  notice: string | null;
   createdAt: Date;
   updatedAt: Date;
   deliveredAt: Date | null;
@@ -159,6 +162,8 @@ export interface DeliveryUpdate {
   nextAttemptAt: Date | null;
   lastStatusCode: number | null;
   lastError: string | null;
+  /** Only with `delivered` (a delivered delivery is never attempted again); other updates leave it. */
+  notice?: string;
 }
 
 /**
@@ -188,7 +193,14 @@ export function updateAfter(
   const lastError = outcome.kind === 'delivered' ? null : outcome.error.slice(0, 500);
   switch (step.status) {
     case 'delivered':
-      return { status: 'delivered', attempts, nextAttemptAt: null, lastStatusCode: statusCode, lastError: null };
+      return {
+        status: 'delivered',
+        attempts,
+        nextAttemptAt: null,
+        lastStatusCode: statusCode,
+        lastError: null,
+        ...(outcome.kind === 'delivered' && outcome.notice ? { notice: outcome.notice.slice(0, 1000) } : {}),
+      };
     case 'retrying':
       return { status: 'retrying', attempts, nextAttemptAt: new Date(now.getTime() + step.delayMs), lastStatusCode: statusCode, lastError };
     case 'dead':

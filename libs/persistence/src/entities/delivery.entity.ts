@@ -74,6 +74,10 @@ export class DeliveryEntity {
   @Column('text', { name: 'last_error', nullable: true })
   lastError: string | null;
 
+  /** Set when delivered with a caveat (a CRM task made without its idempotency key): `CODE: why`. */
+  @Column('text', { nullable: true })
+  notice: string | null;
+
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
   createdAt: Date;
 

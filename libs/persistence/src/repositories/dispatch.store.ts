@@ -6,7 +6,7 @@ import { arrivalBounds, arrivalOf, type EventArrivalRange } from './event-arriva
 
 const DELIVERY_COLUMNS = `id, decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, destination_id,
   connection_id, status, attempts, attempts_at_replay, replays, next_attempt_at, request, last_status_code, last_error,
-  created_at, updated_at, delivered_at, dead_at, event_received_at`;
+  notice, created_at, updated_at, delivered_at, dead_at, event_received_at`;
 
 /** `AND event_received_at` within the bounds (parameters `$n`, `$n+1`), or nothing without them. */
 function inMonths(bounds: [Date, Date] | null, n: number): string {
@@ -82,9 +82,10 @@ export class DispatchStore {
         await em.query(
           `UPDATE deliveries SET status = $2, attempts = $3, next_attempt_at = $4, last_status_code = $5, last_error = $6, updated_at = now(),
                   delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END,
-                  dead_at = CASE WHEN $2 = 'dead' THEN now() ELSE NULL END
-            WHERE id = $1${inMonths(own, 7)}`,
-          [id, update.status, update.attempts, update.nextAttemptAt, update.lastStatusCode, update.lastError, ...own],
+                  dead_at = CASE WHEN $2 = 'dead' THEN now() ELSE NULL END,
+                  notice = CASE WHEN $2 = 'delivered' THEN $7::text ELSE notice END
+            WHERE id = $1${inMonths(own, 8)}`,
+          [id, update.status, update.attempts, update.nextAttemptAt, update.lastStatusCode, update.lastError, update.notice ?? null, ...own],
         );
       }
       return { status: 'done', result };
@@ -133,13 +134,15 @@ export class DispatchStore {
           next_attempt_at: u.nextAttemptAt?.toISOString() ?? null,
           last_status_code: u.lastStatusCode,
           last_error: u.lastError,
+          notice: u.notice ?? null,
         }));
         await em.query(
           `UPDATE deliveries d SET status = u.status, attempts = u.attempts, next_attempt_at = u.next_attempt_at, last_status_code = u.last_status_code,
                   last_error = u.last_error, updated_at = now(),
                   delivered_at = CASE WHEN u.status = 'delivered' THEN now() ELSE d.delivered_at END,
-                  dead_at = CASE WHEN u.status = 'dead' THEN now() ELSE NULL END
-             FROM jsonb_to_recordset($1::jsonb) AS u(id bigint, status text, attempts int, next_attempt_at timestamptz, last_status_code int, last_error text)
+                  dead_at = CASE WHEN u.status = 'dead' THEN now() ELSE NULL END,
+                  notice = CASE WHEN u.status = 'delivered' THEN u.notice ELSE d.notice END
+             FROM jsonb_to_recordset($1::jsonb) AS u(id bigint, status text, attempts int, next_attempt_at timestamptz, last_status_code int, last_error text, notice text)
             WHERE d.id = u.id AND d.event_received_at >= $2 AND d.event_received_at < $3`,
           [JSON.stringify(list), ...own],
         );
@@ -235,6 +238,7 @@ function toRecord(r: Record<string, any>): DeliveryRecord {
     request: r.request ?? {},
     lastStatusCode: r.last_status_code,
     lastError: r.last_error,
+    notice: r.notice ?? null,
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
     deliveredAt: r.delivered_at ? new Date(r.delivered_at) : null,
