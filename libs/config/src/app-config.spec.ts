@@ -49,4 +49,19 @@ describe('loadConfig', () => {
     expect(loadConfig({}).WORKER_WATCHDOG_SECONDS).toBe(30);
     expect(() => loadConfig({ WORKER_WATCHDOG_SECONDS: '0' })).toThrow(/WORKER_WATCHDOG_SECONDS/);
   });
+
+  it('takes the event group commit\'s pool and timeouts within bounds, the lock timeout no longer than the statement timeout', () => {
+    expect(loadConfig({})).toMatchObject({ EVENT_GROUP_POOL_SIZE: 3, EVENT_GROUP_STATEMENT_TIMEOUT_MS: 4000, EVENT_GROUP_LOCK_TIMEOUT_MS: 1000 });
+    expect(loadConfig({ EVENT_GROUP_POOL_SIZE: '5', EVENT_GROUP_STATEMENT_TIMEOUT_MS: '300', EVENT_GROUP_LOCK_TIMEOUT_MS: '300' })).toMatchObject({
+      EVENT_GROUP_POOL_SIZE: 5,
+      EVENT_GROUP_STATEMENT_TIMEOUT_MS: 300,
+      EVENT_GROUP_LOCK_TIMEOUT_MS: 300,
+    });
+    expect(() => loadConfig({ EVENT_GROUP_POOL_SIZE: '1' })).toThrow(/EVENT_GROUP_POOL_SIZE/);
+    expect(() => loadConfig({ EVENT_GROUP_POOL_SIZE: '34' })).toThrow(/EVENT_GROUP_POOL_SIZE/);
+    expect(() => loadConfig({ EVENT_GROUP_STATEMENT_TIMEOUT_MS: '99' })).toThrow(/EVENT_GROUP_STATEMENT_TIMEOUT_MS/);
+    expect(() => loadConfig({ EVENT_GROUP_STATEMENT_TIMEOUT_MS: 'soon' })).toThrow(/EVENT_GROUP_STATEMENT_TIMEOUT_MS/);
+    expect(() => loadConfig({ EVENT_GROUP_LOCK_TIMEOUT_MS: '60001' })).toThrow(/EVENT_GROUP_LOCK_TIMEOUT_MS/);
+    expect(() => loadConfig({ EVENT_GROUP_STATEMENT_TIMEOUT_MS: '500' })).toThrow(/EVENT_GROUP_LOCK_TIMEOUT_MS: 1000 exceeds EVENT_GROUP_STATEMENT_TIMEOUT_MS \(500\)/);
+  });
 });

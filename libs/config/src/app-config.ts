@@ -286,6 +286,40 @@ export class AppConfig {
   @Matches(/^https?:\/\/.+/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' })
   OTEL_EXPORTER_OTLP_ENDPOINT?: string;
 
+  /**
+   * Connections of the pool each api process keeps for `POST /v1/events` group commit, on top of
+   * its main pool of 10: one less than this many groups are written at once, the last one
+   * is for writing a failed group's requests one by one. Counts in the Postgres connection budget:
+   * see [docs/capacity.md](docs/capacity.md#connections).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(33)
+  EVENT_GROUP_POOL_SIZE = 3;
+
+  /**
+   * Postgres cancels a group commit's statement running past this (ms): the group is
+   * rolled back and each of its requests answered 503 `EVENT_WRITE_TIMEOUT`. A group's statement
+   * takes milliseconds; one this slow is a stalled server, and holds a slot every event waits for.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  EVENT_GROUP_STATEMENT_TIMEOUT_MS = 4000;
+
+  /**
+   * A group commit's statement waiting this long (ms; at most
+   * EVENT_GROUP_STATEMENT_TIMEOUT_MS) on a lock another session holds (a transaction writing the
+   * same idempotency key, a DDL) fails the same way: 503 `EVENT_WRITE_TIMEOUT`, nothing written.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  EVENT_GROUP_LOCK_TIMEOUT_MS = 1000;
+
   /** The window over which RATE_LIMIT_* count requests (seconds). */
   @Transform(toInt)
   @IsInt()
@@ -444,6 +478,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   for (const problem of DestinationAllowList.problems(config.destinationAllowedHosts)) problems.push(`DESTINATION_ALLOWED_HOSTS: ${problem}`);
   for (const problem of DestinationAllowList.problems(config.crmAllowedHosts)) problems.push(`CRM_ALLOWED_HOSTS: ${problem}`);
+  if (config.EVENT_GROUP_LOCK_TIMEOUT_MS > config.EVENT_GROUP_STATEMENT_TIMEOUT_MS) {
+    // The statement timeout would always fire first: the lock bound would be a promise not kept.
+    problems.push(
+      `EVENT_GROUP_LOCK_TIMEOUT_MS: ${config.EVENT_GROUP_LOCK_TIMEOUT_MS} exceeds EVENT_GROUP_STATEMENT_TIMEOUT_MS (${config.EVENT_GROUP_STATEMENT_TIMEOUT_MS}); a lock wait counts within the statement's time`,
+    );
+  }
   if (config.isProduction && !config.SECRETS_KEY) {
     problems.push('SECRETS_KEY: required when NODE_ENV=production (32 bytes, base64 or hex)');
   }

@@ -4,7 +4,8 @@ import { EVENT_SOURCE, TouchpointEventInput } from '@corridor/domain';
 import { dataSourceOptions, IMPORT_CONNECTION_ID, TouchpointEventStore } from '@corridor/persistence';
 import { createTestContext, TestContext } from '@corridor/testing';
 import { errorResponseOf } from '../errors/error-response';
-import { EventGroupCommit, IngestRequest } from './event-group-commit';
+import { loadConfig } from '@corridor/config';
+import { EventGroupCommit, GROUP_COMMIT_DEFAULTS, groupCommitSettings, IngestRequest } from './event-group-commit';
 
 jest.setTimeout(120_000);
 
@@ -204,6 +205,34 @@ describe('EventGroupCommit (POST /v1/events, one event per request)', () => {
       relay.cut();
       const dropped = await Promise.all([batcher.ingest(request('gc-drop-1')), batcher.ingest(request('gc-drop-2'))].map(settled));
       for (const r of dropped) expect(r).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE' });
+    } finally {
+      await viaRelay.destroy().catch(() => undefined);
+      await relay.close();
+    }
+  });
+
+  it('takes its pool and bounds from EVENT_GROUP_*: the defaults are the class\'s, a tiny statement timeout answers a hung group 503 quickly', async () => {
+    expect(groupCommitSettings(loadConfig({}))).toEqual({
+      maxConcurrentGroups: GROUP_COMMIT_DEFAULTS.maxConcurrentGroups,
+      statementTimeoutMs: GROUP_COMMIT_DEFAULTS.statementTimeoutMs,
+      lockTimeoutMs: GROUP_COMMIT_DEFAULTS.lockTimeoutMs,
+    });
+    const settings = groupCommitSettings(loadConfig({ EVENT_GROUP_POOL_SIZE: '4', EVENT_GROUP_STATEMENT_TIMEOUT_MS: '200', EVENT_GROUP_LOCK_TIMEOUT_MS: '100' }));
+    expect(settings).toEqual({ maxConcurrentGroups: 3, statementTimeoutMs: 200, lockTimeoutMs: 100 });
+    const relay = new PostgresRelay();
+    await relay.start();
+    const url = new URL(ctx.databaseUrl);
+    url.host = `127.0.0.1:${relay.port}`;
+    const viaRelay = await new DataSource(dataSourceOptions({ url: url.toString(), connectTimeoutMs: 1_000 })).initialize();
+    try {
+      const batcher = groupCommit(new TouchpointEventStore(viaRelay), { ...settings, waitTimeoutMs: 60_000 });
+      expect((await batcher.ingest(request('gc-set-ok')))[0].status).toBe('accepted');
+      relay.freeze();
+      // A server that stops answering: the group gives up after the statement timeout and the
+      // client's 1 s margin (the default 4 s statement timeout would take 5 s).
+      const started = Date.now();
+      expect(await settled(batcher.ingest(request('gc-set-hang')))).toMatchObject({ status: 503, code: 'EVENT_WRITE_TIMEOUT' });
+      expect(Date.now() - started).toBeLessThan(3_000);
     } finally {
       await viaRelay.destroy().catch(() => undefined);
       await relay.close();

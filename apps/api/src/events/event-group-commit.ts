@@ -1,4 +1,5 @@
 import { Logger, OnModuleDestroy } from '@nestjs/common';
+import type { AppConfig } from '@corridor/config';
 import { DomainError, EVENT_LIMITS, EventIngestResult, TouchpointEventInput } from '@corridor/domain';
 import { isDatabaseUnavailable, isStatementTimedOut, StoreOnOwnPool, TouchpointEventStore } from '@corridor/persistence';
 
@@ -36,6 +37,8 @@ export interface GroupCommitOptions {
  * (another session writing the same idempotency key, a DDL) or runs 4 s (a stalled server) is
  * hung, and holding one of the two slots longer would stop all single-event ingest. 10 s in the
  * queue: longer than a busy burst takes to drain on a loaded machine, shorter than a client's patience.
+ * The api sets the first and the two bounds from its settings (`groupCommitSettings`), whose
+ * defaults are these.
  */
 export const GROUP_COMMIT_DEFAULTS: GroupCommitOptions = {
   maxConcurrentGroups: 2,
@@ -44,6 +47,20 @@ export const GROUP_COMMIT_DEFAULTS: GroupCommitOptions = {
   statementTimeoutMs: 4_000,
   lockTimeoutMs: 1_000,
 };
+
+/**
+ * The options the settings decide: EVENT_GROUP_POOL_SIZE connections (one per group in flight and
+ * one for the one-by-one retry of a failed group), and the statement and lock timeouts.
+ */
+export function groupCommitSettings(
+  config: Pick<AppConfig, 'EVENT_GROUP_POOL_SIZE' | 'EVENT_GROUP_STATEMENT_TIMEOUT_MS' | 'EVENT_GROUP_LOCK_TIMEOUT_MS'>,
+): Pick<GroupCommitOptions, 'maxConcurrentGroups' | 'statementTimeoutMs' | 'lockTimeoutMs'> {
+  return {
+    maxConcurrentGroups: config.EVENT_GROUP_POOL_SIZE - 1,
+    statementTimeoutMs: config.EVENT_GROUP_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: config.EVENT_GROUP_LOCK_TIMEOUT_MS,
+  };
+}
 
 /** The client's own bound on an answer beyond the server's statement timeout (a server that stalls). */
 const READ_TIMEOUT_MARGIN_MS = 1_000;

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import { AppConfig } from '@corridor/config';
 import { TouchpointEventStore } from '@corridor/persistence';
 import { ApiMetrics } from '../metrics/api-metrics';
 import { MetricsModule } from '../metrics/metrics.module';
-import { EventGroupCommit } from './event-group-commit';
+import { EventGroupCommit, groupCommitSettings } from './event-group-commit';
 import { EventsController, EventSourcesController } from './events.controller';
 import { EventSourcesService } from './event-sources.service';
 import { EventsService } from './events.service';
@@ -16,8 +17,9 @@ import { EventsService } from './events.service';
     EventSourcesService,
     {
       provide: EventGroupCommit,
-      useFactory: (store: TouchpointEventStore, metrics: ApiMetrics) => new EventGroupCommit(store, { onGroup: (n) => metrics.eventGroupRequests.observe(n) }),
-      inject: [TouchpointEventStore, ApiMetrics],
+      useFactory: (store: TouchpointEventStore, metrics: ApiMetrics, config: AppConfig) =>
+        new EventGroupCommit(store, { ...groupCommitSettings(config), onGroup: (n) => metrics.eventGroupRequests.observe(n) }),
+      inject: [TouchpointEventStore, ApiMetrics, AppConfig],
     },
   ],
 })
