@@ -1,0 +1,113 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
+import { buildPersonaSet } from '@corridor/domain';
+import { JobProducer } from '@corridor/jobs';
+import { AttributeRepository, CustomerRepository, IMPORT_CONNECTION_ID, PersonaRepository, SegmentationStore } from '@corridor/persistence';
+import { createTestContext, eventually, TestContext } from '@corridor/testing';
+import { BehaviourService } from '../src/segmentation/behaviour.service';
+import { IncrementalSegmentationService } from '../src/segmentation/incremental-segmentation.service';
+import { WorkerModule } from '../src/worker.module';
+
+jest.setTimeout(120_000);
+
+/**
+ * Races between a writer of facts and a reader that stamps what it has seen, forced into their bad
+ * order with a second connection (a held lock), through the services' own code. Transaction start
+ * times (now()) do not order commits: each test checks the reader's stamp is indeed later than the
+ * writer's although the reader did not see the write, then that the result is right all the same.
+ */
+describe('commit-order races', () => {
+  let ctx: TestContext;
+  let app: INestApplicationContext;
+  let db: DataSource;
+  let other: Client;
+
+  async function personaOf(customerId: string): Promise<string | null> {
+    const [row] = await db.query(
+      `SELECT p.key FROM assignments a JOIN persona_sets s ON s.version = a.set_version AND s.status = 'live' JOIN personas p ON p.id = a.persona_id WHERE a.customer_id = $1`,
+      [customerId],
+    );
+    return row?.key ?? null;
+  }
+
+  /** Resolves once another backend waits for an advisory lock (the code under test reached it). */
+  const waitingForLock = () =>
+    eventually(async () => {
+      const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+      return n > 0;
+    }, 'the code under test to wait for the held lock', 20_000);
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    // Nothing in the background evaluates or recomputes: only what each test calls runs.
+    Object.assign(process.env, { SEGMENTATION_RECONCILE_MINUTES: '0', SEGMENTATION_REFRESH_CRON: '', OUTBOX_RECONCILE_SECONDS: '3600' });
+    app = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
+    await app.init();
+    db = app.get(DataSource);
+    other = new Client({ connectionString: ctx.databaseUrl });
+    await other.connect();
+
+    await db.query(`INSERT INTO touchpoints (key, name, stage_key, channel, position) VALUES ('support_ticket', 'Support ticket', 'service', 'phone', 7)`);
+    await app.get(AttributeRepository).createBehaviour({ name: 'support_tickets_30d', behaviour: { kind: 'event_count', touchpoint: 'support_ticket', days: 30 } });
+    const personas = app.get(PersonaRepository);
+    await personas.transaction(async (tx) => {
+      await tx.create({ key: 'frustrated', name: 'Frustrated', description: '', priority: 1, enabled: true, rule: { attribute: 'support_tickets_30d', operator: 'gte', value: 3 } }, null);
+      await tx.create({ key: 'calm', name: 'Calm', description: '', priority: 2, enabled: true, rule: { attribute: 'support_tickets_30d', operator: 'lt', value: 3 } }, null);
+    });
+  });
+  afterAll(async () => {
+    for (const k of ['SEGMENTATION_RECONCILE_MINUTES', 'SEGMENTATION_REFRESH_CRON', 'OUTBOX_RECONCILE_SECONDS']) delete process.env[k];
+    await other?.end();
+    await app?.close();
+    await ctx?.dispose();
+  });
+
+  /** Customers by external id, assigned by a completed full run. */
+  async function seedAndPublish(externalIds: readonly string[]): Promise<Map<string, string>> {
+    await app.get(CustomerRepository).upsertBatch(IMPORT_CONNECTION_ID, externalIds.map((externalId) => ({ externalId, attributes: { country: 'GB' } })));
+    const ids = new Map<string, string>();
+    for (const r of await db.query(`SELECT id::text, external_id FROM customers WHERE external_id = ANY($1)`, [externalIds])) ids.set(r.external_id, r.id);
+    const draft = buildPersonaSet(await app.get(PersonaRepository).draftWithVersionIds(), await app.get(AttributeRepository).loadCatalog());
+    const { plan } = (await app.get(SegmentationStore).publish(draft, { timeZone: 'UTC', publishedBy: null, chunkSize: 1000, now: new Date() }))!;
+    await app.get(JobProducer).enqueueFlow(
+      { contract: RUN_FINALIZE, payload: { runId: plan.run.id } },
+      plan.chunks.map((chunk) => ({ contract: RUN_CHUNK, payload: { runId: plan.run.id, chunk } })),
+    );
+    await eventually(async () => (await app.get(SegmentationStore).getRun(plan.run.id))?.status === 'completed', 'the persona run', 60_000);
+    return ids;
+  }
+
+  it('behaviour recompute: an evaluation that began after the recompute but read the old values does not leave the customer on the old persona', async () => {
+    const c = (await seedAndPublish(['race-behaviour'])).get('race-behaviour')!;
+    expect(await personaOf(c)).toBe('calm');
+    // Three tickets, stored and committed; their recompute is what follows.
+    for (let i = 0; i < 3; i++) {
+      await db.query(`INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at) VALUES ('api', $1, 'support_ticket', $2, now())`, [`race-b-${i}`, c]);
+    }
+
+    // The recompute's transaction starts (its now() is fixed) and then waits for c's behaviour lock, held here.
+    await other.query('BEGIN');
+    await other.query(`SELECT pg_advisory_xact_lock(hashtext('corridor.behaviour'), ($1::bigint % 2147483647)::int)`, [c]);
+    const refresh = app.get(BehaviourService).refreshCustomers([c]);
+    try {
+      await waitingForLock();
+      // Meanwhile an evaluation of c (another job of c's) starts later, reads the old values (0 tickets) and commits.
+      await app.get(IncrementalSegmentationService).evaluate([c], 'data_change');
+    } finally {
+      await other.query('COMMIT');
+    }
+    expect(await refresh).toMatchObject({ changed: 1 });
+
+    // The timestamps lie: the assignment looks newer than the change it never saw.
+    const [stamps] = await db.query(
+      `SELECT a.evaluated_at > b.changed_at AS looks_fresh FROM customer_behaviour b JOIN assignments a ON a.customer_id = b.customer_id
+         JOIN persona_sets s ON s.version = a.set_version AND s.status = 'live' WHERE b.customer_id = $1`,
+      [c],
+    );
+    expect(stamps.looks_fresh).toBe(true);
+    expect(await personaOf(c)).toBe('frustrated');
+  });
+});
