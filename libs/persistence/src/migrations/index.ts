@@ -24,6 +24,7 @@ import { PartitionEvents1797200000000 } from './1797200000000-PartitionEvents';
 import { OutboxNotifyUnrelayed1797300000000 } from './1797300000000-OutboxNotifyUnrelayed';
 import { OutboxTraceContext1797550000000 } from './1797550000000-OutboxTraceContext';
 import { PersonaHistoryCustomerKey1797660000000 } from './1797660000000-PersonaHistoryCustomerKey';
+import { FeedbackSeenInCommitOrder1797740000000 } from './1797740000000-FeedbackSeenInCommitOrder';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -53,4 +54,5 @@ export const MIGRATIONS: Function[] = [
   OutboxNotifyUnrelayed1797300000000,
   OutboxTraceContext1797550000000,
   PersonaHistoryCustomerKey1797660000000,
+  FeedbackSeenInCommitOrder1797740000000,
 ];

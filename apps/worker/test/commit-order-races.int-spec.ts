@@ -5,8 +5,9 @@ import { DataSource } from 'typeorm';
 import { RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
 import { buildPersonaSet } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
-import { AttributeRepository, CustomerRepository, IMPORT_CONNECTION_ID, PersonaRepository, SegmentationStore } from '@corridor/persistence';
+import { AttributeRepository, CustomerRepository, ExperienceStore, IMPORT_CONNECTION_ID, PersonaRepository, SegmentationStore } from '@corridor/persistence';
 import { createTestContext, eventually, TestContext } from '@corridor/testing';
+import { ExperienceService } from '../src/outcomes/experience.service';
 import { BehaviourService } from '../src/segmentation/behaviour.service';
 import { IncrementalSegmentationService } from '../src/segmentation/incremental-segmentation.service';
 import { WorkerModule } from '../src/worker.module';
@@ -109,5 +110,35 @@ describe('commit-order races', () => {
     );
     expect(stamps.looks_fresh).toBe(true);
     expect(await personaOf(c)).toBe('frustrated');
+  });
+
+  it('feedback watchdog: a recompute that began after the feedback\'s transaction but read before its commit has not seen it', async () => {
+    await app.get(CustomerRepository).upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: 'race-feedback', attributes: {} }]);
+    const [{ id: c }] = await db.query(`SELECT id::text FROM customers WHERE external_id = 'race-feedback'`);
+    const store = app.get(ExperienceStore);
+    // The feedback's transaction starts (its received_at is fixed) and stays open; its job will be lost.
+    await other.query('BEGIN');
+    const { rows } = await other.query(
+      `INSERT INTO outcomes (source, idempotency_key, type, customer_id, event_id, touchpoint_key, csat, occurred_at)
+       VALUES ('api', 'race-f-1', 'feedback', $1, 0, 'support_ticket', 1, now()) RETURNING id::text AS id`,
+      [c],
+    );
+    const outcomeId: string = rows[0].id;
+    try {
+      // A recompute of the customer (another feedback's job, the daily refresh) starts later, reads without it, commits.
+      await app.get(ExperienceService).recompute(c);
+    } finally {
+      await other.query('COMMIT');
+    }
+    const [stamps] = await db.query(
+      `SELECT ce.updated_at >= o.received_at AS looks_seen, ce.feedback_count FROM customer_experience ce JOIN outcomes o ON o.customer_id = ce.customer_id WHERE o.id = $1`,
+      [outcomeId],
+    );
+    expect(stamps).toEqual({ looks_seen: true, feedback_count: 0 });
+    expect(await store.unreactedFeedback(0, 24, 1000)).toContain(outcomeId);
+
+    // A recompute that read it: no longer reported.
+    await app.get(ExperienceService).recompute(c);
+    expect(await store.unreactedFeedback(0, 24, 1000)).not.toContain(outcomeId);
   });
 });
