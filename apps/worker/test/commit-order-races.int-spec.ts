@@ -141,4 +141,40 @@ describe('commit-order races', () => {
     await app.get(ExperienceService).recompute(c);
     expect(await store.unreactedFeedback(0, 24, 1000)).not.toContain(outcomeId);
   });
+
+  it('behaviour safety net: a recompute that began after an event\'s transaction but read before its commit has not counted it', async () => {
+    await app.get(CustomerRepository).upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: 'race-events', attributes: {} }]);
+    const [{ id: c }] = await db.query(`SELECT id::text FROM customers WHERE external_id = 'race-events'`);
+    const insertEvent = (q: Queryable, key: string) =>
+      q.query(`INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at) VALUES ('api', $1, 'support_ticket', $2, now())`, [key, c]);
+    await insertEvent(db, 'race-e-1');
+    await insertEvent(db, 'race-e-2');
+    await app.get(BehaviourService).refreshCustomers([c]);
+    await app.get(IncrementalSegmentationService).evaluate([c], 'data_change');
+    expect(await personaOf(c)).toBe('calm');
+
+    // The third ticket's transaction starts (its received_at is fixed) and stays open; its recompute job will be lost.
+    await other.query('BEGIN');
+    await insertEvent(other, 'race-e-3');
+    try {
+      // A recompute of c (another event's job) starts later, reads two tickets, commits.
+      await app.get(BehaviourService).refreshCustomers([c]);
+    } finally {
+      await other.query('COMMIT');
+    }
+    const [stamps] = await db.query(
+      `SELECT b.computed_at > e.received_at AS looks_counted, b.values FROM customer_behaviour b JOIN touchpoint_events e ON e.customer_id = b.customer_id
+        WHERE e.idempotency_key = 'race-e-3'`,
+    );
+    expect(stamps).toEqual({ looks_counted: true, values: { support_tickets_30d: 2 } });
+
+    // The scheduled catch-up finds c behind its events, recomputes and re-evaluates it.
+    expect(await app.get(BehaviourService).catchUp()).toBeGreaterThanOrEqual(1);
+    expect(await personaOf(c)).toBe('frustrated');
+    expect(await app.get(BehaviourService).catchUp()).toBe(0);
+  });
 });
+
+interface Queryable {
+  query(text: string, params?: unknown[]): Promise<unknown>;
+}

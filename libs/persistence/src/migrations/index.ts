@@ -25,6 +25,7 @@ import { OutboxNotifyUnrelayed1797300000000 } from './1797300000000-OutboxNotify
 import { OutboxTraceContext1797550000000 } from './1797550000000-OutboxTraceContext';
 import { PersonaHistoryCustomerKey1797660000000 } from './1797660000000-PersonaHistoryCustomerKey';
 import { FeedbackSeenInCommitOrder1797740000000 } from './1797740000000-FeedbackSeenInCommitOrder';
+import { EventsSeenInCommitOrder1797741000000 } from './1797741000000-EventsSeenInCommitOrder';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -55,4 +56,5 @@ export const MIGRATIONS: Function[] = [
   OutboxTraceContext1797550000000,
   PersonaHistoryCustomerKey1797660000000,
   FeedbackSeenInCommitOrder1797740000000,
+  EventsSeenInCommitOrder1797741000000,
 ];
