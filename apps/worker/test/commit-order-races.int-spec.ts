@@ -34,10 +34,10 @@ describe('commit-order races', () => {
     return row?.key ?? null;
   }
 
-  /** Resolves once another backend waits for an advisory lock (the code under test reached it). */
+  /** Resolves once a backend of this database waits for a lock (the code under test reached the one held here). */
   const waitingForLock = () =>
     eventually(async () => {
-      const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+      const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
       return n > 0;
     }, 'the code under test to wait for the held lock', 20_000);
 
@@ -55,8 +55,9 @@ describe('commit-order races', () => {
     await app.get(AttributeRepository).createBehaviour({ name: 'support_tickets_30d', behaviour: { kind: 'event_count', touchpoint: 'support_ticket', days: 30 } });
     const personas = app.get(PersonaRepository);
     await personas.transaction(async (tx) => {
-      await tx.create({ key: 'frustrated', name: 'Frustrated', description: '', priority: 1, enabled: true, rule: { attribute: 'support_tickets_30d', operator: 'gte', value: 3 } }, null);
-      await tx.create({ key: 'calm', name: 'Calm', description: '', priority: 2, enabled: true, rule: { attribute: 'support_tickets_30d', operator: 'lt', value: 3 } }, null);
+      await tx.create({ key: 'vip', name: 'VIP', description: '', priority: 1, enabled: true, rule: { attribute: 'country', operator: 'equals', value: 'US' } }, null);
+      await tx.create({ key: 'frustrated', name: 'Frustrated', description: '', priority: 2, enabled: true, rule: { attribute: 'support_tickets_30d', operator: 'gte', value: 3 } }, null);
+      await tx.create({ key: 'calm', name: 'Calm', description: '', priority: 3, enabled: true, rule: { attribute: 'support_tickets_30d', operator: 'lt', value: 3 } }, null);
     });
   });
   afterAll(async () => {
@@ -172,6 +173,66 @@ describe('commit-order races', () => {
     expect(await app.get(BehaviourService).catchUp()).toBeGreaterThanOrEqual(1);
     expect(await personaOf(c)).toBe('frustrated');
     expect(await app.get(BehaviourService).catchUp()).toBe(0);
+  });
+
+  it("reconciler: an evaluation that began after a sync's write but read before its commit does not hide the change", async () => {
+    const c = (await seedAndPublish(['race-data'])).get('race-data')!;
+    expect(await personaOf(c)).toBe('calm');
+    // The customer's row is locked here: the sync's upsert starts (its now() is fixed), then waits for it.
+    await other.query('BEGIN');
+    await other.query(`SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, [c]);
+    const upsert = app.get(CustomerRepository).upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: 'race-data', attributes: { country: 'US' } }]);
+    try {
+      await waitingForLock();
+      // Meanwhile an evaluation of c (a webhook's, another page's) starts later, reads GB and commits.
+      await app.get(IncrementalSegmentationService).evaluate([c], 'data_change');
+    } finally {
+      await other.query('COMMIT');
+    }
+    expect((await upsert).updated).toBe(1);
+    // The upsert's evaluation job is lost (none is queued here); the timestamps say the assignment is newer.
+    const [stamps] = await db.query(
+      `SELECT a.evaluated_at > c.data_changed_at AS looks_fresh FROM customers c JOIN assignments a ON a.customer_id = c.id
+         JOIN persona_sets s ON s.version = a.set_version AND s.status = 'live' WHERE c.id = $1`,
+      [c],
+    );
+    expect(stamps.looks_fresh).toBe(true);
+    expect(await personaOf(c)).toBe('calm');
+
+    // The scheduled reconcile finds it stale and queues it; the worker re-evaluates it.
+    expect((await app.get(IncrementalSegmentationService).reconcile()).queued).toBeGreaterThanOrEqual(1);
+    await eventually(async () => (await personaOf(c)) === 'vip', 'the reconciled evaluation', 30_000);
+    // Nobody looks stale once evaluated after the change (no false positives).
+    expect(await app.get(SegmentationStore).staleCustomers(1000)).toEqual([]);
+  });
+
+  it('reconciler: an evaluation that began after a behaviour recompute but read before its commit does not hide the change', async () => {
+    await app.get(CustomerRepository).upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: 'race-due', attributes: {} }]);
+    const [{ id: c }] = await db.query(`SELECT id::text FROM customers WHERE external_id = 'race-due'`);
+    for (let i = 0; i < 3; i++) {
+      await db.query(`INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at) VALUES ('api', $1, 'support_ticket', $2, now())`, [`race-d-${i}`, c]);
+    }
+    await app.get(IncrementalSegmentationService).evaluate([c], 'data_change');
+    expect(await personaOf(c)).toBe('calm');
+    // Due for a recompute (as a new attribute's backfill marks it); the daily refresh recomputes without
+    // evaluating, leaving that to its full run, which here never comes (skipped, or its job lost).
+    await db.query(`INSERT INTO customer_behaviour (customer_id, next_change_at, changed_at) VALUES ($1, now(), '-infinity')`, [c]);
+
+    await other.query('BEGIN');
+    await other.query(`SELECT pg_advisory_xact_lock(hashtext('corridor.behaviour'), ($1::bigint % 2147483647)::int)`, [c]);
+    const refresh = app.get(BehaviourService).refreshDue(new Date(), { evaluate: false });
+    try {
+      await waitingForLock();
+      await app.get(IncrementalSegmentationService).evaluate([c], 'data_change');
+    } finally {
+      await other.query('COMMIT');
+    }
+    expect((await refresh).changed).toContain(c);
+    expect(await personaOf(c)).toBe('calm');
+
+    expect((await app.get(IncrementalSegmentationService).reconcile()).queued).toBeGreaterThanOrEqual(1);
+    await eventually(async () => (await personaOf(c)) === 'frustrated', 'the reconciled evaluation', 30_000);
+    expect(await app.get(SegmentationStore).staleCustomers(1000)).toEqual([]);
   });
 });
 

@@ -18,4 +18,11 @@ export class AssignmentEntity {
 
   @Column('timestamptz', { name: 'evaluated_at' })
   evaluatedAt: Date;
+
+  /**
+   * The snapshot (pg_snapshot, as text) an incremental evaluation read the customer under: the
+   * reconciler asks whether the customer's last change was visible to it. Null on a full run's rows.
+   */
+  @Column('text', { name: 'read_snapshot', nullable: true })
+  readSnapshot: string | null;
 }

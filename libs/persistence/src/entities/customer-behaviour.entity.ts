@@ -31,4 +31,8 @@ export class CustomerBehaviourEntity {
    */
   @Column('text', { name: 'read_snapshot', nullable: true })
   readSnapshot: string | null;
+
+  /** The transaction that last changed the values (pg_current_xact_id): compared with an assignment's read_snapshot. */
+  @Column('bigint', { name: 'changed_xact_id', nullable: true })
+  changedXactId: string | null;
 }

@@ -26,6 +26,7 @@ import { OutboxTraceContext1797550000000 } from './1797550000000-OutboxTraceCont
 import { PersonaHistoryCustomerKey1797660000000 } from './1797660000000-PersonaHistoryCustomerKey';
 import { FeedbackSeenInCommitOrder1797740000000 } from './1797740000000-FeedbackSeenInCommitOrder';
 import { EventsSeenInCommitOrder1797741000000 } from './1797741000000-EventsSeenInCommitOrder';
+import { AssignmentsSeenInCommitOrder1797742000000 } from './1797742000000-AssignmentsSeenInCommitOrder';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -57,4 +58,5 @@ export const MIGRATIONS: Function[] = [
   PersonaHistoryCustomerKey1797660000000,
   FeedbackSeenInCommitOrder1797740000000,
   EventsSeenInCommitOrder1797741000000,
+  AssignmentsSeenInCommitOrder1797742000000,
 ];

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { BehaviouralAttribute, BehaviourDefinition, EventWindowFacts, EventWindowQuery, ExperienceFacts } from '@corridor/domain';
 import { DataSource, EntityManager } from 'typeorm';
+import { STALE_BEHAVIOUR } from './evaluated-attributes';
 
 /** Two-key advisory lock space for "one customer's behaviour recompute". */
 const BEHAVIOUR_LOCK_CLASS = `hashtext('corridor.behaviour')`;
@@ -57,7 +58,7 @@ export class BehaviourStore {
     });
   }
 
-  /** Live customers among `customerIds` whose live assignment is older than their behaviour's last change. */
+  /** Live customers among `customerIds` whose live assignment did not see their behaviour's last change (STALE_BEHAVIOUR). */
   async staleAmong(customerIds: readonly string[]): Promise<string[]> {
     if (customerIds.length === 0) return [];
     const rows: Array<{ id: string }> = await this.db.query(
@@ -65,7 +66,7 @@ export class BehaviourStore {
          JOIN customers c ON c.id = b.customer_id AND c.deleted_at IS NULL AND c.merged_into_id IS NULL
          JOIN persona_sets s ON s.status = 'live'
          LEFT JOIN assignments a ON a.set_version = s.version AND a.customer_id = b.customer_id
-        WHERE b.customer_id = ANY($1::bigint[]) AND (a.customer_id IS NULL OR b.changed_at > greatest(a.evaluated_at, s.live_at))`,
+        WHERE b.customer_id = ANY($1::bigint[]) AND (a.customer_id IS NULL OR ${STALE_BEHAVIOUR})`,
       [customerIds],
     );
     return rows.map((r) => r.id);
@@ -163,8 +164,8 @@ async function readFacts(m: EntityManager, customerIds: readonly string[], windo
 }
 
 /**
- * Stores computed values and the snapshot their facts were read under; `changed_at` moves only where
- * the values differ. Returns the customers whose values changed.
+ * Stores computed values and the snapshot their facts were read under; `changed_at` and
+ * `changed_xact_id` move only where the values differ. Returns the customers whose values changed.
  */
 async function save(m: EntityManager, computed: readonly ComputedBehaviour[], readSnapshot: string): Promise<string[]> {
   if (computed.length === 0) return [];
@@ -172,11 +173,12 @@ async function save(m: EntityManager, computed: readonly ComputedBehaviour[], re
     `WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(c bigint, v jsonb, n timestamptz)),
           old AS (SELECT b.customer_id, b.values FROM customer_behaviour b JOIN input ON input.c = b.customer_id),
           up AS (
-            INSERT INTO customer_behaviour (customer_id, values, next_change_at, computed_at, changed_at, read_snapshot)
-            SELECT c, v, n, now(), now(), $2 FROM input
+            INSERT INTO customer_behaviour (customer_id, values, next_change_at, computed_at, changed_at, changed_xact_id, read_snapshot)
+            SELECT c, v, n, now(), now(), pg_current_xact_id()::text::bigint, $2 FROM input
             ON CONFLICT (customer_id) DO UPDATE SET values = EXCLUDED.values, next_change_at = EXCLUDED.next_change_at, computed_at = now(),
               read_snapshot = EXCLUDED.read_snapshot,
-              changed_at = CASE WHEN customer_behaviour.values IS DISTINCT FROM EXCLUDED.values THEN now() ELSE customer_behaviour.changed_at END
+              changed_at = CASE WHEN customer_behaviour.values IS DISTINCT FROM EXCLUDED.values THEN now() ELSE customer_behaviour.changed_at END,
+              changed_xact_id = CASE WHEN customer_behaviour.values IS DISTINCT FROM EXCLUDED.values THEN EXCLUDED.changed_xact_id ELSE customer_behaviour.changed_xact_id END
             RETURNING customer_id, values)
      SELECT up.customer_id::text AS customer_id FROM up LEFT JOIN old ON old.customer_id = up.customer_id
       WHERE old.values IS DISTINCT FROM up.values`,

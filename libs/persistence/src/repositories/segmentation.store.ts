@@ -18,7 +18,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
 import { copyLinesInto, forEachCopyLine, unescapeCopyField } from './copy-text';
 import { PersonaSetEntity } from '../entities/persona-set.entity';
-import { BEHAVIOUR_JOIN, EVALUATED_ATTRIBUTES } from './evaluated-attributes';
+import { BEHAVIOUR_JOIN, EVALUATED_ATTRIBUTES, STALE_BEHAVIOUR, STALE_DATA } from './evaluated-attributes';
 import { toPersonaSet } from './persona-set.repository';
 
 /** Incremental evaluation holds this lock shared; a run going live holds it exclusively. */
@@ -406,6 +406,9 @@ export class SegmentationStore {
     return this.db.transaction(async (em) => {
       await em.query(`SELECT pg_advisory_xact_lock_shared(${SEGMENTATION_LOCK})`);
       const [{ version }] = await em.query(`SELECT version FROM persona_sets WHERE status = 'live'`);
+      // Taken before the customers are read (the read's own snapshot sees at least as much), and
+      // stored with the assignments: the reconciler asks whether a change was visible to it.
+      const [{ snapshot }]: Array<{ snapshot: string }> = await em.query(`SELECT pg_current_snapshot()::text AS snapshot`);
       const rows: Array<{ id: string; attributes: Record<string, unknown>; live: boolean; current: string | null }> = await em.query(
         `SELECT c.id::text AS id, ${EVALUATED_ATTRIBUTES} AS attributes, (c.deleted_at IS NULL AND c.merged_into_id IS NULL) AS live, a.persona_id AS current
            FROM customers c ${BEHAVIOUR_JOIN} LEFT JOIN assignments a ON a.set_version = $2 AND a.customer_id = c.id
@@ -419,10 +422,11 @@ export class SegmentationStore {
       const personaIds = await evaluate(version, forEvaluation);
       if (liveRows.length) {
         await em.query(
-          `INSERT INTO assignments (set_version, customer_id, persona_id, evaluated_at)
-           SELECT $1, c, p, now() FROM unnest($2::bigint[], $3::uuid[]) AS x(c, p)
-           ON CONFLICT (set_version, customer_id) DO UPDATE SET persona_id = EXCLUDED.persona_id, evaluated_at = EXCLUDED.evaluated_at`,
-          [version, liveRows.map((r) => r.id), personaIds],
+          `INSERT INTO assignments (set_version, customer_id, persona_id, evaluated_at, read_snapshot)
+           SELECT $1, c, p, now(), $4 FROM unnest($2::bigint[], $3::uuid[]) AS x(c, p)
+           ON CONFLICT (set_version, customer_id) DO UPDATE SET persona_id = EXCLUDED.persona_id, evaluated_at = EXCLUDED.evaluated_at,
+             read_snapshot = EXCLUDED.read_snapshot`,
+          [version, liveRows.map((r) => r.id), personaIds, snapshot],
         );
       }
       // A full run in progress may have read these customers before they changed: record their
@@ -456,8 +460,9 @@ export class SegmentationStore {
 
   /**
    * Customers whose live assignment disagrees with their data: live but unassigned or assigned
-   * before their last change, or deleted/merged but still assigned. A full run evaluates at one
-   * fixed instant, so its rows count as fresh up to the moment the set went live.
+   * without seeing their last change (STALE_DATA, STALE_BEHAVIOUR: commit order, not timestamps),
+   * or deleted/merged but still assigned. A full run evaluates at one fixed instant, so its rows
+   * count as fresh up to the moment the set went live.
    */
   async staleCustomers(limit: number): Promise<string[]> {
     const rows: Array<{ id: string }> = await this.db.query(
@@ -468,7 +473,7 @@ export class SegmentationStore {
          ${BEHAVIOUR_JOIN}
         WHERE CASE WHEN c.deleted_at IS NULL AND c.merged_into_id IS NULL
                    -- behavioural values changing count as data changing (their evaluation job may be lost too)
-                   THEN a.customer_id IS NULL OR greatest(c.data_changed_at, b.changed_at) > greatest(a.evaluated_at, s.live_at)
+                   THEN a.customer_id IS NULL OR ${STALE_DATA} OR ${STALE_BEHAVIOUR}
                    ELSE a.customer_id IS NOT NULL END
         LIMIT $1`,
       [limit],
