@@ -72,6 +72,12 @@ describe('commit-order races', () => {
     await app.get(CustomerRepository).upsertBatch(IMPORT_CONNECTION_ID, externalIds.map((externalId) => ({ externalId, attributes: { country: 'GB' } })));
     const ids = new Map<string, string>();
     for (const r of await db.query(`SELECT id::text, external_id FROM customers WHERE external_id = ANY($1)`, [externalIds])) ids.set(r.external_id, r.id);
+    await publishAndWait();
+    return ids;
+  }
+
+  /** Re-applies the personas as a new set and waits for its full run to go live. */
+  async function publishAndWait(): Promise<void> {
     const draft = buildPersonaSet(await app.get(PersonaRepository).draftWithVersionIds(), await app.get(AttributeRepository).loadCatalog());
     const { plan } = (await app.get(SegmentationStore).publish(draft, { timeZone: 'UTC', publishedBy: null, chunkSize: 1000, now: new Date() }))!;
     await app.get(JobProducer).enqueueFlow(
@@ -79,7 +85,6 @@ describe('commit-order races', () => {
       plan.chunks.map((chunk) => ({ contract: RUN_CHUNK, payload: { runId: plan.run.id, chunk } })),
     );
     await eventually(async () => (await app.get(SegmentationStore).getRun(plan.run.id))?.status === 'completed', 'the persona run', 60_000);
-    return ids;
   }
 
   it('behaviour recompute: an evaluation that began after the recompute but read the old values does not leave the customer on the old persona', async () => {
@@ -232,6 +237,33 @@ describe('commit-order races', () => {
 
     expect((await app.get(IncrementalSegmentationService).reconcile()).queued).toBeGreaterThanOrEqual(1);
     await eventually(async () => (await personaOf(c)) === 'frustrated', 'the reconciled evaluation', 30_000);
+    expect(await app.get(SegmentationStore).staleCustomers(1000)).toEqual([]);
+  });
+
+  it("reconciler: a full run's chunk that read before a change committed does not count as fresh up to the go-live", async () => {
+    const c = (await seedAndPublish(['race-run'])).get('race-run')!;
+    expect(await personaOf(c)).toBe('calm');
+    await other.query('BEGIN');
+    await other.query(`SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, [c]);
+    const upsert = app.get(CustomerRepository).upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: 'race-run', attributes: { country: 'US' } }]);
+    try {
+      await waitingForLock();
+      // A full run reads c (GB) and goes live, after the change's transaction began.
+      await publishAndWait();
+    } finally {
+      await other.query('COMMIT');
+    }
+    expect((await upsert).updated).toBe(1);
+    const [stamps] = await db.query(
+      `SELECT s.live_at > c.data_changed_at AS looks_fresh FROM customers c JOIN assignments a ON a.customer_id = c.id
+         JOIN persona_sets s ON s.version = a.set_version AND s.status = 'live' WHERE c.id = $1`,
+      [c],
+    );
+    expect(stamps.looks_fresh).toBe(true);
+    expect(await personaOf(c)).toBe('calm');
+
+    expect((await app.get(IncrementalSegmentationService).reconcile()).queued).toBeGreaterThanOrEqual(1);
+    await eventually(async () => (await personaOf(c)) === 'vip', 'the reconciled evaluation', 30_000);
     expect(await app.get(SegmentationStore).staleCustomers(1000)).toEqual([]);
   });
 });

@@ -20,8 +20,9 @@ export class AssignmentEntity {
   evaluatedAt: Date;
 
   /**
-   * The snapshot (pg_snapshot, as text) an incremental evaluation read the customer under: the
-   * reconciler asks whether the customer's last change was visible to it. Null on a full run's rows.
+   * The snapshot (pg_snapshot, as text) the evaluation read the customer under (an incremental
+   * evaluation's, a full run chunk's, an override's): the reconciler asks whether the customer's
+   * last change was visible to it. Null on rows from before it existed.
    */
   @Column('text', { name: 'read_snapshot', nullable: true })
   readSnapshot: string | null;

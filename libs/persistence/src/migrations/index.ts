@@ -27,6 +27,7 @@ import { PersonaHistoryCustomerKey1797660000000 } from './1797660000000-PersonaH
 import { FeedbackSeenInCommitOrder1797740000000 } from './1797740000000-FeedbackSeenInCommitOrder';
 import { EventsSeenInCommitOrder1797741000000 } from './1797741000000-EventsSeenInCommitOrder';
 import { AssignmentsSeenInCommitOrder1797742000000 } from './1797742000000-AssignmentsSeenInCommitOrder';
+import { FullRunSnapshots1797743000000 } from './1797743000000-FullRunSnapshots';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -59,4 +60,5 @@ export const MIGRATIONS: Function[] = [
   FeedbackSeenInCommitOrder1797740000000,
   EventsSeenInCommitOrder1797741000000,
   AssignmentsSeenInCommitOrder1797742000000,
+  FullRunSnapshots1797743000000,
 ];

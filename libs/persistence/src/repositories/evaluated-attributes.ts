@@ -18,8 +18,8 @@ export const BEHAVIOUR_JOIN = `LEFT JOIN customer_behaviour b ON b.customer_id =
  * was not visible to the snapshot the evaluation read under. Transaction start times (now()) do not
  * order commits: an evaluation that began after a change's transaction but read before its commit
  * carries a later evaluated_at than the change's time, yet never saw it. Rows without the
- * transaction or the snapshot (written before they existed; a full run's, which count as fresh up
- * to the moment the set went live) keep the timestamp comparison.
+ * transaction or the snapshot (written before they existed) keep the timestamp comparison, where a
+ * full run's rows count as fresh up to the moment the set went live.
  */
 function unseen(xactId: string, changedAt: string): string {
   return `coalesce(CASE WHEN ${xactId} IS NOT NULL AND a.read_snapshot IS NOT NULL
