@@ -16,7 +16,7 @@ jest.setTimeout(120_000);
 
 /**
  * Races between a writer of facts and a reader that stamps what it has seen, forced into their bad
- * order with a second connection (a held lock), through the services' own code. Transaction start
+ * order with a second connection (a held lock, an open transaction), through the services' own code. Transaction start
  * times (now()) do not order commits: each test checks the reader's stamp is indeed later than the
  * writer's although the reader did not see the write, then that the result is right all the same.
  */
