@@ -18,4 +18,12 @@ export class AssignmentEntity {
 
   @Column('timestamptz', { name: 'evaluated_at' })
   evaluatedAt: Date;
+
+  /**
+   * The snapshot (pg_snapshot, as text) the evaluation read the customer under (an incremental
+   * evaluation's, a full run chunk's, an override's): the reconciler asks whether the customer's
+   * last change was visible to it. Null on rows from before it existed.
+   */
+  @Column('text', { name: 'read_snapshot', nullable: true })
+  readSnapshot: string | null;
 }

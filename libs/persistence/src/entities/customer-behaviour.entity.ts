@@ -24,4 +24,15 @@ export class CustomerBehaviourEntity {
   /** When the values last changed: an assignment older than this is stale (the reconciler's test). */
   @Column('timestamptz', { name: 'changed_at', default: () => 'now()' })
   changedAt: Date;
+
+  /**
+   * The snapshot (pg_snapshot, as text) the last recompute read the facts under: the safety net asks
+   * whether an event's transaction was visible to it. Null until a recompute has run since it existed.
+   */
+  @Column('text', { name: 'read_snapshot', nullable: true })
+  readSnapshot: string | null;
+
+  /** The transaction that last changed the values (pg_current_xact_id): compared with an assignment's read_snapshot. */
+  @Column('bigint', { name: 'changed_xact_id', nullable: true })
+  changedXactId: string | null;
 }

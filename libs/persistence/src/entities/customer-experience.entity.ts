@@ -27,4 +27,11 @@ export class CustomerExperienceEntity {
 
   @Column('timestamptz', { name: 'updated_at', default: () => 'now()' })
   updatedAt: Date;
+
+  /**
+   * The snapshot (pg_snapshot, as text) the row's facts were read under: the feedback watchdog asks
+   * whether an outcome's transaction was visible to it. Null on rows written before it existed.
+   */
+  @Column('text', { name: 'read_snapshot', nullable: true })
+  readSnapshot: string | null;
 }

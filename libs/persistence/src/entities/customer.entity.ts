@@ -78,4 +78,13 @@ export class CustomerEntity {
   /** When the attributes last changed (not bookkeeping): reconcile compares it with the assignment's time. */
   @Column('timestamptz', { name: 'data_changed_at', default: () => 'now()' })
   dataChangedAt: Date;
+
+  /**
+   * The transaction that last changed the attributes (pg_current_xact_id; writers set it to DEFAULT
+   * with data_changed_at): the reconciler asks whether it was visible to an assignment's read_snapshot.
+   */
+  // TypeORM compares defaults with their casts stripped; the migration's default is
+  // ((pg_current_xact_id())::text)::bigint.
+  @Column('bigint', { name: 'data_xact_id', nullable: true, default: () => '((pg_current_xact_id()))' })
+  dataXactId: string | null;
 }

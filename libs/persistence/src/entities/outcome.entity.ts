@@ -65,4 +65,13 @@ export class OutcomeEntity {
 
   @Column('text', { name: 'correlation_id', nullable: true })
   correlationId: string | null;
+
+  /**
+   * The inserting transaction (pg_current_xact_id), for the feedback watchdog to ask whether an
+   * experience row's read saw this outcome (customer_experience.read_snapshot). Null before it existed.
+   */
+  // TypeORM compares defaults with their casts stripped; the migration's default is
+  // ((pg_current_xact_id())::text)::bigint.
+  @Column('bigint', { name: 'xact_id', nullable: true, default: () => '((pg_current_xact_id()))' })
+  xactId: string | null;
 }

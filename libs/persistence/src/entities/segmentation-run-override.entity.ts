@@ -15,4 +15,8 @@ export class SegmentationRunOverrideEntity {
 
   @Column('uuid', { name: 'persona_id', nullable: true })
   personaId: string | null;
+
+  /** The snapshot the evaluation read under (pg_snapshot as text), carried into the assignment at go-live. */
+  @Column('text', { name: 'read_snapshot', nullable: true })
+  readSnapshot: string | null;
 }

@@ -42,4 +42,13 @@ export class TouchpointEventEntity {
 
   @Column('text', { name: 'correlation_id', nullable: true })
   correlationId: string | null;
+
+  /**
+   * The inserting transaction (pg_current_xact_id), for the behaviour safety net to ask whether a
+   * recompute's read saw this event (customer_behaviour.read_snapshot). Null before it existed.
+   */
+  // TypeORM compares defaults with their casts stripped; the migration's default is
+  // ((pg_current_xact_id())::text)::bigint.
+  @Column('bigint', { name: 'xact_id', nullable: true, default: () => '((pg_current_xact_id()))' })
+  xactId: string | null;
 }

@@ -25,6 +25,10 @@ import { OutboxNotifyUnrelayed1797300000000 } from './1797300000000-OutboxNotify
 import { OutboxTraceContext1797550000000 } from './1797550000000-OutboxTraceContext';
 import { PersonaHistoryCustomerKey1797660000000 } from './1797660000000-PersonaHistoryCustomerKey';
 import { DeliveryNotice1797720000000 } from './1797720000000-DeliveryNotice';
+import { FeedbackSeenInCommitOrder1797740000000 } from './1797740000000-FeedbackSeenInCommitOrder';
+import { EventsSeenInCommitOrder1797741000000 } from './1797741000000-EventsSeenInCommitOrder';
+import { AssignmentsSeenInCommitOrder1797742000000 } from './1797742000000-AssignmentsSeenInCommitOrder';
+import { FullRunSnapshots1797743000000 } from './1797743000000-FullRunSnapshots';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -55,4 +59,8 @@ export const MIGRATIONS: Function[] = [
   OutboxTraceContext1797550000000,
   PersonaHistoryCustomerKey1797660000000,
   DeliveryNotice1797720000000,
+  FeedbackSeenInCommitOrder1797740000000,
+  EventsSeenInCommitOrder1797741000000,
+  AssignmentsSeenInCommitOrder1797742000000,
+  FullRunSnapshots1797743000000,
 ];

@@ -126,7 +126,7 @@ export class AttributeRepository {
     await this.db.transaction(async (m) => {
       await m.query(`DELETE FROM attributes WHERE name = $1 AND source IN ('custom', 'behaviour')`, [name]);
       if (existing.source === 'behaviour') {
-        await m.query(`UPDATE customer_behaviour SET values = values - $1::text, changed_at = now() WHERE values ? $1`, [name]);
+        await m.query(`UPDATE customer_behaviour SET values = values - $1::text, changed_at = now(), changed_xact_id = pg_current_xact_id()::text::bigint WHERE values ? $1`, [name]);
       }
     });
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { BehaviouralAttribute, BehaviourDefinition, EventWindowFacts, EventWindowQuery, ExperienceFacts } from '@corridor/domain';
 import { DataSource, EntityManager } from 'typeorm';
+import { STALE_BEHAVIOUR } from './evaluated-attributes';
 
 /** Two-key advisory lock space for "one customer's behaviour recompute". */
 const BEHAVIOUR_LOCK_CLASS = `hashtext('corridor.behaviour')`;
@@ -51,11 +52,13 @@ export class BehaviourStore {
     return this.db.transaction(async (m) => {
       // unnest yields the ids in the order given: locks are taken in key order, so no deadlock.
       await m.query(`SELECT pg_advisory_xact_lock(${BEHAVIOUR_LOCK_CLASS}, (x % 2147483647)::int) FROM unnest($1::bigint[]) AS u(x)`, [ids]);
-      return save(m, compute(await readFacts(m, ids, windows)));
+      // Taken before the facts are read: every later statement's snapshot sees at least what this one does.
+      const [{ s }]: Array<{ s: string }> = await m.query(`SELECT pg_current_snapshot()::text AS s`);
+      return save(m, compute(await readFacts(m, ids, windows)), s);
     });
   }
 
-  /** Live customers among `customerIds` whose live assignment is older than their behaviour's last change. */
+  /** Live customers among `customerIds` whose live assignment did not see their behaviour's last change (STALE_BEHAVIOUR). */
   async staleAmong(customerIds: readonly string[]): Promise<string[]> {
     if (customerIds.length === 0) return [];
     const rows: Array<{ id: string }> = await this.db.query(
@@ -63,7 +66,7 @@ export class BehaviourStore {
          JOIN customers c ON c.id = b.customer_id AND c.deleted_at IS NULL AND c.merged_into_id IS NULL
          JOIN persona_sets s ON s.status = 'live'
          LEFT JOIN assignments a ON a.set_version = s.version AND a.customer_id = b.customer_id
-        WHERE b.customer_id = ANY($1::bigint[]) AND (a.customer_id IS NULL OR b.changed_at > greatest(a.evaluated_at, s.live_at))`,
+        WHERE b.customer_id = ANY($1::bigint[]) AND (a.customer_id IS NULL OR ${STALE_BEHAVIOUR})`,
       [customerIds],
     );
     return rows.map((r) => r.id);
@@ -89,15 +92,22 @@ export class BehaviourStore {
   }
 
   /**
-   * Customers who had an event of `touchpoints` received since `since` after their behaviour was
-   * last computed (or never computed): the safety net for a lost recompute job.
+   * Customers who had an event of `touchpoints` received since `since` that their last recompute did
+   * not read (or never computed): the safety net for a lost recompute job. "Read" is whether the
+   * event's transaction was visible to the recompute's snapshot; comparing computed_at with
+   * received_at (both transaction starts) would count a recompute that began after the event's
+   * transaction but read before its commit as having read it. Rows from before the columns existed
+   * keep that comparison.
    */
   async behindEvents(touchpoints: readonly string[], since: Date, limit: number): Promise<string[]> {
     if (touchpoints.length === 0) return [];
     const rows: Array<{ id: string }> = await this.db.query(
       `SELECT DISTINCT e.customer_id::text AS id FROM touchpoint_events e
          LEFT JOIN customer_behaviour b ON b.customer_id = e.customer_id
-        WHERE e.received_at > $2 AND e.touchpoint_key = ANY($1::text[]) AND (b.customer_id IS NULL OR b.computed_at < e.received_at)
+        WHERE e.received_at > $2 AND e.touchpoint_key = ANY($1::text[])
+          AND (b.customer_id IS NULL OR CASE WHEN e.xact_id IS NOT NULL AND b.read_snapshot IS NOT NULL
+                                             THEN NOT pg_visible_in_snapshot(e.xact_id::text::xid8, b.read_snapshot::pg_snapshot)
+                                             ELSE b.computed_at < e.received_at END)
         LIMIT $3`,
       [touchpoints, since, limit],
     );
@@ -153,21 +163,26 @@ async function readFacts(m: EntityManager, customerIds: readonly string[], windo
   return out;
 }
 
-/** Stores computed values; `changed_at` moves only where the values differ. Returns the customers whose values changed. */
-async function save(m: EntityManager, computed: readonly ComputedBehaviour[]): Promise<string[]> {
+/**
+ * Stores computed values and the snapshot their facts were read under; `changed_at` and
+ * `changed_xact_id` move only where the values differ. Returns the customers whose values changed.
+ */
+async function save(m: EntityManager, computed: readonly ComputedBehaviour[], readSnapshot: string): Promise<string[]> {
   if (computed.length === 0) return [];
   const rows: Array<{ customer_id: string }> = await m.query(
     `WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(c bigint, v jsonb, n timestamptz)),
           old AS (SELECT b.customer_id, b.values FROM customer_behaviour b JOIN input ON input.c = b.customer_id),
           up AS (
-            INSERT INTO customer_behaviour (customer_id, values, next_change_at, computed_at, changed_at)
-            SELECT c, v, n, now(), now() FROM input
+            INSERT INTO customer_behaviour (customer_id, values, next_change_at, computed_at, changed_at, changed_xact_id, read_snapshot)
+            SELECT c, v, n, now(), now(), pg_current_xact_id()::text::bigint, $2 FROM input
             ON CONFLICT (customer_id) DO UPDATE SET values = EXCLUDED.values, next_change_at = EXCLUDED.next_change_at, computed_at = now(),
-              changed_at = CASE WHEN customer_behaviour.values IS DISTINCT FROM EXCLUDED.values THEN now() ELSE customer_behaviour.changed_at END
+              read_snapshot = EXCLUDED.read_snapshot,
+              changed_at = CASE WHEN customer_behaviour.values IS DISTINCT FROM EXCLUDED.values THEN now() ELSE customer_behaviour.changed_at END,
+              changed_xact_id = CASE WHEN customer_behaviour.values IS DISTINCT FROM EXCLUDED.values THEN EXCLUDED.changed_xact_id ELSE customer_behaviour.changed_xact_id END
             RETURNING customer_id, values)
      SELECT up.customer_id::text AS customer_id FROM up LEFT JOIN old ON old.customer_id = up.customer_id
       WHERE old.values IS DISTINCT FROM up.values`,
-    [JSON.stringify(computed.map((c) => ({ c: c.customerId, v: c.values, n: c.nextChangeAt?.toISOString() ?? null })))],
+    [JSON.stringify(computed.map((c) => ({ c: c.customerId, v: c.values, n: c.nextChangeAt?.toISOString() ?? null }))), readSnapshot],
   );
   return rows.map((r) => r.customer_id);
 }

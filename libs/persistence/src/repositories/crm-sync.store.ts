@@ -275,7 +275,7 @@ export class CrmSyncStore {
         // unique index. A NOT EXISTS against the seen ids was planned as a nested-loop anti-join
         // over the materialised CTE when customers' statistics lagged (a freshly loaded
         // connection): quadratic, 70-90 s at 30,000 customers.
-        `UPDATE customers c SET deleted_at = now(), updated_at = now(), data_changed_at = now()
+        `UPDATE customers c SET deleted_at = now(), updated_at = now(), data_changed_at = now(), data_xact_id = DEFAULT
           WHERE c.connection_id = $1 AND c.deleted_at IS NULL AND c.merged_into_id IS NULL AND c.updated_at < $3
             AND c.external_id = ANY (ARRAY(
               SELECT external_id FROM customers
@@ -431,7 +431,7 @@ export async function applyCustomerChanges(em: EntityManager, connectionId: stri
       if (!survivor[0]) continue;
       const survivorId = String(survivor[0].id);
       const merged = rowsOf<{ id: string }>(await em.query(
-        `UPDATE customers SET merged_into_id = $3, updated_at = now(), data_changed_at = now()
+        `UPDATE customers SET merged_into_id = $3, updated_at = now(), data_changed_at = now(), data_xact_id = DEFAULT
           WHERE connection_id = $1 AND external_id = ANY($2::text[]) AND merged_into_id IS NULL AND id <> $3
           RETURNING id`,
         [connectionId, mergedExternal, survivorId],
@@ -457,7 +457,7 @@ export async function applyCustomerChanges(em: EntityManager, connectionId: stri
 
   if (changes.deletedExternalIds.length) {
     const deleted = rowsOf<{ id: string }>(await em.query(
-      `UPDATE customers SET deleted_at = now(), updated_at = now(), data_changed_at = now()
+      `UPDATE customers SET deleted_at = now(), updated_at = now(), data_changed_at = now(), data_xact_id = DEFAULT
         WHERE connection_id = $1 AND external_id = ANY($2::text[]) AND deleted_at IS NULL AND merged_into_id IS NULL
         RETURNING id`,
       [connectionId, [...new Set(changes.deletedExternalIds)]],

@@ -113,7 +113,7 @@ export class CustomerDataStore {
       };
       const customers = await count(
         `UPDATE customers SET attributes = '{}'::jsonb, email = NULL, erased_at = now(), deleted_at = coalesce(deleted_at, now()),
-                updated_at = now(), data_changed_at = now()
+                updated_at = now(), data_changed_at = now(), data_xact_id = DEFAULT
           WHERE id = ANY($1::bigint[])`,
       );
       const events = await count(`UPDATE touchpoint_events SET properties = '{}'::jsonb WHERE customer_id = ANY($1::bigint[]) AND properties <> '{}'::jsonb`);

@@ -131,7 +131,7 @@ const UPSERT = `
   ON CONFLICT (connection_id, external_id) DO UPDATE
     SET crm_object = EXCLUDED.crm_object, email = EXCLUDED.email, attributes = EXCLUDED.attributes,
         content_hash = EXCLUDED.content_hash, crm_modified_at = coalesce(EXCLUDED.crm_modified_at, customers.crm_modified_at),
-        data_changed_at = now(), updated_at = now(), deleted_at = NULL, erased_at = NULL$SET_WB
+        data_changed_at = now(), data_xact_id = DEFAULT, updated_at = now(), deleted_at = NULL, erased_at = NULL$SET_WB
     WHERE customers.merged_into_id IS NULL
       -- an erased record (customer-data.store.ts) comes back only as a newer version from the CRM:
       -- a newer modification stamp, or other content where the source has no stamp
@@ -173,7 +173,7 @@ export class CustomerRepository {
     if (externalIds.length === 0) return [];
     // TypeORM answers an UPDATE with [rows, count].
     const [rows]: [Array<{ id: string }>, number] = await this.db.query(
-      `UPDATE customers SET deleted_at = now(), updated_at = now(), data_changed_at = now()
+      `UPDATE customers SET deleted_at = now(), updated_at = now(), data_changed_at = now(), data_xact_id = DEFAULT
         WHERE connection_id = $1 AND external_id = ANY($2::text[]) AND deleted_at IS NULL
         RETURNING id`,
       [connectionId, externalIds],

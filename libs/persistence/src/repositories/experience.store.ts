@@ -94,19 +94,28 @@ export class ExperienceStore {
   underCustomerLock<T>(customerId: string, work: (tx: ExperienceTransaction) => Promise<T>): Promise<T> {
     return this.db.transaction(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(${EXPERIENCE_LOCK_CLASS}, ($1::bigint % 2147483647)::int)`, [customerId]);
-      return work(new ExperienceTransaction(m));
+      // Taken before any read of the facts: every later statement's snapshot sees at least what this one does.
+      const [{ s }]: Array<{ s: string }> = await m.query(`SELECT pg_current_snapshot()::text AS s`);
+      return work(new ExperienceTransaction(m, s));
     });
   }
 
   /**
    * Feedback received between `horizonHours` and `graceSeconds` ago that its customer's row has not
-   * seen (no row, or a row written before it came): its job was lost, or is late.
+   * seen (no row, or a row whose read did not see it): its job was lost, or is late. "Seen" is
+   * whether the outcome's transaction was visible to the row's read snapshot; comparing received_at
+   * with updated_at (both transaction starts) would count a recompute that began after the
+   * outcome's transaction but read before its commit as having seen it. Rows from before the
+   * columns existed keep that comparison.
    */
   async unreactedFeedback(graceSeconds: number, horizonHours: number, limit: number): Promise<string[]> {
     const rows: Array<{ id: string }> = await this.db.query(
       `SELECT o.id::text AS id FROM outcomes o
         WHERE o.type = 'feedback' AND o.received_at < now() - make_interval(secs => $1) AND o.received_at > now() - make_interval(hours => $2)
-          AND NOT EXISTS (SELECT 1 FROM customer_experience ce WHERE ce.customer_id = o.customer_id AND ce.updated_at >= o.received_at)
+          AND NOT EXISTS (SELECT 1 FROM customer_experience ce WHERE ce.customer_id = o.customer_id
+                            AND CASE WHEN o.xact_id IS NOT NULL AND ce.read_snapshot IS NOT NULL
+                                     THEN pg_visible_in_snapshot(o.xact_id::text::xid8, ce.read_snapshot::pg_snapshot)
+                                     ELSE ce.updated_at >= o.received_at END)
         ORDER BY o.id LIMIT $3`,
       [graceSeconds, horizonHours, limit],
     );
@@ -132,7 +141,11 @@ export class ExperienceStore {
 
 /** What a recompute reads and writes, inside the customer's lock. */
 export class ExperienceTransaction {
-  constructor(readonly manager: EntityManager) {}
+  /** `readSnapshot`: the snapshot taken under the lock before any read (pg_snapshot as text), stored with the row. */
+  constructor(
+    readonly manager: EntityManager,
+    private readonly readSnapshot: string,
+  ) {}
 
   /** The customer's latest `limit` feedback outcomes that occurred after `since`, oldest first (ties by id). */
   async feedbackSince(customerId: string, since: Date, limit: number): Promise<FeedbackOutcome[]> {
@@ -165,11 +178,12 @@ export class ExperienceTransaction {
   /** Writes the row (updated_at now, also when nothing else changed: the daily refresh keys on it). */
   async write(row: ExperienceRow): Promise<void> {
     await this.manager.query(
-      `INSERT INTO customer_experience (customer_id, score, feedback_count, last_csat, last_nps, last_effort, last_feedback_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+      `INSERT INTO customer_experience (customer_id, score, feedback_count, last_csat, last_nps, last_effort, last_feedback_at, updated_at, read_snapshot)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8)
        ON CONFLICT (customer_id) DO UPDATE SET score = EXCLUDED.score, feedback_count = EXCLUDED.feedback_count, last_csat = EXCLUDED.last_csat,
-         last_nps = EXCLUDED.last_nps, last_effort = EXCLUDED.last_effort, last_feedback_at = EXCLUDED.last_feedback_at, updated_at = now()`,
-      [row.customerId, row.score, row.feedbackCount, row.lastCsat, row.lastNps, row.lastEffort, row.lastFeedbackAt],
+         last_nps = EXCLUDED.last_nps, last_effort = EXCLUDED.last_effort, last_feedback_at = EXCLUDED.last_feedback_at, updated_at = now(),
+         read_snapshot = EXCLUDED.read_snapshot`,
+      [row.customerId, row.score, row.feedbackCount, row.lastCsat, row.lastNps, row.lastEffort, row.lastFeedbackAt, this.readSnapshot],
     );
   }
 }

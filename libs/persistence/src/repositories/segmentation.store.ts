@@ -18,7 +18,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { DataSource, EntityManager } from 'typeorm';
 import { copyLinesInto, forEachCopyLine, unescapeCopyField } from './copy-text';
 import { PersonaSetEntity } from '../entities/persona-set.entity';
-import { BEHAVIOUR_JOIN, EVALUATED_ATTRIBUTES } from './evaluated-attributes';
+import { BEHAVIOUR_JOIN, EVALUATED_ATTRIBUTES, STALE_BEHAVIOUR, STALE_DATA } from './evaluated-attributes';
 import { toPersonaSet } from './persona-set.repository';
 
 /** Incremental evaluation holds this lock shared; a run going live holds it exclusively. */
@@ -219,6 +219,9 @@ export class SegmentationStore {
       }
       const run = toRun(runs[0]);
       const { from_id, to_id } = chunks[0];
+      // Before the customers are streamed (that statement's snapshot sees at least as much): stored
+      // with the assignments, for the reconciler to ask whether a later change was visible to it.
+      const { rows: [{ snapshot }] } = await client.query<{ snapshot: string }>(`SELECT pg_current_snapshot()::text AS snapshot`);
       // Full runs find their changes when going live, so only previews need the baseline here.
       const baseline = run.kind === 'preview' ? run.baselineVersion : null;
       const stream = (visit: (c: CustomerForEvaluation) => void) =>
@@ -226,7 +229,7 @@ export class SegmentationStore {
       const outcome = await work(stream, run);
 
       if (outcome.assignments && run.setVersion !== null) {
-        await writeAssignments(client, run.setVersion, outcome.assignments, run.evaluatedAt);
+        await writeAssignments(client, run.setVersion, outcome.assignments, run.evaluatedAt, snapshot);
       }
       await client.query(
         `UPDATE segmentation_chunks SET done = true, customers = $3, counts = $4, processed_by = $5, finished_at = clock_timestamp()
@@ -299,8 +302,8 @@ export class SegmentationStore {
         [runId],
       );
       const added: Array<{ persona_id: string; n: number }> = await em.query(
-        `WITH put AS (INSERT INTO ${partitionOf(version)} (set_version, customer_id, persona_id, evaluated_at)
-                      SELECT $2, customer_id, persona_id, clock_timestamp() FROM segmentation_run_overrides WHERE run_id = $1 AND persona_id IS NOT NULL
+        `WITH put AS (INSERT INTO ${partitionOf(version)} (set_version, customer_id, persona_id, evaluated_at, read_snapshot)
+                      SELECT $2, customer_id, persona_id, clock_timestamp(), read_snapshot FROM segmentation_run_overrides WHERE run_id = $1 AND persona_id IS NOT NULL
                       RETURNING persona_id)
          SELECT persona_id, count(*)::int AS n FROM put GROUP BY persona_id`,
         [runId, version],
@@ -406,6 +409,9 @@ export class SegmentationStore {
     return this.db.transaction(async (em) => {
       await em.query(`SELECT pg_advisory_xact_lock_shared(${SEGMENTATION_LOCK})`);
       const [{ version }] = await em.query(`SELECT version FROM persona_sets WHERE status = 'live'`);
+      // Taken before the customers are read (the read's own snapshot sees at least as much), and
+      // stored with the assignments: the reconciler asks whether a change was visible to it.
+      const [{ snapshot }]: Array<{ snapshot: string }> = await em.query(`SELECT pg_current_snapshot()::text AS snapshot`);
       const rows: Array<{ id: string; attributes: Record<string, unknown>; live: boolean; current: string | null }> = await em.query(
         `SELECT c.id::text AS id, ${EVALUATED_ATTRIBUTES} AS attributes, (c.deleted_at IS NULL AND c.merged_into_id IS NULL) AS live, a.persona_id AS current
            FROM customers c ${BEHAVIOUR_JOIN} LEFT JOIN assignments a ON a.set_version = $2 AND a.customer_id = c.id
@@ -419,10 +425,11 @@ export class SegmentationStore {
       const personaIds = await evaluate(version, forEvaluation);
       if (liveRows.length) {
         await em.query(
-          `INSERT INTO assignments (set_version, customer_id, persona_id, evaluated_at)
-           SELECT $1, c, p, now() FROM unnest($2::bigint[], $3::uuid[]) AS x(c, p)
-           ON CONFLICT (set_version, customer_id) DO UPDATE SET persona_id = EXCLUDED.persona_id, evaluated_at = EXCLUDED.evaluated_at`,
-          [version, liveRows.map((r) => r.id), personaIds],
+          `INSERT INTO assignments (set_version, customer_id, persona_id, evaluated_at, read_snapshot)
+           SELECT $1, c, p, now(), $4 FROM unnest($2::bigint[], $3::uuid[]) AS x(c, p)
+           ON CONFLICT (set_version, customer_id) DO UPDATE SET persona_id = EXCLUDED.persona_id, evaluated_at = EXCLUDED.evaluated_at,
+             read_snapshot = EXCLUDED.read_snapshot`,
+          [version, liveRows.map((r) => r.id), personaIds, snapshot],
         );
       }
       // A full run in progress may have read these customers before they changed: record their
@@ -432,10 +439,10 @@ export class SegmentationStore {
         const next = liveRows.length ? await evaluate(running.set_version, forEvaluation) : [];
         const byId = new Map(liveRows.map((r, i) => [r.id, next[i]]));
         await em.query(
-          `INSERT INTO segmentation_run_overrides (run_id, customer_id, persona_id)
-           SELECT $1, c, p FROM unnest($2::bigint[], $3::uuid[]) AS x(c, p)
-           ON CONFLICT (run_id, customer_id) DO UPDATE SET persona_id = EXCLUDED.persona_id`,
-          [running.id, rows.map((r) => r.id), rows.map((r) => byId.get(r.id) ?? null)],
+          `INSERT INTO segmentation_run_overrides (run_id, customer_id, persona_id, read_snapshot)
+           SELECT $1, c, p, $4 FROM unnest($2::bigint[], $3::uuid[]) AS x(c, p)
+           ON CONFLICT (run_id, customer_id) DO UPDATE SET persona_id = EXCLUDED.persona_id, read_snapshot = EXCLUDED.read_snapshot`,
+          [running.id, rows.map((r) => r.id), rows.map((r) => byId.get(r.id) ?? null), snapshot],
         );
       }
       const moved = liveRows.map((r, i) => ({ r, to: personaIds[i] })).filter(({ r, to }) => r.current !== to);
@@ -456,8 +463,8 @@ export class SegmentationStore {
 
   /**
    * Customers whose live assignment disagrees with their data: live but unassigned or assigned
-   * before their last change, or deleted/merged but still assigned. A full run evaluates at one
-   * fixed instant, so its rows count as fresh up to the moment the set went live.
+   * without seeing their last change (STALE_DATA, STALE_BEHAVIOUR: commit order, not timestamps),
+   * or deleted/merged but still assigned.
    */
   async staleCustomers(limit: number): Promise<string[]> {
     const rows: Array<{ id: string }> = await this.db.query(
@@ -468,7 +475,7 @@ export class SegmentationStore {
          ${BEHAVIOUR_JOIN}
         WHERE CASE WHEN c.deleted_at IS NULL AND c.merged_into_id IS NULL
                    -- behavioural values changing count as data changing (their evaluation job may be lost too)
-                   THEN a.customer_id IS NULL OR greatest(c.data_changed_at, b.changed_at) > greatest(a.evaluated_at, s.live_at)
+                   THEN a.customer_id IS NULL OR ${STALE_DATA} OR ${STALE_BEHAVIOUR}
                    ELSE a.customer_id IS NOT NULL END
         LIMIT $1`,
       [limit],
@@ -555,10 +562,11 @@ async function streamCustomers(
   return n;
 }
 
-async function writeAssignments(client: PoolClient, version: number, a: ChunkAssignments, evaluatedAt: Date): Promise<void> {
+async function writeAssignments(client: PoolClient, version: number, a: ChunkAssignments, evaluatedAt: Date, readSnapshot: string): Promise<void> {
   const at = evaluatedAt.toISOString();
-  const sink = client.query(copyFrom(`COPY ${partitionOf(version)} (set_version, customer_id, persona_id, evaluated_at) FROM STDIN`));
-  await copyLinesInto(sink, a.customerIds.length, (i) => `${version}\t${a.customerIds[i]}\t${a.personaIds[i]}\t${at}\n`);
+  // A snapshot's text (xmin:xmax:xip,…) holds nothing COPY would escape.
+  const sink = client.query(copyFrom(`COPY ${partitionOf(version)} (set_version, customer_id, persona_id, evaluated_at, read_snapshot) FROM STDIN`));
+  await copyLinesInto(sink, a.customerIds.length, (i) => `${version}\t${a.customerIds[i]}\t${a.personaIds[i]}\t${at}\t${readSnapshot}\n`);
 }
 
 function toRun(r: RunRow): SegmentationRun {
