@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { DestinationRepository } from '@corridor/persistence';
-import { eventually } from '@corridor/testing';
+import { eventually, failOnBusyClientQueries } from '@corridor/testing';
 import { WorkerModule } from '../../worker/src/worker.module';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
@@ -16,6 +16,8 @@ describe('journey and strategy admin', () => {
   let worker: INestApplicationContext;
   const admin = () => api.auth('admin');
   const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwQmRmR1ZPY2k=';
+  // Publishing reads the draft, journey and treatments in one transaction: one connection, one query at a time.
+  failOnBusyClientQueries();
 
   beforeAll(async () => {
     // 127.0.0.2 is allowed by name of address; everything else internal stays refused.
