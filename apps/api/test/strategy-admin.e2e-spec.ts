@@ -5,6 +5,7 @@ import { DestinationRepository } from '@corridor/persistence';
 import { eventually, failOnBusyClientQueries } from '@corridor/testing';
 import { WorkerModule } from '../../worker/src/worker.module';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
+import { importCustomers } from './seed';
 
 /**
  * The admin side of the journey and the strategy over HTTP: stages, touchpoints, treatments,
@@ -287,12 +288,7 @@ describe('journey and strategy admin', () => {
       ];
       await api.http.post('/v1/personas').set(admin()).send({ key: 'vip', name: 'VIP', rule: vipRule }).expect(201);
       await api.http.post('/v1/personas').set(admin()).send({ key: 'europe', name: 'Europe', rule: europeRule }).expect(201);
-      await api.http
-        .post('/v1/customers/import')
-        .set(api.auth('integration'))
-        .set('Content-Type', 'application/x-ndjson')
-        .send(rows.map((r) => JSON.stringify(r)).join('\n'))
-        .expect(200);
+      await importCustomers(api, rows);
       const started = await api.http.post('/v1/personas/publish').set(admin()).send({ wait: 60 });
       expect([200, 202]).toContain(started.status);
       const published = {
