@@ -7,6 +7,9 @@ import { WorkerModule } from '../../worker/src/worker.module';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 import { importCustomers } from './seed';
 
+// Booting the API and a worker in-process outlasts jest's 5 s default on a loaded machine.
+jest.setTimeout(120_000);
+
 /**
  * The admin side of the journey and the strategy over HTTP: stages, touchpoints, treatments,
  * destinations (SSRF refusals, the allow-list, the secret never shown), and the strategy draft,
