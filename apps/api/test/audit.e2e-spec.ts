@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
+import { importCustomers } from './seed';
 
 jest.setTimeout(90_000);
 
@@ -112,12 +113,7 @@ describe('audit log', () => {
     await api.http.post('/v1/personas').set(admin()).send({ key: 'Bad Key!', name: 'x', rule: {} }).expect(400);
     await api.http.get('/v1/personas').set(admin()).expect(200);
     await api.http.post('/v1/personas/validate').set(admin()).send({ rule: { attribute: 'country', operator: 'in', value: ['FR'] } }).expect(200);
-    await api.http
-      .post('/v1/customers/import')
-      .set(api.auth('integration'))
-      .set('Content-Type', 'application/x-ndjson')
-      .send(JSON.stringify({ id: 'c-1', attributes: { email: 'ann@x.io' } }))
-      .expect(200);
+    await importCustomers(api, [{ id: 'c-1', attributes: { email: 'ann@x.io' } }]);
     expect(await total()).toBe(start);
   });
 

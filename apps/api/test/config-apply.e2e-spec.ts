@@ -1,3 +1,4 @@
+import { failOnBusyClientQueries } from '@corridor/testing';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
 jest.setTimeout(120_000);
@@ -12,6 +13,8 @@ describe('configuration as code: one transaction (GET /v1/config, POST /v1/confi
   let api: ApiTestApp;
   const admin = () => api.auth('admin');
   const read = async () => (await api.http.get('/v1/config').set(admin()).expect(200)).body;
+  // Reading and applying run in one transaction: one connection, one query at a time.
+  failOnBusyClientQueries();
 
   const personas = [
     { key: 'big_spender', name: 'Big spender', description: 'Lots of revenue', enabled: true, rule: { all: [{ attribute: 'total_revenue', operator: 'gte', value: 50000 }] } },

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
+import { customerIdByEmail, importCustomers } from './seed';
 
 jest.setTimeout(90_000);
 
@@ -27,21 +28,12 @@ describe('customer export and erasure', () => {
   beforeAll(async () => {
     api = await startApiTestApp();
     db = await new DataSource({ type: 'postgres', url: api.ctx.databaseUrl }).initialize();
-    await api.http
-      .post('/v1/customers/import')
-      .set(api.auth('integration'))
-      .set('Content-Type', 'application/x-ndjson')
-      .send(
-        [
-          { id: 'c-1', attributes: { email: EMAIL, first_name: 'Ann', last_name: 'Erasable', country: 'GB' } },
-          { id: 'c-2', attributes: { email: 'bob@x.io', first_name: 'Bob' } },
-        ]
-          .map((r) => JSON.stringify(r))
-          .join('\n'),
-      )
-      .expect(200);
-    customerId = (await api.http.get('/v1/customers').query({ email: EMAIL }).set(api.auth('agent')).expect(200)).body.customers[0].id;
-    otherId = (await api.http.get('/v1/customers').query({ email: 'bob@x.io' }).set(api.auth('agent')).expect(200)).body.customers[0].id;
+    await importCustomers(api, [
+      { id: 'c-1', attributes: { email: EMAIL, first_name: 'Ann', last_name: 'Erasable', country: 'GB' } },
+      { id: 'c-2', attributes: { email: 'bob@x.io', first_name: 'Bob' } },
+    ]);
+    customerId = await customerIdByEmail(api, EMAIL);
+    otherId = await customerIdByEmail(api, 'bob@x.io');
     await db.query(`INSERT INTO touchpoints (key, name, stage_key, channel, position) VALUES ('purchase_completed', 'Purchase completed', 'purchase', 'web', 2)`);
     const events = await api.http
       .post('/v1/events')

@@ -1,5 +1,6 @@
 import { IMPORT_CONNECTION_ID } from '@corridor/persistence';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
+import { customerIdByEmail, importCustomers } from './seed';
 
 /**
  * A customer is addressed by whatever id the caller knows: Corridor's number, an email, a
@@ -18,13 +19,8 @@ describe('GET /v1/customers/:ref', () => {
       { id: 'twin-1', attributes: { email: 'twins@x.io', first_name: 'Tim' } },
       { id: 'twin-2', attributes: { email: 'twins@x.io', first_name: 'Tom' } },
     ];
-    await api.http
-      .post('/v1/customers/import')
-      .set(api.auth('integration'))
-      .set('Content-Type', 'application/x-ndjson')
-      .send(rows.map((r) => JSON.stringify(r)).join('\n'))
-      .expect(200);
-    ann = (await api.http.get('/v1/customers').query({ email: 'ann@x.io' }).set(api.auth('agent')).expect(200)).body.customers[0].id;
+    await importCustomers(api, rows);
+    ann = await customerIdByEmail(api, 'ann@x.io');
   });
   afterAll(() => api.close());
 

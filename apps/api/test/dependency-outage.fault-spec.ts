@@ -1,8 +1,5 @@
 import { ChildProcess } from 'node:child_process';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '@corridor/persistence';
-import { eventually, OwnPostgres, OwnRedis, spawnWorkerProcess, startOwnPostgres, startOwnRedis, stopProcess } from '@corridor/testing';
+import { createMigratedDatabase, eventually, OwnPostgres, OwnRedis, spawnWorkerProcess, startOwnPostgres, startOwnRedis, stopProcess } from '@corridor/testing';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
 jest.setTimeout(240_000);
@@ -25,15 +22,7 @@ describe('API with Redis or Postgres away', () => {
 
   beforeAll(async () => {
     [redis, pg] = await Promise.all([startOwnRedis(), startOwnPostgres()]);
-    const admin = new Client({ connectionString: pg.urlFor('postgres') });
-    await admin.connect();
-    await admin.query('CREATE DATABASE corridor');
-    await admin.end();
-    const ds = new DataSource(dataSourceOptions({ url: pg.urlFor('corridor'), applicationName: 'corridor-fault-test' }));
-    await ds.initialize();
-    await ds.runMigrations({ transaction: 'each' });
-    await ds.destroy();
-    api = await startApiTestApp({ env: { DATABASE_URL: pg.urlFor('corridor'), REDIS_URL: redis.url } });
+    api = await startApiTestApp({ env: { DATABASE_URL: await createMigratedDatabase(pg), REDIS_URL: redis.url } });
   });
   afterAll(async () => {
     if (worker) await stopProcess(worker);

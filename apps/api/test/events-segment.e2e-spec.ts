@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
+import { customerIdByEmail, importCustomers } from './seed';
 
 /**
  * A CDP (Segment-spec webhook destination) points at /v1/events/segment/:sourceKey: track calls
@@ -28,13 +29,8 @@ describe('Segment-spec track and batch', () => {
   beforeAll(async () => {
     api = await startApiTestApp();
     db = await new DataSource({ type: 'postgres', url: api.ctx.databaseUrl }).initialize();
-    await api.http
-      .post('/v1/customers/import')
-      .set(api.auth('integration'))
-      .set('Content-Type', 'application/x-ndjson')
-      .send([{ id: 'c-1', attributes: { email: 'ann@x.io' } }, { id: 'c-2', attributes: { email: 'bob@x.io' } }].map((r) => JSON.stringify(r)).join('\n'))
-      .expect(200);
-    bob = (await api.http.get('/v1/customers').query({ email: 'bob@x.io' }).set(api.auth('agent')).expect(200)).body.customers[0].id;
+    await importCustomers(api, [{ id: 'c-1', attributes: { email: 'ann@x.io' } }, { id: 'c-2', attributes: { email: 'bob@x.io' } }]);
+    bob = await customerIdByEmail(api, 'bob@x.io');
     await db.query(`INSERT INTO touchpoints (key, name, stage_key, channel, position) VALUES ('purchase_completed', 'Purchase completed', 'purchase', 'web', 2), ('signup', 'Sign-up', 'consideration', 'web', 3)`);
   });
   afterAll(async () => {

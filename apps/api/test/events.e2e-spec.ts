@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { IMPORT_CONNECTION_ID } from '@corridor/persistence';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
+import { customerIdByEmail, importCustomers } from './seed';
 
 /**
  * Touchpoint events in (README "Events in"): committed with an outbox row before the 202, a
@@ -29,13 +30,8 @@ describe('POST /v1/events', () => {
       { id: 'twin-1', attributes: { email: 'twins@x.io' } },
       { id: 'twin-2', attributes: { email: 'twins@x.io' } },
     ];
-    await api.http
-      .post('/v1/customers/import')
-      .set(api.auth('integration'))
-      .set('Content-Type', 'application/x-ndjson')
-      .send(rows.map((r) => JSON.stringify(r)).join('\n'))
-      .expect(200);
-    ann = (await api.http.get('/v1/customers').query({ email: 'ann@x.io' }).set(api.auth('agent')).expect(200)).body.customers[0].id;
+    await importCustomers(api, rows);
+    ann = await customerIdByEmail(api, 'ann@x.io');
     // The touchpoint admin API is another branch's; the journey is seeded directly.
     await db.query(
       `INSERT INTO touchpoints (key, name, stage_key, channel, position) VALUES ('purchase_completed', 'Purchase completed', 'purchase', 'web', 2), ('support_call', 'Support call', 'service', 'phone', 3)`,

@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { SecretBox } from '@corridor/persistence';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
+import { customerIdByEmail, importCustomers } from './seed';
 
 // Booting the app and dropping its database take longer than jest's 5 s on a busy machine.
 jest.setTimeout(60_000);
@@ -31,13 +32,8 @@ describe('POST /v1/outcomes and destination callbacks', () => {
   beforeAll(async () => {
     api = await startApiTestApp();
     db = await new DataSource({ type: 'postgres', url: api.ctx.databaseUrl }).initialize();
-    await api.http
-      .post('/v1/customers/import')
-      .set(api.auth('integration'))
-      .set('Content-Type', 'application/x-ndjson')
-      .send(JSON.stringify({ id: 'c-1', attributes: { email: 'ann@x.io' } }))
-      .expect(200);
-    customerId = (await api.http.get('/v1/customers').query({ email: 'ann@x.io' }).set(api.auth('agent')).expect(200)).body.customers[0].id;
+    await importCustomers(api, [{ id: 'c-1', attributes: { email: 'ann@x.io' } }]);
+    customerId = await customerIdByEmail(api, 'ann@x.io');
     await db.query(`INSERT INTO touchpoints (key, name, stage_key, channel, position) VALUES ('purchase_completed', 'Purchase completed', 'purchase', 'web', 2)`);
     const events = await api.http
       .post('/v1/events')

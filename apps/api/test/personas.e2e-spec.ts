@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { eventually } from '@corridor/testing';
 import { WorkerModule } from '../../worker/src/worker.module';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
+import { importCustomers } from './seed';
 
 /**
  * The admin's and the agent's journey over HTTP, with a real worker: define personas, preview,
@@ -101,12 +102,7 @@ describe('personas, publishing and the customer view', () => {
       { id: 'bob', attributes: { email: 'bob@x.io', country: 'GB', total_revenue: 120000 } },
       { id: 'cat', attributes: { email: 'cat@x.io', country: 'BR', total_revenue: 10 } },
     ];
-    await api.http
-      .post('/v1/customers/import')
-      .set(api.auth('integration'))
-      .set('Content-Type', 'application/x-ndjson')
-      .send(rows.map((r) => JSON.stringify(r)).join('\n'))
-      .expect(200);
+    await importCustomers(api, rows);
     // Imported customers are segmented incrementally under the live set (only the fallback yet).
     const ann = await eventually(async () => {
       const found = (await api.http.get('/v1/customers').query({ email: 'ANN@x.io' }).set(api.auth('agent'))).body.customers[0];

@@ -1,10 +1,9 @@
 import { ChildProcess } from 'node:child_process';
-import { Client, Pool } from 'pg';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '@corridor/persistence';
-import { eventually, OwnPostgres, spawnWorkerProcess, startOwnPostgres, stopProcess } from '@corridor/testing';
+import { Pool } from 'pg';
+import { createMigratedDatabase, eventually, OwnPostgres, spawnWorkerProcess, startOwnPostgres, stopProcess } from '@corridor/testing';
 import { newWebhookSecret, startReceiver } from '../../worker/test/dispatch-support';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
+import { importCustomers } from './seed';
 
 jest.setTimeout(240_000);
 
@@ -52,19 +51,12 @@ describe('Postgres away for 20 s during an event burst, reads going on', () => {
 
   beforeAll(async () => {
     pg = await startOwnPostgres();
-    const root = new Client({ connectionString: pg.urlFor('postgres') });
-    await root.connect();
-    await root.query('CREATE DATABASE corridor');
-    await root.end();
-    const ds = new DataSource(dataSourceOptions({ url: pg.urlFor('corridor'), applicationName: 'corridor-fault-test' }));
-    await ds.initialize();
-    await ds.runMigrations({ transaction: 'each' });
-    await ds.destroy();
+    const url = await createMigratedDatabase(pg);
     receiver = await startReceiver(secret);
-    const env = { DATABASE_URL: pg.urlFor('corridor'), ...settings };
+    const env = { DATABASE_URL: url, ...settings };
     api = await startApiTestApp({ env });
     worker = spawnWorkerProcess({ ...api.ctx.env, ...env });
-    db = new Pool({ connectionString: pg.urlFor('corridor'), max: 2 });
+    db = new Pool({ connectionString: url, max: 2 });
     db.on('error', () => undefined); // its idle clients die with the server
 
     const destination = await api.http.post('/v1/destinations').set(admin()).send({ name: 'hooks', url: receiver.url('/hooks'), secret, timeoutMs: 5000 }).expect(201);
@@ -78,12 +70,7 @@ describe('Postgres away for 20 s during an event burst, reads going on', () => {
       .set(admin())
       .send({ key: 'hook', name: 'Hook', type: 'webhook', channel: 'email', config: { destinationId: destination.body.id, payloadTemplate: { ref: '{{event.ref}}' } } })
       .expect(201);
-    await api.http
-      .post('/v1/customers/import')
-      .set(api.auth('integration'))
-      .set('Content-Type', 'application/x-ndjson')
-      .send(Array.from({ length: CUSTOMERS }, (_, i) => JSON.stringify({ id: `c-${i}`, attributes: { email: `c${i}@outage.test` } })).join('\n'))
-      .expect(200);
+    await importCustomers(api, Array.from({ length: CUSTOMERS }, (_, i) => ({ id: `c-${i}`, attributes: { email: `c${i}@outage.test` } })));
     // The worker places every imported customer in the live set (the fallback persona).
     await eventually(async () => (await db.query(`SELECT count(*)::int AS n FROM assignments`)).rows[0].n === CUSTOMERS, 'every customer to have a persona', 120_000, 250);
     await api.http

@@ -1,7 +1,6 @@
-import { Client, Pool } from 'pg';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions, IMPORT_CONNECTION_ID } from '@corridor/persistence';
-import { OwnPostgres, OwnRedis, startOwnPostgres, startOwnRedis } from '@corridor/testing';
+import { Pool } from 'pg';
+import { IMPORT_CONNECTION_ID } from '@corridor/persistence';
+import { createMigratedDatabase, OwnPostgres, OwnRedis, startOwnPostgres, startOwnRedis } from '@corridor/testing';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
 jest.setTimeout(300_000);
@@ -48,16 +47,9 @@ describe('Postgres away for 20 s during CSV imports, reads going on', () => {
 
   beforeAll(async () => {
     [pg, redis] = await Promise.all([startOwnPostgres(), startOwnRedis()]);
-    const root = new Client({ connectionString: pg.urlFor('postgres') });
-    await root.connect();
-    await root.query('CREATE DATABASE corridor');
-    await root.end();
-    const ds = new DataSource(dataSourceOptions({ url: pg.urlFor('corridor'), applicationName: 'corridor-fault-test' }));
-    await ds.initialize();
-    await ds.runMigrations({ transaction: 'each' });
-    await ds.destroy();
-    api = await startApiTestApp({ env: { DATABASE_URL: pg.urlFor('corridor'), REDIS_URL: redis.url } });
-    db = new Pool({ connectionString: pg.urlFor('corridor'), max: 2 });
+    const url = await createMigratedDatabase(pg);
+    api = await startApiTestApp({ env: { DATABASE_URL: url, REDIS_URL: redis.url } });
+    db = new Pool({ connectionString: url, max: 2 });
     db.on('error', () => undefined); // its idle clients die with the server
     const seeded = await upload('seed', csv('seed', SEEDED), false);
     expect(seeded.status).toBe(200);

@@ -1,7 +1,5 @@
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '@corridor/persistence';
-import { eventually, OwnPostgres, startOwnPostgres } from '@corridor/testing';
+import { createMigratedDatabase, eventually, OwnPostgres, startOwnPostgres } from '@corridor/testing';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
 jest.setTimeout(240_000);
@@ -21,14 +19,7 @@ describe('agent reads on a read replica', () => {
 
   beforeAll(async () => {
     primary = await startOwnPostgres();
-    const admin = new Client({ connectionString: primary.urlFor('postgres') });
-    await admin.connect();
-    await admin.query('CREATE DATABASE corridor');
-    await admin.end();
-    const ds = new DataSource(dataSourceOptions({ url: primary.urlFor('corridor'), applicationName: 'corridor-replica-test' }));
-    await ds.initialize();
-    await ds.runMigrations({ transaction: 'each' });
-    await ds.destroy();
+    await createMigratedDatabase(primary, 'corridor-replica-test');
     standby = await startOwnPostgres({ standbyOf: primary });
     replica = new Client({ connectionString: standby.urlFor('corridor') });
     await replica.connect();

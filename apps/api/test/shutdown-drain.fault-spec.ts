@@ -1,8 +1,9 @@
 import { ChildProcess } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { Agent, IncomingMessage, request } from 'node:http';
 import { DataSource } from 'typeorm';
 import { eventually, freePort, spawnAppProcess, stopProcess } from '@corridor/testing';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
+import { importCustomers } from './seed';
 
 jest.setTimeout(400_000);
 
@@ -31,12 +32,7 @@ describe('API shutdown (SIGTERM) during a burst of single events', () => {
   beforeAll(async () => {
     api = await startApiTestApp();
     db = await new DataSource({ type: 'postgres', url: api.ctx.databaseUrl }).initialize();
-    await api.http
-      .post('/v1/customers/import')
-      .set(api.auth('integration'))
-      .set('Content-Type', 'application/x-ndjson')
-      .send(`${JSON.stringify({ id: 'drain-1', attributes: { email: 'drain@x.io' } })}\n`)
-      .expect(200);
+    await importCustomers(api, [{ id: 'drain-1', attributes: { email: 'drain@x.io' } }]);
     await db.query(`INSERT INTO touchpoints (key, name, stage_key, channel, position) VALUES ('visit', 'Visit', 'explore', 'web', 1)`);
     port = await freePort();
     proc = spawnAppProcess('apps/api/src/main.ts', { ...api.ctx.env, PORT: String(port), RATE_LIMIT_INTEGRATION: '0' });
@@ -148,24 +144,11 @@ async function health(port: number): Promise<number> {
 }
 
 function postEvent(agent: Agent, port: number, authorization: string, key: string): Promise<Omit<Outcome, 'key'>> {
-  const body = JSON.stringify({ touchpoint: 'visit', customer: 'email:drain@x.io', idempotencyKey: key });
+  const body = eventBody(key);
   return new Promise((resolve) => {
     const req = request(
-      { agent, host: '127.0.0.1', port, path: '/v1/events', method: 'POST', headers: { Authorization: authorization, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          let code: string | undefined;
-          try {
-            code = JSON.parse(Buffer.concat(chunks).toString('utf8')).code;
-          } catch {
-            code = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, code });
-        });
-        res.on('error', () => resolve({ status: 'connection error' }));
-      },
+      { agent, host: '127.0.0.1', port, path: '/v1/events', method: 'POST', headers: { Authorization: authorization, 'Content-Type': 'application/json', 'Content-Length': body.length } },
+      (res) => readOutcome(res, resolve),
     );
     req.on('error', () => resolve({ status: 'connection error' }));
     req.end(body);
@@ -174,24 +157,12 @@ function postEvent(agent: Agent, port: number, authorization: string, key: strin
 
 /** A single-event POST whose body goes out in two writes: `sendRest` sends the second. */
 function postInTwoHalves(port: number, authorization: string, key: string): { firstHalfSent: Promise<void>; sendRest(): void; outcome: Promise<Omit<Outcome, 'key'>> } {
-  const body = Buffer.from(JSON.stringify({ touchpoint: 'visit', customer: 'email:drain@x.io', idempotencyKey: key }));
+  const body = eventBody(key);
   const half = Math.floor(body.length / 2);
   // A connection of its own (agent: false): a pooled keep-alive socket is already connected, and would never emit 'connect'.
   const req = request({ agent: false, host: '127.0.0.1', port, path: '/v1/events', method: 'POST', headers: { Authorization: authorization, 'Content-Type': 'application/json', 'Content-Length': body.length } });
   const outcome = new Promise<Omit<Outcome, 'key'>>((resolve) => {
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        let code: string | undefined;
-        try {
-          code = JSON.parse(Buffer.concat(chunks).toString('utf8')).code;
-        } catch {
-          code = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, code });
-      });
-    });
+    req.on('response', (res) => readOutcome(res, resolve));
     req.on('error', () => resolve({ status: 'connection error' }));
   });
   req.flushHeaders();
@@ -204,4 +175,24 @@ function postInTwoHalves(port: number, authorization: string, key: string): { fi
     }),
   );
   return { firstHalfSent, sendRest: () => req.end(body.subarray(half)), outcome };
+}
+
+function eventBody(key: string): Buffer {
+  return Buffer.from(JSON.stringify({ touchpoint: 'visit', customer: 'email:drain@x.io', idempotencyKey: key }));
+}
+
+/** The status and error code of an answer (no code when the body is not JSON); a connection error if it breaks off. */
+function readOutcome(res: IncomingMessage, resolve: (outcome: Omit<Outcome, 'key'>) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => {
+    let code: string | undefined;
+    try {
+      code = JSON.parse(Buffer.concat(chunks).toString('utf8')).code;
+    } catch {
+      code = undefined;
+    }
+    resolve({ status: res.statusCode ?? 0, code });
+  });
+  res.on('error', () => resolve({ status: 'connection error' }));
 }

@@ -2,9 +2,13 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { DestinationRepository } from '@corridor/persistence';
-import { eventually } from '@corridor/testing';
+import { eventually, failOnBusyClientQueries } from '@corridor/testing';
 import { WorkerModule } from '../../worker/src/worker.module';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
+import { importCustomers } from './seed';
+
+// Booting the API and a worker in-process outlasts jest's 5 s default on a loaded machine.
+jest.setTimeout(120_000);
 
 /**
  * The admin side of the journey and the strategy over HTTP: stages, touchpoints, treatments,
@@ -16,6 +20,8 @@ describe('journey and strategy admin', () => {
   let worker: INestApplicationContext;
   const admin = () => api.auth('admin');
   const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwQmRmR1ZPY2k=';
+  // Publishing reads the draft, journey and treatments in one transaction: one connection, one query at a time.
+  failOnBusyClientQueries();
 
   beforeAll(async () => {
     // 127.0.0.2 is allowed by name of address; everything else internal stays refused.
@@ -285,12 +291,7 @@ describe('journey and strategy admin', () => {
       ];
       await api.http.post('/v1/personas').set(admin()).send({ key: 'vip', name: 'VIP', rule: vipRule }).expect(201);
       await api.http.post('/v1/personas').set(admin()).send({ key: 'europe', name: 'Europe', rule: europeRule }).expect(201);
-      await api.http
-        .post('/v1/customers/import')
-        .set(api.auth('integration'))
-        .set('Content-Type', 'application/x-ndjson')
-        .send(rows.map((r) => JSON.stringify(r)).join('\n'))
-        .expect(200);
+      await importCustomers(api, rows);
       const started = await api.http.post('/v1/personas/publish').set(admin()).send({ wait: 60 });
       expect([200, 202]).toContain(started.status);
       const published = {

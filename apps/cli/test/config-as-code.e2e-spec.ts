@@ -1,86 +1,30 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { parse } from 'yaml';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { loadConfig } from '@corridor/config';
-import { ApiTestApp, startApiTestApp } from '../../api/test/api-test-app';
-import { WorkerModule } from '../../worker/src/worker.module';
+import { ApiTestApp } from '../../api/test/api-test-app';
 import { CliOutput } from '../src/cli-output';
 import { ApiClient } from '../src/config-as-code/api-client';
 import { ConfigAsCodeService } from '../src/config-as-code/config-as-code.service';
 import { strategyKind } from '../src/config-as-code/strategy.kind';
+import { configContent, corridor, escapeRegExp, EXAMPLE } from './support/cli-harness';
+import { ConfigInstallation, EXAMPLE_CUSTOMERS, startConfigInstallation } from './support/config-installation';
 
-const ROOT = resolve(__dirname, '../../..');
-const EXAMPLE = join(ROOT, 'config/corridor');
-// The CLI runs as `npm run corridor` runs it, from the build (CI builds before testing): about two dozen
-// runs through ts-node would take minutes on this machine.
-const CLI = join(ROOT, 'dist/apps/cli/src/main.js');
 jest.setTimeout(180_000);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real CLI as a process, as `npm run corridor -- …` runs it. */
-function corridor(env: Record<string, string>, ...args: string[]): Promise<Run> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, timeout: 150_000 },
-      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-const ATTRIBUTES: Array<[string, string]> = [
-  ['company', 'string'], ['total_revenue', 'number'], ['last_purchase_at', 'date'], ['email_opt_out', 'boolean'], ['employees', 'number'],
-  ['lifecycle_stage', 'string'], ['annual_revenue', 'number'], ['orders_count', 'number'], ['lead_status', 'string'], ['industry', 'string'],
-  ['country', 'string'], ['time_zone', 'string'],
-];
-const TREATMENTS = ['cart_reminder', 'push_nudge', 'account_review', 'thank_you', 'nothing', 'vip_script', 'save_script', 'renewal_offer', 'support_followup'];
-
-/** A file's configuration without its `kind` and `base` (what export adds about the installation it came from). */
-function content(text: string): unknown {
-  const { kind: _k, base: _b, ...rest } = parse(text);
-  return rest;
-}
-
 describe('configuration as code (corridor personas|journey|strategy export|diff|apply)', () => {
+  let installation: ConfigInstallation;
   let api: ApiTestApp;
-  let worker: INestApplicationContext;
   let env: Record<string, string>;
   let dir: string;
 
   beforeAll(async () => {
-    api = await startApiTestApp();
-    worker = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
-    env = { ...api.ctx.env, CORRIDOR_API_URL: api.url, CORRIDOR_API_KEY: api.adminKey };
-    dir = await mkdtemp(join(tmpdir(), 'corridor-config-'));
-    const admin = api.auth('admin');
-    for (const [name, type] of ATTRIBUTES) {
-      const res = await api.http.post('/v1/attributes').set(admin).send({ name, type });
-      if (res.status !== 201 && res.status !== 409) throw new Error(`attribute ${name}: ${res.status} ${JSON.stringify(res.body)}`);
-    }
-    for (const key of TREATMENTS) await api.http.post('/v1/treatments').set(admin).send({ key, name: key, type: 'no_action', channel: 'other', config: {} }).expect(201);
-    const day = 86_400_000;
-    const rows = [
-      ...Array.from({ length: 6 }, (_, i) => ({ id: `vip${i}`, email: `vip${i}@acme.io`, total_revenue: 90000, last_purchase_at: new Date(Date.now() - 3 * day).toISOString().slice(0, 10) })),
-      ...Array.from({ length: 4 }, (_, i) => ({ id: `apac${i}`, email: `apac${i}@acme.io`, country: 'Japan' })),
-      ...Array.from({ length: 3 }, (_, i) => ({ id: `test${i}`, email: `t${i}@example.com` })),
-    ];
-    await api.http.post('/v1/customers/import').set(api.auth('integration')).set('Content-Type', 'application/x-ndjson').send(rows.map((r) => JSON.stringify(r)).join('\n') + '\n').expect(200);
+    // The example's customers, and three internal test records.
+    const testRecords = Array.from({ length: 3 }, (_, i) => ({ id: `test${i}`, email: `t${i}@example.com` }));
+    installation = await startConfigInstallation([...EXAMPLE_CUSTOMERS, ...testRecords], 'corridor-config-');
+    ({ api, env, dir } = installation);
   });
   afterAll(async () => {
-    await worker?.close();
-    await api?.close();
+    await installation?.close();
   });
 
   const livePersonas = async () => (await api.http.get('/v1/personas').set(api.auth('admin')).expect(200)).body;
@@ -124,7 +68,7 @@ describe('configuration as code (corridor personas|journey|strategy export|diff|
       const second = join(dir, `${kind}-2.yaml`);
       expect(await corridor(env, kind, 'export', '--out', first)).toMatchObject({ code: 0, stderr: '' });
       const exported = await readFile(first, 'utf8');
-      expect(content(exported)).toEqual(content(await readFile(join(EXAMPLE, `${kind}.yaml`), 'utf8')));
+      expect(configContent(exported)).toEqual(configContent(await readFile(join(EXAMPLE, `${kind}.yaml`), 'utf8')));
       const applied = await corridor(env, kind, 'apply', first);
       expect(applied).toMatchObject({ code: 0, stdout: expect.stringContaining('no changes') });
       expect(await corridor(env, kind, 'export', '--out', second)).toMatchObject({ code: 0 });
@@ -157,7 +101,7 @@ describe('configuration as code (corridor personas|journey|strategy export|diff|
     const before = await livePersonas();
     const res = await corridor(env, 'personas', 'apply', file);
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:11 personas\\[1\\]\\.rule\\.all\\[0\\]\\.operator: `));
+    expect(res.stderr).toMatch(new RegExp(`${escapeRegExp(file)}:11 personas\\[1\\]\\.rule\\.all\\[0\\]\\.operator: `));
     expect(await livePersonas()).toEqual(before);
 
     const shape = join(dir, 'bad-strategy.yaml');

@@ -1,41 +1,15 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { AppConfig, loadConfig } from '@corridor/config';
-import { ApiTestApp, startApiTestApp } from '../../api/test/api-test-app';
-import { WorkerModule } from '../../worker/src/worker.module';
+import { ApiTestApp } from '../../api/test/api-test-app';
 import { CliOutput } from '../src/cli-output';
 import { ApiClient } from '../src/config-as-code/api-client';
 import { ConfigAsCodeService } from '../src/config-as-code/config-as-code.service';
+import { configContent, corridor, escapeRegExp, EXAMPLE } from './support/cli-harness';
+import { ConfigInstallation, EXAMPLE_CUSTOMERS, startConfigInstallation } from './support/config-installation';
 
-const ROOT = resolve(__dirname, '../../..');
-const EXAMPLE = join(ROOT, 'config/corridor');
-// From the build, as `npm run corridor` runs it (see config-as-code.e2e-spec.ts).
-const CLI = join(ROOT, 'dist/apps/cli/src/main.js');
 jest.setTimeout(180_000);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function corridor(env: Record<string, string>, ...args: string[]): Promise<Run> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, timeout: 150_000 },
-      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 /** The real client, with another admin's change made just before the CLI's write (after its diff and dry run). */
 class RacingClient extends ApiClient {
@@ -51,47 +25,18 @@ class RacingClient extends ApiClient {
   }
 }
 
-const ATTRIBUTES: Array<[string, string]> = [
-  ['company', 'string'], ['total_revenue', 'number'], ['last_purchase_at', 'date'], ['email_opt_out', 'boolean'], ['employees', 'number'],
-  ['lifecycle_stage', 'string'], ['annual_revenue', 'number'], ['orders_count', 'number'], ['lead_status', 'string'], ['industry', 'string'],
-  ['country', 'string'], ['time_zone', 'string'],
-];
-const TREATMENTS = ['cart_reminder', 'push_nudge', 'account_review', 'thank_you', 'nothing', 'vip_script', 'save_script', 'renewal_offer', 'support_followup'];
-
-/** A file's configuration without `kind` and `base`. */
-function content(text: string): Record<string, unknown> {
-  const { kind: _k, base: _b, ...rest } = parse(text);
-  return rest;
-}
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
 describe('configuration as code, every kind at once (corridor config export|diff|apply)', () => {
+  let installation: ConfigInstallation;
   let api: ApiTestApp;
-  let worker: INestApplicationContext;
   let env: Record<string, string>;
   let dir: string;
 
   beforeAll(async () => {
-    api = await startApiTestApp();
-    worker = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
-    env = { ...api.ctx.env, CORRIDOR_API_URL: api.url, CORRIDOR_API_KEY: api.adminKey };
-    dir = await mkdtemp(join(tmpdir(), 'corridor-config-whole-'));
-    const admin = api.auth('admin');
-    for (const [name, type] of ATTRIBUTES) {
-      const res = await api.http.post('/v1/attributes').set(admin).send({ name, type });
-      if (res.status !== 201 && res.status !== 409) throw new Error(`attribute ${name}: ${res.status} ${JSON.stringify(res.body)}`);
-    }
-    for (const key of TREATMENTS) await api.http.post('/v1/treatments').set(admin).send({ key, name: key, type: 'no_action', channel: 'other', config: {} }).expect(201);
-    const rows = [
-      ...Array.from({ length: 6 }, (_, i) => ({ id: `vip${i}`, email: `vip${i}@acme.io`, total_revenue: 90000, last_purchase_at: new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10) })),
-      ...Array.from({ length: 4 }, (_, i) => ({ id: `apac${i}`, email: `apac${i}@acme.io`, country: 'Japan' })),
-    ];
-    await api.http.post('/v1/customers/import').set(api.auth('integration')).set('Content-Type', 'application/x-ndjson').send(rows.map((r) => JSON.stringify(r)).join('\n') + '\n').expect(200);
+    installation = await startConfigInstallation(EXAMPLE_CUSTOMERS, 'corridor-config-whole-');
+    ({ api, env, dir } = installation);
   });
   afterAll(async () => {
-    await worker?.close();
-    await api?.close();
+    await installation?.close();
   });
 
   const live = async () => (await api.http.get('/v1/config').set(api.auth('admin')).expect(200)).body;
@@ -143,8 +88,8 @@ describe('configuration as code, every kind at once (corridor config export|diff
     expect(await corridor(env, 'config', 'export', '--out', first)).toMatchObject({ code: 0, stderr: '' });
     const exported = await readFile(first, 'utf8');
     expect(parse(exported)).toMatchObject({ kind: 'config', base: { personaSet: expect.any(Number), strategyVersion: 1 } });
-    const example = async (kind: string) => content(await readFile(join(EXAMPLE, `${kind}.yaml`), 'utf8'));
-    expect(content(exported)).toEqual({ ...(await example('personas')), journey: await example('journey'), strategy: await example('strategy') });
+    const example = async (kind: string) => configContent(await readFile(join(EXAMPLE, `${kind}.yaml`), 'utf8'));
+    expect(configContent(exported)).toEqual({ ...(await example('personas')), journey: await example('journey'), strategy: await example('strategy') });
     const before = await live();
     const applied = await corridor(env, 'config', 'apply', first);
     expect(applied).toMatchObject({ code: 0, stderr: '' });
@@ -155,7 +100,7 @@ describe('configuration as code, every kind at once (corridor config export|diff
     // JSON too.
     const json = join(dir, 'config.json');
     expect(await corridor(env, 'config', 'export', '--out', json)).toMatchObject({ code: 0 });
-    expect(JSON.parse(await readFile(json, 'utf8'))).toMatchObject({ kind: 'config', ...content(exported) });
+    expect(JSON.parse(await readFile(json, 'utf8'))).toMatchObject({ kind: 'config', ...configContent(exported) });
     expect((await corridor(env, 'config', 'apply', json)).stdout.match(/no changes/g)).toHaveLength(3);
   });
 
@@ -198,7 +143,7 @@ describe('configuration as code, every kind at once (corridor config export|diff
     );
     const ruled = await corridor(env, 'config', 'apply', rule);
     expect(ruled.code).toBe(1);
-    expect(ruled.stderr).toMatch(new RegExp(`${escape(rule)}:8 personas\\[0\\]\\.rule\\.all\\[0\\]\\.operator: `));
+    expect(ruled.stderr).toMatch(new RegExp(`${escapeRegExp(rule)}:8 personas\\[0\\]\\.rule\\.all\\[0\\]\\.operator: `));
 
     // A directory of one-kind files: the problem is at that file's own line and path.
     const copy = join(dir, 'corridor-copy');
@@ -209,7 +154,7 @@ describe('configuration as code, every kind at once (corridor config export|diff
     const unknown = await corridor(env, 'config', 'apply', copy);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('is not valid (nothing was written)');
-    expect(unknown.stderr).toMatch(new RegExp(`${escape(join(copy, 'strategy.yaml'))}:${line} cells\\[6\\]\\.options\\[0\\]\\.treatmentKey: `));
+    expect(unknown.stderr).toMatch(new RegExp(`${escapeRegExp(join(copy, 'strategy.yaml'))}:${line} cells\\[6\\]\\.options\\[0\\]\\.treatmentKey: `));
 
     const twice = await corridor(env, 'config', 'apply', copy, join(EXAMPLE, 'journey.yaml'));
     expect(twice.code).toBe(1);
@@ -273,7 +218,7 @@ describe('configuration as code, every kind at once (corridor config export|diff
     });
     const failure = racing.applyConfig([file], { preview: false });
     await expect(failure).rejects.toThrow('is not valid (nothing was written)');
-    await expect(failure).rejects.toThrow(new RegExp(`${escape(file)}:${line} strategy\\.cells\\[${cell}\\]\\.options\\[0\\]\\.treatmentKey: `));
+    await expect(failure).rejects.toThrow(new RegExp(`${escapeRegExp(file)}:${line} strategy\\.cells\\[${cell}\\]\\.options\\[0\\]\\.treatmentKey: `));
     const after = await live();
     expect(after.personas).toEqual(before.personas);
     expect(after.personas.find((p: { key: string }) => p.key === 'internal_test').name).toBe('Internal and test records');

@@ -1,23 +1,10 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@corridor/config';
 import { dataSourceOptions, SecretBox } from '@corridor/persistence';
 import { createTestContext, TestContext } from '@corridor/testing';
+import { corridorFromSource } from './support/cli-harness';
 
-const ROOT = resolve(__dirname, '../../..');
 jest.setTimeout(240_000); // each step starts the CLI through ts-node
-
-function corridor(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/cli/src/main.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, timeout: 120_000 },
-      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 const OLD_KEY = Buffer.alloc(32, 11).toString('base64');
 const NEW_KEY = Buffer.alloc(32, 12).toString('hex');
@@ -37,7 +24,7 @@ describe('corridor keys (expiry, escaping) and secrets reencrypt', () => {
 
   it('keys create --expires-in sets the expiry; names with control characters reach the terminal escaped', async () => {
     const evil = 'ops\u001b[2J\u001b]0;owned\u0007';
-    const created = await corridor(ctx.env, 'keys', 'create', '--role', 'agent', '--name', evil, '--expires-in', '90d');
+    const created = await corridorFromSource(ctx.env, 'keys', 'create', '--role', 'agent', '--name', evil, '--expires-in', '90d');
     expect(created).toMatchObject({ code: 0, stderr: '' });
     expect(created.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
     expect(created.stdout).toContain('ops\\x1b[2J\\x1b]0;owned\\x07');
@@ -46,11 +33,11 @@ describe('corridor keys (expiry, escaping) and secrets reencrypt', () => {
     expect(days).toBeGreaterThan(89.9);
     expect(days).toBeLessThan(90.1);
 
-    const listed = await corridor(ctx.env, 'keys', 'list');
+    const listed = await corridorFromSource(ctx.env, 'keys', 'list');
     expect(listed.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
     expect(listed.stdout).toContain(`active until ${new Date(row.expires_at).toISOString()}`);
 
-    const bad = await corridor(ctx.env, 'keys', 'create', '--role', 'agent', '--expires-in', 'forever');
+    const bad = await corridorFromSource(ctx.env, 'keys', 'create', '--role', 'agent', '--expires-in', 'forever');
     expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('--expires-in must be') });
   });
 
@@ -63,11 +50,11 @@ describe('corridor keys (expiry, escaping) and secrets reencrypt', () => {
     await db.query(`INSERT INTO connections (kind, name, credentials_encrypted) VALUES ('hubspot', 'crm', $1)`, [old.sealJson({ accessToken: 'pat-na1-x' })]);
     const rotated = { ...ctx.env, SECRETS_KEY: NEW_KEY, SECRETS_KEYS_OLD: OLD_KEY };
 
-    const first = await corridor(rotated, 'secrets', 'reencrypt');
+    const first = await corridorFromSource(rotated, 'secrets', 'reencrypt');
     expect(first).toMatchObject({ code: 0, stderr: '' });
     expect(first.stdout).toContain('destinations.secret_encrypted: 2 re-sealed, 0 already current (2 in all)');
     expect(first.stdout).toContain('connections.credentials_encrypted: 1 re-sealed');
-    const again = await corridor(rotated, 'secrets', 'reencrypt');
+    const again = await corridorFromSource(rotated, 'secrets', 'reencrypt');
     expect(again.stdout).toContain('Re-sealed 0 of');
     expect(again.stdout).toContain('destinations.secret_encrypted: 0 re-sealed, 2 already current (2 in all)');
 

@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../persistence/src/data-source-options';
 import { eventually, stopProcess } from './worker-process';
 
 const run = promisify(execFile);
@@ -156,6 +159,28 @@ export async function startOwnPostgres(setup: { standbyOf?: OwnPostgres } = {}):
   };
   await server.start();
   return server;
+}
+
+/**
+ * Creates the database `corridor` on a server of the test's own and applies every migration (one
+ * transaction each, as deployments do); returns its URL. The shared servers' template is not there.
+ */
+export async function createMigratedDatabase(server: OwnPostgres, applicationName = 'corridor-fault-test'): Promise<string> {
+  const root = new Client({ connectionString: server.urlFor('postgres') });
+  await root.connect();
+  try {
+    await root.query('CREATE DATABASE corridor');
+  } finally {
+    await root.end();
+  }
+  const ds = new DataSource(dataSourceOptions({ url: server.urlFor('corridor'), applicationName }));
+  await ds.initialize();
+  try {
+    await ds.runMigrations({ transaction: 'each' });
+  } finally {
+    await ds.destroy();
+  }
+  return server.urlFor('corridor');
 }
 
 export interface OwnRedisCluster {

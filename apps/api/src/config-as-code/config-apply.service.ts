@@ -50,15 +50,14 @@ export class ConfigApplyService {
 
   read(): Promise<ConfigDocumentDto> {
     return this.store.read(async (tx) => {
-      const [versions, personas, stages, touchpoints, draft, live, personaSet] = await Promise.all([
-        tx.versions(),
-        tx.personas.list(),
-        tx.journey.stages(),
-        tx.journey.touchpoints(),
-        tx.strategyDraft(),
-        tx.liveStrategy(),
-        tx.livePersonaSet(),
-      ]);
+      // One after another, never Promise.all: a transaction is one connection, which runs one query at a time.
+      const versions = await tx.versions();
+      const personas = await tx.personas.list();
+      const stages = await tx.journey.stages();
+      const touchpoints = await tx.journey.touchpoints();
+      const draft = await tx.strategyDraft();
+      const live = await tx.liveStrategy();
+      const personaSet = await tx.livePersonaSet();
       const { holdoutSalt: _salt, ...policies } = draft?.policies ?? live?.policies ?? DEFAULT_CONTACT_POLICIES;
       void _salt;
       return {
@@ -186,7 +185,8 @@ export class ConfigApplyService {
 
   /** Stages added, renamed, reordered (never removed); the admins' touchpoints created, changed, removed. */
   private async applyJourney(tx: ConfigTransaction, journey: ConfigJourneyDto, checkDraft: boolean): Promise<number> {
-    const [stages, touchpoints] = await Promise.all([tx.journey.stages(), tx.journey.touchpoints()]);
+    const stages = await tx.journey.stages();
+    const touchpoints = await tx.journey.touchpoints();
     const details: ErrorDetail[] = [];
     const stageKeys = new Set(journey.stages.map((s) => s.key));
     if (stageKeys.size !== journey.stages.length) details.push({ field: 'journey.stages', message: 'lists a stage twice', code: 'DUPLICATE_KEY' });
@@ -255,14 +255,12 @@ export class ConfigApplyService {
     journeyChanged: boolean,
     by: string | null,
   ): Promise<{ changes: number; published: ConfigApplyResultDto['strategy'] }> {
-    const [draft, live, personas, stages, touchpoints, treatments] = await Promise.all([
-      tx.strategyDraft(),
-      tx.liveStrategy(),
-      tx.personas.list(),
-      tx.journey.stages(),
-      tx.journey.touchpoints(),
-      tx.treatments(),
-    ]);
+    const draft = await tx.strategyDraft();
+    const live = await tx.liveStrategy();
+    const personas = await tx.personas.list();
+    const stages = await tx.journey.stages();
+    const touchpoints = await tx.journey.touchpoints();
+    const treatments = await tx.treatments();
     const base: ContactPolicies = draft?.policies ?? live?.policies ?? { ...DEFAULT_CONTACT_POLICIES, holdoutSalt: randomBytes(16).toString('hex') };
     const cells = doc.cells.map(toCell);
     const policies = doc.policies ? mergePolicies(base, doc.policies) : base;

@@ -142,7 +142,11 @@ export class StrategyService {
       const current = await tx.draft();
       const revision = current?.revision ?? 0;
       if (dto.expectedRevision !== undefined && dto.expectedRevision !== revision) throw draftStale(dto.expectedRevision, revision);
-      const [stages, touchpoints, treatments, liveVersion] = await Promise.all([tx.journey.stages(), tx.journey.touchpoints(), tx.treatments(), tx.live()]);
+      // One after another, never Promise.all: a transaction is one connection, which runs one query at a time.
+      const stages = await tx.journey.stages();
+      const touchpoints = await tx.journey.touchpoints();
+      const treatments = await tx.treatments();
+      const liveVersion = await tx.live();
       const live = liveVersion === null ? null : await this.versions.get(liveVersion);
       const cells = current?.cells ?? [];
       const policies = current?.policies ?? live?.policies ?? salt;

@@ -65,14 +65,15 @@ export class ConfigTransaction {
   }
 
   async versions(): Promise<ConfigVersions> {
-    const [[sets], personas, [order], stages, touchpoints, [strategy]] = await Promise.all([
-      this.em.query(`SELECT coalesce(max(version) FILTER (WHERE status = 'live'), 0) AS live, coalesce(max(version), 0) AS latest FROM persona_sets`),
-      this.em.query(`SELECT key, version, priority FROM personas WHERE archived_at IS NULL ORDER BY key`),
-      this.em.query(`SELECT coalesce(max(version), 0) AS v FROM persona_orders`),
-      this.em.query(`SELECT key, name, position FROM journey_stages ORDER BY key`),
-      this.em.query(`SELECT * FROM touchpoints ORDER BY key`),
-      this.em.query(`SELECT (SELECT coalesce(max(version), 0) FROM strategy_versions) AS live, (SELECT coalesce(max(revision), 0) FROM strategy_drafts) AS revision`),
-    ]);
+    // One after another: the transaction's one connection runs one query at a time (pg 9 refuses a second).
+    const [sets] = await this.em.query(`SELECT coalesce(max(version) FILTER (WHERE status = 'live'), 0) AS live, coalesce(max(version), 0) AS latest FROM persona_sets`);
+    const personas = await this.em.query(`SELECT key, version, priority FROM personas WHERE archived_at IS NULL ORDER BY key`);
+    const [order] = await this.em.query(`SELECT coalesce(max(version), 0) AS v FROM persona_orders`);
+    const stages = await this.em.query(`SELECT key, name, position FROM journey_stages ORDER BY key`);
+    const touchpoints = await this.em.query(`SELECT * FROM touchpoints ORDER BY key`);
+    const [strategy] = await this.em.query(
+      `SELECT (SELECT coalesce(max(version), 0) FROM strategy_versions) AS live, (SELECT coalesce(max(revision), 0) FROM strategy_drafts) AS revision`,
+    );
     // Persona versions count every edit of a persona, and the order has versions of its own.
     return {
       personas: `set${sets.live}.${sets.latest}-${hash([personas, order.v])}`,
