@@ -4,7 +4,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { DateTime } from 'luxon';
 import { DECIDE_EVENT, DECIDE_EVENTS, DISPATCH_DELIVERY, QUEUE } from '@corridor/contracts';
-import { holdoutBucket } from '@corridor/domain';
+import { holdoutBucket, webhookIdArrival } from '@corridor/domain';
 import { createTestContext, eventually, TestContext } from '@corridor/testing';
 import { WorkerModule } from '../src/worker.module';
 import { DecideHarness, DESTINATION_ID } from './decide-harness';
@@ -59,6 +59,9 @@ describe('decide processor', () => {
     expect(['pending', 'delivered']).toContain(delivery.status);
     expect(delivery.request).toEqual({ destinationId: DESTINATION_ID, body: { to: 'c0@x.io', persona: 'vip', plan: 'free', text: 'Hello Ann0' } });
     expect(delivery.webhook_id).toMatch(/^msg_[0-9a-f]{32}$/);
+    // It carries its event's arrival (the database's received_at, to the millisecond): an outcome naming it is looked up in that month.
+    const [{ ms }] = await h.db.query(`SELECT floor(extract(epoch FROM received_at) * 1000)::bigint::text AS ms FROM touchpoint_events WHERE id = $1`, [free]);
+    expect(webhookIdArrival(delivery.webhook_id)).toBe(Number(ms));
     expect(await h.outboxFor(delivery.id)).toBe(1);
 
     expect(await h.decisionOf(pro)).toMatchObject({ outcome: 'treated', option_index: 0, treatment_key: 'pro_task' });

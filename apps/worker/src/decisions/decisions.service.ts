@@ -1,7 +1,7 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { DISPATCH_DELIVERIES, DISPATCH_DELIVERY, eventArrival } from '@corridor/contracts';
-import { decide, isDelivered, type DecideResult, type DecisionReason } from '@corridor/domain';
+import { decide, isDelivered, mintWebhookId, type DecideResult, type DecisionReason } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
 import { correlationIdFrom, withCorrelationId, WorkerMetrics } from '@corridor/observability';
 import { CustomerRepository, DecisionStore, TreatmentFatigueStore, type DecisionRecorded, type DecisionWrite, type EventArrivalRange, type EventToDecide } from '@corridor/persistence';
@@ -83,7 +83,8 @@ export class DecisionsService {
                 treatmentType: t.type,
                 channel: t.channel,
                 momentOfTruth: r.touchpoint.momentOfTruth,
-                webhookId: `msg_${randomUUID().replace(/-/g, '')}`,
+                // Carries the event's arrival (its month): an outcome naming it is looked up in that month.
+                webhookId: mintWebhookId(new Date(event.receivedAt).getTime(), randomBytes(10)),
                 destinationId: t.type === 'webhook' ? t.config.destinationId : null,
                 connectionId: t.type === 'webhook' ? null : customer.connectionId,
                 status: r.delivery.status,

@@ -15,3 +15,4 @@ export * from './destination-address';
 export * from './destination';
 export * from './strategy-validation';
 export * from './strategy-preview';
+export * from './webhook-id';

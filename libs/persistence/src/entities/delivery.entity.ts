@@ -5,7 +5,8 @@ import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'ty
  * whatever the retries, restarts and concurrent workers; `webhook_id` is the receivers'
  * idempotency key and stays the same on every attempt and replay. Partitioned by its event's month
  * (`event_received_at`, a function of `decision_id` and of `event_id`): the uniques below are as
- * strong as before; `webhook_id` is a random id made at decision time.
+ * strong as before; `webhook_id` is made at decision time, random but for the event's arrival it
+ * carries (mintWebhookId: an outcome naming it is read in that month).
  */
 @Entity('deliveries')
 @Index('deliveries_decision_treatment_key', ['decisionId', 'treatmentKey', 'eventReceivedAt'], { unique: true })

@@ -59,6 +59,13 @@ async function createPastPartitions(db: DataSource, months: number): Promise<voi
 const UNLOGGED = ['customers', 'customer_aliases', 'persona_history', 'customer_behaviour', 'customer_experience', 'treatment_fatigue',
   'touchpoint_events', 'decisions', 'deliveries', 'outcomes', 'outbox', 'webhook_events', 'measure_conversions'];
 
+/**
+ * A webhook id as the decide step mints it (mintWebhookId: a UUIDv7 under `msg_` whose timestamp is
+ * the event's arrival, in ms) for nine deliveries in ten; the tenth as before it (a random UUIDv4).
+ */
+const WEBHOOK_ID = `CASE WHEN d.id % 10 = 0 THEN 'msg_' || substr(md5(d.id::text), 1, 12) || '4' || substr(md5(d.id::text), 14, 3) || '8' || substr(md5(d.id::text), 18, 15)
+  ELSE 'msg_' || lpad(to_hex(floor(extract(epoch FROM d.event_received_at) * 1000)::bigint), 12, '0') || '7' || substr(md5(d.id::text), 1, 3) || '8' || substr(md5(d.id::text), 4, 15) END`;
+
 const SEED: readonly string[] = [
   `INSERT INTO touchpoints (key, name, stage_key, channel, position) VALUES ('renewal', 'Renewal', 'loyalty', 'email', 1) ON CONFLICT DO NOTHING`,
   `INSERT INTO customers (connection_id, external_id, email, attributes, content_hash, crm_modified_at, data_changed_at)
@@ -82,7 +89,7 @@ const SEED: readonly string[] = [
   `INSERT INTO decisions (event_id, touchpoint_key, customer_id, persona_key, persona_set_version, strategy_version, treatment_key, outcome, decided_at, event_received_at)
      SELECT id, touchpoint_key, customer_id, 'everyone_else', 1, 1, 'promo', 'treated', received_at, received_at FROM touchpoint_events`,
   `INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, status, attempts, delivered_at, response_settled_at, created_at, event_received_at)
-     SELECT d.id, d.event_id, d.customer_id, 'promo', 'webhook', 'email', 'wh-' || d.id,
+     SELECT d.id, d.event_id, d.customer_id, 'promo', 'webhook', 'email', ${WEBHOOK_ID},
             CASE WHEN d.id % 1000 = 0 THEN 'retrying' WHEN d.id % 997 = 0 THEN 'dead' ELSE 'delivered' END, 1,
             d.decided_at, d.decided_at, d.decided_at, d.event_received_at
        FROM decisions d`,

@@ -1,3 +1,5 @@
+import { webhookIdArrival } from '@corridor/domain';
+
 /**
  * When some events arrived (their `received_at`, the month partition key of touchpoint_events, and
  * `event_received_at` of decisions and deliveries), as a caller knows it: a job's hint, or the
@@ -33,4 +35,13 @@ export function arrivalOf(times: Iterable<Date | string>): EventArrivalRange | n
     max = Math.max(max, ms);
   }
   return min === Infinity ? null : { receivedFrom: new Date(min), receivedTo: new Date(max) };
+}
+
+/**
+ * `arrivalBounds` of the event arrival a webhook id carries (ids minted by `mintWebhookId`; the
+ * arrival truncated to the millisecond lies inside), or null when it carries none.
+ */
+export function webhookIdBounds(webhookId: string): [Date, Date] | null {
+  const at = webhookIdArrival(webhookId);
+  return at === null ? null : arrivalBounds({ receivedFrom: new Date(at), receivedTo: new Date(at) });
 }

@@ -1,8 +1,10 @@
 import { DataSource } from 'typeorm';
-import { OutcomeInput, OutcomeType } from '@corridor/domain';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { addMonths, mintWebhookId, monthOf, monthStart, OutcomeInput, OutcomeType } from '@corridor/domain';
 import { createTestContext, TestContext } from '@corridor/testing';
 import { dataSourceOptions } from '../data-source-options';
 import { IMPORT_CONNECTION_ID } from '../import-connection';
+import { webhookIdBounds } from './event-arrival';
 import { OutcomeStore } from './outcome.store';
 import { TreatmentFatigueStore } from './treatment-fatigue.store';
 
@@ -77,6 +79,65 @@ describe('OutcomeStore', () => {
     expect(rows).toHaveLength(50);
     // Four ignored with the default limit of 3: paused at the third, a new streak of one after it.
     for (const r of rows) expect(r).toEqual({ streak: 1, paused: true });
+  });
+
+  it('finds a delivery by a webhook id carrying its event arrival at a month boundary, and by any other id in any month', async () => {
+    // The boundary between next month and the one after (both partitions exist): the last and the first microsecond.
+    const boundary = monthStart(addMonths(monthOf(new Date()), 2));
+    const lastOfMonth = `${new Date(boundary.getTime() - 1).toISOString().slice(0, 23)}999Z`;
+    const firstOfNext = `${boundary.toISOString().slice(0, 23)}001Z`;
+    const minted = async (n: number, receivedAt: string, webhookId?: (exact: string) => string) => {
+      const [e] = await db.query(
+        `INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at, received_at) VALUES ('api', $1, 'renewal', $2, $3, $3)
+         RETURNING id, to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS exact`,
+        [`edge-${n}-${randomUUID()}`, n, receivedAt],
+      );
+      // What the decide step does: the event's received_at read as exact text, the webhook id minted from it.
+      const id = webhookId ? webhookId(e.exact) : mintWebhookId(new Date(e.exact).getTime(), randomBytes(10));
+      await db.query(
+        `WITH d AS (INSERT INTO decisions (event_id, touchpoint_key, customer_id, treatment_key, outcome, event_received_at)
+                    SELECT id, 'renewal', customer_id, 'promo', 'treated', received_at FROM touchpoint_events WHERE id = $1 AND received_at = $2 RETURNING *)
+         INSERT INTO deliveries (decision_id, event_id, customer_id, treatment_key, treatment_type, channel, webhook_id, status, delivered_at, event_received_at)
+         SELECT d.id, d.event_id, d.customer_id, 'promo', 'webhook', 'email', $3, 'delivered', now(), d.event_received_at FROM d`,
+        [e.id, e.exact, id],
+      );
+      const [v] = await db.query(`SELECT tableoid::regclass::text AS part FROM deliveries WHERE webhook_id = $1`, [id]);
+      return { webhookId: id, eventId: String(e.id), part: v.part as string };
+    };
+    const cases = [
+      await minted(11, lastOfMonth),
+      await minted(12, firstOfNext),
+      await minted(13, boundary.toISOString()),
+      // Minted before ids carried the arrival.
+      await minted(14, lastOfMonth, () => `msg_${randomUUID().replace(/-/g, '')}`),
+      // Shaped like a new id but naming another month (not one we minted): still found, in every month.
+      await minted(15, firstOfNext, () => mintWebhookId(boundary.getTime() - 40 * 86_400_000, randomBytes(10))),
+    ];
+    expect(cases.map((c) => c.part)).toEqual([
+      `deliveries_p${monthOf(new Date(boundary.getTime() - 1)).replace('-', '_')}`,
+      ...Array(2).fill(`deliveries_p${monthOf(boundary).replace('-', '_')}`),
+      `deliveries_p${monthOf(new Date(boundary.getTime() - 1)).replace('-', '_')}`,
+      `deliveries_p${monthOf(boundary).replace('-', '_')}`,
+    ]);
+    // The months a minted id names hold its event's exact arrival (microseconds), on either side of the boundary.
+    for (const c of cases.slice(0, 3)) {
+      const [from, to] = webhookIdBounds(c.webhookId)!;
+      const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM deliveries WHERE webhook_id = $1 AND event_received_at >= $2 AND event_received_at < $3`, [c.webhookId, from, to]);
+      expect([c.webhookId, n]).toEqual([c.webhookId, 1]);
+    }
+    expect(webhookIdBounds(cases[3].webhookId)).toBeNull();
+    const run = ++seq;
+    const results = await store.ingest(
+      'api',
+      cases.map((c, i) => ({ index: i, outcome: { ...outcome(0, 'opened', `edge-${run}-${i}`), ref: { kind: 'delivery' as const, webhookId: c.webhookId } } })),
+      field,
+    );
+    expect(results.map((r) => r.status)).toEqual(cases.map(() => 'accepted'));
+    const stored: Array<{ event_id: string }> = await db.query(
+      `SELECT event_id::text FROM outcomes WHERE idempotency_key = ANY($1::text[]) ORDER BY idempotency_key`,
+      [cases.map((_, i) => `edge-${run}-${i}`)],
+    );
+    expect(stored.map((r) => r.event_id)).toEqual(cases.map((c) => c.eventId));
   });
 
   it('stores batches of 1,000 at a rate worth reporting', async () => {

@@ -9,8 +9,15 @@ import {
   TREATMENT_RESPONSE_DEFAULTS,
 } from '@corridor/domain';
 import { DataSource } from 'typeorm';
+import { webhookIdBounds } from './event-arrival';
 import { FEEDBACK_RECORDED_TOPIC } from './outbox.store';
 import { FatigueFact, TreatmentFatigueStore } from './treatment-fatigue.store';
+
+/** `[wf, wt)` around the event arrival a webhook id carries (arrivalBounds' margin); unbounded when it carries none. */
+function webhookMonths(webhookId: string | null): { wf: string; wt: string } {
+  const bounds = webhookId === null ? null : webhookIdBounds(webhookId);
+  return bounds ? { wf: bounds[0].toISOString(), wt: bounds[1].toISOString() } : { wf: '-infinity', wt: 'infinity' };
+}
 
 /** Outcomes that move a customer's streak of ignored deliveries (the others leave it as it is). */
 const STREAK_TYPES: readonly OutcomeType[] = ['ignored', ...ENGAGEMENT_TYPES];
@@ -43,6 +50,8 @@ export class OutcomeStore {
       k: o.idempotencyKey,
       t: o.type,
       w: o.ref.kind === 'delivery' ? o.ref.webhookId : null,
+      // The months a webhook id names (its event's arrival, when it carries one): open bounds otherwise.
+      ...webhookMonths(o.ref.kind === 'delivery' ? o.ref.webhookId : null),
       ev: o.ref.kind === 'event' ? o.ref.eventId : null,
       es: o.ref.kind === 'event_key' ? o.ref.source : null,
       ek: o.ref.kind === 'event_key' ? o.ref.idempotencyKey : null,
@@ -57,16 +66,23 @@ export class OutcomeStore {
       // `res` is read twice, so Postgres materialises it once: the insert and the answer see the same resolution.
       // One lookup per outcome (LATERAL … LIMIT 1: the planner, guessing 100 input rows, would
       // otherwise hash whole partitions), each naming its month (the partition key) where known: a
-      // delivery carries its event's arrival, an event key's row in touchpoint_event_keys has it; a
-      // webhook id or a bare event id probes every month. The event, its decision and their delivery
-      // are then read in that month alone.
+      // webhook id minted since it carries its event's arrival (`wf`/`wt`, pruned per row as the
+      // query runs; a delivery not there is looked for in every month by the second branch, which
+      // runs only then), an event key's row in touchpoint_event_keys has it; an older webhook id or
+      // a bare event id probes every month. The event, its decision and their delivery are then
+      // read in that month alone.
       const resolved: ResolvedRow[] = await em.query(
         `WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb)
-                          AS x(i int, k text, t text, w text, ev bigint, es text, ek text, v numeric, cs smallint, np smallint, ef smallint, cm text, o timestamptz)),
+                          AS x(i int, k text, t text, w text, wf timestamptz, wt timestamptz, ev bigint, es text, ek text, v numeric, cs smallint, np smallint, ef smallint, cm text, o timestamptz)),
               res AS (SELECT x.*, e.id AS event_id, e.customer_id, e.touchpoint_key, dec.id AS decision_id,
                              coalesce(dw.id, dd.id) AS delivery_id, coalesce(dw.treatment_key, dd.treatment_key) AS treatment_key
                         FROM input x
-                        LEFT JOIN LATERAL (SELECT id, event_id, event_received_at, treatment_key FROM deliveries WHERE x.w IS NOT NULL AND webhook_id = x.w LIMIT 1) dw ON true
+                        LEFT JOIN LATERAL ((SELECT id, event_id, event_received_at, treatment_key FROM deliveries
+                                             WHERE x.w IS NOT NULL AND webhook_id = x.w AND event_received_at >= x.wf AND event_received_at < x.wt LIMIT 1)
+                                           UNION ALL
+                                           (SELECT id, event_id, event_received_at, treatment_key FROM deliveries
+                                             WHERE x.w IS NOT NULL AND x.wf > '-infinity' AND webhook_id = x.w LIMIT 1)
+                                           LIMIT 1) dw ON true
                         LEFT JOIN touchpoint_event_keys ek ON ek.source = x.es AND ek.idempotency_key = x.ek
                         LEFT JOIN LATERAL (SELECT received_at FROM touchpoint_events WHERE x.ev IS NOT NULL AND id = x.ev LIMIT 1) ev ON true
                         LEFT JOIN LATERAL (SELECT id, customer_id, touchpoint_key, received_at FROM touchpoint_events
