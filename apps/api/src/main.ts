@@ -8,8 +8,8 @@ async function main(): Promise<void> {
   // Before the app exists, so every request and enqueue is traced (when an endpoint is set).
   startTracing('corridor-api', loadConfig().OTEL_EXPORTER_OTLP_ENDPOINT);
   const app = await createApiApp();
-  // SIGTERM: stop accepting, answer the requests in flight (queued events written), close pools, exit.
-  closeGracefullyOnSignals(app);
+  // SIGTERM: readiness red, then stop accepting, answer the requests in flight (queued events written), close pools, exit.
+  closeGracefullyOnSignals(app, { delayMs: app.get(AppConfig).SHUTDOWN_DELAY_SECONDS * 1000 });
   await app.listen(app.get(AppConfig).PORT);
 }
 

@@ -1,5 +1,9 @@
 import { ChildProcess } from 'node:child_process';
+import { Client } from 'pg';
+import { QUEUE, syncSchedulerId } from '@corridor/contracts';
+import { JobProducer } from '@corridor/jobs';
 import { createMigratedDatabase, eventually, OwnPostgres, OwnRedis, spawnWorkerProcess, startOwnPostgres, startOwnRedis, stopProcess } from '@corridor/testing';
+import { startCrmSandbox } from '../../crm-sandbox/src/sandbox-server';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 
 jest.setTimeout(240_000);
@@ -19,9 +23,19 @@ describe('API with Redis or Postgres away', () => {
   let worker: ChildProcess | undefined;
   /** The refresh started while Redis was away: its run must complete once it is back (last test). */
   let refreshRun: string;
+  /** A CRM for the manual sync started while Redis was away, which must run once it is back (last test). */
+  let sandbox: Awaited<ReturnType<typeof startCrmSandbox>>;
+  /** The manual sync answered 202 while Redis was away, and its manual-only connection. */
+  let manualSync: { runId: string; connectionId: string };
+  /** The connection whose schedule a PATCH changed while Redis was away. */
+  let patchedConnection: string;
 
   beforeAll(async () => {
-    [redis, pg] = await Promise.all([startOwnRedis(), startOwnPostgres()]);
+    [redis, pg, sandbox] = await Promise.all([
+      startOwnRedis(),
+      startOwnPostgres(),
+      startCrmSandbox({ port: 0, hubspot: { contacts: 60, searchLagMs: 0, rateLimits: { burstMax: 0, searchPerSecond: 0, daily: 0 } } } as never),
+    ]);
     api = await startApiTestApp({ env: { DATABASE_URL: await createMigratedDatabase(pg), REDIS_URL: redis.url } });
   });
   afterAll(async () => {
@@ -29,18 +43,36 @@ describe('API with Redis or Postgres away', () => {
     await api?.close();
     await redis?.stop();
     await pg?.dispose();
+    await sandbox?.close();
   });
 
   const admin = () => api.auth('admin');
+  /** Reads Postgres directly, on a client of its own (the Postgres test stops the server under a held one). */
+  const sql = async (text: string, params: unknown[]) => {
+    const client = new Client({ connectionString: pg.urlFor('corridor') });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows;
+    } finally {
+      await client.end();
+    }
+  };
   const unavailable = (code: string) => ({ code, message: expect.any(String), details: [] });
   const outagePersona = (key: string) => ({ key, name: key, description: '', enabled: true, rule: { attribute: 'email', operator: 'equals', value: 'a@example.com' } });
 
-  it('Redis away: calls that enqueue answer 503 QUEUE_UNAVAILABLE, then work again when it is back', async () => {
+  it('Redis away: calls that only enqueue answer 503 QUEUE_UNAVAILABLE, those that committed answer 2xx, and all work again when it is back', async () => {
     const created = await api.http
       .post('/v1/connections')
       .set(admin())
       .send({ kind: 'hubspot', name: 'hs', accessToken: 'pat-0123456789', basePath: 'http://127.0.0.1:9', settings: { syncIntervalSeconds: 600 } });
     expect(created.status).toBe(201);
+    patchedConnection = created.body.id;
+    // Manual only: no schedule tick can pick its run up, only the watchdog.
+    const manual = await api.http
+      .post('/v1/connections')
+      .set(admin())
+      .send({ kind: 'hubspot', name: 'manual', accessToken: 'sandbox-hubspot-token', basePath: sandbox.url, settings: { syncIntervalSeconds: 0, searchLagMs: 0 } });
+    expect(manual.status).toBe(201);
 
     await redis.stop();
     // A refresh commits its run in Postgres before queueing it: it started, and says so (the
@@ -49,12 +81,24 @@ describe('API with Redis or Postgres away', () => {
     expect(refresh.status).toBe(202);
     expect(refresh.body).toMatchObject({ run: { kind: 'full', status: 'running' } });
     refreshRun = refresh.body.run.id;
-    const sync = await api.http.post(`/v1/connections/${created.body.id}/sync`).set(admin()).send({ mode: 'full' }).timeout(HANG);
-    expect(sync.status).toBe(503);
-    expect(sync.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
+    // A manual sync is a row in Postgres before it is a job: started, and said so (the watchdog
+    // queues it once Redis is back; the last test sees it complete).
+    const sync = await api.http.post(`/v1/connections/${manual.body.id}/sync`).set(admin()).send({ mode: 'full' }).timeout(HANG);
+    expect(sync.status).toBe(202);
+    expect(sync.body).toMatchObject({ id: expect.any(String), status: 'queued', mode: 'full', trigger: 'manual' });
+    manualSync = { runId: sync.body.id, connectionId: manual.body.id };
+    const runRows = await sql(`SELECT status, trigger FROM sync_runs WHERE id = $1`, [sync.body.id]);
+    expect(runRows).toEqual([{ status: 'queued', trigger: 'manual' }]);
+    // The same request again meets the run it was told had started, not one it was told had failed.
+    const again = await api.http.post(`/v1/connections/${manual.body.id}/sync`).set(admin()).send({ mode: 'full' }).timeout(HANG);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ code: 'SYNC_ALREADY_RUNNING', details: [{ message: `active sync run ${sync.body.id}` }] });
+    // A connection change commits in Postgres; its schedule follows from there (the watchdog).
     const schedule = await api.http.patch(`/v1/connections/${created.body.id}`).set(admin()).send({ settings: { syncIntervalSeconds: 900 } }).timeout(HANG);
-    expect(schedule.status).toBe(503);
-    expect(schedule.body).toEqual(unavailable('QUEUE_UNAVAILABLE'));
+    expect(schedule.status).toBe(200);
+    expect(schedule.body).toMatchObject({ id: created.body.id, settings: expect.objectContaining({ syncIntervalSeconds: 900 }) });
+    const connRows = await sql(`SELECT settings->>'syncIntervalSeconds' AS every FROM connections WHERE id = $1`, [created.body.id]);
+    expect(connRows).toEqual([{ every: '900' }]);
     // A publish commits in Postgres first: it succeeded, and the worker's watchdog queues its run
     // once Redis is back (the last test proves the run completes), so the answer is not a 503.
     const publish = await api.http.post('/v1/personas/publish').set(admin()).send({}).timeout(HANG);
@@ -94,6 +138,15 @@ describe('API with Redis or Postgres away', () => {
             .timeout(HANG)
         ).status === 200,
       'an import to queue its re-segmentation again',
+      60_000,
+      500,
+    );
+    // Each queue has a client of its own, reconnecting on its own backoff (up to 20 s after a long
+    // outage): the next test's import enqueues on more queues than this one did.
+    const jobs = api.app.get(JobProducer);
+    await eventually(
+      async () => (await Promise.all(Object.values(QUEUE).map(async (name) => ((await jobs.queue(name).client) as { status?: string }).status))).every((s) => s === 'ready'),
+      'every queue client to reconnect',
       60_000,
       500,
     );
@@ -237,7 +290,8 @@ describe('API with Redis or Postgres away', () => {
         await redis.start();
       }
 
-      // Redis came back empty: the worker's watchdog finds the runs in Postgres and queues them.
+      // Redis came back empty: the worker's watchdog finds the runs (segmentation and the manual sync)
+      // and the connections' schedules in Postgres and queues them.
       worker = spawnWorkerProcess({ ...api.ctx.env, DATABASE_URL: pg.urlFor('corridor'), REDIS_URL: redis.url, WORKER_WATCHDOG_SECONDS: '2' });
       const run = async (id: string) => (await api.http.get(`/v1/segmentation/runs/${id}`).set(admin()).expect(200)).body;
       await eventually(async () => (await run(appliedRun)).status === 'completed', 'the config apply run to complete', 240_000, 500);
@@ -245,6 +299,20 @@ describe('API with Redis or Postgres away', () => {
       expect(['completed', 'superseded']).toContain((await run(refreshRun)).status);
       const config = (await api.http.get('/v1/config').set(admin()).expect(200)).body;
       expect(config.live.personaSet).toBe(appliedSet);
+      // The manual sync answered 202 while Redis was away ran, through the worker, against the CRM.
+      const synced = await eventually(async () => {
+        const r = (await api.http.get(`/v1/sync-runs/${manualSync.runId}`).set(admin()).expect(200)).body;
+        return r.status === 'queued' || r.status === 'running' ? null : r;
+      }, 'the manual sync run to finish', 120_000, 500);
+      expect(synced).toMatchObject({ status: 'completed', mode: 'full', trigger: 'manual', records: 60, created: 60 });
+      // And the schedule runs at the interval the PATCH committed while Redis was away.
+      const crmSync = api.app.get(JobProducer).queue(QUEUE.crmSync);
+      await eventually(async () => (await crmSync.getJobScheduler(syncSchedulerId(patchedConnection)))?.every === 900_000, 'the patched schedule', 60_000, 500);
+      // A Redis that kept its data through the outage still has the schedule as it was before the
+      // PATCH: the watchdog sets it to the committed interval.
+      const stale = await crmSync.getJobScheduler(syncSchedulerId(patchedConnection));
+      await crmSync.upsertJobScheduler(syncSchedulerId(patchedConnection), { every: 600_000 }, { name: stale!.name, data: stale!.template?.data });
+      await eventually(async () => (await crmSync.getJobScheduler(syncSchedulerId(patchedConnection)))?.every === 900_000, 'the stale schedule to be corrected', 60_000, 500);
     },
     300_000,
   );

@@ -16,10 +16,14 @@ interface Outcome {
   acrossSignal?: boolean;
 }
 
+/** How long the API keeps taking connections after SIGTERM with readiness red (SHUTDOWN_DELAY_SECONDS). */
+const DELAY_SECONDS = 3;
+
 /**
  * SIGTERM to an API process in the middle of a burst of single-event requests over keep-alive
- * connections: it stops taking connections, writes the groups already queued, answers every request
- * it accepted, and exits. Every event answered 202 is stored exactly once with its outbox row;
+ * connections: readiness turns red at once (503 draining) while liveness stays up, it keeps taking
+ * connections for SHUTDOWN_DELAY_SECONDS, then stops taking them, writes the groups already queued,
+ * answers every request it accepted, and exits. Every event answered 202 is stored exactly once with its outbox row;
  * every other request got 503 or a connection error (never a 500, never a hang), and nothing
  * answered 503 was stored.
  */
@@ -35,9 +39,9 @@ describe('API shutdown (SIGTERM) during a burst of single events', () => {
     await importCustomers(api, [{ id: 'drain-1', attributes: { email: 'drain@x.io' } }]);
     await db.query(`INSERT INTO touchpoints (key, name, stage_key, channel, position) VALUES ('visit', 'Visit', 'explore', 'web', 1)`);
     port = await freePort();
-    proc = spawnAppProcess('apps/api/src/main.ts', { ...api.ctx.env, PORT: String(port), RATE_LIMIT_INTEGRATION: '0' });
+    proc = spawnAppProcess('apps/api/src/main.ts', { ...api.ctx.env, PORT: String(port), RATE_LIMIT_INTEGRATION: '0', SHUTDOWN_DELAY_SECONDS: String(DELAY_SECONDS) });
     // Any answer will do (health may say a worker is missing): the process is listening.
-    await eventually(async () => (await health(port)) !== 0, 'the API process to answer', 240_000, 250);
+    await eventually(async () => (await probe(port, '/health')).status !== 0, 'the API process to answer', 240_000, 250);
   });
   afterAll(async () => {
     if (proc) await stopProcess(proc, 'SIGKILL');
@@ -45,7 +49,7 @@ describe('API shutdown (SIGTERM) during a burst of single events', () => {
     await api?.close();
   });
 
-  it('answers every accepted request, stores each 202 exactly once, refuses the rest with 503 or a closed connection, and exits', async () => {
+  it('turns readiness red at once, answers every accepted request, stores each 202 exactly once, refuses the rest with 503 or a closed connection, and exits', async () => {
     const auth = api.auth('integration').Authorization;
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
     const outcomes: Outcome[] = [];
@@ -73,9 +77,16 @@ describe('API shutdown (SIGTERM) during a burst of single events', () => {
     // signal, the rest after it. Each must be answered 202 and stored, not cut off by the shutdown.
     const halfSent = [0, 1, 2, 3].map((n) => postInTwoHalves(port, auth, `drain-late-${n}`));
     await Promise.all(halfSent.map((h) => h.firstHalfSent));
+    // Not draining before the signal (ready may be 503 UNHEALTHY: this test runs no worker).
+    const readyBefore = await probe(port, '/health/ready');
+    expect(readyBefore.status).not.toBe(0);
+    expect(readyBefore.body).not.toMatchObject({ status: 'draining' });
+    expect(await probe(port, '/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
     const signalledAt = Date.now();
     signalled = true;
     proc.kill('SIGTERM');
+    // What a load balancer's probes see, on new connections, from the signal until the listener closes.
+    const probes = watchHealth(port);
     // Well into the shutdown (not a timing the API must meet: it waits for these up to its drain period).
     await new Promise((r) => setTimeout(r, 1_000));
     for (const h of halfSent) h.sendRest();
@@ -89,6 +100,24 @@ describe('API shutdown (SIGTERM) during a burst of single events', () => {
     agent.destroy();
 
     expect(exit).not.toBeNull();
+
+    // Readiness and /health answered 503 draining from (almost) the signal on, on connections taken
+    // for the delay; liveness answered 200 throughout; no probe saw anything else before the close.
+    const seen = await probes;
+    const firstDraining = seen.find((p) => p.path === '/health/ready' && p.status === 503 && (p.body as { status?: string }).status === 'draining');
+    expect(firstDraining).toBeDefined();
+    expect(firstDraining!.at - signalledAt).toBeLessThan(1_000);
+    // Rounds after the first draining answer (a probe of that same round may have been read just before the signal).
+    const answered = seen.filter((p) => p.status !== 0 && p.at > firstDraining!.at);
+    expect(answered.filter((p) => p.path === '/health/live').length).toBeGreaterThan(0);
+    for (const p of answered) {
+      if (p.path === '/health/live') expect(p).toMatchObject({ status: 200, body: { status: 'ok' } });
+      else expect(p).toMatchObject({ status: 503, body: { status: 'draining', code: 'DRAINING', message: expect.any(String), details: [] } });
+    }
+    // Probes kept being answered for about the delay, then the listener closed.
+    const lastAnswered = Math.max(...answered.map((p) => p.at));
+    expect(lastAnswered - signalledAt).toBeGreaterThan(DELAY_SECONDS * 1000 - 1_000);
+    expect(seen.some((p) => p.status === 0 && p.at > lastAnswered)).toBe(true);
 
     expect(late).toEqual(late.map(() => ({ status: 202, code: undefined })));
     for (const [n, o] of late.entries()) outcomes.push({ key: `drain-late-${n}`, ...o });
@@ -125,6 +154,8 @@ describe('API shutdown (SIGTERM) during a burst of single events', () => {
         acknowledged: acknowledged.length,
         inFlightAtSignal: across.length,
         inFlightAnswered202: across.filter((o) => o.status === 202).length,
+        firstDrainingMs: firstDraining!.at - signalledAt,
+        lastProbeAnsweredMs: lastAnswered - signalledAt,
         kinds: [...kinds],
         exitMs: exit!.at - signalledAt,
       }),
@@ -132,15 +163,48 @@ describe('API shutdown (SIGTERM) during a burst of single events', () => {
   });
 });
 
-async function health(port: number): Promise<number> {
+interface Probe {
+  path: string;
+  /** 0: the connection was refused or dropped. */
+  status: number;
+  body?: unknown;
+}
+
+/** A GET on a connection of its own, as a load balancer's health check makes it. */
+async function probe(port: number, path: string): Promise<Probe> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/health', method: 'GET' }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
+    const req = request({ agent: false, host: '127.0.0.1', port, path, method: 'GET', timeout: 5_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        let body: unknown;
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          body = undefined;
+        }
+        resolve({ path, status: res.statusCode ?? 0, body });
+      });
+      res.on('error', () => resolve({ path, status: 0 }));
     });
-    req.on('error', () => resolve(0));
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve({ path, status: 0 }));
     req.end();
   });
+}
+
+/** Probes readiness, /health and liveness every 100 ms until three probes in a row find no listener (bounded). */
+async function watchHealth(port: number): Promise<Array<Probe & { at: number }>> {
+  const seen: Array<Probe & { at: number }> = [];
+  const until = Date.now() + 40_000;
+  for (let refusedInARow = 0; refusedInARow < 3 && Date.now() < until; ) {
+    const round = await Promise.all(['/health/ready', '/health/live', '/health'].map((path) => probe(port, path)));
+    const at = Date.now();
+    seen.push(...round.map((p) => ({ ...p, at })));
+    refusedInARow = round.every((p) => p.status === 0) ? refusedInARow + 1 : 0;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return seen;
 }
 
 function postEvent(agent: Agent, port: number, authorization: string, key: string): Promise<Omit<Outcome, 'key'>> {

@@ -48,6 +48,18 @@ export class AppConfig {
   @Max(65535)
   PORT = 3000;
 
+  /**
+   * After SIGTERM, how long the API keeps taking connections (seconds, 0 – 60) while `/health` and
+   * `/health/ready` answer 503 `draining`, so a load balancer stops sending before the listener
+   * closes; then it answers the requests in flight (up to 20 s) and exits. Keep this plus 20 s under
+   * the orchestrator's grace period (Kubernetes: 30 s by default).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60)
+  SHUTDOWN_DELAY_SECONDS = 5;
+
   /** `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. */
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';

@@ -124,7 +124,10 @@ export class JobSchedules {
     });
   }
 
-  /** A connection's incremental sync every `syncIntervalSeconds` (0: none); returns whether it was (re-)created. */
+  /**
+   * A connection's incremental sync every `syncIntervalSeconds` (0: none); returns whether it was
+   * (re-)created. With `onlyMissing`, one that exists at the interval the connection says is left alone.
+   */
   async ensureSync(connection: { id: string; settings: CrmConnectionSettings }, options: { onlyMissing: boolean }): Promise<boolean> {
     const id = syncSchedulerId(connection.id);
     return this.jobs.onQueue(QUEUE.crmSync, `schedule ${id}`, async (queue) => {
@@ -133,7 +136,9 @@ export class JobSchedules {
         await queue.removeJobScheduler(id);
         return false;
       }
-      if (options.onlyMissing && (await queue.getJobScheduler(id))) return false;
+      // A scheduler at another interval is stale too: the connection changed while Redis was away
+      // (the API answers once the change is committed) and Redis kept the old one.
+      if (options.onlyMissing && (await queue.getJobScheduler(id))?.every === every) return false;
       const { attempts, backoff, removeOnComplete, removeOnFail } = DEFAULT_JOB_OPTIONS;
       await queue.upsertJobScheduler(
         id,

@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The api can serve: Postgres and Redis answer a ping, migrations are applied (a container health check) */
+        /** The api can serve: Postgres and Redis answer a ping, migrations are applied (a container health check); 503 draining once it shuts down */
         get: operations["HealthController_check"];
         put?: never;
         post?: never;
@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness of the whole deployment: /health, and a worker seen within WORKER_STALE_SECONDS */
+        /** Readiness of the whole deployment: /health, and a worker seen within WORKER_STALE_SECONDS; 503 draining from SIGTERM on */
         get: operations["HealthController_ready"];
         put?: never;
         post?: never;
@@ -45,7 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers (no dependency is checked, so a Redis outage does not restart it) */
+        /** Liveness: the process answers (no dependency is checked, so a Redis outage does not restart it; it stays 200 while the process drains) */
         get: operations["HealthController_live"];
         put?: never;
         post?: never;
@@ -1425,6 +1425,27 @@ export interface components {
             message: string;
             /** @example isString */
             code?: string;
+        };
+        HealthUnavailableDto: {
+            /**
+             * @description Stable, machine-readable
+             * @example VALIDATION_FAILED
+             */
+            code: string;
+            /** @example The request is not valid */
+            message: string;
+            /** @description At most 100; detailsOmitted counts the rest */
+            details: components["schemas"]["ApiErrorDetailDto"][];
+            /**
+             * @description How many details were left out (present only when some were)
+             * @example 99901
+             */
+            detailsOmitted?: number;
+            /**
+             * @description Present while the process shuts down (SIGTERM): take it out of rotation
+             * @enum {string}
+             */
+            status?: "draining";
         };
         ApiErrorDto: {
             /**
@@ -3832,13 +3853,13 @@ export interface operations {
                     "application/json": components["schemas"]["HealthDto"];
                 };
             };
-            /** @description A dependency is down: details name it */
+            /** @description A dependency is down (details name it), or the process is shutting down (`status: draining`, code DRAINING) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
+                    "application/json": components["schemas"]["HealthUnavailableDto"];
                 };
             };
         };
@@ -3861,13 +3882,13 @@ export interface operations {
                     "application/json": components["schemas"]["HealthDto"];
                 };
             };
-            /** @description Something is down or no worker was seen: details name it */
+            /** @description Something is down or no worker was seen (details name it), or the process is shutting down (`status: draining`, code DRAINING) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiErrorDto"];
+                    "application/json": components["schemas"]["HealthUnavailableDto"];
                 };
             };
         };

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
-import { QUEUE, RUN_FINALIZE } from '@corridor/contracts';
+import { QUEUE, RUN_FINALIZE, SYNC_CONNECTION } from '@corridor/contracts';
 import { JobProducer, JobSchedules } from '@corridor/jobs';
-import { ConnectionRepository, SegmentationStore, SegmentationWatchStore } from '@corridor/persistence';
+import { ConnectionRepository, SegmentationStore, SegmentationWatchStore, SyncRunWatchStore } from '@corridor/persistence';
 import { CrmWritebackService } from '../crm-writeback/crm-writeback.service';
 
 /**
@@ -18,6 +18,8 @@ export interface WatchdogReport {
   schedulesRemoved: string[];
   runsRequeued: Array<{ runId: string; chunks: number }>;
   runsFailed: string[];
+  /** Manual sync runs committed in Postgres whose job Redis does not hold (never queued, or lost). */
+  syncRunsRequeued: string[];
   /** Connections given a write-back job because a publish changed what their records should say. */
   writebackRefreshes: string[];
 }
@@ -43,6 +45,7 @@ export class Watchdog implements OnApplicationBootstrap, OnApplicationShutdown {
     private readonly watch: SegmentationWatchStore,
     private readonly runs: SegmentationStore,
     private readonly connections: ConnectionRepository,
+    private readonly syncRuns: SyncRunWatchStore,
     private readonly schedules: JobSchedules,
     private readonly jobs: JobProducer,
     private readonly config: AppConfig,
@@ -69,13 +72,14 @@ export class Watchdog implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   async pass(): Promise<WatchdogReport> {
-    const report: WatchdogReport = { ran: false, schedulesCreated: [], schedulesRemoved: [], runsRequeued: [], runsFailed: [], writebackRefreshes: [] };
+    const report: WatchdogReport = { ran: false, schedulesCreated: [], schedulesRemoved: [], runsRequeued: [], runsFailed: [], syncRunsRequeued: [], writebackRefreshes: [] };
     report.ran = await this.watch.exclusively(async () => {
       await this.keepSchedules(report);
       await this.keepRuns(report);
+      await this.keepSyncRuns(report);
       report.writebackRefreshes = await this.writeback.enqueuePublishedRefresh();
     });
-    if (report.schedulesCreated.length || report.schedulesRemoved.length || report.runsRequeued.length || report.runsFailed.length) {
+    if (report.schedulesCreated.length || report.schedulesRemoved.length || report.runsRequeued.length || report.runsFailed.length || report.syncRunsRequeued.length) {
       this.logger.warn({ msg: 'watchdog rebuilt lost queue state', ...report });
     }
     return report;
@@ -109,6 +113,19 @@ export class Watchdog implements OnApplicationBootstrap, OnApplicationShutdown {
       if (pendingChunks.length) await this.jobs.enqueueSegmentationRun(runId, pendingChunks);
       else await this.jobs.enqueue(RUN_FINALIZE, { runId });
       report.runsRequeued.push({ runId, chunks: pendingChunks.length });
+    }
+  }
+
+  private async keepSyncRuns(report: WatchdogReport): Promise<void> {
+    const runs = await this.syncRuns.unheldManualRuns(RUN_GRACE_SECONDS);
+    if (!runs.length) return;
+    const queue = this.jobs.queue(QUEUE.crmSync);
+    for (const { runId, connectionId, mode } of runs) {
+      const payload = { connectionId, runId, mode, trigger: 'manual' as const };
+      // A job Redis still has (waiting, delayed between retries, or failed) is left as it is.
+      if (await queue.getJob(SYNC_CONNECTION.jobId(payload)!)) continue;
+      await this.jobs.enqueue(SYNC_CONNECTION, payload);
+      report.syncRunsRequeued.push(runId);
     }
   }
 }

@@ -8,6 +8,7 @@ import { SegmentationWatchStore } from './segmentation-watch.store';
 import { ConnectionRepository } from './connection.repository';
 import { CrmAttributeRepository } from './crm-attribute.repository';
 import { CrmSyncStore } from './crm-sync.store';
+import { SyncRunWatchStore } from './sync-run-watch.store';
 import { WritebackStore } from './writeback.store';
 import { WritebackPublishedStore } from './writeback-published.store';
 import { StrategyVersionRepository } from './strategy-version.repository';
@@ -52,6 +53,7 @@ export * from './segmentation-watch.store';
 export * from './connection.repository';
 export * from './crm-attribute.repository';
 export * from './crm-sync.store';
+export * from './sync-run-watch.store';
 export * from './writeback.store';
 export * from './writeback-published.store';
 export * from './strategy-version.repository';
@@ -89,7 +91,7 @@ export type { ReencryptCount } from '../secrets/sealed-secrets.store';
 /** Every repository, provided by PersistenceModule. Add yours here and export it above. */
 export const REPOSITORIES = [ApiKeyRepository, AttributeRepository, CustomerRepository, PersonaRepository, PersonaSetRepository, CompiledSetCache, SegmentationStore, SegmentationWatchStore,
   // CRM sync (SecretBox rides along: ConnectionRepository seals credentials with it).
-  ConnectionRepository, CrmAttributeRepository, CrmSyncStore, WritebackStore, WritebackPublishedStore, SecretBox, SealedSecretsStore,
+  ConnectionRepository, CrmAttributeRepository, CrmSyncStore, SyncRunWatchStore, WritebackStore, WritebackPublishedStore, SecretBox, SealedSecretsStore,
   // Touchpoints and treatments.
   StrategyVersionRepository, JourneyRepository, TreatmentRepository, DestinationRepository, StrategyDraftRepository, StrategyPreviewStore, StrategyPublishStore,
   DecisionStore, DispatchStore,
