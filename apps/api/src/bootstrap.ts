@@ -1,18 +1,25 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { json } from 'express';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppConfig, trustProxySetting } from '@corridor/config';
 import { correlationIdMiddleware, tracingMiddleware } from '@corridor/observability';
 import { AppModule } from './app.module';
+import { ApiKeyCache } from './auth/api-key.cache';
+import { ROUTE_ACCESS, RouteAccess } from './auth/roles.decorator';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { bodyParserErrors } from './errors/body-parser-errors';
 import { answerClientError } from './errors/client-error';
 import { requestValidationError } from './errors/validation-details';
+import { EventsController } from './events/events.controller';
+import { EventsService } from './events/events.service';
+import { LeanEventsPath, RequestListener } from './events/lean-events.path';
 import { ApiMetrics } from './metrics/api-metrics';
+import { FailedAuthLimiter } from './rate-limit/failed-auth.limiter';
+import { RateLimitStorage } from './rate-limit/rate-limit.storage';
 import { ApiValidationPipe } from './validation/api-validation.pipe';
 
 /** JSON bodies are small (definitions, not data); bulk data goes through the streamed import. */
@@ -54,13 +61,19 @@ export function configureApiApp(app: INestApplication): void {
   // Requests Node itself refuses (431 for oversized URLs/headers, 400 for bad HTTP) get the one error shape too.
   app.getHttpServer().on('clientError', answerClientError);
 
+  const eventsBody = json({ limit: EVENTS_BODY_LIMIT });
+  const lean = app.get(AppConfig).EVENTS_LEAN_PATH === 1 ? leanEventsPath(app, eventsBody) : undefined;
+
   // Order: correlation id first (everything after logs with it), the trace's span, metrics, the body.
   app.use(correlationIdMiddleware);
   app.use(tracingMiddleware);
   app.use(app.get(ApiMetrics).middleware);
+  // A body the lean events path read and then left to Express is on req.body already (the parsers
+  // skip it); a parse error it met is raised here, where the parser would have raised it.
+  if (lean) app.use(lean.handOff);
   // The raw bytes stay on the request (req.rawBody): webhook signatures are over them, not over
   // the parsed JSON re-serialised (key order, whitespace and escapes may differ).
-  app.use(['/v1/events'], json({ limit: EVENTS_BODY_LIMIT }));
+  app.use(['/v1/events'], eventsBody);
   app.use(['/v1/outcomes'], json({ limit: OUTCOMES_BODY_LIMIT }));
   app.use(OUTCOME_CALLBACKS_PATH, json({ limit: OUTCOMES_BODY_LIMIT, verify: keepRawBody }));
   app.use(json({ limit: JSON_BODY_LIMIT, verify: keepRawBody }));
@@ -77,6 +90,40 @@ export function configureApiApp(app: INestApplication): void {
   );
   setUpApiDocs(app);
 }
+
+/**
+ * The lean path for single events (events/lean-events.path.ts), placed in front of Express as the
+ * HTTP server's request listener: it answers the plain case itself and hands everything else to
+ * Express.
+ */
+function leanEventsPath(app: INestApplication, eventsBody: RequestListenerWithNext): LeanEventsPath {
+  const express = app.getHttpAdapter().getInstance();
+  const config = app.get(AppConfig);
+  const access = Reflect.getMetadata(ROUTE_ACCESS, EventsController.prototype.ingest) as RouteAccess | undefined;
+  if (!access || access.public) throw new Error('EventsController.ingest must declare @Roles for the lean events path to check');
+  const lean = new LeanEventsPath({
+    events: app.get(EventsService),
+    keys: app.get(ApiKeyCache),
+    failures: app.get(FailedAuthLimiter),
+    rateLimits: app.get(RateLimitStorage),
+    integrationLimit: config.rateLimitOf('integration'),
+    metrics: app.get(ApiMetrics),
+    parseBody: eventsBody,
+    etag: (body) => express.get('etag fn')?.(body),
+    access,
+    accessLog: () => PinoLogger.root,
+  });
+  const server = app.getHttpServer() as Server;
+  const framework = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  const toFramework: RequestListener = (req, res) => {
+    for (const listener of framework) listener(req, res);
+  };
+  server.on('request', lean.listener(toFramework));
+  return lean;
+}
+
+type RequestListenerWithNext = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
 function setUpApiDocs(app: INestApplication): void {
   SwaggerModule.setup('docs', app, buildApiDocument(app), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });

@@ -1,6 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { Client } from 'pg';
 import supertest from 'supertest';
 import { eventually, freePort, spawnAppProcess, spawnWorkerProcess, stopProcess } from '@corridor/testing';
 import { newWebhookSecret, startReceiver } from '../../worker/test/dispatch-support';
@@ -141,5 +142,33 @@ describe('OpenTelemetry traces from request to jobs', () => {
     const webhook = spans.find((s) => s.name === 'webhook POST')!;
     expect(webhook.parentSpanId).toBeDefined();
     expect(String(delivered.headers.traceparent)).toMatch(new RegExp(`^00-${request.traceId}-${webhook.spanId}-0[01]$`));
+
+    // The lean path (a key verified within the last second: the next events) makes the same span,
+    // continuing the caller's trace, and its event's outbox row carries it on.
+    const leanAnswered = async () => Number(/^corridor_events_lean_path_requests_total\{[^}]*\} (\d+)/m.exec((await http.get('/metrics')).text)?.[1] ?? 0);
+    let traceId: string | undefined;
+    let eventId: string | undefined;
+    for (let i = 0; i < 5 && !traceId; i++) {
+      const before = await leanAnswered();
+      const id = `${'ab'.repeat(15)}${String(i).padStart(2, '0')}`;
+      const sent = await http
+        .post('/v1/events')
+        .set(api.auth('integration'))
+        .set('traceparent', `00-${id}-${'cd'.repeat(8)}-01`)
+        .send({ touchpoint: 'checkout', customer: 'import:traced-1', idempotencyKey: `traced-lean-${i}` });
+      expect(sent.status).toBe(202);
+      if ((await leanAnswered()) > before) [traceId, eventId] = [id, sent.body.results[0].eventId];
+    }
+    expect(traceId).toBeDefined();
+    const leanSpan = await eventually(async () => receiver.spans.find((s) => s.service === 'corridor-api' && s.traceId === traceId), 'the lean request span', 60_000, 200);
+    expect(leanSpan.name).toBe('POST /v1/events');
+    const db = new Client({ connectionString: api.ctx.databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query(`SELECT traceparent FROM outbox WHERE ref = $1`, [eventId]);
+      expect(rows[0]?.traceparent).toMatch(new RegExp(`^00-${traceId}-${leanSpan.spanId}-01$`));
+    } finally {
+      await db.end();
+    }
   });
 });

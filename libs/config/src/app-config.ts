@@ -332,6 +332,18 @@ export class AppConfig {
   @Max(60_000)
   EVENT_GROUP_LOCK_TIMEOUT_MS = 1000;
 
+  /**
+   * 1: single-event `POST /v1/events` requests from integration keys are answered by a lean path in
+   * front of Express and Nest (same checks, same answers, a fraction of the CPU; docs/treatments.md
+   * "Events in"). 0: every request goes through the framework. A switch to rule the lean path out
+   * when investigating, not a tuning knob.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1)
+  EVENTS_LEAN_PATH = 1;
+
   /** The window over which RATE_LIMIT_* count requests (seconds). */
   @Transform(toInt)
   @IsInt()

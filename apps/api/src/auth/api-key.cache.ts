@@ -42,6 +42,18 @@ export class ApiKeyCache {
     return verified;
   }
 
+  /**
+   * The key as verified within the last API_KEY_CACHE_TTL_MS, without asking Postgres; undefined
+   * when this process has no fresh answer (then verify() it). The lean events path takes only keys
+   * found here, so it never adds a lookup of its own.
+   */
+  peek(secret: string, now = new Date()): VerifiedApiKey | undefined {
+    const hit = this.entries.get(hashApiKey(secret));
+    if (!hit || hit.until <= now.getTime()) return undefined;
+    const { apiKey } = hit.verified;
+    return { apiKey, state: apiKeyState(apiKey, now) };
+  }
+
   /** A key revoked (or changed) here: its next use asks Postgres. */
   forget(keyId: string): void {
     this.epoch++;

@@ -34,6 +34,15 @@ type CallResult = { status: 'rejected'; code: string; field: string; message: st
 
 const answer = (results: EventIngestResult[]): IngestAnswer => ({ ...countResults(results), results });
 
+/** One event of a request, ready to store. */
+export interface SingleEventItem {
+  index: number;
+  event: TouchpointEventInput;
+}
+
+/** A single event's fields are named bare (`customer`, not `events[0].customer`). */
+const singleField = (_index: number, name: string) => name;
+
 /**
  * Touchpoint events in. A malformed request is refused whole (400 naming `events[3].touchpoint`),
  * so nothing is half-written; a well-formed event whose customer or touchpoint is unknown is
@@ -53,35 +62,59 @@ export class EventsService {
       throw new ValidationError('The body must be one event or {events: [...]}', [{ field: 'body', message: 'expected a JSON object', code: 'isObject' }]);
     }
     const batch = Object.hasOwn(body, 'events');
-    const dtos = batch
-      ? (await this.check(TouchpointEventBatchDto, body)).events
-      : [wellFormedSingleEvent(body as Record<string, unknown>) ?? (await this.check(TouchpointEventDto, body))];
-    const raw = batch ? ((body as { events: Array<Record<string, unknown>> }).events) : [body as Record<string, unknown>];
-    const field = (i: number, name: string) => (batch ? `events[${i}].${name}` : name);
+    if (!batch) {
+      // One event per request is the common producer's shape: it joins a group commit.
+      const item = this.singleEvent(body as Record<string, unknown>) ?? this.itemOf(await this.check(TouchpointEventDto, body), body as Record<string, unknown>, new Date(), (_i, name) => name, 0);
+      return this.ingestSingle(item, currentCorrelationId(), currentTraceparent() ?? undefined);
+    }
+    const dtos = (await this.check(TouchpointEventBatchDto, body)).events;
+    const raw = (body as { events: Array<Record<string, unknown>> }).events;
+    const field = (i: number, name: string) => `events[${i}].${name}`;
     const now = new Date();
-    const items = dtos.map((dto, index) => {
-      let customer;
-      try {
-        customer = parseCustomerRef(dto.customer, field(index, 'customer'));
-      } catch (e) {
-        if (e instanceof DomainError) throw new ValidationError('The request is not valid', e.details, e.code);
-        throw e;
-      }
-      const event: TouchpointEventInput = {
-        touchpoint: dto.touchpoint,
-        customer,
-        occurredAt: dto.occurredAt ? new Date(dto.occurredAt) : now,
-        // As sent: the pipe's copy may have dropped keys named like Object.prototype members.
-        properties: (raw[index].properties as Record<string, unknown> | undefined) ?? {},
-        idempotencyKey: dto.idempotencyKey,
-      };
-      return { index, event };
-    });
-    // One event per request is the common producer's shape: it joins a group commit. A batch is a group already.
-    const results = batch
-      ? await this.events.ingest(EVENT_SOURCE.api, items, field, currentCorrelationId())
-      : await this.groupCommit.ingest({ source: EVENT_SOURCE.api, items, field, correlationId: currentCorrelationId(), traceparent: currentTraceparent() ?? undefined });
+    const items = dtos.map((dto, index) => this.itemOf(dto, raw[index], now, field, index));
+    // A batch is a group already.
+    return answer(await this.events.ingest(EVENT_SOURCE.api, items, field, currentCorrelationId()));
+  }
+
+  /**
+   * A single-event body that is plainly valid (single-event.check.ts) with a customer reference
+   * that parses, as the item to store; null for anything else, which ingest() refuses or
+   * validates the long way. The lean path (lean-events.path.ts) asks this too.
+   */
+  singleEvent(body: Record<string, unknown>): SingleEventItem | null {
+    const dto = wellFormedSingleEvent(body);
+    if (!dto) return null;
+    try {
+      return this.itemOf(dto, body, new Date(), (_i, name) => name, 0);
+    } catch (e) {
+      if (e instanceof ValidationError) return null;
+      throw e;
+    }
+  }
+
+  /** Stores one event through the group commit: `POST /v1/events` with one event, whichever path took it. */
+  async ingestSingle(item: SingleEventItem, correlationId: string | undefined, traceparent: string | undefined): Promise<IngestAnswer> {
+    const results = await this.groupCommit.ingest({ source: EVENT_SOURCE.api, items: [item], field: singleField, correlationId, traceparent });
     return answer(results);
+  }
+
+  private itemOf(dto: TouchpointEventDto, raw: Record<string, unknown>, now: Date, field: (index: number, name: string) => string, index: number): SingleEventItem {
+    let customer;
+    try {
+      customer = parseCustomerRef(dto.customer, field(index, 'customer'));
+    } catch (e) {
+      if (e instanceof DomainError) throw new ValidationError('The request is not valid', e.details, e.code);
+      throw e;
+    }
+    const event: TouchpointEventInput = {
+      touchpoint: dto.touchpoint,
+      customer,
+      occurredAt: dto.occurredAt ? new Date(dto.occurredAt) : now,
+      // As sent: the pipe's copy may have dropped keys named like Object.prototype members.
+      properties: (raw.properties as Record<string, unknown> | undefined) ?? {},
+      idempotencyKey: dto.idempotencyKey,
+    };
+    return { index, event };
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /**
  * The API's Prometheus registry: Node's default metrics and a request-duration histogram. A
@@ -26,9 +26,21 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
+  /** Requests the lean events path answered itself (the others went through Express and Nest); see lean-events.path.ts. */
+  readonly leanEventRequests = new Counter({
+    name: 'corridor_events_lean_path_requests_total',
+    help: 'POST /v1/events requests answered by the lean path, without Express and Nest',
+    registers: [this.registry],
+  });
+
   constructor() {
     this.registry.setDefaultLabels({ app: 'api' });
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** One request's duration, for a request the middleware below did not see (the lean events path). */
+  observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
+    this.requestDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
   }
 
   /**

@@ -36,6 +36,15 @@ export class FailedAuthLimiter {
     return Math.ceil((until - now) / 1000);
   }
 
+  /** Whether this process knows of any blocked address (the lean events path then leaves every request to the guard). */
+  anyBlocked(now = Date.now()): boolean {
+    for (const [ip, until] of this.blockedUntil) {
+      if (until > now) return true;
+      this.blockedUntil.delete(ip);
+    }
+    return false;
+  }
+
   /** Counts one refused request; the seconds to wait when the address is now blocked, else 0. */
   async failed(ip: string): Promise<number> {
     if (!this.enabled) return 0;

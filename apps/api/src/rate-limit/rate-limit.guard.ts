@@ -1,7 +1,22 @@
+import { createHash } from 'node:crypto';
 import { ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler/dist/throttler.guard.interface';
 import { AuthenticatedRequest } from '../auth/current-key.decorator';
+
+/** The throttler's name in RateLimitModule (its counters' keys and headers carry it). */
+export const RATE_LIMIT_THROTTLER = 'default';
+
+/** An API key's tracker: the counters are per key id, whichever header form carried it. */
+export const keyTracker = (keyId: string) => `key:${keyId}`;
+
+/**
+ * The counter's key for a route and a tracker, as @nestjs/throttler's own generateKey makes it
+ * (RateLimitGuard uses this, so the lean events path counts on the same key).
+ */
+export function rateLimitKey(controller: string, handler: string, throttler: string, tracker: string): string {
+  return createHash('sha256').update(`${controller}-${handler}-${throttler}-${tracker}`).digest('hex');
+}
 
 /**
  * Counts requests per API key (by the key's id, so every process and both header forms share one
@@ -12,7 +27,11 @@ import { AuthenticatedRequest } from '../auth/current-key.decorator';
 export class RateLimitGuard extends ThrottlerGuard {
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
     const key = (req as unknown as AuthenticatedRequest).apiKey;
-    return key ? `key:${key.id}` : `ip:${(req as unknown as AuthenticatedRequest).ip ?? 'unknown'}`;
+    return key ? keyTracker(key.id) : `ip:${(req as unknown as AuthenticatedRequest).ip ?? 'unknown'}`;
+  }
+
+  protected override generateKey(context: ExecutionContext, tracker: string, throttler: string): string {
+    return rateLimitKey(context.getClass().name, context.getHandler().name, throttler, tracker);
   }
 
   protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {

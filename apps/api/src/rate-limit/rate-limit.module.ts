@@ -4,7 +4,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '@corridor/config';
 import { AuthenticatedRequest } from '../auth/current-key.decorator';
 import { FailedAuthLimiter } from './failed-auth.limiter';
-import { RateLimitGuard } from './rate-limit.guard';
+import { RATE_LIMIT_THROTTLER, RateLimitGuard } from './rate-limit.guard';
 import { RateLimitStorage } from './rate-limit.storage';
 
 /** The shared counters, and the failed-authentication limiter that uses them (ApiKeyGuard's). */
@@ -25,7 +25,7 @@ export class RateLimitStorageModule {}
         storage,
         throttlers: [
           {
-            name: 'default',
+            name: RATE_LIMIT_THROTTLER,
             ttl: config.RATE_LIMIT_WINDOW_SECONDS * 1000,
             limit: (context) => {
               const role = context.switchToHttp().getRequest<AuthenticatedRequest>().apiKey?.role;

@@ -93,6 +93,11 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleDestroy {
     }
   }
 
+  /** One hit counted in-process, or null when it has to go through increment() (SharedCounters.incrementLocally). */
+  incrementLocally(key: string, limit: number, throttlerName: string): ThrottlerStorageRecord | null {
+    return this.counters.incrementLocally(key, limit, throttlerName);
+  }
+
   /** Resolves once the counters' connection is up (until then requests go through uncounted). */
   async ready(): Promise<void> {
     if (this.redis.status !== 'ready') await new Promise((resolve) => this.redis.once('ready', resolve));

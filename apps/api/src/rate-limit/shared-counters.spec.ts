@@ -38,6 +38,23 @@ describe('SharedCounters', () => {
   const limit = 400;
   const localLimit = limit * LOCAL_SHARE;
 
+  it('counts in-process only what needs no round trip, and says so by answering null without counting (the lean events path)', async () => {
+    const redis = new HeldCounter();
+    const counters = new SharedCounters(redis.add, () => undefined);
+    // Never seen: Redis first.
+    expect(counters.incrementLocally('k', limit, 'default')).toBeNull();
+    await redis.through(counters.increment('k', WINDOW_MS, limit, WINDOW_MS, 'default'));
+    for (let i = 1; i < localLimit; i++) expect(counters.incrementLocally('k', limit, 'default')).toMatchObject({ totalHits: i + 1, isBlocked: false });
+    // At its local share: null, and nothing counted, so the guard's exact increment counts it once.
+    expect(counters.incrementLocally('k', limit, 'default')).toBeNull();
+    expect(counters.incrementLocally('k', limit, 'default')).toBeNull();
+    await redis.through(counters.settle());
+    expect(redis.total).toBe(localLimit);
+    // Another limit for the same key (settings changed): Redis first.
+    expect(counters.incrementLocally('k', limit * 2, 'default')).toBeNull();
+    await counters.close();
+  });
+
   it('counts hits whose settle is still unanswered, so a request never counts locally past its share', async () => {
     const redis = new HeldCounter();
     const counters = new SharedCounters(redis.add, () => undefined);

@@ -66,16 +66,11 @@ export class SharedCounters {
   ) {}
 
   async increment(key: string, ttlMs: number, limit: number, blockMs: number, name: string): Promise<ThrottlerStorageRecord> {
+    const counted = this.incrementLocally(key, limit, name);
+    if (counted) return counted;
     const id = `${name}\u0000${key}`;
-    const now = this.clock();
     const s = this.local.get(id);
-    // Hits in flight count too: a settle under way has taken them out of `pending` but its answer,
-    // which will include them in `known`, has not come back yet.
-    if (s && now < s.expiresAt && s.limit === limit && limit >= LOCAL_MIN_LIMIT && s.known + s.inFlight + s.pending + 1 <= limit * LOCAL_SHARE) {
-      s.pending++;
-      this.schedule();
-      return { totalHits: s.known + s.inFlight + s.pending, timeToExpire: Math.ceil((s.expiresAt - now) / 1000), isBlocked: false, timeToBlockExpire: 0 };
-    }
+    const now = this.clock();
     // Exact: this request and whatever this process counted but has not sent, in one round trip.
     const hits = 1 + (s && now < s.expiresAt ? s.pending : 0);
     if (s) s.pending = 0;
@@ -87,6 +82,24 @@ export class SharedCounters {
       isBlocked: state.isBlocked,
       timeToBlockExpire: Math.ceil(state.timeToBlockExpireMs / 1000),
     };
+  }
+
+  /**
+   * Counts one hit in-process when the key is far enough from its limit (see the class comment) and
+   * answers the counter's state; null, counting nothing, when the hit must go to Redis (increment()).
+   */
+  incrementLocally(key: string, limit: number, name: string): ThrottlerStorageRecord | null {
+    const s = this.local.get(`${name}\u0000${key}`);
+    if (!s) return null;
+    const now = this.clock();
+    // Hits in flight count too: a settle under way has taken them out of `pending` but its answer,
+    // which will include them in `known`, has not come back yet.
+    if (now < s.expiresAt && s.limit === limit && limit >= LOCAL_MIN_LIMIT && s.known + s.inFlight + s.pending + 1 <= limit * LOCAL_SHARE) {
+      s.pending++;
+      this.schedule();
+      return { totalHits: s.known + s.inFlight + s.pending, timeToExpire: Math.ceil((s.expiresAt - now) / 1000), isBlocked: false, timeToBlockExpire: 0 };
+    }
+    return null;
   }
 
   /** Sends every pending count now (tests; shutdown). */

@@ -1,0 +1,199 @@
+import { DataSource } from 'typeorm';
+import { ApiKeyRepository } from '@corridor/persistence';
+import { ApiKeyCache } from '../src/auth/api-key.cache';
+import { ApiTestApp, startApiTestApp } from './api-test-app';
+import { RawAnswer, sendRaw } from './raw-request';
+
+jest.setTimeout(120_000);
+
+/**
+ * The lean path for single events (apps/api/src/events/lean-events.path.ts) answers exactly as
+ * Nest does. Two APIs with the same data, one with the lean path off (EVENTS_LEAN_PATH=0, every
+ * request through Express and Nest) and one with it on, get the same requests; their answers must
+ * agree (status, body, headers), and the lean API's counter of requests it answered itself says
+ * which path each request took there.
+ */
+describe('POST /v1/events: the lean path answers as Nest does', () => {
+  interface Side {
+    api: ApiTestApp;
+    db: DataSource;
+    revokedKey: string;
+    keyIds: string[];
+  }
+  let nest: Side;
+  let lean: Side;
+  const LIMIT = 100_000;
+
+  async function start(leanPath: '0' | '1'): Promise<Side> {
+    // Rate limits on (high, in a window longer than the test), so their headers are compared too.
+    const api = await startApiTestApp({ env: { EVENTS_LEAN_PATH: leanPath, RATE_LIMIT_INTEGRATION: String(LIMIT), RATE_LIMIT_WINDOW_SECONDS: '3600' } });
+    const db = await new DataSource({ type: 'postgres', url: api.ctx.databaseUrl }).initialize();
+    await api.http
+      .post('/v1/customers/import')
+      .set(api.auth('integration'))
+      .set('Content-Type', 'application/x-ndjson')
+      .send(JSON.stringify({ id: 'c-1', attributes: { email: 'ann@x.io' } }))
+      .expect(200);
+    await db.query(`INSERT INTO touchpoints (key, name, stage_key, channel, position) VALUES ('purchase_completed', 'Purchase completed', 'purchase', 'web', 2)`);
+    await api.http.put('/v1/event-sources/web').set(api.auth('admin')).send({ name: 'Website', mappings: { 'Order Completed': 'purchase_completed' } }).expect(200);
+    const issued = await api.app.get(ApiKeyRepository).issue('to revoke', 'integration');
+    await api.http.delete(`/v1/api-keys/${issued.apiKey.id}`).set(api.auth('admin')).expect(204);
+    // The integration key's first single event goes through the guard, which counts it exactly and
+    // keeps the count in-process from then on (as under load).
+    await sendRaw(api.url, 'POST', '/v1/events', { authorization: `Bearer ${api.integrationKey}`, 'content-type': 'application/json' }, event('first')).then((r) => expect(r.status).toBe(202));
+    const keyIds = (await api.app.get(ApiKeyRepository).list()).map((k) => k.id);
+    return { api, db, revokedKey: issued.secret, keyIds };
+  }
+
+  beforeAll(async () => {
+    nest = await start('0');
+    lean = await start('1');
+  });
+  afterAll(async () => {
+    for (const side of [lean, nest]) {
+      await side?.db.destroy();
+      await side?.api.close();
+    }
+  });
+
+  const leanAnswered = async (side: Side): Promise<number> => {
+    const text = (await side.api.http.get('/metrics').expect(200)).text;
+    return Number(/^corridor_events_lean_path_requests_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+  };
+  const durations = async (side: Side, status: number): Promise<number> => {
+    const text = (await side.api.http.get('/metrics').expect(200)).text;
+    const line = text.split('\n').find((l) => l.startsWith('http_request_duration_seconds_count{') && l.includes('method="POST"') && l.includes('route="/v1/events"') && l.includes(`status_code="${status}"`));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+
+  type Request = { path?: string; headers: (side: Side) => Record<string, string>; body: string | Buffer };
+  const as = (key: (side: Side) => string, extra: Record<string, string> = {}) => (side: Side) => ({ authorization: `Bearer ${key(side)}`, 'content-type': 'application/json', ...extra });
+  const integration = as((s) => s.api.integrationKey);
+
+  /**
+   * Sends the request to both APIs, each right after another request with the same keys (they are
+   * then in the key cache, which trusts a key for a second, as under load), and compares what
+   * matters of the two answers.
+   */
+  async function both(request: Request): Promise<{ nest: RawAnswer; lean: RawAnswer; tookLean: boolean }> {
+    const answers: RawAnswer[] = [];
+    let tookLean = false;
+    for (const side of [nest, lean]) {
+      const before = await leanAnswered(side);
+      // Forgotten first: a cached key is trusted for a second from when it was looked up, not last used.
+      for (const id of side.keyIds) side.api.app.get(ApiKeyCache).forget(id);
+      for (const key of [side.api.integrationKey, side.api.adminKey, side.api.agentKey]) {
+        await side.api.http.get('/v1/attributes').set('Authorization', `Bearer ${key}`);
+      }
+      answers.push(await sendRaw(side.api.url, 'POST', request.path ?? '/v1/events', request.headers(side), request.body));
+      const taken = (await leanAnswered(side)) - before;
+      if (side === nest) expect(taken).toBe(0);
+      else tookLean = taken === 1;
+    }
+    const [n, l] = answers;
+    expect({ status: l.status, body: normalised(l.body) ?? l.text }).toEqual({ status: n.status, body: normalised(n.body) ?? n.text });
+    expect(headerNames(l)).toEqual(headerNames(n));
+    for (const name of ['content-type', 'x-ratelimit-limit', 'retry-after', 'connection', 'keep-alive']) expect([name, l.headers[name]]).toEqual([name, n.headers[name]]);
+    // Both counted every POST /v1/events of the integration key in this window alike.
+    expect(l.headers['x-ratelimit-remaining']).toEqual(n.headers['x-ratelimit-remaining']);
+    expect(l.headers['content-length']).toBe(String(Buffer.byteLength(l.text)));
+    if (n.headers.etag) expect(l.headers.etag).toMatch(/^W\/"[0-9a-f]+-[A-Za-z0-9+/]{27}"$/);
+    return { nest: n, lean: l, tookLean };
+  }
+
+  it('answers valid single events itself, as Nest does: accepted, duplicate, unknown customer, unknown touchpoint', async () => {
+    const accepted202 = await durations(lean, 202);
+    const first = await both({ headers: integration, body: event('order-1') });
+    expect(first.lean.status).toBe(202);
+    expect(first.lean.body).toMatchObject({ accepted: 1, results: [{ status: 'accepted' }] });
+    expect(first.lean.headers['x-ratelimit-limit']).toBe(String(LIMIT));
+    expect(first.tookLean).toBe(true);
+    // The request metric: the labels Nest's router gives the route, counted once.
+    expect(await durations(nest, 202)).toBeGreaterThan(0);
+    expect(await durations(lean, 202)).toBe(accepted202 + 1);
+
+    const again = await both({ headers: integration, body: event('order-1', { properties: { amount: 999 } }) });
+    expect(again.lean.body).toMatchObject({ duplicate: 1, results: [{ status: 'duplicate', eventId: first.lean.body.results[0].eventId }] });
+    expect(again.tookLean).toBe(true);
+
+    const [row] = await lean.db.query(`SELECT properties, correlation_id FROM touchpoint_events WHERE id = $1`, [first.lean.body.results[0].eventId]);
+    expect(row.properties).toEqual({ amount: 42 });
+    expect(row.correlation_id).toBe(first.lean.headers['x-request-id']);
+
+    const noCustomer = await both({ headers: integration, body: event('order-2', { customer: 'email:nobody@x.io' }) });
+    expect(noCustomer.lean.body).toMatchObject({ rejected: 1, results: [{ status: 'rejected', code: 'CUSTOMER_NOT_FOUND' }] });
+    expect(noCustomer.tookLean).toBe(true);
+
+    const noTouchpoint = await both({ headers: integration, body: event('order-3', { touchpoint: 'no_such_touchpoint' }) });
+    expect(noTouchpoint.lean.body).toMatchObject({ rejected: 1, results: [{ status: 'rejected', code: 'TOUCHPOINT_NOT_FOUND' }] });
+    expect(noTouchpoint.tookLean).toBe(true);
+
+    // The caller's request id is echoed and stored; other spellings of JSON and of the key header too.
+    const traced = await both({ headers: as((s) => s.api.integrationKey, { 'x-request-id': 'caller-id-1', 'content-type': 'application/json; charset=utf-8' }), body: event('order-4') });
+    expect([traced.nest.headers['x-request-id'], traced.lean.headers['x-request-id']]).toEqual(['caller-id-1', 'caller-id-1']);
+    expect(traced.tookLean).toBe(true);
+    const byHeader = await both({ headers: (s) => ({ 'x-api-key': s.api.integrationKey, 'content-type': 'application/json' }), body: event('order-5') });
+    expect(byHeader.tookLean).toBe(true);
+    const [stored] = await lean.db.query(`SELECT correlation_id FROM touchpoint_events WHERE idempotency_key = 'order-4'`);
+    expect(stored.correlation_id).toBe('caller-id-1');
+  });
+
+  it('leaves everything else to Nest, which answers as it always did', async () => {
+    const cases: Array<[string, Request, number]> = [
+      ['bad key', { headers: as(() => 'crd_nope_0000000000000000000000000000'), body: event('x-1') }, 401],
+      ['no key', { headers: () => ({ 'content-type': 'application/json' }), body: event('x-2') }, 401],
+      ['revoked key', { headers: as((s) => s.revokedKey), body: event('x-3') }, 401],
+      ['wrong role', { headers: as((s) => s.api.agentKey), body: event('x-4') }, 403],
+      ['admin key (audited)', { headers: as((s) => s.api.adminKey), body: event('x-5') }, 202],
+      ['malformed JSON', { headers: integration, body: '{"touchpoint": "purchase_completed", ' }, 400],
+      ['malformed JSON, bad key', { headers: as(() => 'crd_nope_0000000000000000000000000000'), body: '{"touchpoint":' }, 400],
+      ['not an object', { headers: integration, body: '[1, 2]' }, 400],
+      ['NUL in a property', { headers: integration, body: event('x-6', { properties: { note: 'a\u0000b' } }) }, 400],
+      ['NUL in the key', { headers: integration, body: event('x-7\u0000') }, 400],
+      ['wrong content type', { headers: as((s) => s.api.integrationKey, { 'content-type': 'text/plain' }), body: event('x-8') }, 415],
+      ['missing idempotency key', { headers: integration, body: JSON.stringify({ touchpoint: 'purchase_completed', customer: 'c-1' }) }, 400],
+      ['unknown field', { headers: integration, body: event('x-9', { extra: 1 }) }, 400],
+      ['bad customer reference', { headers: integration, body: event('x-10', { customer: 'email:' }) }, 400],
+      ['bad occurredAt', { headers: integration, body: event('x-11', { occurredAt: 'yesterday' }) }, 400],
+      ['batch', { headers: integration, body: JSON.stringify({ events: [JSON.parse(event('b-1')), JSON.parse(event('b-2', { customer: 'nobody' }))] }) }, 202],
+      ['query string', { path: '/v1/events?x=1', headers: integration, body: event('x-12') }, 202],
+      [
+        'Segment track',
+        { path: '/v1/events/segment/web', headers: integration, body: JSON.stringify({ type: 'track', event: 'Order Completed', messageId: 'm-1', userId: 'c-1', properties: { total: 5 } }) },
+        200,
+      ],
+    ];
+    for (const [name, request, status] of cases) {
+      const { lean: answer, tookLean } = await both(request);
+      expect([name, answer.status, tookLean]).toEqual([name, status, false]);
+    }
+    // The admin key's event has its audit row on both sides.
+    for (const side of [nest, lean]) {
+      const rows = await side.db.query(`SELECT actor_role FROM audit_log WHERE method = 'POST' AND route = '/v1/events'`);
+      expect(rows).toEqual([{ actor_role: 'admin' }]);
+    }
+  });
+
+  it('counts its requests on the same rate-limit counter as the guard', async () => {
+    // Each single event counts one on the key's counter, whichever path answered it.
+    const a = await both({ headers: integration, body: event('rl-1') });
+    const b = await both({ headers: integration, body: event('rl-2') });
+    expect(b.tookLean).toBe(true);
+    expect(Number(a.lean.headers['x-ratelimit-remaining']) - Number(b.lean.headers['x-ratelimit-remaining'])).toBe(1);
+  });
+});
+
+function event(idempotencyKey: string, over: Record<string, unknown> = {}): string {
+  return JSON.stringify({ touchpoint: 'purchase_completed', customer: 'email:ann@x.io', occurredAt: '2026-12-01T10:00:00Z', properties: { amount: 42 }, idempotencyKey, ...over });
+}
+
+/** Event ids differ between the two databases; everything else of an answer must not. */
+function normalised(body: unknown): unknown {
+  if (body === undefined) return undefined;
+  return JSON.parse(JSON.stringify(body), (key, value) => (key === 'eventId' && typeof value === 'string' ? '<event id>' : value));
+}
+
+/** Header names an answer carries, less those whose presence depends on the moment. */
+function headerNames(answer: RawAnswer): string[] {
+  return Object.keys(answer.headers).sort();
+}
