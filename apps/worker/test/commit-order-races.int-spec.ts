@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
 import { buildPersonaSet } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
-import { AttributeRepository, CustomerRepository, ExperienceStore, IMPORT_CONNECTION_ID, PersonaRepository, SegmentationStore } from '@corridor/persistence';
+import { AttributeRepository, BehaviourStore, CustomerRepository, ExperienceStore, IMPORT_CONNECTION_ID, PersonaRepository, SegmentationStore } from '@corridor/persistence';
 import { createTestContext, eventually, TestContext } from '@corridor/testing';
 import { ExperienceService } from '../src/outcomes/experience.service';
 import { BehaviourService } from '../src/segmentation/behaviour.service';
@@ -18,7 +18,9 @@ jest.setTimeout(120_000);
  * Races between a writer of facts and a reader that stamps what it has seen, forced into their bad
  * order with a second connection (a held lock, an open transaction), through the services' own code. Transaction start
  * times (now()) do not order commits: each test checks the reader's stamp is indeed later than the
- * writer's although the reader did not see the write, then that the result is right all the same.
+ * writer's although the reader did not see the write, then that the result is right all the same:
+ * at once, or once the safety net finds the stale row on the worker's own schedule (a worker booted
+ * with that net's period short), not by calling the net.
  */
 describe('commit-order races', () => {
   let ctx: TestContext;
@@ -34,6 +36,24 @@ describe('commit-order races', () => {
     return row?.key ?? null;
   }
 
+  /** Nothing in the background evaluates, recomputes or re-queues: a race's bad result stays until a test boots a safety net. */
+  const QUIET = { SEGMENTATION_RECONCILE_MINUTES: '0', SEGMENTATION_REFRESH_CRON: '', OUTBOX_RECONCILE_SECONDS: '3600', OUTBOX_RECONCILE_GRACE_SECONDS: '30' };
+  /** The scheduled reconcile (assignments older than their data, then behaviour behind its events): an `every` scheduler fires at once. */
+  const RECONCILE = { SEGMENTATION_RECONCILE_MINUTES: '1' };
+  /** The outbox reconciler's timer every second, for what is a second old (here: feedback its experience row has not seen). */
+  const OUTBOX_RECONCILER = { OUTBOX_RECONCILE_SECONDS: '1', OUTBOX_RECONCILE_GRACE_SECONDS: '1' };
+  let netsOn = false;
+
+  /** (Re)starts the worker, quiet but for the settings given. */
+  async function boot(env: Record<string, string> = {}): Promise<void> {
+    await app?.close();
+    Object.assign(process.env, QUIET, env);
+    app = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
+    await app.init();
+    db = app.get(DataSource);
+    netsOn = Object.keys(env).length > 0;
+  }
+
   /** Resolves once a backend of this database waits for a lock (the code under test reached the one held here). */
   const waitingForLock = () =>
     eventually(async () => {
@@ -41,13 +61,27 @@ describe('commit-order races', () => {
       return n > 0;
     }, 'the code under test to wait for the held lock', 20_000);
 
+  /**
+   * Forces the bad order: a lock held on the second connection stops the writer once its transaction
+   * has begun (its now() is fixed); the reader starts later, reads what is committed, and commits;
+   * then the lock goes and the writer commits. Returns the writer's result.
+   */
+  async function raceUnderHeldLock<T>(lock: HeldLock, write: () => Promise<T>, reader: () => Promise<unknown>): Promise<T> {
+    await other.query('BEGIN');
+    await other.query(lock.sql, lock.params);
+    const written = write();
+    try {
+      await waitingForLock();
+      await reader();
+    } finally {
+      await other.query('COMMIT');
+    }
+    return written;
+  }
+
   beforeAll(async () => {
     ctx = await createTestContext();
-    // Nothing in the background evaluates or recomputes: only what each test calls runs.
-    Object.assign(process.env, { SEGMENTATION_RECONCILE_MINUTES: '0', SEGMENTATION_REFRESH_CRON: '', OUTBOX_RECONCILE_SECONDS: '3600' });
-    app = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
-    await app.init();
-    db = app.get(DataSource);
+    await boot();
     other = new Client({ connectionString: ctx.databaseUrl });
     await other.connect();
 
@@ -61,11 +95,20 @@ describe('commit-order races', () => {
     });
   });
   afterAll(async () => {
-    for (const k of ['SEGMENTATION_RECONCILE_MINUTES', 'SEGMENTATION_REFRESH_CRON', 'OUTBOX_RECONCILE_SECONDS']) delete process.env[k];
+    for (const k of Object.keys(QUIET)) delete process.env[k];
     await other?.end();
     await app?.close();
     await ctx?.dispose();
   });
+  // The next test's race must not meet a safety net.
+  afterEach(async () => {
+    if (netsOn) await boot();
+  });
+
+  async function experienceOf(customerId: string): Promise<{ feedback_count: number } | undefined> {
+    const [row] = await db.query(`SELECT feedback_count FROM customer_experience WHERE customer_id = $1`, [customerId]);
+    return row;
+  }
 
   /** Customers by external id, assigned by a completed full run. */
   async function seedAndPublish(externalIds: readonly string[]): Promise<Map<string, string>> {
@@ -95,18 +138,14 @@ describe('commit-order races', () => {
       await db.query(`INSERT INTO touchpoint_events (source, idempotency_key, touchpoint_key, customer_id, occurred_at) VALUES ('api', $1, 'support_ticket', $2, now())`, [`race-b-${i}`, c]);
     }
 
-    // The recompute's transaction starts (its now() is fixed) and then waits for c's behaviour lock, held here.
-    await other.query('BEGIN');
-    await other.query(`SELECT pg_advisory_xact_lock(hashtext('corridor.behaviour'), ($1::bigint % 2147483647)::int)`, [c]);
-    const refresh = app.get(BehaviourService).refreshCustomers([c]);
-    try {
-      await waitingForLock();
-      // Meanwhile an evaluation of c (another job of c's) starts later, reads the old values (0 tickets) and commits.
-      await app.get(IncrementalSegmentationService).evaluate([c], 'data_change');
-    } finally {
-      await other.query('COMMIT');
-    }
-    expect(await refresh).toMatchObject({ changed: 1 });
+    // The recompute's transaction starts (its now() is fixed) and then waits for c's behaviour lock, held here;
+    // meanwhile an evaluation of c (another job of c's) starts later, reads the old values (0 tickets) and commits.
+    const refresh = await raceUnderHeldLock(
+      behaviourLock(c),
+      () => app.get(BehaviourService).refreshCustomers([c]),
+      () => app.get(IncrementalSegmentationService).evaluate([c], 'data_change'),
+    );
+    expect(refresh).toMatchObject({ changed: 1 });
 
     // The timestamps lie: the assignment looks newer than the change it never saw.
     const [stamps] = await db.query(
@@ -121,7 +160,6 @@ describe('commit-order races', () => {
   it('feedback watchdog: a recompute that began after the feedback\'s transaction but read before its commit has not seen it', async () => {
     await app.get(CustomerRepository).upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: 'race-feedback', attributes: {} }]);
     const [{ id: c }] = await db.query(`SELECT id::text FROM customers WHERE external_id = 'race-feedback'`);
-    const store = app.get(ExperienceStore);
     // The feedback's transaction starts (its received_at is fixed) and stays open; its job will be lost.
     await other.query('BEGIN');
     const { rows } = await other.query(
@@ -141,11 +179,12 @@ describe('commit-order races', () => {
       [outcomeId],
     );
     expect(stamps).toEqual({ looks_seen: true, feedback_count: 0 });
-    expect(await store.unreactedFeedback(0, 24, 1000)).toContain(outcomeId);
 
-    // A recompute that read it: no longer reported.
-    await app.get(ExperienceService).recompute(c);
-    expect(await store.unreactedFeedback(0, 24, 1000)).not.toContain(outcomeId);
+    // The outbox reconciler's timer finds the feedback unseen and re-queues its job; the worker reacts to it.
+    await boot(OUTBOX_RECONCILER);
+    await eventually(async () => (await experienceOf(c))?.feedback_count === 1, 'the reconciled feedback', 30_000);
+    // Seen now: no longer reported.
+    expect(await app.get(ExperienceStore).unreactedFeedback(0, 24, 1000)).not.toContain(outcomeId);
   });
 
   it('behaviour safety net: a recompute that began after an event\'s transaction but read before its commit has not counted it', async () => {
@@ -174,27 +213,24 @@ describe('commit-order races', () => {
     );
     expect(stamps).toEqual({ looks_counted: true, values: { support_tickets_30d: 2 } });
 
-    // The scheduled catch-up finds c behind its events, recomputes and re-evaluates it.
-    expect(await app.get(BehaviourService).catchUp()).toBeGreaterThanOrEqual(1);
-    expect(await personaOf(c)).toBe('frustrated');
-    expect(await app.get(BehaviourService).catchUp()).toBe(0);
+    // The scheduled reconcile's catch-up finds c behind its events, recomputes and re-evaluates it.
+    await boot(RECONCILE);
+    await eventually(async () => (await personaOf(c)) === 'frustrated', 'the caught-up evaluation', 30_000);
+    // Counted now: no longer behind.
+    expect(await app.get(BehaviourStore).behindEvents(['support_ticket'], new Date(Date.now() - 86_400_000), 1000)).not.toContain(c);
   });
 
   it("reconciler: an evaluation that began after a sync's write but read before its commit does not hide the change", async () => {
     const c = (await seedAndPublish(['race-data'])).get('race-data')!;
     expect(await personaOf(c)).toBe('calm');
-    // The customer's row is locked here: the sync's upsert starts (its now() is fixed), then waits for it.
-    await other.query('BEGIN');
-    await other.query(`SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, [c]);
-    const upsert = app.get(CustomerRepository).upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: 'race-data', attributes: { country: 'US' } }]);
-    try {
-      await waitingForLock();
-      // Meanwhile an evaluation of c (a webhook's, another page's) starts later, reads GB and commits.
-      await app.get(IncrementalSegmentationService).evaluate([c], 'data_change');
-    } finally {
-      await other.query('COMMIT');
-    }
-    expect((await upsert).updated).toBe(1);
+    // The customer's row is locked here: the sync's upsert starts (its now() is fixed), then waits for it;
+    // meanwhile an evaluation of c (a webhook's, another page's) starts later, reads GB and commits.
+    const upsert = await raceUnderHeldLock(
+      rowLock(c),
+      () => app.get(CustomerRepository).upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: 'race-data', attributes: { country: 'US' } }]),
+      () => app.get(IncrementalSegmentationService).evaluate([c], 'data_change'),
+    );
+    expect(upsert.updated).toBe(1);
     // The upsert's evaluation job is lost (none is queued here); the timestamps say the assignment is newer.
     const [stamps] = await db.query(
       `SELECT a.evaluated_at > c.data_changed_at AS looks_fresh FROM customers c JOIN assignments a ON a.customer_id = c.id
@@ -205,7 +241,7 @@ describe('commit-order races', () => {
     expect(await personaOf(c)).toBe('calm');
 
     // The scheduled reconcile finds it stale and queues it; the worker re-evaluates it.
-    expect((await app.get(IncrementalSegmentationService).reconcile()).queued).toBeGreaterThanOrEqual(1);
+    await boot(RECONCILE);
     await eventually(async () => (await personaOf(c)) === 'vip', 'the reconciled evaluation', 30_000);
     // Nobody looks stale once evaluated after the change (no false positives).
     expect(await app.get(SegmentationStore).staleCustomers(1000)).toEqual([]);
@@ -223,19 +259,15 @@ describe('commit-order races', () => {
     // evaluating, leaving that to its full run, which here never comes (skipped, or its job lost).
     await db.query(`INSERT INTO customer_behaviour (customer_id, next_change_at, changed_at) VALUES ($1, now(), '-infinity')`, [c]);
 
-    await other.query('BEGIN');
-    await other.query(`SELECT pg_advisory_xact_lock(hashtext('corridor.behaviour'), ($1::bigint % 2147483647)::int)`, [c]);
-    const refresh = app.get(BehaviourService).refreshDue(new Date(), { evaluate: false });
-    try {
-      await waitingForLock();
-      await app.get(IncrementalSegmentationService).evaluate([c], 'data_change');
-    } finally {
-      await other.query('COMMIT');
-    }
-    expect((await refresh).changed).toContain(c);
+    const refresh = await raceUnderHeldLock(
+      behaviourLock(c),
+      () => app.get(BehaviourService).refreshDue(new Date(), { evaluate: false }),
+      () => app.get(IncrementalSegmentationService).evaluate([c], 'data_change'),
+    );
+    expect(refresh.changed).toContain(c);
     expect(await personaOf(c)).toBe('calm');
 
-    expect((await app.get(IncrementalSegmentationService).reconcile()).queued).toBeGreaterThanOrEqual(1);
+    await boot(RECONCILE);
     await eventually(async () => (await personaOf(c)) === 'frustrated', 'the reconciled evaluation', 30_000);
     expect(await app.get(SegmentationStore).staleCustomers(1000)).toEqual([]);
   });
@@ -243,17 +275,13 @@ describe('commit-order races', () => {
   it("reconciler: a full run's chunk that read before a change committed does not count as fresh up to the go-live", async () => {
     const c = (await seedAndPublish(['race-run'])).get('race-run')!;
     expect(await personaOf(c)).toBe('calm');
-    await other.query('BEGIN');
-    await other.query(`SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, [c]);
-    const upsert = app.get(CustomerRepository).upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: 'race-run', attributes: { country: 'US' } }]);
-    try {
-      await waitingForLock();
-      // A full run reads c (GB) and goes live, after the change's transaction began.
-      await publishAndWait();
-    } finally {
-      await other.query('COMMIT');
-    }
-    expect((await upsert).updated).toBe(1);
+    // A full run reads c (GB) and goes live, after the change's transaction began.
+    const upsert = await raceUnderHeldLock(
+      rowLock(c),
+      () => app.get(CustomerRepository).upsertBatch(IMPORT_CONNECTION_ID, [{ externalId: 'race-run', attributes: { country: 'US' } }]),
+      publishAndWait,
+    );
+    expect(upsert.updated).toBe(1);
     const [stamps] = await db.query(
       `SELECT s.live_at > c.data_changed_at AS looks_fresh FROM customers c JOIN assignments a ON a.customer_id = c.id
          JOIN persona_sets s ON s.version = a.set_version AND s.status = 'live' WHERE c.id = $1`,
@@ -262,7 +290,7 @@ describe('commit-order races', () => {
     expect(stamps.looks_fresh).toBe(true);
     expect(await personaOf(c)).toBe('calm');
 
-    expect((await app.get(IncrementalSegmentationService).reconcile()).queued).toBeGreaterThanOrEqual(1);
+    await boot(RECONCILE);
     await eventually(async () => (await personaOf(c)) === 'vip', 'the reconciled evaluation', 30_000);
     expect(await app.get(SegmentationStore).staleCustomers(1000)).toEqual([]);
   });
@@ -271,3 +299,17 @@ describe('commit-order races', () => {
 interface Queryable {
   query(text: string, params?: unknown[]): Promise<unknown>;
 }
+
+interface HeldLock {
+  sql: string;
+  params: unknown[];
+}
+
+/** The lock a behaviour recompute of the customer takes first. */
+const behaviourLock = (customerId: string): HeldLock => ({
+  sql: `SELECT pg_advisory_xact_lock(hashtext('corridor.behaviour'), ($1::bigint % 2147483647)::int)`,
+  params: [customerId],
+});
+
+/** The customer's row, which an upsert of it waits for. */
+const rowLock = (customerId: string): HeldLock => ({ sql: `SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, params: [customerId] });

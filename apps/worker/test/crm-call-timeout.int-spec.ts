@@ -1,9 +1,10 @@
 import type * as http from 'node:http';
 import { HubSpotConnector, SalesforceConnector, UNLIMITED_BUDGET } from '@corridor/crm';
 import { guardedAgents, GuardedAgents } from '@corridor/destinations';
-import { CRM_ERROR, CRM_RULE, CrmConnectionSettings, CrmCredentials, DestinationAllowList } from '@corridor/domain';
+import { CRM_ERROR, CRM_RULE, CrmConnectionSettings, DestinationAllowList } from '@corridor/domain';
 import { eventually } from '@corridor/testing';
 import { startCrmSandbox } from '../../crm-sandbox/src/sandbox-server';
+import { sandboxSalesforceCredentials } from './crm-sandbox-credentials';
 
 jest.setTimeout(60_000);
 
@@ -82,14 +83,7 @@ describe('a timed-out CRM call closes its connection', () => {
   it('Salesforce: jsforce through the guarded transport', async () => {
     const agents = allow();
     const sf = new SalesforceConnector({
-      credentials: {
-        kind: 'salesforce',
-        clientId: 'sandbox-salesforce-client-id',
-        clientSecret: 'sandbox-salesforce-client-secret',
-        username: 'integration@corridor.sandbox',
-        password: 'sandbox-password',
-        webhookSecret: 'x',
-      } as CrmCredentials & { kind: 'salesforce' },
+      credentials: sandboxSalesforceCredentials('x'),
       settings: { loginUrl: sandbox.url } as CrmConnectionSettings,
       budget: UNLIMITED_BUDGET,
       maxAttempts: 1,

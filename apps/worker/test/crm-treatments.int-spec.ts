@@ -4,12 +4,13 @@ import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { ConfigModule } from '@corridor/config';
 import { DISPATCH_DELIVERY } from '@corridor/contracts';
-import { CrmCredentials } from '@corridor/domain';
+import { CrmCredentials, SalesforceCredentials } from '@corridor/domain';
 import { JobProducer, JobsModule } from '@corridor/jobs';
 import { ConnectionRepository, PersistenceModule } from '@corridor/persistence';
 import { createTestContext, eventually, TestContext } from '@corridor/testing';
 import { startCrmSandbox } from '../../crm-sandbox/src/sandbox-server';
 import { DispatchWorkerModule } from '../src/dispatch/dispatch-worker.module';
+import { sandboxSalesforceCredentials } from './crm-sandbox-credentials';
 
 jest.setTimeout(180_000);
 
@@ -39,30 +40,15 @@ describe('CRM treatments (task, property, list/campaign) through the dispatcher'
     app = await NestFactory.createApplicationContext(DispatchTestModule, { logger: process.env.TEST_LOG_LEVEL ? undefined : false });
     await app.init();
     db = new Pool({ connectionString: ctx.databaseUrl, max: 3 });
-    const connections = app.get(ConnectionRepository);
     hubspotId = (
-      await connections.create({
+      await app.get(ConnectionRepository).create({
         kind: 'hubspot',
         name: 'HubSpot',
         settings: { basePath: sandbox.url, syncIntervalSeconds: 0 },
         credentials: { kind: 'hubspot', accessToken: 'sandbox-hubspot-token', webhookClientSecret: 'x' } as CrmCredentials,
       })
     ).id;
-    salesforceId = (
-      await connections.create({
-        kind: 'salesforce',
-        name: 'Salesforce',
-        settings: { loginUrl: sandbox.url, syncIntervalSeconds: 0 },
-        credentials: {
-          kind: 'salesforce',
-          clientId: 'sandbox-salesforce-client-id',
-          clientSecret: 'sandbox-salesforce-client-secret',
-          username: 'integration@corridor.sandbox',
-          password: 'sandbox-password',
-          webhookSecret: 'x',
-        } as CrmCredentials,
-      })
-    ).id;
+    salesforceId = await salesforceConnection('Salesforce', sandboxSalesforceCredentials('x'));
   });
 
   afterAll(async () => {
@@ -71,6 +57,11 @@ describe('CRM treatments (task, property, list/campaign) through the dispatcher'
     await sandbox?.close();
     await ctx?.dispose();
   });
+
+  async function salesforceConnection(name: string, credentials: SalesforceCredentials): Promise<string> {
+    const settings = { loginUrl: sandbox.url, syncIntervalSeconds: 0 };
+    return (await app.get(ConnectionRepository).create({ kind: 'salesforce', name, settings, credentials })).id;
+  }
 
   async function customer(connectionId: string, externalId: string, crmObject: 'contact' | 'lead' = 'contact'): Promise<string> {
     const { rows } = await db.query(
@@ -221,21 +212,7 @@ describe('CRM treatments (task, property, list/campaign) through the dispatcher'
   // the follow-up), each delivery says why it is not exactly once, and a lost answer makes two.
   it('Salesforce without Task.Corridor_Delivery_Id__c: Tasks are made unstamped and each delivery carries the notice; one describe per connection', async () => {
     const sf = sandbox.admin.salesforce;
-    const connections = app.get(ConnectionRepository);
-    const bareId = (
-      await connections.create({
-        kind: 'salesforce',
-        name: 'Salesforce without the task key field',
-        settings: { loginUrl: sandbox.url, syncIntervalSeconds: 0 },
-        credentials: {
-          kind: 'salesforce',
-          clientId: 'sandbox-salesforce-client-id',
-          clientSecret: 'sandbox-salesforce-client-secret',
-          username: 'integration@corridor.sandbox',
-          password: 'sandbox-password',
-        } as CrmCredentials,
-      })
-    ).id;
+    const bareId = await salesforceConnection('Salesforce without the task key field', sandboxSalesforceCredentials());
     const describes = () => sandbox.admin.stats().salesforce.byEndpoint['GET /services/data/vXX.X/sobjects/Task/describe'] ?? 0;
     sandbox.admin.configure({ salesforce: { absentFields: ['Task.Corridor_Delivery_Id__c'] } } as never);
     try {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { apiKeyState, hashApiKey } from '@corridor/domain';
+import { apiKeyState } from '@corridor/domain';
 import { ApiKeyRepository, VerifiedApiKey } from '@corridor/persistence';
 
 /**
@@ -10,6 +10,12 @@ import { ApiKeyRepository, VerifiedApiKey } from '@corridor/persistence';
 export const API_KEY_CACHE_TTL_MS = 1_000;
 /** Past this many cached keys the cache starts over (a bound, not an expected size). */
 const MAX_ENTRIES = 10_000;
+
+/** A presented secret and its SHA-256, hashed once per request (presentedKeyOf). */
+export interface PresentedKey {
+  readonly secret: string;
+  readonly hash: string;
+}
 
 /**
  * The keys this process verified recently, so a busy producer's requests do not each cost a
@@ -25,8 +31,7 @@ export class ApiKeyCache {
 
   constructor(private readonly keys: ApiKeyRepository) {}
 
-  async verify(secret: string, now = new Date()): Promise<VerifiedApiKey | null> {
-    const hash = hashApiKey(secret);
+  async verify({ secret, hash }: PresentedKey, now = new Date()): Promise<VerifiedApiKey | null> {
     const hit = this.entries.get(hash);
     if (hit && hit.until > now.getTime()) {
       const { apiKey } = hit.verified;
@@ -47,8 +52,8 @@ export class ApiKeyCache {
    * when this process has no fresh answer (then verify() it). The lean events path takes only keys
    * found here, so it never adds a lookup of its own.
    */
-  peek(secret: string, now = new Date()): VerifiedApiKey | undefined {
-    const hit = this.entries.get(hashApiKey(secret));
+  peek({ hash }: PresentedKey, now = new Date()): VerifiedApiKey | undefined {
+    const hit = this.entries.get(hash);
     if (!hit || hit.until <= now.getTime()) return undefined;
     const { apiKey } = hit.verified;
     return { apiKey, state: apiKeyState(apiKey, now) };

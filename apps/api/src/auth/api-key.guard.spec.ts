@@ -1,10 +1,11 @@
+import type { IncomingMessage } from 'node:http';
 import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiKey } from '@corridor/domain';
+import { ApiKey, hashApiKey } from '@corridor/domain';
 import { ApiKeyRepository } from '@corridor/persistence';
 import { ApiKeyCache } from './api-key.cache';
 import { FailedAuthLimiter } from '../rate-limit/failed-auth.limiter';
-import { ApiKeyGuard, presentedApiKey } from './api-key.guard';
+import { ApiKeyGuard, presentedApiKey, presentedKeyOf } from './api-key.guard';
 import { OnlyRoles, Public, Roles } from './roles.decorator';
 
 class Endpoints {
@@ -47,6 +48,16 @@ describe('presentedApiKey', () => {
     expect(presentedApiKey({ authorization: 'bearer  abc ' })).toBe('abc');
     expect(presentedApiKey({ authorization: 'Basic dXNlcg==', 'x-api-key': ' xyz ' })).toBe('xyz');
     expect(presentedApiKey({})).toBeUndefined();
+  });
+});
+
+describe('presentedKeyOf', () => {
+  it('hashes the key once per request: a request the lean events path peeked at brings its hash to the guard', () => {
+    const req = { headers: { authorization: 'Bearer abc' } } as unknown as IncomingMessage;
+    const first = presentedKeyOf(req);
+    expect(first).toEqual({ secret: 'abc', hash: hashApiKey('abc') });
+    expect(presentedKeyOf(req)).toBe(first);
+    expect(presentedKeyOf({ headers: {} } as unknown as IncomingMessage)).toBeNull();
   });
 });
 

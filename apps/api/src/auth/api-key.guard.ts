@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { IncomingHttpHeaders } from 'node:http';
-import { DomainError, roleSatisfies } from '@corridor/domain';
-import { ApiKeyCache } from './api-key.cache';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { DomainError, hashApiKey, roleSatisfies } from '@corridor/domain';
+import { ApiKeyCache, PresentedKey } from './api-key.cache';
 import { AuthenticatedRequest } from './current-key.decorator';
 import { FailedAuthLimiter } from '../rate-limit/failed-auth.limiter';
 import { ROUTE_ACCESS, RouteAccess } from './roles.decorator';
@@ -14,6 +14,22 @@ export function presentedApiKey(headers: IncomingHttpHeaders): string | undefine
   const header = headers['x-api-key'];
   const key = (Array.isArray(header) ? header[0] : header)?.trim();
   return key || undefined;
+}
+
+const PRESENTED_KEY = Symbol('corridor.presented-api-key');
+type CarriesKey = IncomingMessage & { [PRESENTED_KEY]?: PresentedKey | null };
+
+/**
+ * The request's key with its hash, computed once and kept on the request: a request the lean events
+ * path peeked at and handed to Express reaches this guard with the hash already taken.
+ */
+export function presentedKeyOf(req: IncomingMessage): PresentedKey | null {
+  const carried = (req as CarriesKey)[PRESENTED_KEY];
+  if (carried !== undefined) return carried;
+  const secret = presentedApiKey(req.headers);
+  const key = secret ? { secret, hash: hashApiKey(secret) } : null;
+  (req as CarriesKey)[PRESENTED_KEY] = key;
+  return key;
 }
 
 /**
@@ -70,13 +86,13 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   private async authenticate(req: AuthenticatedRequest, access: Exclude<RouteAccess, { public: true }>): Promise<boolean> {
-    const secret = presentedApiKey(req.headers);
-    if (!secret) {
+    const presented = presentedKeyOf(req);
+    if (!presented) {
       throw new DomainError('UNAUTHENTICATED', 'An API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"', 'unauthenticated', [
         { field: 'authorization', message: 'no API key was sent', code: 'API_KEY_MISSING' },
       ]);
     }
-    const verified = await this.keys.verify(secret);
+    const verified = await this.keys.verify(presented);
     if (!verified) {
       throw new DomainError('UNAUTHENTICATED', 'The API key is not valid (unknown or malformed)', 'unauthenticated', [
         { field: 'authorization', message: 'the API key is not valid', code: 'API_KEY_INVALID' },

@@ -15,10 +15,9 @@ import {
   Touchpoint,
   ValidationError,
 } from '@corridor/domain';
-import { JobProducer } from '@corridor/jobs';
+import { enqueueAfterCommit, JobProducer } from '@corridor/jobs';
 import { AttributeRepository, ConfigApplyStore, ConfigTransaction, ConfigVersions, RunPlan, SegmentationStore } from '@corridor/persistence';
 import { awaitRun } from '../segmentation/await-run';
-import { enqueueCommittedRun } from '../segmentation/enqueue-committed-run';
 import { isTimeZone, mergePolicies, toCell } from '../strategy/strategy.service';
 import { checkEventProperties } from '../touchpoints/touchpoints.service';
 import { ApplyConfigDto, ConfigApplyResultDto, ConfigDocumentDto, ConfigJourneyDto, ConfigPersonaDto, ConfigStrategyDto } from './config.dto';
@@ -119,7 +118,7 @@ export class ConfigApplyService {
     let personas: ConfigApplyResultDto['personas'] = null;
     if (plan && setVersion !== null) {
       // After commit: the run's chunks are in Postgres, so with Redis away the watchdog queues them later.
-      await enqueueCommittedRun(this.jobs, plan);
+      await enqueueAfterCommit('run', { runId: plan.run.id }, () => this.jobs.enqueueSegmentationRun(plan.run.id, plan.chunks));
       const run: SegmentationRun = await awaitRun(this.segmentation, plan.run.id, (dto.wait ?? 0) * 1000);
       personas = { setVersion, run };
     }

@@ -16,7 +16,7 @@ import {
   SyncRun,
   ValidationError,
 } from '@corridor/domain';
-import { JobProducer, JobSchedules, QueueUnavailableError } from '@corridor/jobs';
+import { enqueueAfterCommit, JobProducer, JobSchedules } from '@corridor/jobs';
 import { ConnectionRepository, ConnectionSummary, CrmSyncStore, WritebackStore } from '@corridor/persistence';
 import { CrmAddressChecker } from './crm-address.checker';
 import { ConnectionDto, ConnectionSyncStatusDto, CreateConnectionDto, SyncRunDto, UpdateConnectionDto, WritebackStatusDto } from './connection.dto';
@@ -96,7 +96,7 @@ export class ConnectionsService implements OnApplicationBootstrap {
       });
     }
     const created = await this.connections.create({ kind: dto.kind, name: dto.name, settings, credentials });
-    await this.afterCommit('schedule', created.id, () => this.schedule(created));
+    await enqueueAfterCommit('schedule', { connectionId: created.id }, () => this.schedule(created));
     return { connection: created, warnings };
   }
 
@@ -158,13 +158,13 @@ export class ConnectionsService implements OnApplicationBootstrap {
       await this.checkWritebackFields(probe);
     }
     const updated = await this.connections.update(id, { name: dto.name, settings, credentials });
-    await this.afterCommit('schedule', id, () => this.schedule(updated));
+    await enqueueAfterCommit('schedule', { connectionId: id }, () => this.schedule(updated));
     const before = { enabled: current.settings.writeback?.enabled !== false, targets: writebackFingerprintOf(current.kind, current.settings) };
     const after = { enabled: settings.writeback?.enabled !== false, targets: writebackFingerprintOf(current.kind, settings) };
     if (after.enabled && (before.enabled !== after.enabled || before.targets !== after.targets)) {
       // New targets (or write-back switched on): a blocked write-back tries again now, not at its re-check.
       // Best effort: without it the blocked write-back still tries again at its re-check.
-      await this.afterCommit('write-back', id, () => this.jobs.enqueue(WRITEBACK_CONNECTION, { connectionId: id }));
+      await enqueueAfterCommit('write-back', { connectionId: id }, () => this.jobs.enqueue(WRITEBACK_CONNECTION, { connectionId: id }));
     }
     return updated;
   }
@@ -237,7 +237,7 @@ export class ConnectionsService implements OnApplicationBootstrap {
 
   async remove(id: string): Promise<void> {
     await this.connections.remove(id);
-    await this.afterCommit('schedule removal', id, () => this.schedules.removeSync(id));
+    await enqueueAfterCommit('schedule removal', { connectionId: id }, () => this.schedules.removeSync(id));
   }
 
   async test(id: string): Promise<ConnectionTestResult> {
@@ -249,7 +249,7 @@ export class ConnectionsService implements OnApplicationBootstrap {
   async startSync(id: string, mode: 'full' | 'incremental'): Promise<SyncRun> {
     const connection = await this.connections.get(id);
     const run = await this.syncs.createRun(connection.id, mode, 'manual');
-    await this.afterCommit('sync run', connection.id, () =>
+    await enqueueAfterCommit('sync run', { connectionId: connection.id }, () =>
       this.jobs.enqueue(SYNC_CONNECTION, { connectionId: connection.id, runId: run.id, mode, trigger: 'manual' }),
     );
     return run;
@@ -262,22 +262,6 @@ export class ConnectionsService implements OnApplicationBootstrap {
 
   run(runId: string): Promise<SyncRun> {
     return this.syncs.getRun(runId);
-  }
-
-  /**
-   * Queue work that follows a change already committed in Postgres. With Redis away the change still
-   * happened, so the answer says so: a 503 here would tell the client it failed, and its retry would
-   * meet the committed state (a manual sync: 409 SYNC_ALREADY_RUNNING). The worker's watchdog
-   * derives the work from Postgres once Redis is back: it re-creates a missing or stale schedule,
-   * removes an orphan one, and queues a manual sync run that has no job.
-   */
-  private async afterCommit(what: string, connectionId: string, queue: () => Promise<unknown>): Promise<void> {
-    try {
-      await queue();
-    } catch (e) {
-      if (!(e instanceof QueueUnavailableError)) throw e;
-      this.logger.warn({ msg: `${what} committed but not queued: the watchdog queues it when Redis is back`, connectionId, err: e.message });
-    }
   }
 
   private async schedule(c: ConnectionSummary): Promise<void> {

@@ -188,12 +188,7 @@ describe('EventGroupCommit (POST /v1/events, one event per request)', () => {
   });
 
   it('answers every waiter 503 when Postgres hangs (within the group\'s bound) or drops the connections (at once)', async () => {
-    const relay = new PostgresRelay();
-    await relay.start();
-    const url = new URL(ctx.databaseUrl);
-    url.host = `127.0.0.1:${relay.port}`;
-    const viaRelay = await new DataSource(dataSourceOptions({ url: url.toString(), connectTimeoutMs: 1_000 })).initialize();
-    try {
+    await throughRelay(async (viaRelay, relay) => {
       // A long queue wait: the 503s must come from the group's statement bound.
       const batcher = groupCommit(new TouchpointEventStore(viaRelay), { statementTimeoutMs: 500, waitTimeoutMs: 60_000 });
       expect((await batcher.ingest(request('gc-relay-ok')))[0].status).toBe('accepted');
@@ -205,10 +200,7 @@ describe('EventGroupCommit (POST /v1/events, one event per request)', () => {
       relay.cut();
       const dropped = await Promise.all([batcher.ingest(request('gc-drop-1')), batcher.ingest(request('gc-drop-2'))].map(settled));
       for (const r of dropped) expect(r).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE' });
-    } finally {
-      await viaRelay.destroy().catch(() => undefined);
-      await relay.close();
-    }
+    });
   });
 
   it('takes its pool and bounds from EVENT_GROUP_*: the defaults are the class\'s, a tiny statement timeout answers a hung group 503 quickly', async () => {
@@ -219,12 +211,7 @@ describe('EventGroupCommit (POST /v1/events, one event per request)', () => {
     });
     const settings = groupCommitSettings(loadConfig({ EVENT_GROUP_POOL_SIZE: '4', EVENT_GROUP_STATEMENT_TIMEOUT_MS: '200', EVENT_GROUP_LOCK_TIMEOUT_MS: '100' }));
     expect(settings).toEqual({ maxConcurrentGroups: 3, statementTimeoutMs: 200, lockTimeoutMs: 100 });
-    const relay = new PostgresRelay();
-    await relay.start();
-    const url = new URL(ctx.databaseUrl);
-    url.host = `127.0.0.1:${relay.port}`;
-    const viaRelay = await new DataSource(dataSourceOptions({ url: url.toString(), connectTimeoutMs: 1_000 })).initialize();
-    try {
+    await throughRelay(async (viaRelay, relay) => {
       const batcher = groupCommit(new TouchpointEventStore(viaRelay), { ...settings, waitTimeoutMs: 60_000 });
       expect((await batcher.ingest(request('gc-set-ok')))[0].status).toBe('accepted');
       relay.freeze();
@@ -233,10 +220,7 @@ describe('EventGroupCommit (POST /v1/events, one event per request)', () => {
       const started = Date.now();
       expect(await settled(batcher.ingest(request('gc-set-hang')))).toMatchObject({ status: 503, code: 'EVENT_WRITE_TIMEOUT' });
       expect(Date.now() - started).toBeLessThan(3_000);
-    } finally {
-      await viaRelay.destroy().catch(() => undefined);
-      await relay.close();
-    }
+    });
   });
 
   it('writes what is queued before it closes (shutdown), and refuses what comes after', async () => {
@@ -249,6 +233,21 @@ describe('EventGroupCommit (POST /v1/events, one event per request)', () => {
     expect(await settled(batcher.ingest(request('gc-drain-6')))).toMatchObject({ status: 503, code: 'SHUTTING_DOWN' });
     expect(await keysStored('gc-drain-%')).toEqual(['gc-drain-1', 'gc-drain-2', 'gc-drain-3', 'gc-drain-4', 'gc-drain-5']);
   });
+
+  /** Runs `use` with a data source whose connections go through a relay it can freeze or cut; closes both after. */
+  async function throughRelay(use: (viaRelay: DataSource, relay: PostgresRelay) => Promise<void>): Promise<void> {
+    const relay = new PostgresRelay();
+    await relay.start();
+    const url = new URL(ctx.databaseUrl);
+    url.host = `127.0.0.1:${relay.port}`;
+    const viaRelay = await new DataSource(dataSourceOptions({ url: url.toString(), connectTimeoutMs: 1_000 })).initialize();
+    try {
+      await use(viaRelay, relay);
+    } finally {
+      await viaRelay.destroy().catch(() => undefined);
+      await relay.close();
+    }
+  }
 
   /** A request's outcome as the client would hear it. */
   async function settled(answer: Promise<Array<{ status: string }>>): Promise<{ status: number; result?: string; code?: string }> {

@@ -14,10 +14,9 @@ import {
   SegmentationRun,
   ValidationError,
 } from '@corridor/domain';
-import { JobProducer } from '@corridor/jobs';
+import { enqueueAfterCommit, JobProducer } from '@corridor/jobs';
 import { AgentReads, AttributeRepository, PersonaRepository, PersonaSetRepository, PersonaTransaction, RunPlan, SegmentationStore } from '@corridor/persistence';
 import { awaitRun } from '../segmentation/await-run';
-import { enqueueCommittedRun } from '../segmentation/enqueue-committed-run';
 import { CreatePersonaDto, DraftPersonaDto, UpdatePersonaDto } from './persona.dto';
 
 /** Keys that GET /v1/personas/:key could not reach, because a route of the same path comes first. */
@@ -162,7 +161,7 @@ export class PersonasService {
   async publish(publishedBy: string | null): Promise<{ setVersion: number; run: SegmentationRun }> {
     const draft = await this.currentDraft(await this.attributes.loadCatalog());
     const { set, plan } = (await this.store.publish(draft, { ...this.runOptions(), timeZone: this.config.SEGMENTATION_TIMEZONE, publishedBy }))!;
-    await enqueueCommittedRun(this.jobs, plan);
+    await enqueueAfterCommit('run', { runId: plan.run.id }, () => this.jobs.enqueueSegmentationRun(plan.run.id, plan.chunks));
     return { setVersion: set.version, run: plan.run };
   }
 

@@ -2,9 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
 import { AttributeType, ConflictError, SegmentationRun } from '@corridor/domain';
 import { REFRESH_BEHAVIOUR } from '@corridor/contracts';
-import { JobProducer } from '@corridor/jobs';
+import { enqueueAfterCommit, JobProducer } from '@corridor/jobs';
 import { PersonaSetRepository, SegmentationStore, SegmentationWatchStore } from '@corridor/persistence';
-import { enqueueCommittedRun } from './enqueue-committed-run';
 
 /**
  * An admin's refresh, started here rather than queued, so the answer can say what happened: the
@@ -39,7 +38,8 @@ export class SegmentationRefreshService {
     }
     // The run is committed: with Redis away the watchdog queues it later, and the answer says it started
     // (a 503 here would leave the client's retry facing 409 RUN_IN_PROGRESS for a run it was told failed).
-    await enqueueCommittedRun(this.jobs, started.plan);
+    const { plan } = started;
+    await enqueueAfterCommit('run', { runId: plan.run.id }, () => this.jobs.enqueueSegmentationRun(plan.run.id, plan.chunks));
     // Behavioural values the calendar moved: the worker recomputes them and re-evaluates who
     // changed, which a running full run also takes (evaluateIncrementally's overrides). The
     // scheduled refresh recomputes them before its run instead.
