@@ -17,8 +17,8 @@ const PURGE_RELAYED_AFTER_HOURS = 24;
  * lost it, or BullMQ dropped it after it completed or failed), `completed` (it ran, yet the event
  * has no decision: the decision was lost since, Postgres being restored, say) and `failed` (it
  * used up its attempts: the events are retried one by one, so one that fails for good fails alone).
- * Every other state (waiting, in a paused queue too; prioritized, delayed, active, waiting-children) means the
- * job is still queued and will decide the event: it is left alone.
+ * Every other state (waiting, in a paused queue too; prioritized, delayed, active, waiting-children)
+ * means the job is still queued and will decide the event: it is left alone.
  */
 const BATCH_GONE = new Set(['unknown', 'completed', 'failed']);
 
