@@ -280,7 +280,8 @@ export class AppConfig {
 
   /**
    * How long an event may wait for its decision, or a delivery past its time, before the reconciler
-   * re-queues it (1 – 86400).
+   * looks at it: a delivery is re-queued, an event only if its batch job is gone from the queue (one
+   * still waiting behind a backlog is left to it) (1 – 86400).
    */
   @Transform(toInt)
   @IsInt()

@@ -224,9 +224,12 @@ describe('hot queries on a large database', () => {
     await run('experience.unreactedFeedback', () => experience.unreactedFeedback(30, 7 * 24, 5000));
     await run('experience.windowDropped', () => experience.windowDropped(90, '0', 500));
 
-    // Relay and reconciliation: outbox claim, undecided events, due deliveries (with the worker's own windows and batch sizes).
-    await run('outbox.relay', () => outbox.relay(['event-recorded', 'feedback-recorded'], 500, async () => undefined));
+    // Relay and reconciliation: outbox claim, undecided events (with their batch jobs), the recheck
+    // of those whose job is gone, due deliveries (with the worker's own windows and batch sizes).
+    await run('outbox.relay', () => outbox.relay(['decide-event', 'feedback-recorded'], 500, async () => undefined));
     await run('outbox.undecidedEvents', () => outbox.undecidedEvents(30, 7 * 24, 5000));
+    const recheck = await db.query(`SELECT id::text AS id, received_at AS "receivedAt" FROM touchpoint_events WHERE id = ANY($1::bigint[])`, [[midEvent, nextEvent]]);
+    await run('outbox.toRequeue', () => outbox.toRequeue(recheck));
     await run('outbox.dueDeliveries', () => outbox.dueDeliveries(30, 5000));
     await run('outbox.purgeRelayed', () => outbox.purgeRelayed(24));
     await run('persona feed.position', () => feed.position('hot-query-test'));
@@ -330,6 +333,8 @@ describe('hot queries on a large database', () => {
       'outcomes.ingest (by webhook id)': 1,
       // A week's window spans two months at most.
       'outbox.undecidedEvents': 2,
+      // Each event's decision is looked for in its own month.
+      'outbox.toRequeue': 1,
     };
     const analyze = async (sql: string, params: unknown[], format: 'JSON' | 'TEXT' = 'JSON') => {
       const qr = db.createQueryRunner();

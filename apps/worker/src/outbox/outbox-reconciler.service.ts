@@ -1,14 +1,26 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
-import { DECIDE_EVENT, DISPATCH_DELIVERY, eventArrival, JobContract, REACT_TO_FEEDBACK } from '@corridor/contracts';
+import { JobsOptions } from 'bullmq';
+import { BULK_EVALUATION, DECIDE_EVENT, DECIDE_EVENTS, DISPATCH_DELIVERY, eventArrival, JobContract, REACT_TO_FEEDBACK } from '@corridor/contracts';
+import { isRaisedSource } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
-import { ExperienceStore, OutboxStore } from '@corridor/persistence';
+import { ExperienceStore, OutboxStore, UndecidedEvent } from '@corridor/persistence';
 import { PersonaChangedRaiser } from './persona-changed.raiser';
 
 /** Events older than this are left to be seen (a decision may never come for events that old: a bug, not a lost job). */
 const HORIZON_HOURS = 7 * 24;
 const BATCH = 5000;
 const PURGE_RELAYED_AFTER_HOURS = 24;
+
+/**
+ * The states of an event's batch job in which it no longer holds the event: `unknown` (gone: Redis
+ * lost it, or BullMQ dropped it after it completed or failed), `completed` (it ran, yet the event
+ * has no decision: the decision was lost since, Postgres being restored, say) and `failed` (it
+ * used up its attempts: the events are retried one by one, so one that fails for good fails alone).
+ * Every other state (waiting, in a paused queue too; prioritized, delayed, active, waiting-children)
+ * means the job is still queued and will decide the event: it is left alone.
+ */
+const BATCH_GONE = new Set(['unknown', 'completed', 'failed']);
 
 export interface ReconcileReport {
   ran: boolean;
@@ -22,10 +34,11 @@ export interface ReconcileReport {
 /**
  * Redis is rebuildable (STYLE.md §18): every OUTBOX_RECONCILE_SECONDS one worker process (an
  * advisory lock) re-enqueues, from Postgres, what the queue should hold but may have lost:
- * events without a decision older than OUTBOX_RECONCILE_GRACE_SECONDS, deliveries pending,
- * retrying or held past their time by as long, feedback its customer's experience row has not seen.
- * Job ids are deterministic, so a job that is still
- * there is not doubled, and decisions and deliveries are unique in Postgres. It also catches up the
+ * events without a decision older than OUTBOX_RECONCILE_GRACE_SECONDS whose batch job is gone
+ * (see lostEvents: an event merely waiting behind a backlog is left to its batch), deliveries
+ * pending, retrying or held past their time by as long, feedback its customer's experience row
+ * has not seen. Job ids are deterministic, so a job that is still there is not doubled, and
+ * decisions and deliveries are unique in Postgres. It also catches up the
  * persona-change feed's treatments consumer and purges relayed outbox rows after a day.
  * A timer of its own, like the watchdog, since scheduled jobs live in the Redis it repairs.
  */
@@ -63,9 +76,12 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnApplicationSh
     const report: ReconcileReport = { ran: false, events: 0, deliveries: 0, personaChanges: 0, feedback: 0 };
     const grace = this.config.OUTBOX_RECONCILE_GRACE_SECONDS;
     report.ran = await this.outbox.exclusively('reconcile', async () => {
-      const events = await this.outbox.undecidedEvents(grace, HORIZON_HOURS, BATCH);
-      // Each job carries its event's arrival, so the decide path reads that month's partitions only.
-      await this.requeue(DECIDE_EVENT, events.map((e) => ({ eventId: e.id, ...eventArrival([e.receivedAt]) })));
+      const events = await this.lostEvents(await this.outbox.undecidedEvents(grace, HORIZON_HOURS, BATCH));
+      // Each job carries its event's arrival, so the decide path reads that month's partitions only;
+      // an event Corridor raised goes back at the bulk priority its batch had.
+      const decide = (e: UndecidedEvent) => ({ eventId: e.id, ...eventArrival([e.receivedAt]) });
+      await this.requeue(DECIDE_EVENT, events.filter((e) => !isRaisedSource(e.source)).map(decide));
+      await this.requeue(DECIDE_EVENT, events.filter((e) => isRaisedSource(e.source)).map(decide), BULK_EVALUATION);
       report.events = events.length;
       const deliveries = await this.outbox.dueDeliveries(grace, BATCH);
       await this.requeue(DISPATCH_DELIVERY, deliveries.map((d) => ({ deliveryId: d.id, attempt: d.attempt, ...eventArrival([d.eventReceivedAt]) })));
@@ -81,11 +97,34 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /**
+   * Of the undecided events past the grace, those the queue no longer holds. Each event's outbox
+   * row names the DECIDE_EVENTS batch job the relay put it in; BullMQ is asked once per distinct
+   * batch (up to RELAY_JOB_BATCH events share one), and the events of a batch that is still queued
+   * are left to it: after a burst, thousands of events wait behind the backlog past the grace, and
+   * re-queuing each as its own job doubled the queue's work. The others (their batch gone, see
+   * BATCH_GONE; or no job recorded: the row purged after a day, or relayed by a version that did
+   * not record it) are looked at again in Postgres after the queue was asked, so an event decided
+   * meanwhile, or whose row still waits for the relay, is not re-queued.
+   */
+  private async lostEvents(events: readonly UndecidedEvent[]): Promise<UndecidedEvent[]> {
+    const batches = [...new Set(events.map((e) => e.jobId).filter((id): id is string => id !== null))];
+    const gone = new Set<string>();
+    for (let i = 0; i < batches.length; i += 500) {
+      const slice = batches.slice(i, i + 500);
+      const states = await this.jobs.onQueue(DECIDE_EVENTS.queue, 'read decide batch states', (queue) => Promise.all(slice.map((id) => queue.getJobState(id))));
+      for (const [k, id] of slice.entries()) if (BATCH_GONE.has(states[k])) gone.add(id);
+    }
+    const candidates = events.filter((e) => e.jobId === null || gone.has(e.jobId));
+    const lost = new Set(await this.outbox.toRequeue(candidates));
+    return candidates.filter((e) => lost.has(e.id));
+  }
+
+  /**
    * Enqueues under the contract's job ids. A job of that id that BullMQ still keeps as completed
    * would swallow the add (a held delivery's first attempt completed as "not yet"), so a completed
    * one is removed first; waiting, delayed, active and failed ones are left as they are.
    */
-  private async requeue<P extends object>(contract: JobContract<P>, payloads: readonly P[]): Promise<void> {
+  private async requeue<P extends object>(contract: JobContract<P>, payloads: readonly P[], options?: JobsOptions): Promise<void> {
     const queue = this.jobs.queue(contract.queue);
     for (let i = 0; i < payloads.length; i += 500) {
       const slice = payloads.slice(i, i + 500);
@@ -95,7 +134,7 @@ export class OutboxReconciler implements OnApplicationBootstrap, OnApplicationSh
           if (job && (await job.isCompleted())) await job.remove();
         }),
       );
-      await this.jobs.enqueueMany(contract, slice);
+      await this.jobs.enqueueMany(contract, slice, options);
     }
   }
 }

@@ -11,7 +11,7 @@ const STANDBY_POLLS = 10;
 
 /**
  * Moves outbox rows to BullMQ continuously: claim a batch (SKIP LOCKED, so every worker process
- * can run a relay), enqueue, stamp relayed_at, commit. A full batch is followed at once by the
+ * can run a relay), enqueue, stamp relayed_at and each row's job id, commit. A full batch is followed at once by the
  * next; an empty look waits OUTBOX_POLL_MS, or less when Postgres notifies that rows were
  * committed (LISTEN; a trigger on outbox notifies at commit). A failure (Redis or Postgres away) leaves the rows
  * unrelayed and backs off; nothing is lost, at worst a row is enqueued twice (same job id).

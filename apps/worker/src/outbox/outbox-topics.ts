@@ -1,4 +1,4 @@
-import { BEHAVIOUR_EVENTS, BULK_EVALUATION, DECIDE_EVENTS, DISPATCH_DELIVERIES, eventArrival, REACT_TO_FEEDBACK } from '@corridor/contracts';
+import { BEHAVIOUR_EVENTS, BULK_EVALUATION, DECIDE_EVENTS, DISPATCH_DELIVERIES, eventArrival, JobContract, REACT_TO_FEEDBACK } from '@corridor/contracts';
 import { DECIDE_EVENT_TOPIC, DECIDE_RAISED_EVENT_TOPIC, FEEDBACK_RECORDED_TOPIC, OutboxRow } from '@corridor/persistence';
 import { JobProducer } from '@corridor/jobs';
 
@@ -22,31 +22,43 @@ export const RELAY_JOB_BATCH = 50;
  * publish's persona_changed burst). Job ids are deterministic, so a batch relayed twice is one job
  * while BullMQ remembers it (and decisions and deliveries are unique in Postgres anyway).
  * An unknown topic is a bug in a producer: it throws, and the rows stay unrelayed and visible.
+ * Returns, per row id, the id of the job that carries the row's work (stamped on the row: the
+ * reconciler asks BullMQ whether a decide batch is still queued before re-queuing its events).
  *
  * The batch's events also go, as one BEHAVIOUR_EVENTS job (per priority), to the behavioural
  * attributes: enqueued with the decide jobs, before the rows are stamped, so it is as durable as
  * they are, costs the ingest nothing, and coalesces a burst into one recompute per batch.
  */
-export async function publishOutboxRows(jobs: JobProducer, rows: readonly OutboxRow[]): Promise<void> {
+export async function publishOutboxRows(jobs: JobProducer, rows: readonly OutboxRow[]): Promise<Map<string, string>> {
   const decide: OutboxRow[] = [];
   const raised: OutboxRow[] = [];
-  const dispatch: string[] = [];
-  const feedback: Array<{ outcomeId: string }> = [];
+  const dispatch: OutboxRow[] = [];
+  const feedback: OutboxRow[] = [];
   for (const r of rows) {
     if (r.topic === DECIDE_EVENT_TOPIC) decide.push(r);
     else if (r.topic === DECIDE_RAISED_EVENT_TOPIC) raised.push(r);
-    else if (r.topic === DISPATCH_DELIVERY_TOPIC) dispatch.push(r.ref);
-    else if (r.topic === FEEDBACK_RECORDED_TOPIC) feedback.push({ outcomeId: r.ref });
+    else if (r.topic === DISPATCH_DELIVERY_TOPIC) dispatch.push(r);
+    else if (r.topic === FEEDBACK_RECORDED_TOPIC) feedback.push(r);
     else throw new Error(`outbox row ${r.id} has unknown topic ${JSON.stringify(r.topic)}`);
   }
+  const jobIds = new Map<string, string>();
+  /** Each chunk's payload, its job id recorded for the chunk's rows. */
+  const payloads = <P extends object>(contract: JobContract<P>, groups: OutboxRow[][], payload: (rows: OutboxRow[]) => P): P[] =>
+    groups.map((group) => {
+      const p = payload(group);
+      const id = contract.jobId(p);
+      if (id) for (const r of group) jobIds.set(r.id, id);
+      return p;
+    });
   await Promise.all([
-    jobs.enqueueMany(DECIDE_EVENTS, chunks(decide).map(decideBatch)),
-    jobs.enqueueMany(DECIDE_EVENTS, chunks(raised).map(decideBatch), BULK_EVALUATION),
-    jobs.enqueueMany(DISPATCH_DELIVERIES, chunks(dispatch).map((deliveryIds) => ({ deliveryIds }))),
-    jobs.enqueueMany(REACT_TO_FEEDBACK, feedback),
+    jobs.enqueueMany(DECIDE_EVENTS, payloads(DECIDE_EVENTS, chunks(decide), decideBatch)),
+    jobs.enqueueMany(DECIDE_EVENTS, payloads(DECIDE_EVENTS, chunks(raised), decideBatch), BULK_EVALUATION),
+    jobs.enqueueMany(DISPATCH_DELIVERIES, payloads(DISPATCH_DELIVERIES, chunks(dispatch), (group) => ({ deliveryIds: group.map((r) => r.ref) }))),
+    jobs.enqueueMany(REACT_TO_FEEDBACK, payloads(REACT_TO_FEEDBACK, feedback.map((r) => [r]), ([r]) => ({ outcomeId: r.ref }))),
     jobs.enqueueMany(BEHAVIOUR_EVENTS, decide.length ? [{ eventIds: decide.map((r) => r.ref) }] : []),
     jobs.enqueueMany(BEHAVIOUR_EVENTS, raised.length ? [{ eventIds: raised.map((r) => r.ref) }] : [], BULK_EVALUATION),
   ]);
+  return jobIds;
 }
 
 /**
@@ -58,8 +70,8 @@ function decideBatch(rows: readonly OutboxRow[]): { eventIds: string[]; received
   return { eventIds: rows.map((r) => r.ref), ...(created.every((t): t is Date => t instanceof Date) ? eventArrival(created) : {}) };
 }
 
-function chunks<T>(ids: readonly T[]): T[][] {
+function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < ids.length; i += RELAY_JOB_BATCH) out.push(ids.slice(i, i + RELAY_JOB_BATCH));
+  for (let i = 0; i < items.length; i += RELAY_JOB_BATCH) out.push(items.slice(i, i + RELAY_JOB_BATCH));
   return out;
 }

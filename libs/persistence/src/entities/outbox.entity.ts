@@ -8,6 +8,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Index('outbox_unrelayed_idx', ['id'], { where: 'relayed_at IS NULL' })
 // The reconciler purges relayed rows every pass: it finds the old ones without reading the day's.
 @Index('outbox_relayed_idx', ['relayedAt'], { where: 'relayed_at IS NOT NULL' })
+// The reconciler finds an undecided event's row (and its batch job) by ref; rows without a job are not indexed (no cost at insert).
+@Index('outbox_job_ref_idx', ['ref'], { where: 'job_id IS NOT NULL' })
 export class OutboxEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;
@@ -25,6 +27,10 @@ export class OutboxEntity {
 
   @Column('timestamptz', { name: 'relayed_at', nullable: true })
   relayedAt: Date | null;
+
+  /** The BullMQ job the relay put the row's work in (a DECIDE_EVENTS batch, say), stamped with relayed_at; null before it, or when relayed by a version that did not record it. */
+  @Column('text', { name: 'job_id', nullable: true })
+  jobId: string | null;
 
   /** W3C `traceparent` of the span that wrote it (null when tracing is off): the relay continues that trace. */
   @Column('text', { nullable: true })

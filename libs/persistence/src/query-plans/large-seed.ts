@@ -5,7 +5,7 @@ import { IMPORT_CONNECTION_ID } from '../import-connection';
  * A database of realistic shape for plan checks and size measurements: `customers` customers, each
  * with an assignment, a history row, behaviour, experience and fatigue rows; `events` touchpoint
  * events, each with a decision, a delivery, an outcome and an outbox row relayed within the last day
- * (what the reconciler's purge leaves); webhook events and aliases. Events spread over `months`
+ * in a batch job (what the reconciler's purge leaves); webhook events and aliases. Events spread over `months`
  * months (12 unless told), each with its monthly partition of events, decisions and deliveries, as a
  * deployment that has run that long keeps them: the reconciler's windows (a day, a week) are the
  * small share of the tables they are there, and a lookup that prunes no partition probes every
@@ -97,7 +97,10 @@ const SEED: readonly string[] = [
      SELECT 'api', 'o-' || v.id, CASE WHEN v.id % 5 = 0 THEN 'feedback' ELSE 'opened' END, v.customer_id, v.event_id, v.decision_id, v.id, 'renewal',
             v.created_at, v.created_at, CASE WHEN v.id % 5 = 0 THEN 4 END
        FROM deliveries v`,
-  `INSERT INTO outbox (topic, ref, created_at, relayed_at) SELECT 'event-recorded', id::text, now() - make_interval(secs => id % 86000), now() - make_interval(secs => id % 86000) FROM touchpoint_events`,
+  `INSERT INTO outbox (topic, ref, created_at, relayed_at, job_id)
+     SELECT 'decide-event', id::text, now() - make_interval(secs => id % 86000), now() - make_interval(secs => id % 86000),
+            'decide-batch.' || (id - id % 50) || '.' || (id - id % 50 + 49) || '.50'
+       FROM touchpoint_events`,
   `INSERT INTO webhook_events (connection_id, event_id, kind, object_ids, received_at, processed_at)
      SELECT $1::uuid, 'we-' || g, 'contact.propertyChange', jsonb_build_array('c' || g), now(), now() FROM generate_series(1, :customers) g`,
   `INSERT INTO measure_conversions (decision_id, n) SELECT id, 1 FROM decisions WHERE id % 10 = 0`

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { DECIDE_EVENT_TOPIC, DECIDE_RAISED_EVENT_TOPIC } from './touchpoint-event.store';
 
 /** The channel a trigger on outbox notifies at commit (migration EventsIn). */
 const OUTBOX_CHANNEL = 'corridor_outbox';
@@ -10,6 +11,18 @@ const LISTENER_LOCK = `hashtext('corridor.outbox'), hashtext('listener')`;
 
 /** Written with each stored feedback outcome (in the same transaction); the experience reacts to it. */
 export const FEEDBACK_RECORDED_TOPIC = 'feedback-recorded';
+
+/** The outbox topics that announce an event to decide (literals in SQL: the partial index and the planner see them). */
+const DECIDE_TOPICS = [DECIDE_EVENT_TOPIC, DECIDE_RAISED_EVENT_TOPIC].map((t) => `'${t}'`).join(', ');
+
+export interface UndecidedEvent {
+  id: string;
+  /** The event's received_at: the decide job's partition hint. */
+  receivedAt: Date;
+  source: string;
+  /** The job the relay put the event in (its outbox row's job_id), if known. */
+  jobId: string | null;
+}
 
 export interface OutboxListener {
   /** Resolves when the connection is lost (Postgres restarted): listen again. */
@@ -41,18 +54,23 @@ export class OutboxStore {
   /**
    * Claims up to `limit` unrelayed rows in id order (SKIP LOCKED: several relays share the work
    * without waiting on each other), hands them to `publish`, and stamps them relayed in the same
-   * transaction. If `publish` throws, nothing is stamped and the rows come back next time. Only
-   * `topics` are claimed: a row of a topic no relay knows stays visible without blocking the rest.
+   * transaction, each with the id of the job `publish` says it put the row's work in (the
+   * reconciler asks BullMQ about that job). If `publish` throws, nothing is stamped and the rows
+   * come back next time. Only `topics` are claimed: a row of a topic no relay knows stays visible
+   * without blocking the rest.
    */
-  async relay(topics: readonly string[], limit: number, publish: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
+  async relay(topics: readonly string[], limit: number, publish: (rows: OutboxRow[]) => Promise<ReadonlyMap<string, string> | void>): Promise<number> {
     return this.db.transaction(async (m) => {
       const rows: OutboxRow[] = await m.query(
         `SELECT id::text AS id, topic, ref, traceparent, created_at AS "createdAt" FROM outbox WHERE relayed_at IS NULL AND topic = ANY($2::text[]) ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit, topics],
       );
       if (rows.length === 0) return 0;
-      await publish(rows);
-      await m.query(`UPDATE outbox SET relayed_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      const jobIds = (await publish(rows)) ?? new Map<string, string>();
+      await m.query(
+        `UPDATE outbox SET relayed_at = now(), job_id = s.job_id FROM unnest($1::bigint[], $2::text[]) AS s(id, job_id) WHERE outbox.id = s.id`,
+        [rows.map((r) => r.id), rows.map((r) => jobIds.get(r.id) ?? null)],
+      );
       return rows.length;
     });
   }
@@ -150,20 +168,47 @@ export class OutboxStore {
 
   /**
    * Events received between `horizonHours` and `graceSeconds` ago that have no decision yet, with
-   * their arrival (the decide job's partition hint). The decision is looked for in its event's
-   * month only (`event_received_at = e.received_at`: pruned per event as the query runs), and the
-   * window bounds both tables, so Postgres reads the window's months and skips the rest at start-up.
+   * their arrival (the decide job's partition hint), their source, and the job the relay put each
+   * in (its outbox row's job_id; null when the row is gone, unrelayed, or relayed without one). The
+   * decision is looked for in its event's month only (`event_received_at = e.received_at`: pruned per
+   * event as the query runs), and the window bounds both tables, so Postgres reads the window's
+   * months and skips the rest at start-up. The outbox row is probed by ref (outbox_job_ref_idx) for
+   * the `limit` rows returned only.
    */
-  async undecidedEvents(graceSeconds: number, horizonHours: number, limit: number): Promise<Array<{ id: string; receivedAt: Date }>> {
-    const rows: Array<{ id: string; received_at: Date }> = await this.db.query(
-      `SELECT e.id::text AS id, e.received_at FROM touchpoint_events e
-        WHERE e.received_at < now() - make_interval(secs => $1) AND e.received_at > now() - make_interval(hours => $2)
-          AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.event_id = e.id AND d.event_received_at = e.received_at
-                                                      AND d.event_received_at > now() - make_interval(hours => $2))
-        ORDER BY e.id LIMIT $3`,
+  async undecidedEvents(graceSeconds: number, horizonHours: number, limit: number): Promise<UndecidedEvent[]> {
+    const rows: Array<{ id: string; received_at: Date; source: string; job_id: string | null }> = await this.db.query(
+      `SELECT u.id::text AS id, u.received_at, u.source,
+              (SELECT o.job_id FROM outbox o WHERE o.ref = u.id::text AND o.job_id IS NOT NULL AND o.topic IN (${DECIDE_TOPICS}) LIMIT 1) AS job_id
+         FROM (SELECT e.id, e.received_at, e.source FROM touchpoint_events e
+                WHERE e.received_at < now() - make_interval(secs => $1) AND e.received_at > now() - make_interval(hours => $2)
+                  AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.event_id = e.id AND d.event_received_at = e.received_at
+                                                              AND d.event_received_at > now() - make_interval(hours => $2))
+                ORDER BY e.id LIMIT $3) u
+        ORDER BY u.id`,
       [graceSeconds, horizonHours, limit],
     );
-    return rows.map((r) => ({ id: r.id, receivedAt: r.received_at }));
+    return rows.map((r) => ({ id: r.id, receivedAt: r.received_at, source: r.source, jobId: r.job_id }));
+  }
+
+  /**
+   * Of `events` (undecided when last looked at), those still without a decision whose outbox row is
+   * not waiting for the relay: the ones to re-queue. Asked after the queue was (the batch job found
+   * completed or gone), so a decision committed in between is seen; an unrelayed row will be
+   * relayed (its stamp commits with the enqueue), so re-queuing its event would only double it.
+   * Each decision is probed in its event's month (OFFSET 0 keeps the NOT EXISTS a per-event probe:
+   * for a few thousand events the planner would rather hash every month's decisions); the
+   * unrelayed rows are read once through outbox_unrelayed_idx (NOT IN: a hashed subplan).
+   */
+  async toRequeue(events: ReadonlyArray<{ id: string; receivedAt: Date }>): Promise<string[]> {
+    if (events.length === 0) return [];
+    const rows: Array<{ id: string }> = await this.db.query(
+      `SELECT c.id::text AS id FROM unnest($1::bigint[], $2::timestamptz[]) AS c(id, received_at)
+        WHERE NOT EXISTS (SELECT 1 FROM decisions d WHERE d.event_id = c.id AND d.event_received_at = c.received_at OFFSET 0)
+          AND c.id::text NOT IN (SELECT o.ref FROM outbox o WHERE o.relayed_at IS NULL AND o.topic IN (${DECIDE_TOPICS}) AND o.ref = ANY($3::text[]))
+        ORDER BY c.id`,
+      [events.map((e) => e.id), events.map((e) => e.receivedAt), events.map((e) => e.id)],
+    );
+    return rows.map((r) => r.id);
   }
 
   /**
