@@ -29,6 +29,7 @@ import { FeedbackSeenInCommitOrder1797740000000 } from './1797740000000-Feedback
 import { EventsSeenInCommitOrder1797741000000 } from './1797741000000-EventsSeenInCommitOrder';
 import { AssignmentsSeenInCommitOrder1797742000000 } from './1797742000000-AssignmentsSeenInCommitOrder';
 import { FullRunSnapshots1797743000000 } from './1797743000000-FullRunSnapshots';
+import { PersonaRunChanges1797760000000 } from './1797760000000-PersonaRunChanges';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -63,4 +64,5 @@ export const MIGRATIONS: Function[] = [
   EventsSeenInCommitOrder1797741000000,
   AssignmentsSeenInCommitOrder1797742000000,
   FullRunSnapshots1797743000000,
+  PersonaRunChanges1797760000000,
 ];
