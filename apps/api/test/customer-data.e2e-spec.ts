@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { PERSONA_CHANGES } from '@corridor/persistence';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 import { customerIdByEmail, importCustomers } from './seed';
 
@@ -22,7 +23,7 @@ describe('customer export and erasure', () => {
     (
       await db.query(`SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM touchpoint_events)::int AS events,
                              (SELECT count(*) FROM decisions)::int AS decisions, (SELECT count(*) FROM deliveries)::int AS deliveries,
-                             (SELECT count(*) FROM outcomes)::int AS outcomes, (SELECT count(*) FROM persona_history)::int AS history`)
+                             (SELECT count(*) FROM outcomes)::int AS outcomes, (SELECT count(*) FROM ${PERSONA_CHANGES} h)::int AS history`)
     )[0];
 
   beforeAll(async () => {

@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
 import { DEFAULT_CONTACT_POLICIES, DEFAULT_JOURNEY_STAGES, PublishedStrategy } from '@corridor/domain';
-import { StrategyVersionRepository } from '@corridor/persistence';
+import { PERSONA_CHANGES, StrategyVersionRepository } from '@corridor/persistence';
 import { eventually } from '@corridor/testing';
 import { startCrmSandbox } from '../../crm-sandbox/src/sandbox-server';
 import { WorkerModule } from '../../worker/src/worker.module';
@@ -65,7 +65,7 @@ describe('write-back of published persona texts and strategy (API + worker + san
       const all = await contacts();
       return all.length > 0 && all.every(holds) ? all : null;
     }, what, 120_000);
-  const historyRows = async () => (await db.query(`SELECT count(*)::int AS n FROM persona_history`)).rows[0].n as number;
+  const historyRows = async () => (await db.query(`SELECT count(*)::int AS n FROM ${PERSONA_CHANGES} h`)).rows[0].n as number;
 
   it('writes the fallback persona after the first sync', async () => {
     const created = await api.http.post('/v1/connections').set(admin()).send({

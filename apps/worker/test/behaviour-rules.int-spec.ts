@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { DECIDE_EVENT, REFRESH_BEHAVIOUR, RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
 import { buildPersonaSet, parseCustomerRef } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
-import { AttributeRepository, BehaviourStore, CustomerRepository, IMPORT_CONNECTION_ID, PersonaRepository, SegmentationStore, TouchpointEventStore } from '@corridor/persistence';
+import { AttributeRepository, BehaviourStore, CustomerRepository, IMPORT_CONNECTION_ID, PERSONA_CHANGES, PersonaRepository, SegmentationStore, TouchpointEventStore } from '@corridor/persistence';
 import { createTestContext, eventually, TestContext } from '@corridor/testing';
 import { BehaviourService } from '../src/segmentation/behaviour.service';
 import { IncrementalSegmentationService } from '../src/segmentation/incremental-segmentation.service';
@@ -231,7 +231,7 @@ describe('behavioural attributes in rules', () => {
     await eventually(async () => (await personaOf(old)) !== 'frustrated' && (await personaOf(old)) !== null, '"old" to leave frustrated at a refresh', 90_000);
     const [after] = await db.query(`SELECT values, next_change_at FROM customer_behaviour WHERE customer_id = $1`, [old]);
     expect(after).toEqual({ values: { support_tickets_30d: 0, support_calls_7d: 0 }, next_change_at: null });
-    const [history] = await db.query(`SELECT cause FROM persona_history WHERE customer_id = $1 ORDER BY id DESC LIMIT 1`, [old]);
+    const [history] = await db.query(`SELECT cause FROM ${PERSONA_CHANGES} h WHERE customer_id = $1 ORDER BY id DESC LIMIT 1`, [old]);
     expect(history.cause).toBe('time_passed');
     // c1's tickets are recent: the refresh keeps them frustrated.
     expect(await personaOf(ids.get('c1')!)).toBe('frustrated');

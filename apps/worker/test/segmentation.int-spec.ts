@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { EVALUATE_CUSTOMERS, QUEUE, REFRESH_SEGMENTS, RUN_CHUNK, RUN_FINALIZE } from '@corridor/contracts';
 import { buildPersonaSet, CANONICAL_CATALOG, PersonaSetDraft } from '@corridor/domain';
 import { JobProducer, JobsModule } from '@corridor/jobs';
-import { CustomerRepository, IMPORT_CONNECTION_ID, PersonaRepository, PersistenceModule, SegmentationStore } from '@corridor/persistence';
+import { CustomerRepository, IMPORT_CONNECTION_ID, PERSONA_CHANGES, PersonaRepository, PersistenceModule, SegmentationStore } from '@corridor/persistence';
 import { createTestContext, eventually, spawnWorkerProcess, stopProcess, TestContext } from '@corridor/testing';
 import { WorkerModule } from '../src/worker.module';
 import { IncrementalSegmentationService } from '../src/segmentation/incremental-segmentation.service';
@@ -109,7 +109,7 @@ describe('segmentation worker', () => {
     // 1250 US customers (i % 4 = 0), two in five of them with total_revenue >= 50000; BR falls through.
     expect(await assignmentsByKey(set.version)).toEqual({ big_us: 500, us: 750, europe: 2500, everyone_else: 1250 });
     expect((await store.liveAssignment('1'))!.setVersion).toBe(set.version);
-    const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM persona_history WHERE set_version = $1`, [set.version]);
+    const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM ${PERSONA_CHANGES} h WHERE set_version = $1`, [set.version]);
     expect(n).toBe(5000); // everyone was new
     expect(done.result).toMatchObject({ customers: 5000, changed: 5000, perPersona: { big_us: 500, us: 750, europe: 2500, everyone_else: 1250 } });
     // The old set's assignments are gone whole.
@@ -130,7 +130,7 @@ describe('segmentation worker', () => {
     const done = await finished(run.id);
     // US customers with total_revenue 60000 (i % 10 = 6, one in five) move from big_us to us.
     expect((done.result as { changed: number }).changed).toBe(250);
-    const rows = await db.query(`SELECT cause, count(*)::int AS n FROM persona_history WHERE set_version = $1 GROUP BY cause`, [set.version]);
+    const rows = await db.query(`SELECT cause, count(*)::int AS n FROM ${PERSONA_CHANGES} h WHERE set_version = $1 GROUP BY cause`, [set.version]);
     expect(rows).toEqual([{ cause: 'rule_change', n: 250 }]);
   });
 
@@ -196,7 +196,7 @@ describe('segmentation worker', () => {
       return rows.length === 1 ? rows : null;
     }, 'the superseded partition to be dropped');
     expect(byVersion).toEqual([{ set_version: b.set.version, n: 4999 }]);
-    const stale = await db.query(`SELECT count(*)::int AS n FROM persona_history WHERE set_version = $1`, [a.set.version]);
+    const stale = await db.query(`SELECT count(*)::int AS n FROM ${PERSONA_CHANGES} h WHERE set_version = $1`, [a.set.version]);
     expect(stale).toEqual([{ n: 0 }]);
     expect(await assignmentsByKey(b.set.version)).toEqual({ b_gb: 1249, everyone_else: 3750 });
   });

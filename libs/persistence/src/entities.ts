@@ -5,6 +5,7 @@ import { ConnectionEntity } from './entities/connection.entity';
 import { CustomerAliasEntity } from './entities/customer-alias.entity';
 import { CustomerEntity } from './entities/customer.entity';
 import { PersonaHistoryEntity } from './entities/persona-history.entity';
+import { PersonaRunChangeEntity } from './entities/persona-run-change.entity';
 import { PersonaOrderEntity } from './entities/persona-order.entity';
 import { PersonaSetEntity } from './entities/persona-set.entity';
 import { PersonaVersionEntity } from './entities/persona-version.entity';
@@ -59,6 +60,7 @@ export const ENTITIES = [
   SegmentationRunOverrideEntity,
   AssignmentEntity,
   PersonaHistoryEntity,
+  PersonaRunChangeEntity,
   SyncRunEntity,
   SyncCursorEntity,
   SyncRunSeenEntity,

@@ -20,6 +20,7 @@ import {
   TimelineStore,
   TouchpointEventStore,
   TreatmentFatigueStore,
+  WritebackStore,
 } from './repositories';
 import { seedLargeDatabase } from './query-plans/large-seed';
 import { LARGE_TABLES, seqScansOfLargeTables } from './query-plans/seq-scan-check';
@@ -115,6 +116,7 @@ describe('hot queries on a large database', () => {
     const experience = new ExperienceStore(db);
     const events = new TouchpointEventStore(db);
     const feed = new PersonaFeedStore(db);
+    const writeback = new WritebackStore(db);
     const mid = String(Math.floor(CUSTOMERS / 2));
     const midEvent = String(Math.floor(EVENTS / 2));
     const now = new Date();
@@ -233,6 +235,18 @@ describe('hot queries on a large database', () => {
     await run('outbox.dueDeliveries', () => outbox.dueDeliveries(30, 5000));
     await run('outbox.purgeRelayed', () => outbox.purgeRelayed(24));
     await run('persona feed.position', () => feed.position('hot-query-test'));
+    // The feed and write-back read both history tables in (xact_id, id) order, from a cursor mid-way.
+    const [{ x: midXact, h: midHistory }] = await db.query(
+      `SELECT xact_id::text AS x, id::text AS h FROM persona_run_changes WHERE set_version = 1 AND customer_id = $1`,
+      [mid],
+    );
+    await run('persona feed.read', () => feed.read(db.manager, { xactId: midXact, historyId: midHistory }, 500));
+    await run('writeback.nextBatch', () => writeback.nextBatch(IMPORT_CONNECTION_ID, { xactId: midXact, historyId: midHistory }, 100));
+    // Write-back asks this when a batch came back empty: its cursor is at the head of the feed.
+    const [{ x: headXact, h: headHistory }] = await db.query(
+      `SELECT xact_id::text AS x, id::text AS h FROM persona_history ORDER BY xact_id DESC, id DESC OFFSET 50 LIMIT 1`,
+    );
+    await run('writeback.hasRowsAfter', () => writeback.hasRowsAfter(IMPORT_CONNECTION_ID, { xactId: headXact, historyId: headHistory }));
 
     // Measures.
     const day = now.toISOString().slice(0, 10);

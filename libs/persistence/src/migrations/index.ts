@@ -30,6 +30,7 @@ import { EventsSeenInCommitOrder1797741000000 } from './1797741000000-EventsSeen
 import { AssignmentsSeenInCommitOrder1797742000000 } from './1797742000000-AssignmentsSeenInCommitOrder';
 import { FullRunSnapshots1797743000000 } from './1797743000000-FullRunSnapshots';
 import { OutboxJobId1797750000000 } from './1797750000000-OutboxJobId';
+import { PersonaRunChanges1797760000000 } from './1797760000000-PersonaRunChanges';
 
 /** Every migration, in order. Listed, not globbed (see data-source-options.ts). */
 export const MIGRATIONS: Function[] = [
@@ -65,4 +66,5 @@ export const MIGRATIONS: Function[] = [
   AssignmentsSeenInCommitOrder1797742000000,
   FullRunSnapshots1797743000000,
   OutboxJobId1797750000000,
+  PersonaRunChanges1797760000000,
 ];

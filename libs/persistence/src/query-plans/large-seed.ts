@@ -56,7 +56,7 @@ async function createPastPartitions(db: DataSource, months: number): Promise<voi
   }
 }
 
-const UNLOGGED = ['customers', 'customer_aliases', 'persona_history', 'customer_behaviour', 'customer_experience', 'treatment_fatigue',
+const UNLOGGED = ['customers', 'customer_aliases', 'persona_history', 'persona_run_changes', 'customer_behaviour', 'customer_experience', 'treatment_fatigue',
   'touchpoint_events', 'decisions', 'deliveries', 'outcomes', 'outbox', 'webhook_events', 'measure_conversions'];
 
 /**
@@ -75,8 +75,14 @@ const SEED: readonly string[] = [
        FROM generate_series(1, :customers) g`,
   `INSERT INTO assignments (set_version, customer_id, persona_id, evaluated_at)
      SELECT 1, id, (SELECT (members->0->>'personaId')::uuid FROM persona_sets WHERE version = 1), now() FROM customers`,
+  // A full run going live writes every customer's first persona to persona_run_changes; one customer
+  // in ten changed since by incremental evaluation (persona_history).
+  `INSERT INTO persona_run_changes (set_version, customer_id, id, from_persona_id, to_persona_id, cause, changed_at, xact_id)
+     SELECT 1, id, nextval('persona_history_id_seq'), NULL, (SELECT (members->0->>'personaId')::uuid FROM persona_sets WHERE version = 1), 'new_customer', now(),
+            pg_current_xact_id()::text::bigint
+       FROM customers ORDER BY id`,
   `INSERT INTO persona_history (customer_id, from_persona_id, to_persona_id, set_version, cause, changed_at)
-     SELECT id, NULL, (SELECT (members->0->>'personaId')::uuid FROM persona_sets WHERE version = 1), 1, 'run', now() FROM customers`,
+     SELECT id, NULL, (SELECT (members->0->>'personaId')::uuid FROM persona_sets WHERE version = 1), 1, 'data_change', now() FROM customers WHERE id % 10 = 0`,
   `INSERT INTO customer_aliases (connection_id, external_id, customer_id)
      SELECT $1::uuid, 'old-' || g, g FROM generate_series(1, :customers / 4) g`,
   `INSERT INTO customer_behaviour (customer_id, "values", next_change_at)

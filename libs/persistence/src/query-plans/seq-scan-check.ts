@@ -7,6 +7,7 @@ export const LARGE_TABLES: readonly string[] = [
   'customer_aliases',
   'assignments',
   'persona_history',
+  'persona_run_changes',
   'customer_behaviour',
   'customer_experience',
   'treatment_fatigue',

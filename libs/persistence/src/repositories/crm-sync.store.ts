@@ -20,6 +20,7 @@ import {
 import { DataSource, EntityManager } from 'typeorm';
 import { upsertCustomers } from './customer.repository';
 import { insertTouchpointEvents } from './touchpoint-event.store';
+import { LIVE_VERSIONS } from './persona-changes';
 
 interface SyncRunRow {
   id: string;
@@ -447,7 +448,12 @@ export async function applyCustomerChanges(em: EntityManager, connectionId: stri
          ON CONFLICT (connection_id, external_id) DO UPDATE SET customer_id = EXCLUDED.customer_id`,
         [connectionId, mergedExternal, survivorId],
       );
+      // History follows the survivor, in both tables that hold it (persona-changes.ts).
       await em.query(`UPDATE persona_history SET customer_id = $2 WHERE customer_id = ANY($1::bigint[])`, [ids, survivorId]);
+      await em.query(`UPDATE persona_run_changes SET customer_id = $2 WHERE set_version = ANY(${LIVE_VERSIONS}) AND customer_id = ANY($1::bigint[])`, [
+        ids,
+        survivorId,
+      ]);
       set.merged += ids.length;
       for (const id of ids) dataChange.add(id);
       dataChange.add(survivorId);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { BEHAVIOUR_JOIN, EVALUATED_ATTRIBUTES } from './evaluated-attributes';
+import { personaChangesWhere } from './persona-changes';
 
 type Row = Record<string, unknown>;
 
@@ -61,7 +62,7 @@ export class CustomerDataStore {
            FROM assignments a LEFT JOIN personas p ON p.id = a.persona_id LEFT JOIN persona_sets s ON s.version = a.set_version
           WHERE a.customer_id = $1 ORDER BY a.set_version`),
       q(`SELECT h.id::text, h.from_persona_id, f.key AS from_persona_key, h.to_persona_id, t.key AS to_persona_key, h.set_version, h.cause, h.changed_at
-           FROM persona_history h LEFT JOIN personas f ON f.id = h.from_persona_id LEFT JOIN personas t ON t.id = h.to_persona_id
+           FROM ${personaChangesWhere('= $1')} h LEFT JOIN personas f ON f.id = h.from_persona_id LEFT JOIN personas t ON t.id = h.to_persona_id
           WHERE h.customer_id = $1 ORDER BY h.id`),
       q(`SELECT id::text, source, idempotency_key, touchpoint_key, occurred_at, received_at, properties FROM touchpoint_events WHERE customer_id = $1 ORDER BY id`),
       q(`SELECT id::text, event_id::text, touchpoint_key, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons, decided_at

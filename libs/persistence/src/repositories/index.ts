@@ -49,6 +49,7 @@ export type { PersonaFields } from './persona.repository';
 export { PersonaSetRepository } from './persona-set.repository';
 export { CompiledSetCache } from './compiled-set.cache';
 export * from './segmentation.store';
+export { PERSONA_CHANGES } from './persona-changes';
 export * from './segmentation-watch.store';
 export * from './connection.repository';
 export * from './crm-attribute.repository';

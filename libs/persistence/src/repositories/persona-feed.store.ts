@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { PERSONA_CHANGES } from './persona-changes';
 
 /**
  * A position in persona_history read in (xact_id, id) order: history ids are taken before commit,
@@ -89,7 +90,7 @@ export class PersonaFeedStore {
     }> = await manager.query(
       `SELECT h.id::text AS id, h.xact_id::text AS xact_id, h.customer_id::text AS customer_id, pf.key AS from_key, pt.key AS to_key,
               h.cause, h.set_version, h.changed_at
-         FROM persona_history h
+         FROM ${PERSONA_CHANGES} h
          LEFT JOIN personas pf ON pf.id = h.from_persona_id
          LEFT JOIN personas pt ON pt.id = h.to_persona_id
         WHERE (h.xact_id, h.id) > ($1::bigint, $2::bigint)

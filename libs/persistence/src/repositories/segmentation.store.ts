@@ -20,6 +20,7 @@ import { copyLinesInto, forEachCopyLine, unescapeCopyField } from './copy-text';
 import { PersonaSetEntity } from '../entities/persona-set.entity';
 import { BEHAVIOUR_JOIN, EVALUATED_ATTRIBUTES, STALE_BEHAVIOUR, STALE_DATA } from './evaluated-attributes';
 import { toPersonaSet } from './persona-set.repository';
+import { personaChangesWhere } from './persona-changes';
 
 /** Incremental evaluation holds this lock shared; a run going live holds it exclusively. */
 const SEGMENTATION_LOCK = `hashtext('corridor.segmentation')`;
@@ -277,7 +278,7 @@ export class SegmentationStore {
 
   /**
    * Makes a full run's set live, atomically: applies the evaluations of customers that changed
-   * during the run, writes persona_history for customers whose persona changes, and switches the live set.
+   * during the run, writes persona_run_changes for customers whose persona changes, and switches the live set.
    * Incremental evaluations wait meanwhile (they hold the segmentation lock shared). Returns null
    * when the run was superseded.
    */
@@ -313,13 +314,16 @@ export class SegmentationStore {
       // History: compare the new set's assignments with the live ones as they are now (incremental
       // evaluations included). Both partitions are ordered by customer id, so this is one merge, and
       // one INSERT … SELECT. The moment and the transaction id are taken once for the statement
-      // (InitPlans) rather than per row: every row of a run shares them anyway.
+      // (InitPlans) rather than per row: every row of a run shares them anyway. The rows go to
+      // persona_run_changes, whose B-trees take them at their right edge (this version is the newest
+      // to go live; the merge yields customer order), with ids from persona_history's sequence:
+      // one id order across both tables (persona-changes.ts).
       const liveSide = liveVersion === null ? `(SELECT NULL::bigint AS customer_id, NULL::uuid AS persona_id) o ON false` : `${partitionOf(liveVersion)} o ON o.customer_id = n.customer_id`;
       const [{ reason }] = await em.query(`SELECT reason FROM persona_sets WHERE version = $1`, [version]);
       const history: Array<{ n: number; last: string | null }> = await em.query(
         `WITH moved AS (
-           INSERT INTO persona_history (customer_id, from_persona_id, to_persona_id, set_version, cause, changed_at, xact_id)
-           SELECT n.customer_id, o.persona_id, n.persona_id, $1,
+           INSERT INTO persona_run_changes (customer_id, id, from_persona_id, to_persona_id, set_version, cause, changed_at, xact_id)
+           SELECT n.customer_id, nextval('persona_history_id_seq'), o.persona_id, n.persona_id, $1,
                   CASE WHEN o.persona_id IS NULL THEN 'new_customer' WHEN $2 = 'refresh' THEN 'time_passed' ELSE 'rule_change' END,
                   (SELECT clock_timestamp()), (SELECT pg_current_xact_id()::text::bigint)
              FROM ${partitionOf(version)} n LEFT JOIN ${liveSide}
@@ -516,8 +520,8 @@ export class SegmentationStore {
     const rows: Array<{ id: string; from_persona_id: string | null; to_persona_id: string; set_version: number; cause: string; changed_at: Date }> =
       await this.db.query(
         // Ordered by the bigint column: `ORDER BY id` would sort the text alias ("9" after "10").
-        `SELECT h.id::text AS id, h.from_persona_id, h.to_persona_id, h.set_version, h.cause, h.changed_at FROM persona_history h
-          WHERE h.customer_id = $1 ORDER BY h.id DESC LIMIT $2`,
+        `SELECT h.id::text AS id, h.from_persona_id, h.to_persona_id, h.set_version, h.cause, h.changed_at FROM ${personaChangesWhere('= $1')} h
+          ORDER BY h.id DESC LIMIT $2`,
         [customerId, limit],
       );
     return rows.map((r) => ({

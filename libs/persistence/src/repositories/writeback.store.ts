@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CrmObject } from '@corridor/domain';
 import { DataSource } from 'typeorm';
 import { FeedPosition } from './persona-feed.store';
+import { PERSONA_CHANGES } from './persona-changes';
 
 /** The latest persona change of one customer within a batch of persona_history rows. */
 export interface PendingWriteback {
@@ -179,7 +180,7 @@ export class WritebackStore {
     }> = await this.db.query(
       `SELECT h.id::text AS id, h.xact_id::text AS xact_id, h.customer_id, c.external_id, c.crm_object, c.crm_writeback_values,
               (c.deleted_at IS NULL AND c.merged_into_id IS NULL) AS live, h.to_persona_id AS persona_id, p.key, p.name, p.description
-         FROM persona_history h
+         FROM ${PERSONA_CHANGES} h
          JOIN customers c ON c.id = h.customer_id
          LEFT JOIN personas p ON p.id = h.to_persona_id
         WHERE (h.xact_id, h.id) > ($2::bigint, $3::bigint)
@@ -211,7 +212,7 @@ export class WritebackStore {
   /** Whether rows past the position exist that nextBatch may not show yet (a transaction older than them still runs). */
   async hasRowsAfter(connectionId: string, after: FeedPosition): Promise<boolean> {
     const [row] = await this.db.query(
-      `SELECT EXISTS (SELECT 1 FROM persona_history h JOIN customers c ON c.id = h.customer_id
+      `SELECT EXISTS (SELECT 1 FROM ${PERSONA_CHANGES} h JOIN customers c ON c.id = h.customer_id
                        WHERE (h.xact_id, h.id) > ($2::bigint, $3::bigint) AND c.connection_id = $1) AS pending`,
       [connectionId, after.xactId, after.historyId],
     );
