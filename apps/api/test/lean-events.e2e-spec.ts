@@ -184,6 +184,31 @@ describe('POST /v1/events: the lean path answers as Nest does', () => {
     expect(Number(a.lean.headers['x-ratelimit-remaining']) - Number(b.lean.headers['x-ratelimit-remaining'])).toBe(1);
   });
 
+  it('keeps answering a key in steady use past its second in the key cache, and stops at once when the key is revoked here', async () => {
+    const issued = await lean.api.app.get(ApiKeyRepository).issue('steady producer', 'integration');
+    const headers = { authorization: `Bearer ${issued.secret}`, 'content-type': 'application/json' };
+    const send = (key: string) => sendRaw(lean.api.url, 'POST', '/v1/events', headers, event(key));
+    // The first goes through the guard: the key is looked up, its count kept in-process from then on.
+    expect((await send('steady-0')).status).toBe(202);
+    const before = await leanAnswered(lean);
+    const sent = 25;
+    // 2.5 s of events ten times a second: each one past the cache's second would go through Nest
+    // unless the entry was renewed in the background.
+    for (let i = 1; i <= sent; i++) {
+      expect((await send(`steady-${i}`)).status).toBe(202);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect((await leanAnswered(lean)) - before).toBe(sent);
+
+    // Revoked through this process's API: refused with the very next request, by Nest.
+    await lean.api.http.delete(`/v1/api-keys/${issued.apiKey.id}`).set(lean.api.auth('admin')).expect(204);
+    const afterRevoke = await leanAnswered(lean);
+    const refused = await send('steady-revoked');
+    expect(refused.status).toBe(401);
+    expect(refused.body).toMatchObject({ code: 'UNAUTHENTICATED', details: [{ code: 'API_KEY_REVOKED' }] });
+    expect(await leanAnswered(lean)).toBe(afterRevoke);
+  });
+
   /**
    * The access log line: the lean path writes pino-http's line itself (one call instead of a child
    * logger per request), so a change on either side must show here. An api process per side, on
