@@ -1,5 +1,7 @@
+import { ChildProcess } from 'node:child_process';
 import { DataSource } from 'typeorm';
 import { ApiKeyRepository } from '@corridor/persistence';
+import { collectLogLines, eventually, freePort, spawnAppProcess, stopProcess } from '@corridor/testing';
 import { ApiKeyCache } from '../src/auth/api-key.cache';
 import { ApiTestApp, startApiTestApp } from './api-test-app';
 import { RawAnswer, sendRaw } from './raw-request';
@@ -181,7 +183,124 @@ describe('POST /v1/events: the lean path answers as Nest does', () => {
     expect(b.tookLean).toBe(true);
     expect(Number(a.lean.headers['x-ratelimit-remaining']) - Number(b.lean.headers['x-ratelimit-remaining'])).toBe(1);
   });
+
+  it('keeps answering a key in steady use past its second in the key cache, and stops at once when the key is revoked here', async () => {
+    const issued = await lean.api.app.get(ApiKeyRepository).issue('steady producer', 'integration');
+    const headers = { authorization: `Bearer ${issued.secret}`, 'content-type': 'application/json' };
+    const send = (key: string) => sendRaw(lean.api.url, 'POST', '/v1/events', headers, event(key));
+    // The first goes through the guard: the key is looked up, its count kept in-process from then on.
+    expect((await send('steady-0')).status).toBe(202);
+    const before = await leanAnswered(lean);
+    const sent = 25;
+    // 2.5 s of events ten times a second: each one past the cache's second would go through Nest
+    // unless the entry was renewed in the background.
+    for (let i = 1; i <= sent; i++) {
+      expect((await send(`steady-${i}`)).status).toBe(202);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect((await leanAnswered(lean)) - before).toBe(sent);
+
+    // Revoked through this process's API: refused with the very next request, by Nest.
+    await lean.api.http.delete(`/v1/api-keys/${issued.apiKey.id}`).set(lean.api.auth('admin')).expect(204);
+    const afterRevoke = await leanAnswered(lean);
+    const refused = await send('steady-revoked');
+    expect(refused.status).toBe(401);
+    expect(refused.body).toMatchObject({ code: 'UNAUTHENTICATED', details: [{ code: 'API_KEY_REVOKED' }] });
+    expect(await leanAnswered(lean)).toBe(afterRevoke);
+  });
+
+  /**
+   * The access log line: the lean path writes pino-http's line itself (one call instead of a child
+   * logger per request), so a change on either side must show here. An api process per side, on
+   * that side's database and Redis, whose stdout the test reads (in-process apps share one pino
+   * root logger and write to the test's stdout).
+   */
+  describe('access log line', () => {
+    const procs: Array<{ proc: ChildProcess; url: string; lines: Array<Record<string, unknown>> }> = [];
+
+    beforeAll(async () => {
+      for (const [side, leanPath] of [[nest, '0'], [lean, '1']] as const) {
+        const port = await freePort();
+        const proc = spawnAppProcess(
+          'apps/api/src/main.ts',
+          { ...side.api.ctx.env, PORT: String(port), LOG_LEVEL: 'info', EVENTS_LEAN_PATH: leanPath, RATE_LIMIT_INTEGRATION: String(LIMIT), RATE_LIMIT_WINDOW_SECONDS: '3600' },
+          { captureStdout: true },
+        );
+        procs.push({ proc, url: `http://127.0.0.1:${port}`, lines: collectLogLines(proc) });
+      }
+      for (const { proc, url } of procs) {
+        await eventually(
+          async () => {
+            if (proc.exitCode !== null) throw new Error(`api process exited with ${proc.exitCode}`);
+            return (await sendRaw(url, 'GET', '/health/live', {}).catch(() => ({ status: 0 }))).status === 200;
+          },
+          `the api process at ${url} to answer`,
+          300_000,
+          250,
+        );
+      }
+      // As in start(): a first single event through the guard, so the key's count is in-process.
+      for (const [i, side] of [nest, lean].entries()) {
+        const answer = await sendRaw(procs[i].url, 'POST', '/v1/events', { authorization: `Bearer ${side.api.integrationKey}`, 'content-type': 'application/json' }, event(`log-first-${i}`));
+        expect(answer.status).toBe(202);
+      }
+    }, 320_000);
+    afterAll(async () => {
+      await Promise.all(procs.map(({ proc }) => stopProcess(proc)));
+    });
+
+    /**
+     * Sends the request to both processes, each with its side's integration key (verified there just
+     * before, as under load), and answers their statuses and access log lines.
+     */
+    async function accessLines(headers: Record<string, string>, body: string): Promise<{ nest: Record<string, unknown>; lean: Record<string, unknown>; statuses: number[] }> {
+      const found: Array<Record<string, unknown>> = [];
+      const statuses: number[] = [];
+      for (const [i, side] of [nest, lean].entries()) {
+        const { url, lines } = procs[i];
+        const authorization = `Bearer ${side.api.integrationKey}`;
+        await sendRaw(url, 'GET', '/v1/attributes', { authorization });
+        const before = leanCount((await sendRaw(url, 'GET', '/metrics', {})).text);
+        const answer = await sendRaw(url, 'POST', '/v1/events', { ...headers, authorization }, body);
+        statuses.push(answer.status);
+        // The lean process answered it itself; the other went through Nest.
+        expect([i, leanCount((await sendRaw(url, 'GET', '/metrics', {})).text) - before]).toEqual([i, i]);
+        const requestId = answer.headers['x-request-id'];
+        const isAccessLine = (l: Record<string, unknown>) => {
+          const req = l.req as { id?: unknown; method?: unknown } | undefined;
+          return req !== undefined && req.id === requestId && req.method === 'POST';
+        };
+        found.push(await eventually(async () => lines.find(isAccessLine), `the access log line of ${requestId}`, 10_000));
+      }
+      return { nest: found[0], lean: found[1], statuses };
+    }
+
+    it('writes the same access log line as pino-http: fields, values and their order, bar the time and the duration', async () => {
+      const headers = (requestId: string) => ({ 'content-type': 'application/json', 'user-agent': 'corridor-test/1.0', 'x-request-id': requestId });
+      const cases: Array<[string, Record<string, string>, string, number]> = [
+        ['accepted', headers('log-accepted'), event('log-1'), 202],
+        ['unknown customer', headers('log-rejected'), event('log-2', { customer: 'email:nobody@x.io' }), 202],
+      ];
+      for (const [name, h, body, status] of cases) {
+        const sides = await accessLines(h, body);
+        expect([name, sides.statuses]).toEqual([name, [status, status]]);
+        expect([name, comparable(sides.lean)]).toEqual([name, comparable(sides.nest)]);
+        expect([name, Object.keys(sides.lean)]).toEqual([name, Object.keys(sides.nest)]);
+        expect(sides.lean).toMatchObject({ level: 'info', msg: 'request completed', correlationId: h['x-request-id'], res: { statusCode: status }, responseTime: expect.any(Number) });
+      }
+    });
+  });
 });
+
+function leanCount(metrics: string): number {
+  return Number(/^corridor_events_lean_path_requests_total\{[^}]*\} (\d+)/m.exec(metrics)?.[1] ?? 0);
+}
+
+/** An access log line less what differs between two moments: the time and the duration (lines carry no pid or host). */
+function comparable(line: Record<string, unknown>): Record<string, unknown> {
+  const { time: _time, responseTime: _responseTime, ...rest } = line;
+  return rest;
+}
 
 function event(idempotencyKey: string, over: Record<string, unknown> = {}): string {
   return JSON.stringify({ touchpoint: 'purchase_completed', customer: 'email:ann@x.io', occurredAt: '2026-12-01T10:00:00Z', properties: { amount: 42 }, idempotencyKey, ...over });

@@ -22,16 +22,24 @@ describe('rate limits while Redis is away', () => {
     return { status: res.status, ms: Date.now() - started };
   };
 
+  const uncounted = async () => {
+    const text = (await api.http.get('/metrics').expect(200)).text;
+    return Number(/^corridor_rate_limit_uncounted_hits_total\{[^}]*\} (\d+)/m.exec(text)?.[1]);
+  };
+
   it('lets requests through uncounted (no 500, no hang), and counts again once Redis is back', async () => {
     expect((await Promise.all([read(), read(), read()])).map((r) => r.status)).toEqual([200, 200, 200]);
     expect((await read()).status).toBe(429);
 
     await redis.stop();
+    const uncountedBefore = await uncounted();
     for (let i = 0; i < 5; i++) {
       const r = await read();
       expect(r.status).toBe(200);
       expect(r.ms).toBeLessThan(2000);
     }
+    // Each request let through is on the metric (what may take a fleet past a limit).
+    expect((await uncounted()) - uncountedBefore).toBe(5);
 
     await redis.start(); // empty: the count starts over
     const deadline = Date.now() + 20_000;

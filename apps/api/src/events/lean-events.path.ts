@@ -63,8 +63,9 @@ export interface LeanEventsDeps {
  *
  * Anything else goes to Express unchanged, and nothing is counted or written before that choice:
  * a body already read is left on `req.body` (body-parser skips a request whose stream has ended),
- * and a body-parser error is handed to Express's error handling (handOff). The first request of a
- * key in each second and any refusal therefore go the long way; the answers are compared path
+ * and a body-parser error is handed to Express's error handling (handOff). A key's first request
+ * (and the first after it went unused for half a second: ApiKeyCache renews keys in steady use in
+ * the background) and any refusal therefore go the long way; the answers are compared path
  * against path by apps/api/test/lean-events.e2e-spec.ts. EVENTS_LEAN_PATH=0 turns it off.
  */
 export class LeanEventsPath {

@@ -33,6 +33,17 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * Rate-limit hits Redis never counted: requests let through because it did not answer within
+   * RATE_LIMIT_REDIS_TIMEOUT_MS (the limiter fails open), and hits counted in-process whose settle
+   * failed. A fleet can pass a key's limit by these besides the bound in shared-counters.ts.
+   */
+  readonly rateLimitUncounted = new Counter({
+    name: 'corridor_rate_limit_uncounted_hits_total',
+    help: 'Rate-limit hits let through without a count in Redis (Redis away or slower than the limiter waits)',
+    registers: [this.registry],
+  });
+
   constructor() {
     this.registry.setDefaultLabels({ app: 'api' });
     collectDefaultMetrics({ register: this.registry });

@@ -3,12 +3,13 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '@corridor/config';
 import { AuthenticatedRequest } from '../auth/current-key.decorator';
+import { MetricsModule } from '../metrics/metrics.module';
 import { FailedAuthLimiter } from './failed-auth.limiter';
 import { RATE_LIMIT_THROTTLER, RateLimitGuard } from './rate-limit.guard';
 import { RateLimitStorage } from './rate-limit.storage';
 
 /** The shared counters, and the failed-authentication limiter that uses them (ApiKeyGuard's). */
-@Module({ providers: [RateLimitStorage, FailedAuthLimiter], exports: [RateLimitStorage, FailedAuthLimiter] })
+@Module({ imports: [MetricsModule], providers: [RateLimitStorage, FailedAuthLimiter], exports: [RateLimitStorage, FailedAuthLimiter] })
 export class RateLimitStorageModule {}
 
 /**

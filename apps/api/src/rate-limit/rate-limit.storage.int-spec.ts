@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { AppConfig } from '@corridor/config';
+import { ApiMetrics } from '../metrics/api-metrics';
 import { RateLimitStorage } from './rate-limit.storage';
 import { LOCAL_SHARE } from './shared-counters';
 
@@ -16,8 +17,8 @@ describe('rate-limit counters shared through Redis', () => {
   let redis: Redis;
 
   beforeAll(async () => {
-    a = new RateLimitStorage(config);
-    b = new RateLimitStorage(config);
+    a = new RateLimitStorage(config, new ApiMetrics());
+    b = new RateLimitStorage(config, new ApiMetrics());
     redis = new Redis(REDIS_URL);
     await Promise.all([a.ready(), b.ready()]);
   });

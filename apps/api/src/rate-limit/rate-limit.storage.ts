@@ -3,6 +3,7 @@ import { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { AppConfig } from '@corridor/config';
 import { createRedisClient, type RedisClient } from '@corridor/jobs';
+import { ApiMetrics } from '../metrics/api-metrics';
 import { CounterState, SharedCounters } from './shared-counters';
 
 /** How long a request may wait on the rate-limit counter before it goes through uncounted. */
@@ -64,7 +65,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleDestroy {
   private readonly counters: SharedCounters;
   private lastWarning = 0;
 
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, metrics: ApiMetrics) {
     // One server or a cluster (REDIS_URL).
     this.redis = createRedisClient(config.REDIS_URL, {
       keyPrefix: `${config.REDIS_PREFIX}:rate-limit:`,
@@ -80,15 +81,18 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleDestroy {
     this.redis.defineCommand('addHits', { numberOfKeys: 2, lua: ADD_HITS });
     this.counters = new SharedCounters(
       (key, hits, ttlMs, limit, blockMs, name) => this.addHits(key, hits, ttlMs, limit, blockMs, name),
-      (e) => this.warn(e),
+      (hits, e) => {
+        metrics.rateLimitUncounted.inc(hits);
+        this.warn(e);
+      },
     );
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     try {
       return await this.counters.increment(key, ttl, limit, blockDuration, throttlerName);
-    } catch (e) {
-      this.warn(e);
+    } catch {
+      // Counted as uncounted and warned about by the counters' onUncounted.
       return { totalHits: 0, timeToExpire: Math.ceil(ttl / 1000), isBlocked: false, timeToBlockExpire: 0 };
     }
   }
