@@ -86,3 +86,58 @@ export async function postgresBackendsCpuMs(ds: DataSource): Promise<Map<number,
 export function cpuSpentMs(before: Map<number, number>, after: Map<number, number>): number {
   return [...after].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
 }
+
+/** What Postgres did for the bench's database so far: statements (pg_stat_statements, when loaded), commits, rollbacks. */
+export interface PostgresWork {
+  /** Per query text: calls and execution ms; null when the server does not load pg_stat_statements. */
+  statements: Map<string, { calls: number; ms: number }> | null;
+  commits: number;
+  rollbacks: number;
+}
+
+/**
+ * Reads the counters `postgresWorkSpent` subtracts. Statements come from pg_stat_statements when
+ * the server preloads it (`shared_preload_libraries`; a server of your own, as docs/benchmarks.md
+ * says), commits from pg_stat_database after asking every backend to flush its pending counts
+ * (backends report them at most once a second, so the reading can lag by that much).
+ */
+export async function postgresWork(ds: DataSource): Promise<PostgresWork> {
+  let statements: PostgresWork['statements'] = null;
+  try {
+    await ds.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    const rows: Array<{ query: string; calls: string; ms: number }> = await ds.query(
+      `SELECT query, sum(calls)::text AS calls, sum(total_exec_time)::float8 AS ms FROM pg_stat_statements
+        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) GROUP BY query`,
+    );
+    statements = new Map(rows.map((r) => [r.query, { calls: Number(r.calls), ms: r.ms }]));
+  } catch {
+    // Not preloaded on this server: statements stay unknown.
+  }
+  await new Promise((r) => setTimeout(r, 1100)); // idle backends flush their pending counts within a second
+  const [db] = await ds.query(`SELECT xact_commit::text AS commits, xact_rollback::text AS rollbacks FROM pg_stat_database WHERE datname = current_database()`);
+  return { statements, commits: Number(db.commits), rollbacks: Number(db.rollbacks) };
+}
+
+/** The work between two readings: per-event totals and the statements costing most. */
+export function postgresWorkSpent(before: PostgresWork, after: PostgresWork, events: number, top = 12) {
+  const per = (n: number) => round(n / Math.max(1, events), 3);
+  const out: {
+    transactions_per_event: number;
+    statements_per_event?: number;
+    exec_ms_per_event?: number;
+    top_statements?: Array<{ query: string; calls_per_event: number; ms_per_event: number }>;
+  } = { transactions_per_event: per(after.commits - before.commits + after.rollbacks - before.rollbacks) };
+  if (before.statements && after.statements) {
+    const spent = [...after.statements].map(([query, a]) => {
+      const b = before.statements!.get(query) ?? { calls: 0, ms: 0 };
+      return { query, calls: a.calls - b.calls, ms: a.ms - b.ms };
+    });
+    out.statements_per_event = per(spent.reduce((s, x) => s + x.calls, 0));
+    out.exec_ms_per_event = per(spent.reduce((s, x) => s + x.ms, 0));
+    out.top_statements = spent
+      .sort((x, y) => y.ms - x.ms)
+      .slice(0, top)
+      .map((x) => ({ query: x.query.replace(/\s+/g, ' ').slice(0, 160), calls_per_event: per(x.calls), ms_per_event: per(x.ms) }));
+  }
+  return out;
+}

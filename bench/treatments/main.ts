@@ -34,7 +34,7 @@ import Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { QUEUE } from '@corridor/contracts';
 import { queuePrefix } from '@corridor/jobs';
-import { cpuMs, cpuSpentMs, createBenchDatabase, percentile, postgresBackendsCpuMs, round } from '../harness/bench-database';
+import { cpuMs, cpuSpentMs, createBenchDatabase, percentile, postgresBackendsCpuMs, postgresWork, postgresWorkSpent, round } from '../harness/bench-database';
 import { benchAppEnv, apiClient, Children, clearRedisPrefix, createApiKey, envNumber as num, freePort, until as untilWithin } from '../harness/processes';
 import { startReceiver } from '../harness/webhook-receiver';
 import { setUpWebhookStrategy } from '../harness/webhook-strategy';
@@ -181,6 +181,7 @@ async function main(): Promise<void> {
     // 3. Sustained: batches of 1,000, four requests in flight.
     log(`sustained: ${EVENTS.toLocaleString()} events in batches of ${BATCH}`);
     let accepted = 0;
+    const pgBefore = await postgresWork(db.ds);
     const cpuBefore = await cpuNow();
     const sustainedStart = performance.now();
     const batches = Array.from({ length: Math.ceil(EVENTS / BATCH) }, (_, b) => Array.from({ length: Math.min(BATCH, EVENTS - b * BATCH) }, (_, k) => event('sustained', b * BATCH + k)));
@@ -207,6 +208,7 @@ async function main(): Promise<void> {
       redis: perEvent(cpuAfter.redis - cpuBefore.redis),
     };
     const cpuTotal = round(cpu.api + cpu.workers + cpu.postgres + cpu.redis, 3);
+    const pgSustained = postgresWorkSpent(pgBefore, await postgresWork(db.ds), accepted);
     log(`sustained CPU per event: ${JSON.stringify(cpu)} = ${cpuTotal} ms (so at most ~${Math.round(2000 / cpuTotal).toLocaleString()} events/s on 2 idle cores)`);
     log(`sustained: ${accepted.toLocaleString()} accepted (ingest ${round(ingestSeconds)} s), all delivered in ${round(sustainedSeconds)} s = ${Math.round(eventsPerS).toLocaleString()} events/s`);
 
@@ -235,6 +237,7 @@ async function main(): Promise<void> {
       }
     };
     const inFlight: Array<Promise<void>> = [];
+    const pgLatencyBefore = await postgresWork(db.ds);
     const latencyCpuBefore = await cpuNow();
     const latencyStart = performance.now();
     // performance.now() → wall-clock ms, to compare with Postgres' timestamps (same machine, same clock).
@@ -257,6 +260,12 @@ async function main(): Promise<void> {
       redis: perLatencyEvent(latencyCpuAfter.redis - latencyCpuBefore.redis),
     };
     log(`latency phase CPU per event (one per request): ${JSON.stringify(latencyCpu)}`);
+    const pgLatency = postgresWorkSpent(pgLatencyBefore, await postgresWork(db.ds), latencyAccepted);
+    for (const [phase, w] of [['sustained', pgSustained], ['latency', pgLatency]] as const) {
+      log(`Postgres per event, ${phase}: ${w.transactions_per_event} transactions, ${w.statements_per_event ?? '?'} statements, ${w.exec_ms_per_event ?? '?'} ms executing`);
+      for (const t of w.top_statements ?? []) log(`  ${t.ms_per_event} ms, ${t.calls_per_event} calls: ${t.query}`);
+    }
+    const pgFigures = (w: typeof pgLatency) => ({ transactions: w.transactions_per_event, statements: w.statements_per_event, exec_ms: w.exec_ms_per_event });
     const latencies = Array.from({ length: total }, (_, i) => receiver.seen.get(`latency:${i}`)?.[0])
       .map((at, i) => (at === undefined ? NaN : at - sentAt[i]))
       .filter(Number.isFinite)
@@ -309,6 +318,7 @@ async function main(): Promise<void> {
       cpu_ms_per_event: cpu,
       cpu_ms_per_event_total: cpuTotal,
       latency_cpu_ms_per_event: latencyCpu,
+      postgres_per_event: { sustained: pgFigures(pgSustained), latency: pgFigures(pgLatency) },
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

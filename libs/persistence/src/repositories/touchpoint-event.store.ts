@@ -131,7 +131,11 @@ export class TouchpointEventStore {
   /**
    * The touchpoints that exist among `keys`, and the one live customer each distinct reference
    * names (merged-away ids and CRM ids follow to the survivor): one statement, one round trip,
-   * since it runs for every request.
+   * since it runs for every request. The survivor is probed by its key for each customer named
+   * (the LIMIT keeps that subquery from being flattened into a join the planner may reorder): on a
+   * customers table not analysed yet (a fresh bulk import before autovacuum gets to it, or a server
+   * running without autovacuum) the join was planned as a scan of every customer per customer
+   * named, 1,000 × 1,000 rows a request in bench:treatments and most of Postgres' CPU there.
    */
   private async resolve(refs: readonly CustomerRef[], keys: readonly string[]): Promise<{ customers: Map<string, Resolution>; touchpoints: Set<string> }> {
     const ids = new Set<string>();
@@ -150,8 +154,9 @@ export class TouchpointEventStore {
       'corridor_resolve_events',
       `SELECT (SELECT coalesce(array_agg(key), '{}') FROM touchpoints WHERE key = ANY($1::text[])) AS touchpoints,
               (SELECT coalesce(json_agg(r), '[]') FROM (
-                 SELECT c.id::text AS ref, array_agg(s.id::text) AS ids FROM customers c JOIN customers s ON s.id = COALESCE(c.merged_into_id, c.id)
-                  WHERE c.id = ANY($2::bigint[]) AND s.deleted_at IS NULL AND s.merged_into_id IS NULL GROUP BY c.id) r) AS by_id,
+                 SELECT c.id::text AS ref, ARRAY[s.id::text] AS ids FROM customers c
+                   JOIN LATERAL (SELECT id FROM customers s WHERE s.id = COALESCE(c.merged_into_id, c.id) AND s.deleted_at IS NULL AND s.merged_into_id IS NULL LIMIT 1) s ON true
+                  WHERE c.id = ANY($2::bigint[])) r) AS by_id,
               (SELECT coalesce(json_agg(r), '[]') FROM (
                  SELECT email AS ref, array_agg(id::text ORDER BY id) AS ids FROM customers
                   WHERE email = ANY($3::text[]) AND merged_into_id IS NULL AND deleted_at IS NULL GROUP BY email) r) AS by_email,
