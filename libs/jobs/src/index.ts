@@ -2,3 +2,4 @@ export * from './jobs.module';
 export * from './job-producer';
 export * from './redis-connection';
 export * from './job-schedules';
+export * from './sync-job-options';

@@ -16,7 +16,7 @@ import {
   SyncRun,
   ValidationError,
 } from '@corridor/domain';
-import { JobProducer, JobSchedules, QueueUnavailableError } from '@corridor/jobs';
+import { JobProducer, JobSchedules, QueueUnavailableError, syncJobOptions } from '@corridor/jobs';
 import { ConnectionRepository, ConnectionSummary, CrmSyncStore, WritebackStore } from '@corridor/persistence';
 import { CrmAddressChecker } from './crm-address.checker';
 import { ConnectionDto, ConnectionSyncStatusDto, CreateConnectionDto, SyncRunDto, UpdateConnectionDto, WritebackStatusDto } from './connection.dto';
@@ -250,7 +250,7 @@ export class ConnectionsService implements OnApplicationBootstrap {
     const connection = await this.connections.get(id);
     const run = await this.syncs.createRun(connection.id, mode, 'manual');
     await this.afterCommit('sync run', connection.id, () =>
-      this.jobs.enqueue(SYNC_CONNECTION, { connectionId: connection.id, runId: run.id, mode, trigger: 'manual' }),
+      this.jobs.enqueue(SYNC_CONNECTION, { connectionId: connection.id, runId: run.id, mode, trigger: 'manual' }, syncJobOptions(this.config)),
     );
     return run;
   }
