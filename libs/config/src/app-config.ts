@@ -136,6 +136,23 @@ export class AppConfig {
   DISPATCH_MAX_ATTEMPTS = 8;
 
   /**
+   * Attempts at one sync job (manual or scheduled) before it fails for good; transient CRM errors
+   * between them resume at the run's checkpoint. A manual run whose last attempt fails ends `failed`.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  SYNC_MAX_ATTEMPTS = 8;
+
+  /** Delay after a sync job's first failed attempt; doubles each attempt (BullMQ exponential backoff). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  SYNC_BACKOFF_BASE_MS = 1000;
+
+  /**
    * The longest one request to a CRM may take, answer body included, before it is retried as a
    * dropped connection (a connection cut part-way through a body would otherwise hang a sync); the
    * timed-out request is aborted and its socket closed. 0: no bound.

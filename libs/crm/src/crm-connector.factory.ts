@@ -18,6 +18,8 @@ export interface ConnectorOptions {
   /** Skip the shared budget (connection tests: one or two requests). */
   unbudgeted?: boolean;
   maxAttempts?: number;
+  /** A tighter bound of one request than CRM_CALL_TIMEOUT_MS (connection tests: a person waits on them). */
+  callTimeoutMs?: number;
 }
 
 /** Builds the connector for a connection, wired to its rate budget in Redis (shared by all processes). */
@@ -43,7 +45,7 @@ export class CrmConnectorFactory implements OnModuleDestroy {
         settings: connection.settings,
         budget,
         maxAttempts: options.maxAttempts,
-        callTimeoutMs: this.config.CRM_CALL_TIMEOUT_MS,
+        callTimeoutMs: callTimeoutOf(this.config.CRM_CALL_TIMEOUT_MS, options.callTimeoutMs),
         agents: this.agents,
       });
     }
@@ -52,7 +54,7 @@ export class CrmConnectorFactory implements OnModuleDestroy {
       settings: connection.settings,
       budget,
       maxAttempts: options.maxAttempts,
-      callTimeoutMs: this.config.CRM_CALL_TIMEOUT_MS,
+      callTimeoutMs: callTimeoutOf(this.config.CRM_CALL_TIMEOUT_MS, options.callTimeoutMs),
       agents: this.agents,
       // A connection test proves the credentials: it always logs in.
       ...(options.unbudgeted ? {} : { connectionId: connection.id, sessions: this.salesforceSessions, taskFields: this.salesforceTaskFields }),
@@ -83,4 +85,10 @@ export class CrmConnectorFactory implements OnModuleDestroy {
     await this.redis?.quit().catch(() => undefined);
     this.redis = null;
   }
+}
+
+/** The tighter of the setting (0: none) and a caller's bound. */
+function callTimeoutOf(setting: number, requested: number | undefined): number {
+  if (!requested) return setting;
+  return setting ? Math.min(setting, requested) : requested;
 }

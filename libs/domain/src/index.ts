@@ -25,4 +25,5 @@ export * from './behaviour';
 export * from './audit/audit-entry';
 export * from './audit/redact-secrets';
 export * from './audit/audit-action';
+export * from './audit/audit-not-recorded.error';
 export * from './retention/partition-plan';

@@ -3,3 +3,4 @@ export * from './job-producer';
 export * from './redis-connection';
 export * from './job-schedules';
 export * from './enqueue-after-commit';
+export * from './sync-job-options';

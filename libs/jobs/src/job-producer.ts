@@ -5,12 +5,15 @@ import { JOB_CORRELATION_KEY, JobContract, QUEUE, QueueName, RUN_CHUNK, RUN_FINA
 import { DomainError } from '@corridor/domain';
 import { currentCorrelationId } from '@corridor/observability';
 
+/** How long Redis keeps a failed job for inspection (and for the watchdog to see it failed). */
+export const FAILED_JOB_RETENTION_SECONDS = 7 * 24 * 3600;
+
 /** Defaults for every job: keep failures for inspection, retry transient errors with backoff. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 8,
   backoff: { type: 'exponential', delay: 1000 },
   removeOnComplete: { age: 3600, count: 10_000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
+  removeOnFail: { age: FAILED_JOB_RETENTION_SECONDS },
 };
 
 export const SEGMENTATION_FLOW = 'segmentation-flow';

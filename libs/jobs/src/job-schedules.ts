@@ -19,6 +19,7 @@ import {
 } from '@corridor/contracts';
 import { CrmConnectionSettings, DEFAULT_SYNC_INTERVAL_SECONDS } from '@corridor/domain';
 import { DEFAULT_JOB_OPTIONS, JobProducer } from './job-producer';
+import { syncJobOptions } from './sync-job-options';
 
 const SYNC_SCHEDULER_PREFIX = syncSchedulerId('');
 
@@ -139,14 +140,14 @@ export class JobSchedules {
       // A scheduler at another interval is stale too: the connection changed while Redis was away
       // (the API answers once the change is committed) and Redis kept the old one.
       if (options.onlyMissing && (await queue.getJobScheduler(id))?.every === every) return false;
-      const { attempts, backoff, removeOnComplete, removeOnFail } = DEFAULT_JOB_OPTIONS;
+      const { removeOnComplete, removeOnFail } = DEFAULT_JOB_OPTIONS;
       await queue.upsertJobScheduler(
         id,
         { every },
         {
           name: SYNC_CONNECTION.name,
           data: { connectionId: connection.id, mode: 'incremental', trigger: 'schedule' },
-          opts: { attempts, backoff, removeOnComplete, removeOnFail },
+          opts: { ...syncJobOptions(this.config), removeOnComplete, removeOnFail },
         },
       );
       return true;

@@ -2,9 +2,9 @@ import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor 
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { from, mergeMap, Observable } from 'rxjs';
-import { auditedRoute, redactSecrets } from '@corridor/domain';
+import { AuditNotRecordedError, auditedRoute, redactSecrets } from '@corridor/domain';
 import { currentCorrelationId } from '@corridor/observability';
-import { AuditStore } from '@corridor/persistence';
+import { AuditStore, isDatabaseUnavailable } from '@corridor/persistence';
 import { AuthenticatedRequest } from '../auth/current-key.decorator';
 import { AuditBeforeLoader } from './audit-before.loader';
 import { AUDITED, AuditedOptions } from './audited.decorator';
@@ -57,7 +57,7 @@ export class AuditInterceptor implements NestInterceptor {
               targetId = options.targetFromResponse(response);
               path = route.replace(`:${options.targetParam}`, targetId);
             }
-            await this.store.record({
+            await recordOrSayWhatWasDone(this.store, {
               actor: { keyId: key.id, name: key.name, role: key.role },
               action: audited.action,
               method: req.method,
@@ -69,12 +69,25 @@ export class AuditInterceptor implements NestInterceptor {
               before: before === undefined ? null : redactSecrets(before),
               after: redactSecrets(options?.after ? options.after(response) : response) ?? null,
               correlationId: currentCorrelationId() ?? null,
-            });
+            }, response);
             return response;
           }),
         ),
       ),
     );
+  }
+}
+
+/**
+ * The change is committed before its row is written; a database gone in between must not turn it into
+ * a plain 503 (the caller would think nothing happened): the answer says what was done.
+ */
+async function recordOrSayWhatWasDone(store: AuditStore, entry: Parameters<AuditStore['record']>[0], response: unknown): Promise<void> {
+  try {
+    await store.record(entry);
+  } catch (e) {
+    if (isDatabaseUnavailable(e)) throw new AuditNotRecordedError(response, { cause: e });
+    throw e;
   }
 }
 

@@ -16,13 +16,20 @@ import {
   SyncRun,
   ValidationError,
 } from '@corridor/domain';
-import { enqueueAfterCommit, JobProducer, JobSchedules } from '@corridor/jobs';
+import { enqueueAfterCommit, JobProducer, JobSchedules, syncJobOptions } from '@corridor/jobs';
 import { ConnectionRepository, ConnectionSummary, CrmSyncStore, WritebackStore } from '@corridor/persistence';
 import { CrmAddressChecker } from './crm-address.checker';
 import { ConnectionDto, ConnectionSyncStatusDto, CreateConnectionDto, SyncRunDto, UpdateConnectionDto, WritebackStatusDto } from './connection.dto';
 
 /** A connection test or field check on create/update answers within this, or becomes a warning. */
 const PROBE_TIMEOUT_MS = 15_000;
+/**
+ * One request of a connection test: a CRM that accepts and never answers (mid-describe) fails the
+ * check it hung in well within PROBE_TIMEOUT_MS, so the answer still says which checks passed.
+ */
+const PROBE_CALL_TIMEOUT_MS = 4_000;
+/** How a connection test's connector is built: no shared budget, no retries, short requests. */
+const PROBE_OPTIONS = { unbudgeted: true, maxAttempts: 1, callTimeoutMs: PROBE_CALL_TIMEOUT_MS };
 /** Reading the next scheduled sync from the queue: a Redis that is away gives null, not a hang. */
 const SCHEDULE_READ_TIMEOUT_MS = 2_000;
 
@@ -78,14 +85,11 @@ export class ConnectionsService implements OnApplicationBootstrap {
       ...(dto.loginUrl ? { loginUrl: dto.loginUrl } : {}),
       ...(dto.instanceUrl ? { instanceUrl: dto.instanceUrl } : {}),
     };
-    const probe = this.connectors.create({ id: 'new', kind: dto.kind, name: dto.name, settings, credentials }, { unbudgeted: true, maxAttempts: 1 });
+    const probe = this.connectors.create({ id: 'new', kind: dto.kind, name: dto.name, settings, credentials }, PROBE_OPTIONS);
     const warnings: ConnectionCheck[] = [];
     if (writebackTargetsSet(dto.settings as CrmConnectionSettings | undefined)) warnings.push(...(await this.checkWritebackFields(probe)));
     // The test says what is wrong now; the connection is created anyway (a token can be fixed later).
-    const test = await bounded(probe.test(), 'The connection test').catch((e: Error): ConnectionTestResult => ({
-      ok: false,
-      checks: [{ check: 'instance', status: 'failed', code: (e as DomainError).code ?? 'CRM_UNAVAILABLE', message: e.message }],
-    }));
+    const test = await boundedTest(probe);
     warnings.push(...test.checks.filter((c) => c.status !== 'ok' && !warnings.some((w) => w.check === c.check && w.message === c.message)));
     if ((settings.syncIntervalSeconds ?? DEFAULT_SYNC_INTERVAL_SECONDS) === 0) {
       warnings.push({
@@ -242,15 +246,15 @@ export class ConnectionsService implements OnApplicationBootstrap {
 
   async test(id: string): Promise<ConnectionTestResult> {
     const connection = await this.connections.get(id);
-    // Two or three requests: outside the shared budget, and no retries so a bad URL answers fast.
-    return this.connectors.create(connection, { unbudgeted: true, maxAttempts: 1 }).test();
+    // A few requests: outside the shared budget, no retries and short ones, so a bad URL or a CRM that hangs answers fast.
+    return boundedTest(this.connectors.create(connection, PROBE_OPTIONS));
   }
 
   async startSync(id: string, mode: 'full' | 'incremental'): Promise<SyncRun> {
     const connection = await this.connections.get(id);
     const run = await this.syncs.createRun(connection.id, mode, 'manual');
     await enqueueAfterCommit('sync run', { connectionId: connection.id }, () =>
-      this.jobs.enqueue(SYNC_CONNECTION, { connectionId: connection.id, runId: run.id, mode, trigger: 'manual' }),
+      this.jobs.enqueue(SYNC_CONNECTION, { connectionId: connection.id, runId: run.id, mode, trigger: 'manual' }, syncJobOptions(this.config)),
     );
     return run;
   }
@@ -290,6 +294,14 @@ function writebackTargetsSet(settings: CrmConnectionSettings | undefined): boole
 }
 
 /** The promise, or a CRM_UNAVAILABLE error after `ms`: a CRM that does not answer never holds a request. */
+/** A connection test within PROBE_TIMEOUT_MS; past it, the instance check fails (a CRM too slow to be tested). */
+function boundedTest(probe: { test(): Promise<ConnectionTestResult> }): Promise<ConnectionTestResult> {
+  return bounded(probe.test(), 'The connection test').catch((e: Error): ConnectionTestResult => ({
+    ok: false,
+    checks: [{ check: 'instance', status: 'failed', code: (e as DomainError).code ?? 'CRM_UNAVAILABLE', message: e.message }],
+  }));
+}
+
 function bounded<T>(promise: Promise<T>, what: string, ms = PROBE_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

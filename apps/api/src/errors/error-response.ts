@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { DomainError, ErrorDetail, ErrorKind, ImportInterruptedError, ImportRowsRejectedError } from '@corridor/domain';
+import { AuditNotRecordedError, DomainError, ErrorDetail, ErrorKind, ImportInterruptedError, ImportRowsRejectedError } from '@corridor/domain';
 import { isDatabaseUnavailable } from '@corridor/persistence';
 
 /** The one body every 4xx/5xx answer has. */
@@ -7,7 +7,7 @@ export interface ErrorBody {
   code: string;
   message: string;
   details: ErrorDetail[];
-  /** An import that stopped or was refused says what it did (read, stored, through which line). */
+  /** An import that stopped or was refused says what it did (read, stored, through which line); a change whose audit row was lost, what it answered. */
   report?: unknown;
   /** How many details were left out past MAX_ERROR_DETAILS; absent when none were. */
   detailsOmitted?: number;
@@ -98,7 +98,9 @@ function uncappedResponseOf(exception: unknown): ErrorResponse {
 }
 
 function reportOf(exception: DomainError): Pick<ErrorBody, 'report'> {
-  return exception instanceof ImportInterruptedError || exception instanceof ImportRowsRejectedError ? { report: exception.report } : {};
+  return exception instanceof ImportInterruptedError || exception instanceof ImportRowsRejectedError || exception instanceof AuditNotRecordedError
+    ? { report: exception.report }
+    : {};
 }
 
 function httpExceptionBody(exception: HttpException, status: number): ErrorBody {

@@ -47,7 +47,11 @@ export class ImportsController {
     description: 'The CSV header is unusable or too long (nothing was stored), or an atomic import had rejected rows (IMPORT_ROWS_REJECTED, nothing stored)',
     schema: { oneOf: [{ $ref: getSchemaPath(ApiErrorDto) }, { $ref: getSchemaPath(ImportRowsRejectedDto) }] },
   })
-  @ApiServiceUnavailableResponse({ type: ImportInterruptedDto, description: 'The database went away part-way: `report` says what was stored' })
+  @ApiServiceUnavailableResponse({
+    type: ImportInterruptedDto,
+    description:
+      'The database went away part-way: `report` says what was stored (IMPORT_INTERRUPTED); or, by an admin key, after the import but before its audit row (AUDIT_NOT_RECORDED: `report` is the whole import, stored; send it again to write the row)',
+  })
   @ApiUnsupportedMediaTypeResponse({ type: ApiErrorDto })
   async import(@Req() req: Request, @Query() query: ImportQueryDto): Promise<ImportReportDto> {
     const format = importFormatOf(req.headers);

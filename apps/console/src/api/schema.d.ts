@@ -4527,7 +4527,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description The database went away part-way: `report` says what was stored */
+            /** @description The database went away part-way: `report` says what was stored (IMPORT_INTERRUPTED); or, by an admin key, after the import but before its audit row (AUDIT_NOT_RECORDED: `report` is the whole import, stored; send it again to write the row) */
             503: {
                 headers: {
                     [name: string]: unknown;

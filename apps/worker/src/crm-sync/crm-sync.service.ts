@@ -112,6 +112,20 @@ export class CrmSyncService {
   }
 
   /**
+   * Ends a manual run whose job has no attempt left. With Postgres away this fails too: the
+   * watchdog then sees the failed job and ends the run.
+   */
+  async failRunForGood(runId: string, error: unknown): Promise<void> {
+    const message = error instanceof DomainError ? `${error.code}: ${error.message}` : String((error as Error)?.message ?? error);
+    try {
+      await this.store.failRun(runId, message);
+      this.logger.error({ runId, msg: 'sync failed: no attempt left', err: message });
+    } catch (e) {
+      this.logger.warn({ runId, msg: 'could not mark the sync run failed; the watchdog will', err: (e as Error).message });
+    }
+  }
+
+  /**
    * Counts a run this process ended, with the run's totals (a run resumed across processes is
    * counted whole by the one that ends it).
    */

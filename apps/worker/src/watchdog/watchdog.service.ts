@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@corridor/config';
 import { QUEUE, RUN_FINALIZE, SYNC_CONNECTION } from '@corridor/contracts';
-import { JobProducer, JobSchedules } from '@corridor/jobs';
-import { ConnectionRepository, SegmentationStore, SegmentationWatchStore, SyncRunWatchStore } from '@corridor/persistence';
+import { FAILED_JOB_RETENTION_SECONDS, JobProducer, JobSchedules, syncJobOptions } from '@corridor/jobs';
+import { ConnectionRepository, CrmSyncStore, SegmentationStore, SegmentationWatchStore, SyncRunWatchStore } from '@corridor/persistence';
 import { CrmWritebackService } from '../crm-writeback/crm-writeback.service';
 
 /**
@@ -20,6 +20,8 @@ export interface WatchdogReport {
   runsFailed: string[];
   /** Manual sync runs committed in Postgres whose job Redis does not hold (never queued, or lost). */
   syncRunsRequeued: string[];
+  /** Manual sync runs ended `failed`: their job failed for good, or is gone from a run quiet for longer than Redis keeps failed jobs. */
+  syncRunsFailed: string[];
   /** Connections given a write-back job because a publish changed what their records should say. */
   writebackRefreshes: string[];
 }
@@ -31,6 +33,8 @@ export interface WatchdogReport {
  *   a BullMQ scheduler lost in a flush or a restart without persistence cannot re-create itself;
  * - re-queues every running segmentation run whose finalize job Redis no longer knows: the chunks
  *   not done yet and the go-live after them (chunks and finalize are idempotent in Postgres);
+ * - re-queues a manual sync run no worker holds whose job Redis lost, and fails one whose job failed
+ *   for good (its last attempt could not mark it: Postgres away, or the job stalled too often);
  * - gives a write-back job to each connection whose CRM records were not yet brought up to date with
  *   the published persona texts and strategy (a publish is a row in Postgres; this derives the work).
  * A timer, not a scheduled job, because the schedules are among what it must bring back.
@@ -46,6 +50,7 @@ export class Watchdog implements OnApplicationBootstrap, OnApplicationShutdown {
     private readonly runs: SegmentationStore,
     private readonly connections: ConnectionRepository,
     private readonly syncRuns: SyncRunWatchStore,
+    private readonly syncStore: CrmSyncStore,
     private readonly schedules: JobSchedules,
     private readonly jobs: JobProducer,
     private readonly config: AppConfig,
@@ -72,14 +77,14 @@ export class Watchdog implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   async pass(): Promise<WatchdogReport> {
-    const report: WatchdogReport = { ran: false, schedulesCreated: [], schedulesRemoved: [], runsRequeued: [], runsFailed: [], syncRunsRequeued: [], writebackRefreshes: [] };
+    const report: WatchdogReport = { ran: false, schedulesCreated: [], schedulesRemoved: [], runsRequeued: [], runsFailed: [], syncRunsRequeued: [], syncRunsFailed: [], writebackRefreshes: [] };
     report.ran = await this.watch.exclusively(async () => {
       await this.keepSchedules(report);
       await this.keepRuns(report);
       await this.keepSyncRuns(report);
       report.writebackRefreshes = await this.writeback.enqueuePublishedRefresh();
     });
-    if (report.schedulesCreated.length || report.schedulesRemoved.length || report.runsRequeued.length || report.runsFailed.length || report.syncRunsRequeued.length) {
+    if (report.schedulesCreated.length || report.schedulesRemoved.length || report.runsRequeued.length || report.runsFailed.length || report.syncRunsRequeued.length || report.syncRunsFailed.length) {
       this.logger.warn({ msg: 'watchdog rebuilt lost queue state', ...report });
     }
     return report;
@@ -120,11 +125,26 @@ export class Watchdog implements OnApplicationBootstrap, OnApplicationShutdown {
     const runs = await this.syncRuns.unheldManualRuns(RUN_GRACE_SECONDS);
     if (!runs.length) return;
     const queue = this.jobs.queue(QUEUE.crmSync);
-    for (const { runId, connectionId, mode } of runs) {
+    for (const { runId, connectionId, mode, quietSeconds } of runs) {
       const payload = { connectionId, runId, mode, trigger: 'manual' as const };
-      // A job Redis still has (waiting, delayed between retries, or failed) is left as it is.
-      if (await queue.getJob(SYNC_CONNECTION.jobId(payload)!)) continue;
-      await this.jobs.enqueue(SYNC_CONNECTION, payload);
+      const job = await queue.getJob(SYNC_CONNECTION.jobId(payload)!);
+      if (job) {
+        // Waiting, active or delayed between retries: the job still owns the run. Failed: no attempt
+        // is left to end it, and until it ends the connection refuses every manual sync (409).
+        if ((await job.getState()) === 'failed') {
+          await this.syncStore.failRun(runId, `sync job failed after ${job.attemptsMade} attempt(s): ${job.failedReason}`);
+          report.syncRunsFailed.push(runId);
+        }
+        continue;
+      }
+      if (quietSeconds > FAILED_JOB_RETENTION_SECONDS) {
+        // Redis drops failed jobs after this: a job missing from a run this quiet most likely failed
+        // (unseen, no worker running) and was removed; queueing it again could repeat that forever.
+        await this.syncStore.failRun(runId, `sync job gone and the run unchanged for ${Math.round(quietSeconds / 3600)} h; start a new sync`);
+        report.syncRunsFailed.push(runId);
+        continue;
+      }
+      await this.jobs.enqueue(SYNC_CONNECTION, payload, syncJobOptions(this.config));
       report.syncRunsRequeued.push(runId);
     }
   }

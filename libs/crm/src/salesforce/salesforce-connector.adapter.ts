@@ -35,7 +35,7 @@ import { RequestBudget } from '../rate-limit/request-budget';
 import { WritebackTargets, writebackTargetsOf } from '../writeback-fields';
 import { salesforceError } from './salesforce-errors';
 import { SalesforceSessionCache } from './salesforce-session-cache';
-import { SALESFORCE_TASK_KEY_FIELD, SalesforceTaskFieldCache, taskKeyFieldProblem, TaskKeyFieldProblem, TASK_KEY_FIELD_MISSING } from './salesforce-task-key-field';
+import { SALESFORCE_TASK_KEY_FIELD, SalesforceTaskFieldCache, taskKeyFieldProblem, TaskKeyFieldProblem } from './salesforce-task-key-field';
 import { GuardedSalesforceTransport } from './salesforce-transport';
 import {
   overridesFor,
@@ -643,13 +643,22 @@ export class SalesforceConnector implements CrmConnector {
       for (const p of problems) checks.push({ check: 'writeback_fields', status: 'failed', code: p.code, message: p.message });
       if (!problems.length) checks.push({ check: 'writeback_fields', status: 'ok', message: 'Write-back fields exist on Contact and Lead and are writable' });
       // Asked afresh: an admin who just added the field sees it at once (workers pick it up within their cache's TTL).
-      const taskKey = await this.taskKeyField(true).catch(
-        (e: CrmError): TaskKeyFieldProblem => ({ code: e.code ?? TASK_KEY_FIELD_MISSING, message: `Could not describe Task to look for ${SALESFORCE_TASK_KEY_FIELD}: ${e.message}` }),
+      const taskKey = await this.taskKeyField(true).then(
+        (problem) => ({ problem, unreachable: null }),
+        (e: CrmError) => ({ problem: null, unreachable: e }),
       );
+      // Unreachable (down, or hung mid-describe): the field's state is unknown, and so is the instance's health.
       checks.push(
-        taskKey
-          ? { check: 'task_key_field', status: 'warning', code: taskKey.code, message: taskKey.message }
-          : { check: 'task_key_field', status: 'ok', message: `Task.${SALESFORCE_TASK_KEY_FIELD} exists: CRM task treatments are created exactly once` },
+        taskKey.unreachable
+          ? {
+              check: 'task_key_field',
+              status: taskKey.unreachable.code === CRM_ERROR.unavailable ? 'failed' : 'warning',
+              code: taskKey.unreachable.code ?? CRM_ERROR.unavailable,
+              message: `Could not describe Task to look for ${SALESFORCE_TASK_KEY_FIELD}: ${taskKey.unreachable.message}`,
+            }
+          : taskKey.problem
+            ? { check: 'task_key_field', status: 'warning', code: taskKey.problem.code, message: taskKey.problem.message }
+            : { check: 'task_key_field', status: 'ok', message: `Task.${SALESFORCE_TASK_KEY_FIELD} exists: CRM task treatments are created exactly once` },
       );
     } catch (e) {
       const error = e as CrmError;
