@@ -39,9 +39,10 @@ export interface ReconcileReport {
  * events without a decision older than OUTBOX_RECONCILE_GRACE_SECONDS whose batch job is gone
  * (see lostEvents: an event merely waiting behind a backlog is left to its batch), deliveries
  * pending, retrying or held past their time by as long that no job holds any more (see
- * lostDeliveries), feedback its customer's experience row has not seen. Job ids are deterministic, so a job that is still there is not doubled, and
- * decisions and deliveries are unique in Postgres. It also catches up the
- * persona-change feed's treatments consumer and purges relayed outbox rows after a day.
+ * lostDeliveries), feedback its customer's experience row has not seen. Job ids are
+ * deterministic, so a job that is still there is not doubled, and decisions and deliveries are
+ * unique in Postgres. It also catches up the persona-change feed's treatments consumer and purges
+ * relayed outbox rows after a day.
  * A timer of its own, like the watchdog, since scheduled jobs live in the Redis it repairs.
  */
 @Injectable()
