@@ -297,8 +297,8 @@ export class AppConfig {
 
   /**
    * How long an event may wait for its decision, or a delivery past its time, before the reconciler
-   * looks at it: a delivery is re-queued, an event only if its batch job is gone from the queue (one
-   * still waiting behind a backlog is left to it) (1 – 86400).
+   * looks at it: either is re-queued only if the jobs that hold it are gone from the queue (one still
+   * waiting behind a backlog is left to them; one active for longer than this is taken as lost) (1 – 86400).
    */
   @Transform(toInt)
   @IsInt()

@@ -227,12 +227,20 @@ describe('hot queries on a large database', () => {
     await run('experience.windowDropped', () => experience.windowDropped(90, '0', 500));
 
     // Relay and reconciliation: outbox claim, undecided events (with their batch jobs), the recheck
-    // of those whose job is gone, due deliveries (with the worker's own windows and batch sizes).
+    // of those whose job is gone, due deliveries and the re-check of those no job holds, the decide
+    // job's record of its dispatch batches (with the worker's own windows and batch sizes).
     await run('outbox.relay', () => outbox.relay(['decide-event', 'feedback-recorded'], 500, async () => undefined));
     await run('outbox.undecidedEvents', () => outbox.undecidedEvents(30, 7 * 24, 5000));
     const recheck = await db.query(`SELECT id::text AS id, received_at AS "receivedAt" FROM touchpoint_events WHERE id = ANY($1::bigint[])`, [[midEvent, nextEvent]]);
     await run('outbox.toRequeue', () => outbox.toRequeue(recheck));
     await run('outbox.dueDeliveries', () => outbox.dueDeliveries(30, 5000));
+    const dueRecheck: Array<{ id: string; attempt: number; eventReceivedAt: Date }> = await db.query(
+      `SELECT id::text AS id, attempts + 1 AS attempt, event_received_at AS "eventReceivedAt" FROM deliveries WHERE id = ANY($1::bigint[])`,
+      [[midEvent, nextEvent]],
+    );
+    await run('outbox.deliveriesToRequeue', () => outbox.deliveriesToRequeue(dueRecheck));
+    const outboxRows: Array<{ id: string }> = await db.query(`SELECT id::text AS id FROM outbox ORDER BY id DESC LIMIT 2`);
+    await run('outbox.recordJobs', () => outbox.recordJobs(outboxRows.map((r) => ({ outboxId: r.id, jobId: 'hot-query-job' }))));
     await run('outbox.purgeRelayed', () => outbox.purgeRelayed(24));
     await run('persona feed.position', () => feed.position('hot-query-test'));
     // The feed and write-back read both history tables in (xact_id, id) order, from a cursor mid-way.
@@ -349,6 +357,8 @@ describe('hot queries on a large database', () => {
       'outbox.undecidedEvents': 2,
       // Each event's decision is looked for in its own month.
       'outbox.toRequeue': 1,
+      // Each delivery is read in its event's month.
+      'outbox.deliveriesToRequeue': 1,
     };
     const analyze = async (sql: string, params: unknown[], format: 'JSON' | 'TEXT' = 'JSON') => {
       const qr = db.createQueryRunner();

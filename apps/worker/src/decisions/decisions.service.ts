@@ -4,7 +4,7 @@ import { DISPATCH_DELIVERIES, DISPATCH_DELIVERY, eventArrival } from '@corridor/
 import { decide, isDelivered, mintWebhookId, type DecideResult, type DecisionReason } from '@corridor/domain';
 import { JobProducer } from '@corridor/jobs';
 import { correlationIdFrom, withCorrelationId, WorkerMetrics } from '@corridor/observability';
-import { CustomerRepository, DecisionStore, TreatmentFatigueStore, type DecisionRecorded, type DecisionWrite, type EventArrivalRange, type EventToDecide } from '@corridor/persistence';
+import { CustomerRepository, DecisionStore, OutboxStore, TreatmentFatigueStore, type DecisionRecorded, type DecisionWrite, type EventArrivalRange, type EventToDecide } from '@corridor/persistence';
 import { RELAY_JOB_BATCH } from '../outbox/outbox-topics';
 import { deliveryRequest } from './delivery-request';
 import { StrategyCache } from './strategy.cache';
@@ -31,6 +31,7 @@ export class DecisionsService {
     private readonly strategies: StrategyCache,
     private readonly jobs: JobProducer,
     private readonly fatigue: TreatmentFatigueStore,
+    private readonly outbox: OutboxStore,
     @Optional() private readonly metrics?: WorkerMetrics,
   ) {}
 
@@ -111,13 +112,13 @@ export class DecisionsService {
       }),
     );
     const byId = new Map<string, DecisionRecorded>();
-    const toDispatch: Array<{ id: string; receivedAt: string }> = [];
+    const toDispatch: Array<{ id: string; receivedAt: string; outboxId: string | null }> = [];
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       const rec = recorded[i];
       byId.set(event.id, rec);
       if (!rec.created) continue;
-      if (rec.deliveryId && rec.delivery?.status === 'pending') toDispatch.push({ id: rec.deliveryId, receivedAt: event.receivedAt });
+      if (rec.deliveryId && rec.delivery?.status === 'pending') toDispatch.push({ id: rec.deliveryId, receivedAt: event.receivedAt, outboxId: rec.outboxId });
       this.count(outcomes.get(event.id));
       await this.inContext(event, async () => {
         if (rec.deliveryId && rec.delivery?.status === 'held' && rec.delivery.nextAttemptAt) await this.scheduleRelease(rec.deliveryId, event.receivedAt, rec.delivery.nextAttemptAt, clock());
@@ -131,23 +132,34 @@ export class DecisionsService {
   /**
    * The new pending deliveries' first attempts, enqueued by the job that made them once they are
    * committed: no outbox relay pass (a NOTIFY, a claim transaction in every worker process) between
-   * a decision and its dispatch. Their outbox rows were written stamped relayed; if this enqueue is
-   * lost (Redis away, the process dies here) the reconciler finds the pending deliveries in Postgres.
+   * a decision and its dispatch. Their outbox rows were written stamped relayed; once the batches
+   * are enqueued each row gets its batch's job id, so the reconciler leaves a delivery waiting in
+   * its batch behind a dispatch backlog alone. If the enqueue is lost (Redis away, the process dies
+   * here) no id is recorded and the reconciler finds the pending deliveries in Postgres; if only the
+   * record is lost, it asks about the delivery's own single job (a duplicate at worst, unique in Postgres).
    */
-  private async dispatchNow(deliveries: ReadonlyArray<{ id: string; receivedAt: string }>): Promise<void> {
+  private async dispatchNow(deliveries: ReadonlyArray<{ id: string; receivedAt: string; outboxId: string | null }>): Promise<void> {
     if (deliveries.length === 0) return;
     const sorted = [...deliveries].sort((a, b) => compareIds(a.id, b.id));
     const batches: Array<{ deliveryIds: string[]; receivedFrom?: string; receivedTo?: string }> = [];
+    const recorded: Array<{ outboxId: string; jobId: string }> = [];
     // Each batch names its events' arrival: the dispatch locks its deliveries in those months only.
     for (let i = 0; i < sorted.length; i += RELAY_JOB_BATCH) {
       const batch = sorted.slice(i, i + RELAY_JOB_BATCH);
-      batches.push({ deliveryIds: batch.map((d) => d.id), ...eventArrival(batch.map((d) => d.receivedAt)) });
+      const payload = { deliveryIds: batch.map((d) => d.id), ...eventArrival(batch.map((d) => d.receivedAt)) };
+      batches.push(payload);
+      const jobId = DISPATCH_DELIVERIES.jobId(payload)!;
+      for (const d of batch) if (d.outboxId) recorded.push({ outboxId: d.outboxId, jobId });
     }
     try {
       await this.jobs.enqueueMany(DISPATCH_DELIVERIES, batches);
     } catch (e) {
       this.logger.warn({ deliveries: deliveries.length, err: (e as Error).message }, 'could not enqueue the dispatch of new deliveries; the reconciler will');
+      return;
     }
+    await this.outbox
+      .recordJobs(recorded)
+      .catch((e) => this.logger.warn({ deliveries: deliveries.length, err: (e as Error).message }, 'could not record the dispatch jobs of new deliveries'));
   }
 
   private count(r: DecideResult | undefined): void {

@@ -1,8 +1,6 @@
 import { BEHAVIOUR_EVENTS, BULK_EVALUATION, DECIDE_EVENTS, DISPATCH_DELIVERIES, eventArrival, JobContract, REACT_TO_FEEDBACK } from '@corridor/contracts';
-import { DECIDE_EVENT_TOPIC, DECIDE_RAISED_EVENT_TOPIC, FEEDBACK_RECORDED_TOPIC, OutboxRow } from '@corridor/persistence';
+import { DECIDE_EVENT_TOPIC, DECIDE_RAISED_EVENT_TOPIC, DISPATCH_DELIVERY_TOPIC, FEEDBACK_RECORDED_TOPIC, OutboxRow } from '@corridor/persistence';
 import { JobProducer } from '@corridor/jobs';
-
-export const DISPATCH_DELIVERY_TOPIC = 'dispatch-delivery';
 
 /** The topics the relay claims. */
 export const RELAYED_TOPICS = [DECIDE_EVENT_TOPIC, DECIDE_RAISED_EVENT_TOPIC, DISPATCH_DELIVERY_TOPIC, FEEDBACK_RECORDED_TOPIC] as const;

@@ -60,7 +60,14 @@ export interface DecisionWrite {
 export type { RecentEvent } from './event-decisions.query';
 
 export type DecisionRecorded =
-  | { created: true; decisionId: string; deliveryId: string | null; delivery: NewDelivery | null }
+  | {
+      created: true;
+      decisionId: string;
+      deliveryId: string | null;
+      delivery: NewDelivery | null;
+      /** The outbox row written for a pending delivery (its dispatch job's id is recorded on it once enqueued); null otherwise. */
+      outboxId: string | null;
+    }
   | { created: false; decisionId: string };
 
 /** Deliveries that never reached (and never will reach) the customer do not count against caps. */
@@ -282,10 +289,11 @@ export class DecisionStore {
       // One statement: the decisions (a conflict inserts nothing, and then neither its delivery),
       // the deliveries of the inserted ones, an outbox row for each pending delivery, stamped
       // relayed already: the decide job enqueues their dispatch itself once this commits (no relay
-      // hop), and if that enqueue is lost the reconciler finds the pending delivery in Postgres.
+      // hop) and then records the batch job's id on them (by the ids returned here); if that enqueue
+      // is lost the reconciler finds the pending delivery in Postgres.
       // Decisions and deliveries carry the event's received_at, their partition key, as the event
       // was read (exact text): no join back to touchpoint_events, which would probe every month.
-      const inserted: Array<{ kind: 'decision' | 'delivery'; event_id: string; id: string }> = await em.query(
+      const inserted: Array<{ kind: 'decision' | 'delivery' | 'outbox'; event_id: string; id: string }> = await em.query(
         `WITH din AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, event_id bigint, event_received_at timestamptz, touchpoint_key text, customer_id bigint, persona_key text,
                         persona_set_version int, strategy_version int, option_index int, treatment_key text, outcome text, reasons jsonb)),
               d AS (INSERT INTO decisions (event_id, touchpoint_key, customer_id, persona_key, persona_set_version, strategy_version, option_index, treatment_key, outcome, reasons, event_received_at)
@@ -304,14 +312,17 @@ export class DecisionStore {
                            vin.next_attempt_at, vin.request, vin.last_error, d.event_received_at
                       FROM vin JOIN d ON d.event_id = vin.event_id AND d.touchpoint_key = vin.touchpoint_key ORDER BY vin.ord
                     RETURNING id, event_id, status),
-              ob AS (INSERT INTO outbox (topic, ref, relayed_at, traceparent) SELECT 'dispatch-delivery', id::text, now(), $3 FROM v WHERE status = 'pending' ORDER BY id)
+              ob AS (INSERT INTO outbox (topic, ref, relayed_at, traceparent) SELECT 'dispatch-delivery', id::text, now(), $3 FROM v WHERE status = 'pending' ORDER BY id
+                     RETURNING id, ref)
          SELECT 'decision' AS kind, event_id::text, id::text FROM d
-         UNION ALL SELECT 'delivery', event_id::text, id::text FROM v`,
+         UNION ALL SELECT 'delivery', event_id::text, id::text FROM v
+         UNION ALL SELECT 'outbox', v.event_id::text, ob.id::text FROM ob JOIN v ON v.id::text = ob.ref`,
         // The decide job's trace (its span is active here) continues into the dispatch.
         [JSON.stringify(decisionRows), JSON.stringify(deliveryRows), currentTraceparent()],
       );
       const decisionOf = new Map(inserted.filter((r) => r.kind === 'decision').map((r) => [r.event_id, r.id]));
       const deliveryOf = new Map(inserted.filter((r) => r.kind === 'delivery').map((r) => [r.event_id, r.id]));
+      const outboxOf = new Map(inserted.filter((r) => r.kind === 'outbox').map((r) => [r.event_id, r.id]));
       const lost: EventToDecide[] = [];
       for (const { event, write, suppressed } of writes) {
         const key = `${event.id}:${event.touchpointKey}`;
@@ -321,7 +332,7 @@ export class DecisionStore {
           continue;
         }
         const deliveryId = deliveryOf.get(event.id) ?? null;
-        made.set(key, { created: true, decisionId, deliveryId, delivery: write.delivery && !suppressed ? write.delivery : null });
+        made.set(key, { created: true, decisionId, deliveryId, delivery: write.delivery && !suppressed ? write.delivery : null, outboxId: outboxOf.get(event.id) ?? null });
       }
       // Only without the lock could another decision have come first; it stands, untouched.
       for (const event of lost) existing.set(`${event.id}:${event.touchpointKey}`, (await this.existingDecision(em, event)) ?? '');

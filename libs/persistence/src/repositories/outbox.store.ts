@@ -9,6 +9,9 @@ const OUTBOX_CHANNEL = 'corridor_outbox';
 /** The session advisory lock of the one exclusive outbox listener (see OutboxStore.listen). */
 const LISTENER_LOCK = `hashtext('corridor.outbox'), hashtext('listener')`;
 
+/** Announces a pending delivery to dispatch (written with it by a decision, or by a replay). */
+export const DISPATCH_DELIVERY_TOPIC = 'dispatch-delivery';
+
 /** Written with each stored feedback outcome (in the same transaction); the experience reacts to it. */
 export const FEEDBACK_RECORDED_TOPIC = 'feedback-recorded';
 
@@ -21,6 +24,18 @@ export interface UndecidedEvent {
   receivedAt: Date;
   source: string;
   /** The job the relay put the event in (its outbox row's job_id), if known. */
+  jobId: string | null;
+}
+
+/** A delivery that should have been attempted by now (see OutboxStore.dueDeliveries). */
+export interface DueDelivery {
+  id: string;
+  status: 'pending' | 'retrying' | 'held';
+  /** The attempt to make next (1-based). */
+  attempt: number;
+  /** The delivery's event's received_at (its partition key, to the millisecond). */
+  eventReceivedAt: Date;
+  /** For a pending delivery, the batch job its latest dispatch-delivery outbox row was put in, if recorded. */
   jobId: string | null;
 }
 
@@ -213,18 +228,57 @@ export class OutboxStore {
 
   /**
    * Deliveries that should have been attempted `graceSeconds` ago: pending or retrying past their
-   * next attempt (or creation), held past their release. `attempt` is the one to make next.
+   * next attempt (or creation), held past their release. `attempt` is the one to make next. A
+   * pending delivery comes with the batch job its latest outbox row names (a replay writes a new
+   * row): probed by ref (outbox_job_ref_idx) for the `limit` rows returned only.
    */
-  async dueDeliveries(graceSeconds: number, limit: number): Promise<Array<{ id: string; attempt: number; eventReceivedAt: Date }>> {
+  async dueDeliveries(graceSeconds: number, limit: number): Promise<DueDelivery[]> {
     // No time bound: a held delivery can be due long after its event (every month's partial due index is probed; they hold only unfinished deliveries).
-    const rows: Array<{ id: string; attempts: number; event_received_at: Date }> = await this.db.query(
-      `SELECT id::text AS id, attempts, event_received_at FROM deliveries
-        WHERE status IN ('pending', 'retrying', 'held')
-          AND COALESCE(next_attempt_at, created_at) < now() - make_interval(secs => $1)
-        ORDER BY id LIMIT $2`,
+    const rows: Array<{ id: string; status: DueDelivery['status']; attempts: number; event_received_at: Date; job_id: string | null }> = await this.db.query(
+      `SELECT u.id::text AS id, u.status, u.attempts, u.event_received_at,
+              CASE WHEN u.status = 'pending' THEN
+                (SELECT o.job_id FROM outbox o WHERE o.ref = u.id::text AND o.job_id IS NOT NULL AND o.topic = '${DISPATCH_DELIVERY_TOPIC}' ORDER BY o.id DESC LIMIT 1)
+              END AS job_id
+         FROM (SELECT id, status, attempts, event_received_at FROM deliveries
+                WHERE status IN ('pending', 'retrying', 'held')
+                  AND COALESCE(next_attempt_at, created_at) < now() - make_interval(secs => $1)
+                ORDER BY id LIMIT $2) u
+        ORDER BY u.id`,
       [graceSeconds, limit],
     );
-    return rows.map((r) => ({ id: r.id, attempt: r.attempts + 1, eventReceivedAt: r.event_received_at }));
+    return rows.map((r) => ({ id: r.id, status: r.status, attempt: r.attempts + 1, eventReceivedAt: r.event_received_at, jobId: r.job_id }));
+  }
+
+  /**
+   * Of `deliveries` (due when last looked at), those still unfinished at the same attempt whose
+   * outbox row is not waiting for the relay (a replay's: the relay will enqueue it): the ones to
+   * re-queue. Asked after the queue was, so an attempt made meanwhile is seen. Each delivery is
+   * read by its key in its event's month (received_at known to the millisecond, hence the range).
+   */
+  async deliveriesToRequeue(deliveries: ReadonlyArray<{ id: string; attempt: number; eventReceivedAt: Date }>): Promise<string[]> {
+    if (deliveries.length === 0) return [];
+    const rows: Array<{ id: string }> = await this.db.query(
+      `SELECT c.id::text AS id FROM unnest($1::bigint[], $2::timestamptz[], $3::int[]) AS c(id, received_at, attempt)
+        WHERE EXISTS (SELECT 1 FROM deliveries v WHERE v.id = c.id
+                         AND v.event_received_at > c.received_at - interval '1 millisecond' AND v.event_received_at < c.received_at + interval '1 millisecond'
+                         AND v.status IN ('pending', 'retrying', 'held') AND v.attempts + 1 = c.attempt OFFSET 0)
+          AND c.id::text NOT IN (SELECT o.ref FROM outbox o WHERE o.relayed_at IS NULL AND o.topic = '${DISPATCH_DELIVERY_TOPIC}' AND o.ref = ANY($4::text[]))
+        ORDER BY c.id`,
+      [deliveries.map((d) => d.id), deliveries.map((d) => d.eventReceivedAt), deliveries.map((d) => d.attempt), deliveries.map((d) => d.id)],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Records on outbox rows written already relayed (a decide job's pending deliveries) the job
+   * their work was put in, once it was enqueued: the reconciler asks BullMQ about it.
+   */
+  async recordJobs(rows: ReadonlyArray<{ outboxId: string; jobId: string }>): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.query(`UPDATE outbox SET job_id = s.job_id FROM unnest($1::bigint[], $2::text[]) AS s(id, job_id) WHERE outbox.id = s.id`, [
+      rows.map((r) => r.outboxId),
+      rows.map((r) => r.jobId),
+    ]);
   }
 
   /** Relayed rows are history once the queue has them; the events and deliveries remain the truth. */
