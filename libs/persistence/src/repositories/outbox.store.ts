@@ -213,12 +213,15 @@ export class OutboxStore {
    * Each decision is probed in its event's month (OFFSET 0 keeps the NOT EXISTS a per-event probe:
    * for a few thousand events the planner would rather hash every month's decisions); the
    * unrelayed rows are read once through outbox_unrelayed_idx (NOT IN: a hashed subplan).
+   * `receivedAt` came back through a JS Date (milliseconds; Postgres keeps microseconds), hence
+   * the decision's arrival is matched within a millisecond, not by equality.
    */
   async toRequeue(events: ReadonlyArray<{ id: string; receivedAt: Date }>): Promise<string[]> {
     if (events.length === 0) return [];
     const rows: Array<{ id: string }> = await this.db.query(
       `SELECT c.id::text AS id FROM unnest($1::bigint[], $2::timestamptz[]) AS c(id, received_at)
-        WHERE NOT EXISTS (SELECT 1 FROM decisions d WHERE d.event_id = c.id AND d.event_received_at = c.received_at OFFSET 0)
+        WHERE NOT EXISTS (SELECT 1 FROM decisions d WHERE d.event_id = c.id
+                             AND d.event_received_at > c.received_at - interval '1 millisecond' AND d.event_received_at < c.received_at + interval '1 millisecond' OFFSET 0)
           AND c.id::text NOT IN (SELECT o.ref FROM outbox o WHERE o.relayed_at IS NULL AND o.topic IN (${DECIDE_TOPICS}) AND o.ref = ANY($3::text[]))
         ORDER BY c.id`,
       [events.map((e) => e.id), events.map((e) => e.receivedAt), events.map((e) => e.id)],
