@@ -17,6 +17,7 @@ const base = {
 const withServices = {
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
+  setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest-service-timeout.ts'],
 };
 
 /** @type {import('jest').Config} */
