@@ -78,4 +78,27 @@ describe('an admin import whose audit row is lost to a Postgres outage', () => {
     expect(audit).toHaveLength(1);
     expect(audit[0].after).toMatchObject({ created: 0, unchanged: ROWS });
   });
+
+  it('refuses a customer export whose audit row cannot be written, without handing out its data', async () => {
+    const [{ id }] = await sql<{ id: string }>(`SELECT id::text AS id FROM customers WHERE external_id = 'audit-0'`);
+    const locker = new Client({ connectionString: url });
+    locker.on('error', () => undefined); // it dies with the server
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE audit_log IN ACCESS EXCLUSIVE MODE');
+
+    const answer = api.http.get(`/v1/customers/${id}/export`).set(api.auth('admin')).timeout(20_000).then((r) => r);
+    await eventually(
+      async () => (await sql(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO audit_log%'`)).length > 0,
+      'the audit insert to wait',
+      10_000,
+      100,
+    );
+    await pg.stop();
+    const res = await answer;
+    expect(res.status).toBe(503);
+    expect(res.body.code).toBe('DATABASE_UNAVAILABLE');
+    expect(JSON.stringify(res.body)).not.toContain('audit-0@outage.test');
+    await pg.start();
+  });
 });

@@ -79,14 +79,16 @@ export class AuditInterceptor implements NestInterceptor {
 }
 
 /**
- * The change is committed before its row is written; a database gone in between must not turn it into
- * a plain 503 (the caller would think nothing happened): the answer says what was done.
+ * A change is committed before its row is written; a database gone in between must not turn it into
+ * a plain 503 (the caller would think nothing happened): the answer says what was done. An audited
+ * read (a customer's export) changed nothing, and handing out its data unlogged would defeat the
+ * log: it is refused, as any request whose database went away.
  */
 async function recordOrSayWhatWasDone(store: AuditStore, entry: Parameters<AuditStore['record']>[0], response: unknown): Promise<void> {
   try {
     await store.record(entry);
   } catch (e) {
-    if (isDatabaseUnavailable(e)) throw new AuditNotRecordedError(response, { cause: e });
+    if (isDatabaseUnavailable(e) && entry.method !== 'GET') throw new AuditNotRecordedError(response, { cause: e });
     throw e;
   }
 }
